@@ -1,0 +1,215 @@
+//! Findings, their locations and their fixes: the data every stage shares.
+//!
+//! Rules produce [`Diagnostic`]s; output formats render them; the fixer applies
+//! their [`Fix`]es. Nothing here prints.
+
+use std::fmt;
+use std::ops::Range;
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a fix may be applied without asking.
+///
+/// `Safe` fixes keep what the container runs and change only who is PID 1;
+/// `Unsafe` fixes may change behaviour (argument handling, installed packages)
+/// and are applied only with `--unsafe-fixes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FixSafety {
+    Safe,
+    Unsafe,
+}
+
+impl FixSafety {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixSafety::Safe => "safe",
+            FixSafety::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// What a rule can offer as a fix (rule metadata).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    Sometimes(FixSafety),
+    Always(FixSafety),
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::None => "none",
+            FixAvailability::Sometimes(FixSafety::Safe) => "sometimes (safe)",
+            FixAvailability::Sometimes(FixSafety::Unsafe) => "sometimes (unsafe)",
+            FixAvailability::Always(FixSafety::Safe) => "always (safe)",
+            FixAvailability::Always(FixSafety::Unsafe) => "always (unsafe)",
+        }
+    }
+}
+
+/// Replace the bytes `range` of file number `file` (an index into
+/// [`Report::files`]) with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub file: usize,
+    pub range: Range<usize>,
+    pub replacement: String,
+}
+
+/// A set of non-overlapping edits that together resolve one finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub safety: FixSafety,
+    /// Imperative summary, e.g. "Use exec form: CMD [\"app\"]".
+    pub message: String,
+    pub edits: Vec<Edit>,
+}
+
+/// Static facts about a rule: what `dsig rules` lists.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub slug: &'static str,
+    pub severity: Severity,
+    pub fix: FixAvailability,
+    /// One line, no trailing period.
+    pub summary: &'static str,
+    /// The rule's documentation (rules/<slug>.md), embedded at build time.
+    pub doc: &'static str,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub slug: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Index into [`Report::files`] of the file `span` points into.
+    pub file: usize,
+    /// Byte range of the offending text.
+    pub span: Range<usize>,
+    /// Short text shown under the source snippet.
+    pub label: Option<String>,
+    /// How to resolve it, in words.
+    pub help: Option<String>,
+    pub fix: Option<Fix>,
+}
+
+/// A 1-based line and column (column counted in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: usize,
+    pub col: usize,
+}
+
+/// A file that findings may point into, with its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path as the user should see it (relative when given relative).
+    pub path: String,
+    pub text: String,
+    /// Where the file is on disk, when it is a file (not stdin).
+    pub disk: Option<std::path::PathBuf>,
+}
+
+impl SourceFile {
+    /// 1-based line and character column of byte `offset` (clamped to the text).
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        line_col(&self.text, offset)
+    }
+}
+
+/// 1-based line and character column of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> LineCol {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = text[line_start..offset].chars().count() + 1;
+    LineCol { line, col }
+}
+
+/// A problem that stopped a file from being linted (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    /// Index into [`Report::files`] when the error has a location in a file.
+    pub file: Option<usize>,
+    pub path: String,
+    pub message: String,
+    /// Byte offset of the error (parse errors), when known.
+    pub offset: Option<usize>,
+    /// 1-based line and column, when known.
+    pub location: Option<LineCol>,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.location {
+            Some(lc) => write!(f, "{}:{}:{}: {}", self.path, lc.line, lc.col, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// Everything dsig found for one linted input (a Dockerfile and the files it
+/// led to). `files[0]` is the input itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub files: Vec<SourceFile>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub errors: Vec<FileError>,
+}
+
+impl Report {
+    /// Sort findings by file, position, then code: deterministic output.
+    pub fn sort(&mut self) {
+        self.diagnostics.sort_by(|a, b| {
+            (a.file, a.span.start, a.span.end, a.code).cmp(&(
+                b.file,
+                b.span.start,
+                b.span.end,
+                b.code,
+            ))
+        });
+    }
+
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.diagnostics.iter().map(|d| d.severity).max()
+    }
+}

@@ -1,0 +1,329 @@
+//! Lossless Dockerfile parser with byte spans.
+//!
+//! It follows BuildKit's parser (`frontend/dockerfile/parser`): line based,
+//! parser directives first, line continuations with the active escape
+//! character, comment and blank lines inside continuations skipped, heredocs
+//! read after the instruction line, and the per-instruction argument parsers
+//! (exec form only when the text is a valid JSON array of strings). On top of
+//! what BuildKit keeps, every byte of the input belongs to exactly one
+//! [`Piece`], and every word knows its byte range in the source, so fixes can
+//! edit text in place and leave the rest byte-identical.
+
+mod json;
+mod parser;
+pub mod words;
+
+use std::ops::Range;
+
+pub use json::{
+    array as json_array, parse_array, quote as json_quote, trailing_text as json_trailing_text,
+    JsonArray,
+};
+pub use parser::parse;
+
+/// What a piece of the source text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PieceKind {
+    /// The UTF-8 byte order mark at the start of the file.
+    Bom,
+    /// White space at the start of a line, before a comment or instruction.
+    Indent,
+    /// A line with nothing but white space (outside or inside an instruction).
+    Blank,
+    /// A comment line, including its `#`.
+    Comment,
+    /// A parser directive line (`# escape=`, `# syntax=`, `# check=`).
+    Directive,
+    /// Instruction text that is part of the logical line.
+    Code,
+    /// A line-continuation escape character and the blanks after it.
+    Continuation,
+    /// The end of a line (`\n`, `\r\n`, or several `\r` before `\n`).
+    Newline,
+    /// The lines of a heredoc body.
+    HeredocBody,
+    /// The heredoc terminator line's text.
+    HeredocEnd,
+}
+
+/// A span of the source with its kind. The pieces of a [`Dockerfile`] tile the
+/// input: concatenated in order they give it back byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub kind: PieceKind,
+    pub span: Range<usize>,
+}
+
+/// A parser directive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// Lower-cased name: `syntax`, `escape` or `check`.
+    pub name: String,
+    pub value: String,
+    pub span: Range<usize>,
+}
+
+/// A word of an instruction with its processed value and source span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub value: String,
+    pub span: Range<usize>,
+}
+
+/// An instruction flag such as `--from=build`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    /// As BuildKit keeps it: `--from=build` (quotes removed).
+    pub text: String,
+    /// `from`.
+    pub name: String,
+    /// `Some("build")`, or `None` for a bare `--link`.
+    pub value: Option<String>,
+    pub span: Range<usize>,
+}
+
+/// The known instructions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Add,
+    Arg,
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    From,
+    Healthcheck,
+    Label,
+    Maintainer,
+    Onbuild,
+    Run,
+    Shell,
+    StopSignal,
+    User,
+    Volume,
+    Workdir,
+    /// Anything else (BuildKit parses it and ignores its arguments).
+    Unknown,
+}
+
+impl Kind {
+    pub fn from_keyword(k: &str) -> Kind {
+        match k.to_ascii_lowercase().as_str() {
+            "add" => Kind::Add,
+            "arg" => Kind::Arg,
+            "cmd" => Kind::Cmd,
+            "copy" => Kind::Copy,
+            "entrypoint" => Kind::Entrypoint,
+            "env" => Kind::Env,
+            "expose" => Kind::Expose,
+            "from" => Kind::From,
+            "healthcheck" => Kind::Healthcheck,
+            "label" => Kind::Label,
+            "maintainer" => Kind::Maintainer,
+            "onbuild" => Kind::Onbuild,
+            "run" => Kind::Run,
+            "shell" => Kind::Shell,
+            "stopsignal" => Kind::StopSignal,
+            "user" => Kind::User,
+            "volume" => Kind::Volume,
+            "workdir" => Kind::Workdir,
+            _ => Kind::Unknown,
+        }
+    }
+}
+
+/// An instruction's arguments, shaped by BuildKit's per-instruction parser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Args {
+    /// No arguments at all.
+    None,
+    /// Exec (JSON) form: a valid JSON array of strings. `span`s cover each
+    /// string literal including its quotes.
+    Exec(Vec<Word>),
+    /// Shell form text (RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK's command).
+    /// `json_error` is set when the text starts with `[` but is not a valid
+    /// JSON array, so Docker runs it through the shell.
+    Shell {
+        text: Word,
+        json_error: Option<String>,
+    },
+    /// White-space separated words (FROM, EXPOSE, and ADD/COPY/VOLUME in
+    /// shell form).
+    List(Vec<Word>),
+    /// `parseWords` output, quotes kept (ARG).
+    Words(Vec<Word>),
+    /// ENV and LABEL: key/value pairs. `legacy` is the `ENV key value` form.
+    /// Values keep their quotes, as BuildKit leaves them.
+    KeyValues {
+        pairs: Vec<(Word, Word)>,
+        legacy: bool,
+    },
+    /// HEALTHCHECK: its type word (`CMD`, `NONE`) and command.
+    Health { kind: Word, cmd: Box<Args> },
+    /// ONBUILD and the instruction it carries.
+    OnBuild(Box<Instruction>),
+    /// A single string (MAINTAINER, STOPSIGNAL, USER, WORKDIR).
+    Text(Word),
+    /// An unknown instruction's arguments, ignored as BuildKit does.
+    Ignored,
+}
+
+/// Maps offsets in an instruction's logical line (continuations joined,
+/// comment lines dropped) back to source offsets.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LineMap {
+    /// (logical start, source start, length), in order, non-empty segments.
+    segments: Vec<(usize, usize, usize)>,
+}
+
+impl LineMap {
+    pub(crate) fn push(&mut self, logical: usize, src: usize, len: usize) {
+        if len > 0 {
+            self.segments.push((logical, src, len));
+        }
+    }
+
+    /// Source offset of the character at logical offset `l` (for range starts).
+    pub fn start(&self, l: usize) -> usize {
+        for &(ls, ss, len) in &self.segments {
+            if l < ls + len {
+                return ss + l.saturating_sub(ls);
+            }
+        }
+        self.segments.last().map_or(0, |&(_, ss, len)| ss + len)
+    }
+
+    /// Source offset just after logical offset `l - 1` (for range ends).
+    pub fn end(&self, l: usize) -> usize {
+        for &(ls, ss, len) in &self.segments {
+            if l <= ls + len && l > ls {
+                return ss + (l - ls);
+            }
+        }
+        self.segments.first().map_or(0, |&(_, ss, _)| ss)
+    }
+
+    /// Source span of the logical range `r`.
+    pub fn range(&self, r: Range<usize>) -> Range<usize> {
+        if r.is_empty() {
+            let p = self.start(r.start);
+            return p..p;
+        }
+        self.start(r.start)..self.end(r.end)
+    }
+
+    /// True when the logical range `r` lies in one physical segment, so its
+    /// source text equals its logical text.
+    pub fn is_contiguous(&self, r: Range<usize>) -> bool {
+        self.segments
+            .iter()
+            .any(|&(ls, _, len)| r.start >= ls && r.end <= ls + len)
+    }
+}
+
+/// A heredoc attached to RUN, COPY or ADD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heredoc {
+    /// The delimiter word with quotes removed.
+    pub name: String,
+    /// File descriptor before `<<` (0 when none).
+    pub fd: u32,
+    /// `<<-`: leading tabs are stripped.
+    pub chomp: bool,
+    /// False when the delimiter was quoted (no expansion).
+    pub expand: bool,
+    /// The body, lines with their newlines, as BuildKit keeps it.
+    pub content: String,
+    /// The `<<EOF` word in the instruction line.
+    pub marker: Range<usize>,
+    /// The body lines (may be empty).
+    pub body: Range<usize>,
+    /// The terminator line's text (without its newline).
+    pub terminator: Range<usize>,
+}
+
+/// One instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instruction {
+    /// The keyword as written (`cmd`, `CMD`).
+    pub keyword: String,
+    pub kind: Kind,
+    pub keyword_span: Range<usize>,
+    /// From the keyword to the end of the last line that belongs to it
+    /// (heredoc terminator included), without the final newline.
+    pub span: Range<usize>,
+    /// 1-based first and last line, as BuildKit counts them.
+    pub start_line: usize,
+    pub end_line: usize,
+    /// The logical line (BuildKit's `Original`): continuations joined,
+    /// comment lines inside them dropped.
+    pub line: String,
+    pub map: LineMap,
+    pub flags: Vec<Flag>,
+    pub args: Args,
+    /// Logical range of the argument text (after keyword and flags, trimmed).
+    pub args_range: Range<usize>,
+    pub heredocs: Vec<Heredoc>,
+    /// A comment line sits inside the instruction's continuation lines.
+    pub has_inner_comments: bool,
+    /// Exec form with text after the JSON array (`CMD ["a"] # note`): BuildKit
+    /// v0.12 ignores that text; the source span of it.
+    pub json_trailing: Option<Range<usize>>,
+}
+
+impl Instruction {
+    /// The argument text as BuildKit sees it (logical, trimmed).
+    pub fn args_text(&self) -> &str {
+        &self.line[self.args_range.clone()]
+    }
+
+    /// Source span of the argument text.
+    pub fn args_span(&self) -> Range<usize> {
+        self.map.range(self.args_range.clone())
+    }
+
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A parsed Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dockerfile {
+    /// The escape character in force (`\` or `` ` ``).
+    pub escape: char,
+    pub directives: Vec<Directive>,
+    pub instructions: Vec<Instruction>,
+    /// Every byte of the input, in order.
+    pub pieces: Vec<Piece>,
+}
+
+impl Dockerfile {
+    /// Standalone comment lines (not inside an instruction), with their spans.
+    pub fn comments<'a>(
+        &'a self,
+        text: &'a str,
+    ) -> impl Iterator<Item = (Range<usize>, &'a str)> + 'a {
+        self.pieces
+            .iter()
+            .filter(|p| p.kind == PieceKind::Comment)
+            .map(move |p| (p.span.clone(), &text[p.span.clone()]))
+    }
+}
+
+/// Why a Dockerfile could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub message: String,
+    /// Byte offset the error points at.
+    pub offset: usize,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}

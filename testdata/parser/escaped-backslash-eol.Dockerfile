@@ -1,0 +1,6 @@
+FROM alpine
+ENV A=trailing\\
+ENV B=next
+RUN echo a \
+  b \\
+RUN echo c

@@ -1,0 +1,5 @@
+FROM alpine
+RUN cat <<EOF > /etc/app.conf
+key=value
+EOF
+CMD ["app"]
