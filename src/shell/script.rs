@@ -1,0 +1,1069 @@
+//! Startup-script analysis with tree-sitter-bash.
+//!
+//! For a script that runs as (or on behalf of) PID 1, decide what the
+//! top-level flow ends with: an `exec` hand-over, a workload run in the
+//! foreground as a child, a `wait` for background children, or an `exec` that
+//! cannot replace the shell (in a pipeline or subshell). Functions called at
+//! the end (`_main "$@"` in docker-library scripts) and `if`/`case` branches
+//! are followed. Traps are collected with the signals they name and whether
+//! their handler forwards the signal (`kill`) and waits (`wait`).
+
+use std::collections::HashMap;
+use std::ops::Range;
+use tree_sitter::{Node, Parser, Tree};
+
+/// `#!/bin/bash`, `#!/usr/bin/env bash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shebang {
+    /// The interpreter program (after `env` when it is `env`).
+    pub interpreter: String,
+    pub span: Range<usize>,
+}
+
+/// A `trap` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trap {
+    /// Signal names without `SIG`, upper case; numbers translated (15 = TERM).
+    pub signals: Vec<String>,
+    pub handler: String,
+    pub span: Range<usize>,
+    /// The handler (or a function it calls) runs `kill` with a catchable signal.
+    pub forwards: bool,
+    /// The handler (or a function it calls) runs `wait`.
+    pub waits: bool,
+}
+
+impl Trap {
+    /// Does it catch `signal` (`TERM`)?
+    pub fn catches(&self, signal: &str) -> bool {
+        self.signals.iter().any(|s| s == signal)
+    }
+
+    /// `trap - TERM` or `trap '' TERM`: reset or ignore, no handler.
+    pub fn is_reset(&self) -> bool {
+        self.handler.is_empty() || self.handler == "-"
+    }
+}
+
+/// How the script passes on its arguments (CMD, when it is an ENTRYPOINT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ArgsUse {
+    /// Never reads `$@`, `$*`, `$1`...
+    None,
+    /// Only `$*` (joins and re-splits arguments).
+    Star,
+    /// `$@` unquoted (re-splits arguments).
+    Unquoted,
+    /// `$1`, `$#`, `shift`...: reads arguments one by one.
+    Positional,
+    /// `"$@"`.
+    Quoted,
+}
+
+/// A word of a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptWord {
+    pub raw: String,
+    /// The value when it is a literal (quotes removed), else `None`.
+    pub value: Option<String>,
+    pub span: Range<usize>,
+}
+
+/// A simple command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cmd {
+    /// The whole statement (redirections included).
+    pub span: Range<usize>,
+    /// Where the command word starts (after `VAR=x` assignments).
+    pub name_start: usize,
+    /// Command name and arguments.
+    pub words: Vec<ScriptWord>,
+}
+
+impl Cmd {
+    /// The literal command name, if it is one.
+    pub fn name(&self) -> Option<&str> {
+        self.words.first().and_then(|w| w.value.as_deref())
+    }
+
+    /// The words after `exec` and its options (`exec -a name app` → app...).
+    pub fn exec_target(&self) -> &[ScriptWord] {
+        let mut i = 1;
+        while let Some(w) = self.words.get(i) {
+            match w.value.as_deref() {
+                Some("-a") => i += 2,
+                Some(v) if v.starts_with('-') && v.len() > 1 => i += 1,
+                _ => break,
+            }
+        }
+        self.words.get(i..).unwrap_or(&[])
+    }
+
+    /// The argument words as the program will see them: `Some` for each
+    /// literal word, `None` where the value is only known at run time.
+    pub fn values(&self) -> Vec<Option<String>> {
+        self.words.iter().map(|w| w.value.clone()).collect()
+    }
+}
+
+/// What the script's top-level flow ends with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// `exec prog args`: the shell is replaced.
+    Exec(Cmd),
+    /// The workload runs as a child in the foreground; the shell waits for it
+    /// and stays. `last` is true when nothing runs after it (an `exec` can be
+    /// inserted without changing what runs).
+    Foreground { cmd: Cmd, last: bool },
+    /// A compound or pipeline workload in the foreground (no `exec` fits).
+    ForegroundCompound {
+        span: Range<usize>,
+        what: &'static str,
+    },
+    /// `wait` (or a loop that waits) for children started with `&`.
+    Wait { span: Range<usize> },
+    /// `exec` where it cannot replace the shell.
+    ExecLost {
+        span: Range<usize>,
+        why: &'static str,
+    },
+    /// The flow branches (`if`, `case`): each branch's ending.
+    Branches(Vec<Ending>),
+    /// A command dsig cannot judge: a function from a sourced file.
+    Opaque { span: Range<usize>, why: String },
+    /// Nothing that runs a long-lived program (only one-shot tools, or
+    /// nothing at all): the script finishes by itself.
+    Nothing,
+}
+
+impl Ending {
+    /// Every leaf ending (branches flattened).
+    pub fn leaves(&self) -> Vec<&Ending> {
+        match self {
+            Ending::Branches(v) => v.iter().flat_map(|e| e.leaves()).collect(),
+            e => vec![e],
+        }
+    }
+}
+
+/// Everything dsig needs to know about a script.
+#[derive(Debug, Clone)]
+pub struct ScriptAnalysis {
+    pub shebang: Option<Shebang>,
+    /// Lines end in `\r\n`.
+    pub crlf: bool,
+    /// tree-sitter reported syntax errors (analysis went on).
+    pub has_errors: bool,
+    pub traps: Vec<Trap>,
+    pub args: ArgsUse,
+    pub ending: Ending,
+    /// Commands started in the background (`cmd &`) on the way to the end.
+    pub background: Vec<Cmd>,
+}
+
+impl ScriptAnalysis {
+    /// The traps in force for `signal` (ignoring resets).
+    pub fn term_trap(&self) -> Option<&Trap> {
+        self.traps.iter().rev().find(|t| t.catches("TERM"))
+    }
+}
+
+/// Commands that are not the workload when they come after it.
+fn is_chore(name: &str) -> bool {
+    crate::shell::is_trailing_chore(name)
+        || matches!(
+            name,
+            "set"
+                | "trap"
+                | "export"
+                | "unset"
+                | "shift"
+                | "cd"
+                | "."
+                | "source"
+                | "local"
+                | "readonly"
+                | "declare"
+                | "umask"
+                | "ulimit"
+        )
+}
+
+/// Tools that finish by themselves: a script that ends with one is not
+/// keeping a workload alive.
+pub fn is_one_shot(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    matches!(
+        base,
+        "sed"
+            | "grep"
+            | "egrep"
+            | "awk"
+            | "cut"
+            | "tr"
+            | "sort"
+            | "head"
+            | "cp"
+            | "mv"
+            | "rm"
+            | "mkdir"
+            | "chmod"
+            | "chown"
+            | "ln"
+            | "touch"
+            | "find"
+            | "curl"
+            | "wget"
+            | "envsubst"
+            | "test"
+            | "["
+            | "apt-get"
+            | "apk"
+            | "dnf"
+            | "yum"
+            | "pip"
+            | "tar"
+            | "gzip"
+            | "install"
+            | "useradd"
+            | "adduser"
+            | "groupadd"
+            | "id"
+            | "whoami"
+            | "ls"
+            | "stat"
+            | "date"
+            | "docker"
+            | "cat"
+            | "tee"
+            | "sleep 0"
+    )
+}
+
+/// Programs that start another program as another user.
+pub const PRIVILEGE_DROPPERS: &[&str] = &[
+    "su",
+    "sudo",
+    "runuser",
+    "gosu",
+    "su-exec",
+    "setpriv",
+    "chpst",
+    "s6-setuidgid",
+];
+
+fn parser() -> Parser {
+    let mut p = Parser::new();
+    // The grammar is compiled in; setting it cannot fail for a matching ABI.
+    p.set_language(&tree_sitter_bash::LANGUAGE.into())
+        .expect("tree-sitter-bash grammar");
+    p
+}
+
+/// Parse shell source. Never fails: tree-sitter recovers from errors.
+pub fn parse(text: &str) -> Option<Tree> {
+    parser().parse(text, None)
+}
+
+struct Walker<'a> {
+    src: &'a str,
+    functions: HashMap<String, Node<'a>>,
+    /// The script sources other files (`.` or `source`): names it does not
+    /// define may be functions from there.
+    sources: bool,
+}
+
+fn text_of<'a>(src: &'a str, n: Node) -> &'a str {
+    src.get(n.start_byte()..n.end_byte()).unwrap_or("")
+}
+
+/// A literal word's value, quotes removed; `None` when it expands.
+fn literal(src: &str, n: Node) -> Option<String> {
+    let t = text_of(src, n);
+    match n.kind() {
+        "word" | "number" => {
+            if t.contains(['*', '?', '[', '$', '`']) {
+                return None;
+            }
+            let mut out = String::new();
+            let mut it = t.chars();
+            while let Some(c) = it.next() {
+                if c == '\\' {
+                    if let Some(d) = it.next() {
+                        out.push(d);
+                    }
+                } else {
+                    out.push(c);
+                }
+            }
+            Some(out)
+        }
+        "raw_string" => Some(
+            t.trim_start_matches('\'')
+                .trim_end_matches('\'')
+                .to_string(),
+        ),
+        "string" => {
+            let mut c = n.walk();
+            if n.named_children(&mut c)
+                .any(|k| k.kind() != "string_content")
+            {
+                return None;
+            }
+            Some(
+                t[1..t.len().saturating_sub(1).max(1)]
+                    .replace("\\\"", "\"")
+                    .replace("\\\\", "\\"),
+            )
+        }
+        "concatenation" => {
+            let mut c = n.walk();
+            let parts: Option<Vec<String>> =
+                n.named_children(&mut c).map(|k| literal(src, k)).collect();
+            parts.map(|p| p.concat())
+        }
+        _ => None,
+    }
+}
+
+fn signal_name(s: &str) -> String {
+    let u = s.to_ascii_uppercase();
+    let u = u.strip_prefix("SIG").unwrap_or(&u).to_string();
+    match u.as_str() {
+        "0" => "EXIT".into(),
+        "1" => "HUP".into(),
+        "2" => "INT".into(),
+        "3" => "QUIT".into(),
+        "9" => "KILL".into(),
+        "10" => "USR1".into(),
+        "15" => "TERM".into(),
+        _ => u,
+    }
+}
+
+impl<'a> Walker<'a> {
+    fn cmd(&self, n: Node<'a>) -> Cmd {
+        let span = n.start_byte()..n.end_byte();
+        let mut words = Vec::new();
+        let mut name_start = span.start;
+        let mut c = n.walk();
+        let mut seen_name = false;
+        for k in n.named_children(&mut c) {
+            match k.kind() {
+                "variable_assignment" if !seen_name => {}
+                "command_name" => {
+                    seen_name = true;
+                    name_start = k.start_byte();
+                    let inner = k.named_child(0).unwrap_or(k);
+                    words.push(ScriptWord {
+                        raw: text_of(self.src, k).to_string(),
+                        value: literal(self.src, inner),
+                        span: k.start_byte()..k.end_byte(),
+                    });
+                }
+                "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment" => {}
+                _ if seen_name => words.push(ScriptWord {
+                    raw: text_of(self.src, k).to_string(),
+                    value: literal(self.src, k),
+                    span: k.start_byte()..k.end_byte(),
+                }),
+                _ => {}
+            }
+        }
+        Cmd {
+            span,
+            name_start,
+            words,
+        }
+    }
+
+    /// Statements of a block, each with whether it is followed by `&`.
+    fn statements(&self, n: Node<'a>) -> Vec<(Node<'a>, bool)> {
+        let mut out: Vec<(Node<'a>, bool)> = Vec::new();
+        let mut c = n.walk();
+        for k in n.children(&mut c) {
+            if k.kind() == "&" {
+                if let Some(last) = out.last_mut() {
+                    last.1 = true;
+                }
+                continue;
+            }
+            if k.is_named() && k.kind() != "comment" {
+                out.push((k, false));
+            }
+        }
+        out
+    }
+
+    /// Statements between `then`/`do`/`else` keywords of an if/elif/else.
+    fn branch_bodies(&self, n: Node<'a>) -> Vec<Vec<(Node<'a>, bool)>> {
+        let mut bodies = Vec::new();
+        let mut cur: Vec<(Node<'a>, bool)> = Vec::new();
+        let mut in_body = false;
+        let mut has_else = false;
+        let mut c = n.walk();
+        for k in n.children(&mut c) {
+            match k.kind() {
+                "then" => in_body = true,
+                "elif_clause" | "else_clause" => {
+                    if k.kind() == "else_clause" {
+                        has_else = true;
+                    }
+                    if in_body {
+                        bodies.push(std::mem::take(&mut cur));
+                    }
+                    in_body = false;
+                    bodies.extend(self.branch_bodies_of_clause(k));
+                }
+                "fi" => {
+                    if in_body {
+                        bodies.push(std::mem::take(&mut cur));
+                    }
+                    in_body = false;
+                }
+                "&" if in_body => {
+                    if let Some(l) = cur.last_mut() {
+                        l.1 = true;
+                    }
+                }
+                _ if in_body && k.is_named() && k.kind() != "comment" => cur.push((k, false)),
+                _ => {}
+            }
+        }
+        if in_body {
+            bodies.push(cur);
+        }
+        if !has_else {
+            // Without else the flow may fall through: an empty branch.
+            bodies.push(Vec::new());
+        }
+        bodies
+    }
+
+    fn branch_bodies_of_clause(&self, n: Node<'a>) -> Vec<Vec<(Node<'a>, bool)>> {
+        if n.kind() == "else_clause" {
+            return vec![self.statements(n)];
+        }
+        let mut cur = Vec::new();
+        let mut in_body = false;
+        let mut c = n.walk();
+        for k in n.children(&mut c) {
+            match k.kind() {
+                "then" => in_body = true,
+                "&" if in_body => {
+                    if let Some(l) = cur.last_mut() {
+                        let l: &mut (Node<'a>, bool) = l;
+                        l.1 = true;
+                    }
+                }
+                _ if in_body && k.is_named() && k.kind() != "comment" => cur.push((k, false)),
+                _ => {}
+            }
+        }
+        vec![cur]
+    }
+
+    fn contains_kind(&self, n: Node<'a>, pred: &dyn Fn(&Cmd) -> bool) -> bool {
+        if n.kind() == "command" && pred(&self.cmd(n)) {
+            return true;
+        }
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        kids.into_iter().any(|k| self.contains_kind(k, pred))
+    }
+
+    /// The ending of a block of statements; collects background commands.
+    fn ending(&self, stmts: &[(Node<'a>, bool)], depth: usize, bg: &mut Vec<Cmd>) -> Ending {
+        // Background commands anywhere in this block run before the end.
+        for (n, amp) in stmts {
+            if *amp {
+                self.collect_background(*n, bg);
+            }
+        }
+        let mut only_exit_after = true;
+        for (i, (n, amp)) in stmts.iter().enumerate().rev() {
+            if *amp {
+                continue;
+            }
+            let last = only_exit_after;
+            match self.ending_of(*n, depth, bg, last, &stmts[..i]) {
+                Some(e) => return e,
+                None => {
+                    // Skipped: a chore. Anything but `exit` makes insertion unsafe.
+                    let is_exit = n.kind() == "command" && self.cmd(*n).name() == Some("exit");
+                    if !is_exit {
+                        only_exit_after = false;
+                    }
+                }
+            }
+        }
+        Ending::Nothing
+    }
+
+    fn collect_background(&self, n: Node<'a>, bg: &mut Vec<Cmd>) {
+        match n.kind() {
+            "command" => bg.push(self.cmd(n)),
+            "redirected_statement" | "list" | "pipeline" | "subshell" | "compound_statement" => {
+                let mut c = n.walk();
+                let kids: Vec<Node> = n.named_children(&mut c).collect();
+                for k in kids {
+                    if k.kind() == "command" {
+                        bg.push(self.cmd(k));
+                        break;
+                    }
+                    self.collect_background(k, bg);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `None` when the statement is not where the flow ends (a chore).
+    fn ending_of(
+        &self,
+        n: Node<'a>,
+        depth: usize,
+        bg: &mut Vec<Cmd>,
+        last: bool,
+        before: &[(Node<'a>, bool)],
+    ) -> Option<Ending> {
+        let span = n.start_byte()..n.end_byte();
+        match n.kind() {
+            "command" => {
+                let cmd = self.cmd(n);
+                let name = cmd.name().map(str::to_string);
+                match name.as_deref() {
+                    Some("exec") => {
+                        if cmd.exec_target().is_empty() {
+                            None // `exec >log 2>&1`: a redirect, not a hand-over
+                        } else {
+                            Some(Ending::Exec(cmd))
+                        }
+                    }
+                    Some("wait") => Some(Ending::Wait { span }),
+                    Some(f) if self.functions.contains_key(f) && depth < 8 => {
+                        let body = self.functions[f];
+                        let stmts = self.function_statements(body);
+                        match self.ending(&stmts, depth + 1, bg) {
+                            Ending::Nothing => None,
+                            e => Some(e),
+                        }
+                    }
+                    Some(c) if is_chore(c) || is_one_shot(c) => None,
+                    None if cmd.words.is_empty() => None, // assignments only
+                    Some(f) if self.sources && !f.contains('/') && f.contains('_') => {
+                        Some(Ending::Opaque {
+                            span,
+                            why: format!("`{f}` may be a function from a sourced file"),
+                        })
+                    }
+                    _ => {
+                        let _ = before;
+                        Some(Ending::Foreground { cmd, last })
+                    }
+                }
+            }
+            "variable_assignment"
+            | "declaration_command"
+            | "function_definition"
+            | "test_command" => None,
+            "redirected_statement" => {
+                let body = n.child_by_field_name("body").or_else(|| n.named_child(0))?;
+                if body.kind() == "command" {
+                    let mut e = self.ending_of(body, depth, bg, last, before)?;
+                    // Keep the whole statement (with redirections) as the span.
+                    if let Ending::Foreground { cmd, .. } | Ending::Exec(cmd) = &mut e {
+                        cmd.span = span;
+                    }
+                    return Some(e);
+                }
+                self.ending_of(body, depth, bg, last, before)
+            }
+            "list" => {
+                // `a && b`, `a || b`: the flow ends with the right-hand side.
+                let mut c = n.walk();
+                let kids: Vec<Node> = n
+                    .named_children(&mut c)
+                    .filter(|k| k.kind() != "comment")
+                    .collect();
+                let right = *kids.last()?;
+                self.ending_of(right, depth, bg, last, before)
+            }
+            "pipeline" => {
+                if self.contains_kind(n, &|c: &Cmd| c.name() == Some("exec")) {
+                    Some(Ending::ExecLost {
+                        span,
+                        why: "exec in a pipeline runs in a subshell",
+                    })
+                } else if self.pipeline_is_one_shot(n) {
+                    None // `find ... | while read`, `docker logs | grep`: finishes by itself
+                } else {
+                    Some(Ending::ForegroundCompound {
+                        span,
+                        what: "a pipeline",
+                    })
+                }
+            }
+            "subshell" => {
+                if self.contains_kind(n, &|c: &Cmd| c.name() == Some("exec")) {
+                    Some(Ending::ExecLost {
+                        span,
+                        why: "exec in a subshell replaces the subshell, not PID 1",
+                    })
+                } else {
+                    Some(Ending::ForegroundCompound {
+                        span,
+                        what: "a subshell",
+                    })
+                }
+            }
+            "command_substitution" => Some(Ending::ExecLost {
+                span,
+                why: "exec in a command substitution runs in a subshell",
+            }),
+            "if_statement" => {
+                let bodies = self.branch_bodies(n);
+                let endings: Vec<Ending> = bodies
+                    .iter()
+                    .map(|b| self.ending(b, depth + 1, bg))
+                    .collect();
+                if endings.iter().all(|e| *e == Ending::Nothing) {
+                    return None;
+                }
+                Some(Ending::Branches(endings))
+            }
+            "case_statement" => {
+                let mut c = n.walk();
+                let items: Vec<Node> = n
+                    .named_children(&mut c)
+                    .filter(|k| k.kind() == "case_item")
+                    .collect();
+                let endings: Vec<Ending> = items
+                    .iter()
+                    .map(|item| {
+                        let stmts: Vec<(Node, bool)> = self
+                            .statements(*item)
+                            .into_iter()
+                            .filter(|(k, _)| {
+                                k.start_byte()
+                                    > item
+                                        .child_by_field_name("value")
+                                        .map_or(0, |v| v.end_byte())
+                            })
+                            .collect();
+                        self.ending(&stmts, depth + 1, bg)
+                    })
+                    .collect();
+                if endings.iter().all(|e| *e == Ending::Nothing) {
+                    return None;
+                }
+                Some(Ending::Branches(endings))
+            }
+            "while_statement" | "for_statement" | "c_style_for_statement" => {
+                if self.contains_kind(n, &|c: &Cmd| c.name() == Some("wait")) {
+                    // Background commands inside the loop body count too.
+                    if let Some(body) = n.child_by_field_name("body") {
+                        for (k, amp) in self.statements(body) {
+                            if amp {
+                                self.collect_background(k, bg);
+                            }
+                        }
+                    }
+                    Some(Ending::Wait { span })
+                } else {
+                    Some(Ending::ForegroundCompound {
+                        span,
+                        what: "a loop",
+                    })
+                }
+            }
+            "compound_statement" => {
+                let stmts = self.statements(n);
+                match self.ending(&stmts, depth + 1, bg) {
+                    Ending::Nothing => None,
+                    e => Some(e),
+                }
+            }
+            "negated_command" => Some(Ending::ForegroundCompound {
+                span,
+                what: "a negated command",
+            }),
+            _ => None,
+        }
+    }
+
+    /// A pipeline whose first command is a one-shot tool (or a function the
+    /// script may have sourced) finishes by itself.
+    fn pipeline_is_one_shot(&self, n: Node<'a>) -> bool {
+        let mut c = n.walk();
+        let Some(first) = n.named_children(&mut c).find(|k| k.kind() != "comment") else {
+            return false;
+        };
+        let first = if first.kind() == "redirected_statement" {
+            first.named_child(0).unwrap_or(first)
+        } else {
+            first
+        };
+        if first.kind() != "command" {
+            return false;
+        }
+        let cmd = self.cmd(first);
+        match cmd.name() {
+            Some(name) => {
+                is_one_shot(name)
+                    || is_chore(name)
+                    || matches!(name, "printf" | "echo" | "jq" | "xargs")
+                    || (self.sources
+                        && !name.contains('/')
+                        && !self.functions.contains_key(name)
+                        && name.starts_with('_'))
+                    || self.functions.get(name).is_some_and(|f| {
+                        let mut bg = Vec::new();
+                        self.ending(&self.function_statements(*f), 7, &mut bg) == Ending::Nothing
+                    })
+            }
+            None => false,
+        }
+    }
+
+    fn function_statements(&self, f: Node<'a>) -> Vec<(Node<'a>, bool)> {
+        match f.child_by_field_name("body") {
+            Some(b) if b.kind() == "compound_statement" => self.statements(b),
+            Some(b) => vec![(b, false)],
+            None => Vec::new(),
+        }
+    }
+
+    /// Every command in `n` and in the functions it calls (bounded).
+    fn commands_deep(&self, n: Node<'a>, depth: usize, out: &mut Vec<Cmd>) {
+        if n.kind() == "command" {
+            let cmd = self.cmd(n);
+            if let Some(f) = cmd.name().filter(|f| self.functions.contains_key(*f)) {
+                if depth < 8 {
+                    let body = self.functions[f];
+                    self.commands_deep(body, depth + 1, out);
+                }
+            }
+            out.push(cmd);
+        }
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        for k in kids {
+            if k.kind() != "function_definition" {
+                self.commands_deep(k, depth, out);
+            }
+        }
+    }
+
+    fn traps(&self, root: Node<'a>) -> Vec<Trap> {
+        let mut all = Vec::new();
+        self.commands_deep(root, 0, &mut all);
+        let mut traps = Vec::new();
+        for cmd in all.iter().filter(|c| c.name() == Some("trap")) {
+            let args: Vec<&ScriptWord> = cmd.words[1..]
+                .iter()
+                .filter(|w| w.value.as_deref() != Some("--"))
+                .collect();
+            if args.is_empty()
+                || args[0]
+                    .value
+                    .as_deref()
+                    .is_some_and(|v| v.starts_with('-') && v.len() > 1)
+            {
+                continue; // trap -l, trap -p
+            }
+            let handler = args[0].value.clone().unwrap_or_else(|| args[0].raw.clone());
+            let signals: Vec<String> = args[1..]
+                .iter()
+                .map(|w| signal_name(w.value.as_deref().unwrap_or(&w.raw)))
+                .collect();
+            let (forwards, waits) = self.handler_effects(&handler);
+            traps.push(Trap {
+                signals,
+                handler,
+                span: cmd.span.clone(),
+                forwards,
+                waits,
+            });
+        }
+        traps
+    }
+
+    /// Parse a handler string and look at what it runs, following the
+    /// script's own functions.
+    fn handler_effects(&self, handler: &str) -> (bool, bool) {
+        let Some(tree) = parse(handler) else {
+            return (false, false);
+        };
+        let mut cmds = Vec::new();
+        let inner = Walker {
+            src: handler,
+            functions: HashMap::new(),
+            sources: false,
+        };
+        inner.commands_deep(tree.root_node(), 0, &mut cmds);
+        let mut forwards = false;
+        let mut waits = false;
+        let mut seen = Vec::new();
+        let mut queue: Vec<Cmd> = cmds;
+        while let Some(c) = queue.pop() {
+            match c.name() {
+                Some("kill") => {
+                    let args: Vec<&str> = c.words[1..]
+                        .iter()
+                        .map(|w| w.value.as_deref().unwrap_or("$x"))
+                        .collect();
+                    let hard = args
+                        .iter()
+                        .any(|a| matches!(*a, "-9" | "-KILL" | "-SIGKILL"))
+                        || args.windows(2).any(|p| {
+                            matches!(p[0], "-s" | "-n") && matches!(p[1], "9" | "KILL" | "SIGKILL")
+                        });
+                    let probe = args.iter().any(|a| matches!(*a, "-0" | "-l" | "-L"));
+                    if !args.is_empty() && !hard && !probe {
+                        forwards = true;
+                    }
+                }
+                Some("wait") => waits = true,
+                Some(f) if self.functions.contains_key(f) && !seen.contains(&f.to_string()) => {
+                    seen.push(f.to_string());
+                    let mut more = Vec::new();
+                    self.commands_deep(self.functions[f], 1, &mut more);
+                    queue.extend(more);
+                }
+                _ => {}
+            }
+        }
+        (forwards, waits)
+    }
+
+    fn args_use(&self, n: Node<'a>, in_string: bool, best: &mut ArgsUse) {
+        let t = text_of(self.src, n);
+        match n.kind() {
+            "simple_expansion" | "expansion" => {
+                let u = match t {
+                    "$@" | "${@}" => Some(if in_string {
+                        ArgsUse::Quoted
+                    } else {
+                        ArgsUse::Unquoted
+                    }),
+                    "$*" | "${*}" => Some(ArgsUse::Star),
+                    _ if t.starts_with("${@") => Some(if in_string {
+                        ArgsUse::Quoted
+                    } else {
+                        ArgsUse::Unquoted
+                    }),
+                    _ if t.len() >= 2
+                        && t.as_bytes()[1].is_ascii_digit()
+                        && t.as_bytes()[1] != b'0' =>
+                    {
+                        Some(ArgsUse::Positional)
+                    }
+                    _ if t.starts_with("${")
+                        && t.as_bytes()
+                            .get(2)
+                            .is_some_and(|b| b.is_ascii_digit() && *b != b'0') =>
+                    {
+                        Some(ArgsUse::Positional)
+                    }
+                    "$#" | "${#}" => Some(ArgsUse::Positional),
+                    _ => None,
+                };
+                if let Some(u) = u {
+                    *best = (*best).max(u);
+                }
+            }
+            "command" => {
+                let c = self.cmd(n);
+                if matches!(c.name(), Some("shift" | "getopts")) {
+                    *best = (*best).max(ArgsUse::Positional);
+                }
+            }
+            _ => {}
+        }
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        for k in kids {
+            self.args_use(k, in_string || n.kind() == "string", best);
+        }
+    }
+}
+
+fn collect_functions<'a>(src: &str, n: Node<'a>, out: &mut HashMap<String, Node<'a>>) {
+    if n.kind() == "function_definition" {
+        if let Some(name) = n.child_by_field_name("name") {
+            out.insert(text_of(src, name).to_string(), n);
+        }
+    }
+    let mut c = n.walk();
+    let kids: Vec<Node> = n.named_children(&mut c).collect();
+    for k in kids {
+        collect_functions(src, k, out);
+    }
+}
+
+fn shebang(text: &str) -> Option<Shebang> {
+    let first = text.lines().next()?;
+    let rest = first.strip_prefix("#!")?;
+    let rest = rest.trim_end_matches('\r');
+    let mut parts = rest.split_whitespace();
+    let prog = parts.next()?;
+    let interpreter = if prog.rsplit('/').next() == Some("env") {
+        parts
+            .find(|p| !p.starts_with('-') && !p.contains('='))?
+            .to_string()
+    } else {
+        prog.to_string()
+    };
+    Some(Shebang {
+        interpreter,
+        span: 0..first.len(),
+    })
+}
+
+/// Analyse a script.
+pub fn analyze(text: &str) -> ScriptAnalysis {
+    let crlf = text.contains("\r\n");
+    let shebang = shebang(text);
+    let Some(tree) = parse(text) else {
+        return ScriptAnalysis {
+            shebang,
+            crlf,
+            has_errors: true,
+            traps: vec![],
+            args: ArgsUse::None,
+            ending: Ending::Nothing,
+            background: vec![],
+        };
+    };
+    let root = tree.root_node();
+    let mut functions = HashMap::new();
+    collect_functions(text, root, &mut functions);
+    let mut w = Walker {
+        src: text,
+        functions,
+        sources: false,
+    };
+    let mut all = Vec::new();
+    w.commands_deep(root, 0, &mut all);
+    w.sources = all.iter().any(|c| matches!(c.name(), Some("." | "source")));
+    let stmts = w.statements(root);
+    let mut background = Vec::new();
+    let ending = w.ending(&stmts, 0, &mut background);
+    let traps = w.traps(root);
+    let mut args = ArgsUse::None;
+    w.args_use(root, false, &mut args);
+    ScriptAnalysis {
+        shebang,
+        crlf,
+        has_errors: root.has_error(),
+        traps,
+        args,
+        ending,
+        background,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ending(s: &str) -> Ending {
+        analyze(s).ending
+    }
+
+    #[test]
+    fn seed_v2_runs_the_app_as_a_child() {
+        match ending("#!/bin/bash\n/go/src/signal/main\n") {
+            Ending::Foreground { cmd, last } => {
+                assert!(last);
+                assert_eq!(cmd.name(), Some("/go/src/signal/main"));
+                assert_eq!(cmd.name_start, 12);
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn seed_v3_traps_forwards_and_waits() {
+        let a = analyze(include_str!("../../testdata/seed/v3/startup.sh"));
+        assert!(matches!(a.ending, Ending::Wait { .. }), "{:?}", a.ending);
+        let t = a.term_trap().expect("TERM trap");
+        assert!(t.forwards && t.waits, "{t:?}");
+        assert_eq!(a.background.len(), 2, "main and tail: {:?}", a.background);
+    }
+
+    #[test]
+    fn exec_forms() {
+        assert!(matches!(ending("exec \"$@\"\n"), Ending::Exec(_)));
+        assert!(matches!(ending("exec gosu app \"$@\"\n"), Ending::Exec(_)));
+        assert!(matches!(
+            ending("app\nexec >/dev/null 2>&1\n"),
+            Ending::Foreground { .. }
+        ));
+        assert!(matches!(
+            ending("exec app | tee log\n"),
+            Ending::ExecLost { .. }
+        ));
+        assert!(matches!(ending("(exec app)\n"), Ending::ExecLost { .. }));
+        assert!(matches!(ending("cd /x && exec app\n"), Ending::Exec(_)));
+        assert!(matches!(
+            ending("app; exit $?\n"),
+            Ending::Foreground { last: true, .. }
+        ));
+        assert!(matches!(
+            ending("app; echo done\n"),
+            Ending::Foreground { last: false, .. }
+        ));
+        assert!(matches!(
+            ending("app >log 2>&1\n"),
+            Ending::Foreground { last: true, .. }
+        ));
+    }
+
+    #[test]
+    fn functions_and_branches() {
+        let s = "_main() {\n  if [ \"$1\" = x ]; then\n    exec gosu u \"$@\"\n  fi\n  exec \"$@\"\n}\n_main \"$@\"\n";
+        assert!(matches!(ending(s), Ending::Exec(_)), "{:?}", ending(s));
+        let s = "if [ -n \"$X\" ]; then\n  exec a\nelse\n  b\nfi\n";
+        match ending(s) {
+            Ending::Branches(v) => {
+                assert!(matches!(v[0], Ending::Exec(_)));
+                assert!(matches!(v[1], Ending::Foreground { .. }));
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn traps_and_args() {
+        let a = analyze("trap 'echo bye; exit 0' TERM INT\napp\n");
+        let t = a.term_trap().unwrap();
+        assert!(!t.forwards && !t.waits);
+        assert_eq!(t.signals, ["TERM", "INT"]);
+        let a = analyze("trap 'kill -TERM $pid' 15\napp & pid=$!\nwait\n");
+        let t = a.term_trap().unwrap();
+        assert!(t.forwards && !t.waits);
+        assert_eq!(analyze("exec app \"$@\"").args, ArgsUse::Quoted);
+        assert_eq!(analyze("exec app $@").args, ArgsUse::Unquoted);
+        assert_eq!(analyze("exec app $*").args, ArgsUse::Star);
+        assert_eq!(analyze("exec app --port=$1").args, ArgsUse::Positional);
+        assert_eq!(analyze("exec app").args, ArgsUse::None);
+    }
+
+    #[test]
+    fn shebangs() {
+        assert_eq!(
+            analyze("#!/usr/bin/env bash\nx\n")
+                .shebang
+                .unwrap()
+                .interpreter,
+            "bash"
+        );
+        assert_eq!(
+            analyze("#!/bin/sh -e\nx\n").shebang.unwrap().interpreter,
+            "/bin/sh"
+        );
+        assert!(analyze("x\n").shebang.is_none());
+    }
+}
