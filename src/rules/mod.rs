@@ -1,0 +1,236 @@
+//! Rules: one file each, with its metadata and one check function.
+//!
+//! A rule reads the parsed Dockerfile and the image model from a [`Context`]
+//! and returns findings. Rules never print and never depend on output code.
+
+use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, RuleMeta};
+use crate::model::Image;
+use crate::syntax::Dockerfile;
+use std::ops::Range;
+
+mod entrypoint_drops_args;
+mod exec_lost;
+mod init_misplaced;
+mod invalid_exec_form;
+mod package_manager_as_pid1;
+pub mod pid1_ignores_sigterm;
+mod privilege_drop_without_exec;
+mod repeated_cmd_or_entrypoint;
+mod script_missing_exec;
+mod script_not_analysable;
+mod script_not_runnable;
+mod several_daemons_without_supervisor;
+mod shared;
+mod shell_c_without_exec;
+mod shell_form_cmd;
+mod shell_form_entrypoint;
+pub mod stopsignal;
+mod trap_cannot_fire;
+mod trap_does_not_forward;
+pub mod unused_suppression;
+
+/// What a rule may look at.
+pub struct Context<'a> {
+    /// Index of the Dockerfile in the report's files.
+    pub file: usize,
+    pub text: &'a str,
+    pub dockerfile: &'a Dockerfile,
+    pub image: &'a Image,
+    /// The PID 1 chain and the scripts it reached.
+    pub chain: &'a crate::model::chain::Chain,
+    /// The init the injection fix installs.
+    pub init: crate::model::init::Init,
+}
+
+impl Context<'_> {
+    /// A finding of rule `meta` at `span`, with the rule's default severity.
+    pub fn diagnostic(&self, meta: &RuleMeta, span: Range<usize>, message: String) -> Diagnostic {
+        Diagnostic {
+            code: meta.code,
+            slug: meta.slug,
+            severity: meta.severity,
+            message,
+            file: self.file,
+            span,
+            label: None,
+            help: None,
+            fix: None,
+        }
+    }
+
+    /// A finding in a script (`span` relative to the script's text).
+    pub fn script_diagnostic(
+        &self,
+        meta: &RuleMeta,
+        script: &crate::model::chain::LoadedScript,
+        span: Range<usize>,
+        message: String,
+    ) -> Diagnostic {
+        let mut d = self.diagnostic(
+            meta,
+            script.base + span.start..script.base + span.end,
+            message,
+        );
+        d.file = script.file;
+        d
+    }
+
+    /// A fix made of edits to a script (spans relative to the script's text).
+    pub fn script_fix(
+        &self,
+        script: &crate::model::chain::LoadedScript,
+        safety: FixSafety,
+        message: String,
+        edits: Vec<(Range<usize>, String)>,
+    ) -> Fix {
+        Fix {
+            safety,
+            message,
+            edits: edits
+                .into_iter()
+                .map(|(r, replacement)| Edit {
+                    file: script.file,
+                    range: script.base + r.start..script.base + r.end,
+                    replacement,
+                })
+                .collect(),
+        }
+    }
+
+    /// A fix made of edits to the Dockerfile.
+    pub fn fix(
+        &self,
+        safety: FixSafety,
+        message: String,
+        edits: Vec<(Range<usize>, String)>,
+    ) -> Fix {
+        Fix {
+            safety,
+            message,
+            edits: edits
+                .into_iter()
+                .map(|(range, replacement)| Edit {
+                    file: self.file,
+                    range,
+                    replacement,
+                })
+                .collect(),
+        }
+    }
+}
+
+type Check = fn(&Context, &mut Vec<Diagnostic>);
+
+static ALL: [RuleMeta; 19] = [
+    unused_suppression::META,
+    shell_form_cmd::META,
+    shell_form_entrypoint::META,
+    invalid_exec_form::META,
+    repeated_cmd_or_entrypoint::META,
+    shell_c_without_exec::META,
+    script_missing_exec::META,
+    trap_cannot_fire::META,
+    trap_does_not_forward::META,
+    entrypoint_drops_args::META,
+    exec_lost::META,
+    privilege_drop_without_exec::META,
+    script_not_runnable::META,
+    script_not_analysable::META,
+    pid1_ignores_sigterm::META,
+    package_manager_as_pid1::META,
+    init_misplaced::META,
+    stopsignal::META,
+    several_daemons_without_supervisor::META,
+];
+
+static CHECKS: [Check; 19] = [
+    unused_suppression::check,
+    shell_form_cmd::check,
+    shell_form_entrypoint::check,
+    invalid_exec_form::check,
+    repeated_cmd_or_entrypoint::check,
+    shell_c_without_exec::check,
+    script_missing_exec::check,
+    trap_cannot_fire::check,
+    trap_does_not_forward::check,
+    entrypoint_drops_args::check,
+    exec_lost::check,
+    privilege_drop_without_exec::check,
+    script_not_runnable::check,
+    script_not_analysable::check,
+    pid1_ignores_sigterm::check,
+    package_manager_as_pid1::check,
+    init_misplaced::check,
+    stopsignal::check,
+    several_daemons_without_supervisor::check,
+];
+
+/// Run every rule.
+pub fn check_all(ctx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for check in &CHECKS {
+        check(ctx, &mut out);
+    }
+    out
+}
+
+/// Every rule's metadata, in code order.
+pub fn all() -> &'static [RuleMeta] {
+    &ALL
+}
+
+/// Look a rule up by code (`SIG001`, any case) or slug (`shell-form-cmd`).
+pub fn find(code_or_slug: &str) -> Option<&'static RuleMeta> {
+    all().iter().find(|r| {
+        r.code.eq_ignore_ascii_case(code_or_slug) || r.slug.eq_ignore_ascii_case(code_or_slug)
+    })
+}
+
+/// Lint a script on its own, as the image's entrypoint (`dsig lint start.sh`):
+/// `report.files[0]` is the script.
+pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
+    use crate::model::chain::{Chain, Invocation, LoadedScript};
+    let text = report.files[0].text.clone();
+    let analysis = crate::shell::script::analyze(&text);
+    let shell = analysis
+        .shebang
+        .as_ref()
+        .and_then(|s| crate::shell::ShellKind::from_program(&s.interpreter));
+    let chain = Chain {
+        started_by: None,
+        package_json: None,
+        steps: vec![],
+        gaps: vec![],
+        scripts: vec![LoadedScript {
+            file: 0,
+            base: 0,
+            image_path: report.files[0].path.clone(),
+            text: text.clone(),
+            analysis,
+            invocation: Invocation::Direct,
+            shell,
+            is_pid1: true,
+            entrypoint_with_cmd: false,
+            executable: None,
+            started_by: None,
+            copied_by: None,
+            args: None,
+        }],
+    };
+    let df = Dockerfile {
+        escape: '\\',
+        directives: vec![],
+        instructions: vec![],
+        pieces: vec![],
+    };
+    let image = Image { stages: vec![] };
+    let ctx = Context {
+        file: 0,
+        text: &text,
+        dockerfile: &df,
+        image: &image,
+        chain: &chain,
+        init: opts.init,
+    };
+    report.diagnostics = check_all(&ctx);
+}

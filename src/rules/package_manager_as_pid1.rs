@@ -1,0 +1,109 @@
+//! SIG021 package-manager-as-pid1.
+
+use super::{shared, Context};
+use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::shell::command_string;
+use crate::shell::script::Ending;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "SIG021",
+    slug: "package-manager-as-pid1",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes(FixSafety::Safe),
+    summary:
+        "A package manager (npm start, yarn, poetry run, ...) sits between SIGTERM and the app",
+    doc: include_str!("../../rules/package-manager-as-pid1.md"),
+};
+
+/// `Some(script name)` for `npm start` / `npm run X`; `Some("")` for other
+/// package-manager launches; `None` for anything else.
+fn launch(argv: &[String]) -> Option<String> {
+    let prog = argv.first()?;
+    let base = prog.rsplit('/').next().unwrap_or(prog);
+    let a1 = argv.get(1).map(String::as_str);
+    let a2 = argv.get(2).map(String::as_str);
+    match (base, a1) {
+        ("npm", Some("start")) => Some("start".into()),
+        ("npm", Some("run" | "run-script")) => a2.map(str::to_string),
+        ("yarn" | "pnpm", Some("start")) => Some("start".into()),
+        ("yarn" | "pnpm", Some("run")) => a2.map(str::to_string),
+        ("yarn" | "pnpm", Some(s)) if !s.starts_with('-') => Some(s.to_string()),
+        ("npx", _) | ("pm2", Some("start")) => Some(String::new()),
+        ("poetry" | "pipenv" | "uv", Some("run")) => Some(String::new()),
+        ("gradle" | "gradlew" | "./gradlew", Some("run" | "bootRun")) => Some(String::new()),
+        ("mvn" | "mvnw" | "./mvnw", Some(g))
+            if g.starts_with("exec:") || g.starts_with("spring-boot:run") =>
+        {
+            Some(String::new())
+        }
+        _ => None,
+    }
+}
+
+/// The package.json script `name`, when it is one literal `node ...` command.
+fn node_command(package_json: &str, name: &str) -> Option<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(package_json).ok()?;
+    let script = v.get("scripts")?.get(name)?.as_str()?;
+    let argv = command_string(script).literal_argv?;
+    (argv.first()? == "node").then_some(argv)
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(at) = ctx.chain.started_by else {
+        return;
+    };
+    let mut found: Vec<(Vec<String>, bool)> = Vec::new();
+    if let Some((_, argv, _)) = shared::final_program(ctx) {
+        found.push((argv.to_vec(), false));
+    }
+    for s in &ctx.chain.scripts {
+        for leaf in s.analysis.ending.leaves() {
+            if let Ending::Foreground { cmd, .. } | Ending::Exec(cmd) = leaf {
+                let words = if cmd.name() == Some("exec") {
+                    cmd.exec_target()
+                } else {
+                    &cmd.words[..]
+                };
+                let argv: Option<Vec<String>> = words.iter().map(|w| w.value.clone()).collect();
+                if let Some(argv) = argv {
+                    found.push((argv, true));
+                }
+            }
+        }
+    }
+    for (argv, in_script) in found {
+        let Some(script) = launch(&argv) else {
+            continue;
+        };
+        let tool = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
+        let ins = &ctx.dockerfile.instructions[at];
+        let shown = argv.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
+        let mut d = ctx.diagnostic(
+            &META,
+            ins.span.clone(),
+            format!(
+                "`{shown}` makes {tool} the parent of the app: {tool} stays between PID 1's SIGTERM and the app (npm and yarn start it through `sh -c`) and does not reliably pass the signal on, so `docker stop` can end in SIGKILL and the app's shutdown never runs"
+            ),
+        );
+        d.label = Some(format!("{tool} is PID 1, not the app"));
+        let direct = (!in_script && !script.is_empty())
+            .then(|| {
+                ctx.chain
+                    .package_json
+                    .as_deref()
+                    .and_then(|p| node_command(p, &script))
+            })
+            .flatten();
+        match direct {
+            Some(cmd) => {
+                let new = crate::syntax::json_array(&cmd);
+                d.help = Some(format!("run what `{shown}` runs, directly: `{} {new}`", ins.keyword.to_ascii_uppercase()));
+                d.fix = Some(ctx.fix(FixSafety::Safe, format!("Run the package.json `{script}` script directly: {new}"), vec![(ins.args_span(), new)]));
+            }
+            None if tool == "pm2" => d.help = Some("use `pm2-runtime`, which is made to be PID 1 and forwards signals".into()),
+            None => d.help = Some("run the app's own command (for npm: the `scripts.start` of package.json, e.g. `CMD [\"node\", \"server.js\"]`)".into()),
+        }
+        out.push(d);
+        break;
+    }
+}

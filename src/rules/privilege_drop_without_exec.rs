@@ -1,0 +1,55 @@
+//! SIG015 privilege-drop-without-exec.
+
+use super::{shared, Context};
+use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::shell::script::{Ending, PRIVILEGE_DROPPERS};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "SIG015",
+    slug: "privilege-drop-without-exec",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes(FixSafety::Safe),
+    summary: "su, sudo, gosu, su-exec or setpriv starts the app without exec",
+    doc: include_str!("../../rules/privilege-drop-without-exec.md"),
+};
+
+/// Tools that stay as the app's parent even when exec'd.
+const FORKING: &[&str] = &["su", "sudo", "runuser"];
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    for s in shared::pid1_scripts(ctx) {
+        let shell = shared::shell_name(s);
+        for leaf in s.analysis.ending.leaves() {
+            let Ending::Foreground { cmd, last } = leaf else {
+                continue;
+            };
+            let Some(tool) = cmd
+                .name()
+                .map(|n| n.rsplit('/').next().unwrap_or(n).to_string())
+            else {
+                continue;
+            };
+            if !PRIVILEGE_DROPPERS.contains(&tool.as_str()) {
+                continue;
+            }
+            let mut d = ctx.script_diagnostic(
+                &META,
+                s,
+                cmd.span.clone(),
+                format!("`{tool}` starts the app without `exec`: {shell} stays PID 1 and ignores SIGTERM, so `docker stop` SIGKILLs the app after the grace period"),
+            );
+            d.label = Some(format!("`{tool}` runs as a child of PID 1"));
+            if FORKING.contains(&tool.as_str()) {
+                d.help = Some(format!("`{tool}` forks and stays as the app's parent even with `exec`; use `exec gosu USER app`, `exec su-exec USER app` or `exec setpriv --reuid=USER --regid=GROUP --init-groups app`"));
+            } else if *last {
+                d.help = Some(format!("put `exec` before `{tool}`: it then replaces the shell, and itself execs the app, which becomes PID 1"));
+                d.fix = Some(shared::insert_exec_fix(ctx, s, cmd));
+            } else {
+                d.help = Some(format!(
+                    "commands run after `{tool}`; move them before it and `exec` it"
+                ));
+            }
+            out.push(d);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! SIG016 script-not-runnable.
+
+use super::Context;
+use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::model::chain::{Gap, Invocation};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "SIG016",
+    slug: "script-not-runnable",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes(FixSafety::Safe),
+    summary: "A startup script that cannot run: no shebang, CRLF line endings, not executable, or missing",
+    doc: include_str!("../../rules/script-not-runnable.md"),
+};
+
+fn wants_bash(text: &str) -> bool {
+    text.contains("[[")
+        || text.contains("function ")
+        || text.contains("${BASH")
+        || text.contains("<(")
+        || text.contains("declare -a")
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    for s in &ctx.chain.scripts {
+        let first_line = 0..s.text.find('\n').unwrap_or(s.text.len());
+        let direct = s.invocation == Invocation::Direct;
+        if s.analysis.crlf {
+            let how = if direct && s.analysis.shebang.is_some() {
+                "the kernel reads the interpreter as `...\\r` and the container fails with `no such file or directory`"
+            } else {
+                "the shell reads `\\r` as part of every command (`$'\\r': command not found`)"
+            };
+            let mut d = ctx.script_diagnostic(
+                &META,
+                s,
+                first_line.clone(),
+                format!("{} has Windows (CRLF) line endings: {how}", s.image_path),
+            );
+            d.label = Some("CRLF line endings".into());
+            d.help = Some("convert the file to LF line endings (and add `*.sh text eol=lf` to .gitattributes)".into());
+            let edits: Vec<_> = s
+                .text
+                .match_indices("\r\n")
+                .map(|(i, _)| (i..i + 1, String::new()))
+                .collect();
+            d.fix = Some(ctx.script_fix(
+                s,
+                FixSafety::Safe,
+                "Convert CRLF line endings to LF".into(),
+                edits,
+            ));
+            out.push(d);
+        }
+        if direct && s.analysis.shebang.is_none() {
+            let sh = if wants_bash(&s.text) {
+                "#!/bin/bash"
+            } else {
+                "#!/bin/sh"
+            };
+            let mut d = ctx.script_diagnostic(
+                &META,
+                s,
+                first_line.clone(),
+                format!("{} is run as a program but has no `#!` line: the container fails with `exec format error`", s.image_path),
+            );
+            d.label = Some("no shebang".into());
+            d.help = Some(format!("start the script with `{sh}`"));
+            d.fix = Some(ctx.script_fix(
+                s,
+                FixSafety::Safe,
+                format!("Add `{sh}`"),
+                vec![(0..0, format!("{sh}\n"))],
+            ));
+            out.push(d);
+        }
+        if direct && s.executable == Some(false) {
+            let mut d = ctx.script_diagnostic(
+                &META,
+                s,
+                first_line.clone(),
+                format!("{} is run as a program but is not executable: the context file has no execute bit and no `COPY --chmod` or `RUN chmod +x` sets one, so the container fails with `permission denied`", s.image_path),
+            );
+            d.label = Some("not executable".into());
+            d.help = Some("`chmod +x` the file in the repository (git keeps the bit), or copy it with `COPY --chmod=755`".into());
+            out.push(d);
+        }
+    }
+    for gap in &ctx.chain.gaps {
+        if let Gap::Missing {
+            image_path,
+            rel,
+            copy,
+        } = gap
+        {
+            let ins = &ctx.dockerfile.instructions[*copy];
+            let mut d = ctx.diagnostic(
+                &META,
+                ins.span.clone(),
+                format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which is not in the build context: the build fails"),
+            );
+            d.label = Some(format!("`{rel}` is missing"));
+            d.help = Some("check the path (it is relative to the build context, not to the Dockerfile when `--context` differs)".into());
+            out.push(d);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! What the shell-form rules (SIG001, SIG002, SIG005) share: deciding which
+//! shell runs a command string and whether it hands PID 1 over.
+
+use crate::diagnostic::Severity;
+use crate::model::{Image, SystemShell};
+use crate::shell::{command_string, CommandString, Handover, Last, ShellKind};
+
+/// Which shell runs a `-c` string, and why dsig thinks so.
+pub enum Runner {
+    Known(ShellKind, String),
+    /// `/bin/sh` in an image dsig does not know.
+    Unknown(String),
+    /// The image has no `/bin/sh`.
+    Missing(String),
+}
+
+/// The shell that `program` (`/bin/sh`, `bash`, ...) is in the final image.
+/// `None` for programs that are not POSIX shells dsig can judge.
+pub fn runner(program: &str, image: &Image) -> Option<Runner> {
+    if let Some(k) = ShellKind::from_program(program) {
+        return Some(Runner::Known(k, format!("`{program}` is {}", k.name())));
+    }
+    if program.rsplit('/').next() != Some("sh") {
+        return None;
+    }
+    Some(match image.system_shell() {
+        SystemShell::Known(k, img) => Runner::Known(k, format!("/bin/sh in {img} is {}", k.name())),
+        SystemShell::Missing(img) => Runner::Missing(img),
+        SystemShell::Unknown(img) => Runner::Unknown(img),
+    })
+}
+
+/// The verdict on a command string run by `runner` as PID 1.
+pub struct Verdict {
+    pub severity: Severity,
+    pub message: String,
+    pub analysis: CommandString,
+}
+
+fn describe_last(cs: &CommandString) -> String {
+    match &cs.last {
+        Last::Simple(s) if s.runs_after_workload() => "the app".into(),
+        Last::Simple(s) => match s.program() {
+            Some(p) => format!("`{p}`"),
+            None => "the command".into(),
+        },
+        Last::Pipeline(_) => "the pipeline".into(),
+        Last::Compound(_) => "the compound command".into(),
+        Last::Background(_) => "the background command".into(),
+        Last::Empty => "nothing".into(),
+    }
+}
+
+fn why_stays(cs: &CommandString, k: ShellKind) -> &'static str {
+    match &cs.last {
+        Last::Pipeline(_) => "no shell execs a pipeline",
+        Last::Compound(_) => "the last command is a compound command",
+        Last::Background(_) => "the command runs in the background",
+        Last::Simple(s) if s.runs_after_workload() => "a command runs after the workload",
+        Last::Simple(s) if s.join == crate::shell::Join::AfterBackground => {
+            "the workload runs in the background"
+        }
+        Last::Simple(s) if k == ShellKind::Bash && s.has_redirects => {
+            "bash does not exec a command with redirections"
+        }
+        _ if k == ShellKind::Dash => "dash never execs a command on its own",
+        _ => "the shell does not exec it",
+    }
+}
+
+/// Judge `text`, run as `<runner> -c text` for PID 1. `what` names the
+/// instruction ("shell-form CMD"). `None` when nothing is wrong (the last
+/// command is already exec'd and a shell exists).
+pub fn judge(what: &str, text: &str, runner: &Runner) -> Option<Verdict> {
+    let cs = command_string(text);
+    if matches!(cs.last, Last::Empty) {
+        return None;
+    }
+    let target = describe_last(&cs);
+    let (severity, message) = match runner {
+        Runner::Missing(img) => (
+            Severity::Error,
+            format!("{what} needs /bin/sh, but {img} has none: the container cannot start"),
+        ),
+        _ if cs.explicit_exec() => return None,
+        Runner::Known(k, why) => match cs.handover(*k) {
+            Handover::ShellStays => (
+                Severity::Error,
+                format!(
+                    "{what} keeps the shell as PID 1 ({why}; {}): SIGTERM from `docker stop` is dropped and {target} is SIGKILLed after the grace period",
+                    why_stays(&cs, *k)
+                ),
+            ),
+            Handover::Execs { .. } => (
+                Severity::Warning,
+                format!(
+                    "{what} relies on the shell exec'ing {target} ({why}, which does): a dash-based base image or a command appended to the line keeps the shell as PID 1 and SIGTERM is lost"
+                ),
+            ),
+        },
+        Runner::Unknown(img) => {
+            let all_stay = [ShellKind::Bash, ShellKind::Ash].iter().all(|k| cs.handover(*k) == Handover::ShellStays);
+            if all_stay {
+                (
+                    Severity::Error,
+                    format!(
+                        "{what} keeps the shell as PID 1 with any /bin/sh ({}): SIGTERM from `docker stop` is dropped and {target} is SIGKILLed after the grace period",
+                        why_stays(&cs, ShellKind::Bash)
+                    ),
+                )
+            } else {
+                (
+                    Severity::Warning,
+                    format!(
+                        "{what} makes `/bin/sh -c` PID 1 and dsig does not know /bin/sh in {img}: dash (Debian, Ubuntu) stays PID 1 and drops SIGTERM; bash (RHEL family) and busybox ash (Alpine) exec {target}"
+                    ),
+                )
+            }
+        }
+    };
+    Some(Verdict {
+        severity,
+        message,
+        analysis: cs,
+    })
+}
+
+/// Help text for a verdict without an automatic fix.
+pub fn no_fix_help(cs: &CommandString, keyword: &str) -> String {
+    let why = match &cs.last {
+        Last::Pipeline(_) => "the last command is a pipeline, which `exec` cannot hand PID 1 to",
+        Last::Compound(_) => "the last command is a compound command",
+        Last::Background(_) => "the command runs in the background",
+        _ => "a command runs after the workload",
+    };
+    format!(
+        "no automatic fix: {why}. Move the commands into a script that ends with `exec <app>`, and use `{keyword} [\"/path/to/script\"]`; or run an init such as tini as ENTRYPOINT (`docker run --init` does the same)"
+    )
+}
+
+/// The fix for a shell-form CMD or ENTRYPOINT: exec form when the string is
+/// one simple command of literal words (with `exec_form_safety`), else `exec`
+/// before the last command (safe), else none. Returns the fix and the help.
+pub fn shell_form_fix(
+    ctx: &super::Context,
+    ins: &crate::syntax::Instruction,
+    cs: &CommandString,
+    exec_form_safety: crate::diagnostic::FixSafety,
+    shell_exists: bool,
+) -> (Option<crate::diagnostic::Fix>, String) {
+    use crate::diagnostic::FixSafety;
+    let kw = ins.keyword.to_ascii_uppercase();
+    if let Some(argv) = cs.literal_argv.as_ref().filter(|_| !ins.has_inner_comments) {
+        let new = crate::syntax::json_array(argv);
+        let fix = ctx.fix(
+            exec_form_safety,
+            format!("Use exec form: {kw} {new}"),
+            vec![(ins.args_span(), new.clone())],
+        );
+        let help = format!(
+            "use exec form, so that `{}` itself is PID 1: `{kw} {new}`",
+            argv[0]
+        );
+        return (Some(fix), help);
+    }
+    match cs.exec_insertion() {
+        Some(off) if shell_exists => {
+            let pos = ins.map.start(ins.args_range.start + off);
+            let fix = ctx.fix(
+                FixSafety::Safe,
+                "Insert `exec` before the last command".into(),
+                vec![(pos..pos, "exec ".into())],
+            );
+            (
+                Some(fix),
+                "put `exec` before the last command, so that the shell hands PID 1 to it".into(),
+            )
+        }
+        Some(_) => (
+            None,
+            format!("use exec form (`{kw} [\"/app\", \"arg\"]`): there is no shell in the image"),
+        ),
+        None => (None, no_fix_help(cs, &kw)),
+    }
+}
+
+/// The instruction's arguments start like JSON but are not a valid array.
+pub fn is_invalid_json(ins: &crate::syntax::Instruction) -> bool {
+    matches!(
+        &ins.args,
+        crate::syntax::Args::Shell {
+            json_error: Some(_),
+            ..
+        }
+    )
+}
+
+/// The scripts of the PID 1 chain. Each is judged on its own: a script run
+/// by a shell that stays PID 1 (SIG001) still loses SIGTERM once that is
+/// fixed, so both are reported.
+pub fn pid1_scripts<'a>(
+    ctx: &'a super::Context,
+) -> impl Iterator<Item = &'a crate::model::chain::LoadedScript> + 'a {
+    ctx.chain.scripts.iter()
+}
+
+/// How to name the shell that runs a script.
+pub fn shell_name(s: &crate::model::chain::LoadedScript) -> String {
+    use crate::model::chain::Invocation;
+    let prog = match &s.invocation {
+        Invocation::Interpreter(p) => Some(p.clone()),
+        Invocation::Direct => s.analysis.shebang.as_ref().map(|b| b.interpreter.clone()),
+    };
+    match (prog, s.shell) {
+        (Some(p), _) if p.rsplit('/').next() != Some("sh") => {
+            p.rsplit('/').next().unwrap_or(&p).to_string()
+        }
+        (_, Some(k)) => k.name().to_string(),
+        (Some(p), None) => p.rsplit('/').next().unwrap_or(&p).to_string(),
+        (None, None) => "the shell".to_string(),
+    }
+}
+
+/// The program a command runs, for messages.
+pub fn program_of(cmd: &crate::shell::script::Cmd) -> String {
+    cmd.words
+        .first()
+        .map(|w| w.raw.clone())
+        .unwrap_or_else(|| "the command".into())
+}
+
+/// The TERM trap in force, ignoring `trap - TERM` and `trap '' TERM`.
+pub fn term_trap(s: &crate::model::chain::LoadedScript) -> Option<&crate::shell::script::Trap> {
+    s.analysis.term_trap().filter(|t| !t.is_reset())
+}
+
+/// Insert `exec ` before `cmd` in script `s`: safe, unless an EXIT trap
+/// would no longer run.
+pub fn insert_exec_fix(
+    ctx: &super::Context,
+    s: &crate::model::chain::LoadedScript,
+    cmd: &crate::shell::script::Cmd,
+) -> crate::diagnostic::Fix {
+    use crate::diagnostic::FixSafety;
+    let exit_trap = s
+        .analysis
+        .traps
+        .iter()
+        .any(|t| t.catches("EXIT") && !t.is_reset());
+    let safety = if exit_trap {
+        FixSafety::Unsafe
+    } else {
+        FixSafety::Safe
+    };
+    ctx.script_fix(
+        s,
+        safety,
+        format!("Insert `exec` before `{}`", program_of(cmd)),
+        vec![(cmd.name_start..cmd.name_start, "exec ".to_string())],
+    )
+}
+
+/// The init-injection fix (unsafe), or why there is none.
+pub fn init_fix(ctx: &super::Context, group: bool) -> Result<crate::diagnostic::Fix, String> {
+    use crate::diagnostic::FixSafety;
+    let edits = crate::model::init::plan(ctx.dockerfile, ctx.image, ctx.text, ctx.init, group)?;
+    Ok(ctx.fix(
+        FixSafety::Unsafe,
+        format!(
+            "Run {} as PID 1 in front of the ENTRYPOINT and CMD",
+            ctx.init.name()
+        ),
+        edits,
+    ))
+}
+
+/// The final program dsig found at the end of the chain, with its argv and
+/// whether it runs as a child (a shell or script stayed PID 1).
+pub fn final_program<'a>(ctx: &'a super::Context) -> Option<(&'a str, &'a [String], bool)> {
+    ctx.chain.steps.iter().rev().find_map(|s| match s {
+        crate::model::chain::Step::Program {
+            name,
+            argv,
+            as_child,
+        } => Some((name.as_str(), argv.as_slice(), *as_child)),
+        _ => None,
+    })
+}

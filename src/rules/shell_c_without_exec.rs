@@ -1,0 +1,130 @@
+//! SIG005 shell-c-without-exec.
+
+use super::{shared, Context};
+use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::model::{Command, Setting};
+use crate::shell::is_shell_program;
+use crate::syntax::{json_quote, Args};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "SIG005",
+    slug: "shell-c-without-exec",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes(FixSafety::Safe),
+    summary: "Exec form that runs `sh -c \"...\"` without `exec` before the last command",
+    doc: include_str!("../../rules/shell-c-without-exec.md"),
+};
+
+/// Index of the command string in `sh [-opts] -c STRING ...`, if argv is that.
+pub fn command_string_index(argv: &[String]) -> Option<usize> {
+    if !is_shell_program(argv.first()?) {
+        return None;
+    }
+    let mut saw_c = false;
+    let mut j = 1;
+    while j < argv.len() {
+        let a = &argv[j];
+        if a == "-o" || a == "+o" {
+            j += 2;
+            continue;
+        }
+        if a.len() > 1 && (a.starts_with('-') || a.starts_with('+')) && a != "--" {
+            if a.starts_with('-') && !a.starts_with("--") && a.contains('c') {
+                saw_c = true;
+            }
+            j += 1;
+            continue;
+        }
+        if a == "--" {
+            j += 1;
+        }
+        return if saw_c && j < argv.len() {
+            Some(j)
+        } else {
+            None
+        };
+    }
+    None
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(st) = ctx.image.final_stage() else {
+        return;
+    };
+    let entry_is_shell = matches!(st.entrypoint.get(), Some((Command::Shell { .. }, _)));
+    for (setting, name) in [(&st.entrypoint, "ENTRYPOINT"), (&st.cmd, "CMD")] {
+        if name == "CMD" && entry_is_shell {
+            continue;
+        }
+        let Setting::Set {
+            value: Command::Exec(argv),
+            at,
+        } = setting
+        else {
+            continue;
+        };
+        let Some(j) = command_string_index(argv) else {
+            continue;
+        };
+        let ins = &ctx.dockerfile.instructions[*at];
+        let Args::Exec(words) = &ins.args else {
+            continue;
+        };
+        let Some(runner) = shared::runner(&argv[0], ctx.image) else {
+            continue;
+        };
+        let what = format!("`{} -c` in exec-form {name}", argv[0]);
+        let Some(v) = shared::judge(&what, &argv[j], &runner) else {
+            continue;
+        };
+        let elem = &words[j];
+        let mut d = ctx.diagnostic(&META, elem.span.clone(), v.message);
+        d.severity = v.severity;
+        d.label = Some(format!("run by `{}` as PID 1", argv[0]));
+        match v
+            .analysis
+            .exec_insertion()
+            .filter(|_| !matches!(runner, shared::Runner::Missing(_)))
+        {
+            Some(off) => {
+                let raw = &ctx.text[elem.span.clone()];
+                let edit = if raw.len() >= 2 && raw[1..raw.len() - 1] == elem.value[..] {
+                    let p = elem.span.start + 1 + off;
+                    (p..p, "exec ".to_string())
+                } else {
+                    let mut s = elem.value.clone();
+                    s.insert_str(off, "exec ");
+                    (elem.span.clone(), json_quote(&s))
+                };
+                d.fix = Some(ctx.fix(
+                    FixSafety::Safe,
+                    "Insert `exec` before the last command".into(),
+                    vec![edit],
+                ));
+                d.help = Some("put `exec` before the last command of the string, so that the shell hands PID 1 to it".into());
+            }
+            None => d.help = Some(shared::no_fix_help(&v.analysis, name)),
+        }
+        out.push(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_string_index;
+
+    fn v(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn finds_the_string() {
+        assert_eq!(command_string_index(&v(&["sh", "-c", "x"])), Some(2));
+        assert_eq!(
+            command_string_index(&v(&["/bin/bash", "-o", "pipefail", "-ec", "x"])),
+            Some(4)
+        );
+        assert_eq!(command_string_index(&v(&["bash", "script.sh"])), None);
+        assert_eq!(command_string_index(&v(&["node", "-c", "x"])), None);
+    }
+}

@@ -1,0 +1,3 @@
+FROM debian:bookworm
+ENTRYPOINT exec /usr/bin/app
+CMD --verbose

@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+COPY server /usr/local/bin/server
+CMD /usr/local/bin/server --port 8080

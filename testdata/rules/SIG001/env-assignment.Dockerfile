@@ -1,0 +1,2 @@
+FROM debian:bookworm
+CMD NODE_ENV=production node /srv/server.js

@@ -1,0 +1,5 @@
+FROM debian:bookworm
+CMD cd /srv && \
+    # start the server
+    ./server \
+      --port 8080

@@ -1,0 +1,2 @@
+FROM fedora:40
+CMD /opt/app/run --serve

@@ -1,0 +1,3 @@
+FROM debian:bookworm
+ENTRYPOINT ["/usr/bin/app"]
+CMD ["--port", "80"]

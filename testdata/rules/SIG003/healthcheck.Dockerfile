@@ -1,0 +1,3 @@
+FROM debian:bookworm
+HEALTHCHECK CMD ['curl', '-f', 'http://localhost/']
+CMD ["/usr/bin/app"]

@@ -1,0 +1,2 @@
+FROM debian:bookworm
+ENTRYPOINT ["/usr/bin/app", "--serve"

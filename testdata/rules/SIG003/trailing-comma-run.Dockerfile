@@ -1,0 +1,3 @@
+FROM debian:bookworm
+RUN ["echo", "hello",]
+CMD ["/usr/bin/app"]

@@ -1,0 +1,2 @@
+FROM debian:bookworm
+CMD ["sh", "-c", "cd /srv && ./server --port 8080"]

@@ -1,0 +1,2 @@
+FROM debian:bookworm
+CMD ["sh", "-c", "echo \"starting\" && /usr/bin/app"]

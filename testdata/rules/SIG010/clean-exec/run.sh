@@ -1,0 +1,3 @@
+#!/bin/sh
+cd /srv
+exec /usr/local/bin/app "$@"

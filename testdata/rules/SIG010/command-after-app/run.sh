@@ -1,0 +1,3 @@
+#!/bin/sh
+/usr/local/bin/app
+echo "app exited with $?"

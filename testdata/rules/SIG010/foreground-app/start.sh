@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+echo "starting"
+APP_ENV=prod /usr/local/bin/app.sh --serve

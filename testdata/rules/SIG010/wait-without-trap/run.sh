@@ -1,0 +1,3 @@
+#!/bin/bash
+/usr/sbin/nginx -g "daemon off;" &
+wait

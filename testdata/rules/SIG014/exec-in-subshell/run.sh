@@ -1,0 +1,2 @@
+#!/bin/sh
+(cd /srv && exec ./app)

@@ -1,0 +1,2 @@
+#!/bin/sh
+su -s /bin/sh -c "/usr/local/bin/app" app

@@ -1,0 +1,2 @@
+if [[ -n "$DEBUG" ]]; then set -x; fi
+exec /usr/local/bin/app

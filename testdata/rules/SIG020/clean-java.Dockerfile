@@ -1,0 +1,2 @@
+FROM debian:bookworm
+CMD ["java", "-jar", "/srv/app.jar"]

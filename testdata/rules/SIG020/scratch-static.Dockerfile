@@ -1,0 +1,3 @@
+FROM scratch
+COPY sleep /bin/sleep
+CMD ["/bin/sleep", "infinity"]

@@ -1,0 +1,2 @@
+FROM node:20
+CMD ["pm2", "start", "server.js", "--no-daemon"]

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec poetry run uvicorn app:app

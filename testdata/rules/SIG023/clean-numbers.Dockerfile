@@ -1,0 +1,3 @@
+FROM debian:bookworm
+STOPSIGNAL 2
+CMD ["/usr/local/bin/app"]

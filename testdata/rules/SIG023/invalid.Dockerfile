@@ -1,0 +1,3 @@
+FROM debian:bookworm
+STOPSIGNAL SIGTERMINATE
+CMD ["/usr/local/bin/app"]

@@ -1,0 +1,3 @@
+FROM debian:bookworm
+STOPSIGNAL SIGKILL
+CMD ["/usr/local/bin/app"]

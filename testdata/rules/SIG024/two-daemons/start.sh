@@ -1,0 +1,4 @@
+#!/bin/sh
+/usr/sbin/cron -f &
+/usr/local/bin/app &
+wait
