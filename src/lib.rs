@@ -1,0 +1,122 @@
+//! dsig: a Dockerfile linter and auto-fixer for graceful container shutdown.
+//!
+//! Stages: [`syntax`] parses Dockerfiles losslessly, [`model`] derives what the
+//! image runs as PID 1, [`rules`] turn that into [`diagnostic::Diagnostic`]s,
+//! [`fix`] applies their edits, [`output`] renders them, [`cli`] wires it up.
+
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod files;
+pub mod fix;
+pub mod model;
+pub mod output;
+pub mod rules;
+pub mod shell;
+pub mod suppress;
+pub mod syntax;
+
+pub use diagnostic::{Diagnostic, FileError, Report, Severity, SourceFile};
+pub use fix::{fix, fix_source, FixOutcome, FixedFile};
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Where a Dockerfile comes from and what it may read.
+#[derive(Debug, Clone, Default)]
+pub struct LintOptions {
+    /// The Dockerfile on disk; its directory is the default build context.
+    pub dockerfile: Option<PathBuf>,
+    /// The build context (`--context`), when not the Dockerfile's directory.
+    pub context: Option<PathBuf>,
+    /// Texts that stand in for files on disk (the fixer's pending edits).
+    pub overlay: HashMap<PathBuf, String>,
+    /// Rule selection and severity overrides (from dsig.toml).
+    pub settings: config::RuleSettings,
+    /// The init that init-injection fixes install (`--init`).
+    pub init: model::init::Init,
+}
+
+impl LintOptions {
+    /// Options for a Dockerfile read from `path`.
+    pub fn for_file(path: impl Into<PathBuf>) -> LintOptions {
+        LintOptions {
+            dockerfile: Some(path.into()),
+            ..LintOptions::default()
+        }
+    }
+
+    /// The build context directory, if there is one to read.
+    pub fn context_dir(&self) -> Option<PathBuf> {
+        if let Some(c) = &self.context {
+            return Some(c.clone());
+        }
+        let d = self.dockerfile.as_ref()?;
+        Some(match d.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        })
+    }
+}
+
+/// A shell script given to `dsig lint` directly (it is linted as the
+/// image's entrypoint): it starts with `#!` or is named `*.sh`.
+pub fn is_script(path: &str, text: &str) -> bool {
+    text.starts_with("#!") || path.ends_with(".sh") || path.ends_with(".bash")
+}
+
+/// Lint one Dockerfile given as text, without reading anything else: scripts
+/// in the build context are not followed. `path` names the file in findings.
+pub fn lint_source(path: &str, text: &str) -> Report {
+    lint(path, text, &LintOptions::default())
+}
+
+/// Lint one Dockerfile given as text, following its CMD and ENTRYPOINT into
+/// the build context that `opts` names.
+pub fn lint(path: &str, text: &str, opts: &LintOptions) -> Report {
+    let mut report = Report {
+        files: vec![SourceFile {
+            path: path.to_string(),
+            text: text.to_string(),
+            disk: opts.dockerfile.clone(),
+        }],
+        ..Report::default()
+    };
+    if is_script(path, text) {
+        rules::check_script(&mut report, opts);
+        opts.settings.apply(&mut report, path);
+        suppress::apply(&mut report, None);
+        report.sort();
+        return report;
+    }
+    match syntax::parse(text) {
+        Ok(df) => {
+            let image = model::Image::from_dockerfile(&df);
+            let fs = model::context::ContextFs {
+                root: opts.context_dir(),
+                overlay: &opts.overlay,
+            };
+            let chain = model::chain::build(&image, &df, &fs, &mut report.files);
+            let ctx = rules::Context {
+                file: 0,
+                text,
+                dockerfile: &df,
+                image: &image,
+                chain: &chain,
+                init: opts.init,
+            };
+            report.diagnostics = rules::check_all(&ctx);
+            opts.settings.apply(&mut report, path);
+            suppress::apply(&mut report, Some(&df));
+        }
+        Err(e) => report.errors.push(FileError {
+            file: Some(0),
+            path: path.to_string(),
+            message: e.message.clone(),
+            offset: Some(e.offset),
+            location: Some(diagnostic::line_col(text, e.offset)),
+        }),
+    }
+    report.sort();
+    report
+}
