@@ -1,0 +1,1105 @@
+//! What a `dsig lint` run should do, resolved from its sources.
+//!
+//! Like ripgrep's "high-level arguments": [`crate::cli`] parses the command
+//! line into [`crate::cli::LintArgs`] (everything optional, exactly what the
+//! user typed), and [`Config::from_args`] turns that into one plain struct with
+//! every default filled in.
+//!
+//! Rule settings come from configuration files: for each linted file,
+//! [`Resolver`] finds the nearest `dsig.toml` (or `.dsig.toml`) by walking up
+//! from the file's directory (`--config FILE` names one for every file,
+//! `--isolated` uses none), reads it into a [`FileConfig`], and layers the
+//! command line (`--select`, `--ignore`, `--fail-level`) over it. The result,
+//! [`RuleSettings`], goes into [`crate::LintOptions`] and is applied by the
+//! library, so `--fix` never applies a fix of a rule that is switched off.
+//!
+//! # The file
+//!
+//! ```toml
+//! select = ["all"]                 # codes, names or code prefixes ("SIG01")
+//! ignore = ["SIG004"]
+//! fail-level = "error"             # info | warning | error
+//!
+//! [severity]                       # per-rule: info | warning | error | off
+//! shell-form-cmd = "error"
+//!
+//! [per-path-ignores]               # globs relative to this file's directory
+//! "legacy/**" = ["SIG001", "SIG002"]
+//! ```
+//!
+//! The same keys may instead sit under a `[tool.dsig]` table (then the file's
+//! other top-level tables belong to other tools and are not read). Unknown
+//! keys, unknown rules and wrong types are errors that point at the line.
+
+mod toml;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+
+use self::toml::{Spanned, Table, Value};
+use crate::cli::LintArgs;
+use crate::diagnostic::{line_col, Diagnostic, FileError, Report, Severity};
+
+/// How findings are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Source snippets with labels, help and fix information.
+    Pretty,
+    /// One line per finding: `path:line:col: severity[CODE] message`.
+    Concise,
+    /// One JSON document for the whole run, for tools.
+    Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations); the default when
+    /// GITHUB_ACTIONS=true.
+    Github,
+}
+
+/// When to use ANSI colours in pretty output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    /// Always colour, even when piped or when `NO_COLOR` is set.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The minimum severity that makes `dsig lint` exit with status 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailLevel {
+    /// Any finding fails.
+    Info,
+    /// Warnings and errors fail.
+    Warning,
+    /// Only errors fail.
+    Error,
+}
+
+impl FailLevel {
+    pub fn severity(self) -> Severity {
+        match self {
+            FailLevel::Info => Severity::Info,
+            FailLevel::Warning => Severity::Warning,
+            FailLevel::Error => Severity::Error,
+        }
+    }
+}
+
+/// One input to lint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Standard input (`-` on the command line).
+    Stdin,
+    /// A file or directory path as given.
+    Path(PathBuf),
+}
+
+/// The fail level when neither the command line nor a config file sets one.
+pub const DEFAULT_FAIL_LEVEL: Severity = Severity::Warning;
+
+/// Everything a lint run needs to know, defaults resolved.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Files, directories and stdin to lint, in command-line order.
+    pub inputs: Vec<Input>,
+    pub format: Format,
+    /// `--fail-level`: exit 1 when a remaining finding is at least this
+    /// severe. `None`: each file's config decides (default
+    /// [`DEFAULT_FAIL_LEVEL`]).
+    pub fail_level: Option<Severity>,
+    /// Write fixes back to the files (stdin: print the fixed text).
+    pub fix: bool,
+    /// Also apply (and count as fixable) unsafe fixes.
+    pub unsafe_fixes: bool,
+    /// Print fixes as a unified diff and write nothing. Wins over `fix`.
+    pub diff: bool,
+    pub color: ColorChoice,
+    /// No summary line and nothing for clean files.
+    pub quiet: bool,
+    /// The name stdin is shown as (default `<stdin>`).
+    pub stdin_filename: Option<String>,
+    /// Build context directory (`--context`).
+    pub context: Option<std::path::PathBuf>,
+    /// `--config`: the one config file for every linted file.
+    pub config_file: Option<PathBuf>,
+    /// `--isolated`: read no config file.
+    pub isolated: bool,
+    /// `--select`: replaces the config files' `select`.
+    pub select: Option<Vec<String>>,
+    /// `--ignore`: added to the config files' `ignore`.
+    pub ignore: Vec<String>,
+}
+
+/// How standard input is named in output when `--stdin-filename` is absent.
+pub const STDIN_DISPLAY: &str = "<stdin>";
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            inputs: vec![Input::Path(PathBuf::from("."))],
+            format: Format::Pretty,
+            fail_level: None,
+            fix: false,
+            unsafe_fixes: false,
+            diff: false,
+            color: ColorChoice::Auto,
+            quiet: false,
+            stdin_filename: None,
+            context: None,
+            config_file: None,
+            isolated: false,
+            select: None,
+            ignore: Vec::new(),
+        }
+    }
+}
+
+/// Split comma-separated rule lists (`--ignore SIG001,SIG002 --ignore SIG003`).
+fn split_rules(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl Config {
+    /// Build the configuration for `dsig lint` from its parsed arguments and
+    /// the environment (`GITHUB_ACTIONS=true` selects `--format github`
+    /// when no format is given).
+    pub fn from_args(args: &LintArgs) -> Config {
+        let github = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
+        Config::from_args_in(args, github)
+    }
+
+    /// [`Config::from_args`] with the environment given: `github_actions`
+    /// is whether GitHub Actions runs us.
+    pub fn from_args_in(args: &LintArgs, github_actions: bool) -> Config {
+        let mut config = Config::default();
+        if !args.paths.is_empty() {
+            config.inputs = args
+                .paths
+                .iter()
+                .map(|p| {
+                    if p.as_os_str() == "-" {
+                        Input::Stdin
+                    } else {
+                        Input::Path(p.clone())
+                    }
+                })
+                .collect();
+        } else if args.stdin_filename.is_some() {
+            // `--stdin-filename` without paths means "lint stdin" (editor use).
+            config.inputs = vec![Input::Stdin];
+        }
+        config.format = match args.format {
+            Some(format) => format,
+            None if github_actions => Format::Github,
+            None => Format::Pretty,
+        };
+        config.fail_level = args.fail_level.map(FailLevel::severity);
+        config.fix = args.fix;
+        config.unsafe_fixes = args.unsafe_fixes;
+        config.diff = args.diff;
+        config.quiet = args.quiet;
+        if args.no_color {
+            config.color = ColorChoice::Never;
+        } else if let Some(color) = args.color {
+            config.color = color;
+        }
+        config.stdin_filename = args.stdin_filename.clone();
+        config.context = args.context.clone();
+        config.config_file = args.config.clone();
+        config.isolated = args.isolated;
+        if !args.select.is_empty() {
+            config.select = Some(split_rules(&args.select));
+        }
+        config.ignore = split_rules(&args.ignore);
+        config
+    }
+
+    /// The display name of stdin.
+    pub fn stdin_name(&self) -> &str {
+        self.stdin_filename.as_deref().unwrap_or(STDIN_DISPLAY)
+    }
+
+    /// Whether to colour output written to a stream that `is_terminal` or not.
+    ///
+    /// `--color always|never` decide alone; `auto` colours only a terminal,
+    /// and not when `NO_COLOR` is set (non-empty) or `TERM=dumb`.
+    pub fn use_color(&self, is_terminal: bool) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                let dumb = std::env::var_os("TERM").is_some_and(|v| v == "dumb");
+                is_terminal && !no_color && !dumb
+            }
+        }
+    }
+
+    /// Check the command line's rule lists (`--select`, `--ignore`).
+    pub fn check_rule_args(&self) -> Result<(), String> {
+        for (flag, list) in [
+            ("--select", self.select.as_deref().unwrap_or_default()),
+            ("--ignore", &self.ignore[..]),
+        ] {
+            for rule in list {
+                if !is_valid_selector(rule) {
+                    return Err(format!(
+                        "{flag}: unknown rule `{rule}` (`dsig rules` lists them)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- rule settings
+
+/// Which rules run and at what severity (from `dsig.toml`; the command line
+/// may add to it). Applied by the library, so `--fix` never applies a fix of
+/// an ignored rule.
+///
+/// Rules are named by code (`SIG001`), slug (`shell-form-cmd`), code prefix
+/// (`SIG01` is SIG010-SIG019) or `all`, in any case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleSettings {
+    /// Rules to run; `None` runs all.
+    pub select: Option<Vec<String>>,
+    /// Rules not to run (wins over `select`).
+    pub ignore: Vec<String>,
+    /// Severity overrides, later entries win; `None` switches the rule off.
+    pub severity: Vec<(String, Option<Severity>)>,
+    /// Rules ignored for files matching a glob.
+    pub per_path_ignores: Vec<PathIgnore>,
+    /// The directory per-path patterns are relative to (the config file's);
+    /// `None`: the current directory.
+    pub base: Option<PathBuf>,
+}
+
+/// `"legacy/**" = ["SIG001"]`: rules ignored for files that match a glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathIgnore {
+    pub pattern: String,
+    pub rules: Vec<String>,
+}
+
+/// Whether `selector` names the rule `code` / `slug`.
+pub fn selector_matches(selector: &str, code: &str, slug: &str) -> bool {
+    selector.eq_ignore_ascii_case("all")
+        || selector.eq_ignore_ascii_case(code)
+        || selector.eq_ignore_ascii_case(slug)
+        || (is_code_prefix(selector)
+            && code
+                .to_ascii_uppercase()
+                .starts_with(&selector.to_ascii_uppercase()))
+}
+
+/// `SIG`, `SIG0`, `SIG01`: a code prefix (a whole code is matched exactly).
+fn is_code_prefix(s: &str) -> bool {
+    s.len() >= 3
+        && s.len() < 6
+        && s[..3].eq_ignore_ascii_case("SIG")
+        && s[3..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `SIG` and three digits: a rule code, known or not (rules are added over
+/// time; a config naming a newer rule still loads).
+pub fn is_rule_code(s: &str) -> bool {
+    s.len() == 6 && s[..3].eq_ignore_ascii_case("SIG") && s[3..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A rule code, a known slug, a code prefix or `all`.
+pub fn is_valid_selector(s: &str) -> bool {
+    s.eq_ignore_ascii_case("all")
+        || is_rule_code(s)
+        || is_code_prefix(s)
+        || crate::rules::find(s).is_some()
+}
+
+thread_local! {
+    /// The settings that [`RuleSettings::apply`] last applied on this thread,
+    /// for the [`crate::suppress::apply`] call that follows it in
+    /// [`crate::lint`]: SIG000 findings are made after the settings ran and
+    /// must obey them too. See [`take_current`].
+    static CURRENT: RefCell<Option<RuleSettings>> = const { RefCell::new(None) };
+}
+
+/// The settings [`RuleSettings::apply`] handed over on this thread, if any
+/// (taken: a second call returns `None`).
+pub fn take_current() -> Option<RuleSettings> {
+    CURRENT.with(|c| c.borrow_mut().take())
+}
+
+impl RuleSettings {
+    /// Whether the rule runs at all (before per-path ignores).
+    pub fn enabled(&self, code: &str, slug: &str) -> bool {
+        let selected = self
+            .select
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|sel| selector_matches(sel, code, slug)));
+        selected
+            && !self
+                .ignore
+                .iter()
+                .any(|sel| selector_matches(sel, code, slug))
+            && self.severity_override(code, slug) != Some(None)
+    }
+
+    /// The configured severity: `Some(None)` when switched off.
+    fn severity_override(&self, code: &str, slug: &str) -> Option<Option<Severity>> {
+        // The most specific selector wins: a code or slug over a prefix over `all`.
+        let rank = |sel: &str| {
+            if sel.eq_ignore_ascii_case(code) || sel.eq_ignore_ascii_case(slug) {
+                3
+            } else if is_code_prefix(sel) {
+                sel.len()
+            } else {
+                0
+            }
+        };
+        self.severity
+            .iter()
+            .filter(|(sel, _)| selector_matches(sel, code, slug))
+            .max_by_key(|(sel, _)| rank(sel))
+            .map(|(_, s)| *s)
+    }
+
+    /// The severity a finding of this rule gets.
+    pub fn severity(&self, code: &str, slug: &str, default: Severity) -> Severity {
+        self.severity_override(code, slug)
+            .flatten()
+            .unwrap_or(default)
+    }
+
+    /// Whether a per-path ignore drops rule `code` for any of `paths`.
+    pub fn path_ignored(&self, code: &str, slug: &str, paths: &[&Path]) -> bool {
+        if self.per_path_ignores.is_empty() {
+            return false;
+        }
+        let base = self
+            .base
+            .clone()
+            .unwrap_or_else(|| std::env::current_dir().unwrap_or_default());
+        let rels: Vec<Option<String>> = paths.iter().map(|p| relative_to(&base, p)).collect();
+        let names: Vec<String> = paths
+            .iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        self.per_path_ignores.iter().any(|pi| {
+            pi.rules.iter().any(|sel| selector_matches(sel, code, slug))
+                && (rels
+                    .iter()
+                    .flatten()
+                    .any(|rel| path_matches(&pi.pattern, rel))
+                    || (!pi.pattern.trim_end_matches('/').contains('/')
+                        && names.iter().any(|n| glob_match(&pi.pattern, n))))
+        })
+    }
+
+    /// Whether a finding survives the settings (its rule runs, for its file).
+    pub fn keeps(&self, report: &Report, d: &Diagnostic, linted: &Path) -> bool {
+        if !self.enabled(d.code, d.slug) {
+            return false;
+        }
+        let own = report
+            .files
+            .get(d.file)
+            .and_then(|f| f.disk.as_deref())
+            .filter(|_| d.file != 0);
+        let paths: Vec<&Path> = std::iter::once(linted).chain(own).collect();
+        !self.path_ignored(d.code, d.slug, &paths)
+    }
+
+    /// Drop findings of rules that are not selected and apply severity
+    /// overrides. `path` is the linted file (its display path, used when it
+    /// is not on disk), for per-path ignores: a finding is dropped when the
+    /// pattern matches the linted Dockerfile or the script it points into.
+    ///
+    /// The settings are also handed to the [`crate::suppress::apply`] call
+    /// that follows in [`crate::lint`] (see [`take_current`]).
+    pub fn apply(&self, report: &mut Report, path: &str) {
+        CURRENT.with(|c| *c.borrow_mut() = Some(self.clone()));
+        if *self == RuleSettings::default() {
+            return;
+        }
+        let linted = report
+            .files
+            .first()
+            .and_then(|f| f.disk.clone())
+            .unwrap_or_else(|| PathBuf::from(path));
+        let diagnostics = std::mem::take(&mut report.diagnostics);
+        report.diagnostics = diagnostics
+            .into_iter()
+            .filter(|d| self.keeps(report, d, &linted))
+            .map(|mut d| {
+                d.severity = self.severity(d.code, d.slug, d.severity);
+                d
+            })
+            .collect();
+    }
+
+    /// Layer the command line over a file's settings.
+    fn with_args(mut self, config: &Config) -> RuleSettings {
+        if let Some(select) = &config.select {
+            self.select = Some(select.clone());
+        }
+        self.ignore.extend(config.ignore.iter().cloned());
+        self
+    }
+}
+
+// ---------------------------------------------------------------- paths and globs
+
+/// `path` relative to `base` with `/` separators, both made absolute and
+/// cleaned of `.` and `..` first; `None` when `path` is outside `base`.
+pub fn relative_to(base: &Path, path: &Path) -> Option<String> {
+    let base = normalize(base);
+    let path = normalize(path);
+    let rel = path.strip_prefix(&base).ok()?;
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(parts.join("/"))
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Whether a per-path pattern matches the relative path `rel`: the whole
+/// path, or one of its directories (so `legacy/` and `legacy` cover all
+/// files under it). A pattern without `/` matches a name at any depth.
+pub fn path_matches(pattern: &str, rel: &str) -> bool {
+    let pattern = pattern.strip_prefix("./").unwrap_or(pattern);
+    let dir_only = pattern.ends_with('/');
+    let pattern = pattern.trim_end_matches('/');
+    let parts: Vec<&str> = rel.split('/').collect();
+    if !pattern.contains('/') {
+        let names = if dir_only {
+            &parts[..parts.len().saturating_sub(1)]
+        } else {
+            &parts[..]
+        };
+        return names.iter().any(|n| glob_match(pattern, n));
+    }
+    let pattern = pattern.strip_prefix('/').unwrap_or(pattern);
+    let last = if dir_only {
+        parts.len().saturating_sub(1)
+    } else {
+        parts.len()
+    };
+    (1..=last).any(|k| glob_match(pattern, &parts[..k].join("/")))
+}
+
+/// Match `text` against a glob: `*` and `?` stay within one path segment,
+/// `**` spans segments (`a/**/b` matches `a/b`), `[abc]`, `[a-z]`, `[!a]`.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    glob_at(&p, &t)
+}
+
+fn glob_at(p: &[char], t: &[char]) -> bool {
+    match p.first() {
+        None => t.is_empty(),
+        Some('*') if p.get(1) == Some(&'*') => {
+            let mut rest = &p[2..];
+            let slash = rest.first() == Some(&'/');
+            if slash {
+                rest = &rest[1..];
+            }
+            // `**/` matches nothing or whole segments; a bare `**` anything.
+            (0..=t.len()).any(|i| (!slash || i == 0 || t[i - 1] == '/') && glob_at(rest, &t[i..]))
+        }
+        Some('*') => (0..=t.len())
+            .take_while(|&i| i == 0 || t[i - 1] != '/')
+            .any(|i| glob_at(&p[1..], &t[i..])),
+        Some('?') => t.first().is_some_and(|&c| c != '/') && glob_at(&p[1..], &t[1..]),
+        Some('[') => {
+            let Some(close) = p.iter().skip(2).position(|&c| c == ']').map(|i| i + 2) else {
+                return t.first() == Some(&'[') && glob_at(&p[1..], &t[1..]);
+            };
+            let Some(&c) = t.first() else { return false };
+            let mut class = &p[1..close];
+            let negate = matches!(class.first(), Some('!') | Some('^'));
+            if negate {
+                class = &class[1..];
+            }
+            let mut hit = false;
+            let mut i = 0;
+            while i < class.len() {
+                if i + 2 < class.len() && class[i + 1] == '-' {
+                    hit |= class[i] <= c && c <= class[i + 2];
+                    i += 3;
+                } else {
+                    hit |= class[i] == c;
+                    i += 1;
+                }
+            }
+            hit != negate && c != '/' && glob_at(&p[close + 1..], &t[1..])
+        }
+        Some(&c) => t.first() == Some(&c) && glob_at(&p[1..], &t[1..]),
+    }
+}
+
+// ---------------------------------------------------------------- config files
+
+/// Config file names looked for in each directory, first match wins.
+pub const CONFIG_NAMES: [&str; 2] = ["dsig.toml", ".dsig.toml"];
+
+/// What `dsig init` writes: every key, documented, with its default.
+pub const INIT_TEMPLATE: &str = r#"# dsig configuration. dsig uses the nearest dsig.toml (or .dsig.toml) above
+# each linted file; `dsig lint --config FILE` names one, `--isolated` skips them.
+# Rules are named by code (SIG001), name (shell-form-cmd), code prefix (SIG01)
+# or "all"; `dsig rules` lists them.
+
+# Rules to run (default: all).
+select = ["all"]
+
+# Rules not to run.
+ignore = []
+
+# `dsig lint` exits 1 when a finding at or above this level remains:
+# "info", "warning" (the default) or "error". --fail-level overrides it.
+fail-level = "warning"
+
+# Per-rule severity: "info", "warning", "error", or "off".
+[severity]
+# repeated-cmd-or-entrypoint = "info"
+
+# Rules to ignore in some files: glob patterns relative to this file's
+# directory (`*`, `**`, `?`, `[a-z]`); a pattern without `/` matches a file or
+# directory name at any depth, a directory covers everything under it.
+[per-path-ignores]
+# "legacy/**" = ["SIG001", "SIG002"]
+"#;
+
+/// A parsed config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileConfig {
+    pub path: PathBuf,
+    pub settings: RuleSettings,
+    pub fail_level: Option<Severity>,
+}
+
+/// A config file that could not be used: the error (with its line and
+/// column when it has one) and the source lines to show under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub error: Box<FileError>,
+    /// A snippet pointing at the problem (`3 | colour = 1` / `  | ^^^^^^`).
+    pub snippet: Vec<String>,
+}
+
+impl ConfigError {
+    fn plain(path: &Path, message: String) -> ConfigError {
+        ConfigError {
+            error: Box::new(FileError {
+                file: None,
+                path: path.display().to_string(),
+                message,
+                offset: None,
+                location: None,
+            }),
+            snippet: Vec::new(),
+        }
+    }
+
+    fn at(path: &Path, text: &str, span: Range<usize>, message: String) -> ConfigError {
+        let lc = line_col(text, span.start);
+        ConfigError {
+            error: Box::new(FileError {
+                file: None,
+                path: path.display().to_string(),
+                message,
+                offset: Some(span.start),
+                location: Some(lc),
+            }),
+            snippet: snippet(text, span),
+        }
+    }
+}
+
+/// The line of `span.start` with carets under the span (to the line's end).
+fn snippet(text: &str, span: Range<usize>) -> Vec<String> {
+    let start = span.start.min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = text[line_start..line_end].trim_end_matches('\r');
+    let lc = line_col(text, start);
+    let number = lc.line.to_string();
+    let pad = " ".repeat(number.len());
+    let end = span.end.clamp(start, line_start + line.len());
+    let lead = text[line_start..start].chars().count();
+    let width = text.get(start..end).map_or(1, |s| s.chars().count()).max(1);
+    vec![
+        format!("{pad} |"),
+        format!("{number} | {line}"),
+        format!("{pad} | {}{}", " ".repeat(lead), "^".repeat(width)),
+    ]
+}
+
+const KEYS: [&str; 5] = [
+    "select",
+    "ignore",
+    "fail-level",
+    "severity",
+    "per-path-ignores",
+];
+
+/// Read and check a config file.
+pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        ConfigError::plain(
+            path,
+            format!("cannot read config: {}", crate::files::io_message(&e)),
+        )
+    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| ConfigError::plain(path, "config is not valid UTF-8".to_string()))?;
+    let base = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    parse_config(path, &text, &base)
+}
+
+/// Parse config text read from `path`; per-path patterns are relative to `base`.
+pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, ConfigError> {
+    let at = |span: Range<usize>, message: String| ConfigError::at(path, text, span, message);
+    let root = toml::parse(text).map_err(|e| at(e.span, e.message))?;
+    let table = match root.get("tool") {
+        Some(tool) => {
+            for (k, _) in &root.entries {
+                if k.value != "tool" {
+                    return Err(at(
+                        k.span.clone(),
+                        format!(
+                            "unknown key `{}`: with a [tool.dsig] table, dsig reads only that table",
+                            k.value
+                        ),
+                    ));
+                }
+            }
+            let Value::Table(tool_table) = &tool.value else {
+                return Err(at(tool.span.clone(), "`tool` must be a table".to_string()));
+            };
+            match tool_table.get("dsig") {
+                Some(Spanned {
+                    value: Value::Table(t),
+                    ..
+                }) => t.clone(),
+                Some(v) => {
+                    return Err(at(
+                        v.span.clone(),
+                        "`tool.dsig` must be a table".to_string(),
+                    ))
+                }
+                None => Table::default(),
+            }
+        }
+        None => root,
+    };
+    let mut out = FileConfig {
+        path: path.to_path_buf(),
+        settings: RuleSettings {
+            base: Some(normalize(base)),
+            ..RuleSettings::default()
+        },
+        fail_level: None,
+    };
+    for (key, value) in &table.entries {
+        match key.value.as_str() {
+            "select" => out.settings.select = Some(rule_list(&at, "select", value)?),
+            "ignore" => out.settings.ignore = rule_list(&at, "ignore", value)?,
+            "fail-level" => {
+                let s = string(&at, "fail-level", value)?;
+                out.fail_level = Some(Severity::parse(s).ok_or_else(|| {
+                    at(
+                        value.span.clone(),
+                        format!(
+                            "`fail-level` must be \"info\", \"warning\" or \"error\", not \"{s}\""
+                        ),
+                    )
+                })?);
+            }
+            "severity" => {
+                let t = table_of(&at, "severity", value)?;
+                for (rule, level) in &t.entries {
+                    check_rule(&at, rule)?;
+                    let s = string(&at, &format!("severity.{}", rule.value), level)?;
+                    let sev = if s.eq_ignore_ascii_case("off") {
+                        None
+                    } else {
+                        Some(Severity::parse(s).ok_or_else(|| {
+                            at(
+                                level.span.clone(),
+                                format!(
+                                    "severity must be \"info\", \"warning\", \"error\" or \"off\", not \"{s}\""
+                                ),
+                            )
+                        })?)
+                    };
+                    out.settings.severity.push((rule.value.clone(), sev));
+                }
+            }
+            "per-path-ignores" => {
+                let t = table_of(&at, "per-path-ignores", value)?;
+                for (pattern, rules) in &t.entries {
+                    if pattern.value.is_empty() {
+                        return Err(at(pattern.span.clone(), "empty path pattern".to_string()));
+                    }
+                    let rules = rule_list(
+                        &at,
+                        &format!("per-path-ignores.\"{}\"", pattern.value),
+                        rules,
+                    )?;
+                    out.settings.per_path_ignores.push(PathIgnore {
+                        pattern: pattern.value.clone(),
+                        rules,
+                    });
+                }
+            }
+            other => {
+                let normal = other.replace('_', "-").to_ascii_lowercase();
+                let hint = if KEYS.contains(&normal.as_str()) {
+                    format!("did you mean `{normal}`?")
+                } else {
+                    format!(
+                        "expected one of {}",
+                        KEYS.map(|k| format!("`{k}`")).join(", ")
+                    )
+                };
+                return Err(at(
+                    key.span.clone(),
+                    format!("unknown key `{other}` ({hint})"),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn string<'v>(
+    at: &dyn Fn(Range<usize>, String) -> ConfigError,
+    key: &str,
+    value: &'v Spanned<Value>,
+) -> Result<&'v str, ConfigError> {
+    match &value.value {
+        Value::String(s) => Ok(s),
+        other => Err(at(
+            value.span.clone(),
+            format!("`{key}` must be a string, not {}", other.type_name()),
+        )),
+    }
+}
+
+fn table_of<'v>(
+    at: &dyn Fn(Range<usize>, String) -> ConfigError,
+    key: &str,
+    value: &'v Spanned<Value>,
+) -> Result<&'v Table, ConfigError> {
+    match &value.value {
+        Value::Table(t) => Ok(t),
+        other => Err(at(
+            value.span.clone(),
+            format!("`{key}` must be a table, not {}", other.type_name()),
+        )),
+    }
+}
+
+fn check_rule(
+    at: &dyn Fn(Range<usize>, String) -> ConfigError,
+    rule: &Spanned<String>,
+) -> Result<(), ConfigError> {
+    if is_valid_selector(&rule.value) {
+        Ok(())
+    } else {
+        Err(at(
+            rule.span.clone(),
+            format!(
+                "unknown rule `{}` (a code such as SIG001, a name such as shell-form-cmd, a code prefix, or \"all\")",
+                rule.value
+            ),
+        ))
+    }
+}
+
+fn rule_list(
+    at: &dyn Fn(Range<usize>, String) -> ConfigError,
+    key: &str,
+    value: &Spanned<Value>,
+) -> Result<Vec<String>, ConfigError> {
+    let Value::Array(items) = &value.value else {
+        return Err(at(
+            value.span.clone(),
+            format!(
+                "`{key}` must be an array of rules, not {}",
+                value.value.type_name()
+            ),
+        ));
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let s = string(at, key, item)?;
+        check_rule(
+            at,
+            &Spanned {
+                value: s.to_string(),
+                span: item.span.clone(),
+            },
+        )?;
+        out.push(s.to_string());
+    }
+    Ok(out)
+}
+
+/// The nearest config file in `dir` or above it.
+///
+/// It is shown relative to the current directory when it is inside it.
+pub fn find(dir: &Path) -> Option<PathBuf> {
+    let dir = normalize(dir);
+    let found = dir
+        .ancestors()
+        .find_map(|d| CONFIG_NAMES.iter().map(|n| d.join(n)).find(|p| p.is_file()))?;
+    let cwd = std::env::current_dir().ok().map(|c| normalize(&c));
+    Some(
+        cwd.and_then(|c| found.strip_prefix(c).ok().map(Path::to_path_buf))
+            .unwrap_or(found),
+    )
+}
+
+/// The settings for one linted file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub settings: RuleSettings,
+    pub fail_level: Severity,
+    /// The config file they came from, if any.
+    pub file: Option<PathBuf>,
+}
+
+/// Finds, reads and caches config files for a run.
+#[derive(Debug)]
+pub struct Resolver<'c> {
+    config: &'c Config,
+    /// Directory → config file found from it.
+    found: HashMap<PathBuf, Option<PathBuf>>,
+    /// Config file → its settings, or the error (reported once).
+    loaded: HashMap<PathBuf, Result<Rc<Resolved>, ConfigError>>,
+    reported: Vec<PathBuf>,
+    none: Option<Rc<Resolved>>,
+}
+
+impl<'c> Resolver<'c> {
+    pub fn new(config: &'c Config) -> Resolver<'c> {
+        Resolver {
+            config,
+            found: HashMap::new(),
+            loaded: HashMap::new(),
+            reported: Vec::new(),
+            none: None,
+        }
+    }
+
+    /// The settings for a file in `dir`. An error is returned in full the
+    /// first time a config file fails, and as `Err(None)` after that.
+    pub fn for_dir(&mut self, dir: &Path) -> Result<Rc<Resolved>, Option<ConfigError>> {
+        let file = if self.config.isolated {
+            None
+        } else if let Some(f) = &self.config.config_file {
+            Some(f.clone())
+        } else {
+            let key = normalize(dir);
+            self.found
+                .entry(key.clone())
+                .or_insert_with(|| find(&key))
+                .clone()
+        };
+        let Some(file) = file else {
+            let config = self.config;
+            return Ok(self
+                .none
+                .get_or_insert_with(|| {
+                    Rc::new(Resolved {
+                        settings: RuleSettings::default().with_args(config),
+                        fail_level: config.fail_level.unwrap_or(DEFAULT_FAIL_LEVEL),
+                        file: None,
+                    })
+                })
+                .clone());
+        };
+        let config = self.config;
+        let entry = self.loaded.entry(file.clone()).or_insert_with(|| {
+            load(&file).map(|fc| {
+                Rc::new(Resolved {
+                    settings: fc.settings.with_args(config),
+                    fail_level: config
+                        .fail_level
+                        .or(fc.fail_level)
+                        .unwrap_or(DEFAULT_FAIL_LEVEL),
+                    file: Some(fc.path),
+                })
+            })
+        });
+        match entry {
+            Ok(r) => Ok(r.clone()),
+            Err(e) => {
+                if self.reported.contains(&file) {
+                    Err(None)
+                } else {
+                    self.reported.push(file);
+                    Err(Some(e.clone()))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        for (p, t, want) in [
+            ("*.Dockerfile", "app.Dockerfile", true),
+            ("*.Dockerfile", "a/app.Dockerfile", false),
+            ("**/*.Dockerfile", "a/b/app.Dockerfile", true),
+            ("**/*.Dockerfile", "app.Dockerfile", true),
+            ("a/**/b", "a/b", true),
+            ("a/**/b", "a/x/y/b", true),
+            ("a/**", "a/x/y", true),
+            ("a/**", "b/x", false),
+            ("Docker?ile", "Dockerfile", true),
+            ("[Dd]ockerfile", "dockerfile", true),
+            ("[!D]ockerfile", "Dockerfile", false),
+            ("[a-c]x", "bx", true),
+        ] {
+            assert_eq!(glob_match(p, t), want, "{p} ~ {t}");
+        }
+        assert!(path_matches("legacy", "svc/legacy/Dockerfile"));
+        assert!(path_matches("legacy/", "legacy/Dockerfile"));
+        assert!(!path_matches("legacy/", "x/legacy"));
+        assert!(path_matches("svc/legacy", "svc/legacy/Dockerfile"));
+        assert!(!path_matches("svc/legacy", "other/svc/legacy/Dockerfile"));
+        assert!(path_matches("Dockerfile.*", "a/b/Dockerfile.dev"));
+        assert!(path_matches("./a/*", "a/Dockerfile"));
+    }
+
+    #[test]
+    fn selectors() {
+        assert!(selector_matches("all", "SIG001", "shell-form-cmd"));
+        assert!(selector_matches("sig001", "SIG001", "shell-form-cmd"));
+        assert!(selector_matches(
+            "Shell-Form-Cmd",
+            "SIG001",
+            "shell-form-cmd"
+        ));
+        assert!(selector_matches("SIG00", "SIG001", "shell-form-cmd"));
+        assert!(!selector_matches("SIG01", "SIG001", "shell-form-cmd"));
+        assert!(is_valid_selector("SIG999"));
+        assert!(!is_valid_selector("SIG0001"));
+        assert!(!is_valid_selector("no-such-rule"));
+    }
+
+    #[test]
+    fn settings() {
+        let s = RuleSettings {
+            select: Some(vec!["SIG00".into()]),
+            ignore: vec!["shell-form-entrypoint".into()],
+            severity: vec![
+                ("all".into(), Some(Severity::Info)),
+                ("SIG001".into(), Some(Severity::Error)),
+                ("SIG003".into(), None),
+            ],
+            ..RuleSettings::default()
+        };
+        assert!(s.enabled("SIG001", "shell-form-cmd"));
+        assert!(!s.enabled("SIG002", "shell-form-entrypoint"));
+        assert!(!s.enabled("SIG003", "invalid-exec-form"));
+        assert!(!s.enabled("SIG010", "script-missing-exec"));
+        assert_eq!(
+            s.severity("SIG001", "shell-form-cmd", Severity::Warning),
+            Severity::Error
+        );
+        assert_eq!(s.severity("SIG004", "x", Severity::Warning), Severity::Info);
+    }
+
+    #[test]
+    fn config_files() {
+        let base = Path::new("/p");
+        let ok = parse_config(
+            Path::new("dsig.toml"),
+            "select = ['all']\nfail-level = 'error'\n[severity]\nSIG004 = 'off'\n[per-path-ignores]\n'x/**' = ['SIG001']\n",
+            base,
+        )
+        .expect("valid");
+        assert_eq!(ok.fail_level, Some(Severity::Error));
+        assert_eq!(ok.settings.severity, vec![("SIG004".to_string(), None)]);
+        assert_eq!(ok.settings.per_path_ignores[0].pattern, "x/**");
+        let tool = parse_config(
+            Path::new(".dsig.toml"),
+            "[tool.other]\nx = 1\n[tool.dsig]\nignore = ['SIG001']\n",
+            base,
+        )
+        .expect("valid");
+        assert_eq!(tool.settings.ignore, vec!["SIG001".to_string()]);
+        for (text, message, line) in [
+            ("colour = 1\n", "unknown key `colour` (expected one of", 1),
+            ("\nfail_level = 'info'\n", "did you mean `fail-level`?", 2),
+            ("select = ['SIG001', 'nope']\n", "unknown rule `nope`", 1),
+            (
+                "select = 'SIG001'\n",
+                "must be an array of rules, not a string",
+                1,
+            ),
+            ("[severity]\nSIG001 = 'fatal'\n", "not \"fatal\"", 2),
+            ("fail-level = 'x'\n", "`fail-level` must be", 1),
+            ("x = 1\n[tool.dsig]\n", "dsig reads only that table", 1),
+            (
+                "[per-path-ignores]\n'a' = [1]\n",
+                "must be a string, not an integer",
+                2,
+            ),
+        ] {
+            let e = parse_config(Path::new("dsig.toml"), text, base).expect_err(text);
+            assert!(e.error.message.contains(message), "{text:?}: {e:?}");
+            assert_eq!(e.error.location.map(|l| l.line), Some(line), "{text:?}");
+            assert_eq!(e.snippet.len(), 3);
+        }
+    }
+
+    #[test]
+    fn init_template_is_valid() {
+        let c =
+            parse_config(Path::new("dsig.toml"), INIT_TEMPLATE, Path::new("/p")).expect("valid");
+        assert_eq!(c.fail_level, Some(Severity::Warning));
+        assert!(c.settings.enabled("SIG001", "shell-form-cmd"));
+    }
+}

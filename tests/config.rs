@@ -1,0 +1,265 @@
+//! Config files end to end: discovery (nearest `dsig.toml` / `.dsig.toml`
+//! above each linted file), `--config`, `--isolated`, every key, and errors
+//! that point at the line. Fixtures are in testdata/config/.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dsig");
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn command_in(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
+        .env_remove("GITHUB_ACTIONS")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    command_in(dir, args).output().expect("run dsig")
+}
+
+fn run(args: &[&str]) -> Output {
+    run_in(manifest_dir(), args)
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exit code")
+}
+
+fn transcript(out: &Output) -> String {
+    format!(
+        "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+        code(out),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A fresh directory outside the repository (so no config above it).
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dsig-config-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn concise(args: &[&str]) -> Output {
+    let mut all = vec!["lint", "--format", "concise"];
+    all.extend(args);
+    run(&all)
+}
+
+#[test]
+fn nearest_config_applies_to_each_file() {
+    // project/dsig.toml: SIG004 ignored, SIG001 a warning, fail-level error.
+    let out = concise(&["testdata/config/project/Dockerfile"]);
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("warning[SIG001]") && !text.contains("SIG004"),
+        "{text}"
+    );
+    // Per-path ignore: "legacy/" drops SIG001 under it.
+    let out = concise(&["testdata/config/project/legacy"]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(stdout(&out), "All checks passed.\n");
+    // sub/ has its own dsig.toml (not merged with the parent's): only SIG004,
+    // at the default fail level.
+    let out = concise(&["testdata/config/project/sub"]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("[SIG004]") && !text.contains("[SIG001]"),
+        "{text}"
+    );
+    // All at once: each file with its own config; the sub/ finding fails.
+    let out = concise(&["testdata/config/project"]);
+    assert_eq!(code(&out), 1);
+    insta::assert_snapshot!("project_concise", transcript(&out));
+}
+
+#[test]
+fn tool_dsig_table_in_dot_dsig_toml() {
+    let out = concise(&["testdata/config/tool"]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("info[SIG001]") && text.contains("[SIG004]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn named_config_and_isolated() {
+    // --config: every finding becomes info, and info fails.
+    let out = concise(&[
+        "--config",
+        "testdata/config/named/strict.toml",
+        "testdata/config/project",
+    ]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("info[SIG001]") && text.contains("info[SIG004]"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("warning[") && !text.contains("error["),
+        "{text}"
+    );
+    // --isolated: built-in defaults everywhere.
+    let out = concise(&["--isolated", "testdata/config/project/Dockerfile"]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("error[SIG001]") && text.contains("[SIG004]"),
+        "{text}"
+    );
+    // --fail-level wins over the file's.
+    let out = concise(&[
+        "--fail-level",
+        "warning",
+        "testdata/config/project/Dockerfile",
+    ]);
+    assert_eq!(code(&out), 1);
+    // A missing --config is an error, reported once.
+    let out = concise(&[
+        "--config",
+        "testdata/config/missing.toml",
+        "testdata/config/project",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "testdata/config/missing.toml: error: cannot read config: no such file or directory\n"
+    );
+    let out = run(&["lint", "--config", "x.toml", "--isolated", "."]);
+    assert_eq!(code(&out), 2, "conflicting options");
+}
+
+#[test]
+fn config_for_stdin_follows_the_stdin_filename() {
+    let input =
+        fs::read(manifest_dir().join("testdata/config/project/legacy/Dockerfile")).expect("read");
+    let lint = |name: &str| {
+        let mut child = command_in(
+            manifest_dir(),
+            &["lint", "--format", "concise", "--stdin-filename", name],
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), &input).expect("write");
+        child.wait_with_output().expect("wait")
+    };
+    assert_eq!(
+        stdout(&lint("testdata/config/project/legacy/Dockerfile")),
+        "All checks passed.\n"
+    );
+    assert!(stdout(&lint("testdata/config/project/Dockerfile")).contains("warning[SIG001]"));
+}
+
+#[test]
+fn broken_config_points_at_the_line() {
+    let out = run(&["lint", "testdata/config/broken"]);
+    assert_eq!(code(&out), 2);
+    insta::assert_snapshot!("broken", transcript(&out));
+    // Other files are still linted; the error is reported once.
+    let out = concise(&["testdata/config/broken", "testdata/config/project/legacy"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr)
+            .matches("error:")
+            .count(),
+        1
+    );
+    assert_eq!(stdout(&out), "No findings in 1 file; 1 error.\n");
+}
+
+#[test]
+fn config_errors() {
+    let dir = temp_dir("errors");
+    fs::write(
+        dir.join("Dockerfile"),
+        "FROM debian:bookworm\nCMD [\"/usr/local/bin/app\"]\n",
+    )
+    .expect("write");
+    let mut all = String::new();
+    for text in [
+        "colour = \"always\"\n",
+        "select = [\"SIG001\"]\nfail_level = \"error\"\n",
+        "ignore = [\"SIG001\", \"shell-form-cmnd\"]\n",
+        "ignore = \"SIG001\"\n",
+        "[severity]\nSIG001 = \"fatal\"\n",
+        "[per-path-ignores]\n\"legacy/**\" = \"SIG001\"\n",
+        "select = [\"SIG001\"\n",
+        "select = ['SIG001']\nselect = ['SIG002']\n",
+        "fail-level = 2\n",
+        "[tool.dsig]\nselct = []\n",
+    ] {
+        fs::write(dir.join("dsig.toml"), text).expect("write");
+        let out = run_in(&dir, &["lint"]);
+        assert_eq!(code(&out), 2, "{text}");
+        all.push_str(&format!(
+            "=== dsig.toml\n{text}--- stderr\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    insta::assert_snapshot!("errors", all);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ignored_rules_are_not_fixed_and_per_path_covers_scripts() {
+    let dir = temp_dir("fix");
+    for name in ["Dockerfile", "startup.sh"] {
+        fs::copy(
+            manifest_dir().join("testdata/seed/v2").join(name),
+            dir.join(name),
+        )
+        .expect("copy");
+    }
+    let before: Vec<Vec<u8>> = ["Dockerfile", "startup.sh"]
+        .iter()
+        .map(|n| fs::read(dir.join(n)).expect("read"))
+        .collect();
+    // A pattern that matches the script drops the findings in it.
+    fs::write(
+        dir.join("dsig.toml"),
+        "ignore = [\"SIG001\"]\n[per-path-ignores]\n\"*.sh\" = [\"script-missing-exec\"]\n",
+    )
+    .expect("write");
+    let out = run_in(&dir, &["lint", "--fix"]);
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    assert_eq!(stdout(&out), "Fixed 0 findings.\nAll checks passed.\n");
+    // A pattern that matches the Dockerfile covers the scripts it runs.
+    fs::write(
+        dir.join("dsig.toml"),
+        "ignore = [\"SIG001\"]\n[per-path-ignores]\n\"Dockerfile\" = [\"SIG010\"]\n",
+    )
+    .expect("write");
+    let out = run_in(&dir, &["lint", "--fix"]);
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    for (n, b) in ["Dockerfile", "startup.sh"].iter().zip(&before) {
+        assert_eq!(&fs::read(dir.join(n)).expect("read"), b, "{n} changed");
+    }
+    // Without them, both are fixed.
+    let out = run_in(&dir, &["lint", "--fix", "--isolated"]);
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    assert_ne!(fs::read(dir.join("startup.sh")).expect("read"), before[1]);
+    let _ = fs::remove_dir_all(&dir);
+}
