@@ -1,0 +1,638 @@
+//! The command line: argument parsing, the `lint`, `rules` and `explain`
+//! commands, and exit codes.
+//!
+//! [`run`] never panics on bad input or closed pipes and returns the process
+//! exit code: [`EXIT_OK`], [`EXIT_FINDINGS`] or [`EXIT_ERROR`] (which wins).
+
+use std::ffi::OsString;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::json;
+
+use crate::config::{ColorChoice, Config, ConfigError, FailLevel, Format, Resolver};
+use crate::diagnostic::{FileError, Severity};
+use crate::files::{self, Source};
+use crate::output::{self, pretty, Run};
+
+/// Nothing at or above the fail level (or, with `--diff`, nothing to fix).
+pub const EXIT_OK: u8 = 0;
+/// Findings at or above `--fail-level` remain (or `--diff` printed a diff).
+pub const EXIT_FINDINGS: u8 = 1;
+/// A usage, I/O or parse error; wins over [`EXIT_FINDINGS`].
+pub const EXIT_ERROR: u8 = 2;
+
+const ABOUT: &str = "Lint and fix Dockerfiles so containers stop gracefully";
+
+const LONG_ABOUT: &str = "\
+Lint and fix Dockerfiles so containers stop gracefully.
+
+dsig works out which process each image runs as PID 1 and whether the SIGTERM \
+sent by `docker stop` reaches your application: shell-form CMD and ENTRYPOINT \
+(/bin/sh as PID 1 swallows signals), wrappers that do not `exec`, and missing \
+init processes. Many findings can be fixed in place, e.g. by switching to exec form.";
+
+const LINT_AFTER_HELP: &str = "\
+Examples:
+  dsig lint                          Lint every Dockerfile under the current directory
+  dsig lint Dockerfile docker/       Lint a file and a directory
+  dsig lint --diff                   Show what --fix would change, write nothing
+  dsig lint --fix                    Apply safe fixes in place
+  dsig lint --fix --unsafe-fixes     Also apply fixes that may change behaviour
+  dsig lint --format concise .       One line per finding (for editors and grep)
+  dsig lint --format json . > out.json
+  dsig lint --format sarif . > dsig.sarif
+  dsig lint --ignore SIG004 --fail-level error
+  dsig lint - --stdin-filename Dockerfile < Dockerfile
+  dsig lint --fix - < Dockerfile > Dockerfile.fixed
+
+Directories are searched recursively for Dockerfile, Containerfile, *.Dockerfile,
+*.dockerfile, *.containerfile, Dockerfile.* and Containerfile.*, skipping hidden
+directories, .git, node_modules and target. A file named explicitly is linted
+whatever its name.
+
+Settings come from the nearest dsig.toml or .dsig.toml above each file (`dsig
+init` writes one); the command line wins. `# dsig ignore=SIG001` on the line
+above an instruction suppresses its finding. On GitHub Actions
+(GITHUB_ACTIONS=true) the default format is github (annotations).
+
+Exit status: 0 when no finding reaches --fail-level, 1 when one does (with --diff:
+when there is something to fix), 2 on usage, I/O or parse errors.";
+
+#[derive(Debug, Parser)]
+#[command(name = "dsig", version, about = ABOUT, long_about = LONG_ABOUT, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint Dockerfiles and optionally fix them.
+    #[command(after_help = LINT_AFTER_HELP)]
+    Lint(LintArgs),
+    /// List the rules: code, name, default severity, fix availability, summary.
+    Rules(RulesArgs),
+    /// Print a rule's documentation.
+    Explain(ExplainArgs),
+    /// Write a dsig.toml with every setting documented.
+    Init(InitArgs),
+}
+
+/// The arguments of `dsig lint`, exactly as given: options the user did not
+/// set are `None` so that [`Config::from_args`] can layer defaults under them.
+#[derive(Debug, Args, Default)]
+pub struct LintArgs {
+    /// Files or directories to lint; `-` reads standard input [default: .]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Apply safe fixes in place (stdin: print the fixed text to stdout and
+    /// findings to stderr), then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Also apply unsafe fixes (ones that may change behaviour) with --fix or
+    /// --diff.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print the fixes as a unified diff instead of applying them; write
+    /// nothing. Exits 1 when there is a diff. Overrides --fix.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// Output format [default: pretty]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Exit with status 1 when a finding of this severity or higher remains
+    /// [default: warning]
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_level: Option<FailLevel>,
+
+    /// Print only findings and errors: no summary, nothing for clean files.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// When to colour output; `auto` colours a terminal unless NO_COLOR is set
+    /// [default: auto]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+
+    /// Never colour output (same as --color never).
+    #[arg(long, conflicts_with = "color")]
+    pub no_color: bool,
+
+    /// Name to show for standard input (`-`) in findings; given alone, lints
+    /// standard input.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+
+    /// Build context directory in which to look for the scripts that CMD and
+    /// ENTRYPOINT run (default: each Dockerfile's directory).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<std::path::PathBuf>,
+
+    /// Use this config file for every linted file, instead of the nearest
+    /// dsig.toml or .dsig.toml above each one.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+
+    /// Read no config file.
+    #[arg(long)]
+    pub isolated: bool,
+
+    /// Run only these rules (codes, names, code prefixes or `all`, comma
+    /// separated); replaces `select` from the config file.
+    #[arg(long, value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (comma separated); added to `ignore` from the
+    /// config file.
+    #[arg(long, value_name = "RULES")]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum RulesFormat {
+    /// An aligned text table.
+    #[default]
+    #[value(alias = "pretty")]
+    Table,
+    /// `{"version": 1, "rules": [{code, slug, severity, fix, summary}]}`.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table, value_name = "FORMAT")]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule code (SIG001) or name (shell-form-cmd)
+    #[arg(value_name = "RULE")]
+    pub rule: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it
+    #[arg(value_name = "FILE", default_value = "dsig.toml")]
+    pub path: PathBuf,
+}
+
+/// Parse `args` (including the program name) and run the command.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    ExitCode::from(run_code(args))
+}
+
+/// [`run`], returning the exit status as a number.
+pub fn run_code<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version land here too, with status 0.
+            let _ = e.print();
+            return if e.exit_code() == 0 {
+                EXIT_OK
+            } else {
+                EXIT_ERROR
+            };
+        }
+    };
+    match cli.command {
+        Command::Lint(args) => lint(&Config::from_args(&args)),
+        Command::Rules(args) => rules(args.format),
+        Command::Explain(args) => explain(&args.rule),
+        Command::Init(args) => init(&args.path),
+    }
+}
+
+/// `dsig init`: write the documented default config, never over a file.
+fn init(path: &std::path::Path) -> u8 {
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(crate::config::INIT_TEMPLATE.as_bytes()));
+    match written {
+        Ok(()) => {
+            eprint_line(&format!("Wrote {}.", path.display()));
+            EXIT_OK
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            eprint_line(&format!(
+                "error: {} already exists; not overwritten",
+                path.display()
+            ));
+            EXIT_ERROR
+        }
+        Err(e) => {
+            eprint_line(&format!(
+                "error: cannot write {}: {}",
+                path.display(),
+                files::io_message(&e)
+            ));
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Write a line to stderr, ignoring failures (there is nowhere left to report them).
+fn eprint_line(line: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
+
+/// Buffered stdout that goes quiet once the reader has gone away.
+struct Stdout {
+    out: BufWriter<io::StdoutLock<'static>>,
+    /// The pipe was closed: drop further output silently.
+    closed: bool,
+    /// Any other write failure (reported once, exit 2).
+    failed: bool,
+}
+
+impl Stdout {
+    fn new() -> Stdout {
+        Stdout {
+            out: BufWriter::new(io::stdout().lock()),
+            closed: false,
+            failed: false,
+        }
+    }
+
+    fn emit(&mut self, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) {
+        if self.closed || self.failed {
+            return;
+        }
+        if let Err(e) = f(&mut self.out) {
+            self.fail(e);
+        }
+    }
+
+    fn fail(&mut self, e: io::Error) {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            self.closed = true;
+        } else {
+            self.failed = true;
+            eprint_line(&format!(
+                "error: cannot write output: {}",
+                files::io_message(&e)
+            ));
+        }
+    }
+
+    fn finish(mut self) -> bool {
+        if !self.closed && !self.failed {
+            if let Err(e) = self.out.flush() {
+                self.fail(e);
+            }
+        }
+        // Don't let BufWriter's drop retry a write into a closed pipe.
+        if self.closed || self.failed {
+            let (_, _) = self.out.into_parts();
+        }
+        !self.failed
+    }
+}
+
+/// `dsig rules`.
+fn rules(format: RulesFormat) -> u8 {
+    let all = crate::rules::all();
+    let mut out = Stdout::new();
+    match format {
+        RulesFormat::Json => {
+            let rules: Vec<_> = all
+                .iter()
+                .map(|r| {
+                    json!({
+                        "code": r.code,
+                        "slug": r.slug,
+                        "severity": r.severity.as_str(),
+                        "fix": r.fix.as_str(),
+                        "summary": r.summary,
+                    })
+                })
+                .collect();
+            let doc = json!({"version": output::json::VERSION, "rules": rules});
+            let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            out.emit(|w| writeln!(w, "{text}"));
+        }
+        RulesFormat::Table => {
+            let header = ["CODE", "SLUG", "SEVERITY", "FIX", "SUMMARY"];
+            let rows: Vec<[&str; 5]> = all
+                .iter()
+                .map(|r| {
+                    [
+                        r.code,
+                        r.slug,
+                        r.severity.as_str(),
+                        r.fix.as_str(),
+                        r.summary,
+                    ]
+                })
+                .collect();
+            let mut widths = header.map(str::len);
+            for row in &rows {
+                for (w, cell) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+            for row in std::iter::once(&header).chain(&rows) {
+                let mut line = String::new();
+                for (i, cell) in row.iter().enumerate() {
+                    if i + 1 == row.len() {
+                        line.push_str(cell);
+                    } else {
+                        line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+                    }
+                }
+                out.emit(|w| writeln!(w, "{}", line.trim_end()));
+            }
+        }
+    }
+    if out.finish() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    }
+}
+
+/// `dsig explain RULE`.
+fn explain(rule: &str) -> u8 {
+    let Some(meta) =
+        crate::rules::find(rule).or_else(|| crate::rules::find(&rule.to_ascii_lowercase()))
+    else {
+        eprint_line(&format!(
+            "error: unknown rule `{rule}` (`dsig rules` lists them)"
+        ));
+        return EXIT_ERROR;
+    };
+    let text = if meta.doc.trim().is_empty() {
+        format!("# {} {}\n\n{}.\n", meta.code, meta.slug, meta.summary)
+    } else {
+        meta.doc.to_string()
+    };
+    let mut out = Stdout::new();
+    out.emit(|w| {
+        w.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    });
+    if out.finish() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    }
+}
+
+/// The wrap width for pretty output: `COLUMNS` on a terminal, else fixed.
+fn pretty_width(is_terminal: bool) -> usize {
+    if is_terminal {
+        if let Some(cols) = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+        {
+            return cols.clamp(40, 400);
+        }
+    }
+    pretty::DEFAULT_WIDTH
+}
+
+/// `dsig lint`.
+pub fn lint(config: &Config) -> u8 {
+    if let Err(message) = config.check_rule_args() {
+        eprint_line(&format!("error: {message}"));
+        return EXIT_ERROR;
+    }
+    let found = files::discover(&config.inputs);
+    let mut resolver = Resolver::new(config);
+    // The fail level of each report in `run.reports` (config files may differ).
+    let mut fail_levels: Vec<Severity> = Vec::new();
+    // Config errors, with the source lines shown under them on stderr.
+    let mut config_errors: Vec<ConfigError> = Vec::new();
+    let diff_mode = config.diff;
+    let fix_mode = config.fix && !diff_mode;
+    let mut run = Run {
+        fix_mode,
+        ..Run::default()
+    };
+    let mut out = Stdout::new();
+    // With `--fix` on stdin, stdout carries the fixed text: findings go to stderr.
+    let stdin_fix = fix_mode && found.iter().any(|s| matches!(s, Ok(Source::Stdin)));
+    let mut diffs = 0usize;
+    let mut would_fix = 0usize;
+
+    for item in &found {
+        let source = match item {
+            Ok(source) => source,
+            Err(e) => {
+                run.errors.push(e.clone());
+                continue;
+            }
+        };
+        let (display, read) = match source {
+            Source::Stdin => {
+                let name = config.stdin_name().to_string();
+                let read = files::read_stdin(&name);
+                (name, read)
+            }
+            Source::File { path, .. } => {
+                let name = path.display().to_string();
+                let read = files::read_file(path, &name);
+                (name, read)
+            }
+        };
+        let text = match read {
+            Ok(text) => text,
+            Err(e) => {
+                run.errors.push(e);
+                continue;
+            }
+        };
+
+        let dockerfile = match source {
+            Source::File { path, .. } => Some(path.clone()),
+            Source::Stdin => config.stdin_filename.as_ref().map(PathBuf::from),
+        };
+        let dir = match dockerfile.as_deref().and_then(std::path::Path::parent) {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let resolved = match resolver.for_dir(&dir) {
+            Ok(r) => r,
+            Err(e) => {
+                // A broken config file is reported once; its files are not linted.
+                if let Some(e) = e {
+                    run.errors.push((*e.error).clone());
+                    config_errors.push(e);
+                }
+                continue;
+            }
+        };
+        let opts = crate::LintOptions {
+            dockerfile,
+            context: config.context.clone(),
+            settings: resolved.settings.clone(),
+            ..crate::LintOptions::default()
+        };
+        let mut report = if diff_mode {
+            let outcome = crate::fix(&display, &text, &opts, config.unsafe_fixes);
+            if outcome.text != text || !outcome.others.is_empty() {
+                diffs += 1 + outcome.others.len();
+                would_fix += outcome.applied;
+                if outcome.text != text {
+                    out.emit(|w| output::diff::render(w, &display, &text, &outcome.text));
+                }
+                for f in &outcome.others {
+                    out.emit(|w| output::diff::render(w, &f.path, &f.original, &f.text));
+                }
+            }
+            outcome.report
+        } else if fix_mode {
+            let outcome = crate::fix(&display, &text, &opts, config.unsafe_fixes);
+            match source {
+                Source::Stdin => {
+                    run.fixed += outcome.applied;
+                    out.emit(|w| w.write_all(outcome.text.as_bytes()));
+                    outcome.report
+                }
+                Source::File { path, root } => {
+                    // Scripts first, then the Dockerfile: on any failure the
+                    // original findings are reported again.
+                    let context_root = opts.context_dir().unwrap_or_else(|| root.clone());
+                    let mut result = Ok(());
+                    for f in &outcome.others {
+                        result = files::write_fixed(&f.disk, &context_root, f.text.as_bytes())
+                            .map_err(|m| (f.path.clone(), m));
+                        if result.is_err() {
+                            break;
+                        }
+                    }
+                    if result.is_ok() && outcome.text != text {
+                        result = files::write_fixed(path, root, outcome.text.as_bytes())
+                            .map_err(|m| (display.clone(), m));
+                    }
+                    match result {
+                        Ok(()) => {
+                            run.fixed += outcome.applied;
+                            outcome.report
+                        }
+                        Err((failed, message)) => {
+                            run.errors.push(FileError {
+                                file: None,
+                                path: failed,
+                                message,
+                                offset: None,
+                                location: None,
+                            });
+                            crate::lint(&display, &text, &opts)
+                        }
+                    }
+                }
+            }
+        } else {
+            crate::lint(&display, &text, &opts)
+        };
+        // Keep every error in one list, in input order. A file that did not
+        // parse was not linted: it counts as an error, not as a checked file.
+        if report.errors.is_empty() {
+            run.reports.push(report);
+            fail_levels.push(resolved.fail_level);
+        } else {
+            run.errors.append(&mut report.errors);
+        }
+    }
+
+    for e in run.all_errors() {
+        eprint_line(&output::error_line(e));
+        if let Some(ce) = config_errors.iter().find(|ce| *ce.error == *e) {
+            for line in &ce.snippet {
+                eprint_line(line);
+            }
+        }
+    }
+
+    if diff_mode {
+        if !config.quiet {
+            let line = if diffs == 0 {
+                "No fixes available.".to_string()
+            } else {
+                format!(
+                    "Would fix {} in {}.",
+                    output::plural(would_fix, "finding"),
+                    output::plural(diffs, "file")
+                )
+            };
+            eprint_line(&line);
+        }
+    } else if stdin_fix {
+        let mut err = BufWriter::new(io::stderr().lock());
+        let _ = render(config, &run, &mut err, true);
+        let _ = err.flush();
+    } else {
+        out.emit(|w| render(config, &run, w, false));
+    }
+    let output_ok = out.finish();
+
+    let has_errors = run.all_errors().next().is_some();
+    if has_errors || !output_ok {
+        EXIT_ERROR
+    } else if diff_mode {
+        if diffs > 0 {
+            EXIT_FINDINGS
+        } else {
+            EXIT_OK
+        }
+    } else if run
+        .reports
+        .iter()
+        .zip(&fail_levels)
+        .any(|(r, &level)| r.max_severity().is_some_and(|s| s >= level))
+    {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Render the findings of `run` in the configured format.
+fn render(config: &Config, run: &Run, w: &mut dyn Write, to_stderr: bool) -> io::Result<()> {
+    match config.format {
+        Format::Pretty => {
+            let tty = if to_stderr {
+                io::stderr().is_terminal()
+            } else {
+                io::stdout().is_terminal()
+            };
+            let opts = pretty::Options {
+                color: config.use_color(tty),
+                width: pretty_width(tty),
+                quiet: config.quiet,
+                unsafe_fixes: config.unsafe_fixes,
+            };
+            pretty::render(w, run, &opts)
+        }
+        Format::Concise => output::concise::render(w, run, config.quiet),
+        Format::Json => output::json::render(w, run),
+        Format::Sarif => output::sarif::render(w, run),
+        Format::Github => output::github::render(w, run, config.quiet),
+    }
+}

@@ -1,0 +1,388 @@
+//! Finding Dockerfiles, reading them, and writing fixes back safely.
+//!
+//! Nothing here prints: problems come back as [`FileError`]s for the caller to
+//! report. Only the standard library is used.
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::config::Input;
+use crate::diagnostic::{line_col, FileError};
+
+/// Directories never descended into (besides hidden ones).
+const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target"];
+
+/// A file to lint, as found from the inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File {
+        /// The path as it is shown and opened.
+        path: PathBuf,
+        /// The directory tree the file belongs to: the walked directory, or
+        /// for an explicitly named file the directory that contains it. A
+        /// symlinked file is only written through when its target is inside.
+        root: PathBuf,
+    },
+}
+
+/// Whether a file name looks like a Dockerfile: `Dockerfile`, `Containerfile`,
+/// `*.Dockerfile`, `*.dockerfile`, `*.containerfile`, `*.Containerfile`,
+/// `Dockerfile.*`, `Containerfile.*`, but not `*.dockerignore`
+/// (`Dockerfile.dockerignore` is BuildKit's per-Dockerfile ignore file).
+pub fn is_dockerfile_name(name: &OsStr) -> bool {
+    let Some(name) = name.to_str() else {
+        return false;
+    };
+    if name.ends_with(".dockerignore") {
+        return false;
+    }
+    name == "Dockerfile"
+        || name == "Containerfile"
+        || [
+            ".Dockerfile",
+            ".dockerfile",
+            ".containerfile",
+            ".Containerfile",
+        ]
+        .iter()
+        .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
+        || ["Dockerfile.", "Containerfile."]
+            .iter()
+            .any(|prefix| name.len() > prefix.len() && name.starts_with(prefix))
+}
+
+/// Resolve the inputs to the files to lint, in a deterministic order, with
+/// the problems met on the way (missing paths, unreadable or Dockerfile-less
+/// directories) in their place. A file is listed once even when reached twice.
+pub fn discover(inputs: &[Input]) -> Vec<Result<Source, FileError>> {
+    let mut found = Vec::new();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut stdin_seen = false;
+    for input in inputs {
+        let path = match input {
+            Input::Stdin => {
+                if !stdin_seen {
+                    stdin_seen = true;
+                    found.push(Ok(Source::Stdin));
+                }
+                continue;
+            }
+            Input::Path(p) => p,
+        };
+        // An explicitly named path is followed even when it is a symlink.
+        match fs::metadata(path) {
+            Err(e) => found.push(Err(path_error(path, &io_message(&e)))),
+            Ok(meta) if meta.is_dir() => {
+                let mut walked = Vec::new();
+                walk(path, &mut walked);
+                if !walked.iter().any(Result::is_ok) {
+                    walked.push(Err(path_error(path, "no Dockerfiles found in directory")));
+                }
+                for item in walked {
+                    match item {
+                        Ok(file) => {
+                            if seen.insert(dedup_key(&file)) {
+                                found.push(Ok(Source::File {
+                                    path: file,
+                                    root: path.clone(),
+                                }));
+                            }
+                        }
+                        Err(e) => found.push(Err(e)),
+                    }
+                }
+            }
+            Ok(_) => {
+                if seen.insert(dedup_key(path)) {
+                    let root = match path.parent() {
+                        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                        _ => PathBuf::from("."),
+                    };
+                    found.push(Ok(Source::File {
+                        path: path.clone(),
+                        root,
+                    }));
+                }
+            }
+        }
+    }
+    found
+}
+
+fn dedup_key(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The path of `name` inside `dir`, without a leading `./` when walking `.`.
+fn child_path(dir: &Path, name: &OsStr) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(name)
+    } else {
+        dir.join(name)
+    }
+}
+
+/// Collect Dockerfiles under `dir`, sorted by name at every level. Hidden and
+/// [`SKIP_DIRS`] directories are skipped (the starting directory itself is
+/// always searched); symlinked directories
+/// are not followed (no loops), symlinked files are.
+fn walk(dir: &Path, found: &mut Vec<Result<PathBuf, FileError>>) {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            found.push(Err(path_error(dir, &io_message(&e))));
+            return;
+        }
+    };
+    let mut errors = Vec::new();
+    let mut entries: Vec<fs::DirEntry> = entries
+        .filter_map(|entry| match entry {
+            Ok(entry) => Some(entry),
+            Err(e) => {
+                errors.push(path_error(dir, &io_message(&e)));
+                None
+            }
+        })
+        .collect();
+    found.extend(errors.into_iter().map(Err));
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let path = child_path(dir, &name);
+        let file_type = match entry.file_type() {
+            Ok(t) => t,
+            Err(e) => {
+                found.push(Err(path_error(&path, &io_message(&e))));
+                continue;
+            }
+        };
+        if file_type.is_dir() {
+            let hidden = name
+                .to_str()
+                .is_none_or(|n| n.starts_with('.') || SKIP_DIRS.contains(&n));
+            if !hidden {
+                walk(&path, found);
+            }
+        } else if is_dockerfile_name(&name) {
+            if file_type.is_symlink() {
+                // Only symlinks to files; a dangling link is reported when read.
+                if fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+                    continue;
+                }
+            }
+            found.push(Ok(path));
+        }
+    }
+}
+
+fn path_error(path: &Path, message: &str) -> FileError {
+    FileError {
+        file: None,
+        path: path.display().to_string(),
+        message: message.to_string(),
+        offset: None,
+        location: None,
+    }
+}
+
+/// A short, lower-case description of an I/O error, without "(os error N)".
+pub fn io_message(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::IsADirectory => "is a directory".to_string(),
+        _ => {
+            let s = e.to_string();
+            let s = match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            };
+            let mut chars = s.chars();
+            match chars.next() {
+                Some(c) => c.to_lowercase().chain(chars).collect(),
+                None => s,
+            }
+        }
+    }
+}
+
+/// Check bytes read from `display`: no NUL bytes, valid UTF-8.
+pub fn decode(display: &str, bytes: Vec<u8>) -> Result<String, FileError> {
+    if bytes.contains(&0) {
+        return Err(FileError {
+            file: None,
+            path: display.to_string(),
+            message: "binary file (contains NUL bytes); not a Dockerfile".to_string(),
+            offset: None,
+            location: None,
+        });
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let valid = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or_default();
+            Err(FileError {
+                file: None,
+                path: display.to_string(),
+                message: format!("invalid UTF-8 at byte offset {offset}"),
+                offset: Some(offset),
+                location: Some(line_col(valid, offset)),
+            })
+        }
+    }
+}
+
+/// Read a Dockerfile as text.
+pub fn read_file(path: &Path, display: &str) -> Result<String, FileError> {
+    let bytes = fs::read(path).map_err(|e| FileError {
+        file: None,
+        path: display.to_string(),
+        message: format!("cannot read: {}", io_message(&e)),
+        offset: None,
+        location: None,
+    })?;
+    decode(display, bytes)
+}
+
+/// Read all of standard input as a Dockerfile.
+pub fn read_stdin(display: &str) -> Result<String, FileError> {
+    let mut bytes = Vec::new();
+    io::stdin()
+        .lock()
+        .read_to_end(&mut bytes)
+        .map_err(|e| FileError {
+            file: None,
+            path: display.to_string(),
+            message: format!("cannot read standard input: {}", io_message(&e)),
+            offset: None,
+            location: None,
+        })?;
+    decode(display, bytes)
+}
+
+/// Write `bytes` to the file at `path` atomically: a temporary file in the
+/// same directory is written, synced, given the original's permissions and
+/// renamed over the original, so readers see the old or the new content and a
+/// failure leaves the original intact.
+///
+/// A file the user cannot write to is not replaced (renaming would succeed
+/// where a write would not). If `path` is a symlink, the link is kept and its
+/// target is written instead, but only when the target lies inside `root`.
+pub fn write_fixed(path: &Path, root: &Path, bytes: &[u8]) -> Result<(), String> {
+    let link_meta =
+        fs::symlink_metadata(path).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
+    let target = if link_meta.file_type().is_symlink() {
+        let target = fs::canonicalize(path)
+            .map_err(|e| format!("cannot resolve symlink: {}", io_message(&e)))?;
+        let root = fs::canonicalize(root)
+            .map_err(|e| format!("cannot resolve {}: {}", root.display(), io_message(&e)))?;
+        if !target.starts_with(&root) {
+            return Err(format!(
+                "not fixed: symlink target {} is outside {}; fix the target directly",
+                target.display(),
+                root.display()
+            ));
+        }
+        target
+    } else {
+        path.to_path_buf()
+    };
+    let meta = fs::metadata(&target).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
+    if !meta.is_file() {
+        return Err("cannot write: not a regular file".to_string());
+    }
+    // Respect a read-only file: only replace what we could have written.
+    OpenOptions::new()
+        .write(true)
+        .open(&target)
+        .map_err(|e| format!("cannot write: {}", io_message(&e)))?;
+
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (tmp_path, mut tmp) =
+        create_temp(&dir, &name).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
+    let result = (|| -> io::Result<()> {
+        tmp.write_all(bytes)?;
+        tmp.sync_all()?;
+        drop(tmp);
+        fs::set_permissions(&tmp_path, meta.permissions())?;
+        fs::rename(&tmp_path, &target)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp_path);
+        return Err(format!("cannot write: {}", io_message(&e)));
+    }
+    // Make the rename durable; not all platforms can sync a directory.
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Create a new, empty temporary file next to the one being replaced.
+fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let pid = std::process::id();
+    let mut last = None;
+    for _ in 0..100 {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!(".{name}.dsig-{pid}-{n}.tmp"));
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("cannot create a temporary file")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for yes in [
+            "Dockerfile",
+            "Containerfile",
+            "app.Dockerfile",
+            "x.dockerfile",
+            "x.containerfile",
+            "Dockerfile.dev",
+        ] {
+            assert!(is_dockerfile_name(OsStr::new(yes)), "{yes}");
+        }
+        for no in [
+            "dockerfile.md",
+            "README",
+            ".Dockerfile",
+            "Dockerfile.",
+            "Dockerfile.dockerignore",
+            "Dockerfiles",
+        ] {
+            assert!(!is_dockerfile_name(OsStr::new(no)), "{no}");
+        }
+    }
+
+    #[test]
+    fn decode_errors() {
+        let e = decode("f", b"FROM a\n# caf\xe9\n".to_vec()).unwrap_err();
+        assert_eq!(e.message, "invalid UTF-8 at byte offset 12");
+        assert_eq!(e.to_string(), "f:2:6: invalid UTF-8 at byte offset 12");
+        let e = decode("f", b"FROM a\0".to_vec()).unwrap_err();
+        assert!(e.message.starts_with("binary file"));
+    }
+}

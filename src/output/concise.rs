@@ -1,0 +1,29 @@
+//! One line per finding: `path:line:col: severity[CODE] message`.
+//!
+//! Lines and columns are 1-based; columns count characters. The format is the
+//! usual compiler one, so editors' problem matchers and `grep` understand it.
+//! Unless `--quiet`, the summary line follows the findings.
+
+use std::io::{self, Write};
+
+use super::{diagnostic_path, write_summary, Run};
+use crate::diagnostic::line_col;
+
+/// Write every finding of `run`, then the summary.
+pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
+    for (report, d) in run.diagnostics() {
+        let text = super::diagnostic_text(report, d);
+        let lc = line_col(text, d.span.start);
+        writeln!(
+            out,
+            "{}:{}:{}: {}[{}] {}",
+            diagnostic_path(report, d),
+            lc.line,
+            lc.col,
+            d.severity,
+            d.code,
+            d.message
+        )?;
+    }
+    write_summary(out, run, quiet)
+}

@@ -1,0 +1,23 @@
+//! Unified diffs of what `--fix` would change (`--diff`).
+
+use std::io::{self, Write};
+
+use similar::TextDiff;
+
+/// Write a unified diff from `old` to `new` for the file shown as `path`, with
+/// `--- a/path` and `+++ b/path` headers and three lines of context. Writes
+/// nothing when the texts are equal. A missing final newline is marked the
+/// way `diff` does.
+pub fn render(out: &mut dyn Write, path: &str, old: &str, new: &str) -> io::Result<()> {
+    if old == new {
+        return Ok(());
+    }
+    let diff = TextDiff::from_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .missing_newline_hint(true)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string();
+    out.write_all(text.as_bytes())
+}

@@ -1,0 +1,103 @@
+//! GitHub Actions workflow commands (`--format github`, the default when
+//! `GITHUB_ACTIONS=true`): one annotation per finding,
+//!
+//! ```text
+//! ::error file=Dockerfile,line=8,col=1,endLine=8,endColumn=30,title=SIG001 shell-form-cmd::message
+//! ```
+//!
+//! Severity maps to `error`, `warning` and `notice`. Lines and columns are
+//! 1-based, columns count characters, and `endColumn` is the column of the
+//! last character of the span (inclusive). The message is followed by the
+//! rule's help on the next line. Data is escaped as GitHub's toolkit does
+//! (`%` `\r` `\n` as `%25` `%0D` `%0A`), property values also `:` and `,`
+//! (`%3A`, `%2C`). Files that could not be linted are `::error`s too.
+//! Unless `--quiet`, the summary line follows as plain log text.
+
+use std::io::{self, Write};
+
+use super::{diagnostic_path, diagnostic_text, write_summary, Run};
+use crate::diagnostic::{line_col, Severity};
+
+/// The command for a severity.
+pub fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    }
+}
+
+/// Escape a command's data (the message).
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escape a property value (`file=`, `title=`).
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Write one annotation per finding and error, then the summary.
+pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
+    for (report, d) in run.diagnostics() {
+        let text = diagnostic_text(report, d);
+        let start = line_col(text, d.span.start);
+        // The last character of the span, not counting a final line break.
+        let bytes = text.as_bytes();
+        let mut end = d.span.end.min(text.len());
+        while end > d.span.start && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        let last = if end > d.span.start {
+            let mut i = end - 1;
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            line_col(text, i)
+        } else {
+            start
+        };
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push('\n');
+            message.push_str(help);
+        }
+        writeln!(
+            out,
+            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            command(d.severity),
+            escape_property(diagnostic_path(report, d)),
+            start.line,
+            start.col,
+            last.line,
+            last.col,
+            escape_property(&format!("{} {}", d.code, d.slug)),
+            escape_data(&message)
+        )?;
+    }
+    for e in run.all_errors() {
+        let mut props = format!("file={}", escape_property(&e.path));
+        if let Some(lc) = e.location {
+            props.push_str(&format!(",line={},col={}", lc.line, lc.col));
+        }
+        writeln!(
+            out,
+            "::error {props},title=dsig::{}",
+            escape_data(&e.message)
+        )?;
+    }
+    write_summary(out, run, quiet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+}

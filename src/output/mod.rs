@@ -1,0 +1,193 @@
+//! Output formats, one file each. They render results; they never run rules.
+//!
+//! - [`pretty`]: miette snippets for people (the default),
+//! - [`concise`]: one line per finding for editors and grep,
+//! - [`json`]: one stable JSON document for tools,
+//! - [`sarif`]: SARIF 2.1.0 for code-scanning services,
+//! - [`github`]: GitHub Actions workflow commands (annotations),
+//! - [`diff`]: unified diffs of fixes (`--diff`).
+//!
+//! Every renderer writes to a `&mut dyn Write` and returns its I/O errors so
+//! the caller can treat a closed pipe as "stop quietly".
+
+pub mod concise;
+pub mod diff;
+pub mod github;
+pub mod json;
+pub mod pretty;
+pub mod sarif;
+
+use std::io::{self, Write};
+
+use crate::diagnostic::{Diagnostic, FileError, FixSafety, Report, Severity};
+
+/// Everything a lint run produced, in input order.
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    /// One report per file that was read (parse errors are in its `errors`).
+    pub reports: Vec<Report>,
+    /// Problems that stopped files from being linted or fixed: unreadable
+    /// inputs, failed writes. `dsig lint` also moves parse errors here from
+    /// the reports, so that all errors are in input order.
+    pub errors: Vec<FileError>,
+    /// Whether fixes were applied (`--fix`).
+    pub fix_mode: bool,
+    /// How many fixes were applied in total.
+    pub fixed: usize,
+}
+
+/// Counts for the summary line and the JSON `summary` object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Files read and linted.
+    pub files: usize,
+    /// Files with at least one finding.
+    pub files_with_findings: usize,
+    pub findings: usize,
+    pub errors: usize,
+    pub infos: usize,
+    pub warnings: usize,
+    pub error_findings: usize,
+    /// Findings with a safe fix.
+    pub fixable: usize,
+    /// Findings with an unsafe fix.
+    pub unsafe_fixable: usize,
+    /// Fixes applied (`--fix`).
+    pub fixed: usize,
+}
+
+impl Run {
+    /// Every diagnostic with the report it belongs to, in order.
+    pub fn diagnostics(&self) -> impl Iterator<Item = (&Report, &Diagnostic)> {
+        self.reports
+            .iter()
+            .flat_map(|r| r.diagnostics.iter().map(move |d| (r, d)))
+    }
+
+    /// Every error: those inside reports (parse errors) and the others, in
+    /// input order of the reports first.
+    pub fn all_errors(&self) -> impl Iterator<Item = &FileError> {
+        self.reports
+            .iter()
+            .flat_map(|r| r.errors.iter())
+            .chain(self.errors.iter())
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            files: self.reports.len(),
+            fixed: self.fixed,
+            ..Summary::default()
+        };
+        for report in &self.reports {
+            if !report.diagnostics.is_empty() {
+                s.files_with_findings += 1;
+            }
+        }
+        for (_, d) in self.diagnostics() {
+            s.findings += 1;
+            match d.severity {
+                Severity::Info => s.infos += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Error => s.error_findings += 1,
+            }
+            match d.fix.as_ref().map(|f| f.safety) {
+                Some(FixSafety::Safe) => s.fixable += 1,
+                Some(FixSafety::Unsafe) => s.unsafe_fixable += 1,
+                None => {}
+            }
+        }
+        s.errors = self.all_errors().count();
+        s
+    }
+}
+
+/// English plural for counts: `1 finding`, `2 findings`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The closing lines of the human formats: `Fixed N findings.` (with `--fix`)
+/// then `Found N findings in M files (…).`, `All checks passed.`, or with
+/// errors and no findings `No findings in M files; E errors.`.
+pub fn summary_lines(summary: &Summary, fix_mode: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    if fix_mode {
+        lines.push(format!("Fixed {}.", plural(summary.fixed, "finding")));
+    }
+    if summary.findings == 0 {
+        if summary.errors == 0 {
+            if summary.files > 0 {
+                lines.push("All checks passed.".to_string());
+            }
+        } else if summary.files > 0 {
+            lines.push(format!(
+                "No findings in {}; {}.",
+                plural(summary.files, "file"),
+                plural(summary.errors, "error")
+            ));
+        }
+        return lines;
+    }
+    let mut fixable = Vec::new();
+    if summary.fixable > 0 {
+        fixable.push(format!("{} fixable with --fix", summary.fixable));
+    }
+    if summary.unsafe_fixable > 0 {
+        fixable.push(format!("{} with --unsafe-fixes", summary.unsafe_fixable));
+    }
+    let fixable = if fixable.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", fixable.join(", "))
+    };
+    lines.push(format!(
+        "Found {} in {}{}.",
+        plural(summary.findings, "finding"),
+        plural(summary.files_with_findings, "file"),
+        fixable
+    ));
+    lines
+}
+
+/// How an error is shown on stderr: `path:line:col: error: message`, or
+/// `path: error: message` when it has no location.
+pub fn error_line(e: &FileError) -> String {
+    match e.location {
+        Some(lc) => format!("{}:{}:{}: error: {}", e.path, lc.line, lc.col, e.message),
+        None => format!("{}: error: {}", e.path, e.message),
+    }
+}
+
+/// The path of the file a diagnostic points into.
+pub fn diagnostic_path<'a>(report: &'a Report, d: &Diagnostic) -> &'a str {
+    report
+        .files
+        .get(d.file)
+        .or_else(|| report.files.first())
+        .map_or("", |f| f.path.as_str())
+}
+
+/// The text of the file a diagnostic points into.
+pub fn diagnostic_text<'a>(report: &'a Report, d: &Diagnostic) -> &'a str {
+    report
+        .files
+        .get(d.file)
+        .or_else(|| report.files.first())
+        .map_or("", |f| f.text.as_str())
+}
+
+/// Write the summary lines unless quiet.
+pub fn write_summary(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
+    if quiet {
+        return Ok(());
+    }
+    for line in summary_lines(&run.summary(), run.fix_mode) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! Human output: one miette report per finding, then a summary.
+//!
+//! Each finding shows its code and slug (`SIG001 shell-form-cmd`), the
+//! message, the source snippet with the label under the offending text, the
+//! rule's help, and a `fix:` line saying whether `--fix` can resolve it and
+//! how safe that is. Colour is decided by the caller ([`Options::color`]).
+
+use std::fmt;
+use std::io::{self, Write};
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+
+use super::{write_summary, Run};
+use crate::diagnostic::{Diagnostic, FixSafety, Severity};
+
+/// Width used when not writing to a terminal, so output is reproducible.
+pub const DEFAULT_WIDTH: usize = 100;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub color: bool,
+    /// Wrap width in columns.
+    pub width: usize,
+    pub quiet: bool,
+    /// Whether unsafe fixes are enabled (`--unsafe-fixes`), which changes how
+    /// unsafe fixes are described.
+    pub unsafe_fixes: bool,
+}
+
+/// A [`Diagnostic`] seen through miette's eyes.
+struct Adapter<'a> {
+    d: &'a Diagnostic,
+    source: &'a NamedSource<String>,
+}
+
+impl fmt::Debug for Adapter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.d, f)
+    }
+}
+
+impl fmt::Display for Adapter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl std::error::Error for Adapter<'_> {}
+
+/// Clamp `offset` into `text` and back to a character boundary.
+fn clamp(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+impl miette::Diagnostic for Adapter<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!("{} {}", self.d.code, self.d.slug)))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Info => miette::Severity::Advice,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Error => miette::Severity::Error,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let text = self.source.inner().as_str();
+        let start = clamp(text, self.d.span.start);
+        let end = clamp(text, self.d.span.end.max(start));
+        let label = LabeledSpan::new_primary_with_span(self.d.label.clone(), (start, end - start));
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+/// The `fix:` line for a finding.
+fn fix_line(d: &Diagnostic, unsafe_fixes: bool) -> String {
+    match &d.fix {
+        None => "fix: none available".to_string(),
+        Some(fix) => match fix.safety {
+            FixSafety::Safe => format!("fix (safe, with --fix): {}", fix.message),
+            FixSafety::Unsafe if unsafe_fixes => {
+                format!("fix (unsafe, enabled by --unsafe-fixes): {}", fix.message)
+            }
+            FixSafety::Unsafe => {
+                format!("fix (unsafe, needs --fix --unsafe-fixes): {}", fix.message)
+            }
+        },
+    }
+}
+
+/// Render one finding to a string (no trailing blank line).
+pub fn render_diagnostic(
+    handler: &GraphicalReportHandler,
+    d: &Diagnostic,
+    source: &NamedSource<String>,
+    opts: &Options,
+) -> String {
+    let text = source.inner().as_str();
+    let adapter = Adapter { d, source };
+    let mut s = String::new();
+    if handler.render_report(&mut s, &adapter).is_err() {
+        // miette could not read the snippet: fall back to a plain line.
+        let lc = crate::diagnostic::line_col(text, d.span.start);
+        s = format!(
+            "{}:{}:{}: {}[{}] {}\n",
+            source.name(),
+            lc.line,
+            lc.col,
+            d.severity,
+            d.code,
+            d.message
+        );
+    }
+    let mut s = s.trim_end().to_string();
+    s.push_str("\n  ");
+    s.push_str(&fix_line(d, opts.unsafe_fixes));
+    s.push('\n');
+    s
+}
+
+/// The miette handler for these options.
+pub fn handler(opts: &Options) -> GraphicalReportHandler {
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(opts.width)
+        .with_links(false)
+        .with_urls(false)
+        .without_syntax_highlighting()
+        .with_context_lines(1)
+}
+
+/// Write every finding of `run`, a blank line between them, then the summary.
+pub fn render(out: &mut dyn Write, run: &Run, opts: &Options) -> io::Result<()> {
+    let handler = handler(opts);
+    for report in &run.reports {
+        let sources: Vec<NamedSource<String>> = report
+            .files
+            .iter()
+            .map(|f| NamedSource::new(&f.path, f.text.clone()))
+            .collect();
+        for d in &report.diagnostics {
+            let Some(source) = sources.get(d.file).or_else(|| sources.first()) else {
+                continue;
+            };
+            let rendered = render_diagnostic(&handler, d, source, opts);
+            writeln!(out, "{rendered}")?;
+        }
+    }
+    write_summary(out, run, opts.quiet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Fix, Report, SourceFile};
+
+    fn diag(span: std::ops::Range<usize>, fix: Option<Fix>) -> Diagnostic {
+        Diagnostic {
+            code: "SIG999",
+            slug: "test-rule",
+            severity: Severity::Warning,
+            message: "a message".to_string(),
+            file: 0,
+            span,
+            label: Some("here".to_string()),
+            help: Some("do something".to_string()),
+            fix,
+        }
+    }
+
+    fn render_one(text: &str, d: Diagnostic) -> String {
+        let run = Run {
+            reports: vec![Report {
+                files: vec![SourceFile {
+                    path: "Dockerfile".to_string(),
+                    text: text.to_string(),
+                    disk: None,
+                }],
+                diagnostics: vec![d],
+                errors: vec![],
+            }],
+            ..Run::default()
+        };
+        let opts = Options {
+            color: false,
+            width: 80,
+            quiet: false,
+            unsafe_fixes: false,
+        };
+        let mut out = Vec::new();
+        render(&mut out, &run, &opts).expect("render");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn shows_code_label_help_fix_and_summary() {
+        let fix = Fix {
+            safety: FixSafety::Unsafe,
+            message: "Do it".to_string(),
+            edits: vec![],
+        };
+        let s = render_one("FROM a\nCMD x\n", diag(7..12, Some(fix)));
+        assert!(s.contains("SIG999 test-rule"), "{s}");
+        assert!(
+            s.contains("here") && s.contains("help: do something"),
+            "{s}"
+        );
+        assert!(
+            s.contains("fix (unsafe, needs --fix --unsafe-fixes): Do it"),
+            "{s}"
+        );
+        assert!(
+            s.ends_with("Found 1 finding in 1 file (1 with --unsafe-fixes).\n"),
+            "{s}"
+        );
+        assert!(!s.contains('\u{1b}'), "no colour: {s}");
+    }
+
+    #[test]
+    fn out_of_range_and_mid_char_spans_do_not_panic() {
+        let s = render_one("FROM é\n", diag(6..100, None));
+        assert!(s.contains("fix: none available"), "{s}");
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = 3..1;
+        let s = render_one("", diag(reversed, None));
+        assert!(s.contains("a message"), "{s}");
+    }
+}

@@ -1,0 +1,918 @@
+//! End-to-end tests of the `dsig` binary on the fixtures in testdata/cli/.
+//!
+//! Each snapshot is a transcript (exit status, stdout, stderr) of one run,
+//! named after the test. Findings change as rules change: review the new
+//! transcripts and accept them with `cargo insta accept` or by running
+//! `INSTA_UPDATE=always cargo test --test cli`. Assertions that must hold
+//! whatever the rules find (exit codes, files untouched, no panics) are plain
+//! asserts.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dsig");
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A `dsig` command run from `dir` with a colour-neutral environment.
+fn command_in(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS")
+        .env_remove("GITHUB_ACTIONS")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    command_in(dir, args).output().expect("run dsig")
+}
+
+/// Run `dsig` from the crate root, so fixture paths are `testdata/cli/...`.
+fn run(args: &[&str]) -> Output {
+    run_in(manifest_dir(), args)
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = command_in(manifest_dir(), args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dsig");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input).expect("write stdin");
+    drop(stdin);
+    child.wait_with_output().expect("wait dsig")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status
+        .code()
+        .expect("exit code (not killed by a signal)")
+}
+
+/// Make carriage returns visible so CRLF survives snapshot normalisation.
+fn visible(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).replace('\r', "␍")
+}
+
+fn transcript(out: &Output) -> String {
+    format!(
+        "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+        code(out),
+        visible(&out.stdout),
+        visible(&out.stderr)
+    )
+}
+
+fn assert_no_panic(out: &Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "panic exit code; stderr: {stderr}"
+    );
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+fn json_files(out: &Output) -> Vec<String> {
+    json(out)["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f.as_str().expect("path").to_string())
+        .collect()
+}
+
+/// A fresh, empty directory under the system temp dir for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dsig-cli-{}-{}", std::process::id(), name));
+    if dir.exists() {
+        make_writable(&dir);
+        fs::remove_dir_all(&dir).expect("clean temp dir");
+    }
+    fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+fn make_writable(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if let Ok(meta) = fs::symlink_metadata(&path) {
+                if meta.is_dir() {
+                    make_writable(&path);
+                } else if meta.is_file() {
+                    let mut perms = meta.permissions();
+                    #[allow(clippy::permissions_set_readonly_false)]
+                    perms.set_readonly(false);
+                    let _ = fs::set_permissions(&path, perms);
+                }
+            }
+        }
+    }
+}
+
+fn copy_fixture(fixture: &str, to: &Path) {
+    fs::copy(manifest_dir().join("testdata/cli").join(fixture), to).expect("copy fixture");
+}
+
+// ---------------------------------------------------------------- lint
+
+#[test]
+fn clean_file_passes() {
+    let out = run(&["lint", "testdata/cli/clean/Dockerfile"]);
+    assert_eq!(code(&out), 0);
+    insta::assert_snapshot!("clean_pretty", transcript(&out));
+}
+
+#[test]
+fn clean_file_quiet_prints_nothing() {
+    let out = run(&["lint", "--quiet", "testdata/cli/clean"]);
+    assert_eq!(code(&out), 0);
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "{}",
+        transcript(&out)
+    );
+}
+
+#[test]
+fn shell_form_pretty() {
+    let out = run(&["lint", "testdata/cli/shell-form"]);
+    assert_no_panic(&out);
+    insta::assert_snapshot!("shell_form_pretty", transcript(&out));
+}
+
+#[test]
+fn shell_form_concise() {
+    let out = run(&[
+        "lint",
+        "--format",
+        "concise",
+        "testdata/cli/shell-form/Dockerfile",
+    ]);
+    assert_no_panic(&out);
+    insta::assert_snapshot!("shell_form_concise", transcript(&out));
+}
+
+#[test]
+fn shell_form_json() {
+    let out = run(&[
+        "lint",
+        "--format",
+        "json",
+        "testdata/cli/shell-form/Dockerfile",
+    ]);
+    assert_no_panic(&out);
+    let v = json(&out);
+    assert_eq!(v["version"], 1);
+    assert_eq!(json_files(&out), ["testdata/cli/shell-form/Dockerfile"]);
+    assert!(v["diagnostics"].is_array() && v["errors"].as_array().is_some_and(|e| e.is_empty()));
+    assert_eq!(v["summary"]["files"], 1);
+    insta::assert_snapshot!("shell_form_json", transcript(&out));
+}
+
+#[test]
+fn fail_level_controls_exit_code() {
+    // Whatever the rules find, a finding at or above the level means exit 1.
+    let out = run(&["lint", "--format", "json", "testdata/cli/shell-form"]);
+    let severities: Vec<String> = json(&out)["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["severity"].as_str().expect("severity").to_string())
+        .collect();
+    for (level, rank) in [("info", 0), ("warning", 1), ("error", 2)] {
+        let out = run(&["lint", "--fail-level", level, "testdata/cli/shell-form"]);
+        let fails = severities.iter().any(|s| {
+            let r = match s.as_str() {
+                "info" => 0,
+                "warning" => 1,
+                _ => 2,
+            };
+            r >= rank
+        });
+        assert_eq!(
+            code(&out),
+            i32::from(fails),
+            "--fail-level {level}: {}",
+            transcript(&out)
+        );
+    }
+    let out = run(&["lint", "--fail-level", "fatal", "testdata/cli/clean"]);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn multi_file_directory() {
+    let out = run(&["lint", "--format", "json", "testdata/cli/multi"]);
+    assert_no_panic(&out);
+    // Sorted, recursive; hidden dirs, node_modules, target, README.md and
+    // Dockerfile.dockerignore are skipped.
+    assert_eq!(
+        json_files(&out),
+        [
+            "testdata/cli/multi/Dockerfile",
+            "testdata/cli/multi/Dockerfile.dev",
+            "testdata/cli/multi/app.Dockerfile",
+            "testdata/cli/multi/sub/Containerfile",
+            "testdata/cli/multi/sub/worker.dockerfile",
+        ]
+    );
+    let out = run(&["lint", "--format", "concise", "testdata/cli/multi"]);
+    insta::assert_snapshot!("multi_concise", transcript(&out));
+    let out = run(&["lint", "testdata/cli/multi"]);
+    insta::assert_snapshot!("multi_pretty", transcript(&out));
+}
+
+#[test]
+fn walking_dot_shows_relative_paths() {
+    let out = run_in(
+        &manifest_dir().join("testdata/cli/multi"),
+        &["lint", "--format", "json"],
+    );
+    assert_eq!(
+        json_files(&out),
+        [
+            "Dockerfile",
+            "Dockerfile.dev",
+            "app.Dockerfile",
+            "sub/Containerfile",
+            "sub/worker.dockerfile"
+        ]
+    );
+}
+
+#[test]
+fn explicit_file_is_linted_whatever_its_name() {
+    let out = run(&[
+        "lint",
+        "--format",
+        "json",
+        "testdata/cli/shell-form/custom-name.txt",
+    ]);
+    assert_eq!(
+        json_files(&out),
+        ["testdata/cli/shell-form/custom-name.txt"]
+    );
+}
+
+#[test]
+fn same_file_twice_is_linted_once() {
+    let out = run(&[
+        "lint",
+        "--format",
+        "json",
+        "testdata/cli/clean",
+        "testdata/cli/clean/Dockerfile",
+    ]);
+    assert_eq!(json_files(&out), ["testdata/cli/clean/Dockerfile"]);
+}
+
+#[test]
+fn parse_error_exits_2_with_location() {
+    let out = run(&["lint", "testdata/cli/broken/Dockerfile"]);
+    assert_eq!(code(&out), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("testdata/cli/broken/Dockerfile:2:"),
+        "{stderr}"
+    );
+    insta::assert_snapshot!("broken_parse_error", transcript(&out));
+}
+
+#[test]
+fn parse_error_in_json() {
+    let out = run(&["lint", "--format", "json", "testdata/cli/broken"]);
+    assert_eq!(code(&out), 2);
+    let v = json(&out);
+    let errors = v["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["path"], "testdata/cli/broken/Dockerfile");
+    assert_eq!(errors[0]["line"], 2);
+}
+
+#[test]
+fn binary_file_is_an_error() {
+    let out = run(&["lint", "testdata/cli/binary/Dockerfile"]);
+    assert_eq!(code(&out), 2);
+    insta::assert_snapshot!("binary_file", transcript(&out));
+}
+
+#[test]
+fn invalid_utf8_is_an_error_with_offset() {
+    let out = run(&["lint", "testdata/cli/invalid-utf8"]);
+    assert_eq!(code(&out), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("invalid UTF-8 at byte offset 26"),
+        "{stderr}"
+    );
+    insta::assert_snapshot!("invalid_utf8", transcript(&out));
+}
+
+#[test]
+fn crlf_file() {
+    let out = run(&["lint", "testdata/cli/crlf"]);
+    assert_no_panic(&out);
+    insta::assert_snapshot!("crlf_pretty", transcript(&out));
+    let out = run(&["lint", "--diff", "--unsafe-fixes", "testdata/cli/crlf"]);
+    assert_no_panic(&out);
+    insta::assert_snapshot!("crlf_diff", transcript(&out));
+}
+
+#[test]
+fn errors_do_not_stop_other_files() {
+    let out = run(&[
+        "lint",
+        "--format",
+        "json",
+        "testdata/cli/missing",
+        "testdata/cli/binary",
+        "testdata/cli/clean",
+        "testdata/cli/no-dockerfiles",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(json_files(&out), ["testdata/cli/clean/Dockerfile"]);
+    assert_eq!(json(&out)["errors"].as_array().expect("errors").len(), 3);
+    insta::assert_snapshot!("errors_and_clean_json", transcript(&out));
+    let out = run(&[
+        "lint",
+        "testdata/cli/missing",
+        "testdata/cli/no-dockerfiles",
+        "testdata/cli/clean",
+    ]);
+    assert_eq!(code(&out), 2);
+    insta::assert_snapshot!("errors_and_clean_pretty", transcript(&out));
+}
+
+// ---------------------------------------------------------------- stdin
+
+#[test]
+fn stdin_with_display_name() {
+    let input =
+        fs::read(manifest_dir().join("testdata/cli/shell-form/Dockerfile")).expect("fixture");
+    let out = run_stdin(
+        &[
+            "lint",
+            "--format",
+            "concise",
+            "-",
+            "--stdin-filename",
+            "Dockerfile",
+        ],
+        &input,
+    );
+    assert_no_panic(&out);
+    insta::assert_snapshot!("stdin_concise", transcript(&out));
+    let out = run_stdin(&["lint", "--format", "json", "-"], &input);
+    assert_eq!(json_files(&out), ["<stdin>"]);
+    // --stdin-filename alone reads stdin too.
+    let out = run_stdin(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "web/Dockerfile",
+        ],
+        &input,
+    );
+    assert_eq!(json_files(&out), ["web/Dockerfile"]);
+}
+
+#[test]
+fn stdin_fix_prints_fixed_text() {
+    let input =
+        fs::read(manifest_dir().join("testdata/cli/shell-form/Dockerfile")).expect("fixture");
+    let out = run_stdin(
+        &["lint", "--fix", "-", "--stdin-filename", "Dockerfile"],
+        &input,
+    );
+    assert_no_panic(&out);
+    assert_ne!(code(&out), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Fixed "), "{stderr}");
+    insta::assert_snapshot!("stdin_fix", transcript(&out));
+    // The clean file comes back byte for byte.
+    let clean = fs::read(manifest_dir().join("testdata/cli/clean/Dockerfile")).expect("fixture");
+    let out = run_stdin(&["lint", "--fix", "-"], &clean);
+    assert_eq!(code(&out), 0);
+    assert_eq!(out.stdout, clean);
+}
+
+#[test]
+fn stdin_binary_and_invalid_utf8() {
+    let out = run_stdin(&["lint", "-"], b"FROM a\n\0");
+    assert_eq!(code(&out), 2);
+    let out = run_stdin(&["lint", "-"], b"FROM a\n\xff\n");
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("<stdin>:2:1: error: invalid UTF-8 at byte offset 7"));
+}
+
+// ---------------------------------------------------------------- --diff and --fix
+
+#[test]
+fn diff_writes_nothing() {
+    let dir = temp_dir("diff");
+    copy_fixture("shell-form/Dockerfile", &dir.join("Dockerfile"));
+    copy_fixture("crlf/Dockerfile", &dir.join("crlf.Dockerfile"));
+    let before_a = fs::read(dir.join("Dockerfile")).expect("read");
+    let before_b = fs::read(dir.join("crlf.Dockerfile")).expect("read");
+    let out = run_in(&dir, &["lint", "--diff", "--unsafe-fixes", "."]);
+    assert_no_panic(&out);
+    let expected = if out.stdout.is_empty() { 0 } else { 1 };
+    assert_eq!(code(&out), expected, "{}", transcript(&out));
+    if !out.stdout.is_empty() {
+        assert!(out.stdout.starts_with(b"--- a/"), "{}", transcript(&out));
+    }
+    assert_eq!(fs::read(dir.join("Dockerfile")).expect("read"), before_a);
+    assert_eq!(
+        fs::read(dir.join("crlf.Dockerfile")).expect("read"),
+        before_b
+    );
+    insta::assert_snapshot!("diff_temp", transcript(&out));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn diff_of_clean_file_is_empty() {
+    let out = run(&["lint", "--diff", "testdata/cli/clean"]);
+    assert_eq!(code(&out), 0);
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn fix_in_place() {
+    let dir = temp_dir("fix");
+    copy_fixture("shell-form/Dockerfile", &dir.join("Dockerfile"));
+    copy_fixture("crlf/Dockerfile", &dir.join("crlf.Dockerfile"));
+    copy_fixture("clean/Dockerfile", &dir.join("clean.Dockerfile"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir.join("Dockerfile"), fs::Permissions::from_mode(0o640))
+            .expect("chmod");
+    }
+    let clean_before = fs::read(dir.join("clean.Dockerfile")).expect("read");
+    let diff = run_in(&dir, &["lint", "--diff"]);
+    let out = run_in(&dir, &["lint", "--fix"]);
+    assert_no_panic(&out);
+    assert_ne!(code(&out), 2, "{}", transcript(&out));
+    insta::assert_snapshot!("fix_temp", transcript(&out));
+    // The clean file is untouched, the CRLF file keeps CRLF endings.
+    assert_eq!(
+        fs::read(dir.join("clean.Dockerfile")).expect("read"),
+        clean_before
+    );
+    let crlf = fs::read_to_string(dir.join("crlf.Dockerfile")).expect("read");
+    assert_eq!(
+        crlf.matches('\n').count(),
+        crlf.matches("\r\n").count(),
+        "{crlf:?}"
+    );
+    let fixed = fs::read_to_string(dir.join("Dockerfile")).expect("read");
+    insta::assert_snapshot!("fix_temp_result", visible(fixed.as_bytes()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.join("Dockerfile"))
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640, "permissions preserved");
+    }
+    // Whatever --diff showed was applied: nothing is left to fix.
+    let again = run_in(&dir, &["lint", "--diff"]);
+    assert!(
+        again.stdout.is_empty(),
+        "fix did not reach a fixed point: {}",
+        transcript(&again)
+    );
+    if !diff.stdout.is_empty() {
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Fixed "));
+    }
+    // No temporary files are left behind.
+    let names: Vec<String> = fs::read_dir(&dir)
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("dsig-")), "{names:?}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fix_read_only_file_reports_error() {
+    let dir = temp_dir("readonly");
+    let ro = dir.join("Dockerfile");
+    let rw = dir.join("other.Dockerfile");
+    copy_fixture("shell-form/Dockerfile", &ro);
+    copy_fixture("shell-form/Dockerfile", &rw);
+    let before = fs::read(&ro).expect("read");
+    let mut perms = fs::metadata(&ro).expect("stat").permissions();
+    perms.set_readonly(true);
+    fs::set_permissions(&ro, perms).expect("chmod");
+    // As root, read-only permissions do not stop writes: nothing to test.
+    if fs::OpenOptions::new().write(true).open(&ro).is_ok() {
+        eprintln!("skipping: read-only files are writable here (running as root?)");
+        make_writable(&dir);
+        let _ = fs::remove_dir_all(&dir);
+        return;
+    }
+    let diff = run_in(&dir, &["lint", "--diff", "other.Dockerfile"]);
+    let out = run_in(&dir, &["lint", "--fix", "."]);
+    assert_no_panic(&out);
+    if diff.stdout.is_empty() {
+        // No fix to write: nothing to fail.
+        assert_ne!(code(&out), 2, "{}", transcript(&out));
+    } else {
+        assert_eq!(code(&out), 2, "{}", transcript(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("Dockerfile: error: cannot write: permission denied"),
+            "{stderr}"
+        );
+        // The other file was still fixed.
+        assert_ne!(fs::read(&rw).expect("read"), before);
+    }
+    assert_eq!(
+        fs::read(&ro).expect("read"),
+        before,
+        "read-only file changed"
+    );
+    make_writable(&dir);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_through_symlinks() {
+    use std::os::unix::fs::symlink;
+    let dir = temp_dir("symlinks");
+    let proj = dir.join("proj");
+    fs::create_dir_all(proj.join("docker")).expect("mkdir");
+    fs::create_dir_all(dir.join("outside")).expect("mkdir");
+    copy_fixture("shell-form/Dockerfile", &proj.join("docker/real"));
+    copy_fixture("shell-form/Dockerfile", &dir.join("outside/Dockerfile"));
+    symlink("docker/real", proj.join("Dockerfile")).expect("symlink");
+    symlink("../outside/Dockerfile", proj.join("out.Dockerfile")).expect("symlink");
+    // A loop through a symlinked directory must not hang the walk.
+    symlink("..", proj.join("docker/loop")).expect("symlink");
+    let before = fs::read(dir.join("outside/Dockerfile")).expect("read");
+    let diff = run_in(&proj, &["lint", "--diff", "Dockerfile"]);
+    let out = run_in(&proj, &["lint", "--fix"]);
+    assert_no_panic(&out);
+    // Links stay links.
+    assert!(fs::symlink_metadata(proj.join("Dockerfile"))
+        .expect("stat")
+        .file_type()
+        .is_symlink());
+    assert!(fs::symlink_metadata(proj.join("out.Dockerfile"))
+        .expect("stat")
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        fs::read(dir.join("outside/Dockerfile")).expect("read"),
+        before,
+        "wrote outside the tree"
+    );
+    if !diff.stdout.is_empty() {
+        assert_eq!(code(&out), 2, "{}", transcript(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("out.Dockerfile: error: not fixed: symlink target"),
+            "{stderr}"
+        );
+        // The target inside the tree was fixed through the link.
+        assert_ne!(fs::read(proj.join("docker/real")).expect("read"), before);
+    }
+    let _ = fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------- colour
+
+#[test]
+fn color_choices() {
+    let esc = |out: &Output| out.stdout.contains(&0x1b);
+    let out = run(&["lint", "--color", "always", "testdata/cli/shell-form"]);
+    let has_findings = String::from_utf8_lossy(&out.stdout).contains("SIG");
+    if has_findings {
+        assert!(esc(&out), "--color always: {}", transcript(&out));
+    }
+    assert!(
+        !esc(&run(&["lint", "testdata/cli/shell-form"])),
+        "piped output is not coloured"
+    );
+    assert!(!esc(&run(&[
+        "lint",
+        "--no-color",
+        "testdata/cli/shell-form"
+    ])));
+    assert!(!esc(&run(&[
+        "lint",
+        "--color",
+        "never",
+        "testdata/cli/shell-form"
+    ])));
+    let out = command_in(manifest_dir(), &["lint", "testdata/cli/shell-form"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    assert!(!esc(&out));
+    let out = run(&[
+        "lint",
+        "--no-color",
+        "--color",
+        "always",
+        "testdata/cli/clean",
+    ]);
+    assert_eq!(code(&out), 2, "conflicting options are a usage error");
+}
+
+// ---------------------------------------------------------------- pipes and usage
+
+#[test]
+fn broken_pipe_exits_quietly() {
+    for args in [
+        &["lint", "testdata/cli/multi"][..],
+        &["lint", "--format", "json", "testdata/cli/multi"],
+        &["lint", "--diff", "testdata/cli/multi"],
+        &["rules"],
+        &["explain", "SIG001"],
+    ] {
+        let mut child = command_in(manifest_dir(), args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn dsig");
+        // Close the read end before dsig writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        assert_no_panic(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("Broken pipe") && !stderr.contains("cannot write output"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = run(&[]);
+    assert_eq!(code(&out), 2);
+    let out = run(&["lint", "--no-such-option"]);
+    assert_eq!(code(&out), 2);
+    let out = run(&["lint", "--format", "xml"]);
+    assert_eq!(code(&out), 2);
+    let out = run(&["--version"]);
+    assert_eq!(code(&out), 0);
+}
+
+#[test]
+fn help_texts() {
+    let out = run(&["--help"]);
+    assert_eq!(code(&out), 0);
+    insta::assert_snapshot!("help", transcript(&out));
+    let out = run(&["lint", "--help"]);
+    assert_eq!(code(&out), 0);
+    insta::assert_snapshot!("lint_help", transcript(&out));
+}
+
+// ---------------------------------------------------------------- rules and explain
+
+#[test]
+fn rules_table_and_json() {
+    let out = run(&["rules"]);
+    assert_eq!(code(&out), 0);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("CODE"));
+    insta::assert_snapshot!("rules_table", transcript(&out));
+    let out = run(&["rules", "--format", "json"]);
+    assert_eq!(code(&out), 0);
+    let v = json(&out);
+    assert_eq!(v["version"], 1);
+    assert!(v["rules"].is_array());
+    insta::assert_snapshot!("rules_json", transcript(&out));
+}
+
+#[test]
+fn explain_rules() {
+    let v = json(&run(&["rules", "--format", "json"]));
+    for rule in v["rules"].as_array().expect("rules") {
+        let code_ = rule["code"].as_str().expect("code");
+        let slug = rule["slug"].as_str().expect("slug");
+        let by_code = run(&["explain", code_]);
+        assert_eq!(code(&by_code), 0);
+        assert!(!by_code.stdout.is_empty());
+        let by_slug = run(&["explain", slug]);
+        assert_eq!(by_slug.stdout, by_code.stdout);
+        let lower = run(&["explain", &code_.to_ascii_lowercase()]);
+        assert_eq!(lower.stdout, by_code.stdout);
+    }
+    let out = run(&["explain", "NOPE999"]);
+    assert_eq!(code(&out), 2);
+    insta::assert_snapshot!("explain_unknown", transcript(&out));
+}
+
+/// The seed scenarios: exit codes and `--diff` (every output format of them
+/// is in tests/formats.rs).
+#[test]
+fn seed_exit_codes_and_diffs() {
+    for v in ["v1", "v2", "v3"] {
+        let path = format!("testdata/seed/{v}/Dockerfile");
+        // Unknown base image: SIG001 is a warning, at the default fail level.
+        let out = run(&["lint", &path]);
+        assert_no_panic(&out);
+        assert_eq!(code(&out), 1, "{v}");
+        let out = run(&["lint", "--diff", &path]);
+        assert_eq!(code(&out), 1, "{v} --diff");
+        insta::assert_snapshot!(format!("seed_{v}_diff"), transcript(&out));
+        // v2's startup.sh runs the app without exec: SIG010 is an error.
+        let out = run(&["lint", "--fail-level", "error", &path]);
+        assert_eq!(
+            code(&out),
+            if v == "v2" { 1 } else { 0 },
+            "{v}: error-level findings"
+        );
+    }
+    let out = run(&["lint", "--format", "concise", "testdata/seed"]);
+    assert_eq!(code(&out), 1);
+    insta::assert_snapshot!("seed_all_concise", transcript(&out));
+}
+
+// ---------------------------------------------------------------- suppressions
+
+#[test]
+fn suppressions_remove_findings() {
+    // `# dsig ignore=SIG004` and `# hadolint ignore=DL3025` above the CMDs.
+    let out = run(&["lint", "testdata/cli/suppress/Dockerfile"]);
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    // `# dsig ignore-file`.
+    let out = run(&["lint", "testdata/cli/suppress/file"]);
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    // Without the comments the same files have findings.
+    for fixture in ["suppress/Dockerfile", "suppress/file/Dockerfile"] {
+        let text =
+            fs::read_to_string(manifest_dir().join("testdata/cli").join(fixture)).expect("fixture");
+        let bare: String = text
+            .lines()
+            .filter(|l| !l.starts_with("# dsig") && !l.starts_with("# hadolint"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let out = run_stdin(&["lint", "--format", "concise", "-"], bare.as_bytes());
+        assert_eq!(code(&out), 1, "{fixture}: {}", transcript(&out));
+    }
+}
+
+#[test]
+fn unused_suppressions() {
+    let out = run(&[
+        "lint",
+        "--format",
+        "concise",
+        "testdata/cli/suppress/unused",
+    ]);
+    assert_eq!(code(&out), 1);
+    insta::assert_snapshot!("suppress_unused_concise", transcript(&out));
+    // In a script, and a rule that a Dockerfile comment lists but that has
+    // no finding; the script's SIG010 is suppressed from the Dockerfile.
+    let out = run(&["lint", "testdata/cli/suppress/script"]);
+    assert_eq!(code(&out), 1);
+    insta::assert_snapshot!("suppress_script_pretty", transcript(&out));
+    let out = run(&[
+        "lint",
+        "--diff",
+        "testdata/cli/suppress/unused",
+        "testdata/cli/suppress/script",
+    ]);
+    assert_eq!(code(&out), 1);
+    insta::assert_snapshot!("suppress_diff", transcript(&out));
+    // SIG000 can be switched off like any rule; then --fix keeps the comments.
+    for args in [
+        &[
+            "lint",
+            "--diff",
+            "--ignore",
+            "SIG000",
+            "testdata/cli/suppress",
+        ][..],
+        &[
+            "lint",
+            "--diff",
+            "--ignore",
+            "unused-suppression",
+            "testdata/cli/suppress",
+        ],
+    ] {
+        let out = run(args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", transcript(&out));
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn fix_removes_unused_suppressions() {
+    let dir = temp_dir("suppress-fix");
+    for name in ["Dockerfile", "start.sh"] {
+        copy_fixture(&format!("suppress/script/{name}"), &dir.join(name));
+    }
+    let out = run_in(&dir, &["lint", "--fix"]);
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    assert_eq!(
+        fs::read_to_string(dir.join("Dockerfile")).expect("read"),
+        "FROM debian:bookworm\nCOPY --chmod=755 start.sh /usr/local/bin/start.sh\n# dsig ignore=script-missing-exec\nENTRYPOINT [\"start.sh\"]\n"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("start.sh")).expect("read"),
+        "#!/bin/sh\nset -e\n/usr/local/bin/app --port 8080\n"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------- rule selection
+
+#[test]
+fn select_and_ignore_on_the_command_line() {
+    let concise = |args: &[&str]| {
+        let mut all = vec!["lint", "--format", "concise", "--quiet"];
+        all.extend(args);
+        let out = run(&all);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let all = concise(&["testdata/seed/v2"]);
+    assert!(
+        all.contains("[SIG001]") && all.contains("[SIG010]"),
+        "{all}"
+    );
+    let only = concise(&["--select", "script-missing-exec", "testdata/seed/v2"]);
+    assert!(
+        !only.contains("[SIG001]") && only.contains("[SIG010]"),
+        "{only}"
+    );
+    let ignored = concise(&["--ignore", "SIG010,SIG002", "testdata/seed/v2"]);
+    assert!(ignored.contains("[SIG001]") && !ignored.contains("[SIG010]"));
+    // A code prefix selects a family.
+    let family = concise(&["--select", "SIG01", "testdata/seed/v2"]);
+    assert!(!family.contains("[SIG001]") && family.contains("[SIG010]"));
+    // --fix never applies a fix of a rule that does not run.
+    let dir = temp_dir("select-fix");
+    for name in ["Dockerfile", "startup.sh"] {
+        fs::copy(
+            manifest_dir().join("testdata/seed/v2").join(name),
+            dir.join(name),
+        )
+        .expect("copy");
+    }
+    let before = fs::read(dir.join("Dockerfile")).expect("read");
+    let out = run_in(&dir, &["lint", "--fix", "--ignore", "SIG001"]);
+    assert_no_panic(&out);
+    assert_eq!(fs::read(dir.join("Dockerfile")).expect("read"), before);
+    assert!(fs::read_to_string(dir.join("startup.sh"))
+        .expect("read")
+        .contains("exec /go/src/signal/main"));
+    let _ = fs::remove_dir_all(&dir);
+    let out = run(&["lint", "--select", "SIG0001", "testdata/cli/clean"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: --select: unknown rule `SIG0001` (`dsig rules` lists them)\n"
+    );
+}
+
+#[test]
+fn init_writes_a_config_once() {
+    let dir = temp_dir("init");
+    let out = run_in(&dir, &["init"]);
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    let written = fs::read_to_string(dir.join("dsig.toml")).expect("written");
+    assert!(written.contains("fail-level = \"warning\""), "{written}");
+    // It is a valid config: lint with it.
+    copy_fixture("shell-form/Dockerfile", &dir.join("Dockerfile"));
+    let out = run_in(&dir, &["lint", "--quiet"]);
+    assert_ne!(code(&out), 2, "{}", transcript(&out));
+    let again = run_in(&dir, &["init"]);
+    assert_eq!(code(&again), 2);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stderr),
+        "error: dsig.toml already exists; not overwritten\n"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("dsig.toml")).expect("kept"),
+        written
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
