@@ -1,0 +1,4 @@
+#!/bin/bash
+trap 'exit 0' TERM
+./app &
+wait
