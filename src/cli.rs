@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
-use crate::config::{ColorChoice, Config, ConfigError, FailLevel, Format, Resolver};
+use crate::config::{ColorChoice, Config, ConfigError, FailLevel, Format, InitChoice, Resolver};
 use crate::diagnostic::{FileError, Severity};
 use crate::files::{self, Source};
 use crate::output::{self, pretty, Run};
@@ -98,6 +98,11 @@ pub struct LintArgs {
     /// --diff.
     #[arg(long)]
     pub unsafe_fixes: bool,
+
+    /// The init that unsafe init-injection fixes install in front of
+    /// ENTRYPOINT/CMD [default: tini, or `init` in dsig.toml]
+    #[arg(long, value_enum, value_name = "INIT")]
+    pub init: Option<InitChoice>,
 
     /// Print the fixes as a unified diff instead of applying them; write
     /// nothing. Exits 1 when there is a diff. Overrides --fix.
@@ -491,12 +496,13 @@ pub fn lint(config: &Config) -> u8 {
             dockerfile,
             context: config.context.clone(),
             settings: resolved.settings.clone(),
+            init: resolved.init,
             ..crate::LintOptions::default()
         };
         let mut report = if diff_mode {
             let outcome = crate::fix(&display, &text, &opts, config.unsafe_fixes);
             if outcome.text != text || !outcome.others.is_empty() {
-                diffs += 1 + outcome.others.len();
+                diffs += usize::from(outcome.text != text) + outcome.others.len();
                 would_fix += outcome.applied;
                 if outcome.text != text {
                     out.emit(|w| output::diff::render(w, &display, &text, &outcome.text));

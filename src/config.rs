@@ -92,6 +92,24 @@ impl FailLevel {
     }
 }
 
+/// The init that init-injection fixes put in front (`--init`, `init = ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InitChoice {
+    /// tini (`tini -g --`): Alpine, Debian, Ubuntu, Fedora packages.
+    Tini,
+    /// dumb-init (`dumb-init --`): signals the whole process group by default.
+    DumbInit,
+}
+
+impl InitChoice {
+    pub fn init(self) -> crate::model::init::Init {
+        match self {
+            InitChoice::Tini => crate::model::init::Init::Tini,
+            InitChoice::DumbInit => crate::model::init::Init::DumbInit,
+        }
+    }
+}
+
 /// One input to lint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -118,6 +136,9 @@ pub struct Config {
     pub fix: bool,
     /// Also apply (and count as fixable) unsafe fixes.
     pub unsafe_fixes: bool,
+    /// `--init`: the init that init-injection fixes install. `None`: each
+    /// file's config decides (default tini).
+    pub init: Option<crate::model::init::Init>,
     /// Print fixes as a unified diff and write nothing. Wins over `fix`.
     pub diff: bool,
     pub color: ColorChoice,
@@ -148,6 +169,7 @@ impl Default for Config {
             fail_level: None,
             fix: false,
             unsafe_fixes: false,
+            init: None,
             diff: false,
             color: ColorChoice::Auto,
             quiet: false,
@@ -209,6 +231,7 @@ impl Config {
         config.fail_level = args.fail_level.map(FailLevel::severity);
         config.fix = args.fix;
         config.unsafe_fixes = args.unsafe_fixes;
+        config.init = args.init.map(InitChoice::init);
         config.diff = args.diff;
         config.quiet = args.quiet;
         if args.no_color {
@@ -589,6 +612,10 @@ ignore = []
 # "info", "warning" (the default) or "error". --fail-level overrides it.
 fail-level = "warning"
 
+# The init that unsafe init-injection fixes put in front of ENTRYPOINT/CMD:
+# "tini" (the default) or "dumb-init". --init overrides it.
+init = "tini"
+
 # Per-rule severity: "info", "warning", "error", or "off".
 [severity]
 # repeated-cmd-or-entrypoint = "info"
@@ -606,6 +633,7 @@ pub struct FileConfig {
     pub path: PathBuf,
     pub settings: RuleSettings,
     pub fail_level: Option<Severity>,
+    pub init: Option<crate::model::init::Init>,
 }
 
 /// A config file that could not be used: the error (with its line and
@@ -665,10 +693,11 @@ fn snippet(text: &str, span: Range<usize>) -> Vec<String> {
     ]
 }
 
-const KEYS: [&str; 5] = [
+const KEYS: [&str; 6] = [
     "select",
     "ignore",
     "fail-level",
+    "init",
     "severity",
     "per-path-ignores",
 ];
@@ -733,6 +762,7 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
             ..RuleSettings::default()
         },
         fail_level: None,
+        init: None,
     };
     for (key, value) in &table.entries {
         match key.value.as_str() {
@@ -746,6 +776,15 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
                         format!(
                             "`fail-level` must be \"info\", \"warning\" or \"error\", not \"{s}\""
                         ),
+                    )
+                })?);
+            }
+            "init" => {
+                let s = string(&at, "init", value)?;
+                out.init = Some(crate::model::init::Init::parse(s).ok_or_else(|| {
+                    at(
+                        value.span.clone(),
+                        format!("`init` must be \"tini\" or \"dumb-init\", not \"{s}\""),
                     )
                 })?);
             }
@@ -900,6 +939,8 @@ pub fn find(dir: &Path) -> Option<PathBuf> {
 pub struct Resolved {
     pub settings: RuleSettings,
     pub fail_level: Severity,
+    /// The init for init-injection fixes.
+    pub init: crate::model::init::Init,
     /// The config file they came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -949,6 +990,7 @@ impl<'c> Resolver<'c> {
                     Rc::new(Resolved {
                         settings: RuleSettings::default().with_args(config),
                         fail_level: config.fail_level.unwrap_or(DEFAULT_FAIL_LEVEL),
+                        init: config.init.unwrap_or_default(),
                         file: None,
                     })
                 })
@@ -963,6 +1005,7 @@ impl<'c> Resolver<'c> {
                         .fail_level
                         .or(fc.fail_level)
                         .unwrap_or(DEFAULT_FAIL_LEVEL),
+                    init: config.init.or(fc.init).unwrap_or_default(),
                     file: Some(fc.path),
                 })
             })

@@ -449,6 +449,42 @@ fn diff_writes_nothing() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// `--init` and the config's `init` pick the init of init-injection fixes;
+/// the command line wins; the diff names absolute paths as they are.
+#[test]
+fn init_choice_from_flag_and_config() {
+    let dir = temp_dir("init-choice");
+    copy_fixture("init-choice/Dockerfile", &dir.join("Dockerfile"));
+    let diff = |args: &[&str]| {
+        let mut all = vec!["lint", "--diff", "--unsafe-fixes"];
+        all.extend_from_slice(args);
+        all.push(".");
+        let out = run_in(&dir, &all);
+        assert_no_panic(&out);
+        assert_eq!(code(&out), 1, "{}", transcript(&out));
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let default = diff(&[]);
+    assert!(default.contains("apk add --no-cache tini"), "{default}");
+    assert!(
+        default.starts_with("--- a/Dockerfile\n+++ b/Dockerfile\n"),
+        "{default}"
+    );
+    let flag = diff(&["--init", "dumb-init"]);
+    assert!(flag.contains("apk add --no-cache dumb-init"), "{flag}");
+    fs::write(dir.join("dsig.toml"), "init = \"dumb-init\"\n").expect("write config");
+    assert_eq!(diff(&[]), flag, "config `init`");
+    assert_eq!(diff(&["--init", "tini"]), default, "the flag wins");
+    let abs = dir.join("Dockerfile").display().to_string();
+    let out = run_in(&dir, &["lint", "--diff", "--unsafe-fixes", &abs]);
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.starts_with(&format!("--- {abs}\n+++ {abs}\n")),
+        "{text}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn diff_of_clean_file_is_empty() {
     let out = run(&["lint", "--diff", "testdata/cli/clean"]);

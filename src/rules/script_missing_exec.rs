@@ -67,7 +67,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     d.fix = shared::init_fix(ctx, true).ok();
                     out.push(d);
                 }
-                Ending::Wait { span } => {
+                Ending::Wait { span, forward } => {
                     let mut d = ctx.script_diagnostic(
                         &META,
                         s,
@@ -77,8 +77,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         ),
                     );
                     d.label = Some("waits without a TERM trap".into());
-                    d.help = Some("add `trap 'kill -TERM \"$pid\"; wait \"$pid\"' TERM` before starting the app (pid=$!), or exec a single app, or run an init that signals the process group (tini -g) as ENTRYPOINT".into());
-                    d.fix = shared::init_fix(ctx, true).ok();
+                    d.help = Some("remember each background PID (`pids=\"$pids $!\"`) and add `trap 'kill -TERM $pids; wait' TERM INT` before the `wait`, or exec a single app".into());
+                    d.fix = forward
+                        .as_ref()
+                        .and_then(|fw| shared::forward_trap_fix(ctx, s, fw))
+                        .or_else(|| shared::init_fix(ctx, true).ok());
                     out.push(d);
                 }
                 _ => {}

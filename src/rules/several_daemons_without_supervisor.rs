@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "SIG024",
     slug: "several-daemons-without-supervisor",
     severity: Severity::Warning,
-    fix: FixAvailability::Sometimes(FixSafety::Unsafe),
+    fix: FixAvailability::Sometimes(FixSafety::Safe),
     summary: "A script starts several long-running programs in the background with nothing forwarding SIGTERM to all",
     doc: include_str!("../../rules/several-daemons-without-supervisor.md"),
 };
@@ -53,6 +53,23 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             ),
         );
         d.label = Some("started in the background".into());
+        let forward = s
+            .analysis
+            .ending
+            .leaves()
+            .into_iter()
+            .find_map(|e| match e {
+                Ending::Wait {
+                    forward: Some(fw), ..
+                } => shared::forward_trap_fix(ctx, s, fw),
+                _ => None,
+            });
+        if let Some(fix) = forward {
+            d.help = Some("run one program per container, or forward SIGTERM to every background program and wait for them (or use a supervisor: s6-overlay, supervisord)".into());
+            d.fix = Some(fix);
+            out.push(d);
+            continue;
+        }
         match shared::init_fix(ctx, true) {
             Ok(fix) => {
                 d.help = Some(format!(

@@ -260,6 +260,53 @@ pub fn insert_exec_fix(
     )
 }
 
+/// The variable the forwarding trap collects background PIDs in.
+pub const PIDS_VAR: &str = "dsig_pids";
+
+/// Make a script that ends in `wait` forward SIGTERM: remember the PID of each
+/// background program and, before the `wait`, install a TERM/INT trap that
+/// signals them and waits for them to finish. Safe: the variable is new, and
+/// nothing changes until a TERM or INT arrives (which PID 1 ignored before).
+/// Preferred to an init with `-g`: tini exits as soon as the shell dies of
+/// the signal, and the kernel then SIGKILLs the children mid-shutdown
+/// (observed by the behaviour test).
+/// `kill -TERM "$!"` alone would miss all but the last child, and `jobs -p`
+/// in `$(...)` prints nothing under dash, hence the list.
+pub fn forward_trap_fix(
+    ctx: &super::Context,
+    s: &crate::model::chain::LoadedScript,
+    fw: &crate::shell::script::WaitForward,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::diagnostic::FixSafety;
+    if s.file == 0 {
+        // A heredoc in the Dockerfile: an unquoted delimiter expands `$` at
+        // build time, so the trap's variables would be lost.
+        return None;
+    }
+    let text = s.text.as_str();
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = fw
+        .amp_ends
+        .iter()
+        .map(|&at| (at..at, format!(" {PIDS_VAR}=\"${PIDS_VAR} $!\";")))
+        .collect();
+    let trap = format!("trap 'kill -TERM ${PIDS_VAR} 2>/dev/null || :; wait' TERM INT");
+    let line_start = text[..fw.wait_start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..fw.wait_start];
+    let nl = if s.analysis.crlf { "\r\n" } else { "\n" };
+    let insert = if indent.chars().all(|c| c == ' ' || c == '\t') {
+        format!("{trap}{nl}{indent}")
+    } else {
+        format!("{trap}; ")
+    };
+    edits.push((fw.wait_start..fw.wait_start, insert));
+    Some(ctx.script_fix(
+        s,
+        FixSafety::Safe,
+        "Forward SIGTERM to the background programs and wait for them".into(),
+        edits,
+    ))
+}
+
 /// The init-injection fix (unsafe), or why there is none.
 pub fn init_fix(ctx: &super::Context, group: bool) -> Result<crate::diagnostic::Fix, String> {
     use crate::diagnostic::FixSafety;

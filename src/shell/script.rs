@@ -121,7 +121,12 @@ pub enum Ending {
         what: &'static str,
     },
     /// `wait` (or a loop that waits) for children started with `&`.
-    Wait { span: Range<usize> },
+    /// `forward` is where a forwarding trap can be added, when the script's
+    /// shape allows it (see [`WaitForward`]).
+    Wait {
+        span: Range<usize>,
+        forward: Option<WaitForward>,
+    },
     /// `exec` where it cannot replace the shell.
     ExecLost {
         span: Range<usize>,
@@ -144,6 +149,17 @@ impl Ending {
             e => vec![e],
         }
     }
+}
+
+/// Where a TERM trap that forwards to the background children can be added:
+/// the `wait` is a bare `wait` statement and every `cmd &` of the script is a
+/// simple command in the same block (so `$!` after each `&` is the program).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitForward {
+    /// Byte offsets just after each background `&`.
+    pub amp_ends: Vec<usize>,
+    /// Byte offset of the `wait` command.
+    pub wait_start: usize,
 }
 
 /// Everything dsig needs to know about a script.
@@ -487,6 +503,10 @@ impl<'a> Walker<'a> {
             }
             let last = only_exit_after;
             match self.ending_of(*n, depth, bg, last, &stmts[..i]) {
+                Some(Ending::Wait { span, .. }) => {
+                    let forward = self.wait_forward(*n, stmts, bg);
+                    return Ending::Wait { span, forward };
+                }
                 Some(e) => return e,
                 None => {
                     // Skipped: a chore. Anything but `exit` makes insertion unsafe.
@@ -498,6 +518,64 @@ impl<'a> Walker<'a> {
             }
         }
         Ending::Nothing
+    }
+
+    /// A bare `wait` whose block holds every background command of the
+    /// script, each a simple command: where a forwarding trap fits.
+    fn wait_forward(
+        &self,
+        wait: Node<'a>,
+        stmts: &[(Node<'a>, bool)],
+        bg: &[Cmd],
+    ) -> Option<WaitForward> {
+        if wait.kind() != "command" || wait.named_child_count() != 1 {
+            return None; // `wait $pid` or `wait -n`: the script chose what to wait for
+        }
+        let parent = wait.parent()?;
+        let mut amp_ends = Vec::new();
+        let mut c = parent.walk();
+        let mut prev: Option<Node<'a>> = None;
+        for k in parent.children(&mut c) {
+            if k.kind() == "&" {
+                let stmt = prev?;
+                let simple = match stmt.kind() {
+                    "command" => true,
+                    "redirected_statement" => stmt
+                        .child_by_field_name("body")
+                        .is_some_and(|b| b.kind() == "command"),
+                    _ => false,
+                };
+                if !simple || k.start_byte() > wait.start_byte() {
+                    return None;
+                }
+                amp_ends.push(k.end_byte());
+            } else if k.is_named() && k.kind() != "comment" {
+                prev = Some(k);
+            }
+        }
+        let here = stmts.iter().filter(|(_, amp)| *amp).count();
+        if amp_ends.is_empty() || amp_ends.len() != here || bg.len() != here {
+            return None;
+        }
+        // No `&` anywhere else in the script (a function, a branch).
+        let mut root = parent;
+        while let Some(p) = root.parent() {
+            root = p;
+        }
+        fn amps(n: Node) -> usize {
+            let mut c = n.walk();
+            let kids: Vec<Node> = n.children(&mut c).collect();
+            kids.into_iter()
+                .map(|k| usize::from(k.kind() == "&") + amps(k))
+                .sum()
+        }
+        if amps(root) != amp_ends.len() {
+            return None;
+        }
+        Some(WaitForward {
+            amp_ends,
+            wait_start: wait.start_byte(),
+        })
     }
 
     fn collect_background(&self, n: Node<'a>, bg: &mut Vec<Cmd>) {
@@ -540,7 +618,10 @@ impl<'a> Walker<'a> {
                             Some(Ending::Exec(cmd))
                         }
                     }
-                    Some("wait") => Some(Ending::Wait { span }),
+                    Some("wait") => Some(Ending::Wait {
+                        span,
+                        forward: None,
+                    }),
                     Some(f) if self.functions.contains_key(f) && depth < 8 => {
                         let body = self.functions[f];
                         let stmts = self.function_statements(body);
@@ -669,7 +750,10 @@ impl<'a> Walker<'a> {
                             }
                         }
                     }
-                    Some(Ending::Wait { span })
+                    Some(Ending::Wait {
+                        span,
+                        forward: None,
+                    })
                 } else {
                     Some(Ending::ForegroundCompound {
                         span,
@@ -970,6 +1054,45 @@ mod tests {
 
     fn ending(s: &str) -> Ending {
         analyze(s).ending
+    }
+
+    fn forward(s: &str) -> Option<WaitForward> {
+        match ending(s) {
+            Ending::Wait { forward, .. } => forward,
+            e => panic!("not a wait: {e:?}"),
+        }
+    }
+
+    #[test]
+    fn a_forwarding_trap_fits_only_simple_background_commands_and_a_bare_wait() {
+        let text = "#!/bin/sh\na >log 2>&1 &\n  b &\n  wait\n";
+        let fw = forward(text).expect("fits");
+        let ends: Vec<&str> = fw.amp_ends.iter().map(|&e| &text[..e]).collect();
+        assert!(ends[0].ends_with("a >log 2>&1 &"), "{ends:?}");
+        assert!(ends[1].ends_with("b &"), "{ends:?}");
+        assert_eq!(&text[fw.wait_start..], "wait\n");
+        assert!(forward("a & b & wait\n").is_some());
+        assert_eq!(
+            forward("a && b &\nwait\n"),
+            None,
+            "a list in the background"
+        );
+        assert_eq!(
+            forward("a | b &\nwait\n"),
+            None,
+            "a pipeline in the background"
+        );
+        assert_eq!(
+            forward("a &\npid=$!\nwait \"$pid\"\n"),
+            None,
+            "wait for one PID"
+        );
+        assert_eq!(
+            forward("f() { a & }\nf\nb &\nwait\n"),
+            None,
+            "a child elsewhere"
+        );
+        assert_eq!(forward("while true; do a & wait; done\n"), None, "a loop");
     }
 
     #[test]
