@@ -379,7 +379,7 @@ fn scenarios_stop_as_dsig_says() {
         if which(tool).is_none() {
             assert!(
                 std::env::var("CI").is_err(),
-                "CI must install {tool} (.ci/install-e2e-deps)"
+                "CI must install {tool} (.ci/install-deps)"
             );
             println!("skipped: {tool} is not installed");
             return;

@@ -1,0 +1,6 @@
+#!/bin/sh
+echo starting
+./app > /dev/null &
+./app &
+wait
+echo done
