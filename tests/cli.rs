@@ -7,38 +7,13 @@
 //! whatever the rules find (exit codes, files untouched, no panics) are plain
 //! asserts.
 
+mod common;
+
+use common::cli::{code, command_in, manifest_dir, run, run_in};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_dsig");
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A `dsig` command run from `dir` with a colour-neutral environment.
-fn command_in(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("COLUMNS")
-        .env_remove("GITHUB_ACTIONS")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    command_in(dir, args).output().expect("run dsig")
-}
-
-/// Run `dsig` from the crate root, so fixture paths are `testdata/cli/...`.
-fn run(args: &[&str]) -> Output {
-    run_in(manifest_dir(), args)
-}
+use std::process::{Output, Stdio};
 
 fn run_stdin(args: &[&str], input: &[u8]) -> Output {
     let mut child = command_in(manifest_dir(), args)
@@ -51,12 +26,6 @@ fn run_stdin(args: &[&str], input: &[u8]) -> Output {
     stdin.write_all(input).expect("write stdin");
     drop(stdin);
     child.wait_with_output().expect("wait dsig")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status
-        .code()
-        .expect("exit code (not killed by a signal)")
 }
 
 /// Make carriage returns visible so CRLF survives snapshot normalisation.

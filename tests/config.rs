@@ -2,38 +2,12 @@
 //! above each linted file), `--config`, `--isolated`, every key, and errors
 //! that point at the line. Fixtures are in testdata/config/.
 
+mod common;
+
+use common::cli::{code, command_in, manifest_dir, run, run_in};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_dsig");
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn command_in(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("COLUMNS")
-        .env_remove("GITHUB_ACTIONS")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    command_in(dir, args).output().expect("run dsig")
-}
-
-fn run(args: &[&str]) -> Output {
-    run_in(manifest_dir(), args)
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exit code")
-}
+use std::path::PathBuf;
+use std::process::{Output, Stdio};
 
 fn transcript(out: &Output) -> String {
     format!(

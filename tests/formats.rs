@@ -5,37 +5,14 @@
 //! SARIF is also validated against the official SARIF 2.1.0 JSON schema by
 //! `.ci/run` (`testdata/sarif/validate.py`, Python `jsonschema`).
 
+mod common;
+
+use common::cli::{code, command_in, manifest_dir, run};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_dsig");
 const FORMATS: [&str; 5] = ["pretty", "concise", "json", "sarif", "github"];
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `dsig` from `dir`, with no colour, terminal or CI settings inherited.
-fn command_in(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("COLUMNS")
-        .env_remove("GITHUB_ACTIONS")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    command_in(manifest_dir(), args).output().expect("run dsig")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exit code")
-}
 
 /// Exit status, stdout and stderr; the version is masked so that a release
 /// does not rewrite every SARIF snapshot.

@@ -4,68 +4,13 @@
 //! daemon sends it, and must behave as the table says. The doc's table must
 //! list exactly the code's table (dsig::rules::pid1_ignores_sigterm::RUNTIMES).
 
+mod common;
+
+use common::host::{alive, children, is_root, kill, which};
 use dsig::rules::pid1_ignores_sigterm::RUNTIMES;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
-fn which(prog: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")?
-        .to_str()?
-        .split(':')
-        .map(|d| Path::new(d).join(prog))
-        .find(|p| p.is_file())
-}
-
-/// Processes whose parent is `ppid`.
-fn children(ppid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // pid (comm) state ppid ...: comm may contain spaces; split after ')'.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-            continue;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(ppid) {
-            out.push(pid);
-        }
-    }
-    out
-}
-
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .map(|(_, r)| r.split_whitespace().next() != Some("Z"))
-        })
-        .unwrap_or(false)
-}
-
-fn signal(pid: u32, sig: &str) {
-    let _ = Command::new("kill")
-        .args([sig, &pid.to_string()])
-        .stderr(Stdio::null())
-        .status();
-}
 
 /// Run `argv` as PID 1 of a new PID namespace, send SIGTERM, and report
 /// whether it was ignored (still running 2 s later).
@@ -93,13 +38,13 @@ fn ignores_sigterm(argv: &[String]) -> bool {
     };
     std::thread::sleep(Duration::from_millis(1500));
     assert!(alive(pid1), "{argv:?} exited before SIGTERM");
-    signal(pid1, "-TERM");
+    kill(pid1, "-TERM");
     let deadline = Instant::now() + Duration::from_secs(2);
     while alive(pid1) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     let ignored = alive(pid1);
-    signal(pid1, "-KILL");
+    kill(pid1, "-KILL");
     drop(unshare.stdin.take());
     let _ = unshare.wait();
     ignored
