@@ -134,6 +134,18 @@ impl Chain {
         })
     }
 
+    /// The init that is PID 1, if any (`tini`, `dumb-init`, ...).
+    pub fn pid1_init(&self) -> Option<&str> {
+        self.steps.iter().find_map(|s| match s {
+            Step::Init {
+                name,
+                as_child: false,
+                ..
+            } => Some(name.as_str()),
+            _ => None,
+        })
+    }
+
     /// An init (tini, dumb-init, ...) runs before the workload.
     pub fn has_init(&self) -> bool {
         self.steps.iter().any(|s| matches!(s, Step::Init { .. }))
@@ -427,6 +439,18 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                 seen.push(image_path.clone());
                 let analysis = analyze(&text);
                 let interp = analysis.shebang.as_ref().map(|s| s.interpreter.clone());
+                if let Some(i) = interp.as_deref().filter(|i| !is_shell_program(i)) {
+                    // `#!/usr/bin/env node`: the interpreter is the program
+                    // (PID 1 when run directly); the file is not shell.
+                    let mut full = vec![i.to_string(), image_path.clone()];
+                    full.extend(argv[1..].iter().cloned());
+                    chain.steps.push(Step::Program {
+                        name: i.to_string(),
+                        argv: full,
+                        as_child,
+                    });
+                    break;
+                }
                 let ctx_rel = match copied_by.map(|_| ()) {
                     Some(()) => fs_rel_of(files, file, fs),
                     None => None,

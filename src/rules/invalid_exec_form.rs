@@ -69,11 +69,28 @@ pub fn intended_array(text: &str) -> Option<Vec<String>> {
     Some(items)
 }
 
-/// A bracket, a quoted first element, and a comma after a quote: an exec-form
-/// attempt, unlike the shell test `[ "$x" = "y" ] && ...`.
+/// Whether SIG003 reports these shell-form arguments (a JSON error and an
+/// exec-form attempt); otherwise they are shell form for SIG001/SIG002.
+pub fn is_exec_form_attempt(text: &str) -> bool {
+    intended_array(text).is_some() || looks_like_json(text)
+}
+
+/// An exec-form attempt, unlike the shell test `[ -f x ] && ...`: a bracket,
+/// a quoted first element and a comma after a quote; or the whole text in
+/// brackets with no blank after `[` (`[app, --x]`, `["a" "b"]`, `[“app”]`)
+/// or with quotes or commas inside.
 fn looks_like_json(text: &str) -> bool {
-    let t = text.trim_start().trim_start_matches('[').trim_start();
-    (t.starts_with('"') || t.starts_with('\'')) && (text.contains("\",") || text.contains("',"))
+    let t = text.trim();
+    let inner = t.trim_start_matches('[').trim_start();
+    if (inner.starts_with('"') || inner.starts_with('\''))
+        && (text.contains("\",") || text.contains("',"))
+    {
+        return true;
+    }
+    let Some(body) = t.strip_prefix('[').and_then(|b| b.strip_suffix(']')) else {
+        return false;
+    };
+    !body.starts_with(char::is_whitespace) || body.contains(['"', '\'', ',', '“', '”'])
 }
 
 fn check_one(
@@ -90,10 +107,10 @@ fn check_one(
     else {
         return;
     };
-    let intended = intended_array(&text.value);
-    if intended.is_none() && !looks_like_json(&text.value) {
+    if !is_exec_form_attempt(&text.value) {
         return; // `RUN [ -f x ] && ...` is a shell test, not exec form.
     }
+    let intended = intended_array(&text.value);
     let message = format!(
         "{keyword} arguments look like exec form but are not a valid JSON array ({err}): Docker runs the text with /bin/sh -c, which tries to run a command named like the first element, brackets and quotes included"
     );

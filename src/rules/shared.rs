@@ -184,15 +184,16 @@ pub fn shell_form_fix(
     }
 }
 
-/// The instruction's arguments start like JSON but are not a valid array.
+/// The instruction's arguments are an exec-form attempt that is not a valid
+/// JSON array (SIG003 reports them; `[ -f x ] && app` is plain shell form).
 pub fn is_invalid_json(ins: &crate::syntax::Instruction) -> bool {
-    matches!(
-        &ins.args,
+    match &ins.args {
         crate::syntax::Args::Shell {
+            text,
             json_error: Some(_),
-            ..
-        }
-    )
+        } => super::invalid_exec_form::is_exec_form_attempt(&text.value),
+        _ => false,
+    }
 }
 
 /// The scripts of the PID 1 chain. Each is judged on its own: a script run

@@ -28,6 +28,15 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if shared::is_invalid_json(ins) {
         return; // SIG003 says it better.
     }
+    if let Some((Command::Exec(ep), _)) = st.entrypoint.get() {
+        let reaches_shell = ctx.chain.steps.iter().any(|s| {
+            matches!(s, crate::model::chain::Step::Shell { program, .. } if shell.first() == Some(program))
+        });
+        if !ep.is_empty() && !reaches_shell {
+            arguments_of_entrypoint(ctx, ins, text, shell, ep, out);
+            return;
+        }
+    }
     let Some(runner) = shell.first().and_then(|p| shared::runner(p, ctx.image)) else {
         return;
     };
@@ -46,5 +55,44 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     );
     d.fix = fix;
     d.help = Some(help);
+    out.push(d);
+}
+
+/// A shell-form CMD after an exec-form ENTRYPOINT that does not run it as a
+/// command (`ENTRYPOINT ["node"]`, `CMD app.js`): the shell is not PID 1, but
+/// the entrypoint receives `/bin/sh -c "..."` as its arguments.
+fn arguments_of_entrypoint(
+    ctx: &Context,
+    ins: &crate::syntax::Instruction,
+    text: &str,
+    shell: &[String],
+    ep: &[String],
+    out: &mut Vec<Diagnostic>,
+) {
+    let cs = crate::shell::command_string(text);
+    let mut d = ctx.diagnostic(
+        &META,
+        ins.span.clone(),
+        format!(
+            "shell-form CMD after the exec-form ENTRYPOINT `{}`: Docker passes `{} {:?}` to it as arguments, not the words of the CMD",
+            ep.join(" "),
+            shell.join(" "),
+            text.trim()
+        ),
+    );
+    d.severity = Severity::Warning;
+    d.label = Some(format!("arguments of `{}`", ep[0]));
+    let (fix, help) = shared::shell_form_fix(ctx, ins, &cs, FixSafety::Unsafe, true);
+    match fix {
+        Some(f) if cs.literal_argv.is_some() => {
+            d.help = Some(format!(
+                "use exec form, so that `{}` receives the words themselves: {}",
+                ep[0],
+                f.message.trim_start_matches("Use exec form: ")
+            ));
+            d.fix = Some(f);
+        }
+        _ => d.help = Some(format!("use exec form for CMD; {help}")),
+    }
     out.push(d);
 }

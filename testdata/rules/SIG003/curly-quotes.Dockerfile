@@ -1,0 +1,2 @@
+FROM debian:bookworm
+CMD [“/usr/local/bin/app”]

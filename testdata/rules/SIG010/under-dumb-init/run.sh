@@ -1,0 +1,2 @@
+#!/bin/sh
+node /srv/a.js

@@ -1,0 +1,3 @@
+#!/bin/sh
+node /srv/a.js
+echo stopped
