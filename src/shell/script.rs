@@ -856,7 +856,16 @@ impl<'a> Walker<'a> {
             {
                 continue; // trap -l, trap -p
             }
-            let handler = args[0].value.clone().unwrap_or_else(|| args[0].raw.clone());
+            // A double-quoted handler with expansions (`"kill $child"`) has no
+            // literal value: its text between the quotes is what runs, with
+            // the variables expanded when the trap is set.
+            let handler = args[0].value.clone().unwrap_or_else(|| {
+                let raw = args[0].raw.as_str();
+                raw.strip_prefix('"')
+                    .and_then(|r| r.strip_suffix('"'))
+                    .unwrap_or(raw)
+                    .to_string()
+            });
             let signals: Vec<String> = args[1..]
                 .iter()
                 .map(|w| signal_name(w.value.as_deref().unwrap_or(&w.raw)))
@@ -1105,6 +1114,15 @@ mod tests {
             }
             e => panic!("{e:?}"),
         }
+    }
+
+    #[test]
+    fn a_double_quoted_handler_is_read_between_its_quotes() {
+        let a = analyze(
+            "#!/bin/bash\nnode a.js &\nchild=$!\ntrap \"kill $child; wait $child\" TERM\nwait\n",
+        );
+        let t = a.term_trap().expect("trap");
+        assert!(t.forwards && t.waits, "{t:?}");
     }
 
     #[test]
