@@ -695,7 +695,11 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
     if instructions.is_empty() {
         return Err(ParseError {
             message: "file with no instructions".into(),
-            offset: text.len(),
+            // The start of the last line with text (not past the end).
+            offset: {
+                let body = text.trim_end();
+                body.rfind('\n').map_or(0, |i| i + 1)
+            },
         });
     }
     Ok(Dockerfile {
