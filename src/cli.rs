@@ -4,9 +4,11 @@
 //! [`run`] never panics on bad input or closed pipes and returns the process
 //! exit code: [`EXIT_OK`], [`EXIT_FINDINGS`] or [`EXIT_ERROR`] (which wins).
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -105,7 +107,8 @@ pub struct LintArgs {
     pub init: Option<InitChoice>,
 
     /// Print the fixes as a unified diff instead of applying them; write
-    /// nothing. Exits 1 when there is a diff. Overrides --fix.
+    /// nothing. Exits 1 when there is a diff. Overrides --fix. Not with
+    /// --format json, sarif or github.
     #[arg(long)]
     pub diff: bool,
 
@@ -137,7 +140,7 @@ pub struct LintArgs {
     pub stdin_filename: Option<String>,
 
     /// Build context directory in which to look for the scripts that CMD and
-    /// ENTRYPOINT run (default: each Dockerfile's directory).
+    /// ENTRYPOINT run (default: each Dockerfile's directory); must exist.
     #[arg(long, value_name = "DIR")]
     pub context: Option<std::path::PathBuf>,
 
@@ -423,7 +426,7 @@ fn pretty_width(is_terminal: bool) -> usize {
 
 /// `dsig lint`.
 pub fn lint(config: &Config) -> u8 {
-    if let Err(message) = config.check_rule_args() {
+    if let Err(message) = config.check_usage() {
         eprint_line(&format!("error: {message}"));
         return EXIT_ERROR;
     }
@@ -442,8 +445,14 @@ pub fn lint(config: &Config) -> u8 {
     let mut out = Stdout::new();
     // With `--fix` on stdin, stdout carries the fixed text: findings go to stderr.
     let stdin_fix = fix_mode && found.iter().any(|s| matches!(s, Ok(Source::Stdin)));
-    let mut diffs = 0usize;
     let mut would_fix = 0usize;
+    // `--diff`: every changed file once, with its original text and the text
+    // after all fixes of the run (a script shared by two Dockerfiles is
+    // fixed once, like `--fix` does).
+    let mut pending: Vec<PendingDiff> = Vec::new();
+    // Findings already reported, so that a script reached from two
+    // Dockerfiles is reported once.
+    let mut reported: HashSet<(PathBuf, Range<usize>, &'static str)> = HashSet::new();
 
     for item in &found {
         let source = match item {
@@ -492,7 +501,7 @@ pub fn lint(config: &Config) -> u8 {
                 continue;
             }
         };
-        let opts = crate::LintOptions {
+        let mut opts = crate::LintOptions {
             dockerfile,
             context: config.context.clone(),
             settings: resolved.settings.clone(),
@@ -500,16 +509,27 @@ pub fn lint(config: &Config) -> u8 {
             ..crate::LintOptions::default()
         };
         let mut report = if diff_mode {
+            // Start from the fixes earlier files made to shared scripts.
+            overlay_pending(&mut opts, &pending);
             let outcome = crate::fix(&display, &text, &opts, config.unsafe_fixes);
-            if outcome.text != text || !outcome.others.is_empty() {
-                diffs += usize::from(outcome.text != text) + outcome.others.len();
-                would_fix += outcome.applied;
-                if outcome.text != text {
-                    out.emit(|w| output::diff::render(w, &display, &text, &outcome.text));
-                }
-                for f in &outcome.others {
-                    out.emit(|w| output::diff::render(w, &f.path, &f.original, &f.text));
-                }
+            would_fix += outcome.applied;
+            if outcome.text != text {
+                let key = match source {
+                    Source::File { path, .. } => Some(file_key(path)),
+                    Source::Stdin => None,
+                };
+                record_diff(&mut pending, key, None, &display, &text, &outcome.text);
+            }
+            for f in &outcome.others {
+                let key = Some(file_key(&f.disk));
+                record_diff(
+                    &mut pending,
+                    key,
+                    Some(&f.disk),
+                    &f.path,
+                    &f.original,
+                    &f.text,
+                );
             }
             outcome.report
         } else if fix_mode {
@@ -557,6 +577,15 @@ pub fn lint(config: &Config) -> u8 {
         } else {
             crate::lint(&display, &text, &opts)
         };
+        // A finding in a file that an earlier Dockerfile of the run also
+        // reached (a shared startup script) is reported once.
+        let files = &report.files;
+        report.diagnostics.retain(
+            |d| match files.get(d.file).and_then(|f| f.disk.as_deref()) {
+                Some(disk) => reported.insert((file_key(disk), d.span.clone(), d.code)),
+                None => true,
+            },
+        );
         // Keep every error in one list, in input order. A file that did not
         // parse was not linted: it counts as an error, not as a checked file.
         if report.errors.is_empty() {
@@ -576,6 +605,11 @@ pub fn lint(config: &Config) -> u8 {
         }
     }
 
+    let mut diffs = 0usize;
+    for p in pending.iter().filter(|p| p.text != p.original) {
+        diffs += 1;
+        out.emit(|w| output::diff::render(w, &p.display, &p.original, &p.text));
+    }
     if diff_mode {
         if !config.quiet {
             let line = if diffs == 0 {
@@ -616,6 +650,70 @@ pub fn lint(config: &Config) -> u8 {
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+/// A file that `--diff` will show: its text before the run and after every
+/// fix of the run.
+struct PendingDiff {
+    /// Canonical path, to recognise the file when another Dockerfile
+    /// reaches it (`None`: stdin).
+    key: Option<PathBuf>,
+    /// Where it is on disk (for scripts), to hand the fixed text to the
+    /// next Dockerfile's fixes.
+    disk: Option<PathBuf>,
+    display: String,
+    original: String,
+    text: String,
+}
+
+/// The path that identifies a file across Dockerfiles: canonical when it
+/// exists, else absolute.
+fn file_key(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Record that `display` changes from `original` to `text`; when an earlier
+/// Dockerfile already changed the same file, keep its original and take the
+/// newer text.
+fn record_diff(
+    pending: &mut Vec<PendingDiff>,
+    key: Option<PathBuf>,
+    disk: Option<&Path>,
+    display: &str,
+    original: &str,
+    text: &str,
+) {
+    if let Some(p) = pending.iter_mut().find(|p| key.is_some() && p.key == key) {
+        p.text = text.to_string();
+        return;
+    }
+    pending.push(PendingDiff {
+        key,
+        disk: disk.map(Path::to_path_buf),
+        display: display.to_string(),
+        original: original.to_string(),
+        text: text.to_string(),
+    });
+}
+
+/// Let `opts` read the scripts fixed so far in this `--diff` run instead of
+/// their text on disk, under the path its build context reaches them by.
+fn overlay_pending(opts: &mut crate::LintOptions, pending: &[PendingDiff]) {
+    let context = opts.context_dir();
+    let context_key = context.as_deref().map(file_key);
+    for p in pending {
+        let (Some(disk), Some(key)) = (&p.disk, &p.key) else {
+            continue;
+        };
+        opts.overlay.insert(disk.clone(), p.text.clone());
+        if let (Some(dir), Some(dir_key)) = (&context, &context_key) {
+            if let Ok(rel) = key.strip_prefix(dir_key) {
+                opts.overlay.insert(dir.join(rel), p.text.clone());
+            }
+        }
     }
 }
 

@@ -128,6 +128,8 @@ pub struct Config {
     /// Files, directories and stdin to lint, in command-line order.
     pub inputs: Vec<Input>,
     pub format: Format,
+    /// `--format` was given (not the default, nor GitHub Actions' github).
+    pub format_given: bool,
     /// `--fail-level`: exit 1 when a remaining finding is at least this
     /// severe. `None`: each file's config decides (default
     /// [`DEFAULT_FAIL_LEVEL`]).
@@ -166,6 +168,7 @@ impl Default for Config {
         Config {
             inputs: vec![Input::Path(PathBuf::from("."))],
             format: Format::Pretty,
+            format_given: false,
             fail_level: None,
             fix: false,
             unsafe_fixes: false,
@@ -228,6 +231,7 @@ impl Config {
             None if github_actions => Format::Github,
             None => Format::Pretty,
         };
+        config.format_given = args.format.is_some();
         config.fail_level = args.fail_level.map(FailLevel::severity);
         config.fix = args.fix;
         config.unsafe_fixes = args.unsafe_fixes;
@@ -271,17 +275,68 @@ impl Config {
         }
     }
 
-    /// Check the command line's rule lists (`--select`, `--ignore`).
+    /// Check what the command line asks for as a whole: the rule lists (see
+    /// [`Config::check_rule_args`]), that `--context` is a directory, and
+    /// that `--diff` is not combined with a machine format (`--diff` prints a
+    /// unified diff whatever the format, so `--format json` would be ignored).
+    pub fn check_usage(&self) -> Result<(), String> {
+        self.check_rule_args()?;
+        if let Some(dir) = &self.context {
+            match std::fs::metadata(dir) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => {
+                    return Err(format!(
+                        "--context {}: not a directory (the build context is a directory)",
+                        dir.display()
+                    ))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(format!("--context {}: no such directory", dir.display()))
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "--context {}: {}",
+                        dir.display(),
+                        crate::files::io_message(&e)
+                    ))
+                }
+            }
+        }
+        if self.diff
+            && self.format_given
+            && matches!(self.format, Format::Json | Format::Sarif | Format::Github)
+        {
+            let name = match self.format {
+                Format::Json => "json",
+                Format::Sarif => "sarif",
+                _ => "github",
+            };
+            return Err(format!(
+                "--diff prints a unified diff and cannot be combined with --format {name} (only with pretty or concise); drop one of them"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Check the command line's rule lists (`--select`, `--ignore`): every
+    /// entry must name a rule, and `--select` must not be empty.
     pub fn check_rule_args(&self) -> Result<(), String> {
+        if self.select.as_ref().is_some_and(Vec::is_empty) {
+            return Err(
+                "--select: no rule given, so no rule would run (name codes, names, code prefixes or `all`)"
+                    .to_string(),
+            );
+        }
         for (flag, list) in [
             ("--select", self.select.as_deref().unwrap_or_default()),
             ("--ignore", &self.ignore[..]),
         ] {
             for rule in list {
                 if !is_valid_selector(rule) {
-                    return Err(format!(
-                        "{flag}: unknown rule `{rule}` (`dsig rules` lists them)"
-                    ));
+                    let problem = unknown_rule_detail(rule).unwrap_or_else(|| {
+                        format!("unknown rule `{rule}` (`dsig rules` lists them)")
+                    });
+                    return Err(format!("{flag}: {problem}"));
                 }
             }
         }
@@ -338,18 +393,39 @@ fn is_code_prefix(s: &str) -> bool {
         && s[3..].bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `SIG` and three digits: a rule code, known or not (rules are added over
-/// time; a config naming a newer rule still loads).
+/// `SIG` and three digits: the shape of a rule code, known or not.
 pub fn is_rule_code(s: &str) -> bool {
     s.len() == 6 && s[..3].eq_ignore_ascii_case("SIG") && s[3..].bytes().all(|b| b.is_ascii_digit())
 }
 
-/// A rule code, a known slug, a code prefix or `all`.
+/// A known rule's code or slug, a code prefix that matches a rule, or `all`.
 pub fn is_valid_selector(s: &str) -> bool {
     s.eq_ignore_ascii_case("all")
-        || is_rule_code(s)
-        || is_code_prefix(s)
         || crate::rules::find(s).is_some()
+        || (is_code_prefix(s)
+            && crate::rules::all()
+                .iter()
+                .any(|r| selector_matches(s, r.code, r.slug)))
+}
+
+/// Why a selector that looks right names no rule: a well-formed code that no
+/// rule has (`SIG999`), or a code prefix that matches no rule (`SIG1`).
+/// Selecting it would silently run nothing, so it is an error like a typo
+/// (for which this returns `None`: the caller says what a rule looks like).
+pub fn unknown_rule_detail(s: &str) -> Option<String> {
+    if is_valid_selector(s) {
+        None
+    } else if is_rule_code(s) {
+        Some(format!(
+            "unknown rule `{s}`: no rule has this code (`dsig rules` lists them)"
+        ))
+    } else if is_code_prefix(s) {
+        Some(format!(
+            "`{s}` is a code prefix that matches no rule (`dsig rules` lists them)"
+        ))
+    } else {
+        None
+    }
 }
 
 thread_local! {
@@ -766,7 +842,16 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
     };
     for (key, value) in &table.entries {
         match key.value.as_str() {
-            "select" => out.settings.select = Some(rule_list(&at, "select", value)?),
+            "select" => {
+                let rules = rule_list(&at, "select", value)?;
+                if rules.is_empty() {
+                    return Err(at(
+                        value.span.clone(),
+                        "`select` is empty, so no rule would run (name codes, names, code prefixes or \"all\")".to_string(),
+                    ));
+                }
+                out.settings.select = Some(rules);
+            }
             "ignore" => out.settings.ignore = rule_list(&at, "ignore", value)?,
             "fail-level" => {
                 let s = string(&at, "fail-level", value)?;
@@ -878,16 +963,15 @@ fn check_rule(
     rule: &Spanned<String>,
 ) -> Result<(), ConfigError> {
     if is_valid_selector(&rule.value) {
-        Ok(())
-    } else {
-        Err(at(
-            rule.span.clone(),
-            format!(
-                "unknown rule `{}` (a code such as SIG001, a name such as shell-form-cmd, a code prefix, or \"all\")",
-                rule.value
-            ),
-        ))
+        return Ok(());
     }
+    let problem = unknown_rule_detail(&rule.value).unwrap_or_else(|| {
+        format!(
+            "unknown rule `{}` (a code such as SIG001, a name such as shell-form-cmd, a code prefix, or \"all\")",
+            rule.value
+        )
+    });
+    Err(at(rule.span.clone(), problem))
 }
 
 fn rule_list(
@@ -1066,7 +1150,12 @@ mod tests {
         ));
         assert!(selector_matches("SIG00", "SIG001", "shell-form-cmd"));
         assert!(!selector_matches("SIG01", "SIG001", "shell-form-cmd"));
-        assert!(is_valid_selector("SIG999"));
+        assert!(!is_valid_selector("SIG999"));
+        assert!(!is_valid_selector("SIG1"));
+        assert!(!is_valid_selector("SIG09"));
+        assert!(is_valid_selector("SIG0"));
+        assert!(is_valid_selector("sig02"));
+        assert!(is_valid_selector("SIG022"));
         assert!(!is_valid_selector("SIG0001"));
         assert!(!is_valid_selector("no-such-rule"));
     }
@@ -1117,6 +1206,18 @@ mod tests {
             ("colour = 1\n", "unknown key `colour` (expected one of", 1),
             ("\nfail_level = 'info'\n", "did you mean `fail-level`?", 2),
             ("select = ['SIG001', 'nope']\n", "unknown rule `nope`", 1),
+            (
+                "\nselect = ['SIG100']\n",
+                "unknown rule `SIG100`: no rule has this code",
+                2,
+            ),
+            (
+                "ignore = ['SIG9']\n",
+                "`SIG9` is a code prefix that matches no rule",
+                1,
+            ),
+            ("select = []\n", "`select` is empty", 1),
+            ("[severity]\nSIG999 = 'off'\n", "unknown rule `SIG999`", 2),
             (
                 "select = 'SIG001'\n",
                 "must be an array of rules, not a string",

@@ -921,3 +921,200 @@ fn init_writes_a_config_once() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------- audit regressions
+
+/// A rule code that looks right but names no rule, a prefix that matches no
+/// rule and an empty selection are errors, like typos: they would silently
+/// run nothing.
+#[test]
+fn select_naming_no_rule_is_an_error() {
+    for (args, message) in [
+        (
+            &["--select", "SIG999"][..],
+            "error: --select: unknown rule `SIG999`: no rule has this code (`dsig rules` lists them)\n",
+        ),
+        (
+            &["--select", "SIG1"][..],
+            "error: --select: `SIG1` is a code prefix that matches no rule (`dsig rules` lists them)\n",
+        ),
+        (
+            &["--select", ""][..],
+            "error: --select: no rule given, so no rule would run (name codes, names, code prefixes or `all`)\n",
+        ),
+        (
+            &["--select", ","][..],
+            "error: --select: no rule given, so no rule would run (name codes, names, code prefixes or `all`)\n",
+        ),
+        (
+            &["--ignore", "SIG100"][..],
+            "error: --ignore: unknown rule `SIG100`: no rule has this code (`dsig rules` lists them)\n",
+        ),
+    ] {
+        let mut all = vec!["lint"];
+        all.extend(args);
+        all.push("testdata/cli/shell-form/Dockerfile");
+        let out = run(&all);
+        assert_eq!(code(&out), 2, "{args:?}: {}", transcript(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stderr), message, "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: {}", transcript(&out));
+    }
+    // Existing codes, names and prefixes that match still work.
+    for sel in ["SIG001", "shell-form-cmd", "SIG0", "sig00", "all"] {
+        let out = run(&[
+            "lint",
+            "--select",
+            sel,
+            "--format",
+            "concise",
+            "testdata/cli/shell-form/Dockerfile",
+        ]);
+        assert_ne!(code(&out), 2, "{sel}: {}", transcript(&out));
+    }
+}
+
+/// `--context` must name an existing directory.
+#[test]
+fn context_must_be_a_directory() {
+    let out = run(&[
+        "lint",
+        "--context",
+        "/nonexistent/dsig-context",
+        "testdata/cli/script-findings/Dockerfile",
+    ]);
+    assert_eq!(code(&out), 2, "{}", transcript(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: --context /nonexistent/dsig-context: no such directory\n"
+    );
+    assert!(out.stdout.is_empty(), "{}", transcript(&out));
+    let out = run(&[
+        "lint",
+        "--context",
+        "testdata/cli/script-findings/Dockerfile",
+        "testdata/cli/script-findings/Dockerfile",
+    ]);
+    assert_eq!(code(&out), 2, "{}", transcript(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: --context testdata/cli/script-findings/Dockerfile: not a directory (the build context is a directory)\n"
+    );
+    // A directory is fine: the script is found there.
+    let out = run(&[
+        "lint",
+        "--format",
+        "concise",
+        "--context",
+        "testdata/cli/script-findings",
+        "testdata/cli/script-findings/Dockerfile",
+    ]);
+    assert_eq!(code(&out), 1, "{}", transcript(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("[SIG010]"),
+        "{}",
+        transcript(&out)
+    );
+}
+
+/// `--diff` prints a unified diff: with a machine format that would be
+/// silently ignored, so it is a usage error; pretty, concise and the default
+/// (github on GitHub Actions) still work.
+#[test]
+fn diff_with_a_machine_format_is_an_error() {
+    for format in ["json", "sarif", "github"] {
+        let out = run(&[
+            "lint",
+            "--diff",
+            "--format",
+            format,
+            "testdata/cli/shell-form/Dockerfile",
+        ]);
+        assert_eq!(code(&out), 2, "{format}: {}", transcript(&out));
+        assert!(out.stdout.is_empty(), "{format}: {}", transcript(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("error: --diff prints a unified diff and cannot be combined with --format {format} (only with pretty or concise); drop one of them\n")
+        );
+    }
+    for format in ["pretty", "concise"] {
+        let out = run(&[
+            "lint",
+            "--diff",
+            "--format",
+            format,
+            "testdata/cli/shell-form/Dockerfile",
+        ]);
+        assert_eq!(code(&out), 1, "{format}: {}", transcript(&out));
+        assert!(out.stdout.starts_with(b"--- a/"), "{}", transcript(&out));
+    }
+    let out = command_in(
+        manifest_dir(),
+        &["lint", "--diff", "testdata/cli/shell-form/Dockerfile"],
+    )
+    .env("GITHUB_ACTIONS", "true")
+    .output()
+    .expect("run dsig");
+    assert_eq!(code(&out), 1, "{}", transcript(&out));
+    assert!(out.stdout.starts_with(b"--- a/"), "{}", transcript(&out));
+}
+
+/// A script that two Dockerfiles start is reported once, and `--diff`
+/// prints its hunk once, so that `git apply` takes the diff.
+#[test]
+fn shared_script_is_reported_and_diffed_once() {
+    let out = run(&["lint", "--format", "concise", "testdata/cli/shared-script"]);
+    assert_eq!(code(&out), 1, "{}", transcript(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches("[SIG010]").count(), 1, "{stdout}");
+    insta::assert_snapshot!("shared_script_concise", transcript(&out));
+
+    let out = run(&["lint", "--diff", "testdata/cli/shared-script"]);
+    assert_eq!(code(&out), 1, "{}", transcript(&out));
+    let diff = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(diff.matches("+++ b/").count(), 1, "{diff}");
+    insta::assert_snapshot!("shared_script_diff", transcript(&out));
+
+    // The diff applies, and gives what --fix writes. The two Dockerfiles
+    // named by different paths to the same directory are one context.
+    let dir = temp_dir("shared-script");
+    for name in ["Dockerfile", "Dockerfile.dev", "start.sh"] {
+        copy_fixture(&format!("shared-script/{name}"), &dir.join(name));
+    }
+    let abs_dev = dir.join("Dockerfile.dev");
+    let out = run_in(
+        &dir,
+        &[
+            "lint",
+            "--diff",
+            "Dockerfile",
+            abs_dev.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(code(&out), 1, "{}", transcript(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        diff.replace("testdata/cli/shared-script/", "")
+    );
+    let patch = dir.join("fix.patch");
+    fs::write(&patch, &out.stdout).expect("write patch");
+    let applied = std::process::Command::new("git")
+        .args(["apply", "--unsafe-paths", "fix.patch"])
+        .current_dir(&dir)
+        .output();
+    if let Ok(applied) = applied {
+        assert!(
+            applied.status.success(),
+            "git apply: {}",
+            String::from_utf8_lossy(&applied.stderr)
+        );
+        let patched = fs::read_to_string(dir.join("start.sh")).expect("read");
+        copy_fixture("shared-script/start.sh", &dir.join("start.sh"));
+        let out = run_in(&dir, &["lint", "--fix", "--quiet", "."]);
+        assert_no_panic(&out);
+        assert_eq!(
+            fs::read_to_string(dir.join("start.sh")).expect("read"),
+            patched
+        );
+    }
+    let _ = fs::remove_dir_all(&dir);
+}

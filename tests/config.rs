@@ -164,6 +164,18 @@ fn broken_config_points_at_the_line() {
     assert_eq!(stdout(&out), "No findings in 1 file; 1 error.\n");
 }
 
+/// `select` naming a rule that does not exist used to pass every file.
+#[test]
+fn select_of_an_unknown_code_points_at_it() {
+    let out = run(&["lint", "testdata/config/unknown-rule"]);
+    assert_eq!(code(&out), 2, "{}", transcript(&out));
+    assert!(out.stdout.is_empty(), "{}", transcript(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "testdata/config/unknown-rule/dsig.toml:2:21: error: unknown rule `SIG100`: no rule has this code (`dsig rules` lists them)\n  |\n2 | select = [\"SIG001\", \"SIG100\"]\n  |                     ^^^^^^^^\n"
+    );
+}
+
 #[test]
 fn config_errors() {
     let dir = temp_dir("errors");
@@ -184,6 +196,13 @@ fn config_errors() {
         "select = ['SIG001']\nselect = ['SIG002']\n",
         "fail-level = 2\n",
         "[tool.dsig]\nselct = []\n",
+        // Well-formed, but no rule has the code or matches the prefix, or
+        // nothing is selected: an error, not a silent "All checks passed".
+        "select = [\"SIG001\", \"SIG100\"]\n",
+        "select = [\"SIG9\"]\n",
+        "select = []\n",
+        "ignore = [\"SIG999\"]\n",
+        "[severity]\nSIG099 = \"off\"\n",
     ] {
         fs::write(dir.join("dsig.toml"), text).expect("write");
         let out = run_in(&dir, &["lint"]);

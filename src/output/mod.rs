@@ -79,11 +79,19 @@ impl Run {
             fixed: self.fixed,
             ..Summary::default()
         };
-        for report in &self.reports {
-            if !report.diagnostics.is_empty() {
-                s.files_with_findings += 1;
-            }
+        // Distinct files (a Dockerfile and the scripts it runs are several).
+        let mut with_findings = std::collections::HashSet::new();
+        for (report, d) in self.diagnostics() {
+            let file = report.files.get(d.file);
+            with_findings.insert(
+                file.and_then(|f| f.disk.as_deref())
+                    .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
+                    .unwrap_or_else(|| {
+                        file.map_or_else(Default::default, |f| f.path.clone().into())
+                    }),
+            );
         }
+        s.files_with_findings = with_findings.len();
         for (_, d) in self.diagnostics() {
             s.findings += 1;
             match d.severity {

@@ -3,6 +3,7 @@
 use super::Context;
 use crate::diagnostic::{Diagnostic, FixAvailability, RuleMeta, Severity};
 use crate::model::chain::Step;
+use crate::model::{Command, Setting};
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG022",
@@ -12,6 +13,29 @@ pub const META: RuleMeta = RuleMeta {
     summary: "An init (tini, dumb-init) that is not PID 1, or tini without `--`",
     doc: include_str!("../../rules/init-misplaced.md"),
 };
+
+/// Inits and supervisors that only do their job as PID 1.
+const INITS: &[&str] = &[
+    "tini",
+    "tini-static",
+    "dumb-init",
+    "docker-init",
+    "catatonit",
+    "s6-svscan",
+    "runsvdir",
+    "supervisord",
+];
+
+/// Programs that `exec` their arguments (so an init after them still
+/// becomes PID 1): `ENTRYPOINT ["nice", "-n", "5"]` + `CMD ["tini", ...]`.
+const EXEC_LAUNCHERS: &[&str] = &[
+    "nice", "nohup", "setsid", "chroot", "stdbuf", "ionice", "numactl", "taskset", "chrt",
+    "unshare", "prlimit", "exec",
+];
+
+fn base(p: &str) -> &str {
+    p.rsplit('/').next().unwrap_or(p)
+}
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(at) = ctx.chain.started_by else {
@@ -51,4 +75,66 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             out.push(d);
         }
     }
+    init_in_cmd_behind_entrypoint(ctx, out);
+}
+
+/// `ENTRYPOINT ["/usr/bin/myapp"]` + `CMD ["tini", "--", "app"]`: CMD only
+/// gives ENTRYPOINT its arguments (a shell-form ENTRYPOINT ignores it), so the
+/// init never runs as PID 1. Reported when dsig followed the ENTRYPOINT to the
+/// end (no gaps) and never reached the init.
+fn init_in_cmd_behind_entrypoint(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(stage) = ctx.image.final_stage() else {
+        return;
+    };
+    let (
+        Setting::Set { value: ep, .. },
+        Setting::Set {
+            value: Command::Exec(cmd),
+            at: cmd_at,
+        },
+    ) = (&stage.entrypoint, &stage.cmd)
+    else {
+        return;
+    };
+    let Some(written) = cmd.first().filter(|p| INITS.contains(&base(p))) else {
+        return;
+    };
+    let init = base(written);
+    if ctx.chain.has_init() || !ctx.chain.gaps.is_empty() {
+        return;
+    }
+    let Some((program, _)) = ctx.chain.final_program() else {
+        return;
+    };
+    if EXEC_LAUNCHERS.contains(&base(program)) {
+        return;
+    }
+    let (why, entry) = match ep {
+        Command::Exec(argv) => {
+            let Some(first) = argv.first() else { return };
+            (
+                format!("ENTRYPOINT runs `{first}` and CMD only becomes its arguments"),
+                argv.iter()
+                    .map(|a| serde_json::Value::from(a.as_str()).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        }
+        Command::Shell { .. } => (
+            "a shell-form ENTRYPOINT ignores CMD".to_string(),
+            "...".to_string(),
+        ),
+    };
+    let ins = &ctx.dockerfile.instructions[*cmd_at];
+    let mut d = ctx.diagnostic(
+        &META,
+        ins.span.clone(),
+        format!("`{init}` in CMD is never PID 1: {why}, so `{init}` forwards no signal and reaps nothing"),
+    );
+    d.label = Some(format!("`{init}` is not PID 1"));
+    d.help = Some(format!(
+        "put `{init}` first in an exec-form ENTRYPOINT: `ENTRYPOINT [{}, \"--\", {entry}]`, and leave only the arguments in CMD",
+        serde_json::Value::from(written.as_str())
+    ));
+    out.push(d);
 }

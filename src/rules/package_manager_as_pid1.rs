@@ -48,6 +48,23 @@ fn node_command(package_json: &str, name: &str) -> Option<Vec<String>> {
     (argv.first()? == "node").then_some(argv)
 }
 
+/// The `pre<name>` and `post<name>` scripts of package.json that exist:
+/// npm (and yarn v1; pnpm with `enable-pre-post-scripts`) runs them around
+/// `npm start` / `npm run <name>`, so running `<name>`'s command directly
+/// would skip them.
+fn lifecycle_hooks(package_json: &str, name: &str) -> Vec<String> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(package_json) else {
+        return Vec::new();
+    };
+    let Some(scripts) = v.get("scripts").and_then(|s| s.as_object()) else {
+        return Vec::new();
+    };
+    [format!("pre{name}"), format!("post{name}")]
+        .into_iter()
+        .filter(|hook| scripts.contains_key(hook))
+        .collect()
+}
+
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(at) = ctx.chain.started_by else {
         return;
@@ -88,14 +105,24 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         d.label = Some(format!("{tool} is PID 1, not the app"));
         let direct = (!in_script && !script.is_empty())
             .then(|| {
-                ctx.chain
-                    .package_json
-                    .as_deref()
-                    .and_then(|p| node_command(p, &script))
+                ctx.chain.package_json.as_deref().and_then(|p| {
+                    node_command(p, &script).map(|cmd| (cmd, lifecycle_hooks(p, &script)))
+                })
             })
             .flatten();
         match direct {
-            Some(cmd) => {
+            // Running the script's command directly would silently drop the
+            // hooks (a `prestart` migration, say): no automatic fix.
+            Some((cmd, hooks)) if !hooks.is_empty() => {
+                let new = crate::syntax::json_array(&cmd);
+                let names = hooks.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(" and ");
+                d.help = Some(format!(
+                    "package.json also has {names}, which `{shown}` runs around `{script}`, so `{} {new}` alone would skip {them}: do that work at build time, or in an entrypoint script that runs {them} and then `exec`s the app (no automatic fix)",
+                    ins.keyword.to_ascii_uppercase(),
+                    them = if hooks.len() == 1 { "it" } else { "them" },
+                ));
+            }
+            Some((cmd, _)) => {
                 let new = crate::syntax::json_array(&cmd);
                 d.help = Some(format!("run what `{shown}` runs, directly: `{} {new}`", ins.keyword.to_ascii_uppercase()));
                 d.fix = Some(ctx.fix(FixSafety::Safe, format!("Run the package.json `{script}` script directly: {new}"), vec![(ins.args_span(), new)]));

@@ -1,0 +1,3 @@
+#!/bin/bash
+/go/src/signal/main
+echo "startup.sh: the app exited with status $?"
