@@ -162,12 +162,43 @@ impl Image {
     }
 
     fn stage_shell(&self, st: &Stage) -> SystemShell {
+        if let Some(shell) = copied_shell(st) {
+            return shell;
+        }
         match &st.base {
             Base::Scratch => SystemShell::Missing("scratch".into()),
             Base::Stage(i) => self.stage_shell(&self.stages[*i]),
             Base::Image(r) => classify_image(r),
         }
     }
+}
+
+/// A `/bin/sh` the stage copies in itself (`COPY busybox /bin/sh` on
+/// scratch): the last such copy wins; its kind comes from the source's name
+/// (bash, dash, busybox/ash), unknown otherwise.
+fn copied_shell(st: &Stage) -> Option<SystemShell> {
+    let op = st.copies.iter().rev().find(|c| {
+        c.sources.len() == 1 && c.heredocs.is_empty() && {
+            let dest = if c.dest.starts_with('/') {
+                c.dest.clone()
+            } else {
+                format!("{}/{}", c.workdir.as_deref().unwrap_or("/"), c.dest)
+            };
+            let dest = dest.trim_end_matches('/');
+            dest == "/bin/sh" || dest == "/usr/bin/sh"
+        }
+    })?;
+    let src = op.sources[0].rsplit('/').next().unwrap_or(&op.sources[0]);
+    let what = format!("the image (COPY {} {})", op.sources[0], op.dest);
+    Some(if src.starts_with("bash") {
+        SystemShell::Known(ShellKind::Bash, what)
+    } else if src.starts_with("dash") {
+        SystemShell::Known(ShellKind::Dash, what)
+    } else if src.starts_with("busybox") || src.starts_with("ash") {
+        SystemShell::Known(ShellKind::Ash, what)
+    } else {
+        SystemShell::Unknown(what)
+    })
 }
 
 /// Infer `/bin/sh` from an image reference.
