@@ -152,7 +152,8 @@ impl Chain {
     }
 }
 
-const INITS: &[&str] = &[
+/// Inits and supervisors that only do their job as PID 1.
+pub const INITS: &[&str] = &[
     "tini",
     "tini-static",
     "dumb-init",

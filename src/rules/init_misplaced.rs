@@ -14,17 +14,7 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/init-misplaced.md"),
 };
 
-/// Inits and supervisors that only do their job as PID 1.
-const INITS: &[&str] = &[
-    "tini",
-    "tini-static",
-    "dumb-init",
-    "docker-init",
-    "catatonit",
-    "s6-svscan",
-    "runsvdir",
-    "supervisord",
-];
+use crate::model::chain::INITS;
 
 /// Programs that `exec` their arguments (so an init after them still
 /// becomes PID 1): `ENTRYPOINT ["nice", "-n", "5"]` + `CMD ["tini", ...]`.
