@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, FixAvailability, RuleMeta, Severity};
-use crate::model::chain::Step;
+use crate::model::chain::{Step, INITS};
 use crate::model::{Command, Setting};
 
 pub const META: RuleMeta = RuleMeta {
@@ -13,8 +13,6 @@ pub const META: RuleMeta = RuleMeta {
     summary: "An init (tini, dumb-init) that is not PID 1, or tini without `--`",
     doc: include_str!("../../rules/init-misplaced.md"),
 };
-
-use crate::model::chain::INITS;
 
 /// Programs that `exec` their arguments (so an init after them still
 /// becomes PID 1): `ENTRYPOINT ["nice", "-n", "5"]` + `CMD ["tini", ...]`.
