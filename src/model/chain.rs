@@ -393,17 +393,12 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                         break;
                     }
                     seen.push(image_path.clone());
-                    let analysis = analyze(&text);
-                    chain.steps.push(Step::Script {
-                        path: image_path.clone(),
-                        as_child,
-                    });
-                    let next = next_argv(&analysis, &args);
-                    chain.scripts.push(LoadedScript {
+                    let script = LoadedScript {
                         file,
                         base: base_off,
+                        analysis: analyze(&text),
                         text,
-                        image_path: image_path.clone(),
+                        image_path,
                         invocation: Invocation::Interpreter(prog.clone()),
                         shell: shell_kind(&prog, image),
                         is_pid1: !as_child,
@@ -414,14 +409,9 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                         started_by: Some(started_by),
                         copied_by,
                         args: Some(args),
-                        analysis,
-                    });
-                    first_script = false;
-                    match next {
-                        Some((v, child)) => {
-                            as_child |= child;
-                            argv = v;
-                        }
+                    };
+                    match push_script(&mut chain, script, &mut as_child, &mut first_script) {
+                        Some(v) => argv = v,
                         None => break,
                     }
                 }
@@ -471,13 +461,8 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                         }
                     }
                 };
-                chain.steps.push(Step::Script {
-                    path: image_path.clone(),
-                    as_child,
-                });
                 let args = argv[1..].to_vec();
-                let next = next_argv(&analysis, &args);
-                chain.scripts.push(LoadedScript {
+                let script = LoadedScript {
                     file,
                     base: base_off,
                     text,
@@ -491,13 +476,9 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     copied_by,
                     args: Some(args),
                     analysis,
-                });
-                first_script = false;
-                match next {
-                    Some((v, child)) => {
-                        as_child |= child;
-                        argv = v;
-                    }
+                };
+                match push_script(&mut chain, script, &mut as_child, &mut first_script) {
+                    Some(v) => argv = v,
                     None => break,
                 }
             }
@@ -518,6 +499,26 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
         }
     }
     chain
+}
+
+/// Add a loaded script to the chain (as a step and as a script to judge):
+/// the argv it hands over to next, or `None` where the chain ends.
+fn push_script(
+    chain: &mut Chain,
+    script: LoadedScript,
+    as_child: &mut bool,
+    first_script: &mut bool,
+) -> Option<Vec<String>> {
+    chain.steps.push(Step::Script {
+        path: script.image_path.clone(),
+        as_child: *as_child,
+    });
+    let next = next_argv(&script.analysis, script.args.as_deref().unwrap_or(&[]));
+    chain.scripts.push(script);
+    *first_script = false;
+    let (argv, child) = next?;
+    *as_child |= child;
+    Some(argv)
 }
 
 /// The display path of a loaded context file, relative to the context.

@@ -181,7 +181,8 @@ pub fn normalize(p: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-fn absolute(dest: &str, workdir: Option<&str>) -> String {
+/// A COPY/ADD destination as an absolute, normalised image path.
+pub fn absolute(dest: &str, workdir: Option<&str>) -> String {
     if dest.starts_with('/') {
         normalize(dest)
     } else {

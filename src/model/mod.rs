@@ -178,15 +178,12 @@ impl Image {
 /// (bash, dash, busybox/ash), unknown otherwise.
 fn copied_shell(st: &Stage) -> Option<SystemShell> {
     let op = st.copies.iter().rev().find(|c| {
-        c.sources.len() == 1 && c.heredocs.is_empty() && {
-            let dest = if c.dest.starts_with('/') {
-                c.dest.clone()
-            } else {
-                format!("{}/{}", c.workdir.as_deref().unwrap_or("/"), c.dest)
-            };
-            let dest = dest.trim_end_matches('/');
-            dest == "/bin/sh" || dest == "/usr/bin/sh"
-        }
+        c.sources.len() == 1
+            && c.heredocs.is_empty()
+            && matches!(
+                context::absolute(&c.dest, c.workdir.as_deref()).as_str(),
+                "/bin/sh" | "/usr/bin/sh"
+            )
     })?;
     let src = op.sources[0].rsplit('/').next().unwrap_or(&op.sources[0]);
     let what = format!("the image (COPY {} {})", op.sources[0], op.dest);
