@@ -82,17 +82,21 @@ fn arguments_of_entrypoint(
     );
     d.severity = Severity::Warning;
     d.label = Some(format!("arguments of `{}`", ep[0]));
-    let (fix, help) = shared::shell_form_fix(ctx, ins, &cs, FixSafety::Unsafe, true);
-    match fix {
-        Some(f) if cs.literal_argv.is_some() => {
+    match cs.literal_argv.as_ref() {
+        Some(argv) => {
             d.help = Some(format!(
-                "use exec form, so that `{}` receives the words themselves: {}",
+                "use exec form, so that `{}` receives the words themselves: CMD {}",
                 ep[0],
-                f.message.trim_start_matches("Use exec form: ")
+                crate::syntax::json_array(argv)
             ));
-            d.fix = Some(f);
+            d.fix = shared::shell_form_fix(ctx, ins, &cs, FixSafety::Unsafe, true).0;
         }
-        _ => d.help = Some(format!("use exec form for CMD; {help}")),
+        None => {
+            d.help = Some(format!(
+                "write CMD in exec form, a JSON array of the arguments `{}` should receive",
+                ep[0]
+            ))
+        }
     }
     out.push(d);
 }
