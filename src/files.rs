@@ -13,6 +13,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::config::Input;
 use crate::diagnostic::{line_col, FileError};
 
+/// The largest file dsig reads (32 MiB). Real Dockerfiles and startup
+/// scripts are a few kilobytes; anything near this is not one, and reading it
+/// whole would only cost memory.
+pub const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
+
 /// Directories never descended into (besides hidden ones).
 const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target"];
 
@@ -76,7 +81,7 @@ pub fn discover(inputs: &[Input]) -> Vec<Result<Source, FileError>> {
         };
         // An explicitly named path is followed even when it is a symlink.
         match fs::metadata(path) {
-            Err(e) => found.push(Err(path_error(path, &io_message(&e)))),
+            Err(e) => found.push(Err(path_error(path, &path_io_message(path, &e)))),
             Ok(meta) if meta.is_dir() => {
                 let mut walked = Vec::new();
                 walk(path, &mut walked);
@@ -238,32 +243,85 @@ pub fn decode(display: &str, bytes: Vec<u8>) -> Result<String, FileError> {
     }
 }
 
-/// Read a Dockerfile as text.
-pub fn read_file(path: &Path, display: &str) -> Result<String, FileError> {
-    let bytes = fs::read(path).map_err(|e| FileError {
+/// Read at most [`MAX_FILE_SIZE`] bytes from `reader`: `Ok(None)` when
+/// there is more (the size is checked while reading, so a growing file, a
+/// FIFO or `/dev/zero` cannot exhaust memory).
+pub fn read_limited(reader: impl Read) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    reader.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= MAX_FILE_SIZE).then_some(bytes))
+}
+
+/// The error for input over [`MAX_FILE_SIZE`].
+pub fn too_large_message(size: Option<u64>) -> String {
+    let limit = MAX_FILE_SIZE / (1024 * 1024);
+    match size {
+        Some(n) => format!(
+            "file too large: {n} bytes (dsig reads files up to {limit} MiB; no Dockerfile is this big)"
+        ),
+        None => format!("input too large (dsig reads files up to {limit} MiB)"),
+    }
+}
+
+fn read_error(display: &str, message: String) -> FileError {
+    FileError {
         file: None,
         path: display.to_string(),
-        message: format!("cannot read: {}", io_message(&e)),
+        message,
         offset: None,
         location: None,
-    })?;
-    decode(display, bytes)
+    }
+}
+
+/// Why `path` cannot be opened.
+fn open_error(path: &Path, e: &io::Error) -> String {
+    format!("cannot read: {}", path_io_message(path, e))
+}
+
+/// [`io_message`], with a dangling symlink named as such.
+fn path_io_message(path: &Path, e: &io::Error) -> String {
+    if e.kind() == io::ErrorKind::NotFound {
+        if let Ok(target) = fs::read_link(path) {
+            return format!(
+                "broken symlink (its target {} does not exist)",
+                target.display()
+            );
+        }
+    }
+    io_message(e)
+}
+
+/// Read a Dockerfile as text.
+pub fn read_file(path: &Path, display: &str) -> Result<String, FileError> {
+    let file = File::open(path).map_err(|e| read_error(display, open_error(path, &e)))?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    if let Some(n) = size.filter(|&n| n > MAX_FILE_SIZE) {
+        return Err(read_error(display, too_large_message(Some(n))));
+    }
+    match read_limited(file) {
+        Ok(Some(bytes)) => decode(display, bytes),
+        Ok(None) => Err(read_error(display, too_large_message(None))),
+        Err(e) => Err(read_error(
+            display,
+            format!("cannot read: {}", io_message(&e)),
+        )),
+    }
 }
 
 /// Read all of standard input as a Dockerfile.
 pub fn read_stdin(display: &str) -> Result<String, FileError> {
-    let mut bytes = Vec::new();
-    io::stdin()
-        .lock()
-        .read_to_end(&mut bytes)
-        .map_err(|e| FileError {
-            file: None,
-            path: display.to_string(),
-            message: format!("cannot read standard input: {}", io_message(&e)),
-            offset: None,
-            location: None,
-        })?;
-    decode(display, bytes)
+    match read_limited(io::stdin().lock()) {
+        Ok(Some(bytes)) => decode(display, bytes),
+        Ok(None) => Err(read_error(display, too_large_message(None))),
+        Err(e) => Err(read_error(
+            display,
+            format!("cannot read standard input: {}", io_message(&e)),
+        )),
+    }
 }
 
 /// Write `bytes` to the file at `path` atomically: a temporary file in the
@@ -313,21 +371,61 @@ pub fn write_fixed(path: &Path, root: &Path, bytes: &[u8]) -> Result<(), String>
         .unwrap_or_default();
     let (tmp_path, mut tmp) =
         create_temp(&dir, &name).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
-    let result = (|| -> io::Result<()> {
-        tmp.write_all(bytes)?;
-        tmp.sync_all()?;
+    let result = (|| -> Result<(), String> {
+        let io = |e: io::Error| format!("cannot write: {}", io_message(&e));
+        tmp.write_all(bytes).map_err(io)?;
+        keep_owner(&tmp, &meta)?;
+        // After the owner: chown clears set-user-ID and set-group-ID bits.
+        tmp.set_permissions(meta.permissions()).map_err(io)?;
+        tmp.sync_all().map_err(io)?;
         drop(tmp);
-        fs::set_permissions(&tmp_path, meta.permissions())?;
-        fs::rename(&tmp_path, &target)?;
-        Ok(())
+        fail_point("rename").map_err(io)?;
+        fs::rename(&tmp_path, &target).map_err(io)
     })();
-    if let Err(e) = result {
+    if let Err(message) = result {
         let _ = fs::remove_file(&tmp_path);
-        return Err(format!("cannot write: {}", io_message(&e)));
+        return Err(message);
     }
     // Make the rename durable; not all platforms can sync a directory.
     if let Ok(d) = File::open(&dir) {
         let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Give the new file the original's owner and group (when they differ from
+/// ours: a file fixed by root keeps its user's ownership). A file we could
+/// write but cannot give back to its owner is not replaced.
+#[cfg(unix)]
+fn keep_owner(tmp: &File, original: &fs::Metadata) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let ours = tmp
+        .metadata()
+        .map_err(|e| format!("cannot write: {}", io_message(&e)))?;
+    if (ours.uid(), ours.gid()) == (original.uid(), original.gid()) {
+        return Ok(());
+    }
+    std::os::unix::fs::fchown(tmp, Some(original.uid()), Some(original.gid())).map_err(|e| {
+        format!(
+            "not fixed: the fixed file could not keep its owner (uid {}, gid {}): {}",
+            original.uid(),
+            original.gid(),
+            io_message(&e)
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_tmp: &File, _original: &fs::Metadata) -> Result<(), String> {
+    Ok(())
+}
+
+/// Failure injection for the tests of what a failed write leaves behind:
+/// `DSIG_TEST_FAIL=rename` makes the step named `rename` fail. Only in
+/// debug builds; release builds have no such switch.
+fn fail_point(step: &str) -> io::Result<()> {
+    if cfg!(debug_assertions) && std::env::var_os("DSIG_TEST_FAIL").is_some_and(|v| v == step) {
+        return Err(io::Error::other(format!("injected failure ({step})")));
     }
     Ok(())
 }

@@ -47,8 +47,9 @@ impl ContextFs<'_> {
         if let Some(t) = self.overlay.get(&p) {
             return Some(Ok(t.clone()));
         }
-        let bytes = match std::fs::read(&p) {
-            Ok(b) => b,
+        let bytes = match std::fs::File::open(&p).and_then(crate::files::read_limited) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Some(Err(crate::files::too_large_message(None))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
             Err(e) => return Some(Err(e.to_string())),
         };
