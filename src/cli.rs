@@ -10,6 +10,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::json;
@@ -162,6 +163,11 @@ pub struct LintArgs {
     /// config file.
     #[arg(long, value_name = "RULES")]
     pub ignore: Vec<String>,
+
+    /// Lint up to N files at once [default: the number of CPUs]. The output
+    /// is the same whatever N; --fix and --diff go one file at a time.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -454,37 +460,23 @@ pub fn lint(config: &Config) -> u8 {
     // Dockerfiles is reported once.
     let mut reported: HashSet<(PathBuf, Range<usize>, &'static str)> = HashSet::new();
 
+    // First, in input order and on this thread, what each input is: an error
+    // found on the way, or a file to lint with the options its config gives.
+    let mut slots: Vec<Slot> = Vec::with_capacity(found.len());
     for item in &found {
         let source = match item {
             Ok(source) => source,
             Err(e) => {
-                run.errors.push(e.clone());
+                slots.push(Slot::Error(e.clone()));
                 continue;
             }
         };
-        let (display, read) = match source {
-            Source::Stdin => {
-                let name = config.stdin_name().to_string();
-                let read = files::read_stdin(&name);
-                (name, read)
-            }
-            Source::File { path, .. } => {
-                let name = path.display().to_string();
-                let read = files::read_file(path, &name);
-                (name, read)
-            }
-        };
-        let text = match read {
-            Ok(text) => text,
-            Err(e) => {
-                run.errors.push(e);
-                continue;
-            }
-        };
-
-        let dockerfile = match source {
-            Source::File { path, .. } => Some(path.clone()),
-            Source::Stdin => config.stdin_filename.as_ref().map(PathBuf::from),
+        let (display, dockerfile) = match source {
+            Source::Stdin => (
+                config.stdin_name().to_string(),
+                config.stdin_filename.as_ref().map(PathBuf::from),
+            ),
+            Source::File { path, .. } => (path.display().to_string(), Some(path.clone())),
         };
         let dir = match dockerfile.as_deref().and_then(std::path::Path::parent) {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -494,88 +486,142 @@ pub fn lint(config: &Config) -> u8 {
             Ok(r) => r,
             Err(e) => {
                 // A broken config file is reported once; its files are not linted.
-                if let Some(e) = e {
-                    run.errors.push((*e.error).clone());
-                    config_errors.push(e);
-                }
+                slots.push(match e {
+                    Some(e) => Slot::ConfigError(e),
+                    None => Slot::Skipped,
+                });
                 continue;
             }
         };
-        let mut opts = crate::LintOptions {
+        let opts = crate::LintOptions {
             dockerfile,
             context: config.context.clone(),
             settings: resolved.settings.clone(),
             init: resolved.init,
             ..crate::LintOptions::default()
         };
-        let mut report = if diff_mode {
-            // Start from the fixes earlier files made to shared scripts.
-            overlay_pending(&mut opts, &pending);
-            let outcome = crate::fix(&display, &text, &opts, config.unsafe_fixes);
-            would_fix += outcome.applied;
-            if outcome.text != text {
-                let key = match source {
-                    Source::File { path, .. } => Some(file_key(path)),
-                    Source::Stdin => None,
+        slots.push(Slot::Job(Job {
+            source,
+            display,
+            opts,
+            fail_level: resolved.fail_level,
+        }));
+    }
+
+    // Then the files. Linting only reads, so files are linted in parallel;
+    // fixes go one file at a time, because a startup script can be shared
+    // by several Dockerfiles.
+    let jobs: Vec<&Job> = slots
+        .iter()
+        .filter_map(|slot| match slot {
+            Slot::Job(job) => Some(job),
+            _ => None,
+        })
+        .collect();
+    let mut done: Vec<Done> = if diff_mode || fix_mode {
+        jobs.iter()
+            .map(|job| {
+                let text = match read_job(config, job) {
+                    Ok(text) => text,
+                    Err(e) => return Done::failed(e),
                 };
-                record_diff(&mut pending, key, None, &display, &text, &outcome.text);
-            }
-            for f in &outcome.others {
-                let key = Some(file_key(&f.disk));
-                record_diff(
-                    &mut pending,
-                    key,
-                    Some(&f.disk),
-                    &f.path,
-                    &f.original,
-                    &f.text,
-                );
-            }
-            outcome.report
-        } else if fix_mode {
-            let outcome = crate::fix(&display, &text, &opts, config.unsafe_fixes);
-            match source {
-                Source::Stdin => {
-                    run.fixed += outcome.applied;
-                    out.emit(|w| w.write_all(outcome.text.as_bytes()));
-                    outcome.report
-                }
-                Source::File { path, root } => {
-                    // Scripts first, then the Dockerfile: on any failure the
-                    // original findings are reported again.
-                    let context_root = opts.context_dir().unwrap_or_else(|| root.clone());
-                    let mut result = Ok(());
+                let mut opts = job.opts.clone();
+                if diff_mode {
+                    // Start from the fixes earlier files made to shared scripts.
+                    overlay_pending(&mut opts, &pending);
+                    let outcome = crate::fix(&job.display, &text, &opts, config.unsafe_fixes);
+                    would_fix += outcome.applied;
+                    if outcome.text != text {
+                        let key = match job.source {
+                            Source::File { path, .. } => Some(file_key(path)),
+                            Source::Stdin => None,
+                        };
+                        record_diff(&mut pending, key, None, &job.display, &text, &outcome.text);
+                    }
                     for f in &outcome.others {
-                        result = files::write_fixed(&f.disk, &context_root, f.text.as_bytes())
-                            .map_err(|m| (f.path.clone(), m));
-                        if result.is_err() {
-                            break;
-                        }
+                        let key = Some(file_key(&f.disk));
+                        record_diff(
+                            &mut pending,
+                            key,
+                            Some(&f.disk),
+                            &f.path,
+                            &f.original,
+                            &f.text,
+                        );
                     }
-                    if result.is_ok() && outcome.text != text {
-                        result = files::write_fixed(path, root, outcome.text.as_bytes())
-                            .map_err(|m| (display.clone(), m));
+                    return Done::linted(outcome.report);
+                }
+                let outcome = crate::fix(&job.display, &text, &opts, config.unsafe_fixes);
+                let (path, root) = match job.source {
+                    Source::Stdin => {
+                        run.fixed += outcome.applied;
+                        out.emit(|w| w.write_all(outcome.text.as_bytes()));
+                        return Done::linted(outcome.report);
                     }
-                    match result {
-                        Ok(()) => {
-                            run.fixed += outcome.applied;
-                            outcome.report
-                        }
-                        Err((failed, message)) => {
-                            run.errors.push(FileError {
-                                file: None,
-                                path: failed,
-                                message,
-                                offset: None,
-                                location: None,
-                            });
-                            crate::lint(&display, &text, &opts)
-                        }
+                    Source::File { path, root } => (path, root),
+                };
+                // Scripts first, then the Dockerfile: on any failure the
+                // original findings are reported again.
+                let context_root = opts.context_dir().unwrap_or_else(|| root.clone());
+                let mut result = Ok(());
+                for f in &outcome.others {
+                    result = files::write_fixed(&f.disk, &context_root, f.text.as_bytes())
+                        .map_err(|m| (f.path.clone(), m));
+                    if result.is_err() {
+                        break;
                     }
                 }
+                if result.is_ok() && outcome.text != text {
+                    result = files::write_fixed(path, root, outcome.text.as_bytes())
+                        .map_err(|m| (job.display.clone(), m));
+                }
+                match result {
+                    Ok(()) => {
+                        run.fixed += outcome.applied;
+                        Done::linted(outcome.report)
+                    }
+                    Err((failed, message)) => Done {
+                        errors: vec![FileError {
+                            file: None,
+                            path: failed,
+                            message,
+                            offset: None,
+                            location: None,
+                        }],
+                        report: Some(crate::lint(&job.display, &text, &opts)),
+                    },
+                }
+            })
+            .collect()
+    } else {
+        parallel_map(&jobs, config.threads(), |job| match read_job(config, job) {
+            Ok(text) => Done::linted(crate::lint(&job.display, &text, &job.opts)),
+            Err(e) => Done::failed(e),
+        })
+    };
+
+    // Last, in input order again: errors and reports into the run.
+    let mut done = done.drain(..);
+    for slot in slots {
+        let job = match slot {
+            Slot::Error(e) => {
+                run.errors.push(e);
+                continue;
             }
-        } else {
-            crate::lint(&display, &text, &opts)
+            Slot::ConfigError(e) => {
+                run.errors.push((*e.error).clone());
+                config_errors.push(e);
+                continue;
+            }
+            Slot::Skipped => continue,
+            Slot::Job(job) => job,
+        };
+        let Some(Done { mut errors, report }) = done.next() else {
+            break;
+        };
+        run.errors.append(&mut errors);
+        let Some(mut report) = report else {
+            continue;
         };
         // A finding in a file that an earlier Dockerfile of the run also
         // reached (a shared startup script) is reported once.
@@ -590,7 +636,7 @@ pub fn lint(config: &Config) -> u8 {
         // parse was not linted: it counts as an error, not as a checked file.
         if report.errors.is_empty() {
             run.reports.push(report);
-            fail_levels.push(resolved.fail_level);
+            fail_levels.push(job.fail_level);
         } else {
             run.errors.append(&mut report.errors);
         }
@@ -651,6 +697,98 @@ pub fn lint(config: &Config) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+/// What an input turned out to be, before any file is read.
+enum Slot<'a> {
+    /// A problem found while looking for files.
+    Error(FileError),
+    /// The file's config file is broken (reported with the first such file).
+    ConfigError(ConfigError),
+    /// The file's config file is broken and was reported already.
+    Skipped,
+    Job(Job<'a>),
+}
+
+/// A file to lint, with the options its config file gives.
+struct Job<'a> {
+    source: &'a Source,
+    display: String,
+    opts: crate::LintOptions,
+    fail_level: Severity,
+}
+
+/// What linting (or fixing) one file produced.
+struct Done {
+    /// Read and write errors, in the order they happened.
+    errors: Vec<FileError>,
+    /// The findings (none when the file could not be read).
+    report: Option<crate::Report>,
+}
+
+impl Done {
+    fn linted(report: crate::Report) -> Done {
+        Done {
+            errors: Vec::new(),
+            report: Some(report),
+        }
+    }
+
+    fn failed(error: FileError) -> Done {
+        Done {
+            errors: vec![error],
+            report: None,
+        }
+    }
+}
+
+fn read_job(config: &Config, job: &Job) -> Result<String, FileError> {
+    match job.source {
+        Source::Stdin => files::read_stdin(config.stdin_name()),
+        Source::File { path, .. } => files::read_file(path, &job.display),
+    }
+}
+
+/// `f` applied to every item on up to `threads` threads; the results are in
+/// the order of `items`, whatever the number of threads.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            break;
+                        };
+                        out.push((i, f(item)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        for worker in workers {
+            // A panic in a worker is a bug: re-raise it as it was.
+            let out = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (i, r) in out {
+                results[i] = Some(r);
+            }
+        }
+    });
+    results.into_iter().flatten().collect()
 }
 
 /// A file that `--diff` will show: its text before the run and after every

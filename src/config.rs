@@ -158,6 +158,8 @@ pub struct Config {
     pub select: Option<Vec<String>>,
     /// `--ignore`: added to the config files' `ignore`.
     pub ignore: Vec<String>,
+    /// `--jobs`: files linted at once (`None`: one per CPU).
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 /// How standard input is named in output when `--stdin-filename` is absent.
@@ -182,6 +184,7 @@ impl Default for Config {
             isolated: false,
             select: None,
             ignore: Vec::new(),
+            jobs: None,
         }
     }
 }
@@ -251,7 +254,15 @@ impl Config {
             config.select = Some(split_rules(&args.select));
         }
         config.ignore = split_rules(&args.ignore);
+        config.jobs = args.jobs;
         config
+    }
+
+    /// How many files to lint at once.
+    pub fn threads(&self) -> usize {
+        self.jobs
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, std::num::NonZeroUsize::get)
     }
 
     /// The display name of stdin.
