@@ -9,10 +9,13 @@
 
 mod common;
 
-use common::cli::{code, command_in, manifest_dir, run, run_in};
+use common::cli::{
+    assert_no_panic, code, command_in, make_writable, manifest_dir, run, run_in, temp_dir,
+    transcript, visible,
+};
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Output, Stdio};
 
 fn run_stdin(args: &[&str], input: &[u8]) -> Output {
@@ -28,30 +31,6 @@ fn run_stdin(args: &[&str], input: &[u8]) -> Output {
     child.wait_with_output().expect("wait dsig")
 }
 
-/// Make carriage returns visible so CRLF survives snapshot normalisation.
-fn visible(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).replace('\r', "␍")
-}
-
-fn transcript(out: &Output) -> String {
-    format!(
-        "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
-        code(out),
-        visible(&out.stdout),
-        visible(&out.stderr)
-    )
-}
-
-fn assert_no_panic(out: &Output) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    assert_ne!(
-        out.status.code(),
-        Some(101),
-        "panic exit code; stderr: {stderr}"
-    );
-}
-
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
@@ -63,35 +42,6 @@ fn json_files(out: &Output) -> Vec<String> {
         .iter()
         .map(|f| f.as_str().expect("path").to_string())
         .collect()
-}
-
-/// A fresh, empty directory under the system temp dir for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dsig-cli-{}-{}", std::process::id(), name));
-    if dir.exists() {
-        make_writable(&dir);
-        fs::remove_dir_all(&dir).expect("clean temp dir");
-    }
-    fs::create_dir_all(&dir).expect("create temp dir");
-    dir
-}
-
-fn make_writable(dir: &Path) {
-    if let Ok(entries) = fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if let Ok(meta) = fs::symlink_metadata(&path) {
-                if meta.is_dir() {
-                    make_writable(&path);
-                } else if meta.is_file() {
-                    let mut perms = meta.permissions();
-                    #[allow(clippy::permissions_set_readonly_false)]
-                    perms.set_readonly(false);
-                    let _ = fs::set_permissions(&path, perms);
-                }
-            }
-        }
-    }
 }
 
 fn copy_fixture(fixture: &str, to: &Path) {
