@@ -331,26 +331,29 @@ pub fn read_stdin(display: &str) -> Result<String, FileError> {
 ///
 /// A file the user cannot write to is not replaced (renaming would succeed
 /// where a write would not). If `path` is a symlink, the link is kept and its
-/// target is written instead, but only when the target lies inside `root`.
+/// target is written instead. Nothing is written unless the file, with every
+/// symlink on its path resolved, lies inside `root`.
 pub fn write_fixed(path: &Path, root: &Path, bytes: &[u8]) -> Result<(), String> {
     let link_meta =
         fs::symlink_metadata(path).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
-    let target = if link_meta.file_type().is_symlink() {
-        let target = fs::canonicalize(path)
-            .map_err(|e| format!("cannot resolve symlink: {}", io_message(&e)))?;
-        let root = fs::canonicalize(root)
-            .map_err(|e| format!("cannot resolve {}: {}", root.display(), io_message(&e)))?;
-        if !target.starts_with(&root) {
-            return Err(format!(
-                "not fixed: symlink target {} is outside {}; fix the target directly",
-                target.display(),
-                root.display()
-            ));
-        }
-        target
-    } else {
-        path.to_path_buf()
-    };
+    // Where the bytes would land, every symlink on the way resolved: it
+    // must be inside the tree being linted.
+    let target =
+        fs::canonicalize(path).map_err(|e| format!("cannot resolve: {}", io_message(&e)))?;
+    let root = fs::canonicalize(root)
+        .map_err(|e| format!("cannot resolve {}: {}", root.display(), io_message(&e)))?;
+    if !target.starts_with(&root) {
+        let how = if link_meta.file_type().is_symlink() {
+            "symlink target"
+        } else {
+            "the file (through a symlinked directory)"
+        };
+        return Err(format!(
+            "not fixed: {how} {} is outside {}; fix the target directly",
+            target.display(),
+            root.display()
+        ));
+    }
     let meta = fs::metadata(&target).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
     if !meta.is_file() {
         return Err("cannot write: not a regular file".to_string());

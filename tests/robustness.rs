@@ -437,3 +437,42 @@ fn fix_keeps_owner_group_and_mode() {
     }
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A script reached through a symlinked directory that leads out of the
+/// build context is reported, not written; the Dockerfile is left too
+/// (scripts are written first, and the run stops at the first failure).
+#[test]
+fn fix_does_not_write_through_a_symlinked_directory_out_of_the_tree() {
+    let dir = temp_dir("symlinked-dir");
+    let proj = dir.join("proj");
+    let outside = dir.join("outside");
+    copy_seed(&proj);
+    fs::create_dir_all(&outside).expect("mkdir");
+    fs::rename(proj.join("startup.sh"), outside.join("startup.sh")).expect("move");
+    symlink("../outside", proj.join("scripts")).expect("symlink");
+    let dockerfile = fs::read_to_string(proj.join("Dockerfile")).expect("read");
+    let dockerfile = dockerfile.replace("ADD ./startup.sh", "ADD ./scripts/startup.sh");
+    assert!(
+        dockerfile.contains("ADD ./scripts/startup.sh"),
+        "{dockerfile}"
+    );
+    fs::write(proj.join("Dockerfile"), &dockerfile).expect("write");
+    let before = read(&outside.join("startup.sh"));
+    let out = run_in(&proj, &["lint", "--fix", "--format", "concise", "."]);
+    assert_no_panic(&out);
+    assert_eq!(code(&out), 2, "{}", transcript(&out));
+    assert!(
+        stderr(&out).contains(
+            "scripts/startup.sh: error: not fixed: the file (through a symlinked directory)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        read(&outside.join("startup.sh")),
+        before,
+        "wrote outside the tree"
+    );
+    assert_eq!(read(&proj.join("Dockerfile")), dockerfile.as_bytes());
+    let _ = fs::remove_dir_all(&dir);
+}
