@@ -165,6 +165,58 @@ pub fn line_col(text: &str, offset: usize) -> LineCol {
     LineCol { line, col }
 }
 
+/// The line starts of one text, for many [`line_col`] lookups: a binary
+/// search each instead of a scan from the start of the text (the findings
+/// of a large file would otherwise cost findings x file size).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// [`line_col`]`(text, offset)`; `text` is the one the index was built from.
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let line_start = self.starts[line - 1];
+        let col = text[line_start..offset].chars().count() + 1;
+        LineCol { line, col }
+    }
+}
+
+/// The [`LineIndex`]es of the texts one output pass renders, each built on
+/// first use. Keyed by the text's address and length: the texts are borrowed
+/// for the whole pass, so no two of them share both.
+#[derive(Debug, Default)]
+pub struct LineIndexes<'a> {
+    map: std::collections::HashMap<(usize, usize), (&'a str, LineIndex)>,
+}
+
+impl<'a> LineIndexes<'a> {
+    /// [`line_col`]`(text, offset)`.
+    pub fn line_col(&mut self, text: &'a str, offset: usize) -> LineCol {
+        let (text, index) = self
+            .map
+            .entry((text.as_ptr() as usize, text.len()))
+            .or_insert_with(|| (text, LineIndex::new(text)));
+        index.line_col(text, offset)
+    }
+}
+
 /// A problem that stopped a file from being linted (exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileError {

@@ -7,13 +7,14 @@
 use std::io::{self, Write};
 
 use super::{diagnostic_path, write_summary, Run};
-use crate::diagnostic::line_col;
+use crate::diagnostic::LineIndexes;
 
 /// Write every finding of `run`, then the summary.
 pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
+    let mut lines = LineIndexes::default();
     for (report, d) in run.diagnostics() {
         let text = super::diagnostic_text(report, d);
-        let lc = line_col(text, d.span.start);
+        let lc = lines.line_col(text, d.span.start);
         writeln!(
             out,
             "{}:{}:{}: {}[{}] {}",

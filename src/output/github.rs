@@ -16,7 +16,7 @@
 use std::io::{self, Write};
 
 use super::{diagnostic_path, diagnostic_text, write_summary, Run};
-use crate::diagnostic::{line_col, Severity};
+use crate::diagnostic::{LineIndexes, Severity};
 
 /// The command for a severity.
 pub fn command(severity: Severity) -> &'static str {
@@ -41,9 +41,10 @@ pub fn escape_property(s: &str) -> String {
 
 /// Write one annotation per finding and error, then the summary.
 pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
+    let mut lines = LineIndexes::default();
     for (report, d) in run.diagnostics() {
         let text = diagnostic_text(report, d);
-        let start = line_col(text, d.span.start);
+        let start = lines.line_col(text, d.span.start);
         // The last character of the span, not counting a final line break.
         let bytes = text.as_bytes();
         let mut end = d.span.end.min(text.len());
@@ -55,7 +56,7 @@ pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
             while !text.is_char_boundary(i) {
                 i -= 1;
             }
-            line_col(text, i)
+            lines.line_col(text, i)
         } else {
             start
         };

@@ -53,18 +53,18 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::{diagnostic_path, Run};
-use crate::diagnostic::{line_col, Report};
+use crate::diagnostic::{LineIndexes, Report};
 
 /// The schema version in the `version` field.
 pub const VERSION: u64 = 1;
 
-fn position(text: &str, offset: usize) -> Value {
-    let lc = line_col(text, offset);
+fn position<'a>(lines: &mut LineIndexes<'a>, text: &'a str, offset: usize) -> Value {
+    let lc = lines.line_col(text, offset);
     json!({"line": lc.line, "column": lc.col, "offset": offset})
 }
 
-fn span(text: &str, range: &std::ops::Range<usize>) -> Value {
-    json!({"start": position(text, range.start), "end": position(text, range.end)})
+fn span<'a>(lines: &mut LineIndexes<'a>, text: &'a str, range: &std::ops::Range<usize>) -> Value {
+    json!({"start": position(lines, text, range.start), "end": position(lines, text, range.end)})
 }
 
 fn file_of(report: &Report, index: usize) -> (&str, &str) {
@@ -83,6 +83,7 @@ pub fn to_value(run: &Run) -> Value {
         .filter_map(|r| r.files.first())
         .map(|f| Value::String(f.path.clone()))
         .collect();
+    let mut lines = LineIndexes::default();
     let diagnostics: Vec<Value> = run
         .diagnostics()
         .map(|(report, d)| {
@@ -94,7 +95,7 @@ pub fn to_value(run: &Run) -> Value {
                     "message": fix.message,
                     "edits": fix.edits.iter().map(|e| {
                         let (path, text) = file_of(report, e.file);
-                        json!({"file": path, "span": span(text, &e.range), "replacement": e.replacement})
+                        json!({"file": path, "span": span(&mut lines, text, &e.range), "replacement": e.replacement})
                     }).collect::<Vec<_>>(),
                 }),
             };
@@ -105,7 +106,7 @@ pub fn to_value(run: &Run) -> Value {
                 "message": d.message,
                 "help": d.help,
                 "file": diagnostic_path(report, d),
-                "span": span(text, &d.span),
+                "span": span(&mut lines, text, &d.span),
                 "fix": fix,
             })
         })

@@ -8,7 +8,12 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use std::sync::OnceLock;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use super::{write_summary, Run};
 use crate::diagnostic::{Diagnostic, FixSafety, Severity};
@@ -27,10 +32,80 @@ pub struct Options {
     pub unsafe_fixes: bool,
 }
 
+/// A file's text for miette. miette's own `read_span` (on `str` or
+/// `NamedSource`) scans the text from its start for every snippet, which
+/// costs findings x file size on a large file; this one finds the span's
+/// lines by binary search and hands miette only those lines and their
+/// context, so the snippet is the same.
+pub struct Source<'a> {
+    name: String,
+    text: &'a str,
+    /// 0, then the offset after every line break as miette counts them
+    /// (`\n`, `\r\n`, a lone `\r`); built on the first snippet.
+    starts: OnceLock<Vec<usize>>,
+}
+
+impl<'a> Source<'a> {
+    pub fn new(name: &str, text: &'a str) -> Source<'a> {
+        Source {
+            name: name.to_string(),
+            text,
+            starts: OnceLock::new(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn starts(&self) -> &[usize] {
+        self.starts.get_or_init(|| {
+            let b = self.text.as_bytes();
+            let mut starts = vec![0];
+            for (i, &c) in b.iter().enumerate() {
+                if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+                    starts.push(i + 1);
+                }
+            }
+            starts
+        })
+    }
+}
+
+impl SourceCode for Source<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let starts = self.starts();
+        // 0-based line of an offset, as miette counts lines.
+        let line_of = |offset: usize| starts.partition_point(|&s| s <= offset) - 1;
+        // Whole lines: one more than the context on each side, so that miette
+        // stops where it would in the whole text.
+        let first = line_of(span.offset()).saturating_sub(before + 1);
+        let last = line_of(span.offset() + span.len()) + after + 2;
+        let lo = starts[first];
+        let hi = starts.get(last).copied().unwrap_or(self.text.len());
+        let local = SourceSpan::new((span.offset() - lo).into(), span.len());
+        let inner = self.text.as_bytes()[lo..hi].read_span(&local, before, after)?;
+        // `first` line breaks precede the window.
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + lo).into(), inner.span().len()),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count() + first,
+        )))
+    }
+}
+
 /// A [`Diagnostic`] seen through miette's eyes.
 struct Adapter<'a> {
     d: &'a Diagnostic,
-    source: &'a NamedSource<String>,
+    source: &'a Source<'a>,
 }
 
 impl fmt::Debug for Adapter<'_> {
@@ -81,7 +156,7 @@ impl miette::Diagnostic for Adapter<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let text = self.source.inner().as_str();
+        let text = self.source.text;
         let start = clamp(text, self.d.span.start);
         let end = clamp(text, self.d.span.end.max(start));
         let label = LabeledSpan::new_primary_with_span(self.d.label.clone(), (start, end - start));
@@ -109,10 +184,10 @@ fn fix_line(d: &Diagnostic, unsafe_fixes: bool) -> String {
 pub fn render_diagnostic(
     handler: &GraphicalReportHandler,
     d: &Diagnostic,
-    source: &NamedSource<String>,
+    source: &Source<'_>,
     opts: &Options,
 ) -> String {
-    let text = source.inner().as_str();
+    let text = source.text;
     let adapter = Adapter { d, source };
     let mut s = String::new();
     if handler.render_report(&mut s, &adapter).is_err() {
@@ -154,10 +229,10 @@ pub fn handler(opts: &Options) -> GraphicalReportHandler {
 pub fn render(out: &mut dyn Write, run: &Run, opts: &Options) -> io::Result<()> {
     let handler = handler(opts);
     for report in &run.reports {
-        let sources: Vec<NamedSource<String>> = report
+        let sources: Vec<Source> = report
             .files
             .iter()
-            .map(|f| NamedSource::new(&f.path, f.text.clone()))
+            .map(|f| Source::new(&f.path, &f.text))
             .collect();
         for d in &report.diagnostics {
             let Some(source) = sources.get(d.file).or_else(|| sources.first()) else {

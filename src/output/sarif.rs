@@ -24,7 +24,7 @@ use std::ops::Range;
 use serde_json::{json, Map, Value};
 
 use super::Run;
-use crate::diagnostic::{line_col, Diagnostic, Report, RuleMeta, Severity};
+use crate::diagnostic::{Diagnostic, LineIndexes, Report, RuleMeta, Severity};
 
 /// Where the rule docs are: `<base><slug>.md`.
 pub const RULE_DOC_BASE: &str = "https://github.com/dsig-dev/dsig/blob/main/rules/";
@@ -136,9 +136,9 @@ impl Artifacts {
 }
 
 /// A text region for `range` in `text` (end exclusive).
-fn region(text: &str, range: &Range<usize>) -> Value {
-    let start = line_col(text, range.start);
-    let end = line_col(text, range.end);
+fn region<'a>(lines: &mut LineIndexes<'a>, text: &'a str, range: &Range<usize>) -> Value {
+    let start = lines.line_col(text, range.start);
+    let end = lines.line_col(text, range.end);
     json!({
         "startLine": start.line,
         "startColumn": start.col,
@@ -166,7 +166,13 @@ fn file_of(report: &Report, index: usize) -> (&str, &str) {
         .map_or(("", ""), |f| (f.path.as_str(), f.text.as_str()))
 }
 
-fn result(report: &Report, d: &Diagnostic, rule_index: usize, artifacts: &mut Artifacts) -> Value {
+fn result<'a>(
+    report: &'a Report,
+    d: &Diagnostic,
+    rule_index: usize,
+    artifacts: &mut Artifacts,
+    lines: &mut LineIndexes<'a>,
+) -> Value {
     let (path, text) = file_of(report, d.file);
     let mut result = json!({
         "ruleId": d.code,
@@ -176,7 +182,7 @@ fn result(report: &Report, d: &Diagnostic, rule_index: usize, artifacts: &mut Ar
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": artifacts.location(path),
-                "region": region(text, &shown_span(text, &d.span)),
+                "region": region(lines, text, &shown_span(text, &d.span)),
             }
         }],
     });
@@ -194,7 +200,7 @@ fn result(report: &Report, d: &Diagnostic, rule_index: usize, artifacts: &mut Ar
                 json!({
                     "artifactLocation": artifacts.location(path),
                     "replacements": edits.iter().map(|e| json!({
-                        "deletedRegion": region(text, &e.range),
+                        "deletedRegion": region(lines, text, &e.range),
                         "insertedContent": {"text": e.replacement},
                     })).collect::<Vec<_>>(),
                 })
@@ -241,11 +247,12 @@ pub fn to_value(run: &Run) -> Value {
             })
         })
         .collect();
+    let mut lines = LineIndexes::default();
     let results: Vec<Value> = run
         .diagnostics()
         .map(|(report, d)| {
             let index = used.iter().position(|m| m.code == d.code);
-            let mut r = result(report, d, index.unwrap_or(0), &mut artifacts);
+            let mut r = result(report, d, index.unwrap_or(0), &mut artifacts, &mut lines);
             if index.is_none() {
                 // A finding of a rule dsig does not list (not expected).
                 if let Some(o) = r.as_object_mut() {
@@ -331,7 +338,7 @@ mod tests {
         let text = "FROM a\nCMD x\n";
         assert_eq!(shown_span(text, &(7..13)), 7..12);
         assert_eq!(
-            region(text, &(7..12)),
+            region(&mut LineIndexes::default(), text, &(7..12)),
             json!({"startLine": 2, "startColumn": 1, "endLine": 2, "endColumn": 6})
         );
     }
