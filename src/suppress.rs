@@ -438,18 +438,23 @@ fn collect(report: &Report, df: Option<&Dockerfile>) -> Vec<Suppression> {
 
 fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
     // The instructions whose suppressions also cover the scripts they start:
-    // the final image's CMD and ENTRYPOINT.
-    let image = crate::model::Image::from_dockerfile(df);
-    let starters: Vec<usize> = image
-        .final_stage()
-        .map(|st| {
-            [st.entrypoint.get(), st.cmd.get()]
-                .into_iter()
-                .flatten()
-                .map(|(_, at)| at)
-                .collect()
+    // the final image's CMD and ENTRYPOINT. Built only when a suppression
+    // comment needs it (most files have none).
+    let starters_cell: std::cell::OnceCell<Vec<usize>> = std::cell::OnceCell::new();
+    let starters = || {
+        starters_cell.get_or_init(|| {
+            crate::model::Image::from_dockerfile(df)
+                .final_stage()
+                .map(|st| {
+                    [st.entrypoint.get(), st.cmd.get()]
+                        .into_iter()
+                        .flatten()
+                        .map(|(_, at)| at)
+                        .collect()
+                })
+                .unwrap_or_default()
         })
-        .unwrap_or_default();
+    };
     let heredoc_bodies: Vec<(usize, Range<usize>)> = df
         .instructions
         .iter()
@@ -459,32 +464,38 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
     for piece in df.pieces.iter().filter(|p| p.kind == PieceKind::Comment) {
         let comment = piece.span.clone();
         let content = &text[comment.clone()];
-        let inside = df
-            .instructions
-            .iter()
-            .any(|i| i.span.start <= comment.start && comment.start < i.span.end);
+        let dsig = parse_dsig(content, comment.start);
+        let hadolint = match dsig {
+            Some(_) => None,
+            None => parse_hadolint(content, comment.start),
+        };
+        if dsig.is_none() && hadolint.is_none() {
+            continue;
+        }
+        // Instructions are in source order and do not overlap: binary
+        // search, not a scan per comment (quadratic on large files).
+        let ins = &df.instructions;
+        let after = ins.partition_point(|i| i.span.start <= comment.start);
+        let inside = after > 0 && comment.start < ins[after - 1].span.end;
         // The instruction right below (only comment lines in between).
         let target = if inside {
             None
         } else {
-            df.instructions
-                .iter()
-                .enumerate()
-                .find(|(_, i)| i.span.start >= comment.end)
-                .filter(|(_, i)| {
-                    let between = &text[comment.end..i.span.start];
-                    let lines: Vec<&str> = between.split('\n').collect();
-                    lines.len() >= 2
-                        && lines[0].trim().is_empty()
-                        && lines[1..lines.len() - 1]
-                            .iter()
-                            .all(|l| l.trim_start().starts_with('#'))
-                        && lines[lines.len() - 1].trim().is_empty()
-                })
+            let below = ins.partition_point(|i| i.span.start < comment.end);
+            ins.get(below).map(|i| (below, i)).filter(|(_, i)| {
+                let between = &text[comment.end..i.span.start];
+                let lines: Vec<&str> = between.split('\n').collect();
+                lines.len() >= 2
+                    && lines[0].trim().is_empty()
+                    && lines[1..lines.len() - 1]
+                        .iter()
+                        .all(|l| l.trim_start().starts_with('#'))
+                    && lines[lines.len() - 1].trim().is_empty()
+            })
         };
         let instruction_scope = |idx: usize| {
             let inst = &df.instructions[idx];
-            let starts_scripts = starters.contains(&idx);
+            let starts_scripts = starters().contains(&idx);
             let mut covered = vec![(0, inst.span.clone())];
             if starts_scripts {
                 covered.extend(heredoc_bodies.iter().cloned());
@@ -499,7 +510,7 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
         } else {
             "it is not directly above an instruction (nothing but comment lines may sit between)"
         };
-        if let Some(p) = parse_dsig(content, comment.start) {
+        if let Some(p) = dsig {
             let (scope, place) = if p.file_wide {
                 (Scope::Report, "in this file")
             } else {
@@ -509,7 +520,7 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
                 }
             };
             out.push(dsig_suppression(p, 0, comment, scope, place));
-        } else if let Some((global, names)) = parse_hadolint(content, comment.start) {
+        } else if let Some((global, names)) = hadolint {
             let scope = if global {
                 ranges(vec![(0, 0..text.len())])
             } else {

@@ -391,8 +391,17 @@ impl Image {
         let mut stages: Vec<Stage> = Vec::new();
         let mut global_args: HashMap<String, String> = HashMap::new();
         let mut cmd_set_in_stage = false;
+        // Stage name -> index of the latest stage of that name: one lookup
+        // per FROM instead of a scan of all earlier stages (quadratic in
+        // stages on large multi-stage files).
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        // ENV of the stage being built; written back when the stage ends.
+        let mut env = EnvBuilder::default();
         for (at, ins) in df.instructions.iter().enumerate() {
             if ins.kind == Kind::From {
+                if let Some(prev) = stages.last_mut() {
+                    prev.env = env.finish();
+                }
                 let words: Vec<&str> = match &ins.args {
                     Args::List(w) => w.iter().map(|w| w.value.as_str()).collect(),
                     _ => vec![],
@@ -406,9 +415,7 @@ impl Image {
                     _ => None,
                 };
                 let lower = reference.to_ascii_lowercase();
-                let parent = stages
-                    .iter()
-                    .rposition(|s| s.name.as_deref() == Some(lower.as_str()));
+                let parent = by_name.get(lower.as_str()).copied();
                 let mut st = match parent {
                     Some(p) => {
                         let mut s = stages[p].clone();
@@ -473,11 +480,15 @@ impl Image {
                         }
                     }
                 };
+                if let Some(n) = &name {
+                    by_name.insert(n.clone(), stages.len());
+                }
                 st.name = name;
                 st.from_at = at;
                 st.end = at + 1;
                 st.base_ref = reference;
                 cmd_set_in_stage = false;
+                env.start(std::mem::take(&mut st.env));
                 stages.push(st);
                 continue;
             }
@@ -540,8 +551,7 @@ impl Image {
                         } else {
                             unquote(&v.value, df.escape)
                         };
-                        st.env.retain(|(ek, _)| ek != &k.value);
-                        st.env.push((k.value.clone(), val));
+                        env.set(k.value.clone(), val);
                     }
                 }
                 (Kind::Copy | Kind::Add, args) => {
@@ -571,7 +581,45 @@ impl Image {
                 _ => {}
             }
         }
+        if let Some(last) = stages.last_mut() {
+            last.env = env.finish();
+        }
         Image { stages }
+    }
+}
+
+/// The ENV of a stage while it is built, in the order in which each
+/// variable was last set (as `retain` + `push` per variable would leave it,
+/// which was quadratic in the variables of a stage).
+#[derive(Default)]
+struct EnvBuilder {
+    /// In setting order; `None` once the variable is set again later.
+    slots: Vec<Option<(String, String)>>,
+    /// Variable -> its live slot.
+    at: HashMap<String, usize>,
+}
+
+impl EnvBuilder {
+    /// Begin a stage that inherits `env`.
+    fn start(&mut self, env: Vec<(String, String)>) {
+        self.slots.clear();
+        self.at.clear();
+        for (k, v) in env {
+            self.set(k, v);
+        }
+    }
+
+    fn set(&mut self, key: String, value: String) {
+        if let Some(old) = self.at.insert(key.clone(), self.slots.len()) {
+            self.slots[old] = None;
+        }
+        self.slots.push(Some((key, value)));
+    }
+
+    /// The stage's ENV; the builder is empty again.
+    fn finish(&mut self) -> Vec<(String, String)> {
+        self.at.clear();
+        self.slots.drain(..).flatten().collect()
     }
 }
 
@@ -629,6 +677,29 @@ mod tests {
             None,
             "unknown base: unknown CMD"
         );
+    }
+
+    #[test]
+    fn env_in_order_of_last_setting() {
+        let env =
+            |s: &str| -> Vec<(String, String)> { image(s).final_stage().unwrap().env.clone() };
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            env("FROM scratch\nENV A=1 B=2 A=3\nENV C=4\nENV B=5\n"),
+            pairs(&[("A", "3"), ("C", "4"), ("B", "5")])
+        );
+        assert_eq!(
+            env("FROM scratch AS a\nENV X=1 Z=0\nFROM a\nENV Y=2 X=3\n"),
+            pairs(&[("Z", "0"), ("Y", "2"), ("X", "3")]),
+            "inherited from the parent stage"
+        );
+        let i = image("FROM scratch AS a\nENV X=1\nFROM scratch\nENV Y=2\n");
+        assert_eq!(i.stages[0].env, pairs(&[("X", "1")]));
+        assert_eq!(i.stages[1].env, pairs(&[("Y", "2")]));
     }
 
     #[test]
