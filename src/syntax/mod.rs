@@ -186,22 +186,22 @@ impl LineMap {
 
     /// Source offset of the character at logical offset `l` (for range starts).
     pub fn start(&self, l: usize) -> usize {
-        for &(ls, ss, len) in &self.segments {
-            if l < ls + len {
-                return ss + l.saturating_sub(ls);
-            }
+        // Segments are in logical order: the first one that ends after `l`.
+        let i = self.segments.partition_point(|&(ls, _, len)| ls + len <= l);
+        match self.segments.get(i) {
+            Some(&(ls, ss, _)) => ss + l.saturating_sub(ls),
+            None => self.segments.last().map_or(0, |&(_, ss, len)| ss + len),
         }
-        self.segments.last().map_or(0, |&(_, ss, len)| ss + len)
     }
 
     /// Source offset just after logical offset `l - 1` (for range ends).
     pub fn end(&self, l: usize) -> usize {
-        for &(ls, ss, len) in &self.segments {
-            if l <= ls + len && l > ls {
-                return ss + (l - ls);
-            }
+        // The first segment that ends at or after `l`, if `l` is inside it.
+        let i = self.segments.partition_point(|&(ls, _, len)| ls + len < l);
+        match self.segments.get(i) {
+            Some(&(ls, ss, _)) if l > ls => ss + (l - ls),
+            _ => self.segments.first().map_or(0, |&(_, ss, _)| ss),
         }
-        self.segments.first().map_or(0, |&(_, ss, _)| ss)
     }
 
     /// Source span of the logical range `r`.
@@ -216,8 +216,15 @@ impl LineMap {
     /// True when the logical range `r` lies in one physical segment, so its
     /// source text equals its logical text.
     pub fn is_contiguous(&self, r: Range<usize>) -> bool {
-        self.segments
+        // Segments are in logical order: only those from the first that ends
+        // at or after `r.start` up to the last that starts at or before it
+        // can hold it (an empty range at a boundary touches two).
+        let i = self
+            .segments
+            .partition_point(|&(ls, _, len)| ls + len < r.start);
+        self.segments[i..]
             .iter()
+            .take_while(|&&(ls, _, _)| ls <= r.start)
             .any(|&(ls, _, len)| r.start >= ls && r.end <= ls + len)
     }
 }
@@ -325,5 +332,41 @@ pub struct ParseError {
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineMap;
+
+    /// The lookups by binary search agree with their linear definitions on
+    /// maps with gaps between segments, for every offset and range.
+    #[test]
+    fn line_map_lookups_match_linear_definitions() {
+        let mut map = LineMap::default();
+        // Logical "abc" + "de" + "f" taken from source offsets 10, 20, 30.
+        map.push(0, 10, 3);
+        map.push(3, 20, 0);
+        map.push(3, 20, 2);
+        map.push(5, 30, 1);
+        let segs = map.segments.clone();
+        let start = |l: usize| {
+            segs.iter()
+                .find(|&&(ls, _, len)| l < ls + len)
+                .map_or(31, |&(ls, ss, _)| ss + l.saturating_sub(ls))
+        };
+        let end = |l: usize| {
+            segs.iter()
+                .find(|&&(ls, _, len)| l <= ls + len && l > ls)
+                .map_or(10, |&(ls, ss, _)| ss + (l - ls))
+        };
+        for l in 0..8 {
+            assert_eq!(map.start(l), start(l), "start({l})");
+            assert_eq!(map.end(l), end(l), "end({l})");
+            for e in l..8 {
+                let linear = segs.iter().any(|&(ls, _, len)| l >= ls && e <= ls + len);
+                assert_eq!(map.is_contiguous(l..e), linear, "{l}..{e}");
+            }
+        }
     }
 }
