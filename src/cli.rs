@@ -595,7 +595,7 @@ pub fn lint(config: &Config) -> u8 {
             .collect()
     } else {
         parallel_map(&jobs, config.threads(), |job| match read_job(config, job) {
-            Ok(text) => Done::linted(crate::lint(&job.display, &text, &job.opts)),
+            Ok(text) => Done::linted(crate::lint_text(&job.display, text, &job.opts)),
             Err(e) => Done::failed(e),
         })
     };

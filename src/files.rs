@@ -247,7 +247,15 @@ pub fn decode(display: &str, bytes: Vec<u8>) -> Result<String, FileError> {
 /// there is more (the size is checked while reading, so a growing file, a
 /// FIFO or `/dev/zero` cannot exhaust memory).
 pub fn read_limited(reader: impl Read) -> io::Result<Option<Vec<u8>>> {
-    let mut bytes = Vec::new();
+    read_limited_sized(reader, 0)
+}
+
+/// [`read_limited`] into a buffer sized for `expected` bytes (a regular
+/// file's length), so that it is not grown by doubling.
+fn read_limited_sized(reader: impl Read, expected: u64) -> io::Result<Option<Vec<u8>>> {
+    // One byte more than expected, to see the end without growing.
+    let capacity = expected.min(MAX_FILE_SIZE).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     reader.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= MAX_FILE_SIZE).then_some(bytes))
 }
@@ -302,7 +310,7 @@ pub fn read_file(path: &Path, display: &str) -> Result<String, FileError> {
     if let Some(n) = size.filter(|&n| n > MAX_FILE_SIZE) {
         return Err(read_error(display, too_large_message(Some(n))));
     }
-    match read_limited(file) {
+    match read_limited_sized(file, size.unwrap_or(0)) {
         Ok(Some(bytes)) => decode(display, bytes),
         Ok(None) => Err(read_error(display, too_large_message(None))),
         Err(e) => Err(read_error(

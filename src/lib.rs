@@ -74,22 +74,28 @@ pub fn lint_source(path: &str, text: &str) -> Report {
 /// Lint one Dockerfile given as text, following its CMD and ENTRYPOINT into
 /// the build context that `opts` names.
 pub fn lint(path: &str, text: &str, opts: &LintOptions) -> Report {
+    lint_text(path, text.to_string(), opts)
+}
+
+/// [`lint`], taking the text: the report keeps it without a copy.
+pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
     let mut report = Report {
         files: vec![SourceFile {
             path: path.to_string(),
-            text: text.to_string(),
+            text: String::new(),
             disk: opts.dockerfile.clone(),
         }],
         ..Report::default()
     };
-    if is_script(path, text) {
+    if is_script(path, &text) {
+        report.files[0].text = text;
         rules::check_script(&mut report, opts);
         opts.settings.apply(&mut report, path);
         suppress::apply(&mut report, None);
         report.sort();
         return report;
     }
-    match syntax::parse(text) {
+    match syntax::parse(&text) {
         Ok(df) => {
             let image = model::Image::from_dockerfile(&df);
             let fs = model::context::ContextFs {
@@ -99,23 +105,27 @@ pub fn lint(path: &str, text: &str, opts: &LintOptions) -> Report {
             let chain = model::chain::build(&image, &df, &fs, &mut report.files);
             let ctx = rules::Context {
                 file: 0,
-                text,
+                text: &text,
                 dockerfile: &df,
                 image: &image,
                 chain: &chain,
                 init: opts.init,
             };
             report.diagnostics = rules::check_all(&ctx);
+            report.files[0].text = text;
             opts.settings.apply(&mut report, path);
             suppress::apply(&mut report, Some(&df));
         }
-        Err(e) => report.errors.push(FileError {
-            file: Some(0),
-            path: path.to_string(),
-            message: e.message.clone(),
-            offset: Some(e.offset),
-            location: Some(diagnostic::line_col(text, e.offset)),
-        }),
+        Err(e) => {
+            report.errors.push(FileError {
+                file: Some(0),
+                path: path.to_string(),
+                message: e.message.clone(),
+                offset: Some(e.offset),
+                location: Some(diagnostic::line_col(&text, e.offset)),
+            });
+            report.files[0].text = text;
+        }
     }
     report.sort();
     report
