@@ -10,12 +10,20 @@
 //!   unless it conflicts with one already taken, safe ones only, then safe and
 //!   unsafe) keeps every byte outside the edited ranges, and the result parses;
 //! - `fix_source`, without and with unsafe fixes, gives text that parses and
-//!   is a fixed point: fixing it again changes nothing and applies nothing.
+//!   is a fixed point: fixing it again changes nothing and applies nothing;
+//! - every file also parses losslessly: its pieces tile it byte for byte.
 //!
 //! Run with `cargo test --test fix_invariants -- --nocapture` for the counts.
+//!
+//! The checks themselves are in tests/common/invariants.rs, shared with the
+//! property tests, the fuzz regressions and the fuzz targets.
 
-use dsig::diagnostic::{Edit, Fix, FixSafety};
-use dsig::{fix_source, lint_source, Report};
+mod common;
+
+use common::invariants::{
+    check_file, check_outside_unchanged, check_text, overlaps, panic_message, FileResult,
+};
+use dsig::diagnostic::Edit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -69,233 +77,6 @@ fn inputs(root: &Path) -> Vec<(String, PathBuf)> {
     out
 }
 
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(non-string panic)".into())
-}
-
-fn errors(report: &Report) -> String {
-    report
-        .errors
-        .iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// Same rule as the fixer: overlapping ranges, or two edits at the same start
-/// (their order would be arbitrary), or an insertion inside another edit.
-fn overlaps(a: &Edit, b: &Edit) -> bool {
-    a.file == b.file
-        && (a.range.start < b.range.end && b.range.start < a.range.end
-            || a.range.start == b.range.start
-            || (a.range.is_empty() && b.range.contains(&a.range.start))
-            || (b.range.is_empty() && a.range.contains(&b.range.start)))
-}
-
-/// `out[*pos..]` must start with `seg`; advances `pos` past it.
-fn expect_at(out: &str, pos: &mut usize, seg: &str, what: String) -> Result<(), String> {
-    if out.as_bytes()[*pos..].starts_with(seg.as_bytes()) {
-        *pos += seg.len();
-        return Ok(());
-    }
-    let end = (*pos + seg.len().max(1)).min(out.len());
-    Err(format!(
-        "{what} differs at output byte {}: want {:?}, got {:?}",
-        *pos,
-        seg,
-        String::from_utf8_lossy(&out.as_bytes()[*pos..end])
-    ))
-}
-
-/// `text` with `edits` applied must be the original outside the edited ranges
-/// and each replacement inside them. Returns the first difference.
-fn check_outside_unchanged(text: &str, edits: &[Edit], out: &str) -> Result<(), String> {
-    let mut sorted: Vec<&Edit> = edits.iter().collect();
-    sorted.sort_by_key(|e| (e.range.start, e.range.end));
-    let (mut pos_in, mut pos_out) = (0, 0);
-    for e in sorted {
-        expect_at(
-            out,
-            &mut pos_out,
-            &text[pos_in..e.range.start],
-            format!("unedited text {}..{}", pos_in, e.range.start),
-        )?;
-        expect_at(
-            out,
-            &mut pos_out,
-            &e.replacement,
-            format!("replacement of {:?}", e.range),
-        )?;
-        pos_in = e.range.end;
-    }
-    expect_at(
-        out,
-        &mut pos_out,
-        &text[pos_in..],
-        format!("unedited tail {}..{}", pos_in, text.len()),
-    )?;
-    if pos_out != out.len() {
-        return Err(format!(
-            "output has {} extra bytes at the end",
-            out.len() - pos_out
-        ));
-    }
-    Ok(())
-}
-
-#[derive(Default)]
-struct FileResult {
-    problems: Vec<String>,
-    parsed: bool,
-    findings: usize,
-    fixes_offered: usize,
-    safe_applied: usize,
-    unsafe_applied: usize,
-}
-
-fn check_file(text: &str) -> FileResult {
-    let mut r = FileResult::default();
-    let report = match catch_unwind(|| lint_source("Dockerfile", text)) {
-        Ok(report) => report,
-        Err(p) => {
-            r.problems
-                .push(format!("lint_source panicked: {}", panic_message(&*p)));
-            return r;
-        }
-    };
-    if !report.errors.is_empty() {
-        return r;
-    }
-    r.parsed = true;
-    r.findings = report.diagnostics.len();
-
-    // The edits of every fix offered for the original text.
-    let fixes: Vec<(&str, &Fix)> = report
-        .diagnostics
-        .iter()
-        .filter_map(|d| d.fix.as_ref().map(|f| (d.code, f)))
-        .collect();
-    r.fixes_offered = fixes.len();
-    let mut edits_ok = true;
-    for (code, fix) in &fixes {
-        for (i, e) in fix.edits.iter().enumerate() {
-            let Some(file) = report.files.get(e.file) else {
-                r.problems
-                    .push(format!("{code} fix: edit into unknown file {}", e.file));
-                edits_ok = false;
-                continue;
-            };
-            let t = &file.text;
-            if e.range.start > e.range.end || e.range.end > t.len() {
-                r.problems.push(format!(
-                    "{code} fix: edit {:?} outside the text ({} bytes)",
-                    e.range,
-                    t.len()
-                ));
-                edits_ok = false;
-            } else if !t.is_char_boundary(e.range.start) || !t.is_char_boundary(e.range.end) {
-                r.problems.push(format!(
-                    "{code} fix: edit {:?} not on char boundaries",
-                    e.range
-                ));
-                edits_ok = false;
-            }
-            for other in &fix.edits[..i] {
-                if overlaps(e, other) {
-                    r.problems.push(format!(
-                        "{code} fix {:?}: edits {:?} and {:?} overlap",
-                        fix.message, other.range, e.range
-                    ));
-                    edits_ok = false;
-                }
-            }
-        }
-    }
-
-    for unsafe_fixes in [false, true] {
-        let mode = if unsafe_fixes { "unsafe" } else { "safe" };
-        // One round, as the fixer takes it: each applicable fix that does not
-        // conflict with the ones already taken.
-        if edits_ok {
-            let mut taken: Vec<Edit> = Vec::new();
-            for (_, fix) in &fixes {
-                if fix.safety == FixSafety::Unsafe && !unsafe_fixes {
-                    continue;
-                }
-                if fix.edits.iter().any(|e| e.file != 0) {
-                    continue;
-                }
-                if fix
-                    .edits
-                    .iter()
-                    .any(|e| taken.iter().any(|t| overlaps(e, t)))
-                {
-                    continue;
-                }
-                taken.extend(fix.edits.iter().cloned());
-            }
-            if !taken.is_empty() {
-                let out = dsig::fix::apply_edits(text, &taken);
-                if let Err(e) = check_outside_unchanged(text, &taken, &out) {
-                    r.problems
-                        .push(format!("{mode}: one round of apply_edits: {e}"));
-                }
-                let again = lint_source("Dockerfile", &out);
-                if !again.errors.is_empty() {
-                    r.problems.push(format!(
-                        "{mode}: one round of fixes does not parse: {}",
-                        errors(&again)
-                    ));
-                }
-            }
-        }
-
-        // The fixer to its fixed point.
-        let fixed = match catch_unwind(|| fix_source("Dockerfile", text, unsafe_fixes)) {
-            Ok(f) => f,
-            Err(p) => {
-                r.problems.push(format!(
-                    "{mode}: fix_source panicked: {}",
-                    panic_message(&*p)
-                ));
-                continue;
-            }
-        };
-        if unsafe_fixes {
-            r.unsafe_applied = fixed.applied;
-        } else {
-            r.safe_applied = fixed.applied;
-        }
-        if fixed.applied == 0 && fixed.text != text {
-            r.problems
-                .push(format!("{mode}: text changed but no fix counted"));
-        }
-        let reparsed = lint_source("Dockerfile", &fixed.text);
-        if !reparsed.errors.is_empty() {
-            r.problems.push(format!(
-                "{mode}: fixed text does not parse: {}",
-                errors(&reparsed)
-            ));
-            continue;
-        }
-        let twice = fix_source("Dockerfile", &fixed.text, unsafe_fixes);
-        if twice.text != fixed.text || twice.applied != 0 {
-            let diff = similar::TextDiff::from_lines(fixed.text.as_str(), twice.text.as_str())
-                .unified_diff()
-                .context_radius(1)
-                .to_string();
-            r.problems.push(format!(
-                "{mode}: not idempotent: fixing the fixed text applied {} more fix(es):\n{diff}",
-                twice.applied
-            ));
-        }
-    }
-    r
-}
-
 #[test]
 fn fixes_keep_files_parseable_idempotent_and_local() {
     let Some(root) = corpus() else { return };
@@ -319,12 +100,15 @@ fn fixes_keep_files_parseable_idempotent_and_local() {
                         .map(|(rel, path)| {
                             let bytes = std::fs::read(path).unwrap();
                             let result = String::from_utf8(bytes).ok().map(|text| {
-                                catch_unwind(AssertUnwindSafe(|| check_file(&text))).unwrap_or_else(
-                                    |p| FileResult {
+                                let mut r = catch_unwind(AssertUnwindSafe(|| check_file(&text)))
+                                    .unwrap_or_else(|p| FileResult {
                                         problems: vec![format!("panicked: {}", panic_message(&*p))],
                                         ..FileResult::default()
-                                    },
-                                )
+                                    });
+                                if let Err(e) = check_text(&text) {
+                                    r.problems.push(e);
+                                }
+                                r
                             });
                             (rel.clone(), result)
                         })

@@ -1,0 +1,105 @@
+//! Saved fuzz inputs: testdata/fuzz/regressions/<target>/* (inputs that once
+//! crashed or broke an invariant) and testdata/fuzz/seeds/<target>/* (the
+//! minimized seed corpus), where <target> is a cargo fuzz target of fuzz/
+//! (`parse`, `shell`, `fix`). Each file goes through exactly the checks its
+//! fuzz target makes (tests/common/invariants.rs, `check_target`).
+//!
+//! testdata/fuzz/open/<target>/* holds findings not fixed yet: they must
+//! still fail, so that a fix is noticed and the input moved to regressions/.
+
+mod common;
+
+use common::invariants::{check_target, panic_message};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+const TARGETS: [&str; 3] = ["parse", "shell", "fix"];
+
+#[test]
+fn saved_fuzz_inputs_hold_the_invariants() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz");
+    let mut failures = Vec::new();
+    let mut seen = 0;
+    for kind in ["regressions", "seeds"] {
+        let Ok(dirs) = std::fs::read_dir(root.join(kind)) else {
+            panic!("{}/{kind} is missing", root.display())
+        };
+        for dir in dirs {
+            let dir = dir.unwrap().path();
+            let target = dir.file_name().unwrap().to_string_lossy().to_string();
+            assert!(
+                TARGETS.contains(&target.as_str()),
+                "testdata/fuzz/{kind}/{target}: not a fuzz target"
+            );
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            for file in files {
+                let bytes = std::fs::read(&file).unwrap();
+                let name = format!(
+                    "{kind}/{target}/{}",
+                    file.file_name().unwrap().to_string_lossy()
+                );
+                let problems = catch_unwind(AssertUnwindSafe(|| check_target(&target, &bytes)))
+                    .unwrap_or_else(|p| vec![format!("panicked: {}", panic_message(&*p))]);
+                failures.extend(problems.into_iter().map(|p| format!("{name}: {p}")));
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 0, "no saved fuzz inputs under {}", root.display());
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn open_fuzz_findings_still_fail() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz/open");
+    let Ok(dirs) = std::fs::read_dir(&root) else {
+        return; // nothing open
+    };
+    for dir in dirs {
+        let dir = dir.unwrap().path();
+        let target = dir.file_name().unwrap().to_string_lossy().to_string();
+        assert!(
+            TARGETS.contains(&target.as_str()),
+            "open/{target}: not a fuzz target"
+        );
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let file = file.unwrap().path();
+            let bytes = std::fs::read(&file).unwrap();
+            let problems = catch_unwind(AssertUnwindSafe(|| check_target(&target, &bytes)))
+                .unwrap_or_else(|p| vec![format!("panicked: {}", panic_message(&*p))]);
+            assert!(
+                !problems.is_empty(),
+                "open/{target}/{} passes now: move it to testdata/fuzz/regressions/{target}/",
+                file.file_name().unwrap().to_string_lossy()
+            );
+        }
+    }
+}
+
+/// The fix target's input format round-trips, and reads nothing from disk.
+#[test]
+fn context_inputs_split() {
+    use common::invariants::{join_context, split_context, FUZZ_CONTEXT};
+    let bytes = join_context(
+        "FROM alpine\nENTRYPOINT [\"/e.sh\"]\n",
+        &[("e.sh", "#!/bin/sh\napp\n"), ("", "x")],
+    );
+    let (df, opts) = split_context(&bytes).unwrap();
+    assert_eq!(df, "FROM alpine\nENTRYPOINT [\"/e.sh\"]\n");
+    let root = PathBuf::from(FUZZ_CONTEXT);
+    assert!(!root.exists());
+    assert_eq!(opts.context_dir(), Some(root.clone()));
+    assert_eq!(opts.overlay[&root.join("e.sh")], "#!/bin/sh\napp\n");
+    assert_eq!(opts.overlay[&root.join("entrypoint.sh")], "x");
+    assert!(split_context(b"FROM a\0x\n\xff").is_none());
+}
