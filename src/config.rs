@@ -632,10 +632,28 @@ pub fn path_matches(pattern: &str, rel: &str) -> bool {
 pub fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    glob_at(&p, &t)
+    glob_at(&p, &t, &mut std::collections::HashSet::new())
 }
 
-fn glob_at(p: &[char], t: &[char]) -> bool {
+/// `p` matches `t`. `failed` holds the (pattern, text) suffixes, by length,
+/// already known not to match: each pair is tried once, so stars cost
+/// O(pattern x text) instead of exponential time (`*a*a*a*a*b`).
+fn glob_at(p: &[char], t: &[char], failed: &mut std::collections::HashSet<(usize, usize)>) -> bool {
+    if failed.contains(&(p.len(), t.len())) {
+        return false;
+    }
+    let hit = glob_step(p, t, failed);
+    if !hit {
+        failed.insert((p.len(), t.len()));
+    }
+    hit
+}
+
+fn glob_step(
+    p: &[char],
+    t: &[char],
+    failed: &mut std::collections::HashSet<(usize, usize)>,
+) -> bool {
     match p.first() {
         None => t.is_empty(),
         Some('*') if p.get(1) == Some(&'*') => {
@@ -645,15 +663,16 @@ fn glob_at(p: &[char], t: &[char]) -> bool {
                 rest = &rest[1..];
             }
             // `**/` matches nothing or whole segments; a bare `**` anything.
-            (0..=t.len()).any(|i| (!slash || i == 0 || t[i - 1] == '/') && glob_at(rest, &t[i..]))
+            (0..=t.len())
+                .any(|i| (!slash || i == 0 || t[i - 1] == '/') && glob_at(rest, &t[i..], failed))
         }
         Some('*') => (0..=t.len())
             .take_while(|&i| i == 0 || t[i - 1] != '/')
-            .any(|i| glob_at(&p[1..], &t[i..])),
-        Some('?') => t.first().is_some_and(|&c| c != '/') && glob_at(&p[1..], &t[1..]),
+            .any(|i| glob_at(&p[1..], &t[i..], failed)),
+        Some('?') => t.first().is_some_and(|&c| c != '/') && glob_at(&p[1..], &t[1..], failed),
         Some('[') => {
             let Some(close) = p.iter().skip(2).position(|&c| c == ']').map(|i| i + 2) else {
-                return t.first() == Some(&'[') && glob_at(&p[1..], &t[1..]);
+                return t.first() == Some(&'[') && glob_at(&p[1..], &t[1..], failed);
             };
             let Some(&c) = t.first() else { return false };
             let mut class = &p[1..close];
@@ -672,9 +691,9 @@ fn glob_at(p: &[char], t: &[char]) -> bool {
                     i += 1;
                 }
             }
-            hit != negate && c != '/' && glob_at(&p[close + 1..], &t[1..])
+            hit != negate && c != '/' && glob_at(&p[close + 1..], &t[1..], failed)
         }
-        Some(&c) => t.first() == Some(&c) && glob_at(&p[1..], &t[1..]),
+        Some(&c) => t.first() == Some(&c) && glob_at(&p[1..], &t[1..], failed),
     }
 }
 
