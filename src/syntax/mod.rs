@@ -109,27 +109,31 @@ pub enum Kind {
 
 impl Kind {
     pub fn from_keyword(k: &str) -> Kind {
-        match k.to_ascii_lowercase().as_str() {
-            "add" => Kind::Add,
-            "arg" => Kind::Arg,
-            "cmd" => Kind::Cmd,
-            "copy" => Kind::Copy,
-            "entrypoint" => Kind::Entrypoint,
-            "env" => Kind::Env,
-            "expose" => Kind::Expose,
-            "from" => Kind::From,
-            "healthcheck" => Kind::Healthcheck,
-            "label" => Kind::Label,
-            "maintainer" => Kind::Maintainer,
-            "onbuild" => Kind::Onbuild,
-            "run" => Kind::Run,
-            "shell" => Kind::Shell,
-            "stopsignal" => Kind::StopSignal,
-            "user" => Kind::User,
-            "volume" => Kind::Volume,
-            "workdir" => Kind::Workdir,
-            _ => Kind::Unknown,
-        }
+        const KINDS: [(&str, Kind); 18] = [
+            ("add", Kind::Add),
+            ("arg", Kind::Arg),
+            ("cmd", Kind::Cmd),
+            ("copy", Kind::Copy),
+            ("entrypoint", Kind::Entrypoint),
+            ("env", Kind::Env),
+            ("expose", Kind::Expose),
+            ("from", Kind::From),
+            ("healthcheck", Kind::Healthcheck),
+            ("label", Kind::Label),
+            ("maintainer", Kind::Maintainer),
+            ("onbuild", Kind::Onbuild),
+            ("run", Kind::Run),
+            ("shell", Kind::Shell),
+            ("stopsignal", Kind::StopSignal),
+            ("user", Kind::User),
+            ("volume", Kind::Volume),
+            ("workdir", Kind::Workdir),
+        ];
+        // Case-insensitive without allocating a lower-case copy.
+        KINDS
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(k))
+            .map_or(Kind::Unknown, |&(_, kind)| kind)
     }
 }
 
