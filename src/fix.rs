@@ -53,15 +53,49 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
     out
 }
 
-fn overlaps(a: &Edit, b: &Edit) -> bool {
+/// Two edits of the same file conflict: their ranges overlap, or both insert
+/// at the same point (their order would be arbitrary), or one inserts inside
+/// the other's range.
+pub fn overlaps(a: &Edit, b: &Edit) -> bool {
     if a.file != b.file {
         return false;
     }
-    // Two insertions at the same point conflict too: their order would be arbitrary.
     a.range.start < b.range.end && b.range.start < a.range.end
         || a.range.start == b.range.start
         || (a.range.is_empty() && b.range.contains(&a.range.start))
         || (b.range.is_empty() && a.range.contains(&b.range.start))
+}
+
+/// One round of fixing: the edits of each fix of `report`, in order, that is
+/// allowed (safe, or `unsafe_fixes`), edits only the Dockerfile or files on
+/// disk (not standard input), and conflicts with none taken before it. Also
+/// returns how many fixes were taken.
+pub fn take_round(report: &crate::Report, unsafe_fixes: bool) -> (Vec<Edit>, usize) {
+    let mut taken: Vec<Edit> = Vec::new();
+    let mut count = 0;
+    for d in &report.diagnostics {
+        let Some(fix) = &d.fix else { continue };
+        if fix.safety == FixSafety::Unsafe && !unsafe_fixes {
+            continue;
+        }
+        if fix
+            .edits
+            .iter()
+            .any(|e| e.file != 0 && report.files.get(e.file).is_none_or(|f| f.disk.is_none()))
+        {
+            continue;
+        }
+        if fix
+            .edits
+            .iter()
+            .any(|e| taken.iter().any(|t| overlaps(e, t)))
+        {
+            continue;
+        }
+        taken.extend(fix.edits.iter().cloned());
+        count += 1;
+    }
+    (taken, count)
 }
 
 /// Fix a Dockerfile given as text, reading nothing else (see [`fix`]).
@@ -82,31 +116,7 @@ pub fn fix(path: &str, text: &str, opts: &crate::LintOptions, unsafe_fixes: bool
         if !report.errors.is_empty() {
             break;
         }
-        let mut taken: Vec<Edit> = Vec::new();
-        let mut count = 0;
-        for d in &report.diagnostics {
-            let Some(fix) = &d.fix else { continue };
-            if fix.safety == FixSafety::Unsafe && !unsafe_fixes {
-                continue;
-            }
-            // Edits go to the Dockerfile or to files on disk (not to stdin).
-            if fix
-                .edits
-                .iter()
-                .any(|e| e.file != 0 && report.files.get(e.file).is_none_or(|f| f.disk.is_none()))
-            {
-                continue;
-            }
-            if fix
-                .edits
-                .iter()
-                .any(|e| taken.iter().any(|t| overlaps(e, t)))
-            {
-                continue;
-            }
-            taken.extend(fix.edits.iter().cloned());
-            count += 1;
-        }
+        let (taken, count) = take_round(&report, unsafe_fixes);
         if count == 0 {
             break;
         }

@@ -8,7 +8,7 @@
 //! (under cargo fuzz the panic hook aborts first, which is what it wants).
 #![allow(dead_code)]
 
-use dsig::diagnostic::{Edit, Fix, FixSafety};
+use dsig::diagnostic::{Edit, Fix};
 use dsig::{LintOptions, Report};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -30,15 +30,7 @@ pub fn errors(report: &Report) -> String {
         .join("; ")
 }
 
-/// Same rule as the fixer: overlapping ranges, or two edits at the same start
-/// (their order would be arbitrary), or an insertion inside another edit.
-pub fn overlaps(a: &Edit, b: &Edit) -> bool {
-    a.file == b.file
-        && (a.range.start < b.range.end && b.range.start < a.range.end
-            || a.range.start == b.range.start
-            || (a.range.is_empty() && b.range.contains(&a.range.start))
-            || (b.range.is_empty() && a.range.contains(&b.range.start)))
-}
+pub use dsig::fix::overlaps;
 
 /// `out[*pos..]` must start with `seg`; advances `pos` past it.
 fn expect_at(out: &str, pos: &mut usize, seg: &str, what: String) -> Result<(), String> {
@@ -351,27 +343,7 @@ pub fn check_fix(path: &str, text: &str, opts: &LintOptions) -> FileResult {
         // One round, as the fixer takes it: each applicable fix that does not
         // conflict with the ones already taken.
         if edits_ok {
-            let mut taken: Vec<Edit> = Vec::new();
-            for fix in &fixes {
-                if fix.safety == FixSafety::Unsafe && !unsafe_fixes {
-                    continue;
-                }
-                if fix
-                    .edits
-                    .iter()
-                    .any(|e| e.file != 0 && report.files[e.file].disk.is_none())
-                {
-                    continue;
-                }
-                if fix
-                    .edits
-                    .iter()
-                    .any(|e| taken.iter().any(|t| overlaps(e, t)))
-                {
-                    continue;
-                }
-                taken.extend(fix.edits.iter().cloned());
-            }
+            let (taken, _) = dsig::fix::take_round(&report, unsafe_fixes);
             let mut files: Vec<usize> = taken.iter().map(|e| e.file).collect();
             files.sort_unstable();
             files.dedup();
