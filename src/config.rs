@@ -675,26 +675,30 @@ fn glob_step(
                 return t.first() == Some(&'[') && glob_at(&p[1..], &t[1..], failed);
             };
             let Some(&c) = t.first() else { return false };
-            let mut class = &p[1..close];
-            let negate = matches!(class.first(), Some('!') | Some('^'));
-            if negate {
-                class = &class[1..];
-            }
-            let mut hit = false;
-            let mut i = 0;
-            while i < class.len() {
-                if i + 2 < class.len() && class[i + 1] == '-' {
-                    hit |= class[i] <= c && c <= class[i + 2];
-                    i += 3;
-                } else {
-                    hit |= class[i] == c;
-                    i += 1;
-                }
-            }
-            hit != negate && c != '/' && glob_at(&p[close + 1..], &t[1..], failed)
+            class_matches(&p[1..close], c) && c != '/' && glob_at(&p[close + 1..], &t[1..], failed)
         }
         Some(&c) => t.first() == Some(&c) && glob_at(&p[1..], &t[1..], failed),
     }
+}
+
+/// Does the inside of a glob's `[...]` (`a-z0`, `!x`, `^x`) match `c`?
+pub(crate) fn class_matches(class: &[char], c: char) -> bool {
+    let (negate, class) = match class.first() {
+        Some('!' | '^') => (true, &class[1..]),
+        _ => (false, class),
+    };
+    let mut hit = false;
+    let mut i = 0;
+    while i < class.len() {
+        if i + 2 < class.len() && class[i + 1] == '-' {
+            hit |= class[i] <= c && c <= class[i + 2];
+            i += 3;
+        } else {
+            hit |= class[i] == c;
+            i += 1;
+        }
+    }
+    hit != negate
 }
 
 // ---------------------------------------------------------------- config files

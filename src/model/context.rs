@@ -127,23 +127,7 @@ pub fn glob_match(pat: &str, name: &str) -> bool {
                 if end == i + 1 {
                     return None; // `[]`: matches nothing
                 }
-                let set = &p[i + 1..end];
-                let (neg, set) = match set[0] {
-                    '!' | '^' => (true, &set[1..]),
-                    _ => (false, set),
-                };
-                let mut hit = false;
-                let mut k = 0;
-                while k < set.len() {
-                    if k + 2 < set.len() && set[k + 1] == '-' {
-                        hit |= set[k] <= c && c <= set[k + 2];
-                        k += 3;
-                    } else {
-                        hit |= set[k] == c;
-                        k += 1;
-                    }
-                }
-                (hit != neg).then_some(end + 1 - i)
+                crate::config::class_matches(&p[i + 1..end], c).then_some(end + 1 - i)
             }
             x => (x == c).then_some(1),
         }
