@@ -11,9 +11,46 @@ mod common;
 
 use common::invariants::{check_target, panic_message};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const TARGETS: [&str; 3] = ["parse", "shell", "fix"];
+
+/// The saved inputs under `dir` (`dir/<target>/<file>`), as (target, file),
+/// sorted; `None` when `dir` does not exist. Every subfolder must be named
+/// after a fuzz target.
+fn saved_inputs(dir: &Path) -> Option<Vec<(String, PathBuf)>> {
+    let dirs = std::fs::read_dir(dir).ok()?;
+    let mut inputs = Vec::new();
+    for sub in dirs {
+        let sub = sub.unwrap().path();
+        let target = sub.file_name().unwrap().to_string_lossy().to_string();
+        assert!(
+            TARGETS.contains(&target.as_str()),
+            "{}: not a fuzz target",
+            sub.display()
+        );
+        for file in std::fs::read_dir(&sub).unwrap() {
+            let file = file.unwrap().path();
+            if file.is_file() {
+                inputs.push((target.clone(), file));
+            }
+        }
+    }
+    inputs.sort();
+    Some(inputs)
+}
+
+/// What the checks of `target` find wrong with the input in `file` (a panic
+/// is one problem).
+fn problems(target: &str, file: &Path) -> Vec<String> {
+    let bytes = std::fs::read(file).unwrap();
+    catch_unwind(AssertUnwindSafe(|| check_target(target, &bytes)))
+        .unwrap_or_else(|p| vec![format!("panicked: {}", panic_message(&*p))])
+}
+
+fn file_name(file: &Path) -> String {
+    file.file_name().unwrap().to_string_lossy().to_string()
+}
 
 #[test]
 fn saved_fuzz_inputs_hold_the_invariants() {
@@ -21,33 +58,17 @@ fn saved_fuzz_inputs_hold_the_invariants() {
     let mut failures = Vec::new();
     let mut seen = 0;
     for kind in ["regressions", "seeds"] {
-        let Ok(dirs) = std::fs::read_dir(root.join(kind)) else {
+        let Some(inputs) = saved_inputs(&root.join(kind)) else {
             panic!("{}/{kind} is missing", root.display())
         };
-        for dir in dirs {
-            let dir = dir.unwrap().path();
-            let target = dir.file_name().unwrap().to_string_lossy().to_string();
-            assert!(
-                TARGETS.contains(&target.as_str()),
-                "testdata/fuzz/{kind}/{target}: not a fuzz target"
+        for (target, file) in inputs {
+            let name = format!("{kind}/{target}/{}", file_name(&file));
+            failures.extend(
+                problems(&target, &file)
+                    .into_iter()
+                    .map(|p| format!("{name}: {p}")),
             );
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.is_file())
-                .collect();
-            files.sort();
-            for file in files {
-                let bytes = std::fs::read(&file).unwrap();
-                let name = format!(
-                    "{kind}/{target}/{}",
-                    file.file_name().unwrap().to_string_lossy()
-                );
-                let problems = catch_unwind(AssertUnwindSafe(|| check_target(&target, &bytes)))
-                    .unwrap_or_else(|p| vec![format!("panicked: {}", panic_message(&*p))]);
-                failures.extend(problems.into_iter().map(|p| format!("{name}: {p}")));
-                seen += 1;
-            }
+            seen += 1;
         }
     }
     assert!(seen > 0, "no saved fuzz inputs under {}", root.display());
@@ -62,27 +83,15 @@ fn saved_fuzz_inputs_hold_the_invariants() {
 #[test]
 fn open_fuzz_findings_still_fail() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz/open");
-    let Ok(dirs) = std::fs::read_dir(&root) else {
+    let Some(inputs) = saved_inputs(&root) else {
         return; // nothing open
     };
-    for dir in dirs {
-        let dir = dir.unwrap().path();
-        let target = dir.file_name().unwrap().to_string_lossy().to_string();
+    for (target, file) in inputs {
         assert!(
-            TARGETS.contains(&target.as_str()),
-            "open/{target}: not a fuzz target"
+            !problems(&target, &file).is_empty(),
+            "open/{target}/{} passes now: move it to testdata/fuzz/regressions/{target}/",
+            file_name(&file)
         );
-        for file in std::fs::read_dir(&dir).unwrap() {
-            let file = file.unwrap().path();
-            let bytes = std::fs::read(&file).unwrap();
-            let problems = catch_unwind(AssertUnwindSafe(|| check_target(&target, &bytes)))
-                .unwrap_or_else(|p| vec![format!("panicked: {}", panic_message(&*p))]);
-            assert!(
-                !problems.is_empty(),
-                "open/{target}/{} passes now: move it to testdata/fuzz/regressions/{target}/",
-                file.file_name().unwrap().to_string_lossy()
-            );
-        }
     }
 }
 
