@@ -949,9 +949,9 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn traps(&self, root: Node<'a>) -> Vec<Trap> {
-        let mut all = Vec::new();
-        self.commands_deep(root, 0, &mut all);
+    /// The `trap` commands among `all` (the script's commands, functions
+    /// followed, as [`Walker::commands_deep`] lists them).
+    fn traps(&self, all: &[Cmd]) -> Vec<Trap> {
         let mut traps = Vec::new();
         for cmd in all.iter().filter(|c| c.name() == Some("trap")) {
             let args: Vec<&ScriptWord> = cmd.words[1..]
@@ -1153,7 +1153,7 @@ pub fn analyze(text: &str) -> ScriptAnalysis {
     let stmts = w.statements(root);
     let mut background = Vec::new();
     let ending = w.ending(&stmts, 0, &mut background);
-    let traps = w.traps(root);
+    let traps = w.traps(&all);
     let mut args = ArgsUse::None;
     w.args_use(root, false, &mut args);
     ScriptAnalysis {
