@@ -13,6 +13,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod support;
+
 mod budgets;
 mod fixes;
 mod jail;
