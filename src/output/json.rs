@@ -142,6 +142,8 @@ pub fn to_value(run: &Run) -> Value {
 /// Write the run as pretty-printed JSON followed by a newline.
 pub fn render(out: &mut dyn Write, run: &Run) -> io::Result<()> {
     let text = serde_json::to_string_pretty(&to_value(run)).map_err(io::Error::other)?;
+    // The same values, with no raw `##[` or terminal control in the text.
+    let text = super::escape::json(text);
     out.write_all(text.as_bytes())?;
     out.write_all(b"\n")
 }

@@ -303,6 +303,8 @@ pub fn to_value(run: &Run) -> Value {
 /// Write the run as a pretty-printed SARIF log followed by a newline.
 pub fn render(out: &mut dyn Write, run: &Run) -> io::Result<()> {
     let text = serde_json::to_string_pretty(&to_value(run)).map_err(io::Error::other)?;
+    // The same values, with no raw `##[` or terminal control in the text.
+    let text = super::escape::json(text);
     out.write_all(text.as_bytes())?;
     out.write_all(b"\n")
 }
