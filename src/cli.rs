@@ -218,6 +218,19 @@ where
 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // A usage error quotes the arguments, which may be file names
+            // from the repository: one escaped line at a time, no colour.
+            let text = e.render().to_string();
+            for line in text.trim_end().split('\n') {
+                eprint_line(line);
+            }
+            return if e.exit_code() == 0 {
+                EXIT_OK
+            } else {
+                EXIT_ERROR
+            };
+        }
         Err(e) => {
             // --help and --version land here too, with status 0.
             let _ = e.print();
@@ -266,10 +279,13 @@ fn init(path: &std::path::Path) -> u8 {
     }
 }
 
-/// Write a line to stderr, ignoring failures (there is nowhere left to report them).
+/// Write a line to stderr, ignoring failures (there is nowhere left to
+/// report them). The line is escaped (`output::escape::line`): paths and
+/// messages may come from the repository, and neither a line break nor a
+/// terminal escape nor a CI workflow command in them may get through.
 fn eprint_line(line: &str) {
     let mut err = io::stderr().lock();
-    let _ = writeln!(err, "{line}");
+    let _ = writeln!(err, "{}", output::escape::line(line));
 }
 
 /// Buffered stdout that goes quiet once the reader has gone away.
@@ -645,8 +661,8 @@ pub fn lint(config: &Config) -> u8 {
     for e in run.all_errors() {
         eprint_line(&output::error_line(e));
         if let Some(ce) = config_errors.iter().find(|ce| *ce.error == *e) {
-            for line in &ce.snippet {
-                eprint_line(line);
+            for line in output::snippet_lines(&ce.snippet) {
+                eprint_line(&line);
             }
         }
     }
