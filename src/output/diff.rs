@@ -15,12 +15,14 @@ pub fn render(out: &mut dyn Write, path: &str, old: &str, new: &str) -> io::Resu
     if old == new {
         return Ok(());
     }
+    // The header names the file on one line, whatever its name holds.
+    let path = escape::field(path);
     let diff = TextDiff::from_lines(old, new);
     let text = diff
         .unified_diff()
         .context_radius(3)
         .missing_newline_hint(true)
-        .header(&side("a", path), &side("b", path))
+        .header(&side("a", &path), &side("b", &path))
         .to_string();
     out.write_all(neutralise(&text).as_bytes())
 }
