@@ -35,6 +35,10 @@ pub struct Run {
     pub fix_mode: bool,
     /// How many fixes were applied in total.
     pub fixed: usize,
+    /// The config file each report's settings came from (`None`: no config
+    /// file), as the user would name it; in the order of `reports`. May be
+    /// shorter than `reports` when the caller does not know.
+    pub configs: Vec<Option<String>>,
 }
 
 /// Counts for the summary line and the JSON `summary` object.

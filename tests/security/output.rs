@@ -369,3 +369,51 @@ fn error_lines_of_the_cli_are_escaped() {
     }
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn verbose_and_json_name_the_config_file_in_use() {
+    let dir = temp_dir("output-verbose");
+    let hostile = newline_dir();
+    write(&dir.join("plain/Dockerfile"), "FROM alpine\nCMD app\n");
+    write(
+        &dir.join(&hostile).join("Dockerfile"),
+        "FROM alpine\nCMD app\n",
+    );
+    write(
+        &dir.join(&hostile).join("dsig.toml"),
+        "ignore = [\"SIG020\"]\n",
+    );
+    let (_, stdout, stderr) = lint(&dir, &["lint", "-v", "--format", "json"]);
+    check_run("--verbose", "", &stderr, false);
+    assert!(stderr.contains("plain: no config file\n"), "{stderr}");
+    let shown_dir = shown(&hostile);
+    assert!(
+        stderr.contains(&format!("{shown_dir}: config file {shown_dir}/dsig.toml\n")),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let files = v["files"].as_array().expect("files");
+    let configs = v["configs"].as_array().expect("configs");
+    assert_eq!(files.len(), configs.len(), "{stdout}");
+    for (f, c) in files.iter().zip(configs) {
+        let f = f.as_str().expect("file");
+        if f.starts_with("plain/") {
+            assert!(c.is_null(), "{f}: {c}");
+        } else {
+            assert_eq!(c.as_str(), Some(format!("{hostile}/dsig.toml").as_str()));
+        }
+    }
+    // The same in SARIF, and nothing on stderr without --verbose.
+    let (_, sarif, quiet) = lint(&dir, &["lint", "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&sarif).expect("sarif");
+    let configs = v["runs"][0]["properties"]["configFiles"].to_string();
+    assert!(configs.contains("dsig.toml"), "{configs}");
+    assert!(!quiet.contains("config file"), "{quiet}");
+    // --isolated says so.
+    let (_, _, stderr) = lint(&dir, &["lint", "-v", "--isolated"]);
+    assert!(
+        stderr.contains("plain: no config file (--isolated)"),
+        "{stderr}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
