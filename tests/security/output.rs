@@ -417,3 +417,55 @@ fn verbose_and_json_name_the_config_file_in_use() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// The checker the `output` fuzz target runs (tests/common/invariants.rs),
+/// on generated hostile inputs: a display name, a Dockerfile, a script and a
+/// config file in one input.
+#[test]
+fn every_format_of_the_library_holds_the_output_invariants() {
+    use crate::common::invariants::{check_output, check_rendered, join_context, Allowed};
+    let script = format!(
+        "#!/bin/sh\n  ::error::x\necho '##[set-output name=x]' {CLEAR}\r::notice::y\n\
+         printf '{TITLE}'\n\"ap{INJECT}\" --serve\n"
+    );
+    let dockerfile = format!(
+        "FROM alpine:3.20\n# {TITLE} ##[warning]x\nCOPY --chmod=755 [\"s{INJECT}.sh\", \"/start.sh\"]\n\
+         RUN echo {CLEAR}\u{202e}\u{9b}\x7f\nCMD /start.sh\n"
+    );
+    let config = format!("\"k{INJECT}\" = 1\ncolour{CLEAR} ##[x] = 2\n");
+    for name in [
+        "Dockerfile".to_string(),
+        format!("x{INJECT}/Dockerfile"),
+        COMMAND_NAME.to_string(),
+        format!("a{CLEAR}##[b]/Dockerfile"),
+    ] {
+        for config in [config.as_str(), "colour\x1b[2J = 1\n"] {
+            let mut input = format!("{name}\x01").into_bytes();
+            input.extend(join_context(
+                &dockerfile,
+                &[
+                    (&format!("s{INJECT}.sh"), &script),
+                    ("start.sh", &script),
+                    ("dsig.toml", config),
+                ],
+            ));
+            let problems = check_output(&input);
+            assert!(problems.is_empty(), "{name:?}:\n{}", problems.join("\n"));
+        }
+    }
+    // The checker itself finds what it looks for.
+    let bad = check_rendered(
+        "x",
+        "a\n  ::warning::x\n\x1b[2J ##[y]\n",
+        Allowed::default(),
+    );
+    assert_eq!(bad.len(), 3, "{bad:?}");
+    let sneaky = "::error file=a,line=1::m%0A::warning::x\n";
+    let allowed = Allowed {
+        annotations: true,
+        ..Allowed::default()
+    };
+    assert_eq!(check_rendered("x", sneaky, allowed).len(), 1);
+    assert!(check_rendered("x", "::error file=a%0Ab,line=1::m\n", allowed).len() == 1);
+    assert!(check_rendered("x", "::error file=a,line=1::m%0Aok\n", allowed).is_empty());
+}
