@@ -112,9 +112,9 @@ pub fn lines(s: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     pub text: String,
-    /// `(end of a replaced piece in the original, bytes added up to there)`,
-    /// in order; empty when nothing was escaped.
-    shifts: Vec<(usize, usize)>,
+    /// `(start, end of a replaced piece in the original, bytes added up to
+    /// its end)`, in order; empty when nothing was escaped.
+    shifts: Vec<(usize, usize, usize)>,
 }
 
 impl Source {
@@ -146,8 +146,8 @@ impl Source {
             }
             let added = out.len() - before - c.len_utf8();
             if added > 0 {
-                let total = shifts.last().map_or(0, |&(_, t)| t) + added;
-                shifts.push((i + c.len_utf8(), total));
+                let total = shifts.last().map_or(0, |&(_, _, t)| t) + added;
+                shifts.push((i, i + c.len_utf8(), total));
             }
         }
         Source { text: out, shifts }
@@ -157,9 +157,28 @@ impl Source {
     /// Every escaped piece is one character, so an offset on a character
     /// boundary is never inside one.
     pub fn map(&self, offset: usize) -> usize {
-        let n = self.shifts.partition_point(|&(end, _)| end <= offset);
-        let added = n.checked_sub(1).map_or(0, |i| self.shifts[i].1);
+        let n = self.shifts.partition_point(|&(_, end, _)| end <= offset);
+        let added = n.checked_sub(1).map_or(0, |i| self.shifts[i].2);
         (offset + added).min(self.text.len())
+    }
+
+    /// Whether anything was escaped.
+    pub fn changed(&self) -> bool {
+        !self.shifts.is_empty()
+    }
+
+    /// The offset in the original text of byte `shown` of the escaped text
+    /// (inside an escape: the start of the character it shows).
+    pub fn unmap(&self, shown: usize) -> usize {
+        let n = self
+            .shifts
+            .partition_point(|&(_, end, total)| end + total <= shown);
+        let added = n.checked_sub(1).map_or(0, |i| self.shifts[i].2);
+        let offset = shown.saturating_sub(added);
+        match self.shifts.get(n) {
+            Some(&(start, _, _)) => offset.min(start),
+            None => offset,
+        }
     }
 }
 
@@ -236,6 +255,11 @@ mod tests {
             }
         }
         assert_eq!(s.map(text.len()), s.text.len());
+        // And back.
+        for (i, _) in text.char_indices() {
+            assert_eq!(s.unmap(s.map(i)), i, "{i}");
+        }
+        assert_eq!(s.unmap(3), 2, "inside the escape of ESC");
     }
 
     #[test]

@@ -95,13 +95,22 @@ impl SourceCode for Source<'_> {
         let hi = starts.get(last).copied().unwrap_or(self.shown.text.len());
         let local = SourceSpan::new((span.offset() - lo).into(), span.len());
         let inner = self.shown.text.as_bytes()[lo..hi].read_span(&local, before, after)?;
+        // The column miette names is counted in the text as shown; when
+        // escapes precede the span on its line, count it in the original so
+        // that it agrees with the other formats.
+        let column = if self.shown.changed() && before == 0 && after == 0 {
+            let at = self.shown.unmap(span.offset());
+            crate::diagnostic::line_col(self.original, at).col - 1
+        } else {
+            inner.column()
+        };
         // `first` line breaks precede the window.
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             SourceSpan::new((inner.span().offset() + lo).into(), inner.span().len()),
             inner.line() + first,
-            inner.column(),
+            column,
             inner.line_count() + first,
         )))
     }
@@ -335,6 +344,31 @@ mod tests {
             "{s}"
         );
         assert!(!s.contains('\u{1b}'), "no colour: {s}");
+    }
+
+    #[test]
+    fn file_content_is_shown_escaped_and_located_as_in_the_file() {
+        let text = "FROM a\nCMD \x1b[2J\x1b]0;t\x07 ##[x] x\r::warning::y\n";
+        let at = text.find(" x\r").unwrap() + 1;
+        let s = render_one(text, diag(at..at + 1, None));
+        assert!(
+            !s.contains('\x1b') && !s.contains('\x07') && !s.contains('\r'),
+            "{s:?}"
+        );
+        assert!(
+            s.contains("CMD \\x1b[2J\\x1b]0;t\\x07 ##\\[x] x\\r::warning::y"),
+            "{s}"
+        );
+        // The column in the header counts the characters of the file.
+        assert!(s.contains("[Dockerfile:2:22]"), "{s}");
+        // The label is under the `x`, after the escapes.
+        let line = s.lines().position(|l| l.contains("CMD ")).unwrap();
+        let source = s.lines().nth(line).unwrap();
+        let marks = s.lines().nth(line + 1).unwrap();
+        let x = source
+            .find(" x\\r")
+            .map(|b| source[..b].chars().count() + 1);
+        assert_eq!(marks.chars().position(|c| c == '┬'), x, "{s}");
     }
 
     #[test]
