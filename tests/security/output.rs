@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::common::cli::{code, command_in, temp_dir};
+use crate::common::invariants::strip_sgr;
 use crate::support::{control_chars, runner_commands};
 
 /// A command on its own line, after a line break smuggled into a name.
@@ -79,33 +80,6 @@ fn hostile_repo(name: &str) -> PathBuf {
     );
     write(&dir.join("cfg2/Dockerfile"), "FROM alpine\nCMD app\n");
     dir
-}
-
-/// SGR sequences (`ESC [ digits ; m`), the only escapes dsig writes itself.
-fn strip_sgr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find('\x1b') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let sgr = after.strip_prefix('[').and_then(|a| {
-            let n = a
-                .bytes()
-                .take_while(|b| b.is_ascii_digit() || *b == b';')
-                .count();
-            (a.as_bytes().get(n) == Some(&b'm')).then_some(n + 2)
-        });
-        match sgr {
-            Some(len) => rest = &after[len..],
-            None => {
-                // Not ours: keep it for the check to find.
-                out.push('\x1b');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// A github annotation as the runner reads it: command, properties, data.
