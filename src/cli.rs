@@ -109,7 +109,9 @@ pub struct LintArgs {
 
     /// Print the fixes as a unified diff instead of applying them; write
     /// nothing. Exits 1 when there is a diff. Overrides --fix. Not with
-    /// --format json, sarif or github.
+    /// --format json, sarif or github. Lines with control characters or
+    /// text a CI runner would take as a command are shown escaped (those
+    /// lines do not apply as a patch).
     #[arg(long)]
     pub diff: bool,
 
@@ -163,6 +165,11 @@ pub struct LintArgs {
     /// config file.
     #[arg(long, value_name = "RULES")]
     pub ignore: Vec<String>,
+
+    /// Say on stderr which config file each directory's files use (or that
+    /// there is none).
+    #[arg(long, short)]
+    pub verbose: bool,
 
     /// Lint up to N files at once [default: the number of CPUs]. The output
     /// is the same whatever N; --fix and --diff go one file at a time.
@@ -218,6 +225,19 @@ where
 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // A usage error quotes the arguments, which may be file names
+            // from the repository: one escaped line at a time, no colour.
+            let text = e.render().to_string();
+            for line in text.trim_end().split('\n') {
+                eprint_line(line);
+            }
+            return if e.exit_code() == 0 {
+                EXIT_OK
+            } else {
+                EXIT_ERROR
+            };
+        }
         Err(e) => {
             // --help and --version land here too, with status 0.
             let _ = e.print();
@@ -229,7 +249,7 @@ where
         }
     };
     match cli.command {
-        Command::Lint(args) => lint(&Config::from_args(&args)),
+        Command::Lint(args) => lint_verbose(&Config::from_args(&args), args.verbose),
         Command::Rules(args) => rules(args.format),
         Command::Explain(args) => explain(&args.rule),
         Command::Init(args) => init(&args.path),
@@ -266,10 +286,13 @@ fn init(path: &std::path::Path) -> u8 {
     }
 }
 
-/// Write a line to stderr, ignoring failures (there is nowhere left to report them).
+/// Write a line to stderr, ignoring failures (there is nowhere left to
+/// report them). The line is escaped (`output::escape::line`): paths and
+/// messages may come from the repository, and neither a line break nor a
+/// terminal escape nor a CI workflow command in them may get through.
 fn eprint_line(line: &str) {
     let mut err = io::stderr().lock();
-    let _ = writeln!(err, "{line}");
+    let _ = writeln!(err, "{}", output::escape::line(line));
 }
 
 /// Buffered stdout that goes quiet once the reader has gone away.
@@ -432,6 +455,12 @@ fn pretty_width(is_terminal: bool) -> usize {
 
 /// `dsig lint`.
 pub fn lint(config: &Config) -> u8 {
+    lint_verbose(config, false)
+}
+
+/// `dsig lint`; `verbose` (`--verbose`) names on stderr the config file in
+/// use for each directory.
+pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     if let Err(message) = config.check_usage() {
         eprint_line(&format!("error: {message}"));
         return EXIT_ERROR;
@@ -463,6 +492,8 @@ pub fn lint(config: &Config) -> u8 {
     // First, in input order and on this thread, what each input is: an error
     // found on the way, or a file to lint with the options its config gives.
     let mut slots: Vec<Slot> = Vec::with_capacity(found.len());
+    // Directories whose config file `--verbose` has named.
+    let mut said: HashSet<PathBuf> = HashSet::new();
     for item in &found {
         let source = match item {
             Ok(source) => source,
@@ -483,7 +514,17 @@ pub fn lint(config: &Config) -> u8 {
             _ => PathBuf::from("."),
         };
         let resolved = match resolver.for_dir(&dir) {
-            Ok(r) => r,
+            Ok(r) => {
+                if verbose && said.insert(dir.clone()) {
+                    let dir = dir.display();
+                    eprint_line(&match (&r.file, config.isolated) {
+                        (Some(f), _) => format!("{dir}: config file {}", f.display()),
+                        (None, true) => format!("{dir}: no config file (--isolated)"),
+                        (None, false) => format!("{dir}: no config file"),
+                    });
+                }
+                r
+            }
             Err(e) => {
                 // A broken config file is reported once; its files are not linted.
                 slots.push(match e {
@@ -505,6 +546,7 @@ pub fn lint(config: &Config) -> u8 {
             display,
             opts,
             fail_level: resolved.fail_level,
+            config: resolved.file.as_ref().map(|f| f.display().to_string()),
         }));
     }
 
@@ -636,6 +678,7 @@ pub fn lint(config: &Config) -> u8 {
         // parse was not linted: it counts as an error, not as a checked file.
         if report.errors.is_empty() {
             run.reports.push(report);
+            run.configs.push(job.config.clone());
             fail_levels.push(job.fail_level);
         } else {
             run.errors.append(&mut report.errors);
@@ -645,8 +688,8 @@ pub fn lint(config: &Config) -> u8 {
     for e in run.all_errors() {
         eprint_line(&output::error_line(e));
         if let Some(ce) = config_errors.iter().find(|ce| *ce.error == *e) {
-            for line in &ce.snippet {
-                eprint_line(line);
+            for line in output::snippet_lines(&ce.snippet) {
+                eprint_line(&line);
             }
         }
     }
@@ -716,6 +759,8 @@ struct Job<'a> {
     display: String,
     opts: crate::LintOptions,
     fail_level: Severity,
+    /// The config file its settings come from.
+    config: Option<String>,
 }
 
 /// What linting (or fixing) one file produced.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the working fuzz corpora fuzz/corpus/{parse,shell,fix} from real data
+"""Build the working fuzz corpora fuzz/corpus/{parse,shell,fix,output} from real data
 (../shared/corpus when it is beside the repository, and testdata/) and the
 committed seeds and regression inputs (testdata/fuzz/{seeds,regressions}).
 
@@ -81,5 +81,24 @@ for kind in ("seeds", "regressions"):
     for t in ("parse", "shell", "fix"):
         for p in files(ROOT / "testdata" / "fuzz" / kind / t):
             put(t, p.read_bytes())
-for t in ("parse", "shell", "fix"):
+# The output target: the fix target's inputs as they are, and again under
+# hostile display names, with a script and a config file whose names and
+# lines carry workflow commands, line breaks and terminal escapes.
+HOSTILE = [b"Dockerfile", b"x\n::warning file=x::pwned/Dockerfile",
+           b"::error::pwned%0A.Dockerfile", b"a\x1b[2J##[b]/Dockerfile"]
+EVIL = (b"#!/bin/sh\n  ::error::x\necho '##[set-output name=x]' \x1b[2J\r::notice::y\n"
+        b"printf '\x1b]0;title\x07'\n\"ap\n::warning file=x::pwned\" --serve\n")
+EVIL_DF = (b"FROM alpine:3.20\n# \x1b]0;t\x07 ##[warning]x\nCOPY --chmod=755 start.sh /start.sh\n"
+           b"RUN echo \x1b[2J \xe2\x80\xae \xc2\x9b\x7f\nCMD /start.sh\n")
+EVIL_CFG = b"\"k\n::warning file=x::pwned\" = 1\ncolour\x1b[2J ##[x] = 2\n"
+for name in HOSTILE:
+    put("output", name + b"\x01" + join(EVIL_DF, [("start.sh", EVIL), ("dsig.toml", EVIL_CFG)]))
+    put("output", name + b"\x01" + b"# escape=##[warning]x\nFROM a\n")
+fix_dir = OUT / "fix"
+if fix_dir.is_dir():
+    for p in sorted(fix_dir.iterdir())[:2000]:
+        data = p.read_bytes()
+        put("output", data)
+        put("output", HOSTILE[len(data) % len(HOSTILE)] + b"\x01" + data)
+for t in ("parse", "shell", "fix", "output"):
     print(t, len(list((OUT / t).iterdir())))

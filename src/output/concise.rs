@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use super::{diagnostic_path, write_summary, Run};
+use super::{diagnostic_path, escape, write_summary, Run};
 use crate::diagnostic::LineIndexes;
 
 /// Write every finding of `run`, then the summary.
@@ -15,8 +15,7 @@ pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
     for (report, d) in run.diagnostics() {
         let text = super::diagnostic_text(report, d);
         let lc = lines.line_col(text, d.span.start);
-        writeln!(
-            out,
+        let line = format!(
             "{}:{}:{}: {}[{}] {}",
             diagnostic_path(report, d),
             lc.line,
@@ -24,7 +23,9 @@ pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
             d.severity,
             d.code,
             d.message
-        )?;
+        );
+        // One line, whatever the path and message hold (see `escape`).
+        writeln!(out, "{}", escape::line(&line))?;
     }
     write_summary(out, run, quiet)
 }

@@ -10,12 +10,17 @@
 //! last character of the span (inclusive). The message is followed by the
 //! rule's help on the next line. Data is escaped as GitHub's toolkit does
 //! (`%` `\r` `\n` as `%25` `%0D` `%0A`), property values also `:` and `,`
-//! (`%3A`, `%2C`). Files that could not be linted are `::error`s too.
+//! (`%3A`, `%2C`). Before that, paths, messages and help are escaped as
+//! in every format (`super::escape`: control characters, `##[`, a line
+//! starting with `::`), so that neither the raw line nor the data the runner
+//! decodes holds another command; a file name with such characters is
+//! named by its escaped form. Files that could not be linted are `::error`s
+//! too.
 //! Unless `--quiet`, the summary line follows as plain log text.
 
 use std::io::{self, Write};
 
-use super::{diagnostic_path, diagnostic_text, write_summary, Run};
+use super::{diagnostic_path, diagnostic_text, escape, write_summary, Run};
 use crate::diagnostic::{LineIndexes, Severity};
 
 /// The command for a severity.
@@ -60,16 +65,19 @@ pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
         } else {
             start
         };
-        let mut message = d.message.clone();
+        // Each line of the data escaped first (see `escape`): the runner
+        // decodes `%0A`, and what it shows must not hold controls or
+        // commands either.
+        let mut message = escape::line(&d.message).into_owned();
         if let Some(help) = &d.help {
             message.push('\n');
-            message.push_str(help);
+            message.push_str(&escape::line(help));
         }
         writeln!(
             out,
             "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             command(d.severity),
-            escape_property(diagnostic_path(report, d)),
+            escape_property(&escape::field(diagnostic_path(report, d))),
             start.line,
             start.col,
             last.line,
@@ -79,14 +87,14 @@ pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
         )?;
     }
     for e in run.all_errors() {
-        let mut props = format!("file={}", escape_property(&e.path));
+        let mut props = format!("file={}", escape_property(&escape::field(&e.path)));
         if let Some(lc) = e.location {
             props.push_str(&format!(",line={},col={}", lc.line, lc.col));
         }
         writeln!(
             out,
             "::error {props},title=dsig::{}",
-            escape_data(&e.message)
+            escape_data(&escape::line(&e.message))
         )?;
     }
     write_summary(out, run, quiet)

@@ -6,6 +6,7 @@
 //! {
 //!   "version": 1,
 //!   "files": ["Dockerfile", "web/app.Dockerfile"],   // every file read and linted, in order
+//!   "configs": ["dsig.toml", null],  // the config file used for each of "files" (null: none)
 //!   "diagnostics": [
 //!     {
 //!       "code": "SIG001",                // rule code
@@ -83,6 +84,12 @@ pub fn to_value(run: &Run) -> Value {
         .filter_map(|r| r.files.first())
         .map(|f| Value::String(f.path.clone()))
         .collect();
+    let configs: Vec<Value> = (0..files.len())
+        .map(|i| match run.configs.get(i) {
+            Some(Some(path)) => Value::String(path.clone()),
+            _ => Value::Null,
+        })
+        .collect();
     let mut lines = LineIndexes::default();
     let diagnostics: Vec<Value> = run
         .diagnostics()
@@ -126,6 +133,7 @@ pub fn to_value(run: &Run) -> Value {
     json!({
         "version": VERSION,
         "files": files,
+        "configs": configs,
         "diagnostics": diagnostics,
         "errors": errors,
         "summary": {
@@ -142,6 +150,8 @@ pub fn to_value(run: &Run) -> Value {
 /// Write the run as pretty-printed JSON followed by a newline.
 pub fn render(out: &mut dyn Write, run: &Run) -> io::Result<()> {
     let text = serde_json::to_string_pretty(&to_value(run)).map_err(io::Error::other)?;
+    // The same values, with no raw `##[` or terminal control in the text.
+    let text = super::escape::json(text);
     out.write_all(text.as_bytes())?;
     out.write_all(b"\n")
 }
@@ -196,6 +206,7 @@ mod tests {
         let v = to_value(&run);
         assert_eq!(v["version"], 1);
         assert_eq!(v["files"], json!(["Dockerfile"]));
+        assert_eq!(v["configs"], json!([null]));
         let d = &v["diagnostics"][0];
         assert_eq!(d["file"], "Dockerfile");
         assert_eq!(d["help"], Value::Null);

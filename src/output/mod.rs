@@ -12,6 +12,7 @@
 
 pub mod concise;
 pub mod diff;
+pub mod escape;
 pub mod github;
 pub mod json;
 pub mod pretty;
@@ -34,6 +35,10 @@ pub struct Run {
     pub fix_mode: bool,
     /// How many fixes were applied in total.
     pub fixed: usize,
+    /// The config file each report's settings came from (`None`: no config
+    /// file), as the user would name it; in the order of `reports`. May be
+    /// shorter than `reports` when the caller does not know.
+    pub configs: Vec<Option<String>>,
 }
 
 /// Counts for the summary line and the JSON `summary` object.
@@ -163,12 +168,49 @@ pub fn summary_lines(summary: &Summary, fix_mode: bool) -> Vec<String> {
 }
 
 /// How an error is shown on stderr: `path:line:col: error: message`, or
-/// `path: error: message` when it has no location.
+/// `path: error: message` when it has no location; escaped
+/// ([`escape::line`]), so a name or message from the repository stays on
+/// its line and cannot command a CI runner.
 pub fn error_line(e: &FileError) -> String {
-    match e.location {
+    let line = match e.location {
         Some(lc) => format!("{}:{}:{}: error: {}", e.path, lc.line, lc.col, e.message),
         None => format!("{}: error: {}", e.path, e.message),
+    };
+    escape::line(&line).into_owned()
+}
+
+/// The source snippet under a config error (`3 | key = 1` and a caret line
+/// under the problem), escaped like [`escape::line`] with the carets moved
+/// under the same characters as shown.
+pub fn snippet_lines(snippet: &[String]) -> Vec<String> {
+    let parts = |l: &str| {
+        let (head, rest) = l.split_once(" | ")?;
+        Some((head.to_string(), rest.to_string()))
+    };
+    if let [top, source, carets] = snippet {
+        if let (Some((number, text)), Some((pad, marks))) = (parts(source), parts(carets)) {
+            let lead = marks.chars().take_while(|&c| c == ' ').count();
+            let width = marks.chars().skip(lead).take_while(|&c| c == '^').count();
+            let before: String = text.chars().take(lead).collect();
+            let under: String = text.chars().skip(lead).take(width).collect();
+            let shown_lead = escape::field(&before).chars().count();
+            let shown_width = escape::field(&under).chars().count().max(1);
+            return vec![
+                escape::line(top).into_owned(),
+                escape::line(&format!("{number} | {text}")).into_owned(),
+                escape::line(&format!(
+                    "{pad} | {}{}",
+                    " ".repeat(shown_lead),
+                    "^".repeat(shown_width)
+                ))
+                .into_owned(),
+            ];
+        }
     }
+    snippet
+        .iter()
+        .map(|l| escape::line(l).into_owned())
+        .collect()
 }
 
 /// The path of the file a diagnostic points into.

@@ -15,7 +15,7 @@ use miette::{
     SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{write_summary, Run};
+use super::{escape, write_summary, Run};
 use crate::diagnostic::{Diagnostic, FixSafety, Severity};
 
 /// Width used when not writing to a terminal, so output is reproducible.
@@ -39,7 +39,11 @@ pub struct Options {
 /// context, so the snippet is the same.
 pub struct Source<'a> {
     name: String,
-    text: &'a str,
+    /// The text as read, for positions of the plain fallback line.
+    original: &'a str,
+    /// The text as shown: control characters and `##[` escaped
+    /// ([`escape::Source`]); spans are mapped into it.
+    shown: escape::Source,
     /// 0, then the offset after every line break as miette counts them
     /// (`\n`, `\r\n`, a lone `\r`); built on the first snippet.
     starts: OnceLock<Vec<usize>>,
@@ -48,8 +52,9 @@ pub struct Source<'a> {
 impl<'a> Source<'a> {
     pub fn new(name: &str, text: &'a str) -> Source<'a> {
         Source {
-            name: name.to_string(),
-            text,
+            name: escape::field(name).into_owned(),
+            original: text,
+            shown: escape::Source::new(text),
             starts: OnceLock::new(),
         }
     }
@@ -60,7 +65,7 @@ impl<'a> Source<'a> {
 
     fn starts(&self) -> &[usize] {
         self.starts.get_or_init(|| {
-            let b = self.text.as_bytes();
+            let b = self.shown.text.as_bytes();
             let mut starts = vec![0];
             for (i, &c) in b.iter().enumerate() {
                 if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
@@ -87,16 +92,25 @@ impl SourceCode for Source<'_> {
         let first = line_of(span.offset()).saturating_sub(before + 1);
         let last = line_of(span.offset() + span.len()) + after + 2;
         let lo = starts[first];
-        let hi = starts.get(last).copied().unwrap_or(self.text.len());
+        let hi = starts.get(last).copied().unwrap_or(self.shown.text.len());
         let local = SourceSpan::new((span.offset() - lo).into(), span.len());
-        let inner = self.text.as_bytes()[lo..hi].read_span(&local, before, after)?;
+        let inner = self.shown.text.as_bytes()[lo..hi].read_span(&local, before, after)?;
+        // The column miette names is counted in the text as shown; when
+        // escapes precede the span on its line, count it in the original so
+        // that it agrees with the other formats.
+        let column = if self.shown.changed() && before == 0 && after == 0 {
+            let at = self.shown.unmap(span.offset());
+            crate::diagnostic::line_col(self.original, at).col - 1
+        } else {
+            inner.column()
+        };
         // `first` line breaks precede the window.
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             SourceSpan::new((inner.span().offset() + lo).into(), inner.span().len()),
             inner.line() + first,
-            inner.column(),
+            column,
             inner.line_count() + first,
         )))
     }
@@ -116,7 +130,7 @@ impl fmt::Debug for Adapter<'_> {
 
 impl fmt::Display for Adapter<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)
+        f.write_str(&escape::field(&self.d.message))
     }
 }
 
@@ -148,7 +162,7 @@ impl miette::Diagnostic for Adapter<'_> {
         self.d
             .help
             .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(escape::field(h)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -156,17 +170,24 @@ impl miette::Diagnostic for Adapter<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let text = self.source.text;
+        let text = self.source.original;
         let start = clamp(text, self.d.span.start);
         let end = clamp(text, self.d.span.end.max(start));
-        let label = LabeledSpan::new_primary_with_span(self.d.label.clone(), (start, end - start));
+        // Where the span is in the text as shown.
+        let (start, end) = (self.source.shown.map(start), self.source.shown.map(end));
+        let label = self
+            .d
+            .label
+            .as_deref()
+            .map(|l| escape::field(l).into_owned());
+        let label = LabeledSpan::new_primary_with_span(label, (start, end - start));
         Some(Box::new(std::iter::once(label)))
     }
 }
 
 /// The `fix:` line for a finding.
 fn fix_line(d: &Diagnostic, unsafe_fixes: bool) -> String {
-    match &d.fix {
+    let line = match &d.fix {
         None => "fix: none available".to_string(),
         Some(fix) => match fix.safety {
             FixSafety::Safe => format!("fix (safe, with --fix): {}", fix.message),
@@ -177,7 +198,8 @@ fn fix_line(d: &Diagnostic, unsafe_fixes: bool) -> String {
                 format!("fix (unsafe, needs --fix --unsafe-fixes): {}", fix.message)
             }
         },
-    }
+    };
+    escape::line(&line).into_owned()
 }
 
 /// Render one finding to a string (no trailing blank line).
@@ -187,7 +209,7 @@ pub fn render_diagnostic(
     source: &Source<'_>,
     opts: &Options,
 ) -> String {
-    let text = source.text;
+    let text = source.original;
     let adapter = Adapter { d, source };
     let mut s = String::new();
     if handler.render_report(&mut s, &adapter).is_err() {
@@ -200,14 +222,26 @@ pub fn render_diagnostic(
             lc.col,
             d.severity,
             d.code,
-            d.message
+            escape::field(&d.message)
         );
     }
-    let mut s = s.trim_end().to_string();
-    s.push_str("\n  ");
-    s.push_str(&fix_line(d, opts.unsafe_fixes));
-    s.push('\n');
-    s
+    // What miette made of the escaped texts, line by line: without colour
+    // nothing but text (escaped in full again), with colour its own escapes
+    // (only a runner's command forms are broken, e.g. at the start of a
+    // wrapped help line).
+    let mut out = String::with_capacity(s.len() + 64);
+    for line in s.trim_end().split('\n') {
+        if opts.color {
+            out.push_str(&escape::commands(line));
+        } else {
+            out.push_str(&escape::line(line));
+        }
+        out.push('\n');
+    }
+    out.push_str("  ");
+    out.push_str(&fix_line(d, opts.unsafe_fixes));
+    out.push('\n');
+    out
 }
 
 /// The miette handler for these options.
@@ -310,6 +344,31 @@ mod tests {
             "{s}"
         );
         assert!(!s.contains('\u{1b}'), "no colour: {s}");
+    }
+
+    #[test]
+    fn file_content_is_shown_escaped_and_located_as_in_the_file() {
+        let text = "FROM a\nCMD \x1b[2J\x1b]0;t\x07 ##[x] x\r::warning::y\n";
+        let at = text.find(" x\r").unwrap() + 1;
+        let s = render_one(text, diag(at..at + 1, None));
+        assert!(
+            !s.contains('\x1b') && !s.contains('\x07') && !s.contains('\r'),
+            "{s:?}"
+        );
+        assert!(
+            s.contains("CMD \\x1b[2J\\x1b]0;t\\x07 ##\\[x] x\\r::warning::y"),
+            "{s}"
+        );
+        // The column in the header counts the characters of the file.
+        assert!(s.contains("[Dockerfile:2:22]"), "{s}");
+        // The label is under the `x`, after the escapes.
+        let line = s.lines().position(|l| l.contains("CMD ")).unwrap();
+        let source = s.lines().nth(line).unwrap();
+        let marks = s.lines().nth(line + 1).unwrap();
+        let x = source
+            .find(" x\\r")
+            .map(|b| source[..b].chars().count() + 1);
+        assert_eq!(marks.chars().position(|c| c == '┬'), x, "{s}");
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! - `invocations[0]`: `executionSuccessful` is false when a file could not
 //!   be read or parsed; each such error is a `toolExecutionNotifications`
 //!   entry.
+//! - `properties.configFiles`: for each linted file, the config file its
+//!   settings came from (`{"file": …, "config": … | null}`).
 //!
 //! Lines and columns are 1-based; columns count Unicode code points
 //! (`columnKind: unicodeCodePoints`); `endColumn` is exclusive. Relative
@@ -133,6 +135,22 @@ impl Artifacts {
                 .collect(),
         )
     }
+}
+
+/// `[{"file": linted file, "config": its config file or null}]`, for the
+/// run's `properties.configFiles`.
+fn config_files(run: &Run) -> Value {
+    Value::Array(
+        run.reports
+            .iter()
+            .filter_map(|r| r.files.first())
+            .enumerate()
+            .map(|(i, f)| {
+                let config = run.configs.get(i).cloned().flatten();
+                json!({"file": f.path, "config": config})
+            })
+            .collect(),
+    )
 }
 
 /// A text region for `range` in `text` (end exclusive).
@@ -296,6 +314,7 @@ pub fn to_value(run: &Run) -> Value {
             "columnKind": "unicodeCodePoints",
             "artifacts": artifacts.to_value(),
             "results": results,
+            "properties": {"configFiles": config_files(run)},
         }],
     })
 }
@@ -303,6 +322,8 @@ pub fn to_value(run: &Run) -> Value {
 /// Write the run as a pretty-printed SARIF log followed by a newline.
 pub fn render(out: &mut dyn Write, run: &Run) -> io::Result<()> {
     let text = serde_json::to_string_pretty(&to_value(run)).map_err(io::Error::other)?;
+    // The same values, with no raw `##[` or terminal control in the text.
+    let text = super::escape::json(text);
     out.write_all(text.as_bytes())?;
     out.write_all(b"\n")
 }

@@ -502,6 +502,311 @@ pub fn check_target(target: &str, bytes: &[u8]) -> Vec<String> {
             };
             check_fix("Dockerfile", &dockerfile, &opts).problems
         }
+        "output" => check_output(bytes),
         _ => vec![format!("unknown fuzz target {target}")],
     }
+}
+
+/// Lines of `text` that a GitHub Actions runner would take as workflow
+/// commands: after leading whitespace `::name...::` (the current form), or
+/// `##[` anywhere (the legacy form). The runner splits lines at `\n`, `\r`
+/// and `\r\n`.
+pub fn runner_command_lines(text: &str) -> Vec<&str> {
+    text.split(['\n', '\r'])
+        .filter(|line| {
+            let t = line.trim_start();
+            (t.starts_with("::") && t[2..].contains("::")) || line.contains("##[")
+        })
+        .collect()
+}
+
+/// Characters a terminal acts on: every control character but tab and
+/// newline (and a `\r` right before `\n` when `crlf`), DEL, the C1 controls;
+/// also the bidirectional overrides and isolates.
+pub fn raw_controls(text: &str, crlf: bool) -> Vec<(usize, char)> {
+    let b = text.as_bytes();
+    text.char_indices()
+        .filter(|&(i, c)| {
+            let kept =
+                c == '\n' || c == '\t' || (crlf && c == '\r' && b.get(i + 1) == Some(&b'\n'));
+            (c.is_control() && !kept)
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect()
+}
+
+/// `text` without the SGR sequences (`ESC [ digits ; m`) dsig's colours use.
+pub fn strip_sgr(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('\x1b') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let len = after.strip_prefix('[').and_then(|a| {
+            let n = a
+                .bytes()
+                .take_while(|b| b.is_ascii_digit() || *b == b';')
+                .count();
+            (a.as_bytes().get(n) == Some(&b'm')).then_some(n + 2)
+        });
+        match len {
+            Some(len) => rest = &after[len..],
+            None => {
+                out.push('\x1b');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// How a rendered output may legitimately look.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Allowed {
+    /// dsig's own colours (SGR sequences).
+    pub sgr: bool,
+    /// `\r\n` line endings (a diff of a CRLF file).
+    pub crlf: bool,
+    /// The github format's own `::error`/`::warning`/`::notice` lines.
+    pub annotations: bool,
+}
+
+/// Decode a workflow command value as the runner does.
+fn runner_unescape(s: &str, property: bool) -> String {
+    let mut s = s.replace("%0D", "\r").replace("%0A", "\n");
+    if property {
+        s = s.replace("%3A", ":").replace("%2C", ",");
+    }
+    s.replace("%25", "%")
+}
+
+/// The problems of one rendered output `what`: lines a runner would take as
+/// commands (but the annotations `allowed`, which are parsed like the
+/// runner does: their decoded data must hold neither commands nor control
+/// characters, their decoded properties no control characters or line
+/// breaks), and raw control characters.
+pub fn check_rendered(what: &str, text: &str, allowed: Allowed) -> Vec<String> {
+    let mut problems = Vec::new();
+    let plain = if allowed.sgr {
+        strip_sgr(text)
+    } else {
+        text.to_string()
+    };
+    let controls = raw_controls(&plain, allowed.crlf);
+    if !controls.is_empty() {
+        problems.push(format!(
+            "{what}: raw control characters {controls:?} in {text:?}"
+        ));
+    }
+    for line in runner_command_lines(text) {
+        let annotation = allowed.annotations
+            && !line.contains("##[")
+            && ["::error ", "::warning ", "::notice "]
+                .iter()
+                .any(|p| line.starts_with(p));
+        if !annotation {
+            problems.push(format!("{what}: a runner command: {line:?}"));
+            continue;
+        }
+        let body = &line[2..];
+        let Some(end) = body.find("::") else {
+            problems.push(format!("{what}: an annotation without data: {line:?}"));
+            continue;
+        };
+        let (head, data) = (&body[..end], &body[end + 2..]);
+        let data = runner_unescape(data, false);
+        // The data is shown as text: no commands in it either. The
+        // properties are values (a file name), not lines of the log.
+        for l in runner_command_lines(&data) {
+            problems.push(format!("{what}: decoded annotation holds a command: {l:?}"));
+        }
+        let mut decoded: Vec<String> = vec![data.clone()];
+        if let Some((_, props)) = head.split_once(' ') {
+            for p in props.split(',') {
+                let Some((k, v)) = p.split_once('=') else {
+                    problems.push(format!(
+                        "{what}: a property without a value: {p:?} in {line:?}"
+                    ));
+                    continue;
+                };
+                let v = runner_unescape(v, true);
+                if v.contains('\n') || v.contains('\r') {
+                    problems.push(format!("{what}: property {k} spans lines: {v:?}"));
+                }
+                decoded.push(v);
+            }
+        }
+        for d in decoded {
+            let c = raw_controls(&d, false);
+            if !c.is_empty() {
+                problems.push(format!(
+                    "{what}: decoded annotation holds controls {c:?}: {d:?}"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// One output format writing into a buffer.
+type Renderer<'a> = &'a dyn Fn(&mut Vec<u8>) -> std::io::Result<()>;
+
+/// The input of the `output` fuzz target: an optional display name for the
+/// Dockerfile before a `\x01` byte, then [`split_context`]'s format. A
+/// context file named `dsig.toml` is also read as a config file (its error,
+/// if any, rendered as stderr shows it).
+pub fn split_output_input(bytes: &[u8]) -> Option<(String, String, LintOptions)> {
+    let nul = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    let (name, rest) = match bytes[..nul].iter().position(|&b| b == 1) {
+        Some(i) => (
+            String::from_utf8(bytes[..i].to_vec()).ok()?,
+            &bytes[i + 1..],
+        ),
+        None => ("Dockerfile".to_string(), bytes),
+    };
+    let (dockerfile, opts) = split_context(rest)?;
+    Some((name, dockerfile, opts))
+}
+
+/// Every output format of dsig for one Dockerfile (and its context, and a
+/// config file) rendered and checked with [`check_rendered`]: pretty
+/// without and with colour, concise, github, JSON and SARIF (which must also
+/// parse, hold no raw `##[` and keep the exact strings), the `--diff` of the
+/// unsafe fixes, and the error lines of stderr.
+pub fn check_output(bytes: &[u8]) -> Vec<String> {
+    use dsig::output::{self, pretty, Run};
+    let Some((name, dockerfile, opts)) = split_output_input(bytes) else {
+        return vec![];
+    };
+    let mut problems = Vec::new();
+    let mut report = match catch_unwind(|| dsig::lint(&name, &dockerfile, &opts)) {
+        Ok(r) => r,
+        Err(p) => return vec![format!("lint panicked: {}", panic_message(&*p))],
+    };
+    let mut run = Run::default();
+    let mut stderr = String::new();
+    let config_path = PathBuf::from(FUZZ_CONTEXT).join("dsig.toml");
+    if let Some(text) = opts.overlay.get(&config_path) {
+        if let Err(e) =
+            dsig::config::parse_config(&config_path, text, std::path::Path::new(FUZZ_CONTEXT))
+        {
+            stderr.push_str(&output::error_line(&e.error));
+            stderr.push('\n');
+            for l in output::snippet_lines(&e.snippet) {
+                stderr.push_str(&l);
+                stderr.push('\n');
+            }
+            run.errors.push(*e.error);
+        }
+    }
+    if report.errors.is_empty() {
+        run.reports.push(report);
+    } else {
+        run.errors.append(&mut report.errors);
+    }
+    for e in run.all_errors() {
+        stderr.push_str(&output::error_line(e));
+        stderr.push('\n');
+    }
+    problems.extend(check_rendered("stderr", &stderr, Allowed::default()));
+
+    let render = |f: &dyn Fn(&mut Vec<u8>) -> std::io::Result<()>| -> Result<String, String> {
+        let mut out = Vec::new();
+        match catch_unwind(AssertUnwindSafe(|| f(&mut out))) {
+            Ok(Ok(())) => String::from_utf8(out).map_err(|e| format!("not UTF-8: {e}")),
+            Ok(Err(e)) => Err(format!("I/O error: {e}")),
+            Err(p) => Err(format!("panicked: {}", panic_message(&*p))),
+        }
+    };
+    for color in [false, true] {
+        let opts = pretty::Options {
+            color,
+            width: pretty::DEFAULT_WIDTH,
+            quiet: false,
+            unsafe_fixes: false,
+        };
+        let what = if color { "pretty (colour)" } else { "pretty" };
+        match render(&|w| pretty::render(w, &run, &opts)) {
+            Ok(text) => problems.extend(check_rendered(
+                what,
+                &text,
+                Allowed {
+                    sgr: color,
+                    ..Allowed::default()
+                },
+            )),
+            Err(e) => problems.push(format!("{what}: {e}")),
+        }
+    }
+    let plain: [(&str, Renderer, Allowed); 2] = [
+        (
+            "concise",
+            &|w| output::concise::render(w, &run, false),
+            Allowed::default(),
+        ),
+        (
+            "github",
+            &|w| output::github::render(w, &run, false),
+            Allowed {
+                annotations: true,
+                ..Allowed::default()
+            },
+        ),
+    ];
+    for (what, f, allowed) in plain {
+        match render(f) {
+            Ok(text) => problems.extend(check_rendered(what, &text, allowed)),
+            Err(e) => problems.push(format!("{what}: {e}")),
+        }
+    }
+    let machine: [(&str, Renderer, serde_json::Value); 2] = [
+        (
+            "json",
+            &|w| output::json::render(w, &run),
+            output::json::to_value(&run),
+        ),
+        (
+            "sarif",
+            &|w| output::sarif::render(w, &run),
+            output::sarif::to_value(&run),
+        ),
+    ];
+    for (what, f, value) in machine {
+        let text = match render(f) {
+            Ok(text) => text,
+            Err(e) => {
+                problems.push(format!("{what}: {e}"));
+                continue;
+            }
+        };
+        problems.extend(check_rendered(what, &text, Allowed::default()));
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) if v == value => {}
+            Ok(_) => problems.push(format!("{what}: the document does not read back the same")),
+            Err(e) => problems.push(format!("{what}: not JSON: {e}")),
+        }
+    }
+
+    // --diff of every fix (unsafe ones too).
+    if let Ok(fixed) = catch_unwind(|| dsig::fix(&name, &dockerfile, &opts, true)) {
+        let mut files = vec![(name.clone(), dockerfile.clone(), fixed.text.clone())];
+        for f in &fixed.others {
+            files.push((f.path.clone(), f.original.clone(), f.text.clone()));
+        }
+        for (path, old, new) in files {
+            match render(&|w| output::diff::render(w, &path, &old, &new)) {
+                Ok(text) => problems.extend(check_rendered(
+                    "diff",
+                    &text,
+                    Allowed {
+                        crlf: true,
+                        ..Allowed::default()
+                    },
+                )),
+                Err(e) => problems.push(format!("diff: {e}")),
+            }
+        }
+    }
+    problems
 }
