@@ -1,7 +1,7 @@
 //! Saved fuzz inputs: testdata/fuzz/regressions/<target>/* (inputs that once
 //! crashed or broke an invariant) and testdata/fuzz/seeds/<target>/* (the
 //! minimized seed corpus), where <target> is a cargo fuzz target of fuzz/
-//! (`parse`, `shell`, `fix`). Each file goes through exactly the checks its
+//! (`parse`, `shell`, `fix`, `output`). Each file goes through exactly the checks its
 //! fuzz target makes (tests/common/invariants.rs, `check_target`).
 //!
 //! testdata/fuzz/open/<target>/* holds findings not fixed yet: they must
@@ -13,7 +13,7 @@ use common::invariants::{check_target, panic_message};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-const TARGETS: [&str; 3] = ["parse", "shell", "fix"];
+const TARGETS: [&str; 4] = ["parse", "shell", "fix", "output"];
 
 /// The saved inputs under `dir` (`dir/<target>/<file>`), as (target, file),
 /// sorted; `None` when `dir` does not exist. Every subfolder must be named
