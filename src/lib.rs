@@ -98,10 +98,7 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
     match syntax::parse(&text) {
         Ok(df) => {
             let image = model::Image::from_dockerfile(&df);
-            let fs = model::context::ContextFs {
-                root: opts.context_dir(),
-                overlay: &opts.overlay,
-            };
+            let fs = model::context::ContextFs::new(opts.context_dir(), &opts.overlay);
             let chain = model::chain::build(&image, &df, &fs, &mut report.files);
             let ctx = rules::Context {
                 file: 0,

@@ -653,6 +653,14 @@ fn load(
                 });
                 return None;
             }
+            Origin::Git { rel, copy } => {
+                chain.gaps.push(Gap::NotAnalysable {
+                    image_path: image_path.clone(),
+                    why: format!("it comes from `{rel}`, inside `.git/`, which dsig never reads"),
+                    at: copy,
+                });
+                return None;
+            }
             Origin::OtherStage { from, copy } => {
                 chain.gaps.push(Gap::NotAnalysable {
                     image_path: image_path.clone(),
