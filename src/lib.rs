@@ -100,6 +100,16 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
             let image = model::Image::from_dockerfile(&df);
             let fs = model::context::ContextFs::new(opts.context_dir(), &opts.overlay);
             let chain = model::chain::build(&image, &df, &fs, &mut report.files);
+            // Startup scripts that CMD/ENTRYPOINT run but that cannot be
+            // read: errors (exit 2), not a silent pass.
+            let script_errors: Vec<FileError> = chain
+                .gaps
+                .iter()
+                .filter_map(|g| match g {
+                    model::chain::Gap::Unreadable(e) => Some(e.clone()),
+                    _ => None,
+                })
+                .collect();
             let ctx = rules::Context {
                 file: 0,
                 text: &text,
@@ -112,6 +122,7 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
             report.files[0].text = text;
             opts.settings.apply(&mut report, path);
             suppress::apply(&mut report, Some(&df));
+            report.errors.extend(script_errors);
         }
         Err(e) => {
             report.errors.push(FileError {
