@@ -421,8 +421,11 @@ pub fn read_stdin(display: &str) -> Result<String, FileError> {
 /// A file the user cannot write to is not replaced (renaming would succeed
 /// where a write would not). If `path` is a symlink, the link is kept and its
 /// target is written instead. Nothing is written unless the file, with every
-/// symlink on its path resolved, lies inside `root`.
-pub fn write_fixed(path: &Path, root: &Path, bytes: &[u8]) -> Result<(), String> {
+/// symlink on its path resolved, lies inside `root` and not inside `.git/`,
+/// and nothing is written over a file whose content is no longer
+/// `original` (the text the fixes were computed from): it was edited while
+/// dsig ran, and that edit is kept.
+pub fn write_fixed(path: &Path, root: &Path, original: &[u8], bytes: &[u8]) -> Result<(), String> {
     let link_meta =
         fs::symlink_metadata(path).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
     // Where the bytes would land, every symlink on the way resolved: it
@@ -442,6 +445,9 @@ pub fn write_fixed(path: &Path, root: &Path, bytes: &[u8]) -> Result<(), String>
             target.display(),
             root.display()
         ));
+    }
+    if target.strip_prefix(&root).is_ok_and(in_git_dir) {
+        return Err("not fixed: the file is inside .git/, which dsig never writes".to_string());
     }
     let meta = fs::metadata(&target).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
     if !meta.is_file() {
@@ -472,6 +478,9 @@ pub fn write_fixed(path: &Path, root: &Path, bytes: &[u8]) -> Result<(), String>
         tmp.sync_all().map_err(io)?;
         drop(tmp);
         fail_point("rename").map_err(io)?;
+        change_point(&target);
+        // Last check before the rename: the file still holds what was read.
+        unchanged(&target, original)?;
         fs::rename(&tmp_path, &target).map_err(io)
     })();
     if let Err(message) = result {
@@ -520,6 +529,36 @@ fn fail_point(step: &str) -> io::Result<()> {
         return Err(io::Error::other(format!("injected failure ({step})")));
     }
     Ok(())
+}
+
+/// Fault injection for the test of an edit made while `--fix` runs:
+/// `DSIG_TEST_FAIL=change` with `DSIG_TEST_CHANGE=NAME` appends a line to
+/// the file named NAME just before it would be replaced. Debug builds only.
+fn change_point(target: &Path) {
+    if cfg!(debug_assertions)
+        && std::env::var_os("DSIG_TEST_FAIL").is_some_and(|v| v == "change")
+        && std::env::var_os("DSIG_TEST_CHANGE").is_some_and(|n| target.file_name() == Some(&n))
+    {
+        if let Ok(mut f) = OpenOptions::new().append(true).open(target) {
+            let _ = f.write_all(b"# edited meanwhile\n");
+        }
+    }
+}
+
+/// `Ok` when the file at `target` holds exactly `original`.
+fn unchanged(target: &Path, original: &[u8]) -> Result<(), String> {
+    let changed =
+        || "not fixed: the file changed while dsig was fixing it; run dsig again".to_string();
+    let meta = fs::metadata(target).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
+    if !meta.is_file() || meta.len() != original.len() as u64 {
+        return Err(changed());
+    }
+    let file = File::open(target).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
+    match read_limited_sized(file, meta.len()) {
+        Ok(Some(now)) if now == original => Ok(()),
+        Ok(_) => Err(changed()),
+        Err(e) => Err(format!("cannot write: {}", io_message(&e))),
+    }
 }
 
 /// Create a new, empty temporary file next to the one being replaced.
