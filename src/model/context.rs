@@ -726,6 +726,51 @@ fn mode_is_executable(m: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Symlinks are resolved the way Docker resolves a COPY source: inside
+    /// the context. Absolute targets start at the context root, `..` stops
+    /// there, loops end, `.git` is never entered, and a file only in the
+    /// overlay is found.
+    #[cfg(unix)]
+    #[test]
+    fn paths_resolve_inside_the_context() {
+        use std::os::unix::fs::symlink;
+        let base = std::env::temp_dir().join(format!("dsig-ctx-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let root = base.join("ctx");
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(base.join("secret"), "outside").unwrap();
+        std::fs::write(root.join("bin/run.sh"), "#!/bin/sh\n").unwrap();
+        std::fs::write(root.join(".git/config"), "x").unwrap();
+        symlink("/bin/run.sh", root.join("abs")).unwrap();
+        symlink("../../../bin/run.sh", root.join("up")).unwrap();
+        symlink(base.join("secret"), root.join("out")).unwrap();
+        symlink("../secret", root.join("out-rel")).unwrap();
+        symlink("/", root.join("top")).unwrap();
+        symlink("loop2", root.join("loop1")).unwrap();
+        symlink("loop1", root.join("loop2")).unwrap();
+        symlink(".git/config", root.join("git")).unwrap();
+        let overlay = HashMap::from([(root.join("virtual/x.sh"), "#!/bin/sh\n".to_string())]);
+        let fs = ContextFs::new(Some(root.clone()), &overlay);
+        let run = root.join("bin/run.sh");
+        assert_eq!(fs.disk("abs"), Some(run.clone()));
+        assert_eq!(fs.disk("up"), Some(run.clone()));
+        assert_eq!(fs.disk("top/bin/run.sh"), Some(run.clone()));
+        assert_eq!(fs.disk("../bin/./run.sh"), Some(run.clone()));
+        assert_eq!(fs.resolve("out"), Resolved::Missing);
+        assert_eq!(fs.resolve("out-rel"), Resolved::Missing);
+        assert_eq!(fs.read("out"), None);
+        assert_eq!(fs.resolve("loop1"), Resolved::Missing);
+        assert_eq!(fs.resolve("git"), Resolved::Git);
+        assert_eq!(fs.resolve(".git/config"), Resolved::Git);
+        assert_eq!(fs.read("git"), None);
+        assert!(fs.is_dir("top") && fs.is_dir("virtual") && !fs.is_file("virtual"));
+        assert_eq!(fs.read("virtual/x.sh"), Some(Ok("#!/bin/sh\n".to_string())));
+        assert_eq!(fs.is_executable("virtual/x.sh"), None);
+        assert_eq!(fs.read("bin/run.sh"), Some(Ok("#!/bin/sh\n".to_string())));
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
     /// One component globs, checked against the config's glob (the same
     /// language within a path component), and patterns with many stars that
     /// took exponential time before (this test did not finish).
