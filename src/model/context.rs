@@ -240,20 +240,30 @@ fn read_text(path: &Path) -> Result<String, ReadError> {
             special_kind(&meta.file_type())
         )));
     }
-    let mut head = [0u8; 2];
-    let bytes = match crate::files::read_limited(file) {
-        Ok(Some(b)) => b,
-        Ok(None) => {
-            use std::io::Read;
-            let shebang = std::fs::File::open(path)
-                .and_then(|mut f| f.read_exact(&mut head))
-                .is_ok()
-                && &head == b"#!";
-            return Err(ReadError::NotText {
-                why: crate::files::too_large_message(Some(meta.len())),
-                shebang,
-            });
+    let too_large = |mut file: std::fs::File| {
+        // Only the first two bytes are read: is it a script?
+        use std::io::{Read, Seek};
+        let mut head = [0u8; 2];
+        let shebang = file
+            .rewind()
+            .and_then(|()| file.read_exact(&mut head))
+            .is_ok()
+            && &head == b"#!";
+        ReadError::NotText {
+            why: format!(
+                "file too large: {} bytes (dsig reads files up to {} MiB)",
+                meta.len(),
+                crate::files::MAX_FILE_SIZE / (1024 * 1024)
+            ),
+            shebang,
         }
+    };
+    if meta.len() > crate::files::MAX_FILE_SIZE {
+        return Err(too_large(file));
+    }
+    let bytes = match crate::files::read_limited(&file) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Err(too_large(file)),
         Err(e) => return Err(unreadable(e)),
     };
     let shebang = bytes.starts_with(b"#!");
