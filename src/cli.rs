@@ -607,15 +607,21 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
                 let context_root = opts.context_dir().unwrap_or_else(|| root.clone());
                 let mut result = Ok(());
                 for f in &outcome.others {
-                    result = files::write_fixed(&f.disk, &context_root, f.text.as_bytes())
-                        .map_err(|m| (f.path.clone(), m));
+                    result = files::write_fixed(
+                        &f.disk,
+                        &context_root,
+                        f.original.as_bytes(),
+                        f.text.as_bytes(),
+                    )
+                    .map_err(|m| (f.path.clone(), m));
                     if result.is_err() {
                         break;
                     }
                 }
                 if result.is_ok() && outcome.text != text {
-                    result = files::write_fixed(path, root, outcome.text.as_bytes())
-                        .map_err(|m| (job.display.clone(), m));
+                    result =
+                        files::write_fixed(path, root, text.as_bytes(), outcome.text.as_bytes())
+                            .map_err(|m| (job.display.clone(), m));
                 }
                 match result {
                     Ok(()) => {

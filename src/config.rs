@@ -812,14 +812,52 @@ const KEYS: [&str; 6] = [
     "per-path-ignores",
 ];
 
-/// Read and check a config file.
+/// The largest config file dsig reads (1 MiB; real ones are a few lines).
+pub const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
+
+/// Why a config path that is not a regular file is not read.
+fn not_regular(meta: &std::fs::Metadata) -> String {
+    let what = if meta.is_dir() {
+        "a directory"
+    } else {
+        crate::model::context::special_kind(&meta.file_type())
+    };
+    format!("cannot read config: not a regular file ({what}); not opened")
+}
+
+/// Read and check a config file: a regular file (checked before it is
+/// opened and again on the opened file, so a FIFO or a device is never
+/// read), of at most [`MAX_CONFIG_SIZE`] bytes (checked while reading).
 pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    use std::io::Read;
+    let io = |e: std::io::Error| {
         ConfigError::plain(
             path,
             format!("cannot read config: {}", crate::files::io_message(&e)),
         )
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(ConfigError::plain(path, not_regular(&meta)));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(ConfigError::plain(path, not_regular(&meta)));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_CONFIG_SIZE {
+        return Err(ConfigError::plain(
+            path,
+            format!(
+                "config file too large (dsig reads config files up to {} KiB)",
+                MAX_CONFIG_SIZE / 1024
+            ),
+        ));
+    }
     let text = String::from_utf8(bytes)
         .map_err(|_| ConfigError::plain(path, "config is not valid UTF-8".to_string()))?;
     let base = match path.parent() {
@@ -1042,9 +1080,14 @@ fn rule_list(
 /// It is shown relative to the current directory when it is inside it.
 pub fn find(dir: &Path) -> Option<PathBuf> {
     let dir = normalize(dir);
-    let found = dir
-        .ancestors()
-        .find_map(|d| CONFIG_NAMES.iter().map(|n| d.join(n)).find(|p| p.is_file()))?;
+    let found = dir.ancestors().find_map(|d| {
+        CONFIG_NAMES
+            .iter()
+            .map(|n| d.join(n))
+            // Not only regular files: a FIFO or a broken link named
+            // dsig.toml is reported when loaded, not silently skipped.
+            .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir()))
+    })?;
     let cwd = std::env::current_dir().ok().map(|c| normalize(&c));
     Some(
         cwd.and_then(|c| found.strip_prefix(c).ok().map(Path::to_path_buf))
@@ -1073,6 +1116,36 @@ pub struct Resolver<'c> {
     loaded: HashMap<PathBuf, Result<Rc<Resolved>, ConfigError>>,
     reported: Vec<PathBuf>,
     none: Option<Rc<Resolved>>,
+    /// The linted trees (each input directory, or a named file's
+    /// directory), made absolute: a config file inside one of them may be
+    /// the repository's, so it must resolve inside it.
+    trees: Vec<PathBuf>,
+}
+
+/// `Ok` unless `file` lies in one of `trees` but resolves (through a
+/// symlink, of the file or of a directory on the way) outside all of them:
+/// a repository's config must not be a window on files outside it. A config
+/// file outside the linted trees (above them, or named with `--config`) is
+/// the user's own and is read wherever it leads.
+fn check_config_jail(file: &Path, trees: &[PathBuf]) -> Result<(), ConfigError> {
+    let lexical = normalize(file);
+    if !trees.iter().any(|t| lexical.starts_with(t)) {
+        return Ok(());
+    }
+    let Ok(target) = std::fs::canonicalize(file) else {
+        return Ok(()); // missing or broken: reported when loaded
+    };
+    let inside = trees.iter().any(|t| {
+        lexical.starts_with(t)
+            && std::fs::canonicalize(t).is_ok_and(|canonical| target.starts_with(canonical))
+    });
+    if inside {
+        return Ok(());
+    }
+    Err(ConfigError::plain(
+        file,
+        "config not read: it is a symlink (or is reached through one) to a file outside the linted directory; copy the settings into the repository instead".to_string(),
+    ))
 }
 
 impl<'c> Resolver<'c> {
@@ -1083,6 +1156,27 @@ impl<'c> Resolver<'c> {
             loaded: HashMap::new(),
             reported: Vec::new(),
             none: None,
+            trees: config
+                .inputs
+                .iter()
+                .filter_map(|i| match i {
+                    Input::Path(p) if p.is_dir() => Some(normalize(p)),
+                    Input::Path(p) => Some(normalize(match p.parent() {
+                        Some(d) if !d.as_os_str().is_empty() => d,
+                        _ => Path::new("."),
+                    })),
+                    // Standard input named as a file of a tree: that tree.
+                    Input::Stdin => {
+                        config
+                            .stdin_filename
+                            .as_deref()
+                            .map(|f| match Path::new(f).parent() {
+                                Some(d) if !d.as_os_str().is_empty() => normalize(d),
+                                _ => normalize(Path::new(".")),
+                            })
+                    }
+                })
+                .collect(),
         }
     }
 
@@ -1115,7 +1209,9 @@ impl<'c> Resolver<'c> {
                 .clone());
         };
         let config = self.config;
+        let trees = &self.trees;
         let entry = self.loaded.entry(file.clone()).or_insert_with(|| {
+            check_config_jail(&file, trees)?;
             load(&file).map(|fc| {
                 Rc::new(Resolved {
                     settings: fc.settings.with_args(config),

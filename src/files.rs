@@ -39,26 +39,57 @@ pub enum Source {
 /// `*.Dockerfile`, `*.dockerfile`, `*.containerfile`, `*.Containerfile`,
 /// `Dockerfile.*`, `Containerfile.*`, but not `*.dockerignore`
 /// (`Dockerfile.dockerignore` is BuildKit's per-Dockerfile ignore file).
+/// A name that is not UTF-8 is judged on its bytes (`Dockerfile.\xff` is
+/// one: it is linted, and shown with the bad bytes replaced).
 pub fn is_dockerfile_name(name: &OsStr) -> bool {
-    let Some(name) = name.to_str() else {
-        return false;
-    };
-    if name.ends_with(".dockerignore") {
+    let name = name_bytes(name);
+    let name: &[u8] = &name;
+    if name.ends_with(b".dockerignore") {
         return false;
     }
-    name == "Dockerfile"
-        || name == "Containerfile"
+    name == b"Dockerfile"
+        || name == b"Containerfile"
         || [
-            ".Dockerfile",
-            ".dockerfile",
-            ".containerfile",
-            ".Containerfile",
+            &b".Dockerfile"[..],
+            b".dockerfile",
+            b".containerfile",
+            b".Containerfile",
         ]
         .iter()
         .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
-        || ["Dockerfile.", "Containerfile."]
+        || [&b"Dockerfile."[..], b"Containerfile."]
             .iter()
             .any(|prefix| name.len() > prefix.len() && name.starts_with(prefix))
+}
+
+/// The bytes of a file name (on Unix exactly; elsewhere its lossy UTF-8).
+fn name_bytes(name: &OsStr) -> std::borrow::Cow<'_, [u8]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::borrow::Cow::Borrowed(name.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        match name.to_string_lossy() {
+            std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(s.as_bytes()),
+            std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.into_bytes()),
+        }
+    }
+}
+
+/// Whether `path` has a `.git` component: dsig never reads or writes there.
+pub fn in_git_dir(path: &Path) -> bool {
+    path.components()
+        .any(|c| matches!(c, std::path::Component::Normal(n) if n == ".git"))
+}
+
+/// Why a file that is not a regular file cannot be linted.
+fn not_regular_message(meta: &fs::Metadata) -> String {
+    format!(
+        "not a regular file ({}); not opened",
+        crate::model::context::special_kind(&meta.file_type())
+    )
 }
 
 /// Resolve the inputs to the files to lint, in a deterministic order, with
@@ -84,7 +115,7 @@ pub fn discover(inputs: &[Input]) -> Vec<Result<Source, FileError>> {
             Err(e) => found.push(Err(path_error(path, &path_io_message(path, &e)))),
             Ok(meta) if meta.is_dir() => {
                 let mut walked = Vec::new();
-                walk(path, &mut walked);
+                walk(path, path, &mut walked);
                 if !walked.iter().any(Result::is_ok) {
                     walked.push(Err(path_error(path, "no Dockerfiles found in directory")));
                 }
@@ -102,6 +133,13 @@ pub fn discover(inputs: &[Input]) -> Vec<Result<Source, FileError>> {
                     }
                 }
             }
+            Ok(meta) if !meta.is_file() => {
+                found.push(Err(path_error(path, &not_regular_message(&meta))))
+            }
+            Ok(_) if in_git_dir(path) => found.push(Err(path_error(
+                path,
+                "inside .git/, which dsig never reads or writes",
+            ))),
             Ok(_) => {
                 if seen.insert(dedup_key(path)) {
                     let root = match path.parent() {
@@ -135,8 +173,10 @@ fn child_path(dir: &Path, name: &OsStr) -> PathBuf {
 /// Collect Dockerfiles under `dir`, sorted by name at every level. Hidden and
 /// [`SKIP_DIRS`] directories are skipped (the starting directory itself is
 /// always searched); symlinked directories
-/// are not followed (no loops), symlinked files are.
-fn walk(dir: &Path, found: &mut Vec<Result<PathBuf, FileError>>) {
+/// are not followed (no loops), symlinked files are when their target is
+/// inside `root` (a link out of the tree is an error, and is not read). A
+/// FIFO, socket or device with a Dockerfile's name is an error, not opened.
+fn walk(root: &Path, dir: &Path, found: &mut Vec<Result<PathBuf, FileError>>) {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
@@ -167,21 +207,52 @@ fn walk(dir: &Path, found: &mut Vec<Result<PathBuf, FileError>>) {
             }
         };
         if file_type.is_dir() {
-            let hidden = name
-                .to_str()
-                .is_none_or(|n| n.starts_with('.') || SKIP_DIRS.contains(&n));
+            let bytes = name_bytes(&name);
+            let hidden =
+                bytes.starts_with(b".") || SKIP_DIRS.iter().any(|d| d.as_bytes() == &*bytes);
             if !hidden {
-                walk(&path, found);
+                walk(root, &path, found);
             }
         } else if is_dockerfile_name(&name) {
             if file_type.is_symlink() {
                 // Only symlinks to files; a dangling link is reported when read.
-                if fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+                match fs::metadata(&path) {
+                    Ok(m) if m.is_dir() => continue,
+                    Ok(m) if !m.is_file() => {
+                        found.push(Err(path_error(&path, &not_regular_message(&m))));
+                        continue;
+                    }
+                    Ok(_) => {
+                        if let Err(message) = inside(&path, root) {
+                            found.push(Err(path_error(&path, &message)));
+                            continue;
+                        }
+                    }
+                    Err(_) => {}
+                }
+            } else if !file_type.is_file() {
+                if let Ok(m) = fs::symlink_metadata(&path) {
+                    found.push(Err(path_error(&path, &not_regular_message(&m))));
                     continue;
                 }
             }
             found.push(Ok(path));
         }
+    }
+}
+
+/// `Ok` when `path`, every symlink resolved, is inside `root`.
+fn inside(path: &Path, root: &Path) -> Result<(), String> {
+    let (Ok(target), Ok(canonical_root)) = (fs::canonicalize(path), fs::canonicalize(root)) else {
+        return Ok(()); // reported when read
+    };
+    if target.starts_with(&canonical_root) {
+        Ok(())
+    } else {
+        Err(format!(
+            "symlink to a file outside {}; not read (name it explicitly to lint it)",
+            root.display()
+        ))
     }
 }
 
@@ -300,17 +371,27 @@ fn path_io_message(path: &Path, e: &io::Error) -> String {
 }
 
 /// Read a Dockerfile as text.
+///
+/// Only a regular file is opened (a FIFO would block, a device never ends):
+/// the type is checked before the open and again on the opened file.
 pub fn read_file(path: &Path, display: &str) -> Result<String, FileError> {
-    let file = File::open(path).map_err(|e| read_error(display, open_error(path, &e)))?;
-    let size = file
-        .metadata()
-        .ok()
-        .filter(|m| m.is_file())
-        .map(|m| m.len());
-    if let Some(n) = size.filter(|&n| n > MAX_FILE_SIZE) {
-        return Err(read_error(display, too_large_message(Some(n))));
+    if let Ok(meta) = fs::metadata(path) {
+        if !meta.is_file() {
+            return Err(read_error(display, not_regular_message(&meta)));
+        }
     }
-    match read_limited_sized(file, size.unwrap_or(0)) {
+    let file = File::open(path).map_err(|e| read_error(display, open_error(path, &e)))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| read_error(display, format!("cannot read: {}", io_message(&e))))?;
+    if !meta.is_file() {
+        return Err(read_error(display, not_regular_message(&meta)));
+    }
+    let size = meta.len();
+    if size > MAX_FILE_SIZE {
+        return Err(read_error(display, too_large_message(Some(size))));
+    }
+    match read_limited_sized(file, size) {
         Ok(Some(bytes)) => decode(display, bytes),
         Ok(None) => Err(read_error(display, too_large_message(None))),
         Err(e) => Err(read_error(
@@ -340,8 +421,11 @@ pub fn read_stdin(display: &str) -> Result<String, FileError> {
 /// A file the user cannot write to is not replaced (renaming would succeed
 /// where a write would not). If `path` is a symlink, the link is kept and its
 /// target is written instead. Nothing is written unless the file, with every
-/// symlink on its path resolved, lies inside `root`.
-pub fn write_fixed(path: &Path, root: &Path, bytes: &[u8]) -> Result<(), String> {
+/// symlink on its path resolved, lies inside `root` and not inside `.git/`,
+/// and nothing is written over a file whose content is no longer
+/// `original` (the text the fixes were computed from): it was edited while
+/// dsig ran, and that edit is kept.
+pub fn write_fixed(path: &Path, root: &Path, original: &[u8], bytes: &[u8]) -> Result<(), String> {
     let link_meta =
         fs::symlink_metadata(path).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
     // Where the bytes would land, every symlink on the way resolved: it
@@ -361,6 +445,9 @@ pub fn write_fixed(path: &Path, root: &Path, bytes: &[u8]) -> Result<(), String>
             target.display(),
             root.display()
         ));
+    }
+    if target.strip_prefix(&root).is_ok_and(in_git_dir) {
+        return Err("not fixed: the file is inside .git/, which dsig never writes".to_string());
     }
     let meta = fs::metadata(&target).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
     if !meta.is_file() {
@@ -391,6 +478,9 @@ pub fn write_fixed(path: &Path, root: &Path, bytes: &[u8]) -> Result<(), String>
         tmp.sync_all().map_err(io)?;
         drop(tmp);
         fail_point("rename").map_err(io)?;
+        change_point(&target);
+        // Last check before the rename: the file still holds what was read.
+        unchanged(&target, original)?;
         fs::rename(&tmp_path, &target).map_err(io)
     })();
     if let Err(message) = result {
@@ -439,6 +529,36 @@ fn fail_point(step: &str) -> io::Result<()> {
         return Err(io::Error::other(format!("injected failure ({step})")));
     }
     Ok(())
+}
+
+/// Fault injection for the test of an edit made while `--fix` runs:
+/// `DSIG_TEST_FAIL=change` with `DSIG_TEST_CHANGE=NAME` appends a line to
+/// the file named NAME just before it would be replaced. Debug builds only.
+fn change_point(target: &Path) {
+    if cfg!(debug_assertions)
+        && std::env::var_os("DSIG_TEST_FAIL").is_some_and(|v| v == "change")
+        && std::env::var_os("DSIG_TEST_CHANGE").is_some_and(|n| target.file_name() == Some(&n))
+    {
+        if let Ok(mut f) = OpenOptions::new().append(true).open(target) {
+            let _ = f.write_all(b"# edited meanwhile\n");
+        }
+    }
+}
+
+/// `Ok` when the file at `target` holds exactly `original`.
+fn unchanged(target: &Path, original: &[u8]) -> Result<(), String> {
+    let changed =
+        || "not fixed: the file changed while dsig was fixing it; run dsig again".to_string();
+    let meta = fs::metadata(target).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
+    if !meta.is_file() || meta.len() != original.len() as u64 {
+        return Err(changed());
+    }
+    let file = File::open(target).map_err(|e| format!("cannot write: {}", io_message(&e)))?;
+    match read_limited_sized(file, meta.len()) {
+        Ok(Some(now)) if now == original => Ok(()),
+        Ok(_) => Err(changed()),
+        Err(e) => Err(format!("cannot write: {}", io_message(&e))),
+    }
 }
 
 /// Create a new, empty temporary file next to the one being replaced.

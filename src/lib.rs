@@ -98,11 +98,18 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
     match syntax::parse(&text) {
         Ok(df) => {
             let image = model::Image::from_dockerfile(&df);
-            let fs = model::context::ContextFs {
-                root: opts.context_dir(),
-                overlay: &opts.overlay,
-            };
+            let fs = model::context::ContextFs::new(opts.context_dir(), &opts.overlay);
             let chain = model::chain::build(&image, &df, &fs, &mut report.files);
+            // Startup scripts that CMD/ENTRYPOINT run but that cannot be
+            // read: errors (exit 2), not a silent pass.
+            let script_errors: Vec<FileError> = chain
+                .gaps
+                .iter()
+                .filter_map(|g| match g {
+                    model::chain::Gap::Unreadable(e) => Some(e.clone()),
+                    _ => None,
+                })
+                .collect();
             let ctx = rules::Context {
                 file: 0,
                 text: &text,
@@ -115,6 +122,7 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
             report.files[0].text = text;
             opts.settings.apply(&mut report, path);
             suppress::apply(&mut report, Some(&df));
+            report.errors.extend(script_errors);
         }
         Err(e) => {
             report.errors.push(FileError {

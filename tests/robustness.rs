@@ -460,19 +460,20 @@ fn fix_does_not_write_through_a_symlinked_directory_out_of_the_tree() {
     let before = read(&outside.join("startup.sh"));
     let out = run_in(&proj, &["lint", "--fix", "--format", "concise", "."]);
     assert_no_panic(&out);
-    assert_eq!(code(&out), 2, "{}", transcript(&out));
+    // The script is not even read (issue 12): Docker resolves the link inside
+    // the build context, where the script is not, so the build fails.
+    assert_eq!(code(&out), 1, "{}", transcript(&out));
     assert!(
-        stderr(&out).contains(
-            "scripts/startup.sh: error: not fixed: the file (through a symlinked directory)"
-        ),
+        String::from_utf8_lossy(&out.stdout).contains("error[SIG016]")
+            && String::from_utf8_lossy(&out.stdout)
+                .contains("`scripts/startup.sh`, which is not in the build context"),
         "{}",
-        stderr(&out)
+        transcript(&out)
     );
     assert_eq!(
         read(&outside.join("startup.sh")),
         before,
         "wrote outside the tree"
     );
-    assert_eq!(read(&proj.join("Dockerfile")), dockerfile.as_bytes());
     let _ = fs::remove_dir_all(&dir);
 }

@@ -1,7 +1,7 @@
 //! The PID 1 chain: from the argv Docker execs, through inits, wrappers,
 //! shells and startup scripts, to the program that finally runs.
 
-use super::context::{locate, made_executable, ContextFs, Origin};
+use super::context::{locate, made_executable, ContextFs, Origin, ReadError};
 use super::{Command, Image, Setting, SystemShell};
 use crate::diagnostic::SourceFile;
 use crate::shell::script::{analyze, Ending, ScriptAnalysis};
@@ -60,6 +60,10 @@ pub enum Gap {
         rel: String,
         copy: usize,
     },
+    /// A startup script of the context that cannot be read (binary,
+    /// invalid UTF-8, too large, not a regular file, permission denied):
+    /// reported as an error naming the file (exit 2).
+    Unreadable(crate::diagnostic::FileError),
     /// The file is in the image but not from this build context.
     NotAnalysable {
         image_path: String,
@@ -611,9 +615,28 @@ fn load(
         match locate(image_path, stage, df, fs) {
             Origin::Context { rel, copy } => {
                 let disk = fs.disk(&rel)?;
-                let text = match fs.read(&rel)? {
+                let text = match fs.read_script(&rel)? {
                     Ok(t) => t,
-                    Err(_) => return None, // a binary: a program, not a script
+                    // A compiled program, not a script.
+                    Err(ReadError::NotText { shebang: false, .. }) if !looks_like_script => {
+                        return None
+                    }
+                    Err(e) => {
+                        chain
+                            .gaps
+                            .push(Gap::Unreadable(crate::diagnostic::FileError {
+                                file: None,
+                                path: disk.to_string_lossy().to_string(),
+                                message: format!(
+                                    "{} (run by CMD/ENTRYPOINT as {image_path}): {}",
+                                    "cannot analyse this startup script",
+                                    e.message()
+                                ),
+                                offset: None,
+                                location: None,
+                            }));
+                        return None;
+                    }
                 };
                 if !text.starts_with("#!") && !looks_like_script {
                     return None;
@@ -650,6 +673,14 @@ fn load(
                     image_path: image_path.clone(),
                     rel,
                     copy,
+                });
+                return None;
+            }
+            Origin::Git { rel, copy } => {
+                chain.gaps.push(Gap::NotAnalysable {
+                    image_path: image_path.clone(),
+                    why: format!("it comes from `{rel}`, inside `.git/`, which dsig never reads"),
+                    at: copy,
                 });
                 return None;
             }

@@ -1,115 +1,443 @@
 //! The build context: which file of it (or which heredoc of the Dockerfile)
 //! ends up at a path in the image, through COPY and ADD.
+//!
+//! The context is a jail. Every path is resolved one component at a time
+//! (`lstat`, never a plain `stat`): a symlink is followed the way Docker
+//! follows a COPY source, inside the context (an absolute target starts
+//! from the context root, `..` stops at it), so nothing outside the context
+//! is ever opened. `.git/` is never read, and only regular files are opened.
 
 use super::{CopyOp, Stage};
 use crate::syntax::{Args, Dockerfile, Kind};
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+
+/// How many symlinks one path may go through (Linux's own limit).
+const MAX_LINKS: usize = 40;
 
 /// Read access to the build context, with in-memory replacements.
 pub struct ContextFs<'a> {
     pub root: Option<PathBuf>,
     pub overlay: &'a HashMap<PathBuf, String>,
+    /// What this lint has looked up already: paths and directory listings
+    /// are read once per lint, however many COPY lines and PATH entries
+    /// ask for them.
+    cache: RefCell<Cache>,
 }
 
-impl ContextFs<'_> {
-    /// The on-disk path of a context-relative path.
-    pub fn disk(&self, rel: &str) -> Option<PathBuf> {
-        let root = self.root.as_ref()?;
-        let rel = rel.trim_start_matches("./").trim_start_matches('/');
-        // Never leave the context.
-        if Path::new(rel)
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            return None;
+#[derive(Default)]
+struct Cache {
+    resolved: HashMap<String, Resolved>,
+    globs: HashMap<String, Rc<Matches>>,
+}
+
+/// A context-relative path, resolved inside the context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// At `path` (no symlink after the context root), of this kind, with
+    /// its permission bits (`None` for an overlay text not on disk).
+    Found {
+        path: PathBuf,
+        kind: EntryKind,
+        mode: Option<u32>,
+    },
+    /// Not in the context: missing, or a symlink whose target (resolved
+    /// inside the context, as Docker does) is not there.
+    Missing,
+    /// Inside `.git/` (on the way or through a symlink): never read.
+    Git,
+}
+
+/// The kind of a file of the context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Dir,
+    /// A FIFO, socket or device: never opened.
+    Other(&'static str),
+}
+
+/// Why a context file that a CMD or ENTRYPOINT runs could not be read as
+/// text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Its bytes are not text (a NUL byte, invalid UTF-8, over the size
+    /// limit). `shebang`: it starts with `#!`, so it is a script, not a
+    /// compiled program.
+    NotText { why: String, shebang: bool },
+    /// It cannot be read at all (permission denied, not a regular file).
+    Unreadable(String),
+}
+
+impl ReadError {
+    pub fn message(&self) -> &str {
+        match self {
+            ReadError::NotText { why, .. } | ReadError::Unreadable(why) => why,
         }
-        Some(if rel.is_empty() || rel == "." {
-            root.clone()
-        } else {
-            root.join(rel)
+    }
+}
+
+/// The files and directories one COPY source pattern matches, sorted, with
+/// an index by name (a glob matches in one directory).
+#[derive(Debug, Default)]
+struct Matches {
+    list: Vec<(String, bool)>,
+    by_name: HashMap<String, usize>,
+}
+
+/// The describing word for a file that is not regular or a directory.
+pub fn special_kind(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = ft;
+    "not a regular file"
+}
+
+enum Step {
+    Up,
+    Name(OsString),
+}
+
+/// Resolve `rel` inside `root` without leaving it (see the module docs). A
+/// path that is not on disk but is in `overlay` (or is a directory of an
+/// overlay path) is found as such.
+fn resolve_in(root: &Path, rel: &str, overlay: &HashMap<PathBuf, String>) -> Resolved {
+    let mut todo: Vec<Step> = rel
+        .split('/')
+        .rev()
+        .filter(|c| !c.is_empty() && *c != ".")
+        .map(|c| {
+            if c == ".." {
+                Step::Up
+            } else {
+                Step::Name(OsString::from(c))
+            }
         })
+        .collect();
+    let mut done = PathBuf::new();
+    let mut last: Option<std::fs::Metadata> = None;
+    let mut links = 0usize;
+    // The path so far was found in the overlay only, as this kind.
+    let mut virtual_kind: Option<EntryKind> = None;
+    while let Some(step) = todo.pop() {
+        let name = match step {
+            Step::Up => {
+                done.pop();
+                last = None;
+                virtual_kind = None;
+                continue;
+            }
+            Step::Name(n) => n,
+        };
+        if name == ".git" {
+            return Resolved::Git;
+        }
+        let here = root.join(&done).join(&name);
+        let Ok(meta) = std::fs::symlink_metadata(&here) else {
+            let kind = if overlay.contains_key(&here) {
+                EntryKind::File
+            } else if overlay.keys().any(|k| k.starts_with(&here)) {
+                EntryKind::Dir
+            } else {
+                return Resolved::Missing;
+            };
+            if kind == EntryKind::File && !todo.is_empty() {
+                return Resolved::Missing;
+            }
+            done.push(&name);
+            last = None;
+            virtual_kind = Some(kind);
+            continue;
+        };
+        virtual_kind = None;
+        if meta.file_type().is_symlink() {
+            links += 1;
+            let Ok(target) = std::fs::read_link(&here) else {
+                return Resolved::Missing;
+            };
+            if links > MAX_LINKS {
+                return Resolved::Missing;
+            }
+            if target.is_absolute() {
+                done = PathBuf::new();
+            }
+            last = None;
+            for c in target.components().rev() {
+                match c {
+                    Component::Normal(n) => todo.push(Step::Name(n.to_os_string())),
+                    Component::ParentDir => todo.push(Step::Up),
+                    Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+                }
+            }
+            continue;
+        }
+        if !todo.is_empty() && !meta.is_dir() {
+            return Resolved::Missing;
+        }
+        done.push(&name);
+        last = Some(meta);
+    }
+    let path = if done.as_os_str().is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(&done)
+    };
+    if let Some(kind) = virtual_kind {
+        return Resolved::Found {
+            path,
+            kind,
+            mode: None,
+        };
+    }
+    // The root itself (or a path back to it) is the user's: followed.
+    let meta = match last {
+        Some(m) => m,
+        None => match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(_) => return Resolved::Missing,
+        },
+    };
+    let ft = meta.file_type();
+    let kind = if ft.is_file() {
+        EntryKind::File
+    } else if ft.is_dir() {
+        EntryKind::Dir
+    } else {
+        EntryKind::Other(special_kind(&ft))
+    };
+    #[cfg(unix)]
+    let mode = Some(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()));
+    #[cfg(not(unix))]
+    let mode = None;
+    Resolved::Found { path, kind, mode }
+}
+
+/// Read a regular file of at most [`crate::files::MAX_FILE_SIZE`] bytes as
+/// text: the file is checked to be regular before and after it is opened.
+fn read_text(path: &Path) -> Result<String, ReadError> {
+    let unreadable = |e: std::io::Error| {
+        ReadError::Unreadable(format!("cannot read: {}", crate::files::io_message(&e)))
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(ReadError::Unreadable(format!(
+            "not a regular file ({})",
+            special_kind(&meta.file_type())
+        )));
+    }
+    let too_large = |mut file: std::fs::File| {
+        // Only the first two bytes are read: is it a script?
+        use std::io::{Read, Seek};
+        let mut head = [0u8; 2];
+        let shebang = file
+            .rewind()
+            .and_then(|()| file.read_exact(&mut head))
+            .is_ok()
+            && &head == b"#!";
+        ReadError::NotText {
+            why: format!(
+                "file too large: {} bytes (dsig reads files up to {} MiB)",
+                meta.len(),
+                crate::files::MAX_FILE_SIZE / (1024 * 1024)
+            ),
+            shebang,
+        }
+    };
+    if meta.len() > crate::files::MAX_FILE_SIZE {
+        return Err(too_large(file));
+    }
+    let bytes = match crate::files::read_limited(&file) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Err(too_large(file)),
+        Err(e) => return Err(unreadable(e)),
+    };
+    let shebang = bytes.starts_with(b"#!");
+    if bytes.contains(&0) {
+        return Err(ReadError::NotText {
+            why: "binary file (contains NUL bytes); not a shell script".into(),
+            shebang,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| ReadError::NotText {
+        why: format!(
+            "invalid UTF-8 at byte offset {}",
+            e.utf8_error().valid_up_to()
+        ),
+        shebang,
+    })
+}
+
+impl<'a> ContextFs<'a> {
+    /// The context at `root` (none: nothing is read), with `overlay` texts
+    /// standing in for files on disk.
+    pub fn new(root: Option<PathBuf>, overlay: &'a HashMap<PathBuf, String>) -> ContextFs<'a> {
+        ContextFs {
+            root,
+            overlay,
+            cache: RefCell::new(Cache::default()),
+        }
     }
 
+    /// Where a context-relative path leads, inside the context.
+    pub fn resolve(&self, rel: &str) -> Resolved {
+        let Some(root) = self.root.as_ref() else {
+            return Resolved::Missing;
+        };
+        if let Some(r) = self.cache.borrow().resolved.get(rel) {
+            return r.clone();
+        }
+        let r = resolve_in(root, rel, self.overlay);
+        self.cache
+            .borrow_mut()
+            .resolved
+            .insert(rel.to_string(), r.clone());
+        r
+    }
+
+    /// The on-disk path of a context-relative path, every symlink on the way
+    /// resolved inside the context; `None` when it is not in the context or
+    /// is inside `.git/`.
+    pub fn disk(&self, rel: &str) -> Option<PathBuf> {
+        match self.resolve(rel) {
+            Resolved::Found { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Whether `rel` is inside `.git/` (never read).
+    pub fn is_git(&self, rel: &str) -> bool {
+        self.resolve(rel) == Resolved::Git
+    }
+
+    /// A file (not a directory) of the context: a regular file, or a FIFO,
+    /// socket or device (that reading then rejects).
     pub fn is_file(&self, rel: &str) -> bool {
-        self.disk(rel)
-            .is_some_and(|p| self.overlay.contains_key(&p) || p.is_file())
+        matches!(
+            self.resolve(rel),
+            Resolved::Found { kind, .. } if kind != EntryKind::Dir
+        )
     }
 
     pub fn is_dir(&self, rel: &str) -> bool {
-        self.disk(rel).is_some_and(|p| p.is_dir())
+        matches!(
+            self.resolve(rel),
+            Resolved::Found {
+                kind: EntryKind::Dir,
+                ..
+            }
+        )
     }
 
     /// The text of a context file: `Err` with a reason when it cannot be read
     /// as text.
     pub fn read(&self, rel: &str) -> Option<Result<String, String>> {
-        let p = self.disk(rel)?;
-        if let Some(t) = self.overlay.get(&p) {
+        self.read_script(rel)
+            .map(|r| r.map_err(|e| e.message().to_string()))
+    }
+
+    /// The text of a context file, or why it cannot be read as text; `None`
+    /// when it is not in the context (or is inside `.git/`).
+    pub fn read_script(&self, rel: &str) -> Option<Result<String, ReadError>> {
+        let Resolved::Found { path, kind, .. } = self.resolve(rel) else {
+            return None;
+        };
+        if let Some(t) = self.overlay.get(&path) {
             return Some(Ok(t.clone()));
         }
-        let bytes = match std::fs::File::open(&p).and_then(crate::files::read_limited) {
-            Ok(Some(b)) => b,
-            Ok(None) => return Some(Err(crate::files::too_large_message(None))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(e) => return Some(Err(e.to_string())),
-        };
-        if bytes.contains(&0) {
-            return Some(Err("binary file".into()));
+        match kind {
+            EntryKind::File => Some(read_text(&path)),
+            EntryKind::Dir => Some(Err(ReadError::Unreadable("is a directory".into()))),
+            EntryKind::Other(what) => Some(Err(ReadError::Unreadable(format!(
+                "not a regular file ({what}); not opened"
+            )))),
         }
-        Some(String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "invalid UTF-8 at byte offset {}",
-                e.utf8_error().valid_up_to()
-            )
-        }))
     }
 
     /// Whether the context file has an execute bit (`None` when unknown).
     pub fn is_executable(&self, rel: &str) -> Option<bool> {
-        let p = self.disk(rel)?;
-        let meta = std::fs::metadata(p).ok()?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            Some(meta.permissions().mode() & 0o111 != 0)
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = meta;
-            None
-        }
+        let Resolved::Found { mode, .. } = self.resolve(rel) else {
+            return None;
+        };
+        mode.map(|m| m & 0o111 != 0)
     }
 
     /// Context files matching a COPY source pattern (`*`, `?`, `[...]` in the
-    /// last component only), sorted.
-    fn glob(&self, pattern: &str) -> Vec<String> {
-        let pattern = pattern.trim_start_matches("./").trim_start_matches('/');
-        if !pattern.contains(['*', '?', '[']) {
-            return vec![pattern.to_string()];
+    /// last component only), sorted, each with whether it is a directory.
+    /// The directory is listed once per lint.
+    fn glob(&self, pattern: &str) -> Rc<Matches> {
+        if let Some(m) = self.cache.borrow().globs.get(pattern) {
+            return m.clone();
         }
-        let (dir, pat) = match pattern.rfind('/') {
-            Some(i) => (&pattern[..i], &pattern[i + 1..]),
-            None => ("", pattern),
+        let m = Rc::new(self.glob_uncached(pattern));
+        self.cache
+            .borrow_mut()
+            .globs
+            .insert(pattern.to_string(), m.clone());
+        m
+    }
+
+    fn glob_uncached(&self, pattern: &str) -> Matches {
+        let pattern = pattern.trim_start_matches("./").trim_start_matches('/');
+        let names: Vec<String> = if !pattern.contains(['*', '?', '[']) {
+            vec![pattern.to_string()]
+        } else {
+            let (dir, pat) = match pattern.rfind('/') {
+                Some(i) => (&pattern[..i], &pattern[i + 1..]),
+                None => ("", pattern),
+            };
+            let d = match self.resolve(if dir.is_empty() { "." } else { dir }) {
+                Resolved::Found {
+                    path,
+                    kind: EntryKind::Dir,
+                    ..
+                } => path,
+                _ => return Matches::default(),
+            };
+            let mut out: Vec<String> = std::fs::read_dir(d)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| glob_match(pat, n))
+                .map(|n| {
+                    if dir.is_empty() {
+                        n
+                    } else {
+                        format!("{dir}/{n}")
+                    }
+                })
+                .collect();
+            out.sort();
+            out
         };
-        let Some(d) = self.disk(if dir.is_empty() { "." } else { dir }) else {
-            return vec![];
-        };
-        let mut out: Vec<String> = std::fs::read_dir(d)
+        let list: Vec<(String, bool)> = names
             .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| glob_match(pat, n))
             .map(|n| {
-                if dir.is_empty() {
-                    n
-                } else {
-                    format!("{dir}/{n}")
-                }
+                let is_dir = self.is_dir(&n);
+                (n, is_dir)
             })
             .collect();
-        out.sort();
-        out
+        let by_name = list
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| (basename(n).to_string(), i))
+            .collect();
+        Matches { list, by_name }
     }
 }
 
@@ -170,8 +498,11 @@ pub enum Origin {
     Context { rel: String, copy: usize },
     /// A heredoc of the Dockerfile (`COPY <<EOF /start.sh`).
     Heredoc { instruction: usize, heredoc: usize },
-    /// COPY names a context file that does not exist.
+    /// COPY names a context file that does not exist (or a symlink whose
+    /// target, resolved inside the context as Docker does, is not there).
     Missing { rel: String, copy: usize },
+    /// A context file dsig never reads: it is inside `.git/`.
+    Git { rel: String, copy: usize },
     /// Copied from another stage or image (`COPY --from=...`).
     OtherStage { from: String, copy: usize },
     /// Not copied by this Dockerfile: from the base image, or made by RUN.
@@ -259,17 +590,49 @@ fn locate_in_copy(want: &str, copy: &CopyOp, df: &Dockerfile, fs: &ContextFs) ->
         }
         return None;
     }
+    let dest_dir = normalize(&dest);
+    // The name `want` has when it is `dest/NAME`.
+    let want_name = want
+        .strip_prefix(dest_dir.trim_end_matches('/'))
+        .and_then(|r| r.strip_prefix('/'))
+        .filter(|r| !r.is_empty() && !r.contains('/'));
     for pattern in &copy.sources {
         if pattern.contains("://") {
             continue; // ADD of a URL
         }
         let matches = fs.glob(pattern);
-        for src in &matches {
-            if fs.is_dir(src) {
+        // Only directories and the one file named like `want` can provide
+        // it: look those up instead of trying every match (a glob over a
+        // thousand files, asked for a hundred PATH entries).
+        let named = want_name
+            .or_else(|| (!dest_is_dir_hint).then(|| basename(want)))
+            .and_then(|n| matches.by_name.get(n).copied());
+        let single = (matches.list.len() == 1).then_some(0);
+        for (i, (src, is_dir)) in matches.list.iter().enumerate() {
+            if !is_dir && Some(i) != named && Some(i) != single {
+                continue;
+            }
+            if fs.is_git(src) {
+                // Whether it is a file or a directory is not looked at: a
+                // path at or under dest may come from it.
+                let under = format!("{}/", dest_dir.trim_end_matches('/'));
+                let into_dir = normalize(&format!("{dest}/{}", basename(src)));
+                if into_dir == want || want == dest_dir || want.starts_with(&under) {
+                    return Some(Origin::Git {
+                        rel: src.clone(),
+                        copy: copy.at,
+                    });
+                }
+                continue;
+            }
+            if *is_dir {
                 // A directory's contents are copied into dest.
                 let prefix = format!("{}/", dest.trim_end_matches('/'));
                 if let Some(rest) = want.strip_prefix(&prefix) {
                     let rel = format!("{}/{}", src.trim_end_matches('/'), rest);
+                    if fs.is_git(&rel) {
+                        return Some(Origin::Git { rel, copy: copy.at });
+                    }
                     if fs.is_file(&rel) {
                         return Some(Origin::Context { rel, copy: copy.at });
                     }
@@ -283,7 +646,7 @@ fn locate_in_copy(want: &str, copy: &CopyOp, df: &Dockerfile, fs: &ContextFs) ->
             let hit = if dest_is_dir_hint {
                 into_dir == want
             } else {
-                normalize(&dest) == want || into_dir == want
+                dest_dir == want || into_dir == want
             };
             if hit {
                 if fs.is_file(src) {
@@ -372,6 +735,51 @@ fn mode_is_executable(m: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Symlinks are resolved the way Docker resolves a COPY source: inside
+    /// the context. Absolute targets start at the context root, `..` stops
+    /// there, loops end, `.git` is never entered, and a file only in the
+    /// overlay is found.
+    #[cfg(unix)]
+    #[test]
+    fn paths_resolve_inside_the_context() {
+        use std::os::unix::fs::symlink;
+        let base = std::env::temp_dir().join(format!("dsig-ctx-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let root = base.join("ctx");
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(base.join("secret"), "outside").unwrap();
+        std::fs::write(root.join("bin/run.sh"), "#!/bin/sh\n").unwrap();
+        std::fs::write(root.join(".git/config"), "x").unwrap();
+        symlink("/bin/run.sh", root.join("abs")).unwrap();
+        symlink("../../../bin/run.sh", root.join("up")).unwrap();
+        symlink(base.join("secret"), root.join("out")).unwrap();
+        symlink("../secret", root.join("out-rel")).unwrap();
+        symlink("/", root.join("top")).unwrap();
+        symlink("loop2", root.join("loop1")).unwrap();
+        symlink("loop1", root.join("loop2")).unwrap();
+        symlink(".git/config", root.join("git")).unwrap();
+        let overlay = HashMap::from([(root.join("virtual/x.sh"), "#!/bin/sh\n".to_string())]);
+        let fs = ContextFs::new(Some(root.clone()), &overlay);
+        let run = root.join("bin/run.sh");
+        assert_eq!(fs.disk("abs"), Some(run.clone()));
+        assert_eq!(fs.disk("up"), Some(run.clone()));
+        assert_eq!(fs.disk("top/bin/run.sh"), Some(run.clone()));
+        assert_eq!(fs.disk("../bin/./run.sh"), Some(run.clone()));
+        assert_eq!(fs.resolve("out"), Resolved::Missing);
+        assert_eq!(fs.resolve("out-rel"), Resolved::Missing);
+        assert_eq!(fs.read("out"), None);
+        assert_eq!(fs.resolve("loop1"), Resolved::Missing);
+        assert_eq!(fs.resolve("git"), Resolved::Git);
+        assert_eq!(fs.resolve(".git/config"), Resolved::Git);
+        assert_eq!(fs.read("git"), None);
+        assert!(fs.is_dir("top") && fs.is_dir("virtual") && !fs.is_file("virtual"));
+        assert_eq!(fs.read("virtual/x.sh"), Some(Ok("#!/bin/sh\n".to_string())));
+        assert_eq!(fs.is_executable("virtual/x.sh"), None);
+        assert_eq!(fs.read("bin/run.sh"), Some(Ok("#!/bin/sh\n".to_string())));
+        let _ = std::fs::remove_dir_all(&base);
+    }
 
     /// One component globs, checked against the config's glob (the same
     /// language within a path component), and patterns with many stars that
