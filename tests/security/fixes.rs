@@ -413,6 +413,36 @@ fn exec_that_would_skip_later_commands_is_unsafe_or_not_offered() {
 }
 
 #[test]
+fn heredoc_bodies_are_file_content_not_suppressions_to_remove() {
+    let cases = [
+        (
+            "copy-config",
+            "FROM debian:bookworm\nCOPY <<EOF /etc/app.conf\n# dsig ignore=SIG001\nkey=1\nEOF\nCMD [\"/usr/bin/app\"]\n",
+        ),
+        (
+            "run",
+            "FROM debian:bookworm\nRUN <<EOF\n# dsig ignore=SIG010 unused\necho hi\nEOF\nCMD [\"/usr/bin/app\"]\n",
+        ),
+        (
+            "copy-script",
+            "FROM debian:bookworm\nCOPY <<'EOF' /start.sh\n#!/bin/sh\n# dsig ignore-file=SIG004\nexec /usr/bin/app\nEOF\nCMD [\"/start.sh\"]\n",
+        ),
+    ];
+    for (name, dockerfile) in cases {
+        let files = [("Dockerfile", dockerfile)];
+        for (after, _) in fix_both(name, &files) {
+            let text = file(&after, "Dockerfile");
+            assert!(
+                text.contains("# dsig ignore"),
+                "{name}: heredoc body changed:\n{text}"
+            );
+            let body = |t: &str| t[t.find("<<").expect("heredoc")..].to_string();
+            assert_eq!(body(text), body(dockerfile), "{name}");
+        }
+    }
+}
+
+#[test]
 fn a_command_string_with_a_syntax_error_is_not_fixed() {
     let cases = [
         (
