@@ -413,6 +413,43 @@ fn exec_that_would_skip_later_commands_is_unsafe_or_not_offered() {
 }
 
 #[test]
+fn a_continuation_on_the_last_line_gets_one_entrypoint_and_settles() {
+    for (name, dockerfile) in [
+        ("newline", "FROM debian:bookworm\nCMD node server.js \\\n"),
+        ("eof", "FROM debian:bookworm\nCMD node server.js \\"),
+        (
+            "blank-and-comment",
+            "FROM debian:bookworm\nCMD node server.js \\\n\n# note\n",
+        ),
+        (
+            "exec-form",
+            "FROM debian:bookworm\nCMD [\"node\", \"server.js\"] \\\n",
+        ),
+    ] {
+        let files = [("Dockerfile", dockerfile)];
+        let [(safe, _), (unsafe_, _)] = fix_both(name, &files);
+        for (mode, after) in [("safe", &safe), ("unsafe", &unsafe_)] {
+            let text = file(after, "Dockerfile");
+            let Some(parsed) = official(text) else {
+                continue;
+            };
+            let parsed = parsed.unwrap_or_else(|e| panic!("{name} {mode}: {e}"));
+            let count = |c: &str| parsed.iter().filter(|i| i.cmd == c).count();
+            assert_eq!(count("CMD"), 1, "{name} {mode}:\n{text}");
+            let cmd = parsed.iter().find(|i| i.cmd == "CMD").expect("CMD");
+            assert!(
+                !cmd.original.contains("ENTRYPOINT") && !cmd.original.contains("RUN"),
+                "{name} {mode}: the CMD swallowed an instruction:\n{text}"
+            );
+            if mode == "unsafe" {
+                assert_eq!(count("ENTRYPOINT"), 1, "{name} {mode}:\n{text}");
+                assert_eq!(count("RUN"), 1, "{name} {mode}:\n{text}");
+            }
+        }
+    }
+}
+
+#[test]
 fn heredoc_bodies_are_file_content_not_suppressions_to_remove() {
     let cases = [
         (
