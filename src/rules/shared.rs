@@ -279,7 +279,7 @@ pub fn insert_exec_fix(
 ) -> Result<crate::diagnostic::Fix, String> {
     use crate::diagnostic::FixSafety;
     use crate::shell::names::ExecFit;
-    if let Some(e) = crate::shell::names::syntax_error(&s.text) {
+    if let Some(e) = names.syntax_error() {
         return Err(format!("the script has {e}: fix it first"));
     }
     let exit_trap = s

@@ -145,6 +145,24 @@ pub struct Script<'a> {
     calls: HashMap<String, Vec<usize>>,
     /// Whether each function's calls all end the script (computed once).
     memo: RefCell<HashMap<String, Option<ExecFit>>>,
+    /// [`syntax_error`] of the text (computed once).
+    error: std::cell::OnceCell<Option<String>>,
+    /// What the statements around a node do to it, by node id: each
+    /// ancestor block is scanned once however many commands share it.
+    siblings: RefCell<HashMap<usize, Level>>,
+    /// The blocks whose children are in `siblings`.
+    scanned: RefCell<HashSet<usize>>,
+}
+
+/// A statement's place in its block.
+#[derive(Debug, Clone)]
+struct Level {
+    /// `&` follows it.
+    background: bool,
+    /// Why it never runs.
+    unreached: Option<String>,
+    /// What would no longer run after it.
+    after: Option<String>,
 }
 
 fn text_of<'t>(src: &'t str, n: Node) -> &'t str {
@@ -233,7 +251,21 @@ impl<'a> Script<'a> {
             sources,
             calls,
             memo: RefCell::new(HashMap::new()),
+            error: std::cell::OnceCell::new(),
+            siblings: RefCell::new(HashMap::new()),
+            scanned: RefCell::new(HashSet::new()),
         }
+    }
+
+    /// Why the script is not valid ([`syntax_error`]), from the tree
+    /// already parsed.
+    pub fn syntax_error(&self) -> Option<String> {
+        self.error
+            .get_or_init(|| match &self.tree {
+                Some(t) => tree_error(self.src, t),
+                None => Some("text that could not be parsed".into()),
+            })
+            .clone()
     }
 
     /// What `name` is to this script's shell, when `exec` cannot run it.
@@ -263,9 +295,10 @@ impl<'a> Script<'a> {
         if tree.root_node().has_error() {
             return ExecFit::No("the script has a syntax error".into());
         }
-        let Some(cmd) = self.command_at(tree.root_node(), at) else {
+        let Some(path) = self.path_to(tree.root_node(), at) else {
             return ExecFit::No("no command starts there".into());
         };
+        let cmd = path[path.len() - 1];
         let name = command_name(cmd).and_then(|k| word_value(self.src, k));
         if let Some(name) = &name {
             if let Some(kind) = self.kind(name) {
@@ -275,7 +308,7 @@ impl<'a> Script<'a> {
                 ));
             }
         }
-        let fit = self.at_end(cmd, 0);
+        let fit = self.at_end(&path, 0);
         match (fit, &name) {
             (ExecFit::Safe, Some(name)) if self.sources && !name.contains('/') => ExecFit::Unsafe(
                 format!("a file the script sources may define `{name}` as a function"),
@@ -284,26 +317,33 @@ impl<'a> Script<'a> {
         }
     }
 
-    /// The `command` node that starts at `at` (its name or its assignments).
-    fn command_at<'t>(&self, root: Node<'t>, at: usize) -> Option<Node<'t>> {
-        let mut n = root.descendant_for_byte_range(at, at)?;
-        loop {
-            if n.kind() == "command" {
-                return Some(n);
+    /// The nodes from the root down to the innermost `command` that holds
+    /// offset `at` (its name or its assignments). tree-sitter finds a
+    /// node's parent and siblings by descending from the root again, so the
+    /// path is built once, going down.
+    fn path_to<'t>(&self, root: Node<'t>, at: usize) -> Option<Vec<Node<'t>>> {
+        let mut path = vec![root];
+        let mut c = root.walk();
+        while c.goto_first_child_for_byte(at).is_some() {
+            let n = c.node();
+            if n.start_byte() > at {
+                break;
             }
-            n = n.parent()?;
+            path.push(n);
         }
+        let last = path.iter().rposition(|n| n.kind() == "command")?;
+        path.truncate(last + 1);
+        Some(path)
     }
 
     /// Whether nothing can run after `n` (a statement) at run time, and `n`
     /// itself runs in the shell that is PID 1.
-    fn at_end(&self, mut n: Node, depth: usize) -> ExecFit {
+    fn at_end(&self, path: &[Node], depth: usize) -> ExecFit {
         let mut fit = ExecFit::Safe;
-        loop {
-            let Some(parent) = n.parent() else {
-                return fit;
-            };
-            if n.next_sibling().is_some_and(|s| s.kind() == "&") {
+        for w in path.windows(2).rev() {
+            let (parent, n) = (w[0], w[1]);
+            let level = self.level(parent, n);
+            if level.background {
                 return ExecFit::No("it runs in the background".into());
             }
             match parent.kind() {
@@ -319,10 +359,10 @@ impl<'a> Script<'a> {
                                 .into(),
                         ));
                     }
-                    if let Some(why) = self.unreached(n) {
+                    if let Some(why) = level.unreached {
                         return ExecFit::No(why);
                     }
-                    if let Some(after) = self.runs_after(n) {
+                    if let Some(after) = level.after {
                         fit = fit.worst(ExecFit::Unsafe(after));
                     }
                     if parent.kind() == "do_group" {
@@ -372,8 +412,8 @@ impl<'a> Script<'a> {
                 "negated_command" => return ExecFit::No("it is negated with `!`".into()),
                 other => return ExecFit::No(format!("it is inside {other}")),
             }
-            n = parent;
         }
+        fit
     }
 
     /// Whether every call of function `name` ends the script.
@@ -399,10 +439,10 @@ impl<'a> Script<'a> {
             ExecFit::Safe
         };
         for at in sites {
-            let Some(call) = self.command_at(tree.root_node(), at) else {
+            let Some(call) = self.path_to(tree.root_node(), at) else {
                 continue;
             };
-            let here = match self.at_end(call, depth + 1) {
+            let here = match self.at_end(&call, depth + 1) {
                 ExecFit::No(why) if sites_reach(&why) => ExecFit::No(why),
                 ExecFit::No(why) => ExecFit::Unsafe(format!("`{name}` is called where {why}")),
                 f => f,
@@ -415,65 +455,102 @@ impl<'a> Script<'a> {
         fit
     }
 
-    /// The first statement after `n` in its block that would no longer run
-    /// (anything but `exit`, a function definition or a comment).
-    fn runs_after(&self, n: Node) -> Option<String> {
-        let mut s = n.next_sibling();
-        while let Some(k) = s {
-            s = k.next_sibling();
-            if !k.is_named()
-                || matches!(
-                    k.kind(),
-                    "comment" | "function_definition" | "elif_clause" | "else_clause"
-                )
-            {
-                continue;
+    /// What the statements around `n` in `parent` do to it. The first
+    /// time a block is asked about, all its children are judged in one pass
+    /// (a block of many statements is not scanned again for each).
+    fn level(&self, parent: Node, n: Node) -> Level {
+        if !self.scanned.borrow().contains(&parent.id()) {
+            let mut c = parent.walk();
+            let kids: Vec<Node> = parent.children(&mut c).collect();
+            // Why each child never runs: the first `exit` / `exec` before it.
+            let mut unreached: Vec<Option<String>> = Vec::with_capacity(kids.len());
+            let mut seen: Option<String> = None;
+            for k in &kids {
+                unreached.push(seen.clone());
+                if seen.is_none() {
+                    seen = self.ends_shell(*k);
+                }
             }
-            let name = match k.kind() {
-                "command" => command_name(k).and_then(|c| word_value(self.src, c)),
-                _ => None,
-            };
-            if name.as_deref() == Some("exit") {
-                continue;
+            // What would no longer run: the first real statement after it.
+            let mut after: Vec<Option<String>> = vec![None; kids.len()];
+            let mut next: Option<String> = None;
+            for (i, k) in kids.iter().enumerate().rev() {
+                after[i] = next.clone();
+                if let Some(what) = self.would_run(*k) {
+                    next = Some(what);
+                }
             }
-            let line = self.src[..k.start_byte()].matches('\n').count() + 1;
-            let what = text_of(self.src, k).lines().next().unwrap_or("").trim();
-            let what: String = what.chars().take(40).collect();
-            return Some(format!("`{what}` on line {line} would no longer run"));
+            let mut levels = self.siblings.borrow_mut();
+            for (i, k) in kids.iter().enumerate() {
+                levels.insert(
+                    k.id(),
+                    Level {
+                        background: kids.get(i + 1).is_some_and(|s| s.kind() == "&"),
+                        unreached: unreached[i].take(),
+                        after: after[i].take(),
+                    },
+                );
+            }
+            self.scanned.borrow_mut().insert(parent.id());
         }
-        None
+        self.siblings
+            .borrow()
+            .get(&n.id())
+            .cloned()
+            .unwrap_or(Level {
+                background: false,
+                unreached: None,
+                after: None,
+            })
     }
 
-    /// Why `n` never runs: an `exit`, `return` or `exec prog` before it in
-    /// its block.
-    fn unreached(&self, n: Node) -> Option<String> {
-        let mut s = n.prev_sibling();
-        while let Some(k) = s {
-            s = k.prev_sibling();
-            let cmd = match k.kind() {
-                "command" => k,
-                "redirected_statement" => match k.child_by_field_name("body") {
-                    Some(b) if b.kind() == "command" => b,
-                    _ => continue,
-                },
-                _ => continue,
-            };
-            let name = command_name(cmd).and_then(|c| word_value(self.src, c));
-            let args = {
-                let mut c = cmd.walk();
-                cmd.children_by_field_name("argument", &mut c).count()
-            };
-            match name.as_deref() {
-                Some("exit" | "return") => {
-                    return Some(format!("it comes after `{}`", text_of(self.src, cmd)))
-                }
-                Some("exec") if args > 0 => {
-                    return Some("it comes after an `exec` that replaces the shell".into())
-                }
-                _ => {}
-            }
+    /// A statement that would no longer run after an `exec` before it:
+    /// anything but `exit`, a function definition, a comment or a clause.
+    fn would_run(&self, k: Node) -> Option<String> {
+        if !k.is_named()
+            || matches!(
+                k.kind(),
+                "comment" | "function_definition" | "elif_clause" | "else_clause" | "case_item"
+            )
+        {
+            return None;
         }
-        None
+        let name = match k.kind() {
+            "command" => command_name(k).and_then(|c| word_value(self.src, c)),
+            _ => None,
+        };
+        if name.as_deref() == Some("exit") {
+            return None;
+        }
+        let line = self.src[..k.start_byte()].matches('\n').count() + 1;
+        let what = text_of(self.src, k).lines().next().unwrap_or("").trim();
+        let what: String = what.chars().take(40).collect();
+        Some(format!("`{what}` on line {line} would no longer run"))
+    }
+
+    /// A statement after which nothing in its block runs: `exit`, `return`
+    /// or `exec prog`.
+    fn ends_shell(&self, k: Node) -> Option<String> {
+        let cmd = match k.kind() {
+            "command" => k,
+            "redirected_statement" => match k.child_by_field_name("body") {
+                Some(b) if b.kind() == "command" => b,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let name = command_name(cmd).and_then(|c| word_value(self.src, c));
+        let args = {
+            let mut c = cmd.walk();
+            cmd.children_by_field_name("argument", &mut c).count()
+        };
+        match name.as_deref() {
+            Some("exit" | "return") => Some(format!("it comes after `{}`", text_of(self.src, cmd))),
+            Some("exec") if args > 0 => {
+                Some("it comes after an `exec` that replaces the shell".into())
+            }
+            _ => None,
+        }
     }
 }
 
@@ -486,6 +563,10 @@ fn sites_reach(why: &str) -> bool {
 /// unterminated quote (error recovery can hide one).
 pub fn syntax_error(text: &str) -> Option<String> {
     let tree = crate::shell::script::parse(text)?;
+    tree_error(text, &tree)
+}
+
+fn tree_error(text: &str, tree: &Tree) -> Option<String> {
     let root = tree.root_node();
     if root.has_error() {
         let mut at = None;

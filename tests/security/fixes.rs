@@ -529,3 +529,40 @@ fn a_command_string_with_a_syntax_error_is_not_fixed() {
         assert_eq!(file(&after, "start.sh"), script);
     }
 }
+
+#[test]
+fn deciding_where_exec_fits_stays_near_linear() {
+    use crate::support::run_measured;
+    use std::time::Duration;
+    // Many branches that each end in the app, exits after them, and a long
+    // chain of functions: each block and function is judged once.
+    let mut script = String::from("#!/bin/sh\ncase \"$1\" in\n");
+    for i in 0..3000 {
+        script.push_str(&format!("  a{i}) node s{i}.js ;;\n"));
+    }
+    script.push_str("esac\n");
+    script.push_str(&"exit 0\n".repeat(3000));
+    for i in 0..1000 {
+        script.push_str(&format!("g{i}() {{\n  g{}\n}}\n", i + 1));
+    }
+    script.push_str("g1000() {\n  node x.js\n}\n");
+    let dir = setup(
+        "linear",
+        &[("Dockerfile", RUNS_SCRIPT), ("start.sh", script.as_str())],
+    );
+    let m = run_measured(
+        &dir,
+        &[
+            "lint",
+            "--no-color",
+            "--fix",
+            "--unsafe-fixes",
+            "Dockerfile",
+        ],
+        Duration::from_secs(60),
+    );
+    m.assert_within("3000 case arms and 1000 chained functions", 20.0, 500);
+    assert!(matches!(m.code, Some(0 | 1)), "{}", m.stderr);
+    let fixed = fs::read_to_string(dir.join("start.sh")).expect("script");
+    assert_eq!(fixed.matches("exec node s").count(), 3000, "every arm");
+}
