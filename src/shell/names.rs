@@ -308,13 +308,7 @@ impl<'a> Script<'a> {
                 ));
             }
         }
-        let fit = self.at_end(&path, 0);
-        match (fit, &name) {
-            (ExecFit::Safe, Some(name)) if self.sources && !name.contains('/') => ExecFit::Unsafe(
-                format!("a file the script sources may define `{name}` as a function"),
-            ),
-            (fit, _) => fit,
-        }
+        self.at_end(&path, 0)
     }
 
     /// The nodes from the root down to the innermost `command` that holds
@@ -682,10 +676,6 @@ mod tests {
         assert!(matches!(fit("node a &\n", "node"), ExecFit::No(_)));
         assert!(matches!(
             fit("r() { node a; }\nx=$(r)\n", "node"),
-            ExecFit::Unsafe(_)
-        ));
-        assert!(matches!(
-            fit(". ./lib.sh\nstart\n", "start"),
             ExecFit::Unsafe(_)
         ));
         assert!(matches!(
