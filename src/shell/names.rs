@@ -516,7 +516,7 @@ impl<'a> Script<'a> {
         if name.as_deref() == Some("exit") {
             return None;
         }
-        let line = self.src[..k.start_byte()].matches('\n').count() + 1;
+        let line = line_of(self.src, k.start_byte());
         let what = text_of(self.src, k).lines().next().unwrap_or("").trim();
         let what: String = what.chars().take(40).collect();
         Some(format!("`{what}` on line {line} would no longer run"))
@@ -548,6 +548,17 @@ impl<'a> Script<'a> {
     }
 }
 
+/// The 1-based line of byte `at` (counted in bytes: tree-sitter offsets
+/// may fall inside a character that the parser saw replaced).
+fn line_of(text: &str, at: usize) -> usize {
+    let end = at.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
 /// Reasons that hold for every call, not just one.
 fn sites_reach(why: &str) -> bool {
     why.contains("never called") || why.contains("comes after")
@@ -569,7 +580,7 @@ fn tree_error(text: &str, tree: &Tree) -> Option<String> {
                 at = Some(n.start_byte());
             }
         });
-        let line = at.map_or(1, |a| text[..a.min(text.len())].matches('\n').count() + 1);
+        let line = at.map_or(1, |a| line_of(text, a));
         return Some(format!("a syntax error on line {line}"));
     }
     unbalanced_quote(text).map(|q| format!("an unterminated {q} quote"))
@@ -692,5 +703,8 @@ mod tests {
         assert_eq!(syntax_error("node 'a b' \"c\\\"d\" # it's\n"), None);
         assert_eq!(syntax_error("echo \"$(date \"+%s\")\"\n"), None);
         assert_eq!(syntax_error("echo it\\'s\n"), None);
+        // Offsets inside a character the parser saw replaced do not panic.
+        assert!(syntax_error("x {\u{31E9A}'\n").is_some());
+        let _ = fit("f() { node {\u{31E9A}; }\nf\necho {\u{31E9A}\n", "node");
     }
 }
