@@ -645,7 +645,19 @@ mod tests {
         assert_eq!(builtin_kind(":"), Some(NameKind::Builtin));
         assert_eq!(builtin_kind("time"), Some(NameKind::Keyword));
         assert_eq!(builtin_kind("node"), None);
-        assert_eq!(builtin_kind("gosu"), None);
+        for program in [
+            "env",
+            "nohup",
+            "gosu",
+            "su-exec",
+            "setpriv",
+            "chroot",
+            "tini",
+            "dumb-init",
+            "sleep",
+        ] {
+            assert_eq!(builtin_kind(program), None, "{program} is a program");
+        }
         let s = Script::new("alias x='node a'\nf() { :; }\nx\n");
         assert_eq!(s.kind("x"), Some(NameKind::Alias));
         assert_eq!(s.kind("f"), Some(NameKind::Function));
