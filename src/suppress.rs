@@ -693,7 +693,25 @@ pub fn apply_with(report: &mut Report, dockerfile: Option<&Dockerfile>, settings
             }
         }
     }
+    // A heredoc body is the content of a file in the image (or of a build
+    // script), not Dockerfile text: its comments are never edited.
+    if let Some(df) = dockerfile {
+        for d in sig000.iter_mut().filter(|d| d.file == 0) {
+            if in_heredoc_body(df, d.span.start) {
+                d.fix = None;
+                d.help = Some("it is part of a heredoc body, the content of a file in the image, which dsig does not edit: remove it there if it is not meant for that file".into());
+            }
+        }
+    }
     report.diagnostics.extend(sig000);
+}
+
+/// Whether `offset` of the Dockerfile lies in a heredoc body.
+fn in_heredoc_body(df: &Dockerfile, offset: usize) -> bool {
+    df.instructions
+        .iter()
+        .flat_map(|i| &i.heredocs)
+        .any(|h| h.body.start <= offset && offset < h.body.end)
 }
 
 /// The SIG000 finding for suppression `s`, judging only the names that

@@ -4,7 +4,7 @@
 
 use super::{classify_image, Command, Image, Setting, SystemShell};
 use crate::shell::ShellKind;
-use crate::syntax::{json_array, Dockerfile, Kind};
+use crate::syntax::{json_array, Dockerfile, Kind, PieceKind};
 use std::ops::Range;
 
 /// Which init to install.
@@ -205,6 +205,18 @@ pub fn plan(df: &Dockerfile, image: &Image, text: &str, init: Init, group: bool)
         }
     }
     if !tail.is_empty() {
+        // A line continuation left open at the end of the file would join
+        // the new lines to the last instruction (BuildKit skips blank and
+        // comment lines inside it): close it by removing the escape.
+        let open = df.pieces.iter().rev().find(|p| {
+            !matches!(
+                p.kind,
+                PieceKind::Newline | PieceKind::Blank | PieceKind::Comment | PieceKind::Indent
+            )
+        });
+        if let Some(p) = open.filter(|p| p.kind == PieceKind::Continuation) {
+            edits.push((p.span.clone(), String::new()));
+        }
         edits.push((text.len()..text.len(), format!("{file_end_nl}{tail}")));
     }
     edits.sort_by_key(|e| e.0.start);
@@ -269,6 +281,10 @@ mod tests {
             "FROM debian:bookworm AS base\nCMD c d\nFROM base\nUSER app\nRUN true\n",
             "FROM alpine:3.20\nUSER nobody\nCMD [\"app\"]\n",
             "FROM scratch\nCOPY app /app\nCMD [\"/app\"]",
+            // A line continuation left open at the end of the file.
+            "FROM debian:bookworm\nCMD app -x \\\n",
+            "FROM debian:bookworm\nCMD [\"app\"] \\\n\n# note\n",
+            "FROM debian:bookworm AS base\nCMD [\"c\"]\nFROM base\nRUN true \\",
         ];
         for init in [Init::Tini, Init::DumbInit] {
             for c in cases {

@@ -57,7 +57,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     "pass the arguments on to the app: `{prog} \"$@\"`, or end the script with `exec \"$@\"` so that CMD is the command"
                 ));
                 // Unsafe: what runs changes whenever arguments are given.
-                d.fix = Some(ctx.script_fix(s, FixSafety::Unsafe, "Pass \"$@\" on to the app".into(), vec![(end..end, " \"$@\"".into())]));
+                // A script with a syntax error is not edited.
+                if crate::shell::names::syntax_error(&s.text).is_none() {
+                    d.fix = Some(ctx.script_fix(s, FixSafety::Unsafe, "Pass \"$@\" on to the app".into(), vec![(end..end, " \"$@\"".into())]));
+                }
             }
             _ => d.help = Some("use \"$@\" (quoted) where the arguments are passed on, e.g. `exec app \"$@\"` or `exec \"$@\"`".into()),
         }

@@ -48,6 +48,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         let shell = shared::shell_name(s);
         let under_init = ctx.chain.pid1_init().is_some();
+        let names = std::cell::OnceCell::new();
+        let names = || names.get_or_init(|| crate::shell::names::Script::new(&s.text));
         for leaf in s.analysis.ending.leaves() {
             match leaf {
                 Ending::Foreground { cmd, last } => {
@@ -66,9 +68,17 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     );
                     d.severity = severity;
                     d.label = Some(format!("runs as a child of {shell}"));
-                    if *last {
+                    let exec_fix = last.then(|| shared::insert_exec_fix(ctx, s, names(), cmd));
+                    if let Some(Ok(fix)) = exec_fix {
                         d.help = Some(format!("put `exec` before `{prog}` so that it replaces the shell and receives SIGTERM itself"));
-                        d.fix = Some(shared::insert_exec_fix(ctx, s, cmd));
+                        d.fix = Some(fix);
+                    } else if let Some(Err(why)) = exec_fix {
+                        d.help = Some(format!(
+                            "no automatic `exec`: {why}. Make the script end with `exec <program>` (the program itself, not a function, builtin or alias), or run an init that signals the process group (tini -g) as ENTRYPOINT"
+                        ));
+                        if !under_init {
+                            d.fix = shared::init_fix(ctx, true).ok();
+                        }
                     } else {
                         d.help = Some(format!(
                             "commands run after `{prog}`, so `exec` would change the script: move them before it and `exec` it, or run an init that signals the process group (tini -g) as ENTRYPOINT"

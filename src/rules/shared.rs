@@ -133,6 +133,11 @@ pub fn no_fix_help(cs: &CommandString, keyword: &str) -> String {
         Last::Background(_) => "the command runs in the background",
         _ => "a command runs after the workload",
     };
+    blocked_help(why, keyword)
+}
+
+/// Help for a command string whose fix is not offered, and why.
+pub fn blocked_help(why: &str, keyword: &str) -> String {
     format!(
         "no automatic fix: {why}. Move the commands into a script that ends with `exec <app>`, and use `{keyword} [\"/path/to/script\"]`; or run an init such as tini as ENTRYPOINT (`docker run --init` does the same)"
     )
@@ -149,8 +154,27 @@ pub fn shell_form_fix(
     shell_exists: bool,
 ) -> (Option<crate::diagnostic::Fix>, String) {
     use crate::diagnostic::FixSafety;
+    use crate::shell::names::ExecFit;
     let kw = ins.keyword.to_ascii_uppercase();
+    if let Some(e) = crate::shell::names::syntax_error(&cs.text) {
+        // The shell rejects the string today; exec form would run it.
+        return (
+            None,
+            format!("no automatic fix: the command string has {e}, so the shell fails to run it; fix the quoting first"),
+        );
+    }
+    let names = crate::shell::names::Script::new(&cs.text);
     if let Some(argv) = cs.literal_argv.as_ref().filter(|_| !ins.has_inner_comments) {
+        if let Some(kind) = names.kind(&argv[0]) {
+            return (
+                None,
+                format!(
+                    "no automatic fix: `{}` is {}, which exec form cannot run; write `{kw} [\"/path/to/program\", \"arg\"]` with the program it starts",
+                    argv[0],
+                    kind.describe()
+                ),
+            );
+        }
         let new = crate::syntax::json_array(argv);
         let fix = ctx.fix(
             exec_form_safety,
@@ -165,10 +189,15 @@ pub fn shell_form_fix(
     }
     match cs.exec_insertion() {
         Some(off) if shell_exists => {
+            let (safety, note) = match names.exec_before(off) {
+                ExecFit::No(why) => return (None, blocked_help(&why, &kw)),
+                ExecFit::Unsafe(why) => (FixSafety::Unsafe, format!(" ({why})")),
+                ExecFit::Safe => (FixSafety::Safe, String::new()),
+            };
             let pos = ins.map.start(ins.args_range.start + off);
             let fix = ctx.fix(
-                FixSafety::Safe,
-                "Insert `exec` before the last command".into(),
+                safety,
+                format!("Insert `exec` before the last command{note}"),
                 vec![(pos..pos, "exec ".into())],
             );
             (
@@ -235,30 +264,48 @@ pub fn term_trap(s: &crate::model::chain::LoadedScript) -> Option<&crate::shell:
     s.analysis.term_trap().filter(|t| !t.is_reset())
 }
 
-/// Insert `exec ` before `cmd` in script `s`: safe, unless an EXIT trap
-/// would no longer run.
+/// Insert `exec ` before `cmd` in script `s` (whose names `names` knows):
+/// safe only at the true end of the script (nothing that ran after `cmd` is
+/// lost) and without an EXIT trap (its clean-up would no longer run);
+/// unsafe when later commands or the trap would be skipped; not offered
+/// (`Err` with the reason, for the help) when `exec` would break the script:
+/// `cmd` is a function, builtin, alias or keyword, never runs, runs outside
+/// PID 1, or the script has a syntax error.
 pub fn insert_exec_fix(
     ctx: &super::Context,
     s: &crate::model::chain::LoadedScript,
+    names: &crate::shell::names::Script,
     cmd: &crate::shell::script::Cmd,
-) -> crate::diagnostic::Fix {
+) -> Result<crate::diagnostic::Fix, String> {
     use crate::diagnostic::FixSafety;
+    use crate::shell::names::ExecFit;
+    if let Some(e) = names.syntax_error() {
+        return Err(format!("the script has {e}: fix it first"));
+    }
     let exit_trap = s
         .analysis
         .traps
         .iter()
         .any(|t| t.catches("EXIT") && !t.is_reset());
-    let safety = if exit_trap {
-        FixSafety::Unsafe
-    } else {
-        FixSafety::Safe
+    let mut message = format!("Insert `exec` before `{}`", program_of(cmd));
+    let safety = match names.exec_before(cmd.name_start) {
+        ExecFit::No(why) => return Err(why),
+        ExecFit::Unsafe(why) => {
+            message = format!("{message} ({why})");
+            FixSafety::Unsafe
+        }
+        ExecFit::Safe if exit_trap => {
+            message = format!("{message} (the EXIT trap would no longer run)");
+            FixSafety::Unsafe
+        }
+        ExecFit::Safe => FixSafety::Safe,
     };
-    ctx.script_fix(
+    Ok(ctx.script_fix(
         s,
         safety,
-        format!("Insert `exec` before `{}`", program_of(cmd)),
+        message,
         vec![(cmd.name_start..cmd.name_start, "exec ".to_string())],
-    )
+    ))
 }
 
 /// The variable the forwarding trap collects background PIDs in.
@@ -283,6 +330,9 @@ pub fn forward_trap_fix(
         // A heredoc in the Dockerfile: an unquoted delimiter expands `$` at
         // build time, so the trap's variables would be lost.
         return None;
+    }
+    if crate::shell::names::syntax_error(&s.text).is_some() {
+        return None; // a broken script is not edited
     }
     let text = s.text.as_str();
     let mut edits: Vec<(std::ops::Range<usize>, String)> = fw

@@ -81,11 +81,28 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let mut d = ctx.diagnostic(&META, elem.span.clone(), v.message);
         d.severity = v.severity;
         d.label = Some(format!("run by `{}` as PID 1", argv[0]));
-        match v
+        let insertion = v
             .analysis
             .exec_insertion()
-            .filter(|_| !matches!(runner, shared::Runner::Missing(_)))
-        {
+            .filter(|_| !matches!(runner, shared::Runner::Missing(_)));
+        // A string the shell rejects, or a last command `exec` cannot run
+        // (a function, builtin, alias or keyword), is not fixed.
+        let blocked = insertion.and_then(|off| {
+            if let Some(e) = crate::shell::names::syntax_error(&argv[j]) {
+                return Some(format!("the command string has {e}, so the shell fails to run it; fix the quoting first"));
+            }
+            match crate::shell::names::Script::new(&argv[j]).exec_before(off) {
+                crate::shell::names::ExecFit::Safe => None,
+                crate::shell::names::ExecFit::Unsafe(why)
+                | crate::shell::names::ExecFit::No(why) => Some(why),
+            }
+        });
+        if let Some(why) = blocked {
+            d.help = Some(shared::blocked_help(&why, name));
+            out.push(d);
+            continue;
+        }
+        match insertion {
             Some(off) => {
                 let raw = &ctx.text[elem.span.clone()];
                 let edit = if raw.len() >= 2 && raw[1..raw.len() - 1] == elem.value[..] {

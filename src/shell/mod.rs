@@ -8,6 +8,7 @@
 //! nothing follows it).
 
 mod lex;
+pub mod names;
 pub mod script;
 
 pub use lex::{lex, Tok, TokKind};
