@@ -83,6 +83,7 @@ pub fn parse(text: &str) -> Result<Table, Error> {
     let mut p = Parser {
         text,
         pos: if text.starts_with('\u{feff}') { 3 } else { 0 },
+        depth: 0,
     };
     let mut root = Table::default();
     // The path of the current `[table]`, empty for the root.
@@ -245,9 +246,16 @@ fn dotted(path: &[Spanned<String>]) -> String {
         .join(".")
 }
 
+/// How deep arrays and inline tables may nest, and how many parts a dotted
+/// key may have, in dsig.toml: a hostile file nesting 30,000 `[` overflowed
+/// the stack (the parser, and the drop of the value, recurse once per level).
+pub const MAX_DEPTH: usize = 64;
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// Arrays and inline tables open at `pos`.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -324,6 +332,12 @@ impl Parser<'_> {
             let save = self.pos;
             self.skip_ws();
             if self.peek() == Some('.') {
+                if path.len() >= MAX_DEPTH {
+                    return err(
+                        format!("a dotted key has more than {MAX_DEPTH} parts"),
+                        self.here(),
+                    );
+                }
                 self.pos += 1;
                 self.skip_ws();
                 path.push(self.key()?);
@@ -361,6 +375,22 @@ impl Parser<'_> {
     }
 
     fn value(&mut self) -> Result<Spanned<Value>, Error> {
+        if matches!(self.peek(), Some('[' | '{')) {
+            if self.depth >= MAX_DEPTH {
+                return err(
+                    format!("arrays and inline tables nest more than {MAX_DEPTH} deep"),
+                    self.here(),
+                );
+            }
+            self.depth += 1;
+            let v = self.value_at();
+            self.depth -= 1;
+            return v;
+        }
+        self.value_at()
+    }
+
+    fn value_at(&mut self) -> Result<Spanned<Value>, Error> {
         let start = self.pos;
         let value = match self.peek() {
             Some('"') | Some('\'') => {
@@ -613,6 +643,29 @@ per-path.x = { "a/**" = ["SIG001"] }
                 "{text:?}: span {:?}",
                 e.span
             );
+        }
+    }
+
+    /// 30,000 nested `[` overflowed the stack (an abort of the whole run);
+    /// nesting is bounded, with the error where it goes too deep.
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let ok = format!("a = {}{}\n", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&ok).is_ok());
+        let n = 30_000;
+        let deep_array = format!("a = {}{}\n", "[".repeat(n), "]".repeat(n));
+        let deep_table = format!("a = {}{}\n", "{b=".repeat(n), "}".repeat(n));
+        let long_key = format!("{} = 1\n", vec!["k"; n].join("."));
+        let long_header = format!("[{}]\n", vec!["k"; n].join("."));
+        for (text, message, at) in [
+            (&deep_array, "nest more than 64 deep", 4 + MAX_DEPTH),
+            (&deep_table, "nest more than 64 deep", 4 + 3 * MAX_DEPTH),
+            (&long_key, "more than 64 parts", 2 * MAX_DEPTH - 1),
+            (&long_header, "more than 64 parts", 2 * MAX_DEPTH),
+        ] {
+            let e = parse(text).expect_err("too deep");
+            assert!(e.message.contains(message), "{}", e.message);
+            assert_eq!(e.span.start, at, "{}", e.message);
         }
     }
 }
