@@ -99,6 +99,12 @@ def cases():
         "lib.sh": "helper() { :; }\n",
     }, []
     yield "5000 functions each calling the next", script(calls(5000)), []
+    yield "2000 traps calling a chain of 3000 functions", script(
+        "#!/bin/sh\n"
+        + "".join(f'trap "f0 {i}" TERM\n' for i in range(2000))
+        + "".join(f"f{i}() {{ f{i + 1}; echo $p; }}\n" for i in range(3000))
+        + 'f3000() { kill -TERM "$p"; wait "$p"; }\napp & p=$!\nwait\n'
+    ), []
     yield "8000 nested $(", script("#!/bin/sh\necho " + "$(" * k + "x" + ")" * k + "\nexec app\n"), []
     yield "100000 nested $(", script(
         "#!/bin/sh\necho " + "$(" * 100_000 + "x" + ")" * 100_000 + "\nexec app\n"

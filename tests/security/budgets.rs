@@ -216,6 +216,28 @@ fn functions_calling_functions_in_every_construct() {
     }
 }
 
+/// Many traps whose handlers call a long chain of functions: each handler
+/// followed every function again (traps x functions x depth).
+#[test]
+fn many_traps_calling_a_long_chain_of_functions() {
+    let mut s = String::from("#!/bin/sh\n");
+    for i in 0..1500 {
+        s.push_str(&format!("trap \"f0 {i}\" TERM\n"));
+    }
+    for i in 0..2000 {
+        s.push_str(&format!("f{i}() {{ f{}; echo $p; }}\n", i + 1));
+    }
+    s.push_str("f2000() { kill -TERM \"$p\"; wait \"$p\"; }\napp & p=$!\nwait\n");
+    let dir = script_image("traps", &s);
+    let diags = lint_json("1500 traps x 2000 functions", &dir, &["Dockerfile"]);
+    // The handler forwards and waits (at the end of the chain): no finding
+    // that says the trap does not forward.
+    assert!(
+        !diags.iter().any(|d| d["code"] == "SIG012"),
+        "the forwarding was not found: {diags:#?}"
+    );
+}
+
 /// Nesting that overflowed the stack (exit 134) or took seconds per level:
 /// each input, in a script and with `-j 2` (threads with a smaller stack).
 #[test]
