@@ -396,6 +396,8 @@ struct Walker<'a> {
     too_complex: RefCell<Option<(Range<usize>, String)>>,
     /// See [`Walker::reach`].
     reach: RefCell<Option<HashMap<String, (bool, bool)>>>,
+    /// See [`Walker::amps`].
+    amps: std::cell::Cell<Option<usize>>,
 }
 
 /// What commands do for a trap handler.
@@ -486,6 +488,7 @@ impl<'a> Walker<'a> {
             active: RefCell::default(),
             too_complex: RefCell::default(),
             reach: RefCell::default(),
+            amps: std::cell::Cell::default(),
         }
     }
 
@@ -650,6 +653,20 @@ impl<'a> Walker<'a> {
         vec![cur]
     }
 
+    /// The number of `&` in the script (counted once: each `wait` asked).
+    fn amps(&self, root: Node<'a>) -> usize {
+        if let Some(n) = self.amps.get() {
+            return n;
+        }
+        let mut amps = 0;
+        preorder(root, |k| {
+            amps += usize::from(k.kind() == "&");
+            true
+        });
+        self.amps.set(Some(amps));
+        amps
+    }
+
     /// Whether `n` holds a command named `name`.
     fn contains_command(&self, n: Node<'a>, name: &str) -> bool {
         let mut found = false;
@@ -770,12 +787,7 @@ impl<'a> Walker<'a> {
         while let Some(p) = root.parent() {
             root = p;
         }
-        let mut amps = 0;
-        preorder(root, |k| {
-            amps += usize::from(k.kind() == "&");
-            true
-        });
-        if amps != amp_ends.len() {
+        if self.amps(root) != amp_ends.len() {
             return None;
         }
         Some(WaitForward {

@@ -105,6 +105,16 @@ def cases():
         + "".join(f"f{i}() {{ f{i + 1}; echo $p; }}\n" for i in range(3000))
         + 'f3000() { kill -TERM "$p"; wait "$p"; }\napp & p=$!\nwait\n'
     ), []
+    yield "5000 functions ending in wait, any of them last", script(
+        "#!/bin/sh\n"
+        + "".join(f"f{i}() {{\n  a{i} &\n  wait\n}}\n" for i in range(5000))
+        + 'case "$1" in\n'
+        + "".join(f"  {i}) f{i};;\n" for i in range(5000))
+        + "esac\n"
+    ), []
+    yield "100000 background commands and a wait", script(
+        "#!/bin/sh\n" + "".join(f"a{i} &\n" for i in range(100_000)) + "wait\n"
+    ), []
     yield "8000 nested $(", script("#!/bin/sh\necho " + "$(" * k + "x" + ")" * k + "\nexec app\n"), []
     yield "100000 nested $(", script(
         "#!/bin/sh\necho " + "$(" * 100_000 + "x" + ")" * 100_000 + "\nexec app\n"

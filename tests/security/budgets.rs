@@ -238,6 +238,28 @@ fn many_traps_calling_a_long_chain_of_functions() {
     );
 }
 
+/// Thousands of functions that each start a child and `wait`, any of them
+/// the last: every `wait` counted the `&` of the whole script (200 s for
+/// 5000 in a debug build). More ways to end than dsig keeps is a
+/// too-complex note.
+#[test]
+fn thousands_of_functions_ending_in_wait() {
+    let n = 3000;
+    let mut s = String::from("#!/bin/sh\n");
+    for i in 0..n {
+        s.push_str(&format!("f{i}() {{\n  a{i} &\n  wait\n}}\n"));
+    }
+    s.push_str("case \"$1\" in\n");
+    for i in 0..n {
+        s.push_str(&format!("  {i}) f{i};;\n"));
+    }
+    s.push_str("esac\n");
+    let dir = script_image("waits", &s);
+    let diags = lint_json("3000 functions ending in wait", &dir, &["Dockerfile"]);
+    assert_too_complex("3000 functions ending in wait", &diags);
+    let _ = lint_stdin("3000 functions ending in wait, stdin", &dir, "start.sh");
+}
+
 /// Nesting that overflowed the stack (exit 134) or took seconds per level:
 /// each input, in a script and with `-j 2` (threads with a smaller stack).
 #[test]
