@@ -9,6 +9,7 @@
 //! error that says so, never silently misread. Duplicate keys and tables
 //! are errors, as in TOML.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// A value with the byte range it was read from.
@@ -46,21 +47,24 @@ pub struct Table {
     pub entries: Vec<(Spanned<String>, Spanned<Value>)>,
     /// Defined by a `[header]` or inline: may not be reopened.
     sealed: bool,
+    /// Key -> its index in `entries` (a scan per key was quadratic: 100,000
+    /// keys took 11 s).
+    index: HashMap<String, usize>,
 }
 
 impl Table {
     pub fn get(&self, key: &str) -> Option<&Spanned<Value>> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.value == key)
-            .map(|(_, v)| v)
+        self.index.get(key).map(|&i| &self.entries[i].1)
     }
 
     fn get_mut(&mut self, key: &str) -> Option<&mut Spanned<Value>> {
-        self.entries
-            .iter_mut()
-            .find(|(k, _)| k.value == key)
-            .map(|(_, v)| v)
+        self.index.get(key).map(|&i| &mut self.entries[i].1)
+    }
+
+    /// Add an entry whose key is not in the table yet.
+    fn push(&mut self, key: Spanned<String>, value: Spanned<Value>) {
+        self.index.insert(key.value.clone(), self.entries.len());
+        self.entries.push((key, value));
     }
 }
 
@@ -155,13 +159,13 @@ fn open_table(root: &mut Table, path: &[Spanned<String>], span: Range<usize>) ->
     for (i, key) in path.iter().enumerate() {
         let last = i + 1 == path.len();
         if table.get(&key.value).is_none() {
-            table.entries.push((
+            table.push(
                 key.clone(),
                 Spanned {
                     value: Value::Table(Table::default()),
                     span: span.clone(),
                 },
-            ));
+            );
         }
         let entry = table.get_mut(&key.value).expect("just inserted");
         match &mut entry.value {
@@ -196,13 +200,13 @@ fn insert(table: &mut Table, path: &[Spanned<String>], value: Spanned<Value>) ->
     let mut table = table;
     for (i, key) in parents.iter().enumerate() {
         if table.get(&key.value).is_none() {
-            table.entries.push((
+            table.push(
                 key.clone(),
                 Spanned {
                     value: Value::Table(Table::default()),
                     span: key.span.start..value.span.end,
                 },
-            ));
+            );
         }
         let entry = &table.get(&key.value).expect("just inserted").value;
         match entry {
@@ -235,7 +239,7 @@ fn insert(table: &mut Table, path: &[Spanned<String>], value: Spanned<Value>) ->
             last.span.clone(),
         );
     }
-    table.entries.push((last.clone(), value));
+    table.push(last.clone(), value);
     Ok(())
 }
 

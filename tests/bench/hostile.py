@@ -142,6 +142,10 @@ def cases():
         "Dockerfile": 'FROM debian:bookworm\nCMD ["app"]\n',
         "dsig.toml": "a = " + "[" * 30000 + "]" * 30000 + "\n",
     }, []
+    yield "dsig.toml with 100000 keys", {
+        "Dockerfile": 'FROM debian:bookworm\nCMD ["app"]\n',
+        "dsig.toml": "".join(f"k{i} = 1\n" for i in range(100_000)),
+    }, []
     for n in (4000, 100_000):
         yield f"{n} stages, each FROM the previous", {
             "Dockerfile": from_chain(n),
