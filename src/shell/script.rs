@@ -863,31 +863,42 @@ impl<'a> Walker<'a> {
         e
     }
 
-    /// The endings of the branches of `span`, merged: nested branches
-    /// flattened and each ending kept once (a command reached through many
-    /// paths is one ending). Past [`MAX_LEAVES`], too complex to analyse.
-    fn branches(&self, endings: Vec<Ending>, span: Range<usize>) -> Ending {
+    /// The endings of the branches of `span`, merged as each is computed:
+    /// nested branches flattened and each ending kept once (a command
+    /// reached through many paths is one ending). Past [`MAX_LEAVES`], too
+    /// complex to analyse (the branches after are not read). `None` when no
+    /// branch runs anything.
+    fn branches(
+        &self,
+        endings: impl Iterator<Item = Ending>,
+        span: Range<usize>,
+    ) -> Option<Ending> {
         let mut out: Vec<Ending> = Vec::new();
         let mut seen = HashSet::new();
-        let mut stack: Vec<Ending> = endings.into_iter().rev().collect();
-        while let Some(e) = stack.pop() {
-            match e {
-                Ending::Branches(v) => stack.extend(v.into_iter().rev()),
-                e => {
-                    if seen.insert(leaf_key(&e)) {
-                        out.push(e);
+        let mut all_nothing = true;
+        for e in endings {
+            all_nothing &= e == Ending::Nothing;
+            let mut stack = vec![e];
+            while let Some(e) = stack.pop() {
+                match e {
+                    Ending::Branches(v) => stack.extend(v.into_iter().rev()),
+                    e => {
+                        if seen.insert(leaf_key(&e)) {
+                            out.push(e);
+                        }
                     }
                 }
             }
+            if out.len() > MAX_LEAVES {
+                out.truncate(MAX_LEAVES);
+                out.push(self.give_up(
+                    span,
+                    format!("the flow can end in more than {MAX_LEAVES} ways"),
+                ));
+                return Some(Ending::Branches(out));
+            }
         }
-        if out.len() > MAX_LEAVES {
-            out.truncate(MAX_LEAVES);
-            out.push(self.give_up(
-                span,
-                format!("the flow can end in more than {MAX_LEAVES} ways"),
-            ));
-        }
-        Ending::Branches(out)
+        (!all_nothing).then_some(Ending::Branches(out))
     }
 
     /// `None` when the statement is not where the flow ends (a chore).
@@ -1002,14 +1013,8 @@ impl<'a> Walker<'a> {
             }),
             "if_statement" => {
                 let bodies = self.branch_bodies(n);
-                let endings: Vec<Ending> = bodies
-                    .iter()
-                    .map(|b| self.ending(b, depth + 1, bg))
-                    .collect();
-                if endings.iter().all(|e| *e == Ending::Nothing) {
-                    return None;
-                }
-                Some(self.branches(endings, span))
+                let endings = bodies.iter().map(|b| self.ending(b, depth + 1, bg));
+                self.branches(endings, span)
             }
             "case_statement" => {
                 let mut c = n.walk();
@@ -1017,26 +1022,20 @@ impl<'a> Walker<'a> {
                     .named_children(&mut c)
                     .filter(|k| k.kind() == "case_item")
                     .collect();
-                let endings: Vec<Ending> = items
-                    .iter()
-                    .map(|item| {
-                        let stmts: Vec<(Node, bool)> = self
-                            .statements(*item)
-                            .into_iter()
-                            .filter(|(k, _)| {
-                                k.start_byte()
-                                    > item
-                                        .child_by_field_name("value")
-                                        .map_or(0, |v| v.end_byte())
-                            })
-                            .collect();
-                        self.ending(&stmts, depth + 1, bg)
-                    })
-                    .collect();
-                if endings.iter().all(|e| *e == Ending::Nothing) {
-                    return None;
-                }
-                Some(self.branches(endings, span))
+                let endings = items.iter().map(|item| {
+                    let stmts: Vec<(Node, bool)> = self
+                        .statements(*item)
+                        .into_iter()
+                        .filter(|(k, _)| {
+                            k.start_byte()
+                                > item
+                                    .child_by_field_name("value")
+                                    .map_or(0, |v| v.end_byte())
+                        })
+                        .collect();
+                    self.ending(&stmts, depth + 1, bg)
+                });
+                self.branches(endings, span)
             }
             "while_statement" | "for_statement" | "c_style_for_statement" => {
                 if self.contains_command(n, "wait") {

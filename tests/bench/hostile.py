@@ -115,6 +115,13 @@ def cases():
     yield "100000 background commands and a wait", script(
         "#!/bin/sh\n" + "".join(f"a{i} &\n" for i in range(100_000)) + "wait\n"
     ), []
+    yield "5000 branches calling a function with 250 endings", script(
+        '#!/bin/sh\ng() {\n  case "$2" in\n'
+        + "".join(f"    {i}) app{i} {'x' * 1000};;\n" for i in range(250))
+        + '  esac\n}\ncase "$1" in\n'
+        + "".join(f"  {i}) g;;\n" for i in range(5000))
+        + "esac\n"
+    ), []
     yield "8000 nested $(", script("#!/bin/sh\necho " + "$(" * k + "x" + ")" * k + "\nexec app\n"), []
     yield "100000 nested $(", script(
         "#!/bin/sh\necho " + "$(" * 100_000 + "x" + ")" * 100_000 + "\nexec app\n"

@@ -260,6 +260,27 @@ fn thousands_of_functions_ending_in_wait() {
     let _ = lint_stdin("3000 functions ending in wait, stdin", &dir, "start.sh");
 }
 
+/// A function with 250 ways to end, each with a long word, called from
+/// 5000 branches: the branches' endings were all kept before merging
+/// (2.8 GB in a release build).
+#[test]
+fn many_branches_calling_a_function_with_many_endings() {
+    let word = "x".repeat(1000);
+    let mut s = String::from("#!/bin/sh\ng() {\n  case \"$2\" in\n");
+    for i in 0..250 {
+        s.push_str(&format!("    {i}) app{i} {word};;\n"));
+    }
+    s.push_str("  esac\n}\ncase \"$1\" in\n");
+    for i in 0..5000 {
+        s.push_str(&format!("  {i}) g;;\n"));
+    }
+    s.push_str("esac\n");
+    let dir = script_image("many-endings", &s);
+    let diags = lint_json("5000 branches x 250 endings", &dir, &["start.sh"]);
+    let sig010 = diags.iter().filter(|d| d["code"] == "SIG010").count();
+    assert_eq!(sig010, 250, "one finding per app: {diags:#?}");
+}
+
 /// Nesting that overflowed the stack (exit 134) or took seconds per level:
 /// each input, in a script and with `-j 2` (threads with a smaller stack).
 #[test]
