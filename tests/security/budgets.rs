@@ -281,6 +281,34 @@ fn many_branches_calling_a_function_with_many_endings() {
     assert_eq!(sig010, 250, "one finding per app: {diags:#?}");
 }
 
+/// 100,000 background commands and a `wait`: the forwarding-trap fix had an
+/// edit per `&` (19 MB, twice in the JSON output; 1.2 GB in a release
+/// build). Too many to fix: reported without that fix.
+#[test]
+fn a_hundred_thousand_background_commands() {
+    let mut s = String::from("#!/bin/sh\n");
+    for i in 0..100_000 {
+        s.push_str(&format!("a{i} &\n"));
+    }
+    s.push_str("wait\n");
+    let dir = script_image("background", &s);
+    let diags = lint_json("100,000 background commands", &dir, &["Dockerfile"]);
+    assert!(
+        has(
+            &diags,
+            "SIG010",
+            "start.sh",
+            "waits for background children"
+        ),
+        "{:?}",
+        diags.iter().map(|d| &d["code"]).collect::<Vec<_>>()
+    );
+    for d in &diags {
+        let edits = d["fix"]["edits"].as_array().map_or(0, Vec::len);
+        assert!(edits <= 64, "{} edits in a fix of {}", edits, d["code"]);
+    }
+}
+
 /// Nesting that overflowed the stack (exit 134) or took seconds per level:
 /// each input, in a script and with `-j 2` (threads with a smaller stack).
 #[test]
