@@ -250,6 +250,9 @@ pub struct Report {
 
 impl Report {
     /// Sort findings by file, position, then code: deterministic output.
+    /// A rule reports a location once: of findings with the same file,
+    /// span and code (a command reached through many paths of a script),
+    /// the first one reported is kept.
     pub fn sort(&mut self) {
         self.diagnostics.sort_by(|a, b| {
             (a.file, a.span.start, a.span.end, a.code).cmp(&(
@@ -259,6 +262,8 @@ impl Report {
                 b.code,
             ))
         });
+        self.diagnostics
+            .dedup_by(|b, a| (a.file, &a.span, a.code) == (b.file, &b.span, b.code));
     }
 
     pub fn max_severity(&self) -> Option<Severity> {

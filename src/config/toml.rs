@@ -9,6 +9,7 @@
 //! error that says so, never silently misread. Duplicate keys and tables
 //! are errors, as in TOML.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// A value with the byte range it was read from.
@@ -46,21 +47,24 @@ pub struct Table {
     pub entries: Vec<(Spanned<String>, Spanned<Value>)>,
     /// Defined by a `[header]` or inline: may not be reopened.
     sealed: bool,
+    /// Key -> its index in `entries` (a scan per key was quadratic: 100,000
+    /// keys took 11 s).
+    index: HashMap<String, usize>,
 }
 
 impl Table {
     pub fn get(&self, key: &str) -> Option<&Spanned<Value>> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.value == key)
-            .map(|(_, v)| v)
+        self.index.get(key).map(|&i| &self.entries[i].1)
     }
 
     fn get_mut(&mut self, key: &str) -> Option<&mut Spanned<Value>> {
-        self.entries
-            .iter_mut()
-            .find(|(k, _)| k.value == key)
-            .map(|(_, v)| v)
+        self.index.get(key).map(|&i| &mut self.entries[i].1)
+    }
+
+    /// Add an entry whose key is not in the table yet.
+    fn push(&mut self, key: Spanned<String>, value: Spanned<Value>) {
+        self.index.insert(key.value.clone(), self.entries.len());
+        self.entries.push((key, value));
     }
 }
 
@@ -83,6 +87,7 @@ pub fn parse(text: &str) -> Result<Table, Error> {
     let mut p = Parser {
         text,
         pos: if text.starts_with('\u{feff}') { 3 } else { 0 },
+        depth: 0,
     };
     let mut root = Table::default();
     // The path of the current `[table]`, empty for the root.
@@ -154,13 +159,13 @@ fn open_table(root: &mut Table, path: &[Spanned<String>], span: Range<usize>) ->
     for (i, key) in path.iter().enumerate() {
         let last = i + 1 == path.len();
         if table.get(&key.value).is_none() {
-            table.entries.push((
+            table.push(
                 key.clone(),
                 Spanned {
                     value: Value::Table(Table::default()),
                     span: span.clone(),
                 },
-            ));
+            );
         }
         let entry = table.get_mut(&key.value).expect("just inserted");
         match &mut entry.value {
@@ -195,13 +200,13 @@ fn insert(table: &mut Table, path: &[Spanned<String>], value: Spanned<Value>) ->
     let mut table = table;
     for (i, key) in parents.iter().enumerate() {
         if table.get(&key.value).is_none() {
-            table.entries.push((
+            table.push(
                 key.clone(),
                 Spanned {
                     value: Value::Table(Table::default()),
                     span: key.span.start..value.span.end,
                 },
-            ));
+            );
         }
         let entry = &table.get(&key.value).expect("just inserted").value;
         match entry {
@@ -234,7 +239,7 @@ fn insert(table: &mut Table, path: &[Spanned<String>], value: Spanned<Value>) ->
             last.span.clone(),
         );
     }
-    table.entries.push((last.clone(), value));
+    table.push(last.clone(), value);
     Ok(())
 }
 
@@ -245,9 +250,16 @@ fn dotted(path: &[Spanned<String>]) -> String {
         .join(".")
 }
 
+/// How deep arrays and inline tables may nest, and how many parts a dotted
+/// key may have, in dsig.toml: a hostile file nesting 30,000 `[` overflowed
+/// the stack (the parser, and the drop of the value, recurse once per level).
+pub const MAX_DEPTH: usize = 64;
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// Arrays and inline tables open at `pos`.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -324,6 +336,12 @@ impl Parser<'_> {
             let save = self.pos;
             self.skip_ws();
             if self.peek() == Some('.') {
+                if path.len() >= MAX_DEPTH {
+                    return err(
+                        format!("a dotted key has more than {MAX_DEPTH} parts"),
+                        self.here(),
+                    );
+                }
                 self.pos += 1;
                 self.skip_ws();
                 path.push(self.key()?);
@@ -361,6 +379,22 @@ impl Parser<'_> {
     }
 
     fn value(&mut self) -> Result<Spanned<Value>, Error> {
+        if matches!(self.peek(), Some('[' | '{')) {
+            if self.depth >= MAX_DEPTH {
+                return err(
+                    format!("arrays and inline tables nest more than {MAX_DEPTH} deep"),
+                    self.here(),
+                );
+            }
+            self.depth += 1;
+            let v = self.value_at();
+            self.depth -= 1;
+            return v;
+        }
+        self.value_at()
+    }
+
+    fn value_at(&mut self) -> Result<Spanned<Value>, Error> {
         let start = self.pos;
         let value = match self.peek() {
             Some('"') | Some('\'') => {
@@ -613,6 +647,29 @@ per-path.x = { "a/**" = ["SIG001"] }
                 "{text:?}: span {:?}",
                 e.span
             );
+        }
+    }
+
+    /// 30,000 nested `[` overflowed the stack (an abort of the whole run);
+    /// nesting is bounded, with the error where it goes too deep.
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let ok = format!("a = {}{}\n", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&ok).is_ok());
+        let n = 30_000;
+        let deep_array = format!("a = {}{}\n", "[".repeat(n), "]".repeat(n));
+        let deep_table = format!("a = {}{}\n", "{b=".repeat(n), "}".repeat(n));
+        let long_key = format!("{} = 1\n", vec!["k"; n].join("."));
+        let long_header = format!("[{}]\n", vec!["k"; n].join("."));
+        for (text, message, at) in [
+            (&deep_array, "nest more than 64 deep", 4 + MAX_DEPTH),
+            (&deep_table, "nest more than 64 deep", 4 + 3 * MAX_DEPTH),
+            (&long_key, "more than 64 parts", 2 * MAX_DEPTH - 1),
+            (&long_header, "more than 64 parts", 2 * MAX_DEPTH),
+        ] {
+            let e = parse(text).expect_err("too deep");
+            assert!(e.message.contains(message), "{}", e.message);
+            assert_eq!(e.span.start, at, "{}", e.message);
         }
     }
 }

@@ -308,16 +308,41 @@ pub fn command_string(s: &str) -> CommandString {
     }
 }
 
+/// How many nested `( ... )` dsig looks into for busybox ash.
+const MAX_SUBSHELLS: usize = 16;
+
 /// busybox ash also execs the last simple command inside `( ... )` and inside
 /// an `if` branch (measured: `(sleep 100)` and `if true; then sleep 100; fi`
 /// leave sleep as PID 1; dash and bash stay).
 fn ash_compound(text: &str) -> Handover {
-    let t = text.trim();
-    if let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
-        return match command_string(inner).handover(ShellKind::Ash) {
-            Handover::Execs { .. } => Handover::Execs { explicit: false },
-            h => h,
+    let mut t = text.trim();
+    // `( ( ... ) )`: a loop over the levels, not recursion (8000 levels in a
+    // CMD overflowed the stack and took 40 s, each level lexed again). Past
+    // MAX_SUBSHELLS levels dsig does not claim a hand-over.
+    for _ in 0..MAX_SUBSHELLS {
+        let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) else {
+            break;
         };
+        let cs = command_string(inner);
+        if cs.explicit_exec() {
+            return Handover::Execs { explicit: false };
+        }
+        match &cs.last {
+            Last::Compound(r) => t = inner.get(r.clone()).unwrap_or("").trim(),
+            _ => {
+                return match cs.handover(ShellKind::Ash) {
+                    Handover::Execs { .. } => Handover::Execs { explicit: false },
+                    h => h,
+                }
+            }
+        }
+        let subshell = t.starts_with('(') && t.ends_with(')');
+        if !subshell && !t.starts_with("if") {
+            return Handover::ShellStays;
+        }
+    }
+    if t.starts_with('(') {
+        return Handover::ShellStays;
     }
     if t.starts_with("if") {
         use script::Ending;
@@ -447,6 +472,29 @@ mod tests {
             Execs { explicit: false },
             "a lone echo is the workload"
         );
+    }
+
+    #[test]
+    fn busybox_ash_looks_into_nested_subshells_a_bounded_number_of_levels() {
+        use Handover::*;
+        let nest = |n: usize, inner: &str| format!("{}{inner}{}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(
+            h(&nest(3, "sleep 100"), ShellKind::Ash),
+            Execs { explicit: false }
+        );
+        assert_eq!(
+            h(&nest(2, "exec sleep 100"), ShellKind::Ash),
+            Execs { explicit: false }
+        );
+        assert_eq!(h(&nest(2, "a | b"), ShellKind::Ash), ShellStays);
+        assert_eq!(
+            h(&nest(2, "if true; then sleep 100; fi"), ShellKind::Ash),
+            Execs { explicit: false }
+        );
+        assert_eq!(h(&nest(2, "{ a; }"), ShellKind::Ash), ShellStays);
+        assert_eq!(h(&nest(2, "sleep 100"), ShellKind::Dash), ShellStays);
+        // 8000 levels took 40 s and deeper ones overflowed the stack.
+        assert_eq!(h(&nest(100_000, "sleep 100"), ShellKind::Ash), ShellStays);
     }
 
     #[test]

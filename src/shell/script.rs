@@ -8,7 +8,8 @@
 //! are followed. Traps are collected with the signals they name and whether
 //! their handler forwards the signal (`kill`) and waits (`wait`).
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use tree_sitter::{Node, Parser, Tree};
 
@@ -187,6 +188,11 @@ pub struct ScriptAnalysis {
     pub ending: Ending,
     /// Commands started in the background (`cmd &`) on the way to the end.
     pub background: Vec<Cmd>,
+    /// Where the analysis gave up because the script nests deeper, or
+    /// branches more, than dsig follows (see [`MAX_NESTING`] and
+    /// [`MAX_LEAVES`]): the construct and why. That part of the flow is an
+    /// [`Ending::Opaque`], never guessed.
+    pub too_complex: Option<(Range<usize>, String)>,
 }
 
 impl ScriptAnalysis {
@@ -294,6 +300,51 @@ pub const PRIVILEGE_DROPPERS: &[&str] = &[
     "s6-setuidgid",
 ];
 
+/// How deep dsig follows the flow of a script: `if`, `case`, `{ }`, loops
+/// and calls of the script's own functions, nested. Deeper, the flow is
+/// "too complex to analyse" (an [`Ending::Opaque`]), never a stack overflow.
+pub const MAX_NESTING: usize = 48;
+
+/// How many different endings dsig keeps for one script: past that the
+/// flow is "too complex to analyse". Each function's ending is computed once
+/// and the endings of branches are merged (the same command reached through
+/// many paths is one ending), so a script has at most as many endings as
+/// statements; this bounds the copies a hostile script could ask for.
+pub const MAX_LEAVES: usize = 256;
+
+/// The most background commands a forwarding trap is offered for: each
+/// `&` is an edit (100,000 of them made a fix of 19 MB, twice in the JSON
+/// output, and 1.2 GB of memory).
+pub const MAX_FORWARDED: usize = 64;
+
+/// Visit `n` and its descendants in document order without recursion (a
+/// script may nest thousands of `$(`): `f` returns whether to go into a
+/// node's children.
+fn preorder<'t>(n: Node<'t>, mut f: impl FnMut(Node<'t>) -> bool) {
+    let mut c = n.walk();
+    let mut descend = f(c.node());
+    // Counted here: the cursor's own depth() walks its whole stack.
+    let mut depth = 0usize;
+    loop {
+        if descend && c.goto_first_child() {
+            depth += 1;
+            descend = f(c.node());
+            continue;
+        }
+        loop {
+            if depth == 0 {
+                return;
+            }
+            if c.goto_next_sibling() {
+                descend = f(c.node());
+                break;
+            }
+            c.goto_parent();
+            depth -= 1;
+        }
+    }
+}
+
 fn parser() -> Parser {
     let mut p = Parser::new();
     // The grammar is compiled in; setting it cannot fail for a matching ABI.
@@ -339,6 +390,29 @@ struct Walker<'a> {
     /// The script sources other files (`.` or `source`): names it does not
     /// define may be functions from there.
     sources: bool,
+    /// Each function's ending and the background commands on its way,
+    /// computed at its first call (by the function's node id): a function
+    /// called from many places is analysed once, not once per path.
+    summaries: RefCell<HashMap<usize, (Ending, Background)>>,
+    /// Functions being analysed now: a call of one is recursion.
+    active: RefCell<HashSet<usize>>,
+    /// The first place where the analysis gave up (see
+    /// [`ScriptAnalysis::too_complex`]).
+    too_complex: RefCell<Option<(Range<usize>, String)>>,
+    /// See [`Walker::reach`].
+    reach: RefCell<Option<HashMap<String, (bool, bool)>>>,
+    /// See [`Walker::amps`].
+    amps: std::cell::Cell<Option<usize>>,
+}
+
+/// What commands do for a trap handler.
+#[derive(Debug, Clone, Default)]
+struct Effects {
+    /// A `kill` with a catchable signal.
+    forwards: bool,
+    waits: bool,
+    /// The script's functions called.
+    calls: Vec<String>,
 }
 
 fn text_of<'a>(src: &'a str, n: Node) -> &'a str {
@@ -410,15 +484,32 @@ fn signal_name(s: &str) -> String {
 }
 
 impl<'a> Walker<'a> {
+    fn new(src: &'a str, functions: HashMap<String, Node<'a>>) -> Walker<'a> {
+        Walker {
+            src,
+            functions,
+            sources: false,
+            summaries: RefCell::default(),
+            active: RefCell::default(),
+            too_complex: RefCell::default(),
+            reach: RefCell::default(),
+            amps: std::cell::Cell::default(),
+        }
+    }
+
     /// A command that tree-sitter's error recovery made up or cut short: it
     /// holds an ERROR, a missing or an empty node, it is inside an ERROR or
     /// right after one, or it starts inside a word.
     fn recovered(&self, n: Node<'a>) -> bool {
         fn empty_inside(n: Node) -> bool {
-            let mut c = n.walk();
-            let kids: Vec<Node> = n.named_children(&mut c).collect();
-            kids.into_iter()
-                .any(|k| k.start_byte() == k.end_byte() || empty_inside(k))
+            let mut found = false;
+            preorder(n, |k| {
+                if k != n && k.is_named() && k.start_byte() == k.end_byte() {
+                    found = true;
+                }
+                !found
+            });
+            found
         }
         let mut up = n.parent();
         while let Some(p) = up {
@@ -567,17 +658,67 @@ impl<'a> Walker<'a> {
         vec![cur]
     }
 
-    fn contains_kind(&self, n: Node<'a>, pred: &dyn Fn(&Cmd) -> bool) -> bool {
-        if n.kind() == "command" && pred(&self.cmd(n)) {
-            return true;
+    /// The number of `&` in the script (counted once: each `wait` asked).
+    fn amps(&self, root: Node<'a>) -> usize {
+        if let Some(n) = self.amps.get() {
+            return n;
         }
+        let mut amps = 0;
+        preorder(root, |k| {
+            amps += usize::from(k.kind() == "&");
+            true
+        });
+        self.amps.set(Some(amps));
+        amps
+    }
+
+    /// Whether `n` holds a command named `name`.
+    fn contains_command(&self, n: Node<'a>, name: &str) -> bool {
+        let mut found = false;
+        preorder(n, |k| {
+            if k.kind() == "command" && self.name_of(k).as_deref() == Some(name) {
+                found = true;
+            }
+            !found
+        });
+        found
+    }
+
+    /// [`Cmd::name`] of a command node, without building its words (a word
+    /// may hold the text of thousands of nested commands).
+    fn name_of(&self, n: Node<'a>) -> Option<String> {
         let mut c = n.walk();
-        let kids: Vec<Node> = n.named_children(&mut c).collect();
-        kids.into_iter().any(|k| self.contains_kind(k, pred))
+        let name = n
+            .named_children(&mut c)
+            .find(|k| k.kind() == "command_name" && k.start_byte() != k.end_byte())?;
+        literal(self.src, name.named_child(0).unwrap_or(name))
+    }
+
+    /// An [`Ending::Opaque`] where the analysis gives up on `span`, noted
+    /// once for the whole script.
+    fn give_up(&self, span: Range<usize>, why: String) -> Ending {
+        let mut first = self.too_complex.borrow_mut();
+        if first.is_none() {
+            *first = Some((span.clone(), why.clone()));
+        }
+        Ending::Opaque {
+            span,
+            why: format!("too complex to analyse: {why}"),
+        }
     }
 
     /// The ending of a block of statements; collects background commands.
-    fn ending(&self, stmts: &[(Node<'a>, bool)], depth: usize, bg: &mut Vec<Cmd>) -> Ending {
+    fn ending(&self, stmts: &[(Node<'a>, bool)], depth: usize, bg: &mut Background) -> Ending {
+        if depth > MAX_NESTING {
+            let Some((first, _)) = stmts.first() else {
+                return Ending::Nothing;
+            };
+            let span = first.start_byte()..stmts[stmts.len() - 1].0.end_byte();
+            return self.give_up(
+                span,
+                format!("blocks, branches and function calls nest more than {MAX_NESTING} deep"),
+            );
+        }
         // Background commands anywhere in this block run before the end.
         for (n, amp) in stmts {
             if *amp {
@@ -598,7 +739,8 @@ impl<'a> Walker<'a> {
                 Some(e) => return e,
                 None => {
                     // Skipped: a chore. Anything but `exit` makes insertion unsafe.
-                    let is_exit = n.kind() == "command" && self.cmd(*n).name() == Some("exit");
+                    let is_exit =
+                        n.kind() == "command" && self.name_of(*n).as_deref() == Some("exit");
                     if !is_exit {
                         only_exit_after = false;
                     }
@@ -614,7 +756,7 @@ impl<'a> Walker<'a> {
         &self,
         wait: Node<'a>,
         stmts: &[(Node<'a>, bool)],
-        bg: &[Cmd],
+        bg: &Background,
     ) -> Option<WaitForward> {
         if wait.kind() != "command" || wait.named_child_count() != 1 {
             return None; // `wait $pid` or `wait -n`: the script chose what to wait for
@@ -645,19 +787,15 @@ impl<'a> Walker<'a> {
         if amp_ends.is_empty() || amp_ends.len() != here || bg.len() != here {
             return None;
         }
+        if amp_ends.len() > MAX_FORWARDED {
+            return None; // not a fix to write into a script (one edit per `&`)
+        }
         // No `&` anywhere else in the script (a function, a branch).
         let mut root = parent;
         while let Some(p) = root.parent() {
             root = p;
         }
-        fn amps(n: Node) -> usize {
-            let mut c = n.walk();
-            let kids: Vec<Node> = n.children(&mut c).collect();
-            kids.into_iter()
-                .map(|k| usize::from(k.kind() == "&") + amps(k))
-                .sum()
-        }
-        if amps(root) != amp_ends.len() {
+        if self.amps(root) != amp_ends.len() {
             return None;
         }
         Some(WaitForward {
@@ -666,22 +804,109 @@ impl<'a> Walker<'a> {
         })
     }
 
-    fn collect_background(&self, n: Node<'a>, bg: &mut Vec<Cmd>) {
+    fn collect_background(&self, n: Node<'a>, bg: &mut Background) {
+        self.collect_background_in(n, bg, 0);
+    }
+
+    fn collect_background_in(&self, n: Node<'a>, bg: &mut Background, depth: usize) {
         match n.kind() {
-            "command" => bg.push(self.cmd(n)),
+            "command" => push_new(bg, self.cmd(n)),
+            // Deeper than the flow is followed: the nested part is not read.
+            _ if depth > MAX_NESTING => {}
             "redirected_statement" | "list" | "pipeline" | "subshell" | "compound_statement" => {
                 let mut c = n.walk();
                 let kids: Vec<Node> = n.named_children(&mut c).collect();
                 for k in kids {
                     if k.kind() == "command" {
-                        bg.push(self.cmd(k));
+                        push_new(bg, self.cmd(k));
                         break;
                     }
-                    self.collect_background(k, bg);
+                    self.collect_background_in(k, bg, depth + 1);
                 }
             }
             _ => {}
         }
+    }
+
+    /// The ending of a call of function `f` at `span`: its summary, computed
+    /// once (later calls reuse it, and add the background commands on its
+    /// way). A call of a function that is running (recursion) or deeper than
+    /// [`MAX_NESTING`] is not followed.
+    fn call_ending(
+        &self,
+        f: &str,
+        span: Range<usize>,
+        depth: usize,
+        bg: &mut Background,
+    ) -> Ending {
+        let body = self.functions[f];
+        let id = body.id();
+        if let Some((e, more)) = self.summaries.borrow().get(&id) {
+            for c in &more.cmds {
+                push_new(bg, c.clone());
+            }
+            return e.clone();
+        }
+        if self.active.borrow().contains(&id) {
+            return Ending::Opaque {
+                span,
+                why: format!("`{f}` calls itself (recursion)"),
+            };
+        }
+        if depth >= MAX_NESTING {
+            return self.give_up(
+                span,
+                format!("function calls nest more than {MAX_NESTING} deep at `{f}`"),
+            );
+        }
+        self.active.borrow_mut().insert(id);
+        let stmts = self.function_statements(body);
+        let mut own = Background::default();
+        let e = self.ending(&stmts, depth + 1, &mut own);
+        self.active.borrow_mut().remove(&id);
+        for c in &own.cmds {
+            push_new(bg, c.clone());
+        }
+        self.summaries.borrow_mut().insert(id, (e.clone(), own));
+        e
+    }
+
+    /// The endings of the branches of `span`, merged as each is computed:
+    /// nested branches flattened and each ending kept once (a command
+    /// reached through many paths is one ending). Past [`MAX_LEAVES`], too
+    /// complex to analyse (the branches after are not read). `None` when no
+    /// branch runs anything.
+    fn branches(
+        &self,
+        endings: impl Iterator<Item = Ending>,
+        span: Range<usize>,
+    ) -> Option<Ending> {
+        let mut out: Vec<Ending> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut all_nothing = true;
+        for e in endings {
+            all_nothing &= e == Ending::Nothing;
+            let mut stack = vec![e];
+            while let Some(e) = stack.pop() {
+                match e {
+                    Ending::Branches(v) => stack.extend(v.into_iter().rev()),
+                    e => {
+                        if seen.insert(leaf_key(&e)) {
+                            out.push(e);
+                        }
+                    }
+                }
+            }
+            if out.len() > MAX_LEAVES {
+                out.truncate(MAX_LEAVES);
+                out.push(self.give_up(
+                    span,
+                    format!("the flow can end in more than {MAX_LEAVES} ways"),
+                ));
+                return Some(Ending::Branches(out));
+            }
+        }
+        (!all_nothing).then_some(Ending::Branches(out))
     }
 
     /// `None` when the statement is not where the flow ends (a chore).
@@ -689,7 +914,7 @@ impl<'a> Walker<'a> {
         &self,
         n: Node<'a>,
         depth: usize,
-        bg: &mut Vec<Cmd>,
+        bg: &mut Background,
         last: bool,
         before: &[(Node<'a>, bool)],
     ) -> Option<Ending> {
@@ -716,10 +941,8 @@ impl<'a> Walker<'a> {
                         span,
                         forward: None,
                     }),
-                    Some(f) if self.functions.contains_key(f) && depth < 8 => {
-                        let body = self.functions[f];
-                        let stmts = self.function_statements(body);
-                        match self.ending(&stmts, depth + 1, bg) {
+                    Some(f) if self.functions.contains_key(f) => {
+                        match self.call_ending(f, span, depth, bg) {
                             Ending::Nothing => None,
                             e => Some(e),
                         }
@@ -765,12 +988,12 @@ impl<'a> Walker<'a> {
                 self.ending_of(right, depth, bg, last, before)
             }
             "pipeline" => {
-                if self.contains_kind(n, &|c: &Cmd| c.name() == Some("exec")) {
+                if self.contains_command(n, "exec") {
                     Some(Ending::ExecLost {
                         span,
                         why: "exec in a pipeline runs in a subshell",
                     })
-                } else if self.pipeline_is_one_shot(n) {
+                } else if self.pipeline_is_one_shot(n, depth) {
                     None // `find ... | while read`, `docker logs | grep`: finishes by itself
                 } else {
                     Some(Ending::ForegroundCompound {
@@ -780,7 +1003,7 @@ impl<'a> Walker<'a> {
                 }
             }
             "subshell" => {
-                if self.contains_kind(n, &|c: &Cmd| c.name() == Some("exec")) {
+                if self.contains_command(n, "exec") {
                     Some(Ending::ExecLost {
                         span,
                         why: "exec in a subshell replaces the subshell, not PID 1",
@@ -798,14 +1021,8 @@ impl<'a> Walker<'a> {
             }),
             "if_statement" => {
                 let bodies = self.branch_bodies(n);
-                let endings: Vec<Ending> = bodies
-                    .iter()
-                    .map(|b| self.ending(b, depth + 1, bg))
-                    .collect();
-                if endings.iter().all(|e| *e == Ending::Nothing) {
-                    return None;
-                }
-                Some(Ending::Branches(endings))
+                let endings = bodies.iter().map(|b| self.ending(b, depth + 1, bg));
+                self.branches(endings, span)
             }
             "case_statement" => {
                 let mut c = n.walk();
@@ -813,29 +1030,23 @@ impl<'a> Walker<'a> {
                     .named_children(&mut c)
                     .filter(|k| k.kind() == "case_item")
                     .collect();
-                let endings: Vec<Ending> = items
-                    .iter()
-                    .map(|item| {
-                        let stmts: Vec<(Node, bool)> = self
-                            .statements(*item)
-                            .into_iter()
-                            .filter(|(k, _)| {
-                                k.start_byte()
-                                    > item
-                                        .child_by_field_name("value")
-                                        .map_or(0, |v| v.end_byte())
-                            })
-                            .collect();
-                        self.ending(&stmts, depth + 1, bg)
-                    })
-                    .collect();
-                if endings.iter().all(|e| *e == Ending::Nothing) {
-                    return None;
-                }
-                Some(Ending::Branches(endings))
+                let endings = items.iter().map(|item| {
+                    let stmts: Vec<(Node, bool)> = self
+                        .statements(*item)
+                        .into_iter()
+                        .filter(|(k, _)| {
+                            k.start_byte()
+                                > item
+                                    .child_by_field_name("value")
+                                    .map_or(0, |v| v.end_byte())
+                        })
+                        .collect();
+                    self.ending(&stmts, depth + 1, bg)
+                });
+                self.branches(endings, span)
             }
             "while_statement" | "for_statement" | "c_style_for_statement" => {
-                if self.contains_kind(n, &|c: &Cmd| c.name() == Some("wait")) {
+                if self.contains_command(n, "wait") {
                     // Background commands inside the loop body count too.
                     if let Some(body) = n.child_by_field_name("body") {
                         for (k, amp) in self.statements(body) {
@@ -872,7 +1083,7 @@ impl<'a> Walker<'a> {
 
     /// A pipeline whose first command is a one-shot tool (or a function the
     /// script may have sourced) finishes by itself.
-    fn pipeline_is_one_shot(&self, n: Node<'a>) -> bool {
+    fn pipeline_is_one_shot(&self, n: Node<'a>, depth: usize) -> bool {
         let mut c = n.walk();
         let Some(first) = n.named_children(&mut c).find(|k| k.kind() != "comment") else {
             return false;
@@ -895,9 +1106,9 @@ impl<'a> Walker<'a> {
                         && !name.contains('/')
                         && !self.functions.contains_key(name)
                         && name.starts_with('_'))
-                    || self.functions.get(name).is_some_and(|f| {
-                        let mut bg = Vec::new();
-                        self.ending(&self.function_statements(*f), 7, &mut bg) == Ending::Nothing
+                    || (self.functions.contains_key(name) && {
+                        let mut bg = Background::default();
+                        self.call_ending(name, cmd.span.clone(), depth, &mut bg) == Ending::Nothing
                     })
             }
             None => false,
@@ -912,39 +1123,68 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Every command in `n` and in the functions it calls, in the order they
-    /// run. Each function's body is expanded once, at its first call: the
-    /// commands of a function called many times, or of functions that call
-    /// each other, are listed once (expanding every call again grew
-    /// exponentially: cargo fuzz found 100 s for a 15 KB script and 23 s
-    /// for a 9 KB one). Calls nest at most 8 deep (the stack).
-    fn commands_deep(&self, n: Node<'a>, depth: usize, out: &mut Vec<Cmd>) {
-        let mut expanded = std::collections::HashSet::new();
-        self.commands_deep_in(n, depth, out, &mut expanded);
-    }
-
-    fn commands_deep_in(
+    /// The commands in `n` and in the functions it calls whose names `keep`
+    /// wants, in the order they run. Each function's body is expanded once,
+    /// at its first call: the commands of a function called many times, or
+    /// of functions that call each other, are listed once (expanding every
+    /// call again grew exponentially: cargo fuzz found 100 s for a 15 KB
+    /// script and 23 s for a 9 KB one). Calls nest at most [`MAX_NESTING`]
+    /// deep.
+    fn commands_deep(
         &self,
         n: Node<'a>,
         depth: usize,
+        keep: &dyn Fn(&str) -> bool,
         out: &mut Vec<Cmd>,
-        expanded: &mut std::collections::HashSet<String>,
     ) {
-        if n.kind() == "command" {
-            let cmd = self.cmd(n);
-            if let Some(f) = cmd.name().filter(|f| self.functions.contains_key(*f)) {
-                if depth < 8 && expanded.insert(f.to_string()) {
-                    let body = self.functions[f];
-                    self.commands_deep_in(body, depth + 1, out, expanded);
-                }
-            }
-            out.push(cmd);
+        enum Work<'t> {
+            Visit(Node<'t>, usize),
+            Emit(Node<'t>),
         }
-        let mut c = n.walk();
-        let kids: Vec<Node> = n.named_children(&mut c).collect();
-        for k in kids {
-            if k.kind() != "function_definition" {
-                self.commands_deep_in(k, depth, out, expanded);
+        let mut expanded = HashSet::new();
+        // The text of the commands listed: a command's words hold the text
+        // of the commands nested in them, so nested `trap "$(trap ...)"`
+        // would copy the script once per level.
+        let mut budget = 4 * self.src.len() + (1 << 20);
+        // An explicit stack, not recursion: a script may nest thousands of
+        // `$(`. Popped in the order the recursive walk visited them.
+        let mut stack = vec![Work::Visit(n, depth)];
+        while let Some(w) = stack.pop() {
+            let (n, depth) = match w {
+                Work::Emit(n) => {
+                    let len = n.end_byte() - n.start_byte();
+                    if len > budget {
+                        let why = "its commands nest too deeply to list".to_string();
+                        let _ = self.give_up(n.start_byte()..n.end_byte(), why);
+                        return;
+                    }
+                    budget -= len;
+                    out.push(self.cmd(n));
+                    continue;
+                }
+                Work::Visit(n, depth) => (n, depth),
+            };
+            let mut c = n.walk();
+            let kids: Vec<Node> = n
+                .named_children(&mut c)
+                .filter(|k| k.kind() != "function_definition")
+                .collect();
+            for k in kids.into_iter().rev() {
+                stack.push(Work::Visit(k, depth));
+            }
+            if n.kind() == "command" {
+                let Some(name) = self.name_of(n) else {
+                    continue;
+                };
+                let body = self.functions.get(&name).copied();
+                if keep(&name) {
+                    stack.push(Work::Emit(n));
+                }
+                if let Some(body) = body {
+                    if depth < MAX_NESTING && expanded.insert(name) {
+                        stack.push(Work::Visit(body, depth + 1));
+                    }
+                }
             }
         }
     }
@@ -999,17 +1239,92 @@ impl<'a> Walker<'a> {
             return (false, false);
         };
         let mut cmds = Vec::new();
-        let inner = Walker {
-            src: handler,
-            functions: HashMap::new(),
-            sources: false,
-        };
-        inner.commands_deep(tree.root_node(), 0, &mut cmds);
-        let mut forwards = false;
-        let mut waits = false;
-        let mut seen = Vec::new();
-        let mut queue: Vec<Cmd> = cmds;
-        while let Some(c) = queue.pop() {
+        let inner = Walker::new(handler, HashMap::new());
+        let wanted =
+            |name: &str| matches!(name, "kill" | "wait") || self.functions.contains_key(name);
+        inner.commands_deep(tree.root_node(), 0, &wanted, &mut cmds);
+        let own = self.effects_of(&cmds);
+        let reach = self.reach();
+        let (mut forwards, mut waits) = (own.forwards, own.waits);
+        for f in &own.calls {
+            if let Some((fw, wt)) = reach.get(f.as_str()) {
+                forwards |= fw;
+                waits |= wt;
+            }
+        }
+        (forwards, waits)
+    }
+
+    /// For each function: whether it, or a function it calls at any depth,
+    /// forwards a signal, and whether it waits. Computed once for all trap
+    /// handlers, in time linear in the calls (each handler following every
+    /// function again took minutes for 2000 traps calling a chain of 3000
+    /// functions).
+    fn reach(&self) -> std::cell::Ref<'_, HashMap<String, (bool, bool)>> {
+        if self.reach.borrow().is_none() {
+            let mut own: HashMap<&str, Effects> = HashMap::new();
+            let mut callers: HashMap<&str, Vec<&str>> = HashMap::new();
+            for name in self.functions.keys() {
+                let e = self.function_effects(name);
+                for c in &e.calls {
+                    if let Some((callee, _)) = self.functions.get_key_value(c.as_str()) {
+                        callers
+                            .entry(callee.as_str())
+                            .or_default()
+                            .push(name.as_str());
+                    }
+                }
+                own.insert(name.as_str(), e);
+            }
+            // From the functions that forward (or wait) to their callers,
+            // each function marked once.
+            let spread = |has: &dyn Fn(&Effects) -> bool| -> HashSet<&str> {
+                let mut marked: HashSet<&str> = HashSet::new();
+                let mut queue: Vec<&str> = own
+                    .iter()
+                    .filter(|(_, e)| has(e))
+                    .map(|(n, _)| *n)
+                    .collect();
+                while let Some(f) = queue.pop() {
+                    if marked.insert(f) {
+                        queue.extend(callers.get(f).into_iter().flatten().copied());
+                    }
+                }
+                marked
+            };
+            let fw = spread(&|e: &Effects| e.forwards);
+            let wt = spread(&|e: &Effects| e.waits);
+            let map = self
+                .functions
+                .keys()
+                .map(|n| {
+                    (
+                        n.clone(),
+                        (fw.contains(n.as_str()), wt.contains(n.as_str())),
+                    )
+                })
+                .collect();
+            *self.reach.borrow_mut() = Some(map);
+        }
+        std::cell::Ref::map(self.reach.borrow(), |r| r.as_ref().expect("computed above"))
+    }
+
+    /// What a function's own commands do for a trap handler (the functions
+    /// it calls not followed).
+    fn function_effects(&self, f: &str) -> Effects {
+        let wanted =
+            |name: &str| matches!(name, "kill" | "wait") || self.functions.contains_key(name);
+        let mut cmds = Vec::new();
+        // At the nesting limit: calls are listed, not expanded.
+        self.commands_deep(self.functions[f], MAX_NESTING, &wanted, &mut cmds);
+        self.effects_of(&cmds)
+    }
+
+    /// Whether `cmds` forward a signal (`kill` with a catchable one) or
+    /// wait, and the script's functions they call.
+    fn effects_of(&self, cmds: &[Cmd]) -> Effects {
+        let mut e = Effects::default();
+        for c in cmds {
             match c.name() {
                 Some("kill") => {
                     let args: Vec<&str> = c.words[1..]
@@ -1024,23 +1339,31 @@ impl<'a> Walker<'a> {
                         });
                     let probe = args.iter().any(|a| matches!(*a, "-0" | "-l" | "-L"));
                     if !args.is_empty() && !hard && !probe {
-                        forwards = true;
+                        e.forwards = true;
                     }
                 }
-                Some("wait") => waits = true,
-                Some(f) if self.functions.contains_key(f) && !seen.contains(&f.to_string()) => {
-                    seen.push(f.to_string());
-                    let mut more = Vec::new();
-                    self.commands_deep(self.functions[f], 1, &mut more);
-                    queue.extend(more);
-                }
+                Some("wait") => e.waits = true,
+                Some(f) if self.functions.contains_key(f) => e.calls.push(f.to_string()),
                 _ => {}
             }
         }
-        (forwards, waits)
+        e
     }
 
-    fn args_use(&self, n: Node<'a>, in_string: bool, best: &mut ArgsUse) {
+    fn args_use(&self, root: Node<'a>, best: &mut ArgsUse) {
+        // An explicit stack: scripts may nest deeply.
+        let mut stack = vec![(root, false)];
+        while let Some((n, in_string)) = stack.pop() {
+            self.args_use_of(n, in_string, best);
+            let mut c = n.walk();
+            let kids: Vec<Node> = n.named_children(&mut c).collect();
+            for k in kids.into_iter().rev() {
+                stack.push((k, in_string || n.kind() == "string"));
+            }
+        }
+    }
+
+    fn args_use_of(&self, n: Node<'a>, in_string: bool, best: &mut ArgsUse) {
         let t = text_of(self.src, n);
         match n.kind() {
             "simple_expansion" | "expansion" => {
@@ -1077,31 +1400,58 @@ impl<'a> Walker<'a> {
                 }
             }
             "command" => {
-                let c = self.cmd(n);
-                if matches!(c.name(), Some("shift" | "getopts")) {
+                if matches!(self.name_of(n).as_deref(), Some("shift" | "getopts")) {
                     *best = (*best).max(ArgsUse::Positional);
                 }
             }
             _ => {}
         }
-        let mut c = n.walk();
-        let kids: Vec<Node> = n.named_children(&mut c).collect();
-        for k in kids {
-            self.args_use(k, in_string || n.kind() == "string", best);
-        }
     }
 }
 
 fn collect_functions<'a>(src: &str, n: Node<'a>, out: &mut HashMap<String, Node<'a>>) {
-    if n.kind() == "function_definition" {
-        if let Some(name) = n.child_by_field_name("name") {
-            out.insert(text_of(src, name).to_string(), n);
+    preorder(n, |k| {
+        if k.kind() == "function_definition" {
+            if let Some(name) = k.child_by_field_name("name") {
+                out.insert(text_of(src, name).to_string(), k);
+            }
         }
+        true
+    });
+}
+
+/// Background commands in the order they start, each (span) once.
+#[derive(Default)]
+struct Background {
+    cmds: Vec<Cmd>,
+    spans: HashSet<(usize, usize)>,
+}
+
+impl Background {
+    fn len(&self) -> usize {
+        self.cmds.len()
     }
-    let mut c = n.walk();
-    let kids: Vec<Node> = n.named_children(&mut c).collect();
-    for k in kids {
-        collect_functions(src, k, out);
+}
+
+/// Add `cmd` unless the same command (span) is there already.
+fn push_new(v: &mut Background, cmd: Cmd) {
+    if v.spans.insert((cmd.span.start, cmd.span.end)) {
+        v.cmds.push(cmd);
+    }
+}
+
+/// What makes two leaf endings the same: their kind, span and whether
+/// nothing runs after them.
+fn leaf_key(e: &Ending) -> (u8, usize, usize, bool) {
+    match e {
+        Ending::Exec(c) => (0, c.span.start, c.span.end, false),
+        Ending::Foreground { cmd, last } => (1, cmd.span.start, cmd.span.end, *last),
+        Ending::ForegroundCompound { span, .. } => (2, span.start, span.end, false),
+        Ending::Wait { span, .. } => (3, span.start, span.end, false),
+        Ending::ExecLost { span, .. } => (4, span.start, span.end, false),
+        Ending::Opaque { span, .. } => (5, span.start, span.end, false),
+        Ending::Nothing => (6, 0, 0, false),
+        Ending::Branches(_) => (7, 0, 0, false),
     }
 }
 
@@ -1137,25 +1487,25 @@ pub fn analyze(text: &str) -> ScriptAnalysis {
             args: ArgsUse::None,
             ending: Ending::Nothing,
             background: vec![],
+            too_complex: None,
         };
     };
     let root = tree.root_node();
     let mut functions = HashMap::new();
     collect_functions(text, root, &mut functions);
-    let mut w = Walker {
-        src: text,
-        functions,
-        sources: false,
-    };
+    let mut w = Walker::new(text, functions);
     let mut all = Vec::new();
-    w.commands_deep(root, 0, &mut all);
+    // The commands that set traps or source files, functions followed.
+    let wanted = |name: &str| matches!(name, "trap" | "." | "source");
+    w.commands_deep(root, 0, &wanted, &mut all);
     w.sources = all.iter().any(|c| matches!(c.name(), Some("." | "source")));
     let stmts = w.statements(root);
-    let mut background = Vec::new();
+    let mut background = Background::default();
     let ending = w.ending(&stmts, 0, &mut background);
+    let background = background.cmds;
     let traps = w.traps(&all);
     let mut args = ArgsUse::None;
-    w.args_use(root, false, &mut args);
+    w.args_use(root, &mut args);
     ScriptAnalysis {
         shebang,
         crlf,
@@ -1164,6 +1514,7 @@ pub fn analyze(text: &str) -> ScriptAnalysis {
         args,
         ending,
         background,
+        too_complex: w.too_complex.take(),
     }
 }
 
@@ -1212,6 +1563,9 @@ mod tests {
             "a child elsewhere"
         );
         assert_eq!(forward("while true; do a & wait; done\n"), None, "a loop");
+        let many = |n: usize| format!("{}wait\n", "a &\n".repeat(n));
+        assert!(forward(&many(MAX_FORWARDED)).is_some());
+        assert_eq!(forward(&many(MAX_FORWARDED + 1)), None, "too many edits");
     }
 
     #[test]
@@ -1316,6 +1670,96 @@ mod tests {
         assert_eq!(analyze("exec app $*").args, ArgsUse::Star);
         assert_eq!(analyze("exec app --port=$1").args, ArgsUse::Positional);
         assert_eq!(analyze("exec app").args, ArgsUse::None);
+    }
+
+    /// Functions whose `case` arms all call the next function: 30^5 paths,
+    /// one command at the end of all of them (20 s and 900 MB before).
+    #[test]
+    fn a_function_is_analysed_once_and_a_command_reached_many_ways_is_one_ending() {
+        let mut s = String::from("#!/bin/sh\n");
+        for i in 1..6 {
+            s.push_str(&format!("f{i}() {{\n  case \"$1\" in\n"));
+            for a in 0..30 {
+                s.push_str(&format!("    {a}) f{};;\n", i + 1));
+            }
+            s.push_str("  esac\n}\n");
+        }
+        s.push_str("f6() {\n  app & app2 &\n  wait\n}\nf1\n");
+        let a = analyze(&s);
+        let leaves = a.ending.leaves();
+        assert_eq!(leaves.len(), 1, "{leaves:?}");
+        assert!(matches!(leaves[0], Ending::Wait { .. }), "{leaves:?}");
+        assert_eq!(a.background.len(), 2, "{:?}", a.background);
+        assert_eq!(a.too_complex, None);
+    }
+
+    #[test]
+    fn recursion_and_deep_nesting_are_not_followed_nor_guessed() {
+        let a = analyze("#!/bin/sh\nf() {\n  g\n}\ng() {\n  f\n}\nf\n");
+        assert!(
+            a.ending
+                .leaves()
+                .iter()
+                .all(|e| matches!(e, Ending::Opaque { .. })),
+            "{:?}",
+            a.ending
+        );
+        let k = 5000;
+        let deep = format!("{}app\n{}", "if a; then\n".repeat(k), "fi\n".repeat(k));
+        let a = analyze(&deep);
+        let (span, why) = a.too_complex.expect("too complex");
+        assert!(why.contains("nest more than"), "{why}");
+        assert!(deep[span].starts_with("if a; then"));
+        let mut calls = String::new();
+        for i in 0..1000 {
+            calls.push_str(&format!("f{i}() {{ f{}; }}\n", i + 1));
+        }
+        calls.push_str("f1000() { exec app; }\nf0\n");
+        let a = analyze(&calls);
+        assert!(a.too_complex.is_some());
+        assert!(!a
+            .ending
+            .leaves()
+            .iter()
+            .any(|e| matches!(e, Ending::Foreground { .. })));
+        // Within the limit, a chain of calls is followed to its end.
+        let mut calls = String::new();
+        for i in 0..20 {
+            calls.push_str(&format!("f{i}() {{ f{}; }}\n", i + 1));
+        }
+        calls.push_str("f20() { exec app; }\nf0\n");
+        assert!(matches!(analyze(&calls).ending, Ending::Exec(_)));
+    }
+
+    #[test]
+    fn thousands_of_nested_substitutions_are_walked_without_recursion() {
+        let k = 20_000;
+        let s = format!(
+            "#!/bin/sh\ntrap 'kill $p' TERM\necho {}\"$1\"{}\nexec app \"$@\"\n",
+            "$(".repeat(k),
+            ")".repeat(k)
+        );
+        let a = analyze(&s);
+        assert!(matches!(a.ending, Ending::Exec(_)), "{:?}", a.ending);
+        assert_eq!(a.args, ArgsUse::Quoted);
+        assert!(a.term_trap().is_some_and(|t| t.forwards));
+    }
+
+    #[test]
+    fn a_handler_forwards_through_the_functions_it_calls_at_any_depth() {
+        let a = analyze(
+            "#!/bin/sh\ntrap 'stop' TERM\nstop() { helper; }\nhelper() { down; }\ndown() { kill \"$p\"; }\napp & p=$!\nwait\n",
+        );
+        let t = a.term_trap().expect("trap");
+        assert!(t.forwards && !t.waits, "{t:?}");
+        let a = analyze(
+            "#!/bin/sh\ntrap 'a' TERM\na() { b; }\nb() { a; wait; }\nc() { kill 1; }\napp & p=$!\nwait\n",
+        );
+        let t = a.term_trap().expect("trap");
+        assert!(
+            !t.forwards && t.waits,
+            "mutual recursion, c not called: {t:?}"
+        );
     }
 
     #[test]

@@ -28,6 +28,11 @@ struct P<'a> {
 
 type R<T> = Result<T, String>;
 
+/// How deep arrays and objects may nest: Go's `encoding/json` rejects the
+/// 10,001st level ("exceeded max depth"), and so BuildKit takes the text as
+/// shell form.
+const MAX_DEPTH: usize = 10_000;
+
 impl<'a> P<'a> {
     fn ws(&mut self) {
         while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
@@ -42,75 +47,87 @@ impl<'a> P<'a> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> R<Option<String>> {
-        if depth > 10_000 {
-            return Err("exceeded max depth".into());
-        }
-        self.ws();
-        match self.s.get(self.i) {
-            Some(b'"') => self.string().map(Some),
-            Some(b'[') => {
-                self.i += 1;
-                self.ws();
-                if self.s.get(self.i) == Some(&b']') {
-                    self.i += 1;
-                    return Ok(None);
-                }
-                loop {
-                    self.value(depth + 1)?;
-                    self.ws();
-                    match self.s.get(self.i) {
-                        Some(b',') => self.i += 1,
-                        Some(b']') => {
-                            self.i += 1;
-                            return Ok(None);
-                        }
-                        _ => return self.err("after array element"),
-                    }
-                }
-            }
-            Some(b'{') => {
-                self.i += 1;
-                self.ws();
-                if self.s.get(self.i) == Some(&b'}') {
-                    self.i += 1;
-                    return Ok(None);
-                }
-                loop {
-                    self.ws();
-                    if self.s.get(self.i) != Some(&b'"') {
-                        return self.err("looking for beginning of object key string");
-                    }
+    /// Read one JSON value, as Go's decoder checks it. A loop over an
+    /// explicit stack of the open arrays and objects, not recursion: `CMD`
+    /// followed by 10,000 `[` overflowed the stack of a lint thread.
+    fn value(&mut self) -> R<()> {
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            // A value is expected here.
+            self.ws();
+            match self.s.get(self.i) {
+                Some(b'"') => {
                     self.string()?;
-                    self.ws();
-                    if self.s.get(self.i) != Some(&b':') {
-                        return self.err("after object key");
+                }
+                Some(&c @ (b'[' | b'{')) => {
+                    if open.len() >= MAX_DEPTH {
+                        return Err("exceeded max depth".into());
                     }
+                    let close = if c == b'[' { b']' } else { b'}' };
                     self.i += 1;
-                    self.value(depth + 1)?;
                     self.ws();
-                    match self.s.get(self.i) {
-                        Some(b',') => self.i += 1,
-                        Some(b'}') => {
-                            self.i += 1;
-                            return Ok(None);
+                    if self.s.get(self.i) == Some(&close) {
+                        self.i += 1;
+                    } else {
+                        open.push(c);
+                        if c == b'{' {
+                            self.object_key()?;
                         }
-                        _ => return self.err("after object key:value pair"),
+                        continue;
                     }
                 }
+                Some(b't') => self.lit("true")?,
+                Some(b'f') => self.lit("false")?,
+                Some(b'n') => self.lit("null")?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                _ => return self.err("looking for beginning of value"),
             }
-            Some(b't') => self.lit("true"),
-            Some(b'f') => self.lit("false"),
-            Some(b'n') => self.lit("null"),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => self.err("looking for beginning of value"),
+            // A value ended: close what it ends, or go on to the next element.
+            loop {
+                let Some(&top) = open.last() else {
+                    return Ok(());
+                };
+                self.ws();
+                match (top, self.s.get(self.i)) {
+                    (b'[', Some(b',')) => {
+                        self.i += 1;
+                        break;
+                    }
+                    (b'[', Some(b']')) | (b'{', Some(b'}')) => {
+                        self.i += 1;
+                        open.pop();
+                    }
+                    (b'[', _) => return self.err("after array element"),
+                    (_, Some(b',')) => {
+                        self.i += 1;
+                        self.object_key()?;
+                        break;
+                    }
+                    _ => return self.err("after object key:value pair"),
+                }
+            }
         }
     }
 
-    fn lit(&mut self, word: &str) -> R<Option<String>> {
+    /// An object's key and the colon after it.
+    fn object_key(&mut self) -> R<()> {
+        self.ws();
+        if self.s.get(self.i) != Some(&b'"') {
+            return self.err("looking for beginning of object key string");
+        }
+        self.string()?;
+        self.ws();
+        if self.s.get(self.i) != Some(&b':') {
+            return self.err("after object key");
+        }
+        self.i += 1;
+        Ok(())
+    }
+
+    fn lit(&mut self, word: &str) -> R<()> {
         if self.s[self.i..].starts_with(word.as_bytes()) {
             self.i += word.len();
-            Ok(None)
+            Ok(())
         } else {
             self.err("in literal")
         }
@@ -124,7 +141,7 @@ impl<'a> P<'a> {
         self.i - start
     }
 
-    fn number(&mut self) -> R<Option<String>> {
+    fn number(&mut self) -> R<()> {
         if self.s[self.i] == b'-' {
             self.i += 1;
         }
@@ -150,7 +167,7 @@ impl<'a> P<'a> {
                 return self.err("in exponent of numeric literal");
             }
         }
-        Ok(None)
+        Ok(())
     }
 
     fn hex4(&mut self) -> R<u32> {
@@ -238,7 +255,7 @@ pub fn parse_array(text: &str) -> JsonArray {
     };
     // Pass 1: the input must start with one valid JSON value. Like Go's
     // json.Decoder (BuildKit v0.12), text after that value is not read.
-    if let Err(e) = p.value(0) {
+    if let Err(e) = p.value() {
         return JsonArray::Invalid(e);
     }
     // Pass 2: it is valid; it must be an array of strings.
@@ -284,7 +301,7 @@ pub fn trailing_text(text: &str) -> Option<usize> {
         text,
         i: 0,
     };
-    p.value(0).ok()?;
+    p.value().ok()?;
     p.ws();
     (p.i < p.s.len()).then_some(p.i)
 }
@@ -347,6 +364,30 @@ mod tests {
         assert!(matches!(parse_array(r#"["a", 1"#), JsonArray::Invalid(_)));
         assert!(matches!(parse_array(r#"["a",]"#), JsonArray::Invalid(_)));
         assert!(matches!(parse_array(r#"["a\x"]"#), JsonArray::Invalid(_)));
+    }
+
+    #[test]
+    fn nesting_is_bounded_like_go_without_recursion() {
+        let nested = |n: usize| format!("[{}{}]", "[".repeat(n - 1), "]".repeat(n - 1));
+        assert_eq!(parse_array(&nested(MAX_DEPTH)), JsonArray::NotStrings);
+        match parse_array(&nested(MAX_DEPTH + 1)) {
+            JsonArray::Invalid(e) => assert!(e.contains("max depth"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        // Far deeper than any stack allows for recursion: still an answer.
+        let n = 1_000_000;
+        let deep = format!("[\"a\", {}{}]", "[{\"k\": ".repeat(n), "}]".repeat(n));
+        assert!(matches!(parse_array(&deep), JsonArray::Invalid(_)));
+        assert_eq!(
+            parse_array(r#"[{"a": [1, {"b": null}], "c": true}, "x"]"#),
+            JsonArray::NotStrings
+        );
+        assert!(matches!(parse_array(r#"[{"a" 1}]"#), JsonArray::Invalid(_)));
+        assert!(matches!(
+            parse_array(r#"[{"a": 1,}]"#),
+            JsonArray::Invalid(_)
+        ));
+        assert!(matches!(parse_array(r#"[{1: 1}]"#), JsonArray::Invalid(_)));
     }
 
     #[test]
