@@ -132,6 +132,10 @@ impl ExecFit {
 
 /// How deep function calls are followed to find what runs after a command.
 const MAX_CALL_DEPTH: usize = 32;
+/// Past this many calls of one function, whether they all end the script
+/// is not worked out (each call is found by descending from the root, which
+/// costs the width of every block on the way): the fix is unsafe.
+const MAX_CALL_SITES: usize = 256;
 
 /// The facts about a script's names that decide where `exec` fits.
 pub struct Script<'a> {
@@ -427,6 +431,15 @@ impl<'a> Script<'a> {
             return ExecFit::No("the script could not be parsed".into());
         };
         let sites = self.calls.get(name).cloned().unwrap_or_default();
+        if sites.len() > MAX_CALL_SITES {
+            let fit = ExecFit::Unsafe(format!(
+                "`{name}` is called in more than {MAX_CALL_SITES} places"
+            ));
+            self.memo
+                .borrow_mut()
+                .insert(name.to_string(), Some(fit.clone()));
+            return fit;
+        }
         let mut fit = if sites.is_empty() {
             ExecFit::No(format!("`{name}` is never called"))
         } else {
@@ -637,6 +650,23 @@ mod tests {
     fn fit(src: &str, needle: &str) -> ExecFit {
         let at = src.find(needle).expect("needle");
         Script::new(src).exec_before(at)
+    }
+
+    #[test]
+    fn a_function_called_in_too_many_places_is_not_judged_call_by_call() {
+        let calls = |n: usize| {
+            let mut s = String::from("g() {\n  app\n}\ncase \"$1\" in\n");
+            for i in 0..n {
+                s.push_str(&format!("  {i}) g;;\n"));
+            }
+            s + "esac\n"
+        };
+        assert_eq!(fit(&calls(3), "app"), ExecFit::Safe);
+        let many = fit(&calls(MAX_CALL_SITES + 1), "app");
+        assert!(
+            matches!(&many, ExecFit::Unsafe(why) if why.contains("more than 256 places")),
+            "{many:?}"
+        );
     }
 
     #[test]
