@@ -800,6 +800,9 @@ fn read_job(config: &Config, job: &Job) -> Result<String, FileError> {
     }
 }
 
+/// The stack of each lint thread.
+const LINT_STACK: usize = 8 * 1024 * 1024;
+
 /// `f` applied to every item on up to `threads` threads; the results are in
 /// the order of `items`, whatever the number of threads.
 fn parallel_map<T: Sync, R: Send>(
@@ -816,20 +819,28 @@ fn parallel_map<T: Sync, R: Send>(
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else {
-                            break;
-                        };
-                        out.push((i, f(item)));
-                    }
-                    out
-                })
+                // The main thread's stack (8 MiB) rather than the 2 MiB a
+                // spawned thread gets: the same input lints the same with
+                // any --jobs.
+                std::thread::Builder::new()
+                    .stack_size(LINT_STACK)
+                    .spawn_scoped(scope, || {
+                        let mut out = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(item) = items.get(i) else {
+                                break;
+                            };
+                            out.push((i, f(item)));
+                        }
+                        out
+                    })
+                    // A thread that cannot be had leaves its share to the others
+                    // (or to this thread, below).
+                    .ok()
             })
             .collect();
-        for worker in workers {
+        for worker in workers.into_iter().flatten() {
             // A panic in a worker is a bug: re-raise it as it was.
             let out = worker
                 .join()
@@ -839,7 +850,11 @@ fn parallel_map<T: Sync, R: Send>(
             }
         }
     });
-    results.into_iter().flatten().collect()
+    results
+        .into_iter()
+        .zip(items)
+        .map(|(r, item)| r.unwrap_or_else(|| f(item)))
+        .collect()
 }
 
 /// A file that `--diff` will show: its text before the run and after every
