@@ -624,7 +624,13 @@ pub fn path_matches(pattern: &str, rel: &str) -> bool {
     } else {
         parts.len()
     };
-    (1..=last).any(|k| glob_match(pattern, &parts[..k].join("/")))
+    // The first `last` segments of `rel`, matched in one pass: the pattern
+    // matches one of those prefixes if it is matched where a segment ends.
+    let prefix: Vec<char> = parts[..last].join("/").chars().collect();
+    let p: Vec<char> = pattern.chars().collect();
+    glob_at(&p, &prefix, |i| {
+        i > 0 && (i == prefix.len() || prefix[i] == '/')
+    })
 }
 
 /// Match `text` against a glob: `*` and `?` stay within one path segment,
@@ -632,53 +638,111 @@ pub fn path_matches(pattern: &str, rel: &str) -> bool {
 pub fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    glob_at(&p, &t, &mut std::collections::HashSet::new())
+    glob_at(&p, &t, |i| i == t.len())
 }
 
-/// `p` matches `t`. `failed` holds the (pattern, text) suffixes, by length,
-/// already known not to match: each pair is tried once, so stars cost
-/// O(pattern x text) instead of exponential time (`*a*a*a*a*b`).
-fn glob_at(p: &[char], t: &[char], failed: &mut std::collections::HashSet<(usize, usize)>) -> bool {
-    if failed.contains(&(p.len(), t.len())) {
-        return false;
-    }
-    let hit = glob_step(p, t, failed);
-    if !hit {
-        failed.insert((p.len(), t.len()));
-    }
-    hit
+/// One item of a glob: what one step of the match consumes.
+#[derive(Debug, Clone, Copy)]
+enum GlobItem<'p> {
+    /// One character.
+    Lit(char),
+    /// `?`: one character but `/`.
+    One,
+    /// `[...]` (its inside): one character of the class but `/`.
+    Class(&'p [char]),
+    /// `*`: any run of characters but `/`.
+    Star,
+    /// A bare `**`: anything.
+    Any,
+    /// `**/`: nothing, or anything that ends in `/`.
+    Dirs,
 }
 
-fn glob_step(
-    p: &[char],
-    t: &[char],
-    failed: &mut std::collections::HashSet<(usize, usize)>,
-) -> bool {
-    match p.first() {
-        None => t.is_empty(),
-        Some('*') if p.get(1) == Some(&'*') => {
-            let mut rest = &p[2..];
-            let slash = rest.first() == Some(&'/');
-            if slash {
-                rest = &rest[1..];
+fn glob_items(p: &[char]) -> Vec<GlobItem<'_>> {
+    let mut items = Vec::with_capacity(p.len());
+    let mut i = 0;
+    while i < p.len() {
+        match p[i] {
+            '*' if p.get(i + 1) == Some(&'*') => {
+                if p.get(i + 2) == Some(&'/') {
+                    items.push(GlobItem::Dirs);
+                    i += 3;
+                } else {
+                    items.push(GlobItem::Any);
+                    i += 2;
+                }
+                continue;
             }
-            // `**/` matches nothing or whole segments; a bare `**` anything.
-            (0..=t.len())
-                .any(|i| (!slash || i == 0 || t[i - 1] == '/') && glob_at(rest, &t[i..], failed))
+            '*' => items.push(GlobItem::Star),
+            '?' => items.push(GlobItem::One),
+            '[' => {
+                // `[]` holds a `]`; without a closing `]`, a literal `[`.
+                if let Some(close) = p.iter().skip(i + 2).position(|&c| c == ']') {
+                    let close = close + i + 2;
+                    items.push(GlobItem::Class(&p[i + 1..close]));
+                    i = close + 1;
+                    continue;
+                }
+                items.push(GlobItem::Lit('['));
+            }
+            c => items.push(GlobItem::Lit(c)),
         }
-        Some('*') => (0..=t.len())
-            .take_while(|&i| i == 0 || t[i - 1] != '/')
-            .any(|i| glob_at(&p[1..], &t[i..], failed)),
-        Some('?') => t.first().is_some_and(|&c| c != '/') && glob_at(&p[1..], &t[1..], failed),
-        Some('[') => {
-            let Some(close) = p.iter().skip(2).position(|&c| c == ']').map(|i| i + 2) else {
-                return t.first() == Some(&'[') && glob_at(&p[1..], &t[1..], failed);
-            };
-            let Some(&c) = t.first() else { return false };
-            class_matches(&p[1..close], c) && c != '/' && glob_at(&p[close + 1..], &t[1..], failed)
-        }
-        Some(&c) => t.first() == Some(&c) && glob_at(&p[1..], &t[1..], failed),
+        i += 1;
     }
+    items
+}
+
+/// `p` matches `t[..i]` for an `i` that `end(i)` accepts: the set of
+/// pattern positions reachable after each character of the text, without
+/// recursion or backtracking, so a pattern costs O(pattern x text) however
+/// many stars it has, and a long pattern cannot overflow the stack.
+fn glob_at(p: &[char], t: &[char], end: impl Fn(usize) -> bool) -> bool {
+    let items = glob_items(p);
+    let n = items.len();
+    // Positions that match the empty string may be skipped.
+    let close = |states: &mut Vec<bool>| {
+        for k in 0..n {
+            if states[k] && matches!(items[k], GlobItem::Star | GlobItem::Any | GlobItem::Dirs) {
+                states[k + 1] = true;
+            }
+        }
+    };
+    let mut states = vec![false; n + 1];
+    states[0] = true;
+    close(&mut states);
+    if states[n] && end(0) {
+        return true;
+    }
+    let mut next = vec![false; n + 1];
+    for (i, &c) in t.iter().enumerate() {
+        next.iter_mut().for_each(|s| *s = false);
+        let mut any = false;
+        for k in 0..n {
+            if !states[k] {
+                continue;
+            }
+            let (stay, advance) = match items[k] {
+                GlobItem::Lit(x) => (false, x == c),
+                GlobItem::One => (false, c != '/'),
+                GlobItem::Class(class) => (false, c != '/' && class_matches(class, c)),
+                GlobItem::Star => (c != '/', false),
+                GlobItem::Any => (true, false),
+                GlobItem::Dirs => (true, c == '/'),
+            };
+            next[k] |= stay;
+            next[k + 1] |= advance;
+            any |= stay || advance;
+        }
+        if !any {
+            return false;
+        }
+        std::mem::swap(&mut states, &mut next);
+        close(&mut states);
+        if states[n] && end(i + 1) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Does the inside of a glob's `[...]` (`a-z0`, `!x`, `^x`) match `c`?
@@ -702,6 +766,10 @@ pub(crate) fn class_matches(class: &[char], c: char) -> bool {
 }
 
 // ---------------------------------------------------------------- config files
+
+/// The longest `[per-path-ignores]` pattern: each is matched against every
+/// path prefix of every linted file.
+pub const MAX_PATTERN_LEN: usize = 1024;
 
 /// Config file names looked for in each directory, first match wins.
 pub const CONFIG_NAMES: [&str; 2] = ["dsig.toml", ".dsig.toml"];
@@ -971,6 +1039,14 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
                     if pattern.value.is_empty() {
                         return Err(at(pattern.span.clone(), "empty path pattern".to_string()));
                     }
+                    if pattern.value.len() > MAX_PATTERN_LEN {
+                        return Err(at(
+                            pattern.span.clone(),
+                            format!(
+                                "path pattern longer than {MAX_PATTERN_LEN} bytes; no path is that deep"
+                            ),
+                        ));
+                    }
                     let rules = rule_list(
                         &at,
                         &format!("per-path-ignores.\"{}\"", pattern.value),
@@ -1148,6 +1224,33 @@ fn check_config_jail(file: &Path, trees: &[PathBuf]) -> Result<(), ConfigError> 
     ))
 }
 
+/// `Ok` unless a config file that dsig found by itself (walking up from a
+/// linted file, so possibly the repository's, even above the linted
+/// directory) resolves outside the directory it was found in, or into a
+/// `.git` directory: a `dsig.toml` that is a symlink to
+/// `/proc/self/environ` or `~/.git-credentials` would otherwise be read and
+/// shown in the config error's snippet. A `--config` file is named by the
+/// user and not checked here.
+fn check_found_config(file: &Path) -> Result<(), ConfigError> {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let (Ok(target), Ok(dir)) = (std::fs::canonicalize(file), std::fs::canonicalize(dir)) else {
+        return Ok(()); // missing or broken: reported when loaded
+    };
+    let inside = target
+        .strip_prefix(&dir)
+        .is_ok_and(|rel| !crate::files::in_git_dir(rel));
+    if inside {
+        return Ok(());
+    }
+    Err(ConfigError::plain(
+        file,
+        "config not read: it is a symlink to a file outside its own directory (or inside `.git`); use --config to name a config file kept elsewhere".to_string(),
+    ))
+}
+
 impl<'c> Resolver<'c> {
     pub fn new(config: &'c Config) -> Resolver<'c> {
         Resolver {
@@ -1210,7 +1313,11 @@ impl<'c> Resolver<'c> {
         };
         let config = self.config;
         let trees = &self.trees;
+        let searched = self.config.config_file.is_none();
         let entry = self.loaded.entry(file.clone()).or_insert_with(|| {
+            if searched {
+                check_found_config(&file)?;
+            }
             check_config_jail(&file, trees)?;
             load(&file).map(|fc| {
                 Rc::new(Resolved {
