@@ -241,18 +241,21 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<Result<PathBuf, FileError>>) {
     }
 }
 
-/// `Ok` when `path`, every symlink resolved, is inside `root`.
+/// `Ok` when `path`, every symlink resolved, is inside `root` and not in
+/// its `.git/`.
 fn inside(path: &Path, root: &Path) -> Result<(), String> {
     let (Ok(target), Ok(canonical_root)) = (fs::canonicalize(path), fs::canonicalize(root)) else {
         return Ok(()); // reported when read
     };
-    if target.starts_with(&canonical_root) {
-        Ok(())
-    } else {
-        Err(format!(
+    match target.strip_prefix(&canonical_root) {
+        Ok(rel) if in_git_dir(rel) => {
+            Err("symlink into .git/, which dsig never reads or writes; not read".to_string())
+        }
+        Ok(_) => Ok(()),
+        Err(_) => Err(format!(
             "symlink to a file outside {}; not read (name it explicitly to lint it)",
             root.display()
-        ))
+        )),
     }
 }
 
