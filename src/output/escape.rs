@@ -7,7 +7,8 @@
 //! - control characters: `\n`, `\r`, and `\xNN` for the other C0 controls
 //!   and DEL (`\x1b` for ESC); `\u{NN}` for the C1 controls; `\u{NNNN}` for
 //!   the bidirectional overrides and isolates (U+202A–U+202E,
-//!   U+2066–U+2069), which reorder what a reader sees. A tab stays a tab.
+//!   U+2066–U+2069), which reorder what a reader sees, and the line and
+//!   paragraph separators U+2028 and U+2029. A tab stays a tab.
 //!   Source snippets keep their line breaks (`\n`, `\r\n`); a lone `\r`,
 //!   which a terminal and a GitHub runner both take as a line break, is
 //!   escaped.
@@ -28,8 +29,11 @@ fn hostile(c: char) -> bool {
     (c.is_control() && c != '\t') || is_bidi(c)
 }
 
+/// The bidirectional overrides and isolates, and the Unicode line and
+/// paragraph separators (U+2028, U+2029), which a log viewer may show as a
+/// line break.
 fn is_bidi(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
 }
 
 /// The escape of one character `c` (see the module docs).
@@ -218,6 +222,7 @@ mod tests {
         );
         assert_eq!(field("##[set-output]###[x]"), "##\\[set-output]###\\[x]");
         assert_eq!(field("\x7f"), "\\x7f");
+        assert_eq!(field("a\u{2028}b\u{2029}c"), "a\\u{2028}b\\u{2029}c");
     }
 
     #[test]
