@@ -645,3 +645,134 @@ fn a_config_symlinked_out_is_refused_for_stdin_too() {
     let _ = fs::remove_dir_all(&dir);
     let _ = fs::remove_dir_all(&out_dir);
 }
+
+/// A `dsig.toml` that dsig finds above the linted directory (the repository
+/// root, when a subdirectory or one Dockerfile is linted) is the
+/// repository's too: linked to a secret file or to `/proc/self/environ`, it
+/// must not be read, since a config error shows the offending line.
+#[test]
+fn a_found_config_above_the_linted_directory_links_nowhere_out() {
+    let out_dir = outside("config-above");
+    for target in [
+        out_dir.join("secret.toml"),
+        PathBuf::from("/proc/self/environ"),
+    ] {
+        let dir = temp_dir("config-above");
+        fs::create_dir(dir.join("docker")).unwrap();
+        fs::write(
+            dir.join("docker/Dockerfile"),
+            "FROM alpine\nCMD [\"app\"]\n",
+        )
+        .unwrap();
+        symlink(&target, dir.join("dsig.toml")).unwrap();
+        let mut runs: Vec<(String, Output)> = Vec::new();
+        for format in FORMATS {
+            for input in ["docker", "docker/Dockerfile"] {
+                let mut args = vec!["lint"];
+                args.extend_from_slice(format);
+                args.push(input);
+                let mut cmd = command_in(&dir, &args);
+                cmd.env("DSIG_SECURITY_CANARY", CANARY);
+                let out = cmd.output().unwrap();
+                assert_no_panic(&out);
+                assert_eq!(code(&out), 2, "{}", transcript(&out));
+                assert!(
+                    String::from_utf8_lossy(&out.stderr).contains("config not read"),
+                    "{}",
+                    transcript(&out)
+                );
+                runs.push((args.join(" "), out));
+            }
+        }
+        // Standard input named as a file of the subdirectory, and `.` run
+        // from inside it.
+        let mut cmd = command_in(
+            &dir,
+            &["lint", "-", "--stdin-filename", "docker/Dockerfile"],
+        );
+        cmd.env("DSIG_SECURITY_CANARY", CANARY)
+            .stdin(fs::File::open(dir.join("docker/Dockerfile")).unwrap());
+        runs.push(("lint - (stdin)".into(), cmd.output().unwrap()));
+        let mut cmd = command_in(&dir.join("docker"), &["lint", "."]);
+        cmd.env("DSIG_SECURITY_CANARY", CANARY);
+        runs.push(("lint . in docker/".into(), cmd.output().unwrap()));
+        for (args, out) in &runs[runs.len() - 2..] {
+            assert_eq!(code(out), 2, "{args}: {}", transcript(out));
+        }
+        assert_no_canary(&format!("dsig.toml -> {}", target.display()), &runs);
+        // Named with --config, the user's choice, it is read.
+        let named = run_in(
+            &dir,
+            &["lint", "--config", &target.display().to_string(), "docker"],
+        );
+        assert_no_panic(&named);
+        assert!(
+            !String::from_utf8_lossy(&named.stderr).contains("config not read"),
+            "{}",
+            transcript(&named)
+        );
+    }
+}
+
+/// A walked Dockerfile or a found config that is a symlink into `.git/` is
+/// not read.
+#[test]
+fn symlinks_into_git_are_not_followed() {
+    let dir = temp_dir("git-links");
+    fs::create_dir(dir.join(".git")).unwrap();
+    fs::write(dir.join(".git/x"), format!("FROM alpine\nCMD {CANARY}\n")).unwrap();
+    fs::write(dir.join(".git/config"), format!("[remote \"{CANARY}\"]\n")).unwrap();
+    symlink(".git/x", dir.join("Dockerfile")).unwrap();
+    let outputs = all_outputs(&dir, &[]);
+    for (args, out) in &outputs {
+        assert_eq!(code(out), 2, "{args}: {}", transcript(out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(".git"),
+            "{args}: {}",
+            transcript(out)
+        );
+    }
+    assert_no_canary("Dockerfile -> .git/x", &outputs);
+    fs::remove_file(dir.join("Dockerfile")).unwrap();
+    fs::write(dir.join("Dockerfile"), "FROM alpine\nCMD [\"app\"]\n").unwrap();
+    symlink(".git/config", dir.join("dsig.toml")).unwrap();
+    let outputs = all_outputs(&dir, &[]);
+    for (args, out) in &outputs {
+        assert_eq!(code(out), 2, "{args}: {}", transcript(out));
+    }
+    assert_no_canary("dsig.toml -> .git/config", &outputs);
+}
+
+/// A `[per-path-ignores]` pattern is matched without recursion, and a
+/// pattern longer than any path is a config error: 100,000 stars overflowed
+/// the stack (exit 134), thousands of `**/` took seconds per file.
+#[test]
+fn long_path_patterns_are_bounded() {
+    let dir = temp_dir("long-patterns");
+    let deep = (0..30)
+        .map(|i| format!("d{i}"))
+        .collect::<Vec<_>>()
+        .join("/");
+    fs::create_dir_all(dir.join(&deep)).unwrap();
+    fs::write(dir.join(&deep).join("Dockerfile"), "FROM a\nCMD c\n").unwrap();
+    let stars = format!(
+        "[per-path-ignores]\n\"{}x\" = [\"SIG001\"]\n",
+        "*".repeat(100_000)
+    );
+    fs::write(dir.join("dsig.toml"), &stars).unwrap();
+    let m = run_measured(&dir, &["lint", "."], Duration::from_secs(60));
+    m.assert_within("a 100,000-star path pattern", 10.0, 500);
+    assert_eq!(m.code, Some(2), "{}", m.stderr);
+    assert!(m.stderr.contains("longer than 1024"), "{}", m.stderr);
+    // Within the limit, many patterns of `**/` and `*/`: no stack, no
+    // exponential time.
+    let mut many = String::from("[per-path-ignores]\n");
+    for i in 0..300 {
+        many.push_str(&format!("\"{}{i}\" = [\"SIG001\"]\n", "**/*/".repeat(200)));
+    }
+    many.push_str(&format!("\"{deep}/**\" = [\"SIG001\"]\n"));
+    fs::write(dir.join("dsig.toml"), &many).unwrap();
+    let m = run_measured(&dir, &["lint", "."], Duration::from_secs(60));
+    m.assert_within("300 patterns of 200 `**/*/`", 10.0, 500);
+    assert_eq!(m.code, Some(0), "{}", m.stderr);
+}
