@@ -39,10 +39,15 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             );
             d.label = Some("CRLF line endings".into());
             d.help = Some("convert the file to LF line endings (and add `*.sh text eol=lf` to .gitattributes)".into());
+            // Every CR before a line feed goes (`\r\r\n` too), so that the
+            // fixed text has no CRLF left and a second run changes nothing.
             let edits: Vec<_> = s
                 .text
                 .match_indices("\r\n")
-                .map(|(i, _)| (i..i + 1, String::new()))
+                .map(|(i, _)| {
+                    let start = s.text[..i].trim_end_matches('\r').len();
+                    (start..i + 1, String::new())
+                })
                 .collect();
             d.fix = Some(ctx.script_fix(
                 s,
