@@ -240,7 +240,19 @@ fn added_by_fix(i: &Official) -> bool {
 /// same heredoc bodies, plus instructions a fix adds (at most one
 /// ENTRYPOINT of them).
 fn same_instructions(what: &str, old: &[Official], new: &[Official], text: &str) {
-    let mut kept = new.iter().filter(|i| !added_by_fix(i) || old.contains(i));
+    // An ENTRYPOINT the init fix rewrote (`["/start.sh"]` → `["/usr/bin/tini",
+    // "-g", "--", "/start.sh"]`) stands for the old one.
+    let wraps = |i: &Official| {
+        i.cmd == "ENTRYPOINT"
+            && old.iter().any(|o| {
+                let args = o.original.trim_start_matches("ENTRYPOINT").trim();
+                let args = args.trim_start_matches('[').trim_end_matches(']');
+                o.cmd == "ENTRYPOINT" && !args.is_empty() && i.original.contains(args)
+            })
+    };
+    let mut kept = new
+        .iter()
+        .filter(|i| !added_by_fix(i) || old.contains(i) || wraps(i));
     for o in old {
         let n = kept
             .next()
@@ -258,7 +270,7 @@ fn same_instructions(what: &str, old: &[Official], new: &[Official], text: &str)
     );
     let added_entrypoints = new
         .iter()
-        .filter(|i| i.cmd == "ENTRYPOINT" && added_by_fix(i) && !old.contains(i))
+        .filter(|i| i.cmd == "ENTRYPOINT" && added_by_fix(i) && !old.contains(i) && !wraps(i))
         .count();
     assert!(
         added_entrypoints <= 1,
@@ -572,4 +584,90 @@ fn deciding_where_exec_fits_stays_near_linear() {
     assert!(matches!(m.code, Some(0 | 1)), "{}", m.stderr);
     let fixed = fs::read_to_string(dir.join("start.sh")).expect("script");
     assert_eq!(fixed.matches("exec node s").count(), arms, "every arm");
+}
+
+/// `shell script args` in `dir`: its exit code and stdout.
+fn run_script(shell: &str, dir: &Path, args: &[&str]) -> Option<(i32, String)> {
+    if which(shell).is_none() {
+        assert!(!ci(), "CI=true but `{shell}` is not installed");
+        println!("skipped running the script: {shell} not installed");
+        return None;
+    }
+    let out = Command::new(shell)
+        .arg("start.sh")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script");
+    Some((out.status.code().unwrap_or(-1), stdout(&out)))
+}
+
+#[test]
+fn exec_is_never_put_before_a_command_word_that_names_a_function() {
+    // The reviewer's case: the script dispatches to its own function through
+    // a variable; `exec "$cmd"` would look `migrate` up on PATH (exit 127).
+    let dockerfile =
+        "FROM debian\nCOPY start.sh /start.sh\nENTRYPOINT [\"/start.sh\"]\nCMD [\"migrate\"]\n";
+    let script = "#!/bin/sh\nmigrate() { echo migrating; }\nserve() { echo serving; }\ncmd=${1:-serve}\nshift 2>/dev/null\n\"$cmd\" \"$@\"\n";
+    let files = [("Dockerfile", dockerfile), ("start.sh", script)];
+    for (mode, (after, out)) in ["safe", "unsafe"].iter().zip(fix_both("dispatch", &files)) {
+        let fixed = file(&after, "start.sh");
+        assert!(!fixed.contains("exec "), "dispatch ({mode}):\n{fixed}");
+        assert_eq!(code(&out), 1, "dispatch ({mode}): finding gone");
+        let dir = setup(&format!("dispatch-run-{mode}"), &[("start.sh", fixed)]);
+        if let Some(ran) = run_script("dash", &dir, &["migrate"]) {
+            assert_eq!(ran, (0, "migrating\n".into()), "dispatch ({mode})");
+        }
+    }
+    // Known values of the word that name a function: no `exec` in any mode.
+    for (name, script) in [
+        (
+            "assigned",
+            "#!/bin/sh\nsetup() { echo ok; }\ncmd=setup\n$cmd\n",
+        ),
+        (
+            "default",
+            "#!/bin/sh\nsetup() { echo ok; }\n\"${CMD:-setup}\"\n",
+        ),
+        (
+            "set-args",
+            "#!/bin/sh\nsetup() { echo ok; }\nset -- setup\n\"$@\"\n",
+        ),
+        (
+            "function-args",
+            "#!/bin/sh\nsetup() { echo ok; }\nrun() {\n  \"$@\"\n}\nrun setup\n",
+        ),
+    ] {
+        let files = [("Dockerfile", RUNS_SCRIPT), ("start.sh", script)];
+        for (after, _) in fix_both(name, &files) {
+            assert_eq!(file(&after, "start.sh"), script, "{name}: changed");
+        }
+        let dir = setup(&format!("{name}-run"), &[("start.sh", script)]);
+        if let Some(ran) = run_script("dash", &dir, &[]) {
+            assert_eq!(ran, (0, "ok\n".into()), "{name}: the reproducer itself");
+        }
+    }
+    // A script with functions whose word has no known value: unsafe, and
+    // the reason is given.
+    let script = "#!/bin/sh\nlog() { echo \"$*\"; }\nlog starting\n\"$@\"\n";
+    let files = [("Dockerfile", RUNS_SCRIPT), ("start.sh", script)];
+    let [(safe, out), (unsafe_, _)] = fix_both("unknown-word", &files);
+    assert_eq!(file(&safe, "start.sh"), script, "unknown-word: safe fix");
+    assert!(
+        stdout(&out).contains("may name a function"),
+        "unknown-word: no reason: {}",
+        stdout(&out)
+    );
+    assert!(file(&unsafe_, "start.sh").contains("exec \"$@\""));
+    // The docker-entrypoint idiom without functions, aliases or sourcing
+    // stays a safe fix.
+    let script = "#!/bin/sh\nset -e\nchown -R app /data\n\"$@\"\n";
+    let files = [("Dockerfile", RUNS_SCRIPT), ("start.sh", script)];
+    let [(safe, _), _] = fix_both("entrypoint-idiom", &files);
+    assert!(
+        file(&safe, "start.sh").contains("\nexec \"$@\"\n"),
+        "{}",
+        file(&safe, "start.sh")
+    );
 }
