@@ -668,13 +668,29 @@ impl<'a> Script<'a> {
             "command" => command_name(k).and_then(|c| word_value(self.src, c)),
             _ => None,
         };
-        if name.as_deref() == Some("exit") {
-            return None;
-        }
         let line = line_of(self.src, k.start_byte());
         let what = text_of(self.src, k).lines().next().unwrap_or("").trim();
         let what: String = what.chars().take(40).collect();
+        if matches!(name.as_deref(), Some("exit" | "return")) {
+            // `exit`, `exit $?`: the status is the program's either way.
+            return (!self.keeps_status(k)).then(|| {
+                format!(
+                    "`{what}` on line {line} would no longer set the exit status: it would be the program's instead"
+                )
+            });
+        }
         Some(format!("`{what}` on line {line} would no longer run"))
+    }
+
+    /// An `exit` or `return` without an argument, or with `$?`.
+    fn keeps_status(&self, cmd: Node) -> bool {
+        let mut c = cmd.walk();
+        let args: Vec<Node> = cmd.children_by_field_name("argument", &mut c).collect();
+        match args.as_slice() {
+            [] => true,
+            [a] => matches!(text_of(self.src, *a), "$?" | "\"$?\"" | "${?}" | "\"${?}\""),
+            _ => false,
+        }
     }
 
     /// A statement after which nothing in its block runs: `exit`, `return`
@@ -967,6 +983,23 @@ mod tests {
         assert_eq!(fit("s() { :; }\n\"$D/app\"\n", "\"$D"), ExecFit::Safe);
         assert_eq!(fit("cd /\n\"$@\"\n", "\"$@"), ExecFit::Safe);
         assert_eq!(fit("alias a=b\nc=a\n$c\n", "$c\n"), ExecFit::Safe);
+    }
+
+    #[test]
+    fn a_later_exit_with_its_own_status_makes_exec_unsafe() {
+        let unsafe_ = |f: ExecFit| matches!(f, ExecFit::Unsafe(why) if why.contains("exit status"));
+        assert!(unsafe_(fit("app\nexit 0\n", "app")));
+        assert!(unsafe_(fit("app\nexit $rc\n", "app")));
+        assert!(unsafe_(fit("f() { app; }\nf\nexit 3\n", "app")));
+        assert!(unsafe_(fit("f() {\n app\n return 1\n}\nf\n", "app")));
+        for keeps in ["exit", "exit $?", "exit \"$?\"", "exit ${?}"] {
+            assert_eq!(
+                fit(&format!("app\n{keeps}\n"), "app"),
+                ExecFit::Safe,
+                "{keeps}"
+            );
+        }
+        assert_eq!(fit("f() {\n app\n return\n}\nf\n", "app"), ExecFit::Safe);
     }
 
     #[test]

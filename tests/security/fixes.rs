@@ -671,3 +671,74 @@ fn exec_is_never_put_before_a_command_word_that_names_a_function() {
         file(&safe, "start.sh")
     );
 }
+
+#[test]
+fn exec_that_would_change_the_exit_status_is_unsafe() {
+    // (name, script, args, the safe fix may exec)
+    let cases: [(&str, &str, bool); 6] = [
+        (
+            "exit-rc",
+            "#!/bin/sh\nfalse; rc=$?; /bin/true; exit $rc\n",
+            false,
+        ),
+        ("exit-0", "#!/bin/sh\ncd /\n/bin/false\nexit 0\n", false),
+        (
+            "exit-0-in-if",
+            "#!/bin/sh\nif [ -z \"$X\" ]; then\n  /bin/false\nfi\nexit 0\n",
+            false,
+        ),
+        (
+            "exit-status",
+            "#!/bin/sh\ncd /\n/bin/false\nexit $?\n",
+            true,
+        ),
+        (
+            "exit-quoted",
+            "#!/bin/sh\ncd /\n/bin/false\nexit \"$?\"\n",
+            true,
+        ),
+        ("bare-exit", "#!/bin/sh\ncd /\n/bin/false\nexit\n", true),
+    ];
+    for (name, script, safe_may_exec) in cases {
+        let files = [("Dockerfile", RUNS_SCRIPT), ("start.sh", script)];
+        let [(safe, out), (unsafe_, _)] = fix_both(name, &files);
+        let fixed = file(&safe, "start.sh");
+        if safe_may_exec {
+            assert!(fixed.contains("exec /bin/"), "{name}: not fixed:\n{fixed}");
+            // The status is the same before and after.
+            for text in [script, fixed] {
+                let dir = setup(&format!("{name}-status"), &[("start.sh", text)]);
+                if let Some((status, _)) = run_script("dash", &dir, &[]) {
+                    assert_eq!(status, 1, "{name}:\n{text}");
+                }
+            }
+        } else {
+            assert_eq!(fixed, script, "{name}: a safe fix changed the status");
+            assert!(
+                stdout(&out).contains("exit status"),
+                "{name}: no reason: {}",
+                stdout(&out)
+            );
+            assert!(file(&unsafe_, "start.sh").contains("exec /bin/"), "{name}");
+        }
+    }
+    // A `return` after the program in a function: no safe `exec` either way.
+    for (name, script) in [
+        (
+            "return-n",
+            "#!/bin/sh\nf() {\n  /bin/false\n  return 0\n}\nf\n",
+        ),
+        (
+            "bare-return",
+            "#!/bin/sh\nf() {\n  /bin/false\n  return\n}\nf\n",
+        ),
+    ] {
+        let files = [("Dockerfile", RUNS_SCRIPT), ("start.sh", script)];
+        let [(safe, _), _] = fix_both(name, &files);
+        assert_eq!(
+            file(&safe, "start.sh"),
+            script,
+            "{name}: a safe fix changed it"
+        );
+    }
+}
