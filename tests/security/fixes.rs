@@ -142,7 +142,10 @@ fn shell_accepts(shell: &str, text: &str) -> Option<bool> {
         println!("skipped `{shell} -n`: {shell} not installed");
         return None;
     }
-    let dir = temp_dir(&format!("security-fixes-n-{shell}"));
+    // One directory per call: tests run in parallel in this process.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = temp_dir(&format!("security-fixes-n-{shell}-{n}"));
     let p = dir.join("script.sh");
     fs::write(&p, text).expect("write script");
     let st = Command::new(shell)
@@ -152,6 +155,7 @@ fn shell_accepts(shell: &str, text: &str) -> Option<bool> {
         .stderr(Stdio::null())
         .status()
         .expect("run shell");
+    let _ = fs::remove_dir_all(&dir);
     Some(st.success())
 }
 
