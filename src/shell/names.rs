@@ -163,6 +163,8 @@ pub struct Script<'a> {
     siblings: RefCell<HashMap<usize, Level>>,
     /// The blocks whose children are in `siblings`.
     scanned: RefCell<HashSet<usize>>,
+    /// The offsets of the text's newlines (computed once).
+    newlines: std::cell::OnceCell<Vec<usize>>,
 }
 
 /// A statement's place in its block.
@@ -300,6 +302,7 @@ impl<'a> Script<'a> {
             error: std::cell::OnceCell::new(),
             siblings: RefCell::new(HashMap::new()),
             scanned: RefCell::new(HashSet::new()),
+            newlines: std::cell::OnceCell::new(),
         }
     }
 
@@ -345,11 +348,9 @@ impl<'a> Script<'a> {
             return ExecFit::No("no command starts there".into());
         };
         let cmd = path[path.len() - 1];
-        let Some(word) = command_name(cmd) else {
-            return ExecFit::No("the command has no name".into());
-        };
-        let fit = match word_value(self.src, word) {
-            Some(name) => match self.kind(&name) {
+        let fit = match command_name(cmd).map(|w| (w, word_value(self.src, w))) {
+            None => ExecFit::Safe,
+            Some((_, Some(name))) => match self.kind(&name) {
                 Some(kind) => {
                     return ExecFit::No(format!(
                         "`{name}` is {}, which `exec` cannot run",
@@ -358,7 +359,7 @@ impl<'a> Script<'a> {
                 }
                 None => ExecFit::Safe,
             },
-            None => self.dynamic_name(text_of(self.src, word)),
+            Some((word, None)) => self.dynamic_name(text_of(self.src, word)),
         };
         if let ExecFit::No(_) = fit {
             return fit;
@@ -668,7 +669,7 @@ impl<'a> Script<'a> {
             "command" => command_name(k).and_then(|c| word_value(self.src, c)),
             _ => None,
         };
-        let line = line_of(self.src, k.start_byte());
+        let line = self.line(k.start_byte());
         let what = text_of(self.src, k).lines().next().unwrap_or("").trim();
         let what: String = what.chars().take(40).collect();
         if matches!(name.as_deref(), Some("exit" | "return")) {
@@ -680,6 +681,20 @@ impl<'a> Script<'a> {
             });
         }
         Some(format!("`{what}` on line {line} would no longer run"))
+    }
+
+    /// The 1-based line of byte `at`, as [`line_of`], without scanning
+    /// the text again for each statement of a long block.
+    fn line(&self, at: usize) -> usize {
+        let nl = self.newlines.get_or_init(|| {
+            self.src
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i)
+                .collect()
+        });
+        nl.partition_point(|&i| i < at) + 1
     }
 
     /// An `exit` or `return` without an argument, or with `$?`.

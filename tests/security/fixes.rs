@@ -746,3 +746,35 @@ fn exec_that_would_change_the_exit_status_is_unsafe() {
         );
     }
 }
+
+#[test]
+fn a_long_block_and_many_variable_command_words_stay_near_linear() {
+    use crate::support::run_measured;
+    use std::time::Duration;
+    // 20000 statements in one block (each judged for what would no longer
+    // run after the app) and case arms that each run a variable whose
+    // values chain through all of them.
+    let mut script = String::from("#!/bin/sh\ns() { :; }\n");
+    for i in 0..20_000 {
+        script.push_str(&format!("v{}=$v{}\n", i % 50, (i + 1) % 50));
+    }
+    script.push_str("case \"$1\" in\n");
+    for i in 0..250 {
+        script.push_str(&format!("  a{i}) \"$v{}\" x ;;\n", i % 50));
+    }
+    script.push_str("esac\n");
+    let dir = setup(
+        "long-block",
+        &[("Dockerfile", RUNS_SCRIPT), ("start.sh", script.as_str())],
+    );
+    let m = run_measured(
+        &dir,
+        &["lint", "--no-color", "--fix", "Dockerfile"],
+        Duration::from_secs(90),
+    );
+    m.assert_within("20000 statements and 250 variable command words", 15.0, 500);
+    assert_eq!(m.code, Some(1), "{}", m.stderr);
+    // The words may name the function `s`: no safe fix.
+    let fixed = fs::read_to_string(dir.join("start.sh")).expect("script");
+    assert_eq!(fixed, script);
+}
