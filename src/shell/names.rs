@@ -147,6 +147,13 @@ pub struct Script<'a> {
     sources: bool,
     /// Command name → the start offsets of the commands calling it.
     calls: HashMap<String, Vec<usize>>,
+    /// Variable → the texts assigned to it (`cmd=setup`, `local c=$1`).
+    assigned: HashMap<String, Vec<String>>,
+    /// The first words given to the positional parameters: by `set --`
+    /// and by calls of the script's functions.
+    positional: Vec<String>,
+    /// What a non-literal command word may name (computed once per word).
+    dynamic: RefCell<HashMap<String, ExecFit>>,
     /// Whether each function's calls all end the script (computed once).
     memo: RefCell<HashMap<String, Option<ExecFit>>>,
     /// [`syntax_error`] of the text (computed once).
@@ -156,6 +163,8 @@ pub struct Script<'a> {
     siblings: RefCell<HashMap<usize, Level>>,
     /// The blocks whose children are in `siblings`.
     scanned: RefCell<HashSet<usize>>,
+    /// The offsets of the text's newlines (computed once).
+    newlines: std::cell::OnceCell<Vec<usize>>,
 }
 
 /// A statement's place in its block.
@@ -217,6 +226,8 @@ impl<'a> Script<'a> {
         let mut aliases = HashSet::new();
         let mut sources = false;
         let mut calls: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut assigned: HashMap<String, Vec<String>> = HashMap::new();
+        let mut first_args: Vec<(String, String)> = Vec::new();
         if let Some(t) = &tree {
             each_node(t.root_node(), |n| match n.kind() {
                 "function_definition" => {
@@ -224,7 +235,32 @@ impl<'a> Script<'a> {
                         functions.insert(text_of(src, name).to_string());
                     }
                 }
+                "variable_assignment" => {
+                    if let Some(name) = n.child_by_field_name("name") {
+                        let value = n
+                            .child_by_field_name("value")
+                            .map_or("", |v| text_of(src, v));
+                        assigned
+                            .entry(text_of(src, name).to_string())
+                            .or_default()
+                            .push(value.to_string());
+                    }
+                }
                 "command" => {
+                    if let Some(name) = command_name(n).and_then(|k| word_value(src, k)) {
+                        let mut c = n.walk();
+                        let mut args = n
+                            .children_by_field_name("argument", &mut c)
+                            .map(|a| text_of(src, a));
+                        let first = match (name.as_str(), args.next()) {
+                            ("set", Some("--")) => args.next(),
+                            ("set", _) => None,
+                            (_, a) => a,
+                        };
+                        if let Some(a) = first {
+                            first_args.push((name, a.to_string()));
+                        }
+                    }
                     let Some(name) = command_name(n).and_then(|k| word_value(src, k)) else {
                         return;
                     };
@@ -247,6 +283,11 @@ impl<'a> Script<'a> {
                 _ => {}
             });
         }
+        let positional = first_args
+            .into_iter()
+            .filter(|(name, _)| name == "set" || functions.contains(name))
+            .map(|(_, a)| a)
+            .collect();
         Script {
             src,
             tree,
@@ -254,10 +295,14 @@ impl<'a> Script<'a> {
             aliases,
             sources,
             calls,
+            assigned,
+            positional,
+            dynamic: RefCell::new(HashMap::new()),
             memo: RefCell::new(HashMap::new()),
             error: std::cell::OnceCell::new(),
             siblings: RefCell::new(HashMap::new()),
             scanned: RefCell::new(HashSet::new()),
+            newlines: std::cell::OnceCell::new(),
         }
     }
 
@@ -303,16 +348,114 @@ impl<'a> Script<'a> {
             return ExecFit::No("no command starts there".into());
         };
         let cmd = path[path.len() - 1];
-        let name = command_name(cmd).and_then(|k| word_value(self.src, k));
-        if let Some(name) = &name {
-            if let Some(kind) = self.kind(name) {
-                return ExecFit::No(format!(
-                    "`{name}` is {}, which `exec` cannot run",
-                    kind.describe()
-                ));
-            }
+        let fit = match command_name(cmd).map(|w| (w, word_value(self.src, w))) {
+            None => ExecFit::Safe,
+            Some((_, Some(name))) => match self.kind(&name) {
+                Some(kind) => {
+                    return ExecFit::No(format!(
+                        "`{name}` is {}, which `exec` cannot run",
+                        kind.describe()
+                    ))
+                }
+                None => ExecFit::Safe,
+            },
+            Some((word, None)) => self.dynamic_name(text_of(self.src, word)),
+        };
+        if let ExecFit::No(_) = fit {
+            return fit;
         }
-        self.at_end(&path, 0)
+        fit.worst(self.at_end(&path, 0))
+    }
+
+    /// Whether `exec` may go before a command word that is not a literal
+    /// (`"$cmd"`, `"${1:-serve}"`, `"$@"`). Not when one of its known values
+    /// (literal assignments, defaults, `set --` and function-call
+    /// arguments) names a function or builtin: that path would fail with
+    /// 127 or run another program. Unsafe when the script defines functions
+    /// or sources files: the value may name one. Aliases do not count: the
+    /// shell never expands a word's value as an alias. Safe
+    /// otherwise (`exec "$@"`, the docker-entrypoint idiom; a builtin
+    /// passed in from CMD, such as `echo`, then runs as the program of that
+    /// name).
+    fn dynamic_name(&self, word: &str) -> ExecFit {
+        if let Some(known) = self.dynamic.borrow().get(word) {
+            return known.clone();
+        }
+        let mut values = Vec::new();
+        let mut seen = HashSet::new();
+        self.values_of(word, &mut values, &mut seen);
+        // The shell expands aliases in the script's text only, never in a
+        // word's value: functions and builtins are what `exec` would miss.
+        let named = values.iter().find_map(|v| {
+            let first = v.split_whitespace().next()?;
+            match self.kind(first)? {
+                NameKind::Alias => None,
+                kind => Some((first, kind)),
+            }
+        });
+        let fit = if let Some((v, kind)) = named {
+            ExecFit::No(format!(
+                "the command word `{word}` can be `{v}`, which is {}: `exec` cannot run it",
+                kind.describe()
+            ))
+        } else if has_literal_slash(word) {
+            ExecFit::Safe
+        } else if !self.functions.is_empty() || self.sources {
+            let what = if self.sources {
+                "the script sources other files"
+            } else {
+                "the script defines functions"
+            };
+            ExecFit::Unsafe(format!(
+                "the command word `{word}` may name a function ({what}), which `exec` would look up on PATH instead"
+            ))
+        } else {
+            ExecFit::Safe
+        };
+        self.dynamic
+            .borrow_mut()
+            .insert(word.to_string(), fit.clone());
+        fit
+    }
+
+    /// The literal values `word` is known to take, into `out` (at most
+    /// [`MAX_VALUES`]; each variable is followed once).
+    fn values_of(&self, word: &str, out: &mut Vec<String>, seen: &mut HashSet<String>) {
+        if out.len() >= MAX_VALUES {
+            return;
+        }
+        let inner = word
+            .strip_prefix('"')
+            .and_then(|w| w.strip_suffix('"'))
+            .unwrap_or(word);
+        if !inner.contains(['$', '`']) {
+            let v: String = inner
+                .chars()
+                .filter(|c| !matches!(c, '\'' | '"' | '\\'))
+                .collect();
+            out.push(v);
+            return;
+        }
+        let Some((var, default)) = expansion(inner) else {
+            return;
+        };
+        if let Some(d) = default {
+            self.values_of(d, out, seen);
+        }
+        if !seen.insert(var.to_string()) {
+            return;
+        }
+        let texts: &[String] = if matches!(var, "@" | "*" | "1") {
+            &self.positional
+        } else {
+            self.assigned.get(var).map_or(&[], |v| v.as_slice())
+        };
+        for t in texts {
+            if out.len() >= MAX_VALUES {
+                return;
+            }
+            self.values_of(t, out, seen);
+        }
     }
 
     /// The nodes from the root down to the innermost `command` that holds
@@ -526,13 +669,43 @@ impl<'a> Script<'a> {
             "command" => command_name(k).and_then(|c| word_value(self.src, c)),
             _ => None,
         };
-        if name.as_deref() == Some("exit") {
-            return None;
-        }
-        let line = line_of(self.src, k.start_byte());
+        let line = self.line(k.start_byte());
         let what = text_of(self.src, k).lines().next().unwrap_or("").trim();
         let what: String = what.chars().take(40).collect();
+        if matches!(name.as_deref(), Some("exit" | "return")) {
+            // `exit`, `exit $?`: the status is the program's either way.
+            return (!self.keeps_status(k)).then(|| {
+                format!(
+                    "`{what}` on line {line} would no longer set the exit status: it would be the program's instead"
+                )
+            });
+        }
         Some(format!("`{what}` on line {line} would no longer run"))
+    }
+
+    /// The 1-based line of byte `at`, as [`line_of`], without scanning
+    /// the text again for each statement of a long block.
+    fn line(&self, at: usize) -> usize {
+        let nl = self.newlines.get_or_init(|| {
+            self.src
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i)
+                .collect()
+        });
+        nl.partition_point(|&i| i < at) + 1
+    }
+
+    /// An `exit` or `return` without an argument, or with `$?`.
+    fn keeps_status(&self, cmd: Node) -> bool {
+        let mut c = cmd.walk();
+        let args: Vec<Node> = cmd.children_by_field_name("argument", &mut c).collect();
+        match args.as_slice() {
+            [] => true,
+            [a] => matches!(text_of(self.src, *a), "$?" | "\"$?\"" | "${?}" | "\"${?}\""),
+            _ => false,
+        }
     }
 
     /// A statement after which nothing in its block runs: `exit`, `return`
@@ -559,6 +732,61 @@ impl<'a> Script<'a> {
             _ => None,
         }
     }
+}
+
+/// How many values of a command word are looked at.
+const MAX_VALUES: usize = 64;
+
+/// A whole-word parameter expansion: `$v`, `${v}`, `${v:-def}`, `${v-def}`,
+/// `${v:=def}`, `${v=def}` → the parameter and the default.
+fn expansion(w: &str) -> Option<(&str, Option<&str>)> {
+    let body = w.strip_prefix('$')?;
+    let is_param = |p: &str| {
+        matches!(p, "@" | "*")
+            || (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            || (p
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    };
+    let Some(braced) = body.strip_prefix('{') else {
+        return is_param(body).then_some((body, None));
+    };
+    let braced = braced.strip_suffix('}')?;
+    let end = braced
+        .char_indices()
+        .find(|&(i, c)| {
+            !(c.is_ascii_alphanumeric() || c == '_' || (i == 0 && matches!(c, '@' | '*')))
+        })
+        .map_or(braced.len(), |(i, _)| i);
+    let (var, rest) = braced.split_at(end);
+    if !is_param(var) {
+        return None;
+    }
+    if rest.is_empty() {
+        return Some((var, None));
+    }
+    let default = [":-", "-", ":=", "="]
+        .iter()
+        .find_map(|op| rest.strip_prefix(op))?;
+    Some((var, Some(default)))
+}
+
+/// A `/` outside any expansion: the word is a path, never a function.
+fn has_literal_slash(w: &str) -> bool {
+    let mut depth = 0usize;
+    let mut prev = ' ';
+    for c in w.chars() {
+        match c {
+            '{' if prev == '$' || depth > 0 => depth += 1,
+            '}' if depth > 0 => depth -= 1,
+            '/' if depth == 0 => return true,
+            _ => {}
+        }
+        prev = c;
+    }
+    false
 }
 
 /// The 1-based line of byte `at` (counted in bytes: tree-sitter offsets
@@ -735,6 +963,58 @@ mod tests {
             fit("r() { r; node a; }\nr\n", "node a"),
             ExecFit::Unsafe(_)
         ));
+    }
+
+    #[test]
+    fn command_words_that_are_not_literal() {
+        assert_eq!(expansion("$cmd"), Some(("cmd", None)));
+        assert_eq!(expansion("${1:-serve}"), Some(("1", Some("serve"))));
+        assert_eq!(expansion("${@}"), Some(("@", None)));
+        assert_eq!(expansion("${x#y}"), None);
+        assert_eq!(expansion("$cmd.sh"), None);
+        assert!(has_literal_slash("$HOME/bin/app"));
+        assert!(!has_literal_slash("${X:-/bin/app}"));
+        let no = |f: ExecFit| matches!(f, ExecFit::No(why) if why.contains("shell function"));
+        assert!(no(fit("s() { :; }\nc=${1:-s}\n\"$c\"\n", "\"$c")));
+        assert!(no(fit("s() { :; }\nc=s\nd=$c\n$d\n", "$d\n")));
+        assert!(no(fit("s() { :; }\nset -- s\n\"$@\"\n", "\"$@")));
+        assert!(matches!(
+            fit("echo() { :; }\n${X:-echo}\n", "${X"),
+            ExecFit::No(_)
+        ));
+        // Cycles end.
+        assert!(matches!(
+            fit("a=$b\nb=${a}\ns() { :; }\n$a\n", "$a\n"),
+            ExecFit::Unsafe(_)
+        ));
+        assert!(matches!(
+            fit("s() { :; }\n\"$@\"\n", "\"$@"),
+            ExecFit::Unsafe(why) if why.contains("may name a function")
+        ));
+        assert!(matches!(
+            fit(". /env.sh\n\"$@\"\n", "\"$@"),
+            ExecFit::Unsafe(why) if why.contains("sources")
+        ));
+        assert_eq!(fit("s() { :; }\n\"$D/app\"\n", "\"$D"), ExecFit::Safe);
+        assert_eq!(fit("cd /\n\"$@\"\n", "\"$@"), ExecFit::Safe);
+        assert_eq!(fit("alias a=b\nc=a\n$c\n", "$c\n"), ExecFit::Safe);
+    }
+
+    #[test]
+    fn a_later_exit_with_its_own_status_makes_exec_unsafe() {
+        let unsafe_ = |f: ExecFit| matches!(f, ExecFit::Unsafe(why) if why.contains("exit status"));
+        assert!(unsafe_(fit("app\nexit 0\n", "app")));
+        assert!(unsafe_(fit("app\nexit $rc\n", "app")));
+        assert!(unsafe_(fit("f() { app; }\nf\nexit 3\n", "app")));
+        assert!(unsafe_(fit("f() {\n app\n return 1\n}\nf\n", "app")));
+        for keeps in ["exit", "exit $?", "exit \"$?\"", "exit ${?}"] {
+            assert_eq!(
+                fit(&format!("app\n{keeps}\n"), "app"),
+                ExecFit::Safe,
+                "{keeps}"
+            );
+        }
+        assert_eq!(fit("f() {\n app\n return\n}\nf\n", "app"), ExecFit::Safe);
     }
 
     #[test]

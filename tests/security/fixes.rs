@@ -142,7 +142,10 @@ fn shell_accepts(shell: &str, text: &str) -> Option<bool> {
         println!("skipped `{shell} -n`: {shell} not installed");
         return None;
     }
-    let dir = temp_dir(&format!("security-fixes-n-{shell}"));
+    // One directory per call: tests run in parallel in this process.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = temp_dir(&format!("security-fixes-n-{shell}-{n}"));
     let p = dir.join("script.sh");
     fs::write(&p, text).expect("write script");
     let st = Command::new(shell)
@@ -152,6 +155,7 @@ fn shell_accepts(shell: &str, text: &str) -> Option<bool> {
         .stderr(Stdio::null())
         .status()
         .expect("run shell");
+    let _ = fs::remove_dir_all(&dir);
     Some(st.success())
 }
 
@@ -240,7 +244,19 @@ fn added_by_fix(i: &Official) -> bool {
 /// same heredoc bodies, plus instructions a fix adds (at most one
 /// ENTRYPOINT of them).
 fn same_instructions(what: &str, old: &[Official], new: &[Official], text: &str) {
-    let mut kept = new.iter().filter(|i| !added_by_fix(i) || old.contains(i));
+    // An ENTRYPOINT the init fix rewrote (`["/start.sh"]` → `["/usr/bin/tini",
+    // "-g", "--", "/start.sh"]`) stands for the old one.
+    let wraps = |i: &Official| {
+        i.cmd == "ENTRYPOINT"
+            && old.iter().any(|o| {
+                let args = o.original.trim_start_matches("ENTRYPOINT").trim();
+                let args = args.trim_start_matches('[').trim_end_matches(']');
+                o.cmd == "ENTRYPOINT" && !args.is_empty() && i.original.contains(args)
+            })
+    };
+    let mut kept = new
+        .iter()
+        .filter(|i| !added_by_fix(i) || old.contains(i) || wraps(i));
     for o in old {
         let n = kept
             .next()
@@ -258,7 +274,7 @@ fn same_instructions(what: &str, old: &[Official], new: &[Official], text: &str)
     );
     let added_entrypoints = new
         .iter()
-        .filter(|i| i.cmd == "ENTRYPOINT" && added_by_fix(i) && !old.contains(i))
+        .filter(|i| i.cmd == "ENTRYPOINT" && added_by_fix(i) && !old.contains(i) && !wraps(i))
         .count();
     assert!(
         added_entrypoints <= 1,
@@ -572,4 +588,193 @@ fn deciding_where_exec_fits_stays_near_linear() {
     assert!(matches!(m.code, Some(0 | 1)), "{}", m.stderr);
     let fixed = fs::read_to_string(dir.join("start.sh")).expect("script");
     assert_eq!(fixed.matches("exec node s").count(), arms, "every arm");
+}
+
+/// `shell script args` in `dir`: its exit code and stdout.
+fn run_script(shell: &str, dir: &Path, args: &[&str]) -> Option<(i32, String)> {
+    if which(shell).is_none() {
+        assert!(!ci(), "CI=true but `{shell}` is not installed");
+        println!("skipped running the script: {shell} not installed");
+        return None;
+    }
+    let out = Command::new(shell)
+        .arg("start.sh")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script");
+    Some((out.status.code().unwrap_or(-1), stdout(&out)))
+}
+
+#[test]
+fn exec_is_never_put_before_a_command_word_that_names_a_function() {
+    // The reviewer's case: the script dispatches to its own function through
+    // a variable; `exec "$cmd"` would look `migrate` up on PATH (exit 127).
+    let dockerfile =
+        "FROM debian\nCOPY start.sh /start.sh\nENTRYPOINT [\"/start.sh\"]\nCMD [\"migrate\"]\n";
+    let script = "#!/bin/sh\nmigrate() { echo migrating; }\nserve() { echo serving; }\ncmd=${1:-serve}\nshift 2>/dev/null\n\"$cmd\" \"$@\"\n";
+    let files = [("Dockerfile", dockerfile), ("start.sh", script)];
+    for (mode, (after, out)) in ["safe", "unsafe"].iter().zip(fix_both("dispatch", &files)) {
+        let fixed = file(&after, "start.sh");
+        assert!(!fixed.contains("exec "), "dispatch ({mode}):\n{fixed}");
+        assert_eq!(code(&out), 1, "dispatch ({mode}): finding gone");
+        let dir = setup(&format!("dispatch-run-{mode}"), &[("start.sh", fixed)]);
+        if let Some(ran) = run_script("dash", &dir, &["migrate"]) {
+            assert_eq!(ran, (0, "migrating\n".into()), "dispatch ({mode})");
+        }
+    }
+    // Known values of the word that name a function: no `exec` in any mode.
+    for (name, script) in [
+        (
+            "assigned",
+            "#!/bin/sh\nsetup() { echo ok; }\ncmd=setup\n$cmd\n",
+        ),
+        (
+            "default",
+            "#!/bin/sh\nsetup() { echo ok; }\n\"${CMD:-setup}\"\n",
+        ),
+        (
+            "set-args",
+            "#!/bin/sh\nsetup() { echo ok; }\nset -- setup\n\"$@\"\n",
+        ),
+        (
+            "function-args",
+            "#!/bin/sh\nsetup() { echo ok; }\nrun() {\n  \"$@\"\n}\nrun setup\n",
+        ),
+    ] {
+        let files = [("Dockerfile", RUNS_SCRIPT), ("start.sh", script)];
+        for (after, _) in fix_both(name, &files) {
+            assert_eq!(file(&after, "start.sh"), script, "{name}: changed");
+        }
+        let dir = setup(&format!("{name}-run"), &[("start.sh", script)]);
+        if let Some(ran) = run_script("dash", &dir, &[]) {
+            assert_eq!(ran, (0, "ok\n".into()), "{name}: the reproducer itself");
+        }
+    }
+    // A script with functions whose word has no known value: unsafe, and
+    // the reason is given.
+    let script = "#!/bin/sh\nlog() { echo \"$*\"; }\nlog starting\n\"$@\"\n";
+    let files = [("Dockerfile", RUNS_SCRIPT), ("start.sh", script)];
+    let [(safe, out), (unsafe_, _)] = fix_both("unknown-word", &files);
+    assert_eq!(file(&safe, "start.sh"), script, "unknown-word: safe fix");
+    assert!(
+        stdout(&out).contains("may name a function"),
+        "unknown-word: no reason: {}",
+        stdout(&out)
+    );
+    assert!(file(&unsafe_, "start.sh").contains("exec \"$@\""));
+    // The docker-entrypoint idiom without functions, aliases or sourcing
+    // stays a safe fix.
+    let script = "#!/bin/sh\nset -e\nchown -R app /data\n\"$@\"\n";
+    let files = [("Dockerfile", RUNS_SCRIPT), ("start.sh", script)];
+    let [(safe, _), _] = fix_both("entrypoint-idiom", &files);
+    assert!(
+        file(&safe, "start.sh").contains("\nexec \"$@\"\n"),
+        "{}",
+        file(&safe, "start.sh")
+    );
+}
+
+#[test]
+fn exec_that_would_change_the_exit_status_is_unsafe() {
+    // (name, script, args, the safe fix may exec)
+    let cases: [(&str, &str, bool); 6] = [
+        (
+            "exit-rc",
+            "#!/bin/sh\nfalse; rc=$?; /bin/true; exit $rc\n",
+            false,
+        ),
+        ("exit-0", "#!/bin/sh\ncd /\n/bin/false\nexit 0\n", false),
+        (
+            "exit-0-in-if",
+            "#!/bin/sh\nif [ -z \"$X\" ]; then\n  /bin/false\nfi\nexit 0\n",
+            false,
+        ),
+        (
+            "exit-status",
+            "#!/bin/sh\ncd /\n/bin/false\nexit $?\n",
+            true,
+        ),
+        (
+            "exit-quoted",
+            "#!/bin/sh\ncd /\n/bin/false\nexit \"$?\"\n",
+            true,
+        ),
+        ("bare-exit", "#!/bin/sh\ncd /\n/bin/false\nexit\n", true),
+    ];
+    for (name, script, safe_may_exec) in cases {
+        let files = [("Dockerfile", RUNS_SCRIPT), ("start.sh", script)];
+        let [(safe, out), (unsafe_, _)] = fix_both(name, &files);
+        let fixed = file(&safe, "start.sh");
+        if safe_may_exec {
+            assert!(fixed.contains("exec /bin/"), "{name}: not fixed:\n{fixed}");
+            // The status is the same before and after.
+            for text in [script, fixed] {
+                let dir = setup(&format!("{name}-status"), &[("start.sh", text)]);
+                if let Some((status, _)) = run_script("dash", &dir, &[]) {
+                    assert_eq!(status, 1, "{name}:\n{text}");
+                }
+            }
+        } else {
+            assert_eq!(fixed, script, "{name}: a safe fix changed the status");
+            assert!(
+                stdout(&out).contains("exit status"),
+                "{name}: no reason: {}",
+                stdout(&out)
+            );
+            assert!(file(&unsafe_, "start.sh").contains("exec /bin/"), "{name}");
+        }
+    }
+    // A `return` after the program in a function: no safe `exec` either way.
+    for (name, script) in [
+        (
+            "return-n",
+            "#!/bin/sh\nf() {\n  /bin/false\n  return 0\n}\nf\n",
+        ),
+        (
+            "bare-return",
+            "#!/bin/sh\nf() {\n  /bin/false\n  return\n}\nf\n",
+        ),
+    ] {
+        let files = [("Dockerfile", RUNS_SCRIPT), ("start.sh", script)];
+        let [(safe, _), _] = fix_both(name, &files);
+        assert_eq!(
+            file(&safe, "start.sh"),
+            script,
+            "{name}: a safe fix changed it"
+        );
+    }
+}
+
+#[test]
+fn a_long_block_and_many_variable_command_words_stay_near_linear() {
+    use crate::support::run_measured;
+    use std::time::Duration;
+    // 20000 statements in one block (each judged for what would no longer
+    // run after the app) and case arms that each run a variable whose
+    // values chain through all of them.
+    let mut script = String::from("#!/bin/sh\ns() { :; }\n");
+    for i in 0..20_000 {
+        script.push_str(&format!("v{}=$v{}\n", i % 50, (i + 1) % 50));
+    }
+    script.push_str("case \"$1\" in\n");
+    for i in 0..250 {
+        script.push_str(&format!("  a{i}) \"$v{}\" x ;;\n", i % 50));
+    }
+    script.push_str("esac\n");
+    let dir = setup(
+        "long-block",
+        &[("Dockerfile", RUNS_SCRIPT), ("start.sh", script.as_str())],
+    );
+    let m = run_measured(
+        &dir,
+        &["lint", "--no-color", "--fix", "Dockerfile"],
+        Duration::from_secs(90),
+    );
+    m.assert_within("20000 statements and 250 variable command words", 15.0, 500);
+    assert_eq!(m.code, Some(1), "{}", m.stderr);
+    // The words may name the function `s`: no safe fix.
+    let fixed = fs::read_to_string(dir.join("start.sh")).expect("script");
+    assert_eq!(fixed, script);
 }
