@@ -3,6 +3,7 @@
 use super::Context;
 use crate::diagnostic::{Diagnostic, FixAvailability, RuleMeta, Severity};
 use crate::model::chain::Gap;
+use crate::model::{Command, Setting};
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG017",
@@ -14,10 +15,24 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    command_strings(ctx, out);
     for s in &ctx.chain.scripts {
         let Some((span, why)) = &s.analysis.too_complex else {
             continue;
         };
+        if let Some(unparsed) = s.analysis.unparsed {
+            let label = unparsed.label();
+            let mut d = ctx.script_diagnostic(
+                &META,
+                s,
+                span.clone(),
+                format!("{} is {label}: {why}; dsig did not read it and cannot tell whether it hands PID 1 over or forwards SIGTERM", s.image_path),
+            );
+            d.label = Some(label.into());
+            d.help = Some("keep the startup script small and simple, so that it visibly ends with `exec <app>`; move long data out of it".into());
+            out.push(d);
+            continue;
+        }
         let mut d = ctx.script_diagnostic(
             &META,
             s,
@@ -47,6 +62,50 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         );
         d.label = Some("not in the build context".into());
         d.help = Some("check that the script ends with `exec \"$@\"` or `exec <app>`, or lint it directly with `dsig lint path/to/script.sh`".into());
+        out.push(d);
+    }
+}
+
+/// The command strings of the final stage's CMD and ENTRYPOINT (shell form,
+/// or the string after `sh -c`) that are too large or too complex to parse:
+/// the rules that read them see nothing there.
+fn command_strings(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(st) = ctx.image.final_stage() else {
+        return;
+    };
+    for (setting, name) in [(&st.entrypoint, "ENTRYPOINT"), (&st.cmd, "CMD")] {
+        let Setting::Set { value, at } = setting else {
+            continue;
+        };
+        let (text, what) = match value {
+            Command::Shell { text, .. } => (text.as_str(), format!("the shell-form {name}")),
+            Command::Exec(argv) => {
+                let Some(j) = super::shell_c_without_exec::command_string_index(argv) else {
+                    continue;
+                };
+                (
+                    argv[j].as_str(),
+                    format!("the `{} -c` string of {name}", argv[0]),
+                )
+            }
+        };
+        let Err(unparsed) = crate::shell::script::parse_checked(text) else {
+            continue;
+        };
+        let Some(ins) = ctx.dockerfile.instructions.get(*at) else {
+            continue;
+        };
+        let label = unparsed.label();
+        let mut d = ctx.diagnostic(
+            &META,
+            ins.span.clone(),
+            format!(
+                "{what} is {label}: {}; dsig did not read it and cannot tell whether it hands PID 1 over or forwards SIGTERM",
+                unparsed.describe()
+            ),
+        );
+        d.label = Some(label.into());
+        d.help = Some("move the commands into a small startup script that ends with `exec <app>`, and run it in exec form".into());
         out.push(d);
     }
 }

@@ -228,6 +228,17 @@ const RESERVED_OPEN: &[&str] = &[
 
 /// Analyse a `sh -c` command string.
 pub fn command_string(s: &str) -> CommandString {
+    // A string larger than a script dsig analyses is not read either (a
+    // 3 MB `c|c|...` line made 3 million tokens, half a GB): nothing is
+    // known of it, and SIG017 says so.
+    if s.len() > script::MAX_SCRIPT_BYTES {
+        return CommandString {
+            last: Last::Empty,
+            literal_argv: None,
+            commands: 0,
+            text: String::new(),
+        };
+    }
     let toks = lex(s);
     // Split into top-level commands at ; & && || newline, tracking nesting.
     let mut commands: Vec<(Vec<Tok>, Join)> = Vec::new();

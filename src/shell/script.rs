@@ -193,6 +193,9 @@ pub struct ScriptAnalysis {
     /// [`MAX_LEAVES`]): the construct and why. That part of the flow is an
     /// [`Ending::Opaque`], never guessed.
     pub too_complex: Option<(Range<usize>, String)>,
+    /// The script was not parsed at all: too large, or over the parse budget
+    /// (see [`parse_counted`]). The ending is [`Ending::Opaque`].
+    pub unparsed: Option<Unparsed>,
 }
 
 impl ScriptAnalysis {
@@ -353,9 +356,146 @@ fn parser() -> Parser {
     p
 }
 
-/// Parse shell source. Never fails: tree-sitter recovers from errors.
+/// The largest script dsig analyses, in bytes: a larger one is "too large
+/// to analyse" (SIG017) without being parsed. Real startup scripts are far
+/// smaller (21 KB for the largest entrypoint of the test corpus), while a
+/// hostile one of a few MB cost seconds and GBs to parse and walk.
+pub const MAX_SCRIPT_BYTES: usize = 256 * 1024;
+
+/// The parse budget, in tree-sitter progress reports (one every 100 parser
+/// operations, so the count is the same on every machine): this many, plus
+/// [`PARSE_BUDGET_PER_BYTE`] per byte of source. Some inputs make
+/// tree-sitter-bash quadratic (thousands of `<<E` or `x=(` on one line:
+/// minutes for a few hundred KB); past the budget the parse is cancelled and
+/// the source is "too complex to analyse". The real scripts of the test
+/// corpus need at most about 0.1 report per byte.
+pub const PARSE_BUDGET_BASE: u64 = 2_000;
+/// See [`PARSE_BUDGET_BASE`].
+pub const PARSE_BUDGET_PER_BYTE: u64 = 2;
+/// The lexer reads the source in chunks of this many bytes, each read one
+/// unit of the parse budget.
+const PARSE_CHUNK: usize = 64;
+/// What a progress report (100 parser operations) costs of the budget.
+const PARSE_COST_PROGRESS: u64 = 1;
+
+/// Why shell source was not parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unparsed {
+    /// Over [`MAX_SCRIPT_BYTES`]: not even tried.
+    TooLarge,
+    /// The parse went over its budget (see [`PARSE_BUDGET_BASE`]).
+    TooComplex,
+}
+
+impl Unparsed {
+    /// Why, for a message: "... is too large to analyse: {why}".
+    pub fn describe(self) -> String {
+        match self {
+            Unparsed::TooLarge => format!(
+                "it is larger than {} KiB, more than dsig analyses",
+                MAX_SCRIPT_BYTES / 1024
+            ),
+            Unparsed::TooComplex => {
+                "its syntax takes the shell parser too long to read (thousands of here-documents, arrays or similar on a line)".into()
+            }
+        }
+    }
+
+    /// "too large" or "too complex".
+    pub fn label(self) -> &'static str {
+        match self {
+            Unparsed::TooLarge => "too large to analyse",
+            Unparsed::TooComplex => "too complex to analyse",
+        }
+    }
+}
+
+/// The parse budget for `len` bytes (see [`PARSE_BUDGET_BASE`]).
+pub fn parse_budget(len: usize) -> u64 {
+    PARSE_BUDGET_BASE.saturating_add(PARSE_BUDGET_PER_BYTE.saturating_mul(len as u64))
+}
+
+/// Parse shell source within [`MAX_SCRIPT_BYTES`] and the parse budget;
+/// also returns the progress reports used. tree-sitter recovers from syntax
+/// errors: only the limits make this fail.
+pub fn parse_counted(text: &str) -> (Result<Tree, Unparsed>, u64) {
+    if text.len() > MAX_SCRIPT_BYTES {
+        return (Err(Unparsed::TooLarge), 0);
+    }
+    let src = scanner_safe(text);
+    let bytes = src.as_bytes();
+    let budget = parse_budget(bytes.len());
+    // Both counters share the budget: the lexer's reads, in chunks, and the
+    // parser's progress reports.
+    let used = std::cell::Cell::new(0u64);
+    let spend = |n: u64| {
+        used.set(used.get().saturating_add(n));
+        used.get() > budget
+    };
+    let mut progress = |_: &tree_sitter::ParseState| spend(PARSE_COST_PROGRESS);
+    let mut read = |i: usize, _| {
+        // Past the budget the text ends here: the parse stops soon after
+        // (and the progress report cancels it).
+        if spend(1) {
+            return &[][..];
+        }
+        let end = bytes.len().min(i.saturating_add(PARSE_CHUNK));
+        bytes.get(i..end).unwrap_or_default()
+    };
+    let tree = parser().parse_with_options(
+        &mut read,
+        None,
+        Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
+    );
+    let result = match tree {
+        Some(t) if used.get() <= budget => Ok(t),
+        _ => Err(Unparsed::TooComplex),
+    };
+    (result, used.get())
+}
+
+/// Parse shell source within the limits (see [`parse_counted`]).
+pub fn parse_checked(text: &str) -> Result<Tree, Unparsed> {
+    // The same string is parsed by several rules: one that went over the
+    // budget is remembered (by hash and length), so that it costs the
+    // budget once, not once per rule.
+    thread_local! {
+        static FAILED: RefCell<Vec<(u64, usize, Unparsed)>> = const { RefCell::new(Vec::new()) };
+    }
+    if text.len() > MAX_SCRIPT_BYTES {
+        return Err(Unparsed::TooLarge);
+    }
+    let key = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        h.finish()
+    };
+    let known = FAILED.with(|f| {
+        f.borrow()
+            .iter()
+            .find(|(k, len, _)| *k == key && *len == text.len())
+            .map(|e| e.2)
+    });
+    if let Some(why) = known {
+        return Err(why);
+    }
+    let result = parse_counted(text).0;
+    if let Err(why) = result {
+        FAILED.with(|f| {
+            let mut f = f.borrow_mut();
+            if f.len() >= 16 {
+                f.remove(0);
+            }
+            f.push((key, text.len(), why));
+        });
+    }
+    result
+}
+
+/// Parse shell source; `None` past the limits (see [`parse_counted`]).
 pub fn parse(text: &str) -> Option<Tree> {
-    parser().parse(scanner_safe(text).as_ref(), None)
+    parse_checked(text).ok()
 }
 
 /// tree-sitter-bash 0.25's external scanner calls C `isdigit` on the
@@ -1478,17 +1618,28 @@ fn shebang(text: &str) -> Option<Shebang> {
 pub fn analyze(text: &str) -> ScriptAnalysis {
     let crlf = text.contains("\r\n");
     let shebang = shebang(text);
-    let Some(tree) = parse(text) else {
-        return ScriptAnalysis {
-            shebang,
-            crlf,
-            has_errors: true,
-            traps: vec![],
-            args: ArgsUse::None,
-            ending: Ending::Nothing,
-            background: vec![],
-            too_complex: None,
-        };
+    let tree = match parse_checked(text) {
+        Ok(tree) => tree,
+        Err(unparsed) => {
+            // The shebang stands for the whole script (a first line can be
+            // all of it).
+            let span = shebang.as_ref().map_or(0..0, |s| s.span.clone());
+            let why = unparsed.describe();
+            return ScriptAnalysis {
+                shebang,
+                crlf,
+                has_errors: false,
+                traps: vec![],
+                args: ArgsUse::None,
+                ending: Ending::Opaque {
+                    span: span.clone(),
+                    why: why.clone(),
+                },
+                background: vec![],
+                too_complex: Some((span, why)),
+                unparsed: Some(unparsed),
+            };
+        }
     };
     let root = tree.root_node();
     let mut functions = HashMap::new();
@@ -1515,6 +1666,7 @@ pub fn analyze(text: &str) -> ScriptAnalysis {
         ending,
         background,
         too_complex: w.too_complex.take(),
+        unparsed: None,
     }
 }
 
@@ -1776,5 +1928,76 @@ mod tests {
             "/bin/sh"
         );
         assert!(analyze("x\n").shebang.is_none());
+    }
+
+    /// The budget leaves a margin of 20 or more over what real scripts use
+    /// (those of the repository's test data here; the shared corpus of 287
+    /// scripts needs at most 0.06 units per byte against 2).
+    #[test]
+    fn parse_budget_margin_on_real_scripts() {
+        fn walk(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            if let Ok(rd) = std::fs::read_dir(p) {
+                for e in rd.flatten() {
+                    walk(&e.path(), out);
+                }
+            } else if p.extension().is_some_and(|e| e == "sh") {
+                out.push(p.to_path_buf());
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata"),
+            &mut files,
+        );
+        assert!(files.len() > 10, "no scripts in testdata");
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            let (tree, used) = parse_counted(&text);
+            assert!(tree.is_ok(), "{}", f.display());
+            assert!(
+                used * 20 <= parse_budget(text.len()),
+                "{}: {used} of {}",
+                f.display(),
+                parse_budget(text.len())
+            );
+        }
+    }
+
+    #[test]
+    fn scripts_over_the_size_limit_are_not_parsed() {
+        let at_limit = format!(
+            "#!/bin/sh\n{}exec app\n",
+            "#\n".repeat((MAX_SCRIPT_BYTES - 19) / 2)
+        );
+        assert!(at_limit.len() <= MAX_SCRIPT_BYTES);
+        let a = analyze(&at_limit);
+        assert_eq!(a.unparsed, None);
+        assert!(matches!(a.ending, Ending::Exec(_)), "{:?}", a.ending);
+        let over = format!(
+            "{at_limit}{}",
+            "#".repeat(MAX_SCRIPT_BYTES + 1 - at_limit.len())
+        );
+        let a = analyze(&over);
+        assert_eq!(a.unparsed, Some(Unparsed::TooLarge));
+        assert!(matches!(a.ending, Ending::Opaque { .. }));
+        assert_eq!(a.too_complex.map(|t| t.0), Some(0..9), "the shebang");
+        assert!(parse(&over).is_none());
+    }
+
+    #[test]
+    fn parses_over_budget_are_cancelled() {
+        let s = format!("#!/bin/bash\n{}", "x=( ".repeat(30000));
+        let (tree, used) = parse_counted(&s);
+        assert_eq!(tree.err(), Some(Unparsed::TooComplex));
+        // Stopped just past the budget, not at the end of the parse.
+        assert!(used <= parse_budget(s.len()) + 100, "{used}");
+        let a = analyze(&s);
+        assert_eq!(a.unparsed, Some(Unparsed::TooComplex));
+        assert!(a.too_complex.is_some());
+        // Remembered: the second time costs nothing, with the same answer.
+        assert_eq!(parse_checked(&s).err(), Some(Unparsed::TooComplex));
+        // A long but ordinary line is within budget.
+        let ok = format!("#!/bin/sh\necho {}\nexec app\n", "word ".repeat(40000));
+        assert!(parse_checked(&ok).is_ok());
     }
 }

@@ -153,6 +153,36 @@ def cases():
         "Dockerfile": 'FROM debian:bookworm\nCMD ["app"]\n',
         "dsig.toml": "".join(f"k{i} = 1\n" for i in range(100_000)),
     }, []
+    # Parse budget (tree-sitter-bash is quadratic on these) and the 256 KiB
+    # script limit: each ends as a SIG017 note.
+    df = lambda cmd: {"Dockerfile": "FROM debian:bookworm\nCMD " + cmd + "\n"}  # noqa: E731
+    yield "CMD app <<E0 <<E1 ... 15000", df("app " + "".join(f"<<E{i} " for i in range(15000))), []
+    yield "CMD declare -a x=( x10000", df("declare -a x=(" * 10000), []
+    yield 'CMD ["sh", "-c", "x=( x30000"]', df('["sh", "-c", "' + "x=( " * 30000 + '"]'), []
+    yield "CMD c|c|... 3 MB", df("c|" * 1_500_000 + "c"), []
+    here = "".join(f"<<E{i} " for i in range(20000))
+    yield "script: app <<E0 ... 20000 on one line", script("#!/bin/sh\napp " + here + "\n"), []
+    yield "same, script on stdin", script("#!/bin/sh\napp " + here + "\n"), ["stdin"]
+    for rep, what in (
+        ("x=( ", 30000),
+        ("local x=( ", 10000),
+        ("x=( ", 10000),
+        ("$[", 10000),
+        ("<<<", 10000),
+        ("f() ", 10000),
+        ("select ", 10000),
+    ):
+        yield f"script: {rep.strip()!r} x{what}", script("#!/bin/bash\n" + rep * what), []
+    for n in (8000, 32000):
+        yield f"script: {n} if blocks", script(
+            "#!/bin/sh\n" + "".join(f'if [ "$1" = a{i} ]; then app{i}; fi\n' for i in range(n))
+        ), []
+    yield "script: 32000 [ ] && app", script(
+        "#!/bin/sh\n" + "".join(f'[ "$1" = a{i} ] && app{i}\n' for i in range(32000))
+    ), []
+    yield "script: c|c|... 3 MB", script("#!/bin/sh\n" + "c|" * 1_500_000 + "c\n"), []
+    yield "script: c& x1M (2 MB)", script("#!/bin/sh\n" + "c&" * 1_000_000), []
+    yield "script: c\\n x1M (2 MB)", script("#!/bin/sh\n" + "c\n" * 1_000_000), []
     for n in (4000, 100_000):
         yield f"{n} stages, each FROM the previous", {
             "Dockerfile": from_chain(n),

@@ -19,3 +19,4 @@ mod budgets;
 mod fixes;
 mod jail;
 mod output;
+mod parse_budget;
