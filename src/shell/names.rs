@@ -808,7 +808,11 @@ fn sites_reach(why: &str) -> bool {
 /// Why `text` is not a valid script: tree-sitter's error nodes, or an
 /// unterminated quote (error recovery can hide one).
 pub fn syntax_error(text: &str) -> Option<String> {
-    let tree = crate::shell::script::parse(text)?;
+    // Too large or too complex to parse (the parse budget): not known to
+    // be valid, so nothing is fixed in it.
+    let Some(tree) = crate::shell::script::parse(text) else {
+        return Some("text too large or too complex to parse".into());
+    };
     tree_error(text, &tree)
 }
 
