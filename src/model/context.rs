@@ -932,6 +932,94 @@ mod tests {
         assert!(glob_match(&format!("{}a", "*a".repeat(30)), &name));
     }
 
+    /// The COPY index only narrows the search: for every path asked, it
+    /// finds what a scan of every COPY from the last back finds (later
+    /// copies shadow earlier ones; directories, globs, heredocs, `--from`,
+    /// relative destinations, `.git`).
+    #[cfg(unix)]
+    #[test]
+    fn the_copy_index_finds_what_a_scan_finds() {
+        let base = std::env::temp_dir().join(format!("dsig-copyindex-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        for d in ["bin", "app/sub", ".git", "etc"] {
+            std::fs::create_dir_all(base.join(d)).unwrap();
+        }
+        for f in [
+            "bin/run.sh",
+            "bin/b.sh",
+            "app/sub/x.sh",
+            "a.sh",
+            "b.sh",
+            ".git/hook",
+            "etc/c",
+        ] {
+            std::fs::write(base.join(f), "#!/bin/sh\n").unwrap();
+        }
+        let df = crate::syntax::parse(
+            "FROM alpine\nCOPY --from=y /p /\nCOPY bin/ /usr/local/bin/\nCOPY a.sh /usr/local/bin/run.sh\n\
+             WORKDIR /srv\nCOPY *.sh ./\nCOPY app rel\nCOPY .git /g\nCOPY . /\n\
+             COPY --from=x /o /opt/o\nCOPY a.sh b.sh /two/\n\
+             COPY missing.sh /m.sh\nCOPY bin/r*.sh /globbed\nCOPY etc/.. /up\n\
+             COPY <<EOF /h.sh\nx\nEOF\nCOPY <<A <<B /hd/\na\nA\nb\nB\nCOPY a.sh /usr/local/bin/\n",
+        )
+        .unwrap();
+        let image = super::super::Image::from_dockerfile(&df);
+        let stage = image.final_stage().unwrap();
+        let overlay = HashMap::new();
+        let fs = ContextFs::new(Some(base.clone()), &overlay);
+        let index = CopyIndex::new(stage, &fs);
+        let scan = |want: &str| {
+            let want = normalize(want);
+            stage
+                .copies
+                .iter()
+                .rev()
+                .find_map(|c| locate_in_copy(&want, c, &df, &fs))
+                .unwrap_or(Origin::NotCopied)
+        };
+        let wants = [
+            "/",
+            "/usr/local/bin/run.sh",
+            "/usr/local/bin/b.sh",
+            "/usr/local/bin/a.sh",
+            "/srv/a.sh",
+            "/srv/b.sh",
+            "/srv/rel/sub/x.sh",
+            "/srv/rel",
+            "/g",
+            "/g/hook",
+            "/bin/run.sh",
+            "/a.sh",
+            "/app/sub/x.sh",
+            "/opt/o",
+            "/opt/o/deep/x",
+            "/anything",
+            "/two/a.sh",
+            "/two/b.sh",
+            "/two",
+            "/m.sh",
+            "/globbed/run.sh",
+            "/globbed",
+            "/up/c",
+            "/up/etc/c",
+            "/h.sh",
+            "/hd/A",
+            "/hd/B",
+            "/hd",
+            "/nowhere/x.sh",
+            "/usr/local/bin/../bin/run.sh",
+            "//srv/./a.sh",
+        ];
+        let mut found = 0;
+        for w in wants {
+            let o = index.locate(w, &df, &fs);
+            assert_eq!(o, scan(w), "{w}");
+            found += usize::from(o != Origin::NotCopied);
+        }
+        assert!(found > 20, "the paths asked are mostly copied: {found}");
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
     #[test]
     fn globs_and_paths() {
         assert!(glob_match("*.sh", "start.sh"));
