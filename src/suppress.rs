@@ -54,8 +54,9 @@ enum Scope {
     /// Every finding of the report.
     Report,
     /// Findings starting in these byte ranges of these files, and with
-    /// `scripts` every finding in another file than the Dockerfile (the
-    /// scripts that the CMD or ENTRYPOINT below the comment starts).
+    /// `scripts` every finding in another file than the Dockerfile and in
+    /// its heredoc bodies (the scripts that the CMD or ENTRYPOINT below the
+    /// comment starts).
     Ranges {
         ranges: Vec<(usize, Range<usize>)>,
         scripts: bool,
@@ -106,19 +107,6 @@ impl Suppression {
                     || n.text.eq_ignore_ascii_case("all"))
                     && matches!(code, "SIG001" | "SIG002")
             }
-        }
-    }
-
-    fn covers(&self, file: usize, offset: usize) -> bool {
-        match &self.scope {
-            Scope::Report => true,
-            Scope::Ranges { ranges, scripts } => {
-                (*scripts && file != 0)
-                    || ranges
-                        .iter()
-                        .any(|(f, r)| *f == file && (r.contains(&offset) || r.start == offset))
-            }
-            Scope::Detached(_) => false,
         }
     }
 }
@@ -360,6 +348,11 @@ fn scan_script(
     file_scope: Scope,
     out: &mut Vec<Suppression>,
 ) {
+    // The next command found for the last comment, and where the search
+    // started: a comment further down in the same run of blank and comment
+    // lines has the same one (each comment of a stack of them looked past
+    // all the others: quadratic).
+    let mut found: Option<(usize, Option<Range<usize>>)> = None;
     let mut pos = region.start;
     while pos < region.end {
         let end = line_end_incl(text, pos).min(region.end);
@@ -375,7 +368,19 @@ fn scan_script(
                 let (scope, place) = if p.file_wide {
                     (file_scope.clone(), "in this file")
                 } else {
-                    match next_command(text, end, region.end) {
+                    let next = match &found {
+                        Some((from, r))
+                            if *from <= end && r.as_ref().is_none_or(|r| end <= r.start) =>
+                        {
+                            r.clone()
+                        }
+                        _ => {
+                            let r = next_command(text, end, region.end);
+                            found = Some((end, r.clone()));
+                            r
+                        }
+                    };
+                    match next {
                         Some(r) => (ranges(vec![(file, r)]), "on the next command"),
                         None => (
                             Scope::Detached("no command follows it"),
@@ -436,6 +441,55 @@ fn collect(report: &Report, df: Option<&Dockerfile>) -> Vec<Suppression> {
     out
 }
 
+/// The lines of a text, for finding the comment lines above an offset.
+struct Lines {
+    /// Where each line starts.
+    starts: Vec<usize>,
+    /// For each line that is a comment line (`#` after blanks), where the
+    /// run of comment lines that it ends starts; `usize::MAX` otherwise.
+    run: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let mut starts = Vec::new();
+        let mut run: Vec<usize> = Vec::new();
+        let mut pos = 0;
+        for line in text.split('\n') {
+            let r = if line.trim_start().starts_with('#') {
+                match run.last() {
+                    Some(&prev) if prev != usize::MAX => prev,
+                    _ => pos,
+                }
+            } else {
+                usize::MAX
+            };
+            starts.push(pos);
+            run.push(r);
+            pos += line.len() + 1;
+        }
+        Lines { starts, run }
+    }
+
+    /// Where the comment lines directly above the line holding `offset`
+    /// start (that line's start when there are none), or `usize::MAX` when
+    /// the text before `offset` on its line is not blank.
+    fn comment_block_above(&self, text: &str, offset: usize) -> usize {
+        let k = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let line = self.starts.get(k).copied().unwrap_or(0);
+        if !text[line..offset].trim().is_empty() {
+            return usize::MAX;
+        }
+        match k.checked_sub(1).and_then(|p| self.run.get(p)) {
+            Some(&r) if r != usize::MAX => r,
+            _ => line,
+        }
+    }
+}
+
 fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
     // The instructions whose suppressions also cover the scripts they start:
     // the final image's CMD and ENTRYPOINT. Built only when a suppression
@@ -455,6 +509,8 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
                 .unwrap_or_default()
         })
     };
+    let lines_cell: std::cell::OnceCell<Lines> = std::cell::OnceCell::new();
+    let lines = || lines_cell.get_or_init(|| Lines::new(text));
     let heredoc_bodies: Vec<(usize, Range<usize>)> = df
         .instructions
         .iter()
@@ -483,26 +539,22 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
         } else {
             let below = ins.partition_point(|i| i.span.start < comment.end);
             ins.get(below).map(|i| (below, i)).filter(|(_, i)| {
-                let between = &text[comment.end..i.span.start];
-                let lines: Vec<&str> = between.split('\n').collect();
-                lines.len() >= 2
-                    && lines[0].trim().is_empty()
-                    && lines[1..lines.len() - 1]
-                        .iter()
-                        .all(|l| l.trim_start().starts_with('#'))
-                    && lines[lines.len() - 1].trim().is_empty()
+                let start = i.span.start.max(comment.end);
+                // The rest of the comment's line, the lines in between (each
+                // a comment line) and the start of the instruction's line.
+                let Some(nl) = text[comment.end..start].find('\n') else {
+                    return false;
+                };
+                let next_line = comment.end + nl + 1;
+                text[comment.end..comment.end + nl].trim().is_empty()
+                    && lines().comment_block_above(text, start) <= next_line
             })
         };
         let instruction_scope = |idx: usize| {
             let inst = &df.instructions[idx];
-            let starts_scripts = starters().contains(&idx);
-            let mut covered = vec![(0, inst.span.clone())];
-            if starts_scripts {
-                covered.extend(heredoc_bodies.iter().cloned());
-            }
             Scope::Ranges {
-                ranges: covered,
-                scripts: starts_scripts,
+                ranges: vec![(0, inst.span.clone())],
+                scripts: starters().contains(&idx),
             }
         };
         let detached = if inside {
@@ -584,12 +636,140 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
     }
 }
 
-/// Whether suppression `s` covers a finding `d` (scope and rule); marks the
-/// names that do as used.
-fn suppresses(s: &mut Suppression, d: &Diagnostic) -> bool {
-    if !s.covers(d.file, d.span.start) {
-        return false;
+/// Whether a range covers a finding starting at `offset` (an empty range
+/// covers its start).
+fn range_covers(r: &Range<usize>, offset: usize) -> bool {
+    r.contains(&offset) || r.start == offset
+}
+
+/// The heredoc bodies of the Dockerfile, sorted.
+fn heredoc_bodies(df: Option<&Dockerfile>) -> Vec<Range<usize>> {
+    let mut bodies: Vec<Range<usize>> = df
+        .into_iter()
+        .flat_map(|df| &df.instructions)
+        .flat_map(|i| i.heredocs.iter().map(|h| h.body.clone()))
+        .collect();
+    bodies.sort_by_key(|b| (b.start, b.end));
+    bodies
+}
+
+/// Whether `offset` lies in one of `bodies` (sorted, not overlapping).
+fn in_bodies(bodies: &[Range<usize>], offset: usize) -> bool {
+    let i = bodies.partition_point(|b| b.start <= offset);
+    i > 0 && range_covers(&bodies[i - 1], offset)
+}
+
+/// The suppressions grouped by what they cover, so that each finding meets
+/// only those whose scope holds it (a file with one suppression per finding
+/// was quadratic).
+struct Index {
+    /// Group 0: the whole report; 1: every file but the Dockerfile; 2: the
+    /// Dockerfile's heredoc bodies; 3 + i: `ranges[i]`.
+    groups: Vec<Vec<usize>>,
+    /// Distinct (file, range), sorted, with their group.
+    ranges: Vec<(usize, Range<usize>, usize)>,
+    bodies: Vec<Range<usize>>,
+    /// Whether a group suppresses a (code, slug): matching rules depends on
+    /// nothing else, so each group is asked once per rule.
+    memo: std::collections::HashMap<(usize, &'static str, &'static str), bool>,
+}
+
+impl Index {
+    /// Index the suppressions that `keep` selects.
+    fn new(
+        sups: &[Suppression],
+        bodies: &[Range<usize>],
+        keep: impl Fn(&Suppression) -> bool,
+    ) -> Index {
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new(), Vec::new(), Vec::new()];
+        let mut by_range: std::collections::HashMap<(usize, Range<usize>), usize> =
+            std::collections::HashMap::new();
+        for (i, s) in sups.iter().enumerate().filter(|(_, s)| keep(s)) {
+            match &s.scope {
+                Scope::Report => groups[0].push(i),
+                Scope::Ranges { ranges, scripts } => {
+                    if *scripts {
+                        groups[1].push(i);
+                        groups[2].push(i);
+                    }
+                    for (f, r) in ranges {
+                        let next = groups.len();
+                        let g = *by_range.entry((*f, r.clone())).or_insert(next);
+                        if g == next {
+                            groups.push(Vec::new());
+                        }
+                        if groups[g].last() != Some(&i) {
+                            groups[g].push(i);
+                        }
+                    }
+                }
+                Scope::Detached(_) => {}
+            }
+        }
+        let mut ranges: Vec<(usize, Range<usize>, usize)> =
+            by_range.into_iter().map(|((f, r), g)| (f, r, g)).collect();
+        ranges.sort_by_key(|(f, r, _)| (*f, r.start, r.end));
+        Index {
+            groups,
+            ranges,
+            bodies: bodies.to_vec(),
+            memo: std::collections::HashMap::new(),
+        }
     }
+
+    /// For each finding, whether a suppression covers it; marks the names
+    /// used (every suppression that covers a finding is used).
+    fn apply(&mut self, sups: &mut [Suppression], diags: &[Diagnostic]) -> Vec<bool> {
+        let mut order: Vec<usize> = (0..diags.len()).collect();
+        order.sort_by_key(|&i| (diags[i].file, diags[i].span.start));
+        let mut out = vec![false; diags.len()];
+        let mut next = 0;
+        // The ranges that hold the current finding's offset (and a few
+        // that started before it and are dropped below).
+        let mut active: Vec<usize> = Vec::new();
+        let mut covering: Vec<usize> = Vec::new();
+        for i in order {
+            let d = &diags[i];
+            let (file, at) = (d.file, d.span.start);
+            while next < self.ranges.len()
+                && (self.ranges[next].0, self.ranges[next].1.start) <= (file, at)
+            {
+                active.push(next);
+                next += 1;
+            }
+            let ranges = &self.ranges;
+            active.retain(|&r| ranges[r].0 == file && range_covers(&ranges[r].1, at));
+            covering.clear();
+            covering.push(0);
+            if file != 0 {
+                covering.push(1);
+            } else if in_bodies(&self.bodies, at) {
+                covering.push(2);
+            }
+            covering.extend(active.iter().map(|&r| ranges[r].2));
+            let mut hit = false;
+            for &g in &covering {
+                hit |= match self.memo.get(&(g, d.code, d.slug)) {
+                    Some(&h) => h,
+                    None => {
+                        let mut h = false;
+                        for &s in &self.groups[g] {
+                            h |= suppresses(&mut sups[s], d);
+                        }
+                        self.memo.insert((g, d.code, d.slug), h);
+                        h
+                    }
+                };
+            }
+            out[i] = hit;
+        }
+        out
+    }
+}
+
+/// Whether suppression `s`, whose scope covers finding `d`, names its rule;
+/// marks the names that do as used.
+fn suppresses(s: &mut Suppression, d: &Diagnostic) -> bool {
     if s.origin == Origin::Dsig && s.file_wide && s.names.is_empty() && s.malformed.is_none() {
         s.used_bare = true;
         return true;
@@ -621,19 +801,14 @@ pub fn apply_with(report: &mut Report, dockerfile: Option<&Dockerfile>, settings
     if sups.is_empty() {
         return;
     }
+    let bodies = heredoc_bodies(dockerfile);
     let diagnostics = std::mem::take(&mut report.diagnostics);
-    let mut kept = Vec::with_capacity(diagnostics.len());
-    for d in diagnostics {
-        let mut suppressed = false;
-        for s in sups.iter_mut() {
-            // Every suppression that covers it is used (no short-circuit).
-            suppressed |= suppresses(s, &d);
-        }
-        if !suppressed {
-            kept.push(d);
-        }
-    }
-    report.diagnostics = kept;
+    let suppressed = Index::new(&sups, &bodies, |_| true).apply(&mut sups, &diagnostics);
+    report.diagnostics = diagnostics
+        .into_iter()
+        .zip(suppressed)
+        .filter_map(|(d, s)| (!s).then_some(d))
+        .collect();
 
     let linted = report
         .files
@@ -660,19 +835,15 @@ pub fn apply_with(report: &mut Report, dockerfile: Option<&Dockerfile>, settings
     }
     // SIG000 findings obey the settings and `ignore-file=SIG000`.
     let mut sig000: Vec<Diagnostic> = Vec::new();
-    for d in unused {
-        if !settings.keeps(report, &d, &linted) {
-            continue;
-        }
-        let mut suppressed = false;
-        // Only a suppression that names SIG000 silences it (a bare
-        // `ignore-file` would hide its own SIG000).
-        for s in sups
-            .iter_mut()
-            .filter(|s| s.file_wide && !s.names.is_empty())
-        {
-            suppressed |= suppresses(s, &d);
-        }
+    let unused: Vec<Diagnostic> = unused
+        .into_iter()
+        .filter(|d| settings.keeps(report, d, &linted))
+        .collect();
+    // Only a suppression that names SIG000 silences it (a bare
+    // `ignore-file` would hide its own SIG000).
+    let suppressed = Index::new(&sups, &bodies, |s| s.file_wide && !s.names.is_empty())
+        .apply(&mut sups, &unused);
+    for (d, suppressed) in unused.into_iter().zip(suppressed) {
         if !suppressed {
             sig000.push(Diagnostic {
                 severity: settings.severity(d.code, d.slug, d.severity),
@@ -695,23 +866,16 @@ pub fn apply_with(report: &mut Report, dockerfile: Option<&Dockerfile>, settings
     }
     // A heredoc body is the content of a file in the image (or of a build
     // script), not Dockerfile text: its comments are never edited.
-    if let Some(df) = dockerfile {
+    if dockerfile.is_some() {
         for d in sig000.iter_mut().filter(|d| d.file == 0) {
-            if in_heredoc_body(df, d.span.start) {
+            let i = bodies.partition_point(|b| b.start <= d.span.start);
+            if i > 0 && d.span.start < bodies[i - 1].end {
                 d.fix = None;
                 d.help = Some("it is part of a heredoc body, the content of a file in the image, which dsig does not edit: remove it there if it is not meant for that file".into());
             }
         }
     }
     report.diagnostics.extend(sig000);
-}
-
-/// Whether `offset` of the Dockerfile lies in a heredoc body.
-fn in_heredoc_body(df: &Dockerfile, offset: usize) -> bool {
-    df.instructions
-        .iter()
-        .flat_map(|i| &i.heredocs)
-        .any(|h| h.body.start <= offset && offset < h.body.end)
 }
 
 /// The SIG000 finding for suppression `s`, judging only the names that

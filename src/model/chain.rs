@@ -1,7 +1,7 @@
 //! The PID 1 chain: from the argv Docker execs, through inits, wrappers,
 //! shells and startup scripts, to the program that finally runs.
 
-use super::context::{locate, made_executable, ContextFs, Origin, ReadError};
+use super::context::{made_executable, ContextFs, CopyIndex, Origin, ReadError};
 use super::{Command, Image, Setting, SystemShell};
 use crate::diagnostic::SourceFile;
 use crate::shell::script::{analyze, Ending, ScriptAnalysis};
@@ -293,6 +293,9 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
     let Some(stage) = image.final_stage() else {
         return chain;
     };
+    // Built when a path is first looked up.
+    let copies_cell = std::cell::OnceCell::new();
+    let copies = || copies_cell.get_or_init(|| CopyIndex::new(stage, fs));
     let (mut argv, started_by, entrypoint_with_cmd) = match (&stage.entrypoint, &stage.cmd) {
         (Setting::Set { value: ep, at }, cmd) => {
             let mut v = ep.argv();
@@ -390,7 +393,16 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
             let path = argv[j].clone();
             let args = argv[j + 1..].to_vec();
             match load(
-                &path, &workdir, &path_var, stage, df, fs, files, &mut chain, started_by, true,
+                &path,
+                &workdir,
+                &path_var,
+                copies(),
+                df,
+                fs,
+                files,
+                &mut chain,
+                started_by,
+                true,
             ) {
                 Some((file, base_off, text, image_path, copied_by)) => {
                     if seen.contains(&image_path) {
@@ -425,7 +437,16 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
         }
         // A program or a script run directly.
         match load(
-            &prog, &workdir, &path_var, stage, df, fs, files, &mut chain, started_by, false,
+            &prog,
+            &workdir,
+            &path_var,
+            copies(),
+            df,
+            fs,
+            files,
+            &mut chain,
+            started_by,
+            false,
         ) {
             Some((file, base_off, text, image_path, copied_by)) => {
                 if seen.contains(&image_path) {
@@ -494,7 +515,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                 });
                 if matches!(base(&prog), "npm" | "yarn" | "pnpm") {
                     let path = super::context::normalize(&format!("{workdir}/package.json"));
-                    if let Origin::Context { rel, .. } = locate(&path, stage, df, fs) {
+                    if let Origin::Context { rel, .. } = copies().locate(&path, df, fs) {
                         chain.package_json = fs.read(&rel).and_then(Result::ok);
                     }
                 }
@@ -591,7 +612,7 @@ fn load(
     prog: &str,
     workdir: &str,
     path_var: &str,
-    stage: &super::Stage,
+    copies: &CopyIndex,
     df: &Dockerfile,
     fs: &ContextFs,
     files: &mut Vec<SourceFile>,
@@ -612,7 +633,7 @@ fn load(
     };
     let looks_like_script = prog.ends_with(".sh") || is_script_arg;
     for image_path in &candidates {
-        match locate(image_path, stage, df, fs) {
+        match copies.locate(image_path, df, fs) {
             Origin::Context { rel, copy } => {
                 let disk = fs.disk(&rel)?;
                 let text = match fs.read_script(&rel)? {
