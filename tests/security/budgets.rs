@@ -43,19 +43,7 @@ fn script_image(name: &str, script: &str) -> std::path::PathBuf {
 
 /// Fail unless the run stayed within the budgets and exited 0, 1 or 2.
 fn check(what: &str, m: &Measured) {
-    eprintln!(
-        "{what}: {:.2} s, {} MiB peak, exit {:?}",
-        m.elapsed.as_secs_f64(),
-        m.max_rss_kib / 1024,
-        m.code.or(m.signal.map(|s| 128 + s))
-    );
-    m.assert_within(what, SECS, MIB);
-    assert!(
-        matches!(m.code, Some(0..=2)),
-        "{what}: exit {:?}\n{}",
-        m.code,
-        m.stderr
-    );
+    crate::support::check_budget(what, m, SECS, MIB);
 }
 
 /// `dsig lint --format json ARGS` in `dir`, checked; its findings.

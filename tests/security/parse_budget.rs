@@ -24,19 +24,7 @@ const MIB: i64 = 500;
 const KILL: Duration = Duration::from_secs(60);
 
 fn check(what: &str, m: &Measured) -> Vec<serde_json::Value> {
-    eprintln!(
-        "{what}: {:.2} s, {} MiB peak, exit {:?}",
-        m.elapsed.as_secs_f64(),
-        m.max_rss_kib / 1024,
-        m.code.or(m.signal.map(|s| 128 + s))
-    );
-    m.assert_within(what, SECS, MIB);
-    assert!(
-        matches!(m.code, Some(0..=2)),
-        "{what}: exit {:?}\n{}",
-        m.code,
-        m.stderr
-    );
+    crate::support::check_budget(what, m, SECS, MIB);
     let v: serde_json::Value = serde_json::from_str(&m.stdout)
         .unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {:.300}", m.stdout));
     v["diagnostics"].as_array().cloned().unwrap_or_default()

@@ -75,6 +75,24 @@ impl Measured {
     }
 }
 
+/// Print the figures of a run (for the record), then fail unless it stayed
+/// within `secs` and `mib` and exited 0, 1 or 2.
+pub fn check_budget(what: &str, m: &Measured, secs: f64, mib: i64) {
+    eprintln!(
+        "{what}: {:.2} s, {} MiB peak, exit {:?}",
+        m.elapsed.as_secs_f64(),
+        m.max_rss_kib / 1024,
+        m.code.or(m.signal.map(|s| 128 + s))
+    );
+    m.assert_within(what, secs, mib);
+    assert!(
+        matches!(m.code, Some(0..=2)),
+        "{what}: exit {:?}\n{}",
+        m.code,
+        m.stderr
+    );
+}
+
 pub fn run_measured(dir: &Path, args: &[&str], limit: Duration) -> Measured {
     run_command_measured(command_in(dir, args), limit)
 }
