@@ -47,7 +47,7 @@ fn check(what: &str, m: &Measured) {
 }
 
 /// `dsig lint --format json ARGS` in `dir`, checked; its findings.
-fn lint_json(what: &str, dir: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+pub(crate) fn lint_json(what: &str, dir: &Path, args: &[&str]) -> Vec<serde_json::Value> {
     let mut all = vec!["lint", "--format", "json"];
     all.extend_from_slice(args);
     let m = run_measured(dir, &all, KILL);
@@ -94,7 +94,7 @@ fn assert_too_complex(what: &str, diags: &[serde_json::Value]) {
 }
 
 /// `dsig lint --format json - --stdin-filename start.sh` with `file` on stdin.
-fn lint_stdin(what: &str, dir: &Path, file: &str) -> Vec<serde_json::Value> {
+pub(crate) fn lint_stdin(what: &str, dir: &Path, file: &str) -> Vec<serde_json::Value> {
     let mut cmd = command_in(
         dir,
         &[

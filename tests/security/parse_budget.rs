@@ -10,25 +10,9 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
 
-use crate::common::cli::{command_in, temp_dir};
-use crate::support::{run_command_measured, run_measured, Measured};
-
-/// Time bound for a debug build (the release goal is 2 s).
-const SECS: f64 = 10.0;
-/// Peak resident memory bound.
-const MIB: i64 = 500;
-/// Past this the run is killed (and fails).
-const KILL: Duration = Duration::from_secs(60);
-
-fn check(what: &str, m: &Measured) -> Vec<serde_json::Value> {
-    crate::support::check_budget(what, m, SECS, MIB);
-    let v: serde_json::Value = serde_json::from_str(&m.stdout)
-        .unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {:.300}", m.stdout));
-    v["diagnostics"].as_array().cloned().unwrap_or_default()
-}
+use crate::budgets::{lint_json, lint_stdin};
+use crate::common::cli::temp_dir;
 
 /// A build context with `Dockerfile` (and `start.sh` when given).
 fn context(name: &str, dockerfile: &str, script: Option<&str>) -> PathBuf {
@@ -40,11 +24,9 @@ fn context(name: &str, dockerfile: &str, script: Option<&str>) -> PathBuf {
     dir
 }
 
+/// `dsig lint --format json Dockerfile` in `dir`, within the budgets.
 fn lint(what: &str, dir: &Path) -> Vec<serde_json::Value> {
-    check(
-        what,
-        &run_measured(dir, &["lint", "--format", "json", "Dockerfile"], KILL),
-    )
+    lint_json(what, dir, &["Dockerfile"])
 }
 
 const SCRIPT_IMAGE: &str =
@@ -153,19 +135,7 @@ fn quadratic_script_on_stdin_is_too_complex() {
         format!("#!/bin/bash\n{}", "x=( ".repeat(30000)),
     )
     .unwrap();
-    let mut cmd = command_in(
-        &dir,
-        &[
-            "lint",
-            "--format",
-            "json",
-            "-",
-            "--stdin-filename",
-            "start.sh",
-        ],
-    );
-    cmd.stdin(Stdio::from(fs::File::open(dir.join("in.sh")).unwrap()));
-    let diags = check("stdin", &run_command_measured(cmd, KILL));
+    let diags = lint_stdin("stdin", &dir, "in.sh");
     assert_note("stdin", &diags, "start.sh", "is too complex to analyse");
 }
 
