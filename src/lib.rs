@@ -110,14 +110,7 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
                     _ => None,
                 })
                 .collect();
-            let ctx = rules::Context {
-                file: 0,
-                text: &text,
-                dockerfile: &df,
-                image: &image,
-                chain: &chain,
-                init: opts.init,
-            };
+            let ctx = rules::Context::new(0, &text, &df, &image, &chain, opts.init);
             report.diagnostics = rules::check_all(&ctx);
             report.files[0].text = text;
             opts.settings.apply(&mut report, path);

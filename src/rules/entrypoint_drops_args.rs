@@ -58,7 +58,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 ));
                 // Unsafe: what runs changes whenever arguments are given.
                 // A script with a syntax error is not edited.
-                if crate::shell::names::syntax_error(&s.text).is_none() {
+                if ctx.names(s).syntax_error().is_none() {
                     d.fix = Some(ctx.script_fix(s, FixSafety::Unsafe, "Pass \"$@\" on to the app".into(), vec![(end..end, " \"$@\"".into())]));
                 }
             }

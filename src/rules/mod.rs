@@ -40,6 +40,47 @@ pub struct Context<'a> {
     pub chain: &'a crate::model::chain::Chain,
     /// The init the injection fix installs.
     pub init: crate::model::init::Init,
+    /// What [`names::Script`] knows of each script of `chain` (by index),
+    /// built on first use and shared by the rules: one parse per script.
+    ///
+    /// [`names::Script`]: crate::shell::names::Script
+    names: Vec<std::cell::OnceCell<crate::shell::names::Script<'a>>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        file: usize,
+        text: &'a str,
+        dockerfile: &'a Dockerfile,
+        image: &'a Image,
+        chain: &'a crate::model::chain::Chain,
+        init: crate::model::init::Init,
+    ) -> Context<'a> {
+        Context {
+            file,
+            text,
+            dockerfile,
+            image,
+            chain,
+            init,
+            names: chain
+                .scripts
+                .iter()
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
+        }
+    }
+
+    /// The names facts of `s`, a script of the chain (parsed once per lint).
+    pub fn names(&self, s: &crate::model::chain::LoadedScript) -> &crate::shell::names::Script<'a> {
+        let chain: &'a crate::model::chain::Chain = self.chain;
+        let i = chain
+            .scripts
+            .iter()
+            .position(|x| std::ptr::eq(x, s))
+            .expect("a script of this chain");
+        self.names[i].get_or_init(|| crate::shell::names::Script::new(&chain.scripts[i].text))
+    }
 }
 
 impl Context<'_> {
@@ -224,13 +265,6 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
         pieces: vec![],
     };
     let image = Image { stages: vec![] };
-    let ctx = Context {
-        file: 0,
-        text: &text,
-        dockerfile: &df,
-        image: &image,
-        chain: &chain,
-        init: opts.init,
-    };
+    let ctx = Context::new(0, &text, &df, &image, &chain, opts.init);
     report.diagnostics = check_all(&ctx);
 }

@@ -19,8 +19,6 @@ const FORKING: &[&str] = &["su", "sudo", "runuser"];
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for s in shared::pid1_scripts(ctx) {
         let shell = shared::shell_name(s);
-        let names = std::cell::OnceCell::new();
-        let names = || names.get_or_init(|| crate::shell::names::Script::new(&s.text));
         for leaf in s.analysis.ending.leaves() {
             let Ending::Foreground { cmd, last } = leaf else {
                 continue;
@@ -44,7 +42,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             if FORKING.contains(&tool.as_str()) {
                 d.help = Some(format!("`{tool}` forks and stays as the app's parent even with `exec`; use `exec gosu USER app`, `exec su-exec USER app` or `exec setpriv --reuid=USER --regid=GROUP --init-groups app`"));
             } else if *last {
-                match shared::insert_exec_fix(ctx, s, names(), cmd) {
+                match shared::insert_exec_fix(ctx, s, cmd) {
                     Ok(fix) => {
                         d.help = Some(format!("put `exec` before `{tool}`: it then replaces the shell, and itself execs the app, which becomes PID 1"));
                         d.fix = Some(fix);

@@ -48,8 +48,6 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         let shell = shared::shell_name(s);
         let under_init = ctx.chain.pid1_init().is_some();
-        let names = std::cell::OnceCell::new();
-        let names = || names.get_or_init(|| crate::shell::names::Script::new(&s.text));
         for leaf in s.analysis.ending.leaves() {
             match leaf {
                 Ending::Foreground { cmd, last } => {
@@ -68,7 +66,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     );
                     d.severity = severity;
                     d.label = Some(format!("runs as a child of {shell}"));
-                    let exec_fix = last.then(|| shared::insert_exec_fix(ctx, s, names(), cmd));
+                    let exec_fix = last.then(|| shared::insert_exec_fix(ctx, s, cmd));
                     if let Some(Ok(fix)) = exec_fix {
                         d.help = Some(format!("put `exec` before `{prog}` so that it replaces the shell and receives SIGTERM itself"));
                         d.fix = Some(fix);

@@ -156,14 +156,14 @@ pub fn shell_form_fix(
     use crate::diagnostic::FixSafety;
     use crate::shell::names::ExecFit;
     let kw = ins.keyword.to_ascii_uppercase();
-    if let Some(e) = crate::shell::names::syntax_error(&cs.text) {
+    let names = crate::shell::names::Script::new(&cs.text);
+    if let Some(e) = names.syntax_error() {
         // The shell rejects the string today; exec form would run it.
         return (
             None,
             format!("no automatic fix: the command string has {e}, so the shell fails to run it; fix the quoting first"),
         );
     }
-    let names = crate::shell::names::Script::new(&cs.text);
     if let Some(argv) = cs.literal_argv.as_ref().filter(|_| !ins.has_inner_comments) {
         if let Some(kind) = names.kind(&argv[0]) {
             return (
@@ -274,11 +274,11 @@ pub fn term_trap(s: &crate::model::chain::LoadedScript) -> Option<&crate::shell:
 pub fn insert_exec_fix(
     ctx: &super::Context,
     s: &crate::model::chain::LoadedScript,
-    names: &crate::shell::names::Script,
     cmd: &crate::shell::script::Cmd,
 ) -> Result<crate::diagnostic::Fix, String> {
     use crate::diagnostic::FixSafety;
     use crate::shell::names::ExecFit;
+    let names = ctx.names(s);
     if let Some(e) = names.syntax_error() {
         return Err(format!("the script has {e}: fix it first"));
     }
@@ -331,7 +331,7 @@ pub fn forward_trap_fix(
         // build time, so the trap's variables would be lost.
         return None;
     }
-    if crate::shell::names::syntax_error(&s.text).is_some() {
+    if ctx.names(s).syntax_error().is_some() {
         return None; // a broken script is not edited
     }
     let text = s.text.as_str();

@@ -88,10 +88,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         // A string the shell rejects, or a last command `exec` cannot run
         // (a function, builtin, alias or keyword), is not fixed.
         let blocked = insertion.and_then(|off| {
-            if let Some(e) = crate::shell::names::syntax_error(&argv[j]) {
+            let names = crate::shell::names::Script::new(&argv[j]);
+            if let Some(e) = names.syntax_error() {
                 return Some(format!("the command string has {e}, so the shell fails to run it; fix the quoting first"));
             }
-            match crate::shell::names::Script::new(&argv[j]).exec_before(off) {
+            match names.exec_before(off) {
                 crate::shell::names::ExecFit::Safe => None,
                 crate::shell::names::ExecFit::Unsafe(why)
                 | crate::shell::names::ExecFit::No(why) => Some(why),

@@ -19,8 +19,6 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let trap_line = crate::diagnostic::line_col(&s.text, trap.span.start).line;
-        let names = std::cell::OnceCell::new();
-        let names = || names.get_or_init(|| crate::shell::names::Script::new(&s.text));
         for leaf in s.analysis.ending.leaves() {
             let (span, prog, cmd) = match leaf {
                 Ending::Foreground { cmd, .. }
@@ -54,7 +52,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             ));
             if let Some(cmd) = cmd {
                 // exec drops the trap's own clean-up: unsafe.
-                if let Ok(mut fix) = shared::insert_exec_fix(ctx, s, names(), cmd) {
+                if let Ok(mut fix) = shared::insert_exec_fix(ctx, s, cmd) {
                     fix.safety = FixSafety::Unsafe;
                     fix.message = format!("{} (the trap handler will no longer run)", fix.message);
                     d.fix = Some(fix);

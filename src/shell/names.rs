@@ -130,6 +130,10 @@ impl ExecFit {
     }
 }
 
+/// What a text has that tree-sitter did not parse (over the parse budget or
+/// the size limit): not known to be valid, so nothing is fixed in it.
+const NOT_PARSED: &str = "text too large or too complex to parse";
+
 /// How deep function calls are followed to find what runs after a command.
 const MAX_CALL_DEPTH: usize = 32;
 /// Past this many calls of one function, whether they all end the script
@@ -312,7 +316,7 @@ impl<'a> Script<'a> {
         self.error
             .get_or_init(|| match &self.tree {
                 Some(t) => tree_error(self.src, t),
-                None => Some("text that could not be parsed".into()),
+                None => Some(NOT_PARSED.into()),
             })
             .clone()
     }
@@ -808,10 +812,8 @@ fn sites_reach(why: &str) -> bool {
 /// Why `text` is not a valid script: tree-sitter's error nodes, or an
 /// unterminated quote (error recovery can hide one).
 pub fn syntax_error(text: &str) -> Option<String> {
-    // Too large or too complex to parse (the parse budget): not known to
-    // be valid, so nothing is fixed in it.
     let Some(tree) = crate::shell::script::parse(text) else {
-        return Some("text too large or too complex to parse".into());
+        return Some(NOT_PARSED.into());
     };
     tree_error(text, &tree)
 }
