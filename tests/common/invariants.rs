@@ -522,7 +522,8 @@ pub fn runner_command_lines(text: &str) -> Vec<&str> {
 
 /// Characters a terminal acts on: every control character but tab and
 /// newline (and a `\r` right before `\n` when `crlf`), DEL, the C1 controls;
-/// also the bidirectional overrides and isolates.
+/// also the bidirectional overrides and isolates, and the line and paragraph
+/// separators.
 pub fn raw_controls(text: &str, crlf: bool) -> Vec<(usize, char)> {
     let b = text.as_bytes();
     text.char_indices()
@@ -530,7 +531,10 @@ pub fn raw_controls(text: &str, crlf: bool) -> Vec<(usize, char)> {
             let kept =
                 c == '\n' || c == '\t' || (crlf && c == '\r' && b.get(i + 1) == Some(&b'\n'));
             (c.is_control() && !kept)
-                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+                || matches!(
+                    c,
+                    '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+                )
         })
         .collect()
 }

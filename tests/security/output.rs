@@ -10,8 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::common::cli::{code, command_in, temp_dir};
-use crate::common::invariants::strip_sgr;
-use crate::support::{control_chars, runner_commands};
+use crate::common::invariants::{raw_controls, runner_command_lines, strip_sgr};
 
 /// A command on its own line, after a line break smuggled into a name.
 const INJECT: &str = "\n::warning file=x::pwned";
@@ -127,7 +126,7 @@ fn shown(name: &str) -> String {
 fn check_run(what: &str, stdout: &str, stderr: &str, github: bool) -> Vec<Annotation> {
     let mut annotations = Vec::new();
     for (stream, text) in [("stdout", stdout), ("stderr", stderr)] {
-        let mut commands = runner_commands(text);
+        let mut commands = runner_command_lines(text);
         if github && stream == "stdout" {
             commands.retain(|line| {
                 let Some(a) = parse_annotation(line) else {
@@ -146,7 +145,7 @@ fn check_run(what: &str, stdout: &str, stderr: &str, github: bool) -> Vec<Annota
             commands.is_empty(),
             "{what}: {stream} has runner commands {commands:#?}\n--- {stream}:\n{text}"
         );
-        let controls = control_chars(&strip_sgr(text), false);
+        let controls = raw_controls(&strip_sgr(text), false);
         assert!(
             controls.is_empty(),
             "{what}: {stream} has raw control characters {controls:?}\n--- {stream}:\n{text:?}"
@@ -156,18 +155,18 @@ fn check_run(what: &str, stdout: &str, stderr: &str, github: bool) -> Vec<Annota
     }
     for a in &annotations {
         assert!(
-            control_chars(&a.data, false).is_empty(),
+            raw_controls(&a.data, false).is_empty(),
             "{what}: decoded data has control characters: {:?}",
             a.data
         );
         assert!(
-            runner_commands(&a.data).is_empty(),
+            runner_command_lines(&a.data).is_empty(),
             "{what}: decoded data holds a command: {:?}",
             a.data
         );
         for (k, v) in &a.properties {
             assert!(
-                control_chars(v, false).is_empty() && !v.contains('\n'),
+                raw_controls(v, false).is_empty() && !v.contains('\n'),
                 "{what}: property {k}={v:?}"
             );
         }

@@ -1,6 +1,8 @@
-//! What the security modules share: a GitHub runner's command parser, a
-//! canary for bytes from outside the linted tree, and a run of `dsig` with a
-//! time limit and its peak memory.
+//! What the security modules share: a canary for bytes from outside the
+//! linted tree, and a run of `dsig` with a time limit and its peak memory.
+//! (The emulation of the GitHub runner's command parser and the control
+//! character check are `runner_command_lines` and `raw_controls` in
+//! tests/common/invariants.rs, shared with the `output` fuzz target.)
 #![allow(dead_code)]
 
 use std::io::Read;
@@ -12,29 +14,6 @@ use crate::common::cli::{command_in, BIN};
 
 /// A string that only a file outside the linted tree contains.
 pub const CANARY: &str = "CANARY-7f3a9c-OUTSIDE-SECRET";
-
-/// Lines that a GitHub Actions runner would take as workflow commands: after
-/// trimming leading whitespace a line starting with `::` (the current form),
-/// or `##[` anywhere in the line (the legacy form, as the runner parses it).
-pub fn runner_commands(text: &str) -> Vec<String> {
-    text.split(['\n', '\r'])
-        .filter(|line| {
-            let t = line.trim_start();
-            (t.starts_with("::") && t[2..].contains("::")) || line.contains("##[")
-        })
-        .map(str::to_string)
-        .collect()
-}
-
-/// Bytes a terminal would act on: ESC and the other C0/C1 controls but tab
-/// and newline (and CR only where `allow_cr`).
-pub fn control_chars(text: &str, allow_cr: bool) -> Vec<(usize, char)> {
-    text.char_indices()
-        .filter(|&(_, c)| {
-            (c.is_control() && c != '\n' && c != '\t' && !(allow_cr && c == '\r')) || c == '\u{7f}'
-        })
-        .collect()
-}
 
 /// `dsig` run in `dir` with a time limit: its output, how long it took, its
 /// peak resident memory in KiB, and whether it had to be killed.
@@ -158,10 +137,11 @@ pub fn run_command_measured(mut cmd: Command, limit: Duration) -> Measured {
 
 #[test]
 fn the_runner_parser_emulation_finds_both_command_forms() {
-    assert_eq!(runner_commands("  ::warning file=a::x\nok").len(), 1);
-    assert_eq!(runner_commands("text ##[error]x").len(), 1);
-    assert!(runner_commands("a :: b\n:x").is_empty());
-    assert_eq!(control_chars("a\x1b[31mb\tc\n", false), vec![(1, '\x1b')]);
+    use crate::common::invariants::{raw_controls, runner_command_lines};
+    assert_eq!(runner_command_lines("  ::warning file=a::x\nok").len(), 1);
+    assert_eq!(runner_command_lines("text ##[error]x").len(), 1);
+    assert!(runner_command_lines("a :: b\n:x").is_empty());
+    assert_eq!(raw_controls("a\x1b[31mb\tc\n", false), vec![(1, '\x1b')]);
 }
 
 #[test]
