@@ -68,7 +68,20 @@ fn can_run(extra: &[&str]) -> bool {
 fn workdir() -> &'static (PathBuf, PathBuf) {
     static DIR: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("dsig-shell-facts-{}", std::process::id()));
+        let tmp = std::env::temp_dir();
+        // Directories of earlier runs whose process is gone.
+        for e in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("dsig-shell-facts-") {
+                if pid
+                    .parse::<u32>()
+                    .is_ok_and(|p| !Path::new(&format!("/proc/{p}")).exists())
+                {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let dir = tmp.join(format!("dsig-shell-facts-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("scratch dir");
         let app = build_app(&dir);
@@ -84,6 +97,10 @@ fn case_dir(name: &str) -> PathBuf {
         *n += 1;
         *n
     };
+    let name: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     let d = workdir().0.join(format!("{n}-{name}"));
     std::fs::create_dir_all(&d).expect("case dir");
     d
@@ -393,19 +410,40 @@ fn script_execs() {
     if !can_run(&[]) {
         return;
     }
-    let cases: [(&str, Get); 1] = [("script_execs_last", |f| f.script_execs_last)];
+    // Run as `SHELL FILE` and executed through its `#!` line: the same fact.
+    let cases: [(&str, (bool, Get)); 2] = [
+        (
+            "script_execs_last (sh FILE)",
+            (false, |f| f.script_execs_last),
+        ),
+        ("script_execs_last (#!)", (true, |f| f.script_execs_last)),
+    ];
     run_cases(
         "script_execs",
         &cases,
-        |f, get| get(f),
-        |kind, fact, _| {
+        |f, (_, get)| get(f),
+        |kind, fact, (shebang, _)| {
             let dir = case_dir(fact);
             let script = dir.join("s.sh");
-            let body = format!("true\n{}\n", workdir().1.display());
+            let argv = shell_argv(kind);
+            let interp = which(&argv[0]).expect("shell on PATH");
+            let line = std::iter::once(interp.to_string_lossy().into_owned())
+                .chain(argv[1..].iter().cloned())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let body = format!("#!{line}\ntrue\n{}\n", workdir().1.display());
             std::fs::write(&script, body).expect("script");
-            let mut argv = shell_argv(kind);
-            argv.push(script.to_string_lossy().into_owned());
-            pid1_becomes_app(&argv)
+            let run = if *shebang {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::Permissions::from_mode(0o755);
+                std::fs::set_permissions(&script, mode).expect("chmod");
+                vec![script.to_string_lossy().into_owned()]
+            } else {
+                let mut run = argv;
+                run.push(script.to_string_lossy().into_owned());
+                run
+            };
+            pid1_becomes_app(&run)
                 .unwrap_or_else(|| panic!("{fact}: the app never ran under {}", kind.name()))
         },
     );
@@ -603,4 +641,44 @@ fn exit_trap_on_term() {
             within(Duration::from_millis(300), || bye.exists())
         },
     );
+}
+
+/// The versions on this machine next to the ones the table was measured
+/// with (a difference is printed, not failed: the other tests compare the
+/// behaviour itself).
+#[test]
+fn measured_versions() {
+    if !can_run(&[]) {
+        return;
+    }
+    let first_line = |argv: &[&str]| -> String {
+        Command::new(argv[0])
+            .args(&argv[1..])
+            .stdin(Stdio::null())
+            .output()
+            .map(|o| {
+                let out = String::from_utf8_lossy(&o.stdout).into_owned();
+                out.lines().next().unwrap_or("").to_string()
+            })
+            .unwrap_or_default()
+    };
+    let host = [
+        (
+            ShellKind::Dash,
+            first_line(&["dpkg-query", "-W", "-f", "${Version}", "dash"]),
+        ),
+        (ShellKind::Bash, first_line(&["bash", "--version"])),
+        (ShellKind::Ash, first_line(&["busybox"])),
+    ];
+    for (kind, line) in host {
+        let measured = facts(kind).measured;
+        let number = measured.split(' ').nth(1).unwrap_or(measured);
+        let same = line.contains(number);
+        println!(
+            "{:<12} table: {measured:<20} here: {}{}",
+            kind.name(),
+            if line.is_empty() { "?" } else { &line },
+            if same { "" } else { "  (differs: re-measure)" }
+        );
+    }
 }

@@ -31,7 +31,7 @@
 //! | `sh -c 'echo x \| APP'`: APP is PID 1 | no | no | no |
 //! | `sh -c 'eval APP'` execs | no | no | no |
 //! | `sh -c 'f() { APP; }; f'` execs | no | no | no |
-//! | `sh /s.sh` execs the script's last command | no | no | no |
+//! | a script file (`sh /s.sh`, or `/s.sh` by its `#!`) execs its last command | no | no | no |
 //! | `exec -a NAME APP` works | **no** (`exec: -a: not found`) | yes | yes |
 //! | `exec eval APP` fails (no program `eval`) | yes | yes | yes |
 //! | PID 1, no trap, foreground child: TERM | ignores | ignores | ignores |
@@ -118,8 +118,8 @@ pub struct ShellFacts {
     /// `sh -c 'f() { APP; }; f'`.
     /// Test `c_string_execs`; dash no, bash no, ash no.
     pub c_execs_after_function: bool,
-    /// A script file run as PID 1 (`sh /s.sh` with `true` and APP, the same
-    /// as a `#!` script executed): is its last command exec'd?
+    /// A script file run as PID 1 (`true` then APP; run both as `sh /s.sh`
+    /// and executed by its `#!` line): is its last command exec'd?
     /// Test `script_execs`; dash no, bash no, ash no.
     pub script_execs_last: bool,
     /// `exec -a NAME APP` runs APP (dash: "exec: -a: not found", exit 127).
