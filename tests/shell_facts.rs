@@ -333,7 +333,10 @@ fn run_cases<C: Sync, V: std::fmt::Debug + PartialEq + Send>(
     println!("{test}\n{text}");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
     let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(dir.join(format!("shell-facts-{test}.txt")), text.clone() + "\n");
+    let _ = std::fs::write(
+        dir.join(format!("shell-facts-{test}.txt")),
+        text.clone() + "\n",
+    );
     assert!(
         bad.is_empty(),
         "dsig::shell::facts disagrees with the kernel:\n{}",
