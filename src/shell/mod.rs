@@ -7,6 +7,7 @@
 //! command at the top level, not in a pipeline, not in the background, and
 //! nothing follows it).
 
+pub mod facts;
 mod lex;
 pub mod names;
 pub mod script;
