@@ -9,6 +9,7 @@
 
 pub mod facts;
 mod lex;
+pub mod flow;
 pub mod names;
 pub mod script;
 

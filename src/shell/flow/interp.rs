@@ -1,0 +1,2095 @@
+//! The interpreter behind [`super::run`].
+
+use super::expand::{self, expand, expand_one, text, Tri, Vars};
+use super::{
+    signal_name, End, Env, Flow, How, Job, Lifetime, Loc, Path, Prog, Sourced, Trap, MAX_DEPTH,
+    MAX_PATHS, MAX_SOURCED, MAX_STATES, STEPS_BASE, STEPS_PER_BYTE,
+};
+use crate::shell::facts::facts;
+use crate::shell::script::{parse_checked, Cmd, ScriptWord};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
+use tree_sitter::{Node, Tree};
+
+/// A parsed file of the run: the script (0), a sourced file, an `eval` text.
+struct FileData {
+    text: String,
+    tree: Tree,
+    path: String,
+    eval_at: Option<Loc>,
+}
+
+/// Where the command that is about to run sits, for the `-c` exec facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Nest {
+    in_if: bool,
+    in_group: bool,
+    after_and: bool,
+    after_or: bool,
+    in_function: bool,
+    in_eval: bool,
+    redirected: bool,
+    assigned: bool,
+    negated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ctl {
+    Normal,
+    Break(u32),
+    Continue(u32),
+    Return,
+    Exit,
+}
+
+/// The last program of a path that may be its workload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cand {
+    prog: Prog,
+    how: How,
+    traps: Vec<Trap>,
+    jobs: Vec<Job>,
+    conds: Vec<String>,
+    after: Vec<Loc>,
+    only_exit: bool,
+    nest: Nest,
+}
+
+/// One abstract state: a path still running.
+#[derive(Debug, Clone)]
+struct St {
+    vars: Vars,
+    traps: BTreeMap<String, Trap>,
+    jobs: Vec<Job>,
+    conds: Vec<String>,
+    status: Tri,
+    ctl: Ctl,
+    fg: Option<Box<Cand>>,
+    /// The path's end was emitted (a program that runs until stopped, or a
+    /// `wait`): what follows only annotates it.
+    done: Option<usize>,
+    /// Inside a subshell or a pipeline element.
+    child: u32,
+    /// Inside a loop that never ends.
+    inf_loop: bool,
+    nest: Nest,
+}
+
+impl St {
+    fn same_shape(&self, o: &St) -> bool {
+        self.ctl == o.ctl
+            && self.done == o.done
+            && self.child == o.child
+            && self.inf_loop == o.inf_loop
+            && self.nest == o.nest
+            && self.traps == o.traps
+            && self.jobs.len() == o.jobs.len()
+            && self
+                .jobs
+                .iter()
+                .zip(&o.jobs)
+                .all(|(a, b)| a.prog.at == b.prog.at)
+            && self.fg == o.fg
+    }
+
+    fn join(&mut self, o: &St) {
+        self.vars.join(&o.vars);
+        let common = self
+            .conds
+            .iter()
+            .zip(&o.conds)
+            .take_while(|(a, b)| a == b)
+            .count();
+        self.conds.truncate(common);
+        if self.status != o.status {
+            self.status = Tri::Unknown;
+        }
+    }
+}
+
+struct Interp<'t, 'e> {
+    files: &'t [FileData],
+    env: &'t Env<'e>,
+    sources: HashMap<String, usize>,
+    evals: HashMap<(usize, usize), usize>,
+    functions: HashMap<String, (usize, Node<'t>)>,
+    paths: Vec<Path>,
+    /// The `-c` facts of each Foreground path (by index), for the implicit exec.
+    nests: Vec<Option<Nest>>,
+    steps: usize,
+    budget: usize,
+    too_complex: Option<(Range<usize>, String)>,
+    depth: usize,
+    active_files: Vec<usize>,
+    calls: Vec<String>,
+}
+
+pub(super) fn run(text: &str, env: &Env) -> Flow {
+    let mut flow = Flow::default();
+    let tree = match parse_checked(text) {
+        Ok(t) => t,
+        Err(u) => {
+            flow.unparsed = Some(u);
+            flow.paths.push(Path {
+                end: End::Unknown {
+                    at: Loc {
+                        file: 0,
+                        span: 0..text.len().min(1),
+                    },
+                    why: u.describe(),
+                },
+                conditions: Vec::new(),
+                traps: Vec::new(),
+                jobs: Vec::new(),
+            });
+            return flow;
+        }
+    };
+    let mut files = vec![FileData {
+        text: text.to_string(),
+        tree,
+        path: env.zero.clone(),
+        eval_at: None,
+    }];
+    let (sources, evals) = preload(&mut files, env);
+    let budget = STEPS_BASE
+        + STEPS_PER_BYTE * files.iter().map(|f| f.text.len()).sum::<usize>();
+    let mut it = Interp {
+        files: &files,
+        env,
+        sources,
+        evals,
+        functions: HashMap::new(),
+        paths: Vec::new(),
+        nests: Vec::new(),
+        steps: 0,
+        budget,
+        too_complex: None,
+        depth: 0,
+        active_files: vec![0],
+        calls: Vec::new(),
+    };
+    let mut vars = Vars {
+        zero: env.zero.clone(),
+        args: env.args.clone(),
+        ..Vars::default()
+    };
+    for (k, v) in &env.vars {
+        vars.set.insert(k.clone(), Some(v.clone()));
+    }
+    let st = St {
+        vars,
+        traps: BTreeMap::new(),
+        jobs: Vec::new(),
+        conds: Vec::new(),
+        status: Tri::True,
+        ctl: Ctl::Normal,
+        fg: None,
+        done: None,
+        child: 0,
+        inf_loop: false,
+        nest: Nest::default(),
+    };
+    let root = files[0].tree.root_node();
+    let stmts = statements(root);
+    let out = it.block(0, &stmts, vec![st]);
+    let end = text.len();
+    for mut st in out {
+        it.finish(&mut st, None, end);
+    }
+    it.implicit_exec();
+    it.dedup();
+    flow.paths = it.paths;
+    flow.too_complex = it.too_complex;
+    flow.steps = it.steps;
+    flow.sourced = files
+        .iter()
+        .skip(1)
+        .map(|f| Sourced {
+            path: f.path.clone(),
+            text: f.text.clone(),
+            eval_at: f.eval_at.clone(),
+        })
+        .collect();
+    flow
+}
+
+/// Read and parse the files the script sources and its literal `eval`
+/// texts, before the run (the run holds their trees).
+fn preload(
+    files: &mut Vec<FileData>,
+    env: &Env,
+) -> (HashMap<String, usize>, HashMap<(usize, usize), usize>) {
+    let mut sources: HashMap<String, usize> = HashMap::new();
+    let mut evals = HashMap::new();
+    let mut i = 0;
+    while i < files.len() {
+        let mut found: Vec<(String, bool)> = Vec::new();
+        let mut eval_texts: Vec<(usize, Range<usize>, String)> = Vec::new();
+        {
+            let f = &files[i];
+            walk(f.tree.root_node(), |n| {
+                if n.kind() != "command" {
+                    return;
+                }
+                let words = command_words(&f.text, n);
+                let Some(first) = words.first() else { return };
+                match first.value.as_deref() {
+                    Some("." | "source") => {
+                        if let Some(w) = words.get(1) {
+                            match &w.value {
+                                Some(v) => found.push((v.clone(), false)),
+                                None => {
+                                    // `"$(dirname "$0")/lib.sh"`: the name after the last `/`.
+                                    let raw = w.raw.trim_matches('"');
+                                    if let Some((_, name)) = raw.rsplit_once('/') {
+                                        if !name.is_empty() && !name.contains(['$', '`', '"', '\''])
+                                        {
+                                            found.push((name.to_string(), true));
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Some("eval") if words.len() > 1 => {
+                        let vals: Option<Vec<String>> =
+                            words[1..].iter().map(|w| w.value.clone()).collect();
+                        if let Some(v) = vals {
+                            eval_texts.push((n.start_byte(), n.start_byte()..n.end_byte(), v.join(" ")));
+                        }
+                    }
+                    _ => {}
+                }
+            });
+        }
+        for (path, rel) in found {
+            let key = source_key(&path, rel);
+            if sources.contains_key(&key) || files.len() > MAX_SOURCED {
+                continue;
+            }
+            if let Some(text) = (env.source)(&path, rel) {
+                if let Ok(tree) = parse_checked(&text) {
+                    sources.insert(key, files.len());
+                    files.push(FileData {
+                        text,
+                        tree,
+                        path,
+                        eval_at: None,
+                    });
+                }
+            }
+        }
+        for (start, span, text) in eval_texts {
+            if files.len() > MAX_SOURCED * 4 {
+                break;
+            }
+            if let Ok(tree) = parse_checked(&text) {
+                evals.insert((i, start), files.len());
+                files.push(FileData {
+                    text,
+                    tree,
+                    path: String::new(),
+                    eval_at: Some(Loc { file: i, span }),
+                });
+            }
+        }
+        i += 1;
+    }
+    (sources, evals)
+}
+
+fn source_key(path: &str, rel: bool) -> String {
+    if rel {
+        format!("rel:{}", path.rsplit('/').next().unwrap_or(path))
+    } else {
+        path.to_string()
+    }
+}
+
+/// Visit every node without recursion.
+fn walk<'t>(n: Node<'t>, mut f: impl FnMut(Node<'t>)) {
+    let mut c = n.walk();
+    loop {
+        f(c.node());
+        if c.goto_first_child() {
+            continue;
+        }
+        loop {
+            if c.goto_next_sibling() {
+                break;
+            }
+            if !c.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// The statements of a block, each with whether `&` follows it.
+fn statements(n: Node) -> Vec<(Node, bool)> {
+    let mut out: Vec<(Node, bool)> = Vec::new();
+    let mut c = n.walk();
+    for k in n.children(&mut c) {
+        if k.kind() == "&" {
+            if let Some(l) = out.last_mut() {
+                l.1 = true;
+            }
+            continue;
+        }
+        if k.is_named() && k.kind() != "comment" {
+            out.push((k, false));
+        }
+    }
+    out
+}
+
+/// The words of a command node (name first), literal values where literal.
+fn command_words(src: &str, n: Node) -> Vec<ScriptWord> {
+    let mut words = Vec::new();
+    let mut c = n.walk();
+    let mut seen_name = false;
+    for k in n.named_children(&mut c) {
+        match k.kind() {
+            "command_name" if k.start_byte() != k.end_byte() => {
+                seen_name = true;
+                let inner = k.named_child(0).unwrap_or(k);
+                words.push(ScriptWord {
+                    raw: text(src, k).to_string(),
+                    value: literal(src, inner),
+                    span: k.start_byte()..k.end_byte(),
+                });
+            }
+            "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment" => {}
+            _ if seen_name => words.push(ScriptWord {
+                raw: text(src, k).to_string(),
+                value: literal(src, k),
+                span: k.start_byte()..k.end_byte(),
+            }),
+            _ => {}
+        }
+    }
+    words
+}
+
+/// A word's value when it is literal.
+fn literal(src: &str, n: Node) -> Option<String> {
+    let vars = Vars {
+        unset_is_empty: false,
+        ..Vars::default()
+    };
+    if n.kind() == "word" && text(src, n).contains(['*', '?', '[', '$', '`']) {
+        return None;
+    }
+    match n.kind() {
+        "word" | "number" | "raw_string" | "string" | "concatenation" => {
+            let f = expand(src, n, &vars);
+            match f.as_slice() {
+                [Some(v)] => Some(v.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Builtins and chores: commands that are not a workload.
+fn is_chore(name: &str) -> bool {
+    crate::shell::is_trailing_chore(name)
+        || matches!(
+            name,
+            "set"
+                | "trap"
+                | "export"
+                | "unset"
+                | "shift"
+                | "cd"
+                | "local"
+                | "readonly"
+                | "declare"
+                | "typeset"
+                | "umask"
+                | "ulimit"
+                | "echo"
+                | "printf"
+                | "true"
+                | "false"
+                | ":"
+                | "test"
+                | "["
+                | "kill"
+                | "read"
+                | "getopts"
+                | "hash"
+                | "type"
+                | "alias"
+                | "unalias"
+                | "shopt"
+                | "pushd"
+                | "popd"
+                | "let"
+                | "mapfile"
+                | "readarray"
+        )
+}
+
+/// Whether a command finishes by itself.
+pub(super) fn lifetime(argv: &[Option<String>]) -> Lifetime {
+    let words: Vec<Option<&str>> = argv.iter().map(|w| w.as_deref()).collect();
+    match words.first().copied().flatten() {
+        Some(n) if is_chore(n) => Lifetime::OneShot,
+        _ => table_lifetime(&words),
+    }
+}
+
+impl<'t, 'e> Interp<'t, 'e> {
+    fn src(&self, file: usize) -> &'t str {
+        &self.files[file].text
+    }
+
+    fn loc(&self, file: usize, n: Node) -> Loc {
+        Loc {
+            file,
+            span: n.start_byte()..n.end_byte(),
+        }
+    }
+
+    fn over_budget(&mut self, file: usize, n: Node) -> bool {
+        if self.steps > self.budget || self.paths.len() > MAX_PATHS {
+            if self.too_complex.is_none() {
+                self.too_complex = Some((
+                    n.start_byte()..n.end_byte(),
+                    if self.paths.len() > MAX_PATHS {
+                        format!("the script can end in more than {MAX_PATHS} ways")
+                    } else {
+                        "following every path takes too many steps".to_string()
+                    },
+                ));
+            }
+            let _ = file;
+            return true;
+        }
+        false
+    }
+
+    /// Give up on `st` at `n`: an unknown end.
+    fn give_up(&mut self, st: &mut St, file: usize, n: Node, why: String) {
+        if st.done.is_none() {
+            let at = self.loc(file, n);
+            self.emit(st, End::Unknown { at, why }, None);
+        }
+        st.ctl = Ctl::Exit;
+        st.done = Some(usize::MAX);
+    }
+
+    fn emit(&mut self, st: &St, end: End, nest: Option<Nest>) -> usize {
+        self.emit_with(end, st.conds.clone(), snapshot(&st.traps), st.jobs.clone(), nest)
+    }
+
+    fn emit_with(
+        &mut self,
+        end: End,
+        conditions: Vec<String>,
+        traps: Vec<Trap>,
+        jobs: Vec<Job>,
+        nest: Option<Nest>,
+    ) -> usize {
+        self.paths.push(Path {
+            end,
+            conditions,
+            traps,
+            jobs,
+        });
+        self.nests.push(nest);
+        self.paths.len() - 1
+    }
+
+    fn emit_cand(&mut self, c: Cand) -> usize {
+        let nest = c.nest;
+        self.emit_with(
+            End::Foreground {
+                prog: c.prog,
+                how: c.how,
+                after: c.after,
+                only_exit_after: c.only_exit,
+            },
+            c.conds,
+            c.traps,
+            c.jobs,
+            Some(nest),
+        )
+    }
+
+    /// The path of `st` ends (end of script, `exit`).
+    fn finish(&mut self, st: &mut St, at: Option<Loc>, _end: usize) {
+        if st.child > 0 {
+            st.ctl = Ctl::Exit;
+            return;
+        }
+        if st.done.is_none() {
+            match st.fg.take() {
+                Some(c) => {
+                    self.emit_cand(*c);
+                }
+                None => {
+                    self.emit(st, End::Exit { at }, None);
+                }
+            }
+            st.done = Some(usize::MAX);
+        }
+        st.ctl = Ctl::Exit;
+    }
+
+    /// `loc` runs after the path's workload (if it has one).
+    fn after(&mut self, st: &mut St, loc: Loc, is_exit: bool) {
+        if let Some(i) = st.done {
+            if let Some(Path {
+                end:
+                    End::Foreground {
+                        after,
+                        only_exit_after,
+                        ..
+                    },
+                ..
+            }) = self.paths.get_mut(i)
+            {
+                if !after.contains(&loc) {
+                    after.push(loc);
+                }
+                *only_exit_after &= is_exit;
+            }
+        } else if let Some(c) = &mut st.fg {
+            if !c.after.contains(&loc) {
+                c.after.push(loc);
+            }
+            c.only_exit &= is_exit;
+        }
+    }
+
+    fn cand(&self, st: &St, prog: Prog, how: How) -> Cand {
+        let how = if st.inf_loop && how == How::Simple {
+            How::RestartLoop
+        } else {
+            how
+        };
+        Cand {
+            prog,
+            how,
+            traps: snapshot(&st.traps),
+            jobs: st.jobs.clone(),
+            conds: st.conds.clone(),
+            after: Vec::new(),
+            only_exit: true,
+            nest: st.nest,
+        }
+    }
+
+    /// A program runs in the foreground.
+    fn program(&mut self, st: &mut St, prog: Prog, how: How) {
+        let loc = prog.at.clone();
+        if st.done.is_some() {
+            self.after(st, loc, false);
+            st.status = Tri::Unknown;
+            return;
+        }
+        match prog.lifetime {
+            Lifetime::OneShot if how != How::ExecInChild => {
+                self.after(st, loc, false);
+                st.status = Tri::True;
+            }
+            Lifetime::LongRunning => {
+                let c = self.cand(st, prog, how);
+                st.fg = None;
+                let i = self.emit_cand(c);
+                st.done = Some(i);
+                st.status = Tri::Unknown;
+            }
+            _ => {
+                let c = self.cand(st, prog, how);
+                st.fg = Some(Box::new(c));
+                st.status = Tri::Unknown;
+            }
+        }
+    }
+
+    fn join(&mut self, states: Vec<St>) -> Vec<St> {
+        let mut out: Vec<St> = Vec::new();
+        for s in states {
+            if let Some(o) = out.iter_mut().find(|o| o.same_shape(&s)) {
+                o.join(&s);
+            } else {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    fn block(&mut self, file: usize, stmts: &[(Node<'t>, bool)], mut states: Vec<St>) -> Vec<St> {
+        for (n, amp) in stmts {
+            let (run, rest): (Vec<St>, Vec<St>) =
+                states.into_iter().partition(|s| s.ctl == Ctl::Normal);
+            states = rest;
+            if run.is_empty() {
+                continue;
+            }
+            for st in run {
+                let out = self.stmt(file, *n, *amp, st);
+                states.extend(out);
+            }
+            if states.len() > 1 {
+                states = self.join(states);
+            }
+            if states.len() > MAX_STATES {
+                let extra = states.split_off(MAX_STATES);
+                for mut s in extra {
+                    let why = format!("more than {MAX_STATES} paths run at once");
+                    if self.too_complex.is_none() {
+                        self.too_complex = Some((n.start_byte()..n.end_byte(), why.clone()));
+                    }
+                    self.give_up(&mut s, file, *n, format!("too complex to analyse: {why}"));
+                }
+            }
+        }
+        states
+    }
+
+    fn stmt(&mut self, file: usize, n: Node<'t>, amp: bool, mut st: St) -> Vec<St> {
+        self.steps += 1;
+        if self.over_budget(file, n) {
+            let why = self
+                .too_complex
+                .as_ref()
+                .map(|t| t.1.clone())
+                .unwrap_or_default();
+            self.give_up(&mut st, file, n, format!("too complex to analyse: {why}"));
+            return vec![st];
+        }
+        if amp {
+            self.background(file, n, &mut st);
+            return vec![st];
+        }
+        let src = self.src(file);
+        match n.kind() {
+            "command" => self.command(file, n, st),
+            "redirected_statement" => {
+                let Some(body) = n.child_by_field_name("body").or_else(|| n.named_child(0)) else {
+                    return vec![st];
+                };
+                let saved = st.nest.redirected;
+                st.nest.redirected = true;
+                let mut out = self.stmt(file, body, false, st);
+                for s in &mut out {
+                    s.nest.redirected = saved;
+                }
+                out
+            }
+            "variable_assignment" => {
+                self.assign(file, n, &mut st);
+                st.status = Tri::True;
+                vec![st]
+            }
+            "declaration_command" => {
+                let mut c = n.walk();
+                let kids: Vec<Node> = n.named_children(&mut c).collect();
+                for k in kids {
+                    if k.kind() == "variable_assignment" {
+                        self.assign(file, k, &mut st);
+                    }
+                }
+                st.status = Tri::True;
+                vec![st]
+            }
+            "unset_command" => {
+                let mut c = n.walk();
+                let kids: Vec<Node> = n.named_children(&mut c).collect();
+                for k in kids {
+                    if let Some(v) = literal(src, k) {
+                        st.vars.set.insert(v, Some(String::new()));
+                    }
+                }
+                st.status = Tri::True;
+                vec![st]
+            }
+            "function_definition" => {
+                if let (Some(name), Some(body)) =
+                    (n.child_by_field_name("name"), n.child_by_field_name("body"))
+                {
+                    self.functions
+                        .insert(text(src, name).to_string(), (file, body));
+                }
+                st.status = Tri::True;
+                vec![st]
+            }
+            "test_command" => {
+                st.status = expand::test_node(src, n, &st.vars);
+                vec![st]
+            }
+            "negated_command" => {
+                let Some(inner) = n.named_child(0) else {
+                    return vec![st];
+                };
+                let saved = st.nest.negated;
+                st.nest.negated = true;
+                let mut out = self.stmt_how(file, inner, st, How::Negated);
+                for s in &mut out {
+                    s.status = s.status.not();
+                    s.nest.negated = saved;
+                }
+                out
+            }
+            "list" => self.list(file, n, st),
+            "pipeline" => self.pipeline(file, n, st),
+            "subshell" => self.subshell(file, n, st),
+            "compound_statement" => {
+                let saved = st.nest.in_group;
+                st.nest.in_group = true;
+                let mut out = self.block(file, &statements(n), vec![st]);
+                for s in &mut out {
+                    s.nest.in_group = saved;
+                }
+                out
+            }
+            "if_statement" => self.if_statement(file, n, st),
+            "case_statement" => self.case_statement(file, n, st),
+            "while_statement" => self.while_loop(file, n, st),
+            "for_statement" | "c_style_for_statement" => self.for_loop(file, n, st),
+            _ => {
+                st.status = Tri::Unknown;
+                vec![st]
+            }
+        }
+    }
+
+    /// Run `n`, marking the foreground program it starts with `how`.
+    fn stmt_how(&mut self, file: usize, n: Node<'t>, st: St, how: How) -> Vec<St> {
+        let before_fg = st.fg.clone();
+        let before_done = st.done;
+        let mut out = self.stmt(file, n, false, st);
+        for s in &mut out {
+            if s.fg != before_fg {
+                if let Some(c) = &mut s.fg {
+                    c.how = how;
+                }
+            }
+            if s.done != before_done {
+                if let Some(Path {
+                    end: End::Foreground { how: h, .. },
+                    ..
+                }) = s.done.and_then(|i| self.paths.get_mut(i))
+                {
+                    *h = how;
+                }
+            }
+        }
+        out
+    }
+
+    fn assign(&mut self, file: usize, n: Node<'t>, st: &mut St) {
+        let src = self.src(file);
+        let Some(name) = n.child_by_field_name("name") else {
+            return;
+        };
+        let name = text(src, name).to_string();
+        let value = match n.child_by_field_name("value") {
+            Some(v) => {
+                if v.kind() == "simple_expansion" && text(src, v) == "$!" {
+                    st.vars.get("!")
+                } else {
+                    expand_one(src, v, &st.vars)
+                }
+            }
+            None => Some(String::new()),
+        };
+        st.vars.set.insert(name, value);
+    }
+
+    fn background(&mut self, file: usize, n: Node<'t>, st: &mut St) {
+        let src = self.src(file);
+        // The first simple command of the statement is the job's program.
+        let mut first = None;
+        walk(n, |k| {
+            if first.is_none() && k.kind() == "command" {
+                first = Some(k);
+            }
+        });
+        let id = st.jobs.len();
+        if let Some(c) = first {
+            let prog = self.prog(file, c, &st.vars);
+            let prog = match prog.name() {
+                Some(f) if self.functions.contains_key(f) => Prog {
+                    lifetime: Lifetime::Unknown,
+                    ..prog
+                },
+                _ => prog,
+            };
+            let _ = src;
+            st.jobs.push(Job { prog });
+        }
+        st.vars
+            .set
+            .insert("!".to_string(), Some(format!("\u{1}job:{id}")));
+        st.status = Tri::True;
+    }
+
+    fn prog(&self, file: usize, n: Node<'t>, vars: &Vars) -> Prog {
+        let src = self.src(file);
+        let cmd = build_cmd(src, n);
+        let argv = self.argv(file, n, vars);
+        Prog {
+            at: self.loc(file, n),
+            lifetime: lifetime(&argv),
+            cmd,
+            argv,
+        }
+    }
+
+    /// The expanded words of a command.
+    fn argv(&self, file: usize, n: Node<'t>, vars: &Vars) -> Vec<Option<String>> {
+        let src = self.src(file);
+        let mut out = Vec::new();
+        let mut c = n.walk();
+        let mut seen_name = false;
+        for k in n.named_children(&mut c) {
+            match k.kind() {
+                "command_name" if k.start_byte() != k.end_byte() => {
+                    seen_name = true;
+                    let inner = k.named_child(0).unwrap_or(k);
+                    out.extend(expand(src, inner, vars));
+                }
+                "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment" => {}
+                _ if seen_name => out.extend(expand(src, k, vars)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn command(&mut self, file: usize, n: Node<'t>, mut st: St) -> Vec<St> {
+        let src = self.src(file);
+        if n.has_error() {
+            st.status = Tri::Unknown;
+            return vec![st];
+        }
+        let has_name = {
+            let mut c = n.walk();
+            let r = n
+                .named_children(&mut c)
+                .any(|k| k.kind() == "command_name" && k.start_byte() != k.end_byte());
+            r
+        };
+        let assigns: Vec<Node> = {
+            let mut c = n.walk();
+            n.named_children(&mut c)
+                .filter(|k| k.kind() == "variable_assignment")
+                .collect()
+        };
+        if !has_name {
+            for a in assigns {
+                self.assign(file, a, &mut st);
+            }
+            st.status = Tri::True;
+            return vec![st];
+        }
+        let saved_assigned = st.nest.assigned;
+        st.nest.assigned = !assigns.is_empty();
+        let mut argv = self.argv(file, n, &st.vars);
+        if argv.is_empty() {
+            // `"$@"` with no arguments: nothing runs.
+            st.status = Tri::True;
+            st.nest.assigned = saved_assigned;
+            return vec![st];
+        }
+        // `command app`, `builtin x`: the word after.
+        while matches!(argv[0].as_deref(), Some("command" | "builtin"))
+            && argv.len() > 1
+            && !argv[1].as_deref().is_some_and(|a| a.starts_with('-'))
+        {
+            argv.remove(0);
+        }
+        let name = argv[0].clone();
+        let loc = self.loc(file, n);
+        let mut out = match name.as_deref() {
+            Some("exec") => self.exec(file, n, &argv, st),
+            Some("exit") => {
+                self.after(&mut st, loc.clone(), true);
+                self.finish(&mut st, Some(loc), n.end_byte());
+                vec![st]
+            }
+            Some("return") => {
+                st.ctl = Ctl::Return;
+                vec![st]
+            }
+            Some("break") => {
+                let k = argv.get(1).and_then(|a| a.as_deref()?.parse().ok()).unwrap_or(1);
+                st.ctl = Ctl::Break(k);
+                vec![st]
+            }
+            Some("continue") => {
+                let k = argv.get(1).and_then(|a| a.as_deref()?.parse().ok()).unwrap_or(1);
+                st.ctl = Ctl::Continue(k);
+                vec![st]
+            }
+            Some("wait") => {
+                self.wait(file, n, &argv, &mut st);
+                vec![st]
+            }
+            Some("trap") => {
+                self.trap(file, n, &argv, &mut st);
+                st.status = Tri::True;
+                vec![st]
+            }
+            Some("set") => {
+                self.set(&argv, &mut st);
+                vec![st]
+            }
+            Some("shift") => {
+                let k: usize = argv
+                    .get(1)
+                    .and_then(|a| a.as_deref()?.parse().ok())
+                    .unwrap_or(1);
+                if let Some(a) = &mut st.vars.args {
+                    if k <= a.len() {
+                        a.drain(..k);
+                    }
+                }
+                st.status = Tri::True;
+                vec![st]
+            }
+            Some("true" | ":") => {
+                st.status = Tri::True;
+                vec![st]
+            }
+            Some("false") => {
+                st.status = Tri::False;
+                vec![st]
+            }
+            Some("test" | "[") => {
+                let mut args = argv[1..].to_vec();
+                if name.as_deref() == Some("[") && args.last().is_some_and(|a| a.as_deref() == Some("]")) {
+                    args.pop();
+                }
+                st.status = expand::test_args(&args);
+                vec![st]
+            }
+            Some("." | "source") => self.source(file, n, &argv, st),
+            Some("eval") => self.eval(file, n, &argv, st),
+            Some("read") => {
+                for a in argv[1..].iter().flatten() {
+                    if !a.starts_with('-') {
+                        st.vars.set.insert(a.clone(), None);
+                    }
+                }
+                st.status = Tri::Unknown;
+                vec![st]
+            }
+            Some("export" | "readonly" | "local") => {
+                st.status = Tri::True;
+                vec![st]
+            }
+            Some(f) if self.functions.contains_key(f) => self.call(file, n, f, &argv, st),
+            _ => {
+                let prog = Prog {
+                    at: loc,
+                    cmd: build_cmd(src, n),
+                    lifetime: lifetime(&argv),
+                    argv,
+                };
+                let how = if st.child > 0 { How::Subshell } else { How::Simple };
+                self.program(&mut st, prog, how);
+                vec![st]
+            }
+        };
+        for s in &mut out {
+            s.nest.assigned = saved_assigned;
+        }
+        out
+    }
+
+    fn exec(&mut self, file: usize, n: Node<'t>, argv: &[Option<String>], mut st: St) -> Vec<St> {
+        let loc = self.loc(file, n);
+        // Options: -a NAME, -c, -l, --.
+        let mut i = 1;
+        let mut dash_a = false;
+        while let Some(Some(w)) = argv.get(i) {
+            match w.as_str() {
+                "--" => {
+                    i += 1;
+                    break;
+                }
+                "-a" => {
+                    dash_a = true;
+                    i += 2;
+                }
+                o if o.starts_with('-') && o.len() > 1 => i += 1,
+                _ => break,
+            }
+        }
+        let target: Vec<Option<String>> = argv.get(i..).unwrap_or(&[]).to_vec();
+        if target.is_empty() {
+            // `exec >log 2>&1`: redirections only.
+            st.status = Tri::True;
+            return vec![st];
+        }
+        if st.done.is_some() {
+            self.after(&mut st, loc, false);
+            return vec![st];
+        }
+        let src = self.src(file);
+        let mut cmd = build_cmd(src, n);
+        cmd.span = loc.span.clone();
+        let prog = Prog {
+            at: loc.clone(),
+            lifetime: lifetime(&target),
+            cmd,
+            argv: target.clone(),
+        };
+        if dash_a {
+            if let Some(sh) = self.env.shell {
+                if !facts(sh).exec_dash_a {
+                    let why = format!(
+                        "{} has no `exec -a`: the script stops there with an error and the program never starts",
+                        sh.name()
+                    );
+                    self.emit(&st, End::Fails { at: loc, why }, None);
+                    st.done = Some(usize::MAX);
+                    st.ctl = Ctl::Exit;
+                    return vec![st];
+                }
+            }
+        }
+        if let Some(name) = target[0].as_deref() {
+            let builtin = crate::shell::names::builtin_kind(name)
+                .map(|k| k.describe())
+                .or_else(|| self.functions.contains_key(name).then_some("a shell function"));
+            if let Some(what) = builtin {
+                if !name.contains('/') {
+                    let why = format!(
+                        "`exec {name}`: `{name}` is {what}, which `exec` cannot run (it looks for a program file): the script stops there with an error"
+                    );
+                    if st.child == 0 {
+                        self.emit(&st, End::Fails { at: loc, why }, None);
+                        st.done = Some(usize::MAX);
+                    }
+                    st.ctl = Ctl::Exit;
+                    return vec![st];
+                }
+            }
+        }
+        if st.child > 0 {
+            self.program(&mut st, prog, How::ExecInChild);
+            st.ctl = Ctl::Exit;
+            return vec![st];
+        }
+        st.fg = None;
+        self.emit(
+            &st,
+            End::Exec {
+                prog,
+                explicit: true,
+            },
+            None,
+        );
+        st.done = Some(usize::MAX);
+        st.ctl = Ctl::Exit;
+        vec![st]
+    }
+
+    fn wait(&mut self, file: usize, n: Node<'t>, argv: &[Option<String>], st: &mut St) {
+        let loc = self.loc(file, n);
+        let operands: Vec<&Option<String>> = argv[1..]
+            .iter()
+            .filter(|a| !a.as_deref().is_some_and(|a| a.starts_with('-')))
+            .collect();
+        let bare = operands.is_empty() && argv.len() == 1;
+        let waited: Vec<&Job> = if operands.is_empty() {
+            st.jobs.iter().collect()
+        } else {
+            let mut v = Vec::new();
+            for o in &operands {
+                match o.as_deref().and_then(|o| o.strip_prefix("\u{1}job:")) {
+                    Some(id) => {
+                        if let Some(j) = id.parse::<usize>().ok().and_then(|i| st.jobs.get(i)) {
+                            v.push(j);
+                        }
+                    }
+                    None => v.extend(st.jobs.iter()),
+                }
+            }
+            v
+        };
+        if waited.iter().all(|j| j.prog.lifetime == Lifetime::OneShot) {
+            st.status = Tri::True;
+            return;
+        }
+        if let Some(i) = st.done {
+            match self.paths.get_mut(i) {
+                Some(Path {
+                    end: End::Wait { waits_again, .. },
+                    ..
+                }) => *waits_again = true,
+                _ => self.after(st, loc, false),
+            }
+            st.status = Tri::Unknown;
+            return;
+        }
+        st.fg = None;
+        let i = self.emit(
+            st,
+            End::Wait {
+                at: loc,
+                bare,
+                waits_again: false,
+            },
+            None,
+        );
+        st.done = Some(i);
+        st.status = Tri::Unknown;
+    }
+
+    fn trap(&mut self, file: usize, n: Node<'t>, argv: &[Option<String>], st: &mut St) {
+        let loc = self.loc(file, n);
+        let mut args: Vec<Option<String>> = argv[1..].to_vec();
+        if args.first().is_some_and(|a| a.as_deref() == Some("--")) {
+            args.remove(0);
+        }
+        if args.is_empty()
+            || args[0]
+                .as_deref()
+                .is_some_and(|v| v.starts_with('-') && v.len() > 1)
+        {
+            return; // trap -l, trap -p
+        }
+        // A double-quoted handler with expansions: its raw text runs.
+        let handler = match args[0].clone() {
+            Some(h) => Some(h),
+            None => {
+                let words = command_words(self.src(file), n);
+                words
+                    .iter()
+                    .skip(1)
+                    .find(|w| w.value.as_deref() != Some("--"))
+                    .map(|w| {
+                        let raw = w.raw.as_str();
+                        raw.strip_prefix('"')
+                            .and_then(|r| r.strip_suffix('"'))
+                            .unwrap_or(raw)
+                            .to_string()
+                    })
+            }
+        };
+        let sigs: Vec<String> = args[1..]
+            .iter()
+            .filter_map(|s| s.as_deref().map(signal_name))
+            .collect();
+        // `trap 15`: one numeric operand resets it.
+        let (handler, sigs) = if sigs.is_empty() {
+            match handler.as_deref() {
+                Some(h) if h.chars().all(|c| c.is_ascii_digit()) => {
+                    (Some("-".to_string()), vec![signal_name(h)])
+                }
+                _ => return,
+            }
+        } else {
+            (handler, sigs)
+        };
+        let handler = handler.unwrap_or_default();
+        if handler == "-" {
+            for s in sigs {
+                st.traps.remove(&s);
+            }
+            return;
+        }
+        let (forwards, waits, exits) = self.effects(&handler);
+        for s in sigs {
+            st.traps.insert(
+                s.clone(),
+                Trap {
+                    signal: s,
+                    handler: handler.clone(),
+                    at: loc.clone(),
+                    forwards,
+                    waits,
+                    exits,
+                },
+            );
+        }
+    }
+
+    /// What a handler does: (forwards with `kill`, waits, exits).
+    fn effects(&self, handler: &str) -> (bool, bool, bool) {
+        let Ok(tree) = parse_checked(handler) else {
+            return (false, false, false);
+        };
+        let mut fx = (false, false, false);
+        let mut seen: HashSet<String> = HashSet::new();
+        let scan = |src: &str, root: Node, fx: &mut (bool, bool, bool), todo: &mut Vec<String>| {
+            walk(root, |k| {
+                if k.kind() != "command" {
+                    return;
+                }
+                let words = command_words(src, k);
+                match words.first().and_then(|w| w.value.as_deref()) {
+                    Some("kill") => {
+                        let args: Vec<&str> = words[1..]
+                            .iter()
+                            .map(|w| w.value.as_deref().unwrap_or("$x"))
+                            .collect();
+                        let hard = args
+                            .iter()
+                            .any(|a| matches!(*a, "-9" | "-KILL" | "-SIGKILL"))
+                            || args.windows(2).any(|p| {
+                                matches!(p[0], "-s" | "-n")
+                                    && matches!(p[1], "9" | "KILL" | "SIGKILL")
+                            });
+                        let probe = args.iter().any(|a| matches!(*a, "-0" | "-l" | "-L"));
+                        if !args.is_empty() && !hard && !probe {
+                            fx.0 = true;
+                        }
+                    }
+                    Some("wait") => fx.1 = true,
+                    Some("exit") => fx.2 = true,
+                    Some(f) => todo.push(f.to_string()),
+                    None => {}
+                }
+            });
+        };
+        let mut names = Vec::new();
+        scan(handler, tree.root_node(), &mut fx, &mut names);
+        while let Some(f) = names.pop() {
+            if !seen.insert(f.clone()) || seen.len() > 256 {
+                continue;
+            }
+            if let Some((file, body)) = self.functions.get(&f) {
+                let src = self.src(*file);
+                scan(src, *body, &mut fx, &mut names);
+            }
+        }
+        fx
+    }
+
+    fn set(&mut self, argv: &[Option<String>], st: &mut St) {
+        st.status = Tri::True;
+        let Some(pos) = argv.iter().position(|a| a.as_deref() == Some("--")) else {
+            // `set a b`: positional parameters too, when the first is no option.
+            if argv.len() > 1
+                && argv[1]
+                    .as_deref()
+                    .is_some_and(|a| !a.starts_with('-') && !a.starts_with('+'))
+            {
+                st.vars.args = argv[1..].iter().cloned().collect();
+            }
+            return;
+        };
+        st.vars.args = argv[pos + 1..].iter().cloned().collect();
+    }
+
+    fn source(&mut self, file: usize, n: Node<'t>, argv: &[Option<String>], mut st: St) -> Vec<St> {
+        let src = self.src(file);
+        let words = command_words(src, n);
+        let key = match (argv.get(1), words.get(1)) {
+            (Some(Some(v)), _) if self.sources.contains_key(v) => Some(v.clone()),
+            (_, Some(w)) => {
+                let raw = w.raw.trim_matches('"');
+                let name = raw.rsplit('/').next().unwrap_or(raw);
+                let k = source_key(name, true);
+                self.sources
+                    .contains_key(&k)
+                    .then_some(k)
+                    .or_else(|| w.value.clone())
+            }
+            _ => None,
+        };
+        let Some(idx) = key.and_then(|k| self.sources.get(&k).copied()) else {
+            st.status = Tri::Unknown;
+            return vec![st];
+        };
+        if self.active_files.contains(&idx) || self.depth >= MAX_DEPTH {
+            st.status = Tri::Unknown;
+            return vec![st];
+        }
+        self.depth += 1;
+        self.active_files.push(idx);
+        let root = self.files[idx].tree.root_node();
+        let mut out = self.block(idx, &statements(root), vec![st]);
+        self.active_files.pop();
+        self.depth -= 1;
+        for s in &mut out {
+            if s.ctl == Ctl::Return {
+                s.ctl = Ctl::Normal;
+            }
+        }
+        out
+    }
+
+    fn eval(&mut self, file: usize, n: Node<'t>, argv: &[Option<String>], mut st: St) -> Vec<St> {
+        let Some(&idx) = self.evals.get(&(file, n.start_byte())) else {
+            // Text known only at run time: a program dsig cannot name.
+            let src = self.src(file);
+            let prog = Prog {
+                at: self.loc(file, n),
+                cmd: build_cmd(src, n),
+                lifetime: Lifetime::Unknown,
+                argv: argv.to_vec(),
+            };
+            self.program(&mut st, prog, How::Simple);
+            return vec![st];
+        };
+        if self.depth >= MAX_DEPTH {
+            st.status = Tri::Unknown;
+            return vec![st];
+        }
+        self.depth += 1;
+        let saved = st.nest.in_eval;
+        st.nest.in_eval = true;
+        let root = self.files[idx].tree.root_node();
+        let mut out = self.block(idx, &statements(root), vec![st]);
+        self.depth -= 1;
+        for s in &mut out {
+            s.nest.in_eval = saved;
+        }
+        out
+    }
+
+    fn call(&mut self, file: usize, n: Node<'t>, f: &str, argv: &[Option<String>], mut st: St) -> Vec<St> {
+        let (ffile, body) = self.functions[f];
+        let recursion = self.calls.iter().filter(|c| *c == f).count();
+        if recursion >= 2 || self.depth >= MAX_DEPTH {
+            let why = if recursion >= 2 {
+                format!("`{f}` calls itself (recursion)")
+            } else {
+                format!("function calls nest more than {MAX_DEPTH} deep at `{f}`")
+            };
+            self.give_up(&mut st, file, n, why);
+            return vec![st];
+        }
+        let saved_args = st.vars.args.clone();
+        st.vars.args = argv[1..].iter().cloned().collect();
+        let saved_nest = st.nest.in_function;
+        st.nest.in_function = true;
+        self.depth += 1;
+        self.calls.push(f.to_string());
+        let stmts = if body.kind() == "compound_statement" {
+            statements(body)
+        } else {
+            vec![(body, false)]
+        };
+        let mut out = self.block(ffile, &stmts, vec![st]);
+        self.calls.pop();
+        self.depth -= 1;
+        for s in &mut out {
+            s.vars.args = saved_args.clone();
+            s.nest.in_function = saved_nest;
+            if s.ctl == Ctl::Return {
+                s.ctl = Ctl::Normal;
+            }
+        }
+        out
+    }
+
+    fn list(&mut self, file: usize, n: Node<'t>, st: St) -> Vec<St> {
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.children(&mut c).filter(|k| k.kind() != "comment").collect();
+        let (Some(left), Some(op), Some(right)) = (kids.first(), kids.get(1), kids.last()) else {
+            return vec![st];
+        };
+        let and = op.kind() == "&&";
+        let before_fg = st.fg.clone();
+        let left_out = self.stmt(file, *left, false, st);
+        let mut out = Vec::new();
+        for s in left_out {
+            if s.ctl != Ctl::Normal {
+                out.push(s);
+                continue;
+            }
+            let run_right = match (s.status, and) {
+                (Tri::True, true) | (Tri::False, false) => Some(s),
+                (Tri::False, true) | (Tri::True, false) => {
+                    out.push(s);
+                    None
+                }
+                (Tri::Unknown, _) => {
+                    // Both ways. The side where the left command failed:
+                    // it finished, so it is not the workload.
+                    let mut skip = s.clone();
+                    let mut run = s;
+                    let (failed, text) = if and {
+                        (&mut skip, "fails")
+                    } else {
+                        (&mut run, "fails")
+                    };
+                    if failed.fg != before_fg {
+                        failed.fg = None;
+                    }
+                    let _ = text;
+                    skip.status = if and { Tri::False } else { Tri::True };
+                    out.push(skip);
+                    Some(run)
+                }
+            };
+            if let Some(mut r) = run_right {
+                let saved = (r.nest.after_and, r.nest.after_or);
+                if and {
+                    r.nest.after_and = true;
+                } else {
+                    r.nest.after_or = true;
+                }
+                let mut ro = self.stmt(file, *right, false, r);
+                for x in &mut ro {
+                    x.nest.after_and = saved.0;
+                    x.nest.after_or = saved.1;
+                }
+                out.extend(ro);
+            }
+        }
+        out
+    }
+
+    fn pipeline(&mut self, file: usize, n: Node<'t>, mut st: St) -> Vec<St> {
+        let src = self.src(file);
+        let mut c = n.walk();
+        let elems: Vec<Node> = n
+            .named_children(&mut c)
+            .filter(|k| k.kind() != "comment")
+            .collect();
+        let mut chosen: Option<(Prog, How)> = None;
+        for (i, e) in elems.iter().enumerate() {
+            let body = if e.kind() == "redirected_statement" {
+                e.child_by_field_name("body").unwrap_or(*e)
+            } else {
+                *e
+            };
+            if body.kind() != "command" {
+                continue; // `while read` loops and the like consume input
+            }
+            let prog = self.prog(file, body, &st.vars);
+            let (prog, how) = if prog.name() == Some("exec") {
+                let target = prog.argv[1..].to_vec();
+                (
+                    Prog {
+                        lifetime: lifetime(&target),
+                        argv: target,
+                        ..prog
+                    },
+                    How::ExecInChild,
+                )
+            } else {
+                (prog, How::Pipeline)
+            };
+            let filter = i > 0
+                && matches!(
+                    prog.name().map(|p| p.rsplit('/').next().unwrap_or(p)),
+                    Some(
+                        "tee" | "grep" | "sed" | "awk" | "cat" | "logger" | "cut" | "tr"
+                            | "sort" | "uniq" | "head" | "tail" | "xargs" | "jq" | "rotatelogs"
+                            | "cronolog" | "ts" | "multilog" | "svlogd" | "s6-log"
+                    )
+                );
+            if filter {
+                continue;
+            }
+            let is_fn = prog.name().is_some_and(|f| self.functions.contains_key(f));
+            if prog.lifetime == Lifetime::OneShot && how != How::ExecInChild {
+                continue;
+            }
+            if is_fn {
+                continue;
+            }
+            if chosen.is_none() || prog.lifetime == Lifetime::LongRunning {
+                let long = prog.lifetime == Lifetime::LongRunning;
+                chosen = Some((prog, how));
+                if long {
+                    break;
+                }
+            }
+        }
+        let _ = src;
+        match chosen {
+            Some((mut prog, how)) => {
+                prog.at = self.loc(file, n);
+                prog.cmd.span = n.start_byte()..n.end_byte();
+                self.program(&mut st, prog, how);
+            }
+            None => {
+                let loc = self.loc(file, n);
+                self.after(&mut st, loc, false);
+                st.status = Tri::True;
+            }
+        }
+        vec![st]
+    }
+
+    fn subshell(&mut self, file: usize, n: Node<'t>, mut st: St) -> Vec<St> {
+        let saved_vars = st.vars.clone();
+        let saved_traps = st.traps.clone();
+        let saved_jobs = st.jobs.clone();
+        st.child += 1;
+        let out = self.block(file, &statements(n), vec![st]);
+        let mut res = Vec::new();
+        for mut s in out {
+            s.child -= 1;
+            s.vars = saved_vars.clone();
+            s.traps = saved_traps.clone();
+            s.jobs = saved_jobs.clone();
+            if matches!(s.ctl, Ctl::Exit | Ctl::Return) && !(s.done == Some(usize::MAX)) {
+                s.ctl = Ctl::Normal;
+            }
+            if let Some(c) = &mut s.fg {
+                if c.how == How::Simple {
+                    c.how = How::Subshell;
+                }
+            }
+            res.push(s);
+        }
+        res
+    }
+
+    /// Clauses of an if statement: (condition statements, body statements).
+    #[allow(clippy::type_complexity)]
+    fn clauses(n: Node<'t>) -> Vec<(Option<Vec<(Node<'t>, bool)>>, Vec<(Node<'t>, bool)>)> {
+        let mut out = Vec::new();
+        let mut cond: Vec<(Node<'t>, bool)> = Vec::new();
+        let mut body: Vec<(Node<'t>, bool)> = Vec::new();
+        let mut in_body = false;
+        let mut c = n.walk();
+        for k in n.children(&mut c) {
+            match k.kind() {
+                "then" => in_body = true,
+                "elif_clause" | "else_clause" | "fi" => {
+                    if in_body || !cond.is_empty() {
+                        out.push((Some(std::mem::take(&mut cond)), std::mem::take(&mut body)));
+                    }
+                    in_body = false;
+                    if k.kind() == "elif_clause" {
+                        out.extend(Self::clauses(k));
+                    } else if k.kind() == "else_clause" {
+                        out.push((None, statements(k)));
+                    }
+                }
+                "&" => {
+                    let target = if in_body { &mut body } else { &mut cond };
+                    if let Some(l) = target.last_mut() {
+                        l.1 = true;
+                    }
+                }
+                _ if k.is_named() && k.kind() != "comment" => {
+                    if in_body {
+                        body.push((k, false));
+                    } else {
+                        cond.push((k, false));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if in_body || !cond.is_empty() {
+            out.push((Some(cond), body));
+        }
+        out
+    }
+
+    fn if_statement(&mut self, file: usize, n: Node<'t>, st: St) -> Vec<St> {
+        let src = self.src(file);
+        let clauses = Self::clauses(n);
+        let saved_if = st.nest.in_if;
+        let mut pending = vec![st];
+        let mut out = Vec::new();
+        for (cond, body) in clauses {
+            if pending.is_empty() {
+                break;
+            }
+            let Some(cond) = cond else {
+                // else
+                for mut s in std::mem::take(&mut pending) {
+                    s.nest.in_if = true;
+                    out.extend(self.block(file, &body, vec![s]));
+                }
+                break;
+            };
+            let ctext = cond
+                .iter()
+                .map(|(k, _)| text(src, *k).trim().trim_end_matches(';').to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let ctext = shorten(&ctext);
+            let mut next = Vec::new();
+            for s in std::mem::take(&mut pending) {
+                let mut evaluated = Vec::new();
+                for mut e in self.block(file, &cond, vec![s]) {
+                    if e.ctl != Ctl::Normal {
+                        out.push(e);
+                        continue;
+                    }
+                    // A condition's program finished (its status is tested).
+                    e.fg = e.fg.take().filter(|c| !cond_contains(&cond, &c.prog.at));
+                    evaluated.push(e);
+                }
+                for e in evaluated {
+                    match e.status {
+                        Tri::True => {
+                            let mut e = e;
+                            e.nest.in_if = true;
+                            out.extend(self.block(file, &body, vec![e]));
+                        }
+                        Tri::False => next.push(e),
+                        Tri::Unknown => {
+                            let mut yes = e.clone();
+                            yes.conds.push(format!("`{ctext}` is true"));
+                            yes.nest.in_if = true;
+                            out.extend(self.block(file, &body, vec![yes]));
+                            let mut no = e;
+                            no.conds.push(format!("`{ctext}` is false"));
+                            next.push(no);
+                        }
+                    }
+                }
+            }
+            pending = next;
+        }
+        out.extend(pending);
+        for s in &mut out {
+            s.nest.in_if = saved_if;
+            if s.ctl == Ctl::Normal {
+                s.status = Tri::Unknown;
+            }
+        }
+        self.join(out)
+    }
+
+    fn case_statement(&mut self, file: usize, n: Node<'t>, st: St) -> Vec<St> {
+        let src = self.src(file);
+        let value_node = n.child_by_field_name("value");
+        let value = value_node.and_then(|v| expand_one(src, v, &st.vars));
+        let vtext = value_node.map(|v| text(src, v)).unwrap_or("").to_string();
+        let mut c = n.walk();
+        let items: Vec<Node> = n
+            .named_children(&mut c)
+            .filter(|k| k.kind() == "case_item")
+            .collect();
+        let saved_if = st.nest.in_if;
+        let mut out = Vec::new();
+        let mut rest = Some(st);
+        for item in items {
+            let Some(cur) = rest.take() else { break };
+            let mut pats: Vec<Option<String>> = Vec::new();
+            let mut body = Vec::new();
+            let mut ic = item.walk();
+            for (i, k) in item.children(&mut ic).enumerate() {
+                if item.field_name_for_child(i as u32) == Some("value") {
+                    pats.push(pattern(src, k, &cur.vars));
+                } else if k.kind() == "&" {
+                    if let Some(l) = body.last_mut() {
+                        let l: &mut (Node, bool) = l;
+                        l.1 = true;
+                    }
+                } else if k.is_named() && k.kind() != "comment" {
+                    body.push((k, false));
+                }
+            }
+            let ptext = {
+                let mut ic = item.walk();
+                let v: Vec<String> = item
+                    .children(&mut ic)
+                    .enumerate()
+                    .filter(|(i, _)| item.field_name_for_child(*i as u32) == Some("value"))
+                    .map(|(_, k)| text(src, k).to_string())
+                    .collect();
+                v.join("|")
+            };
+            let matches = match &value {
+                Some(v) => {
+                    let mut m = Tri::False;
+                    for p in &pats {
+                        match p {
+                            Some(p) if expand::glob(p, v) => {
+                                m = Tri::True;
+                                break;
+                            }
+                            Some(_) => {}
+                            None => m = Tri::Unknown,
+                        }
+                    }
+                    m
+                }
+                None => {
+                    if pats.iter().any(|p| p.as_deref() == Some("*")) {
+                        Tri::True
+                    } else {
+                        Tri::Unknown
+                    }
+                }
+            };
+            match matches {
+                Tri::True => {
+                    let mut s = cur;
+                    s.nest.in_if = true;
+                    if value.is_none() && !pats.iter().any(|p| p.as_deref() == Some("*")) {
+                        s.conds.push(format!("`{}` matches `{}`", shorten(&vtext), shorten(&ptext)));
+                    }
+                    out.extend(self.block(file, &body, vec![s]));
+                }
+                Tri::False => rest = Some(cur),
+                Tri::Unknown => {
+                    let mut s = cur.clone();
+                    s.nest.in_if = true;
+                    s.conds
+                        .push(format!("`{}` matches `{}`", shorten(&vtext), shorten(&ptext)));
+                    out.extend(self.block(file, &body, vec![s]));
+                    let mut r = cur;
+                    r.conds.push(format!(
+                        "`{}` does not match `{}`",
+                        shorten(&vtext),
+                        shorten(&ptext)
+                    ));
+                    rest = Some(r);
+                }
+            }
+        }
+        out.extend(rest);
+        for s in &mut out {
+            s.nest.in_if = saved_if;
+        }
+        self.join(out)
+    }
+
+    fn while_loop(&mut self, file: usize, n: Node<'t>, st: St) -> Vec<St> {
+        let src = self.src(file);
+        let until = text(src, n).starts_with("until");
+        let mut cond = Vec::new();
+        let mut c = n.walk();
+        for (i, k) in n.children(&mut c).enumerate() {
+            if n.field_name_for_child(i as u32) == Some("condition") && k.is_named() {
+                cond.push((k, false));
+            }
+        }
+        let body = n
+            .child_by_field_name("body")
+            .map(statements)
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for e in self.block(file, &cond, vec![st]) {
+            if e.ctl != Ctl::Normal {
+                out.push(e);
+                continue;
+            }
+            let runs = if until { e.status.not() } else { e.status };
+            let leaves = has_exit_from(src, n);
+            if runs == Tri::True && !leaves {
+                out.extend(self.forever(file, n, &body, e));
+                continue;
+            }
+            // Zero or more times: once, joined with not at all.
+            let mut skip = e.clone();
+            skip.status = Tri::True;
+            let mut e = e;
+            if runs == Tri::False {
+                out.push(skip);
+                continue;
+            }
+            e.status = Tri::True;
+            let before_fg = e.fg.clone();
+            let inner = self.block(file, &body, vec![e]);
+            for mut s in inner {
+                if s.fg != before_fg {
+                    s.fg = before_fg.clone();
+                }
+                match s.ctl {
+                    Ctl::Break(k) | Ctl::Continue(k) if k > 1 => {
+                        s.ctl = if matches!(s.ctl, Ctl::Break(_)) {
+                            Ctl::Break(k - 1)
+                        } else {
+                            Ctl::Continue(k - 1)
+                        }
+                    }
+                    Ctl::Break(_) | Ctl::Continue(_) => s.ctl = Ctl::Normal,
+                    _ => {}
+                }
+                out.push(s);
+            }
+            out.push(skip);
+        }
+        self.join(out)
+    }
+
+    /// A loop that never ends: what its body keeps running.
+    fn forever(&mut self, file: usize, n: Node<'t>, body: &[(Node<'t>, bool)], st: St) -> Vec<St> {
+        let before_fg = st.fg.clone();
+        let before_done = st.done;
+        let mut e = st;
+        e.fg = None;
+        let saved = e.inf_loop;
+        e.inf_loop = true;
+        let inner = self.block(file, body, vec![e]);
+        let mut out = Vec::new();
+        for mut s in inner {
+            s.inf_loop = saved;
+            if s.done != before_done || s.ctl == Ctl::Exit {
+                out.push(s);
+                continue;
+            }
+            match s.fg.take() {
+                Some(mut c) => {
+                    c.how = How::RestartLoop;
+                    self.emit_cand(*c);
+                }
+                None => {
+                    let _ = &before_fg;
+                    let src = self.src(file);
+                    let prog = Prog {
+                        at: self.loc(file, n),
+                        cmd: Cmd {
+                            span: n.start_byte()..n.end_byte(),
+                            name_start: n.start_byte(),
+                            words: vec![ScriptWord {
+                                raw: shorten(text(src, n)),
+                                value: None,
+                                span: n.start_byte()..n.end_byte(),
+                            }],
+                        },
+                        argv: vec![None],
+                        lifetime: Lifetime::LongRunning,
+                    };
+                    let mut c = self.cand(&s, prog, How::PollLoop);
+                    c.how = How::PollLoop;
+                    self.emit_cand(c);
+                }
+            }
+            s.done = Some(usize::MAX);
+            s.ctl = Ctl::Exit;
+            out.push(s);
+        }
+        out
+    }
+
+    fn for_loop(&mut self, file: usize, n: Node<'t>, st: St) -> Vec<St> {
+        let src = self.src(file);
+        let body = n
+            .child_by_field_name("body")
+            .map(statements)
+            .unwrap_or_default();
+        let mut e = st.clone();
+        if let Some(v) = n.child_by_field_name("variable") {
+            e.vars.set.insert(text(src, v).to_string(), None);
+        }
+        let before_fg = st.fg.clone();
+        let mut out = vec![st];
+        for mut s in self.block(file, &body, vec![e]) {
+            // The loop goes on: each program of its body finished.
+            if s.fg != before_fg {
+                s.fg = before_fg.clone();
+            }
+            match s.ctl {
+                Ctl::Break(k) | Ctl::Continue(k) if k > 1 => {
+                    s.ctl = if matches!(s.ctl, Ctl::Break(_)) {
+                        Ctl::Break(k - 1)
+                    } else {
+                        Ctl::Continue(k - 1)
+                    }
+                }
+                Ctl::Break(_) | Ctl::Continue(_) => s.ctl = Ctl::Normal,
+                _ => {}
+            }
+            out.push(s);
+        }
+        for s in &mut out {
+            if s.ctl == Ctl::Normal {
+                s.status = Tri::True;
+            }
+        }
+        self.join(out)
+    }
+
+    /// A `-c` string's last program: the shell may exec it itself.
+    fn implicit_exec(&mut self) {
+        if !self.env.command_string {
+            return;
+        }
+        let Some(sh) = self.env.shell else { return };
+        let f = facts(sh);
+        for (p, nest) in self.paths.iter_mut().zip(&self.nests) {
+            let Some(nest) = nest else { continue };
+            let End::Foreground {
+                prog, how, after, ..
+            } = &p.end
+            else {
+                continue;
+            };
+            if !after.is_empty() || !p.jobs.is_empty() {
+                continue;
+            }
+            let how_ok = match how {
+                How::Simple => true,
+                How::Subshell => f.c_execs_in_subshell,
+                _ => false,
+            };
+            let traps_ok = p.traps.iter().all(|t| {
+                if t.signal == "EXIT" {
+                    f.c_execs_with_exit_trap
+                } else if t.ignores() {
+                    f.c_execs_with_ignored_signal
+                } else {
+                    f.c_execs_with_trap
+                }
+            });
+            let ok = f.c_execs_last
+                && how_ok
+                && traps_ok
+                && (!nest.after_and || f.c_execs_after_and)
+                && (!nest.after_or || f.c_execs_after_or)
+                && (!nest.assigned || f.c_execs_with_assignment)
+                && (!nest.redirected || f.c_execs_with_redirect)
+                && (!nest.in_if || f.c_execs_in_if)
+                && (!nest.in_group || f.c_execs_in_group)
+                && (!nest.negated || f.c_execs_negated)
+                && (!nest.in_function || f.c_execs_after_function)
+                && (!nest.in_eval || f.c_execs_eval);
+            if ok {
+                p.end = End::Exec {
+                    prog: prog.clone(),
+                    explicit: false,
+                };
+            }
+        }
+    }
+
+    /// One path per distinct end and traps; conditions of merged paths are
+    /// their common beginning.
+    fn dedup(&mut self) {
+        let mut out: Vec<Path> = Vec::new();
+        for p in std::mem::take(&mut self.paths) {
+            if let Some(o) = out
+                .iter_mut()
+                .find(|o| same_end(&o.end, &p.end) && o.traps == p.traps)
+            {
+                let common = o
+                    .conditions
+                    .iter()
+                    .zip(&p.conditions)
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                o.conditions.truncate(common);
+                if let (
+                    End::Foreground {
+                        after: a,
+                        only_exit_after: oa,
+                        ..
+                    },
+                    End::Foreground {
+                        after: b,
+                        only_exit_after: ob,
+                        ..
+                    },
+                ) = (&mut o.end, &p.end)
+                {
+                    for l in b {
+                        if !a.contains(l) {
+                            a.push(l.clone());
+                        }
+                    }
+                    *oa &= *ob;
+                }
+                if let (
+                    End::Wait { waits_again: a, .. },
+                    End::Wait { waits_again: b, .. },
+                ) = (&mut o.end, &p.end)
+                {
+                    *a |= *b;
+                }
+                continue;
+            }
+            out.push(p);
+        }
+        self.paths = out;
+    }
+}
+
+fn same_end(a: &End, b: &End) -> bool {
+    match (a, b) {
+        (End::Exec { prog: x, explicit: e }, End::Exec { prog: y, explicit: f }) => {
+            x.at == y.at && e == f && x.argv == y.argv
+        }
+        (End::Foreground { prog: x, how: h, .. }, End::Foreground { prog: y, how: g, .. }) => {
+            x.at == y.at && h == g
+        }
+        (End::Wait { at: x, .. }, End::Wait { at: y, .. }) => x == y,
+        (End::Exit { .. }, End::Exit { .. }) => true,
+        (End::Fails { at: x, .. }, End::Fails { at: y, .. }) => x == y,
+        (End::Unknown { at: x, .. }, End::Unknown { at: y, .. }) => x == y,
+        _ => false,
+    }
+}
+
+fn snapshot(traps: &BTreeMap<String, Trap>) -> Vec<Trap> {
+    traps.values().cloned().collect()
+}
+
+/// A case pattern's literal value (`None` when it expands at run time).
+fn pattern(src: &str, n: Node, vars: &Vars) -> Option<String> {
+    match n.kind() {
+        "extglob_pattern" | "word" => Some(text(src, n).to_string()),
+        _ => expand_one(src, n, vars),
+    }
+}
+
+fn cond_contains(cond: &[(Node, bool)], at: &Loc) -> bool {
+    cond.iter()
+        .any(|(k, _)| k.start_byte() <= at.span.start && at.span.end <= k.end_byte())
+}
+
+/// Whether a loop's body can leave it (`break`, `return`, `exit`).
+fn has_exit_from(src: &str, n: Node) -> bool {
+    let mut found = false;
+    walk(n, |k| {
+        if k.kind() == "word" && k.parent().is_some_and(|p| p.kind() == "command_name") {
+            found |= matches!(text(src, k), "break" | "return" | "exit");
+        }
+    });
+    found
+}
+
+fn shorten(s: &str) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 60 {
+        let mut t: String = one.chars().take(57).collect();
+        t.push_str("...");
+        t
+    } else {
+        one
+    }
+}
+
+/// A [`Cmd`] for a command node (words literal where literal).
+fn build_cmd(src: &str, n: Node) -> Cmd {
+    let mut name_start = n.start_byte();
+    let mut c = n.walk();
+    for k in n.named_children(&mut c) {
+        if k.kind() == "command_name" && k.start_byte() != k.end_byte() {
+            name_start = k.start_byte();
+            break;
+        }
+    }
+    Cmd {
+        span: n.start_byte()..n.end_byte(),
+        name_start,
+        words: command_words(src, n),
+    }
+}
+
+/// Until the program tables land: the one-shot list of the old analysis.
+fn table_lifetime(words: &[Option<&str>]) -> Lifetime {
+    let Some(Some(name)) = words.first() else {
+        return Lifetime::Unknown;
+    };
+    let base = name.rsplit('/').next().unwrap_or(name);
+    match base {
+        "sleep" => match words.get(1).copied().flatten() {
+            Some("infinity") => Lifetime::LongRunning,
+            Some(n) if n.parse::<f64>().is_ok_and(|n| n <= 5.0) => Lifetime::OneShot,
+            _ => Lifetime::Unknown,
+        },
+        "tail" if words.iter().any(|w| matches!(w, Some("-f" | "-F" | "--follow"))) => {
+            Lifetime::LongRunning
+        }
+        _ if crate::shell::script::is_one_shot(base) => Lifetime::OneShot,
+        _ => Lifetime::Unknown,
+    }
+}

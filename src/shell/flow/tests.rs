@@ -1,0 +1,237 @@
+//! The model on the constructs of issue 13, one small script each.
+
+use super::*;
+
+/// A compact rendering of the paths: `exec ./server`, `fg ./app`,
+/// `fg(pipeline) ./app`, `wait`, `exit`, `fails`, `unknown`, with traps
+/// in force (`TERM:fw`), and conditions after `|`.
+fn paths(text: &str, shell: Option<ShellKind>, args: Option<&[&str]>, c: bool) -> Vec<String> {
+    let env = Env {
+        shell,
+        args: args.map(|a| a.iter().map(|s| s.to_string()).collect()),
+        vars: vec![("MODE".into(), "worker".into())],
+        zero: "/entrypoint.sh".into(),
+        command_string: c,
+        source: &|p, _| match p {
+            "./run.sh" | "run.sh" => Some("exec ./app \"$@\"\n".into()),
+            "./lib.sh" => Some("start() { ./app; }\n".into()),
+            _ => None,
+        },
+    };
+    let flow = run(text, &env);
+    let mut out: Vec<String> = flow
+        .paths
+        .iter()
+        .map(|p| {
+            let name = |prog: &Prog| {
+                prog.argv
+                    .iter()
+                    .map(|w| w.clone().unwrap_or_else(|| "?".into()))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let mut s = match &p.end {
+                End::Exec { prog, explicit } => {
+                    format!("{} {}", if *explicit { "exec" } else { "exec(implicit)" }, name(prog))
+                }
+                End::Foreground {
+                    prog,
+                    how,
+                    after,
+                    ..
+                } => {
+                    let h = match how {
+                        How::Simple => String::new(),
+                        h => format!("({h:?})"),
+                    };
+                    let a = if after.is_empty() { "" } else { " +after" };
+                    format!("fg{h} {}{a}", name(prog))
+                }
+                End::Wait { waits_again, .. } => {
+                    format!("wait{}", if *waits_again { " +again" } else { "" })
+                }
+                End::Exit { .. } => "exit".into(),
+                End::Fails { .. } => "fails".into(),
+                End::Unknown { .. } => "unknown".into(),
+            };
+            for t in &p.traps {
+                s.push_str(&format!(
+                    " {}:{}{}{}",
+                    t.signal,
+                    if t.forwards { "fw" } else { "" },
+                    if t.waits { "w" } else { "" },
+                    if t.exits { "x" } else { "" }
+                ));
+            }
+            if !p.conditions.is_empty() {
+                s.push_str(" | ");
+                s.push_str(&p.conditions.join(" & "));
+            }
+            s
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn script(text: &str, args: &[&str]) -> Vec<String> {
+    paths(text, Some(ShellKind::Dash), Some(args), false)
+}
+
+#[test]
+fn or_exit_keeps_the_app() {
+    assert_eq!(script("./app \"$@\" || exit 1\n", &[]), ["exit", "fg ./app"]);
+}
+
+#[test]
+fn pipeline_app_is_the_program() {
+    assert_eq!(script("printf cfg | ./app\n", &[]), ["fg(Pipeline) ./app"]);
+    assert_eq!(script("./app | tee log\n", &[]), ["fg(Pipeline) ./app"]);
+    assert_eq!(script("find . -name x | xargs rm\n", &[]), ["exit"]);
+}
+
+#[test]
+fn sourced_files_are_read() {
+    assert_eq!(script(". ./run.sh\n", &["x"]), ["exec ./app x"]);
+    assert_eq!(script(". ./lib.sh\nstart\n", &[]), ["fg ./app"]);
+}
+
+#[test]
+fn cmd_selects_the_branch() {
+    let s = "if [ \"$1\" = serve ]; then ./server; exit; fi\nexec \"$@\"\n";
+    assert_eq!(script(s, &["serve"]), ["fg ./server +after"]);
+    assert_eq!(script(s, &["worker"]), ["exec worker"]);
+    let unknown = paths(s, Some(ShellKind::Dash), None, false);
+    assert_eq!(unknown.len(), 2, "{unknown:?}");
+}
+
+#[test]
+fn case_arms_by_value() {
+    let s = "case \"$1\" in\n serve) exec ./server;;\n migrate) for f in *.sql; do psql -f \"$f\"; done; exit 0;;\nesac\n";
+    assert_eq!(script(s, &["serve"]), ["exec ./server"]);
+    assert_eq!(script(s, &["migrate"]), ["exit"]);
+    let s2 = "MODE=${1:-serve}\ncase \"$MODE\" in serve) exec ./server;; *) exec ./worker;; esac\n";
+    assert_eq!(script(s2, &[]), ["exec ./server"]);
+    assert_eq!(script(s2, &["x"]), ["exec ./worker"]);
+}
+
+#[test]
+fn env_selects_the_branch() {
+    let s = "if [ \"$MODE\" = worker ]; then exec ./worker; fi\nexec ./server\n";
+    assert_eq!(script(s, &[]), ["exec ./worker"]);
+}
+
+#[test]
+fn trap_reset_after_first_wait() {
+    let s = "trap 'kill -TERM $pid' TERM\n./app & pid=$!\nwait $pid\ntrap - TERM\nwait $pid\n";
+    assert_eq!(script(s, &[]), ["wait +again TERM:fw"]);
+}
+
+#[test]
+fn trap_in_function_after_wait_in_run_order() {
+    let s = "setup() { trap 'kill $pid; wait $pid' TERM; }\n./app & pid=$!\nsetup\nwait $pid\n";
+    assert_eq!(script(s, &[]), ["wait TERM:fww"]);
+}
+
+#[test]
+fn restart_loop() {
+    let s = "trap 'exit 0' TERM\nwhile true; do ./app; done\n";
+    assert_eq!(script(s, &[]), ["fg(RestartLoop) ./app TERM:x"]);
+    assert_eq!(
+        script("while :; do sleep 1; done\n", &[]),
+        ["fg(PollLoop) ?"]
+    );
+}
+
+#[test]
+fn command_strings_per_shell() {
+    let c = |t: &str, sh| paths(t, Some(sh), Some(&[]), true);
+    assert_eq!(c("./app", ShellKind::Dash), ["fg ./app"]);
+    assert_eq!(c("./app", ShellKind::Bash), ["exec(implicit) ./app"]);
+    assert_eq!(c("cd /x && ./app", ShellKind::Bash), ["exec(implicit) ./app"]);
+    assert_eq!(
+        c("trap 'echo bye' EXIT; ./app", ShellKind::Bash),
+        ["fg ./app EXIT:"]
+    );
+    assert_eq!(c("./app > /log 2>&1", ShellKind::Bash), ["fg ./app"]);
+    assert_eq!(c("./app > /log 2>&1", ShellKind::Ash), ["exec(implicit) ./app"]);
+    assert_eq!(
+        c("tini -- ./app && echo done", ShellKind::Ash),
+        ["exit", "fg tini -- ./app +after"]
+    );
+}
+
+#[test]
+fn exec_a_fails_under_dash() {
+    assert_eq!(script("exec -a name ./app\n", &[]), ["fails"]);
+    assert_eq!(
+        paths("exec -a name ./app\n", Some(ShellKind::Bash), Some(&[]), false),
+        ["exec ./app"]
+    );
+}
+
+#[test]
+fn eval_literal_is_run() {
+    assert_eq!(script("eval exec ./app\n", &[]), ["exec ./app"]);
+    assert_eq!(script("exec eval ./app\n", &[]), ["fails"]);
+    assert_eq!(script("eval \"$CMD\"\n", &[]), ["fg eval ?"]);
+}
+
+#[test]
+fn background_next_to_foreground() {
+    let p = script("./app &\n./other\n", &[]);
+    assert_eq!(p, ["fg ./other"]);
+    let flow = run("./app &\n./other\n", &Env::unknown());
+    assert_eq!(flow.paths[0].jobs.len(), 1);
+}
+
+#[test]
+fn steps_before_exec_are_not_the_workload() {
+    assert_eq!(
+        script("./migrate\n./wait-for-db && exec ./server\n", &[]),
+        ["exec ./server", "exit"]
+    );
+}
+
+#[test]
+fn docker_library_shape() {
+    let s = r#"#!/bin/sh
+set -e
+if [ "${1#-}" != "$1" ]; then
+    set -- redis-server "$@"
+fi
+if [ "$1" = 'redis-server' ] && [ "$(id -u)" = '0' ]; then
+    find . \! -user redis -exec chown redis '{}' +
+    exec gosu redis "$0" "$@"
+fi
+exec "$@"
+"#;
+    assert_eq!(script(s, &["redis-server"]).len(), 2);
+    assert_eq!(script(s, &["--port", "1"]).len(), 2);
+    assert_eq!(script(s, &["sh"]), ["exec sh"]);
+    let p = script(s, &["--port", "1"]);
+    assert!(p.iter().any(|p| p.starts_with("exec gosu redis /entrypoint.sh redis-server --port 1")), "{p:?}");
+}
+
+#[test]
+fn functions_with_their_arguments() {
+    let s = "_main() {\n if [ \"$1\" = app ]; then exec ./app; fi\n exec \"$@\"\n}\n_main \"$@\"\n";
+    assert_eq!(script(s, &["app"]), ["exec ./app"]);
+    assert_eq!(script(s, &["sh"]), ["exec sh"]);
+}
+
+#[test]
+fn recursion_is_bounded() {
+    let s = "f() { f; }\nf\n";
+    assert_eq!(script(s, &[]), ["unknown"]);
+}
+
+#[test]
+fn many_ifs_stay_small() {
+    let mut s = String::new();
+    for i in 0..200 {
+        s.push_str(&format!("if [ -n \"$V{i}\" ]; then x{i}=1; fi\n"));
+    }
+    s.push_str("exec ./app\n");
+    assert_eq!(script(&s, &[]), ["exec ./app"]);
+}
