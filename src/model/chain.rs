@@ -4,8 +4,9 @@
 use super::context::{made_executable, ContextFs, CopyIndex, Origin, ReadError};
 use super::{Command, Image, Setting, SystemShell};
 use crate::diagnostic::SourceFile;
-use crate::shell::script::{analyze, Ending, ScriptAnalysis};
-use crate::shell::{command_string, is_shell_program, Handover, Last, ShellKind};
+use crate::shell::flow::{self, End, Flow};
+use crate::shell::script::{analyze, ScriptAnalysis};
+use crate::shell::{is_shell_program, ShellKind};
 use crate::syntax::Dockerfile;
 use std::ops::Range;
 
@@ -49,6 +50,14 @@ pub struct LoadedScript {
     pub copied_by: Option<usize>,
     /// Its arguments, when known literally.
     pub args: Option<Vec<String>>,
+    /// The image's ENV where the script runs.
+    pub env: Vec<(String, String)>,
+    /// The script run in run order (see [`crate::shell::flow`]): the paths
+    /// it can take with these arguments, this image's ENV and its shell.
+    pub flow: Flow,
+    /// For each file of [`Flow::sourced`] (by index), the report file that
+    /// holds it and its offset there, when it is in the build context.
+    pub sourced_files: Vec<Option<(usize, usize)>>,
 }
 
 /// Something in the chain dsig could not follow.
@@ -317,6 +326,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
         .find(|(k, _)| k == "PATH")
         .map(|(_, v)| v.clone())
         .unwrap_or_else(|| DEFAULT_PATH.to_string());
+    let stage_env: Vec<(String, String)> = stage.env.iter().cloned().collect();
     let workdir = stage
         .workdir
         .get()
@@ -361,31 +371,31 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
             let (operand, dash_c) = shell_operand(&argv);
             let Some(j) = operand else { break };
             if dash_c {
-                // `sh -c STRING`: follow its last command when it is literal.
-                let cs = command_string(&argv[j]);
+                // `sh -c STRING [$0 [$1...]]`: run it with the shell's
+                // semantics; follow the program every path ends in.
                 let kind = shell_kind(&prog, image);
-                let hands = kind.map_or(cs.explicit_exec(), |k| {
-                    cs.handover(k) != Handover::ShellStays
-                });
+                let env = flow::Env {
+                    shell: kind,
+                    args: Some(argv.get(j + 2..).unwrap_or(&[]).to_vec()),
+                    vars: stage_env.clone(),
+                    zero: argv.get(j + 1).cloned().unwrap_or_else(|| prog.clone()),
+                    command_string: true,
+                    source: &|_, _| None,
+                };
+                let f = flow::run(&argv[j], &env);
+                let hands = f.running().next().is_some()
+                    && f.running().all(|p| match &p.end {
+                        End::Exec { explicit, .. } => *explicit || kind.is_some(),
+                        _ => false,
+                    });
                 chain.steps.push(Step::Shell {
                     program: prog.clone(),
                     hands_over: hands,
                 });
                 as_child |= !hands;
-                match cs.last {
-                    Last::Simple(s) => {
-                        let words: Option<Vec<String>> = s
-                            .words
-                            .iter()
-                            .skip(usize::from(s.is_exec))
-                            .cloned()
-                            .collect();
-                        match words {
-                            Some(w) if !w.is_empty() => argv = w,
-                            _ => break,
-                        }
-                    }
-                    _ => break,
+                match next_argv(&f) {
+                    Some((w, _)) => argv = w,
+                    None => break,
                 }
                 continue;
             }
@@ -409,14 +419,27 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                         break;
                     }
                     seen.push(image_path.clone());
+                    let shell = shell_kind(&prog, image);
+                    let run = RunCtx {
+                        workdir: &workdir,
+                        env: &stage_env,
+                        copies: copies(),
+                        df,
+                        fs,
+                    };
+                    let (flow, sourced_files) =
+                        script_flow(&run, &text, &image_path, shell, &args, files);
                     let script = LoadedScript {
                         file,
                         base: base_off,
                         analysis: analyze(&text),
+                        flow,
+                        sourced_files,
+                        env: stage_env.clone(),
                         text,
                         image_path,
                         invocation: Invocation::Interpreter(prog.clone()),
-                        shell: shell_kind(&prog, image),
+                        shell,
                         is_pid1: !as_child,
                         entrypoint_with_cmd: entrypoint_with_cmd
                             && first_script
@@ -487,13 +510,26 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     }
                 };
                 let args = argv[1..].to_vec();
+                let shell = interp.as_deref().and_then(|i| shell_kind(i, image));
+                let run = RunCtx {
+                    workdir: &workdir,
+                    env: &stage_env,
+                    copies: copies(),
+                    df,
+                    fs,
+                };
+                let (flow, sourced_files) =
+                    script_flow(&run, &text, &image_path, shell, &args, files);
                 let script = LoadedScript {
                     file,
                     base: base_off,
+                    flow,
+                    sourced_files,
+                    env: stage_env.clone(),
                     text,
                     image_path,
                     invocation: Invocation::Direct,
-                    shell: interp.as_deref().and_then(|i| shell_kind(i, image)),
+                    shell,
                     is_pid1: !as_child,
                     entrypoint_with_cmd: entrypoint_with_cmd && first_script && !args.is_empty(),
                     executable,
@@ -538,7 +574,7 @@ fn push_script(
         path: script.image_path.clone(),
         as_child: *as_child,
     });
-    let next = next_argv(&script.analysis, script.args.as_deref().unwrap_or(&[]));
+    let next = next_argv(&script.flow);
     chain.scripts.push(script);
     *first_script = false;
     let (argv, child) = next?;
@@ -567,42 +603,134 @@ fn shell_kind(prog: &str, image: &Image) -> Option<ShellKind> {
     None
 }
 
-/// What runs after the script: `Some((argv, as_child))` when it hands over
-/// with `exec` (as_child false) or runs a literal command in the foreground.
-fn next_argv(a: &ScriptAnalysis, args: &[String]) -> Option<(Vec<String>, bool)> {
-    let leaves = a.ending.leaves();
-    // Follow only an unambiguous ending.
-    let real: Vec<&&Ending> = leaves
-        .iter()
-        .filter(|e| !matches!(e, Ending::Nothing))
-        .collect();
-    if real.len() != 1 {
-        return None;
-    }
-    let (cmd, child) = match real[0] {
-        Ending::Exec(c) => (c, false),
-        Ending::Foreground { cmd, .. } => (cmd, true),
-        _ => return None,
-    };
-    let words = if child {
-        &cmd.words[..]
-    } else {
-        cmd.exec_target()
-    };
-    let mut out = Vec::new();
-    for w in words {
-        match (&w.value, w.raw.as_str()) {
-            (_, "\"$@\"" | "$@" | "\"${@}\"" | "${@}") => out.extend(args.iter().cloned()),
-            (Some(v), _) => out.push(v.clone()),
-            (None, _) => {
-                if out.is_empty() {
-                    return None;
-                }
-                break;
+/// What runs after the script: `Some((argv, as_child))` when every path
+/// that keeps running ends in the same program with known words: handed
+/// over with `exec` (as_child false) or run in the foreground.
+fn next_argv(flow: &Flow) -> Option<(Vec<String>, bool)> {
+    let mut found: Option<(Vec<String>, bool)> = None;
+    for p in flow.running() {
+        let (prog, child) = match &p.end {
+            End::Exec { prog, .. } => (prog, false),
+            End::Foreground {
+                prog,
+                how: flow::How::Simple,
+                ..
+            } => (prog, true),
+            _ => return None,
+        };
+        let mut out = Vec::new();
+        for w in &prog.argv {
+            match w {
+                Some(v) => out.push(v.clone()),
+                None if out.is_empty() => return None,
+                None => break,
             }
         }
+        if out.is_empty() {
+            return None;
+        }
+        match &found {
+            Some(f) if *f != (out.clone(), child) => return None,
+            _ => found = Some((out, child)),
+        }
     }
-    (!out.is_empty()).then_some((out, child))
+    found
+}
+
+/// What a script's run needs of the image: where it runs, its ENV, and how
+/// to read the files it sources.
+struct RunCtx<'a> {
+    workdir: &'a str,
+    env: &'a [(String, String)],
+    copies: &'a CopyIndex<'a>,
+    df: &'a Dockerfile,
+    fs: &'a ContextFs<'a>,
+}
+
+impl RunCtx<'_> {
+    /// The image path of a sourced file, as the script names it.
+    fn source_path(&self, script: &str, p: &str, rel: bool) -> String {
+        let dir = script.rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+        let path = if rel {
+            format!("{dir}/{p}")
+        } else if p.starts_with('/') {
+            p.to_string()
+        } else {
+            format!("{}/{p}", self.workdir)
+        };
+        super::context::normalize(&path)
+    }
+
+    /// A sourced file's text and where it is: (report file or 0 for the
+    /// Dockerfile, offset, disk path).
+    fn read(&self, image_path: &str) -> Option<(String, Option<std::path::PathBuf>, usize)> {
+        match self.copies.locate(image_path, self.df, self.fs) {
+            Origin::Context { rel, .. } => {
+                let text = self.fs.read_script(&rel)?.ok()?;
+                Some((text, self.fs.disk(&rel), 0))
+            }
+            Origin::Heredoc {
+                instruction,
+                heredoc,
+            } => {
+                let h = &self.df.instructions[instruction].heredocs[heredoc];
+                Some((h.content.clone(), None, h.body.start))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Run a script with what dsig knows of its image (see
+/// [`crate::shell::flow`]); the files it sources are added to `files`.
+fn script_flow(
+    run: &RunCtx,
+    text: &str,
+    image_path: &str,
+    shell: Option<ShellKind>,
+    args: &[String],
+    files: &mut Vec<SourceFile>,
+) -> (Flow, Vec<Option<(usize, usize)>>) {
+    let source = |p: &str, rel: bool| run.read(&run.source_path(image_path, p, rel)).map(|r| r.0);
+    let env = flow::Env {
+        shell,
+        args: Some(args.to_vec()),
+        vars: run.env.to_vec(),
+        zero: image_path.to_string(),
+        command_string: false,
+        source: &source,
+    };
+    let f = flow::run(text, &env);
+    let mut where_ = Vec::new();
+    for s in &f.sourced {
+        if s.eval_at.is_some() {
+            where_.push(None);
+            continue;
+        }
+        // Resolved as the run did: the first of the two readings that works.
+        let found = [false, true]
+            .iter()
+            .find_map(|rel| run.read(&run.source_path(image_path, &s.path, *rel)).filter(|r| r.0 == s.text));
+        where_.push(match found {
+            Some((_, Some(disk), _)) => {
+                let idx = match files.iter().position(|f| f.disk.as_ref() == Some(&disk)) {
+                    Some(i) => i,
+                    None => {
+                        files.push(SourceFile {
+                            path: disk.to_string_lossy().to_string(),
+                            text: s.text.clone(),
+                            disk: Some(disk),
+                        });
+                        files.len() - 1
+                    }
+                };
+                Some((idx, 0))
+            }
+            Some((_, None, base)) => Some((0, base)),
+            None => None,
+        });
+    }
+    (f, where_)
 }
 
 /// Find `prog` in the image and read it if it comes from this build.

@@ -2,7 +2,8 @@
 
 use super::{shared, Context};
 use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
-use crate::shell::script::{ArgsUse, Ending};
+use crate::shell::flow::End;
+use crate::shell::script::ArgsUse;
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG013",
@@ -15,15 +16,12 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for s in ctx.chain.scripts.iter().filter(|s| s.entrypoint_with_cmd) {
-        let workload = s
-            .analysis
-            .ending
-            .leaves()
-            .into_iter()
-            .find_map(|e| match e {
-                Ending::Exec(c) | Ending::Foreground { cmd: c, .. } => Some(c.clone()),
-                _ => None,
-            });
+        let workload = s.flow.paths.iter().find_map(|p| match &p.end {
+            End::Exec { prog, .. } | End::Foreground { prog, .. } if prog.at.file == 0 => {
+                Some(prog.cmd.clone())
+            }
+            _ => None,
+        });
         let (message, fix) = match s.analysis.args {
             ArgsUse::None => (
                 "this ENTRYPOINT script never uses its arguments (\"$@\"): the image's CMD and `docker run IMAGE ARGS` are silently ignored",

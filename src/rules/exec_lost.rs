@@ -2,7 +2,7 @@
 
 use super::{shared, Context};
 use crate::diagnostic::{Diagnostic, FixAvailability, RuleMeta, Severity};
-use crate::shell::script::Ending;
+use crate::shell::flow::{End, How};
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG014",
@@ -14,21 +14,40 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let stop = shared::stop_signal(ctx);
     for s in shared::pid1_scripts(ctx) {
-        for leaf in s.analysis.ending.leaves() {
-            let Ending::ExecLost { span, why } = leaf else {
-                continue;
-            };
-            let shell = shared::shell_name(s);
-            let mut d = ctx.script_diagnostic(
-                &META,
-                s,
-                span.clone(),
-                format!("this `exec` does not replace PID 1 ({why}): {shell} stays PID 1, ignores SIGTERM, and `docker stop` SIGKILLs the app after the grace period"),
-            );
-            d.label = Some("exec here replaces a child, not PID 1".into());
-            d.help = Some("`exec` must be a top-level command of the script; for logging to a file and stdout use `exec app > >(tee log) 2>&1` in bash, or let Docker collect stdout".into());
-            out.push(d);
+        let shell = shared::shell_name(s);
+        for p in &s.flow.paths {
+            let when = shared::when(p);
+            match &p.end {
+                End::Foreground {
+                    prog,
+                    how: How::ExecInChild,
+                    ..
+                } => {
+                    let mut d = ctx.flow_diagnostic(
+                        &META,
+                        s,
+                        &prog.at,
+                        format!("{when}this `exec` does not replace PID 1 (it runs in a pipeline, subshell or command substitution, a child of the shell): {shell} stays PID 1, does not pass SIG{stop} on, and `docker stop` SIGKILLs the app after the grace period"),
+                    );
+                    d.label = Some("exec here replaces a child, not PID 1".into());
+                    d.help = Some("`exec` must be a top-level command of the script; for logging to a file and stdout use `exec app > >(tee log) 2>&1` in bash, or let Docker collect stdout".into());
+                    out.push(d);
+                }
+                End::Fails { at, why } => {
+                    let mut d = ctx.flow_diagnostic(
+                        &META,
+                        s,
+                        at,
+                        format!("{when}{why}: the container exits at once instead of running the app"),
+                    );
+                    d.label = Some(format!("{shell} cannot run this `exec`"));
+                    d.help = Some("write `exec /path/to/program args` (a program file; for bash-only options such as `exec -a`, run the script with bash)".into());
+                    out.push(d);
+                }
+                _ => {}
+            }
         }
     }
 }

@@ -116,6 +116,21 @@ impl Context<'_> {
         d
     }
 
+    /// A finding at a place of a script's flow (in the script, a file it
+    /// sources, or the `eval` of a text).
+    pub fn flow_diagnostic(
+        &self,
+        meta: &RuleMeta,
+        script: &crate::model::chain::LoadedScript,
+        loc: &crate::shell::flow::Loc,
+        message: String,
+    ) -> Diagnostic {
+        let (file, span) = shared::flow_span(script, loc);
+        let mut d = self.diagnostic(meta, span, message);
+        d.file = file;
+        d
+    }
+
     /// A fix made of edits to a script (spans relative to the script's text).
     pub fn script_fix(
         &self,
@@ -237,6 +252,12 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
         .shebang
         .as_ref()
         .and_then(|s| crate::shell::ShellKind::from_program(&s.interpreter));
+    let env = crate::shell::flow::Env {
+        shell,
+        zero: report.files[0].path.clone(),
+        ..crate::shell::flow::Env::unknown()
+    };
+    let flow = crate::shell::flow::run(&text, &env);
     let chain = Chain {
         started_by: None,
         package_json: None,
@@ -248,6 +269,9 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
             image_path: report.files[0].path.clone(),
             text: text.clone(),
             analysis,
+            flow,
+            sourced_files: Vec::new(),
+            env: Vec::new(),
             invocation: Invocation::Direct,
             shell,
             is_pid1: true,

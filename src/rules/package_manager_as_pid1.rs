@@ -3,7 +3,7 @@
 use super::{shared, Context};
 use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::shell::command_string;
-use crate::shell::script::Ending;
+use crate::shell::flow::End;
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG021",
@@ -74,14 +74,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         found.push((argv.to_vec(), false));
     }
     for s in &ctx.chain.scripts {
-        for leaf in s.analysis.ending.leaves() {
-            if let Ending::Foreground { cmd, .. } | Ending::Exec(cmd) = leaf {
-                let words = if cmd.name() == Some("exec") {
-                    cmd.exec_target()
-                } else {
-                    &cmd.words[..]
-                };
-                let argv: Option<Vec<String>> = words.iter().map(|w| w.value.clone()).collect();
+        for p in &s.flow.paths {
+            if let End::Foreground { prog, .. } | End::Exec { prog, .. } = &p.end {
+                let argv: Option<Vec<String>> = prog.argv.iter().cloned().collect();
                 if let Some(argv) = argv {
                     found.push((argv, true));
                 }

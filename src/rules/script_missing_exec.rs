@@ -2,7 +2,7 @@
 
 use super::{shared, Context};
 use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
-use crate::shell::script::{Ending, PRIVILEGE_DROPPERS};
+use crate::shell::flow::{End, How};
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG010",
@@ -18,23 +18,23 @@ pub const META: RuleMeta = RuleMeta {
 /// not ignore SIGTERM: it dies of it, the init exits with it, and the kernel
 /// SIGKILLs what is left. With a group-signalling init the app hears SIGTERM
 /// too, but its shutdown races that SIGKILL (the behaviour test saw it lose).
-fn fate(ctx: &Context, shell: &str, victim: &str) -> (String, Severity) {
+fn fate(ctx: &Context, shell: &str, victim: &str, stop: &str) -> (String, Severity) {
     match ctx.chain.pid1_init() {
         Some(init) if ctx.chain.init_signals_group() => (
             format!(
-                "{init} sends SIGTERM to the whole process group, but {shell} is not PID 1 and dies of it at once, {init} exits with it, and the kernel SIGKILLs {victim} before its shutdown can finish"
+                "{init} sends SIG{stop} to the whole process group, but {shell} is not PID 1 and dies of it at once, {init} exits with it, and the kernel SIGKILLs {victim} before its shutdown can finish"
             ),
             Severity::Warning,
         ),
         Some(init) => (
             format!(
-                "{init} forwards SIGTERM only to {shell}, which dies of it without passing it on; {init} exits with it and the kernel SIGKILLs {victim}"
+                "{init} forwards SIG{stop} only to {shell}, which dies of it without passing it on; {init} exits with it and the kernel SIGKILLs {victim}"
             ),
             Severity::Error,
         ),
         None => (
             format!(
-                "{shell} is PID 1 and ignores SIGTERM, so `docker stop` SIGKILLs {victim} after the grace period"
+                "{shell} is PID 1 and does not pass SIG{stop} on, so `docker stop` SIGKILLs {victim} after the grace period"
             ),
             Severity::Error,
         ),
@@ -42,33 +42,40 @@ fn fate(ctx: &Context, shell: &str, victim: &str) -> (String, Severity) {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let stop = shared::stop_signal(ctx);
     for s in shared::pid1_scripts(ctx) {
-        if shared::term_trap(s).is_some() {
-            continue; // SIG011 / SIG012 judge scripts with a TERM trap.
-        }
         let shell = shared::shell_name(s);
         let under_init = ctx.chain.pid1_init().is_some();
-        for leaf in s.analysis.ending.leaves() {
-            match leaf {
-                Ending::Foreground { cmd, last } => {
-                    let prog = shared::program_of(cmd);
-                    if cmd.name().is_some_and(|n| {
-                        PRIVILEGE_DROPPERS.contains(&n.rsplit('/').next().unwrap_or(n))
-                    }) {
+        for p in &s.flow.paths {
+            // A handler on the stop signal: SIG011 / SIG012 judge it.
+            if p.trap(&stop).is_some_and(|t| !t.ignores()) {
+                continue;
+            }
+            let when = shared::when(p);
+            match &p.end {
+                End::Foreground {
+                    prog,
+                    how: How::Simple,
+                    after,
+                    only_exit_after,
+                } => {
+                    if shared::dropper(prog).is_some() {
                         continue; // SIG015
                     }
-                    let (what, severity) = fate(ctx, &shell, "the app");
-                    let mut d = ctx.script_diagnostic(
+                    let name = shared::prog_name(prog);
+                    let (what, severity) = fate(ctx, &shell, "the app", &stop);
+                    let mut d = ctx.flow_diagnostic(
                         &META,
                         s,
-                        cmd.span.clone(),
-                        format!("`{prog}` runs as a child of {shell} without `exec`: {what}"),
+                        &prog.at,
+                        format!("{when}`{name}` runs as a child of {shell} without `exec`: {what}"),
                     );
                     d.severity = severity;
                     d.label = Some(format!("runs as a child of {shell}"));
-                    let exec_fix = last.then(|| shared::insert_exec_fix(ctx, s, cmd));
+                    let last = after.is_empty() || *only_exit_after;
+                    let exec_fix = last.then(|| shared::insert_exec_fix(ctx, s, p, prog));
                     if let Some(Ok(fix)) = exec_fix {
-                        d.help = Some(format!("put `exec` before `{prog}` so that it replaces the shell and receives SIGTERM itself"));
+                        d.help = Some(format!("put `exec` before `{name}` so that it replaces the shell and receives SIG{stop} itself"));
                         d.fix = Some(fix);
                     } else if let Some(Err(why)) = exec_fix {
                         d.help = Some(format!(
@@ -79,7 +86,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         }
                     } else {
                         d.help = Some(format!(
-                            "commands run after `{prog}`, so `exec` would change the script: move them before it and `exec` it, or run an init that signals the process group (tini -g) as ENTRYPOINT"
+                            "commands run after `{name}`, so `exec` would change the script: move them before it and `exec` it, or run an init that signals the process group (tini -g) as ENTRYPOINT"
                         ));
                         if !under_init {
                             d.fix = shared::init_fix(ctx, true).ok();
@@ -87,15 +94,29 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     }
                     out.push(d);
                 }
-                Ending::ForegroundCompound { span, what } => {
-                    let (fate, severity) = fate(ctx, &shell, "it");
-                    let mut d = ctx.script_diagnostic(
+                End::Foreground { prog, how, .. } if *how != How::ExecInChild => {
+                    if *how == How::Negated && shared::dropper(prog).is_some() {
+                        continue;
+                    }
+                    let what = match how {
+                        How::Pipeline => "a pipeline",
+                        How::Subshell => "a subshell",
+                        How::RestartLoop => "a loop that restarts it",
+                        How::PollLoop => "a loop that never ends",
+                        _ => "a negated command",
+                    };
+                    let name = shared::prog_name(prog);
+                    let (fate, severity) = fate(ctx, &shell, "it", &stop);
+                    let subject = if *how == How::PollLoop {
+                        format!("the script ends in {what}")
+                    } else {
+                        format!("`{name}` runs in {what}")
+                    };
+                    let mut d = ctx.flow_diagnostic(
                         &META,
                         s,
-                        span.clone(),
-                        format!(
-                            "the script ends in {what}, which runs as a child of {shell}: {fate}"
-                        ),
+                        &prog.at,
+                        format!("{when}{subject}, as a child of {shell}: {fate}"),
                     );
                     d.severity = severity;
                     d.label = Some(format!("{what} under {shell}"));
@@ -105,29 +126,26 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     }
                     out.push(d);
                 }
-                Ending::Wait { span, forward } => {
-                    let (fate, severity) = fate(ctx, &shell, "the background programs");
-                    let mut d = ctx.script_diagnostic(
+                End::Wait { at, .. } => {
+                    let (fate, severity) = fate(ctx, &shell, "the background programs", &stop);
+                    let mut d = ctx.flow_diagnostic(
                         &META,
                         s,
-                        span.clone(),
+                        at,
                         format!(
-                            "{shell} waits for background children and has no TERM trap: {fate}"
+                            "{when}{shell} waits for background children and has no SIG{stop} trap: {fate}"
                         ),
                     );
                     d.severity = severity;
-                    d.label = Some("waits without a TERM trap".into());
-                    d.help = Some("remember each background PID (`pids=\"$pids $!\"`) and add `trap 'kill -TERM $pids; wait' TERM INT` before the `wait`, or exec a single app".into());
-                    d.fix = forward
-                        .as_ref()
-                        .and_then(|fw| shared::forward_trap_fix(ctx, s, fw))
-                        .or_else(|| {
-                            if under_init {
-                                None
-                            } else {
-                                shared::init_fix(ctx, true).ok()
-                            }
-                        });
+                    d.label = Some(format!("waits without a SIG{stop} trap"));
+                    d.help = Some(format!("remember each background PID (`pids=\"$pids $!\"`) and add `trap 'kill -TERM $pids; wait' {stop}` before the `wait`, or exec a single app"));
+                    d.fix = shared::forward_trap_fix(ctx, s, p).or_else(|| {
+                        if under_init {
+                            None
+                        } else {
+                            shared::init_fix(ctx, true).ok()
+                        }
+                    });
                     out.push(d);
                 }
                 _ => {}

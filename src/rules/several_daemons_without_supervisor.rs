@@ -2,7 +2,7 @@
 
 use super::{shared, Context};
 use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
-use crate::shell::script::{is_one_shot, Ending};
+use crate::shell::flow::{End, Job, Lifetime};
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG024",
@@ -13,73 +13,85 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/several-daemons-without-supervisor.md"),
 };
 
+/// The background jobs of a path that keep running (not one-shots).
+fn daemons(jobs: &[Job]) -> Vec<&Job> {
+    jobs.iter()
+        .filter(|j| j.prog.lifetime != Lifetime::OneShot)
+        .collect()
+}
+
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if ctx.chain.has_init() {
         return;
     }
+    let stop = shared::stop_signal(ctx);
     for s in &ctx.chain.scripts {
-        if !s
-            .analysis
-            .ending
-            .leaves()
-            .iter()
-            .any(|e| matches!(e, Ending::Wait { .. }))
-        {
-            continue;
-        }
-        // Two instances of one program are two daemons too.
-        let daemons: Vec<String> = s
-            .analysis
-            .background
-            .iter()
-            .filter_map(|c| c.name().map(str::to_string))
-            .filter(|n| {
-                !is_one_shot(n)
-                    && !matches!(n.rsplit('/').next().unwrap_or(n), "tail" | "sleep" | "exec")
-            })
-            .collect();
-        if daemons.len() < 2 || shared::term_trap(s).is_some_and(|t| t.forwards) {
-            continue;
-        }
-        let span = s.analysis.background[0].span.clone();
-        let mut d = ctx.script_diagnostic(
-            &META,
-            s,
-            span,
-            format!(
-                "{} long-running programs ({}) run in the background of a shell that is PID 1 and forwards no signal: on `docker stop` none of them hears SIGTERM and all are SIGKILLed after the grace period",
-                daemons.len(),
-                daemons.join(", ")
-            ),
-        );
-        d.label = Some("started in the background".into());
-        let forward = s
-            .analysis
-            .ending
-            .leaves()
-            .into_iter()
-            .find_map(|e| match e {
-                Ending::Wait {
-                    forward: Some(fw), ..
-                } => shared::forward_trap_fix(ctx, s, fw),
-                _ => None,
-            });
-        if let Some(fix) = forward {
-            d.help = Some("run one program per container, or forward SIGTERM to every background program and wait for them (or use a supervisor: s6-overlay, supervisord)".into());
-            d.fix = Some(fix);
-            out.push(d);
-            continue;
-        }
-        match shared::init_fix(ctx, true) {
-            Ok(fix) => {
-                d.help = Some(format!(
-                    "run one program per container, or put an init that signals the whole process group in front ({} `-g`), or a supervisor (s6-overlay, supervisord)",
-                    ctx.init.name()
-                ));
-                d.fix = Some(fix);
+        let mut seen = Vec::new();
+        for p in &s.flow.paths {
+            let bg = daemons(&p.jobs);
+            if bg.is_empty() || seen.contains(&bg[0].prog.at) {
+                continue;
             }
-            Err(why) => d.help = Some(format!("run one program per container, or use a supervisor (s6-overlay, supervisord): {why}")),
+            let names: Vec<String> = bg.iter().map(|j| shared::prog_name(&j.prog)).collect();
+            let when = shared::when(p);
+            match &p.end {
+                End::Wait { .. } => {
+                    if bg.len() < 2 || p.trap(&stop).is_some_and(|t| t.forwards) {
+                        continue;
+                    }
+                    seen.push(bg[0].prog.at.clone());
+                    let mut d = ctx.flow_diagnostic(
+                        &META,
+                        s,
+                        &bg[0].prog.at,
+                        format!(
+                            "{when}{} long-running programs ({}) run in the background of a shell that is PID 1 and forwards no signal: on `docker stop` none of them gets SIG{stop} and all are SIGKILLed after the grace period",
+                            bg.len(),
+                            names.join(", ")
+                        ),
+                    );
+                    d.label = Some("started in the background".into());
+                    if let Some(fix) = shared::forward_trap_fix(ctx, s, p) {
+                        d.help = Some(format!("run one program per container, or forward SIG{stop} to every background program and wait for them (or use a supervisor: s6-overlay, supervisord)"));
+                        d.fix = Some(fix);
+                        out.push(d);
+                        continue;
+                    }
+                    init_help(ctx, &mut d);
+                    out.push(d);
+                }
+                End::Foreground { prog, .. } | End::Exec { prog, .. } => {
+                    seen.push(bg[0].prog.at.clone());
+                    let fg = shared::prog_name(prog);
+                    let mut d = ctx.flow_diagnostic(
+                        &META,
+                        s,
+                        &bg[0].prog.at,
+                        format!(
+                            "{when}{} runs in the background next to `{fg}`, which the script runs in the foreground: the stop signal goes to PID 1 only, so {} never gets SIG{stop} and is SIGKILLed when the container stops",
+                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                            if bg.len() == 1 { "it" } else { "they" }
+                        ),
+                    );
+                    d.label = Some("started in the background".into());
+                    init_help(ctx, &mut d);
+                    out.push(d);
+                }
+                _ => {}
+            }
         }
-        out.push(d);
+    }
+}
+
+fn init_help(ctx: &Context, d: &mut Diagnostic) {
+    match shared::init_fix(ctx, true) {
+        Ok(fix) => {
+            d.help = Some(format!(
+                "run one program per container, or put an init that signals the whole process group in front ({} `-g`), or a supervisor (s6-overlay, supervisord)",
+                ctx.init.name()
+            ));
+            d.fix = Some(fix);
+        }
+        Err(why) => d.help = Some(format!("run one program per container, or use a supervisor (s6-overlay, supervisord): {why}")),
     }
 }

@@ -259,36 +259,76 @@ pub fn program_of(cmd: &crate::shell::script::Cmd) -> String {
         .unwrap_or_else(|| "the command".into())
 }
 
-/// The TERM trap in force, ignoring `trap - TERM` and `trap '' TERM`.
-pub fn term_trap(s: &crate::model::chain::LoadedScript) -> Option<&crate::shell::script::Trap> {
-    s.analysis.term_trap().filter(|t| !t.is_reset())
+/// Privilege droppers: they start the program as another user.
+pub const PRIVILEGE_DROPPERS: &[&str] = &[
+    "su",
+    "sudo",
+    "runuser",
+    "gosu",
+    "su-exec",
+    "setpriv",
+    "chpst",
+    "s6-setuidgid",
+];
+
+/// The privilege dropper a program is, if it is one.
+pub fn dropper(prog: &crate::shell::flow::Prog) -> Option<String> {
+    let n = prog.name()?;
+    let b = n.rsplit('/').next().unwrap_or(n);
+    PRIVILEGE_DROPPERS.contains(&b).then(|| b.to_string())
 }
 
-/// Insert `exec ` before `cmd` in script `s` (whose names `names` knows):
-/// safe only at the true end of the script (nothing that ran after `cmd` is
-/// lost) and without an EXIT trap (its clean-up would no longer run);
-/// unsafe when later commands or the trap would be skipped; not offered
-/// (`Err` with the reason, for the help) when `exec` would break the script:
-/// `cmd` is a function, builtin, alias or keyword, never runs, runs outside
-/// PID 1, or the script has a syntax error.
+/// The program a flow program runs, for messages (as written).
+pub fn prog_name(prog: &crate::shell::flow::Prog) -> String {
+    match prog.cmd.words.first() {
+        Some(w) if w.value.as_deref() == Some("exec") => prog
+            .cmd
+            .exec_target()
+            .first()
+            .map_or_else(|| "the command".into(), |w| w.raw.clone()),
+        Some(w) => w.raw.clone(),
+        None => "the command".into(),
+    }
+}
+
+/// "When `[ "$1" = serve ]` is true, " or "".
+pub fn when(p: &crate::shell::flow::Path) -> String {
+    let c = p.describe_conditions();
+    if c.is_empty() {
+        c
+    } else {
+        let mut it = c.chars();
+        let first = it.next().map(|f| f.to_ascii_uppercase()).unwrap_or('W');
+        format!("{first}{}: ", it.as_str())
+    }
+}
+
+/// Insert `exec ` before the program of path `p` of script `s`: safe only
+/// when nothing runs after it (at most `exit`) and no EXIT trap is set (its
+/// clean-up would no longer run); unsafe when later commands or the trap
+/// would be skipped; not offered (`Err` with the reason, for the help) when
+/// `exec` would break the script: the command is a function, builtin, alias
+/// or keyword, never runs, runs outside PID 1, the script has a syntax
+/// error, or the fixed script, run again, does not hand PID 1 to the program.
 pub fn insert_exec_fix(
     ctx: &super::Context,
     s: &crate::model::chain::LoadedScript,
-    cmd: &crate::shell::script::Cmd,
+    p: &crate::shell::flow::Path,
+    prog: &crate::shell::flow::Prog,
 ) -> Result<crate::diagnostic::Fix, String> {
     use crate::diagnostic::FixSafety;
     use crate::shell::names::ExecFit;
+    if prog.at.file != 0 {
+        return Err("the command is in a file the script sources".into());
+    }
     let names = ctx.names(s);
     if let Some(e) = names.syntax_error() {
         return Err(format!("the script has {e}: fix it first"));
     }
-    let exit_trap = s
-        .analysis
-        .traps
-        .iter()
-        .any(|t| t.catches("EXIT") && !t.is_reset());
-    let mut message = format!("Insert `exec` before `{}`", program_of(cmd));
-    let safety = match names.exec_before(cmd.name_start) {
+    let exit_trap = p.trap("EXIT").is_some_and(|t| !t.ignores());
+    let mut message = format!("Insert `exec` before `{}`", prog_name(prog));
+    let at = prog.cmd.name_start;
+    let safety = match names.exec_before(at) {
         ExecFit::No(why) => return Err(why),
         ExecFit::Unsafe(why) => {
             message = format!("{message} ({why})");
@@ -300,21 +340,26 @@ pub fn insert_exec_fix(
         }
         ExecFit::Safe => FixSafety::Safe,
     };
-    Ok(ctx.script_fix(
-        s,
-        safety,
-        message,
-        vec![(cmd.name_start..cmd.name_start, "exec ".to_string())],
-    ))
+    let edits = vec![(at..at, "exec ".to_string())];
+    if !fix_verified(s, &edits, Some(&prog.argv), &stop_signal(ctx)) {
+        return Err(format!(
+            "run again with `exec`, the script would still not hand PID 1 to `{}`",
+            prog_name(prog)
+        ));
+    }
+    Ok(ctx.script_fix(s, safety, message, edits))
 }
 
 /// The variable the forwarding trap collects background PIDs in.
 pub const PIDS_VAR: &str = "dsig_pids";
 
-/// Make a script that ends in `wait` forward SIGTERM: remember the PID of each
-/// background program and, before the `wait`, install a TERM/INT trap that
-/// signals them and waits for them to finish. Safe: the variable is new, and
-/// nothing changes until a TERM or INT arrives (which PID 1 ignored before).
+/// Make a script that ends in `wait` forward the stop signal: remember the
+/// PID of each background program and, before the `wait`, install a trap on
+/// TERM and INT (and the image's stop signal) that signals them and waits for
+/// them to finish. Safe: the variable is new, and nothing changes until the
+/// signal arrives (which PID 1 ignored before). Offered when the `wait` is
+/// bare, every `&` of the script is a simple command of the script itself
+/// before it, and the fixed script, run again, waits with the trap.
 /// Preferred to an init with `-g`: tini exits as soon as the shell dies of
 /// the signal, and the kernel then SIGKILLs the children mid-shutdown
 /// (observed by the behaviour test).
@@ -323,10 +368,14 @@ pub const PIDS_VAR: &str = "dsig_pids";
 pub fn forward_trap_fix(
     ctx: &super::Context,
     s: &crate::model::chain::LoadedScript,
-    fw: &crate::shell::script::WaitForward,
+    p: &crate::shell::flow::Path,
 ) -> Option<crate::diagnostic::Fix> {
     use crate::diagnostic::FixSafety;
-    if s.file == 0 {
+    use crate::shell::flow::End;
+    let End::Wait { at, bare: true, .. } = &p.end else {
+        return None;
+    };
+    if s.file == 0 || at.file != 0 {
         // A heredoc in the Dockerfile: an unquoted delimiter expands `$` at
         // build time, so the trap's variables would be lost.
         return None;
@@ -335,25 +384,50 @@ pub fn forward_trap_fix(
         return None; // a broken script is not edited
     }
     let text = s.text.as_str();
-    let mut edits: Vec<(std::ops::Range<usize>, String)> = fw
-        .amp_ends
+    let mut amp_ends = Vec::new();
+    for j in &p.jobs {
+        if j.prog.at.file != 0 || j.prog.at.span.start > at.span.start {
+            return None;
+        }
+        let rest = &text[j.prog.at.span.end..];
+        let skip = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        let amp = j.prog.at.span.end + skip;
+        if !text[amp..].starts_with('&') || text[amp..].starts_with("&&") {
+            return None; // not `cmd &` (a pipeline or a compound in the background)
+        }
+        amp_ends.push(amp + 1);
+    }
+    if amp_ends.is_empty() || amp_ends.len() > crate::shell::script::MAX_FORWARDED || s.flow.amps != amp_ends.len() {
+        return None;
+    }
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = amp_ends
         .iter()
         .map(|&at| (at..at, format!(" {PIDS_VAR}=\"${PIDS_VAR} $!\";")))
         .collect();
-    let trap = format!("trap 'kill -TERM ${PIDS_VAR} 2>/dev/null || :; wait' TERM INT");
-    let line_start = text[..fw.wait_start].rfind('\n').map_or(0, |i| i + 1);
-    let indent = &text[line_start..fw.wait_start];
+    let stop = stop_signal(ctx);
+    let sigs = if matches!(stop.as_str(), "TERM" | "INT") {
+        "TERM INT".to_string()
+    } else {
+        format!("TERM INT {stop}")
+    };
+    let trap = format!("trap 'kill -TERM ${PIDS_VAR} 2>/dev/null || :; wait' {sigs}");
+    let wait_start = at.span.start;
+    let line_start = text[..wait_start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..wait_start];
     let nl = if s.analysis.crlf { "\r\n" } else { "\n" };
     let insert = if indent.chars().all(|c| c == ' ' || c == '\t') {
         format!("{trap}{nl}{indent}")
     } else {
         format!("{trap}; ")
     };
-    edits.push((fw.wait_start..fw.wait_start, insert));
+    edits.push((wait_start..wait_start, insert));
+    if !fix_verified(s, &edits, None, &stop) {
+        return None;
+    }
     Some(ctx.script_fix(
         s,
         FixSafety::Safe,
-        "Forward SIGTERM to the background programs and wait for them".into(),
+        format!("Forward SIG{stop} to the background programs and wait for them"),
         edits,
     ))
 }
@@ -383,4 +457,132 @@ pub fn final_program<'a>(ctx: &'a super::Context) -> Option<(&'a str, &'a [Strin
         } => Some((name.as_str(), argv.as_slice(), *as_child)),
         _ => None,
     })
+}
+
+/// The image's stop signal, without `SIG` (TERM unless STOPSIGNAL says
+/// otherwise; an invalid STOPSIGNAL counts as TERM here, SIG023 reports it).
+pub fn stop_signal(ctx: &super::Context) -> String {
+    ctx.image
+        .final_stage()
+        .and_then(|st| st.stopsignal.get())
+        .and_then(|(v, _)| super::stopsignal::normalize(v))
+        .unwrap_or_else(|| "TERM".to_string())
+}
+
+/// Where a place of a script's flow is in the report: (file, span).
+/// Text of a literal `eval` maps to the `eval` command.
+pub fn flow_span(
+    s: &crate::model::chain::LoadedScript,
+    loc: &crate::shell::flow::Loc,
+) -> (usize, std::ops::Range<usize>) {
+    let mut loc = loc.clone();
+    for _ in 0..crate::shell::flow::MAX_DEPTH + 1 {
+        if loc.file == 0 {
+            return (s.file, s.base + loc.span.start..s.base + loc.span.end);
+        }
+        let k = loc.file - 1;
+        match s.flow.sourced.get(k).and_then(|f| f.eval_at.clone()) {
+            Some(at) => loc = at,
+            None => {
+                return match s.sourced_files.get(k).copied().flatten() {
+                    Some((file, base)) => (file, base + loc.span.start..base + loc.span.end),
+                    // Not a file dsig can point into: the script's first line.
+                    None => (s.file, s.base..s.base + s.text.lines().next().map_or(0, str::len)),
+                };
+            }
+        }
+    }
+    (s.file, s.base..s.base)
+}
+
+/// Whether a path stops gracefully on `stop` as far as the script is
+/// concerned: it hands PID 1 over, finishes by itself, or waits with a trap
+/// that forwards the signal and waits again.
+pub fn path_graceful(p: &crate::shell::flow::Path, stop: &str) -> bool {
+    use crate::shell::flow::{End, How};
+    let handler = p.trap(stop).filter(|t| !t.ignores());
+    match &p.end {
+        End::Exec { .. } | End::Exit { .. } | End::Unknown { .. } => true,
+        End::Fails { .. } => false,
+        End::Wait { waits_again, .. } => {
+            handler.is_some_and(|t| t.forwards && (t.waits || *waits_again))
+        }
+        End::Foreground {
+            how: How::PollLoop, ..
+        } => handler.is_some_and(|t| t.exits || t.forwards),
+        End::Foreground { .. } => false,
+    }
+}
+
+/// The flow inputs of a script, for running it again after a fix.
+fn rerun(
+    s: &crate::model::chain::LoadedScript,
+    text: &str,
+) -> crate::shell::flow::Flow {
+    let sourced = &s.flow.sourced;
+    let source = |p: &str, _rel: bool| {
+        sourced
+            .iter()
+            .find(|f| f.eval_at.is_none() && (f.path == p || f.path.rsplit('/').next() == p.rsplit('/').next()))
+            .map(|f| f.text.clone())
+    };
+    let env = crate::shell::flow::Env {
+        shell: s.shell,
+        args: s.args.clone(),
+        vars: s.env.clone(),
+        zero: s.image_path.clone(),
+        command_string: false,
+        source: &source,
+    };
+    crate::shell::flow::run(text, &env)
+}
+
+/// Apply script-relative `edits` to `text`.
+pub fn apply_edits(text: &str, edits: &[(std::ops::Range<usize>, String)]) -> Option<String> {
+    let mut sorted: Vec<&(std::ops::Range<usize>, String)> = edits.iter().collect();
+    sorted.sort_by_key(|(r, _)| (r.start, r.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for (r, rep) in sorted {
+        if r.start < at || r.end > text.len() || !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end) {
+            return None;
+        }
+        out.push_str(&text[at..r.start]);
+        out.push_str(rep);
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    Some(out)
+}
+
+/// Verify a fix of script `s` by running the fixed text again: every path
+/// that ended with `target` (a program's argv) must now hand PID 1 over to
+/// it, or (for a `wait`) wait with a forwarding trap; and no path that was
+/// graceful may stop being so.
+pub fn fix_verified(
+    s: &crate::model::chain::LoadedScript,
+    edits: &[(std::ops::Range<usize>, String)],
+    target: Option<&[Option<String>]>,
+    stop: &str,
+) -> bool {
+    use crate::shell::flow::End;
+    let Some(fixed) = apply_edits(&s.text, edits) else {
+        return false;
+    };
+    let after = rerun(s, &fixed);
+    if after.unparsed.is_some() || (after.too_complex.is_some() && s.flow.too_complex.is_none()) {
+        return false;
+    }
+    let bad = |f: &crate::shell::flow::Flow| {
+        f.paths.iter().filter(|p| !path_graceful(p, stop)).count()
+    };
+    if bad(&after) >= bad(&s.flow) {
+        return false;
+    }
+    match target {
+        Some(argv) => after.paths.iter().any(|p| {
+            matches!(&p.end, End::Exec { prog, .. } if prog.argv == argv)
+        }),
+        None => true,
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::{shared, Context};
 use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
-use crate::shell::script::{Ending, PRIVILEGE_DROPPERS};
+use crate::shell::flow::{End, How};
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG011",
@@ -14,45 +14,44 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let stop = shared::stop_signal(ctx);
     for s in shared::pid1_scripts(ctx) {
-        let Some(trap) = shared::term_trap(s) else {
-            continue;
-        };
-        let trap_line = crate::diagnostic::line_col(&s.text, trap.span.start).line;
-        for leaf in s.analysis.ending.leaves() {
-            let (span, prog, cmd) = match leaf {
-                Ending::Foreground { cmd, .. }
-                    if cmd.name().is_some_and(|n| {
-                        PRIVILEGE_DROPPERS.contains(&n.rsplit('/').next().unwrap_or(n))
-                    }) =>
-                {
-                    continue; // SIG015
-                }
-                Ending::Foreground { cmd, last } => (
-                    cmd.span.clone(),
-                    shared::program_of(cmd),
-                    last.then_some(cmd),
-                ),
-                // A loop runs short commands: the trap fires between them.
-                Ending::ForegroundCompound { what, .. } if *what == "a loop" => continue,
-                Ending::ForegroundCompound { span, what } => (span.clone(), what.to_string(), None),
-                _ => continue,
+        for p in &s.flow.paths {
+            let Some(trap) = p.trap(&stop).filter(|t| !t.ignores()) else {
+                continue;
             };
-            let mut d = ctx.script_diagnostic(
+            let End::Foreground {
+                prog,
+                how,
+                after,
+                only_exit_after,
+            } = &p.end
+            else {
+                continue;
+            };
+            // A loop of short commands: the trap fires between them.
+            if matches!(how, How::PollLoop | How::ExecInChild) || shared::dropper(prog).is_some() {
+                continue; // graceful / SIG014 / SIG015
+            }
+            let (tf, tspan) = shared::flow_span(s, &trap.at);
+            let trap_line = ctx_line(ctx, s, tf, tspan.start);
+            let name = shared::prog_name(prog);
+            let when = shared::when(p);
+            let mut d = ctx.flow_diagnostic(
                 &META,
                 s,
-                span,
+                &prog.at,
                 format!(
-                    "the TERM trap on line {trap_line} cannot run while `{prog}` runs in the foreground: the shell runs traps only between commands, so SIGTERM waits until the app exits and `docker stop` SIGKILLs it first"
+                    "{when}the SIG{stop} trap on line {trap_line} cannot run while `{name}` runs in the foreground: the shell runs traps only between commands, so the signal waits until the app exits and `docker stop` SIGKILLs it first"
                 ),
             );
             d.label = Some("foreground: traps wait for it".into());
             d.help = Some(format!(
-                "run it in the background and wait, so the trap can fire and forward: `{prog} & pid=$!; wait \"$pid\"` with `trap 'kill -TERM \"$pid\"; wait \"$pid\"' TERM`; or `exec` it (the trap then no longer runs)"
+                "run it in the background and wait, so the trap can fire and forward: `{name} & pid=$!; wait \"$pid\"` with `trap 'kill -TERM \"$pid\"; wait \"$pid\"' {stop}`; or `exec` it (the trap then no longer runs)"
             ));
-            if let Some(cmd) = cmd {
+            if *how == How::Simple && (after.is_empty() || *only_exit_after) {
                 // exec drops the trap's own clean-up: unsafe.
-                if let Ok(mut fix) = shared::insert_exec_fix(ctx, s, cmd) {
+                if let Ok(mut fix) = shared::insert_exec_fix(ctx, s, p, prog) {
                     fix.safety = FixSafety::Unsafe;
                     fix.message = format!("{} (the trap handler will no longer run)", fix.message);
                     d.fix = Some(fix);
@@ -61,4 +60,19 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             out.push(d);
         }
     }
+}
+
+/// The 1-based line of byte `at` of report file `file`.
+fn ctx_line(_ctx: &Context, s: &crate::model::chain::LoadedScript, file: usize, at: usize) -> usize {
+    if file == s.file {
+        let rel = at.saturating_sub(s.base).min(s.text.len());
+        return crate::diagnostic::line_col(&s.text, rel).line;
+    }
+    // A sourced file: count in its text.
+    s.flow
+        .sourced
+        .iter()
+        .zip(&s.sourced_files)
+        .find(|(_, w)| w.is_some_and(|(f, _)| f == file))
+        .map_or(1, |(f, _)| crate::diagnostic::line_col(&f.text, at.min(f.text.len())).line)
 }

@@ -2,7 +2,7 @@
 
 use super::{shared, Context};
 use crate::diagnostic::{Diagnostic, FixAvailability, RuleMeta, Severity};
-use crate::shell::script::Ending;
+use crate::shell::flow::End;
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG012",
@@ -14,34 +14,39 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let stop = shared::stop_signal(ctx);
     for s in shared::pid1_scripts(ctx) {
-        let Some(trap) = shared::term_trap(s) else {
-            continue;
-        };
-        let waits_for_children = s
-            .analysis
-            .ending
-            .leaves()
-            .iter()
-            .any(|e| matches!(e, Ending::Wait { .. }));
-        if !waits_for_children || (trap.forwards && trap.waits) {
-            continue;
-        }
-        let message = if trap.forwards {
-            "the TERM handler signals the app but does not wait for it: the shell exits at once and the app is killed in the middle of its shutdown".to_string()
-        } else {
-            "the TERM handler does not signal the app: when the shell exits, the app is SIGKILLed without a chance to shut down".to_string()
-        };
-        let mut d = ctx.script_diagnostic(&META, s, trap.span.clone(), message);
-        d.label = Some(
-            if trap.forwards {
-                "no `wait` in the handler"
-            } else {
-                "no `kill` in the handler"
+        let mut seen = Vec::new();
+        for p in &s.flow.paths {
+            let Some(trap) = p.trap(&stop).filter(|t| !t.ignores()) else {
+                continue;
+            };
+            let End::Wait { waits_again, .. } = &p.end else {
+                continue;
+            };
+            if trap.forwards && (trap.waits || *waits_again) {
+                continue;
             }
-            .into(),
-        );
-        d.help = Some("forward and wait: `trap 'kill -TERM \"$pid\" 2>/dev/null; wait \"$pid\"' TERM` with `pid=$!` after starting the app".into());
-        out.push(d);
+            if seen.contains(&trap.at) {
+                continue;
+            }
+            seen.push(trap.at.clone());
+            let message = if trap.forwards {
+                format!("{}the SIG{stop} handler signals the app but does not wait for it: the shell exits at once and the app is killed in the middle of its shutdown", shared::when(p))
+            } else {
+                format!("{}the SIG{stop} handler does not signal the app: when the shell exits, the app is SIGKILLed without a chance to shut down", shared::when(p))
+            };
+            let mut d = ctx.flow_diagnostic(&META, s, &trap.at, message);
+            d.label = Some(
+                if trap.forwards {
+                    "no `wait` in the handler"
+                } else {
+                    "no `kill` in the handler"
+                }
+                .into(),
+            );
+            d.help = Some(format!("forward and wait: `trap 'kill -TERM \"$pid\" 2>/dev/null; wait \"$pid\"' {stop}` with `pid=$!` after starting the app"));
+            out.push(d);
+        }
     }
 }

@@ -199,6 +199,9 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
     }
     it.implicit_exec();
     it.dedup();
+    let mut amps = 0;
+    walk(files[0].tree.root_node(), |k| amps += usize::from(k.kind() == "&"));
+    flow.amps = amps;
     flow.paths = it.paths;
     flow.too_complex = it.too_complex;
     flow.steps = it.steps;

@@ -247,6 +247,8 @@ pub struct Flow {
     pub unparsed: Option<Unparsed>,
     /// Statements interpreted (the work done).
     pub steps: usize,
+    /// How many `&` (background) operators the script's own text has.
+    pub amps: usize,
 }
 
 impl Flow {
