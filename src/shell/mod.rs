@@ -9,6 +9,7 @@
 
 mod lex;
 pub mod names;
+pub mod programs;
 pub mod script;
 
 pub use lex::{lex, Tok, TokKind};
