@@ -11,6 +11,7 @@ pub mod facts;
 mod lex;
 pub mod flow;
 pub mod names;
+pub mod programs;
 pub mod script;
 
 pub use lex::{lex, Tok, TokKind};

@@ -82,3 +82,16 @@ pub fn build_app(dir: &Path) -> PathBuf {
     assert!(ok, "gcc -static failed (CI installs gcc and libc6-dev)");
     out
 }
+
+/// Every process below `pid` (children, their children, ...).
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        for c in children(p) {
+            out.push(c);
+            todo.push(c);
+        }
+    }
+    out
+}
