@@ -650,7 +650,9 @@ struct RunCtx<'a> {
 impl RunCtx<'_> {
     /// The image path of a sourced file, as the script names it.
     fn source_path(&self, script: &str, p: &str, rel: bool) -> String {
-        let dir = script.rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+        let dir = script
+            .rsplit_once('/')
+            .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
         let path = if rel {
             format!("{dir}/{p}")
         } else if p.starts_with('/') {
@@ -708,9 +710,10 @@ fn script_flow(
             continue;
         }
         // Resolved as the run did: the first of the two readings that works.
-        let found = [false, true]
-            .iter()
-            .find_map(|rel| run.read(&run.source_path(image_path, &s.path, *rel)).filter(|r| r.0 == s.text));
+        let found = [false, true].iter().find_map(|rel| {
+            run.read(&run.source_path(image_path, &s.path, *rel))
+                .filter(|r| r.0 == s.text)
+        });
         where_.push(match found {
             Some((_, Some(disk), _)) => {
                 let idx = match files.iter().position(|f| f.disk.as_ref() == Some(&disk)) {

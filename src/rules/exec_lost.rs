@@ -40,7 +40,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         &META,
                         s,
                         at,
-                        format!("{when}{why}: the container exits at once instead of running the app"),
+                        format!(
+                            "{when}{why}: the container exits at once instead of running the app"
+                        ),
                     );
                     d.label = Some(format!("{shell} cannot run this `exec`"));
                     d.help = Some("write `exec /path/to/program args` (a program file; for bash-only options such as `exec -a`, run the script with bash)".into());

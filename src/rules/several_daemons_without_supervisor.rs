@@ -92,6 +92,10 @@ fn init_help(ctx: &Context, d: &mut Diagnostic) {
             ));
             d.fix = Some(fix);
         }
-        Err(why) => d.help = Some(format!("run one program per container, or use a supervisor (s6-overlay, supervisord): {why}")),
+        Err(why) => {
+            d.help = Some(format!(
+            "run one program per container, or use a supervisor (s6-overlay, supervisord): {why}"
+        ))
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::diagnostic::Severity;
 use crate::model::{Image, SystemShell};
-use crate::shell::{command_string, CommandString, Handover, Last, ShellKind};
+use crate::shell::{command_string, CommandString, Last, ShellKind};
 
 /// Which shell runs a `-c` string, and why dsig thinks so.
 pub enum Runner {
@@ -51,26 +51,76 @@ fn describe_last(cs: &CommandString) -> String {
     }
 }
 
-fn why_stays(cs: &CommandString, k: ShellKind) -> &'static str {
-    match &cs.last {
-        Last::Pipeline(_) => "no shell execs a pipeline",
-        Last::Compound(_) => "the last command is a compound command",
-        Last::Background(_) => "the command runs in the background",
-        Last::Simple(s) if s.runs_after_workload() => "a command runs after the workload",
-        Last::Simple(s) if s.join == crate::shell::Join::AfterBackground => {
-            "the workload runs in the background"
+/// What `shell -c text` does with PID 1, by the script model.
+pub enum CHandover {
+    /// Every path that keeps running execs its program (`explicit`: with
+    /// the `exec` word on every path).
+    Execs { explicit: bool },
+    /// A path keeps the shell as PID 1: why.
+    Stays(String),
+    /// Nothing keeps running (the string finishes by itself).
+    Finishes,
+    /// The string starts programs in the background and finishes: PID 1
+    /// exits at once and the container stops with it.
+    Abandons,
+}
+
+/// Run a `-c` string with `shell`'s semantics.
+pub fn c_handover(text: &str, shell: ShellKind) -> CHandover {
+    use crate::shell::flow::{self, End, How};
+    let env = flow::Env {
+        shell: Some(shell),
+        args: Some(Vec::new()),
+        command_string: true,
+        ..flow::Env::unknown()
+    };
+    let f = flow::run(text, &env);
+    let mut explicit = true;
+    let mut any = false;
+    let abandons = f.paths.iter().any(|p| {
+        matches!(p.end, End::Exit { .. })
+            && p.jobs
+                .iter()
+                .any(|j| j.prog.lifetime != crate::shell::flow::Lifetime::OneShot)
+    });
+    for p in f.running() {
+        any = true;
+        match &p.end {
+            End::Exec { explicit: e, .. } => explicit &= *e,
+            End::Unknown { .. } => {}
+            End::Foreground { how, after, .. } => {
+                let why = if !after.is_empty() {
+                    "a command runs after the workload".to_string()
+                } else if !p.jobs.is_empty() {
+                    "a program runs in the background, and the shell waits".to_string()
+                } else if let Some(w) = &p.no_exec {
+                    w.clone()
+                } else if *how != How::Simple {
+                    "the last command is a compound command".to_string()
+                } else {
+                    "the shell does not exec it".to_string()
+                };
+                return CHandover::Stays(why);
+            }
+            End::Wait { .. } => {
+                return CHandover::Stays("the shell waits for a background program".into())
+            }
+            End::Fails { why, .. } => return CHandover::Stays(why.clone()),
+            End::Exit { .. } => {}
         }
-        Last::Simple(s) if k == ShellKind::Bash && s.has_redirects => {
-            "bash does not exec a command with redirections"
-        }
-        _ if k == ShellKind::Dash => "dash never execs a command on its own",
-        _ => "the shell does not exec it",
+    }
+    if any {
+        CHandover::Execs { explicit }
+    } else if abandons {
+        CHandover::Abandons
+    } else {
+        CHandover::Finishes
     }
 }
 
 /// Judge `text`, run as `<runner> -c text` for PID 1. `what` names the
-/// instruction ("shell-form CMD"). `None` when nothing is wrong (the last
-/// command is already exec'd and a shell exists).
+/// instruction ("shell-form CMD"). `None` when nothing is wrong (every path
+/// execs its program explicitly and a shell exists, or nothing keeps running).
 pub fn judge(what: &str, text: &str, runner: &Runner) -> Option<Verdict> {
     let cs = command_string(text);
     if matches!(cs.last, Last::Empty) {
@@ -82,16 +132,16 @@ pub fn judge(what: &str, text: &str, runner: &Runner) -> Option<Verdict> {
             Severity::Error,
             format!("{what} needs /bin/sh, but {img} has none: the container cannot start"),
         ),
-        _ if cs.explicit_exec() => return None,
-        Runner::Known(k, why) => match cs.handover(*k) {
-            Handover::ShellStays => (
+        Runner::Known(k, why) => match c_handover(text, *k) {
+            CHandover::Finishes | CHandover::Execs { explicit: true } => return None,
+            CHandover::Abandons => (Severity::Warning, abandons(what, &target)),
+            CHandover::Stays(because) => (
                 Severity::Error,
                 format!(
-                    "{what} keeps the shell as PID 1 ({why}; {}): SIGTERM from `docker stop` is dropped and {target} is SIGKILLed after the grace period",
-                    why_stays(&cs, *k)
+                    "{what} keeps the shell as PID 1 ({why}; {because}): the stop signal from `docker stop` is dropped and {target} is SIGKILLed after the grace period"
                 ),
             ),
-            Handover::Execs { .. } => (
+            CHandover::Execs { .. } => (
                 Severity::Warning,
                 format!(
                     "{what} relies on the shell exec'ing {target} ({why}, which does): a dash-based base image or a command appended to the line keeps the shell as PID 1 and SIGTERM is lost"
@@ -99,23 +149,40 @@ pub fn judge(what: &str, text: &str, runner: &Runner) -> Option<Verdict> {
             ),
         },
         Runner::Unknown(img) => {
-            let all_stay = [ShellKind::Bash, ShellKind::Ash].iter().all(|k| cs.handover(*k) == Handover::ShellStays);
-            if all_stay {
-                (
-                    Severity::Error,
-                    format!(
-                        "{what} keeps the shell as PID 1 with any /bin/sh ({}): SIGTERM from `docker stop` is dropped and {target} is SIGKILLed after the grace period",
-                        why_stays(&cs, ShellKind::Bash)
-                    ),
-                )
-            } else {
-                (
-                    Severity::Warning,
-                    format!(
-                        "{what} makes `/bin/sh -c` PID 1 and dsig does not know /bin/sh in {img}: dash (Debian, Ubuntu) stays PID 1 and drops SIGTERM; bash (RHEL family) and busybox ash (Alpine) exec {target}"
-                    ),
-                )
+            let verdicts: Vec<CHandover> = [ShellKind::Bash, ShellKind::Ash]
+                .iter()
+                .map(|k| c_handover(text, *k))
+                .collect();
+            if verdicts
+                .iter()
+                .all(|v| matches!(v, CHandover::Finishes | CHandover::Execs { explicit: true }))
+            {
+                return None;
             }
+            if verdicts.iter().all(|v| matches!(v, CHandover::Abandons)) {
+                return Some(Verdict {
+                    severity: Severity::Warning,
+                    message: abandons(what, &target),
+                    analysis: cs,
+                });
+            }
+            if let CHandover::Stays(because) = &verdicts[0] {
+                if matches!(verdicts[1], CHandover::Stays(_)) {
+                    return Some(Verdict {
+                        severity: Severity::Error,
+                        message: format!(
+                            "{what} keeps the shell as PID 1 with any /bin/sh ({because}): the stop signal from `docker stop` is dropped and {target} is SIGKILLed after the grace period"
+                        ),
+                        analysis: cs,
+                    });
+                }
+            }
+            (
+                Severity::Warning,
+                format!(
+                    "{what} makes `/bin/sh -c` PID 1 and dsig does not know /bin/sh in {img}: dash (Debian, Ubuntu) stays PID 1 and drops SIGTERM; bash (RHEL family) and busybox ash (Alpine) exec {target}"
+                ),
+            )
         }
     };
     Some(Verdict {
@@ -123,6 +190,10 @@ pub fn judge(what: &str, text: &str, runner: &Runner) -> Option<Verdict> {
         message,
         analysis: cs,
     })
+}
+
+fn abandons(what: &str, _target: &str) -> String {
+    format!("{what} runs its command in the background and the shell then exits: PID 1 is gone at once, so the container stops as soon as it starts and the background programs are killed")
 }
 
 /// Help text for a verdict without an automatic fix.
@@ -397,7 +468,10 @@ pub fn forward_trap_fix(
         }
         amp_ends.push(amp + 1);
     }
-    if amp_ends.is_empty() || amp_ends.len() > crate::shell::script::MAX_FORWARDED || s.flow.amps != amp_ends.len() {
+    if amp_ends.is_empty()
+        || amp_ends.len() > crate::shell::script::MAX_FORWARDED
+        || s.flow.amps != amp_ends.len()
+    {
         return None;
     }
     let mut edits: Vec<(std::ops::Range<usize>, String)> = amp_ends
@@ -487,7 +561,10 @@ pub fn flow_span(
                 return match s.sourced_files.get(k).copied().flatten() {
                     Some((file, base)) => (file, base + loc.span.start..base + loc.span.end),
                     // Not a file dsig can point into: the script's first line.
-                    None => (s.file, s.base..s.base + s.text.lines().next().map_or(0, str::len)),
+                    None => (
+                        s.file,
+                        s.base..s.base + s.text.lines().next().map_or(0, str::len),
+                    ),
                 };
             }
         }
@@ -515,15 +592,15 @@ pub fn path_graceful(p: &crate::shell::flow::Path, stop: &str) -> bool {
 }
 
 /// The flow inputs of a script, for running it again after a fix.
-fn rerun(
-    s: &crate::model::chain::LoadedScript,
-    text: &str,
-) -> crate::shell::flow::Flow {
+fn rerun(s: &crate::model::chain::LoadedScript, text: &str) -> crate::shell::flow::Flow {
     let sourced = &s.flow.sourced;
     let source = |p: &str, _rel: bool| {
         sourced
             .iter()
-            .find(|f| f.eval_at.is_none() && (f.path == p || f.path.rsplit('/').next() == p.rsplit('/').next()))
+            .find(|f| {
+                f.eval_at.is_none()
+                    && (f.path == p || f.path.rsplit('/').next() == p.rsplit('/').next())
+            })
             .map(|f| f.text.clone())
     };
     let env = crate::shell::flow::Env {
@@ -544,7 +621,11 @@ pub fn apply_edits(text: &str, edits: &[(std::ops::Range<usize>, String)]) -> Op
     let mut out = String::with_capacity(text.len() + 64);
     let mut at = 0;
     for (r, rep) in sorted {
-        if r.start < at || r.end > text.len() || !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end) {
+        if r.start < at
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+        {
             return None;
         }
         out.push_str(&text[at..r.start]);
@@ -573,16 +654,16 @@ pub fn fix_verified(
     if after.unparsed.is_some() || (after.too_complex.is_some() && s.flow.too_complex.is_none()) {
         return false;
     }
-    let bad = |f: &crate::shell::flow::Flow| {
-        f.paths.iter().filter(|p| !path_graceful(p, stop)).count()
-    };
+    let bad =
+        |f: &crate::shell::flow::Flow| f.paths.iter().filter(|p| !path_graceful(p, stop)).count();
     if bad(&after) >= bad(&s.flow) {
         return false;
     }
     match target {
-        Some(argv) => after.paths.iter().any(|p| {
-            matches!(&p.end, End::Exec { prog, .. } if prog.argv == argv)
-        }),
+        Some(argv) => after
+            .paths
+            .iter()
+            .any(|p| matches!(&p.end, End::Exec { prog, .. } if prog.argv == argv)),
         None => true,
     }
 }

@@ -63,7 +63,12 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// The 1-based line of byte `at` of report file `file`.
-fn ctx_line(_ctx: &Context, s: &crate::model::chain::LoadedScript, file: usize, at: usize) -> usize {
+fn ctx_line(
+    _ctx: &Context,
+    s: &crate::model::chain::LoadedScript,
+    file: usize,
+    at: usize,
+) -> usize {
     if file == s.file {
         let rel = at.saturating_sub(s.base).min(s.text.len());
         return crate::diagnostic::line_col(&s.text, rel).line;
@@ -74,5 +79,7 @@ fn ctx_line(_ctx: &Context, s: &crate::model::chain::LoadedScript, file: usize, 
         .iter()
         .zip(&s.sourced_files)
         .find(|(_, w)| w.is_some_and(|(f, _)| f == file))
-        .map_or(1, |(f, _)| crate::diagnostic::line_col(&f.text, at.min(f.text.len())).line)
+        .map_or(1, |(f, _)| {
+            crate::diagnostic::line_col(&f.text, at.min(f.text.len())).line
+        })
 }

@@ -8,8 +8,8 @@
 //! nothing follows it).
 
 pub mod facts;
-mod lex;
 pub mod flow;
+mod lex;
 pub mod names;
 pub mod programs;
 pub mod script;

@@ -14,7 +14,7 @@ pub enum Tri {
 }
 
 impl Tri {
-    pub fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::True => Tri::False,
             Tri::False => Tri::True,
@@ -308,7 +308,10 @@ fn expansion(src: &str, n: Node, vars: &Vars, quoted: bool, f: &mut Fields) {
             None => None,
         }
     } else if op.starts_with('-') || op.starts_with('=') {
-        match (&value, vars.set.contains_key(name) || name.parse::<usize>().is_ok()) {
+        match (
+            &value,
+            vars.set.contains_key(name) || name.parse::<usize>().is_ok(),
+        ) {
             (Some(v), true) => Some(v.clone()),
             _ if name.parse::<usize>().is_ok() && vars.args.is_some() => {
                 // `${1-x}`: unset when there are fewer arguments.
@@ -420,13 +423,12 @@ pub fn glob(pat: &str, s: &str) -> bool {
                         continue;
                     }
                 }
-                '\\' if pi + 1 < p.len() => {
-                    if p[pi + 1] == t[ti] {
-                        pi += 2;
-                        ti += 1;
-                        continue;
-                    }
+                '\\' if pi + 1 < p.len() && p[pi + 1] == t[ti] => {
+                    pi += 2;
+                    ti += 1;
+                    continue;
                 }
+                '\\' if pi + 1 < p.len() => {}
                 c if c == t[ti] => {
                     pi += 1;
                     ti += 1;
@@ -479,13 +481,15 @@ fn class(p: &[char], at: usize, c: char) -> Option<(bool, usize)> {
 pub fn test_args(args: &[Val]) -> Tri {
     match args {
         [] => Tri::False,
-        [Some(b), rest @ ..] if b == "!" && !rest.is_empty() => test_args(rest).not(),
+        [Some(b), rest @ ..] if b == "!" && !rest.is_empty() => test_args(rest).negate(),
         [a] => match a {
             Some(v) => Tri::from(!v.is_empty()),
             None => Tri::Unknown,
         },
         [Some(op), a] if op == "-z" => a.as_ref().map_or(Tri::Unknown, |v| Tri::from(v.is_empty())),
-        [Some(op), a] if op == "-n" => a.as_ref().map_or(Tri::Unknown, |v| Tri::from(!v.is_empty())),
+        [Some(op), a] if op == "-n" => a
+            .as_ref()
+            .map_or(Tri::Unknown, |v| Tri::from(!v.is_empty())),
         [_, _] => Tri::Unknown,
         [a, Some(op), b] => compare(a, op, b, false),
         _ => {
@@ -603,7 +607,7 @@ fn test_expr(src: &str, n: Node, vars: &Vars, double: bool, depth: usize) -> Tri
             };
             let op = text(src, *op);
             if op == "!" {
-                return test_expr(src, *arg, vars, double, depth + 1).not();
+                return test_expr(src, *arg, vars, double, depth + 1).negate();
             }
             let v = expand_one(src, *arg, vars);
             match op {
@@ -621,7 +625,7 @@ fn test_expr(src: &str, n: Node, vars: &Vars, double: bool, depth: usize) -> Tri
             let mut c = n.walk();
             let k = n.named_children(&mut c).last();
             k.map_or(Tri::Unknown, |k| {
-                test_expr(src, k, vars, double, depth + 1).not()
+                test_expr(src, k, vars, double, depth + 1).negate()
             })
         }
         "word" | "string" | "raw_string" | "simple_expansion" | "expansion" | "concatenation" => {

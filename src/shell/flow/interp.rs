@@ -141,6 +141,7 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
                 conditions: Vec::new(),
                 traps: Vec::new(),
                 jobs: Vec::new(),
+                no_exec: None,
             });
             return flow;
         }
@@ -152,8 +153,7 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
         eval_at: None,
     }];
     let (sources, evals) = preload(&mut files, env);
-    let budget = STEPS_BASE
-        + STEPS_PER_BYTE * files.iter().map(|f| f.text.len()).sum::<usize>();
+    let budget = STEPS_BASE + STEPS_PER_BYTE * files.iter().map(|f| f.text.len()).sum::<usize>();
     let mut it = Interp {
         files: &files,
         env,
@@ -200,7 +200,9 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
     it.implicit_exec();
     it.dedup();
     let mut amps = 0;
-    walk(files[0].tree.root_node(), |k| amps += usize::from(k.kind() == "&"));
+    walk(files[0].tree.root_node(), |k| {
+        amps += usize::from(k.kind() == "&")
+    });
     flow.amps = amps;
     flow.paths = it.paths;
     flow.too_complex = it.too_complex;
@@ -259,7 +261,11 @@ fn preload(
                         let vals: Option<Vec<String>> =
                             words[1..].iter().map(|w| w.value.clone()).collect();
                         if let Some(v) = vals {
-                            eval_texts.push((n.start_byte(), n.start_byte()..n.end_byte(), v.join(" ")));
+                            eval_texts.push((
+                                n.start_byte(),
+                                n.start_byte()..n.end_byte(),
+                                v.join(" "),
+                            ));
                         }
                     }
                     _ => {}
@@ -486,7 +492,13 @@ impl<'t, 'e> Interp<'t, 'e> {
     }
 
     fn emit(&mut self, st: &St, end: End, nest: Option<Nest>) -> usize {
-        self.emit_with(end, st.conds.clone(), snapshot(&st.traps), st.jobs.clone(), nest)
+        self.emit_with(
+            end,
+            st.conds.clone(),
+            snapshot(&st.traps),
+            st.jobs.clone(),
+            nest,
+        )
     }
 
     fn emit_with(
@@ -502,6 +514,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             conditions,
             traps,
             jobs,
+            no_exec: None,
         });
         self.nests.push(nest);
         self.paths.len() - 1
@@ -735,7 +748,7 @@ impl<'t, 'e> Interp<'t, 'e> {
                 st.nest.negated = true;
                 let mut out = self.stmt_how(file, inner, st, How::Negated);
                 for s in &mut out {
-                    s.status = s.status.not();
+                    s.status = s.status.negate();
                     s.nest.negated = saved;
                 }
                 out
@@ -809,15 +822,28 @@ impl<'t, 'e> Interp<'t, 'e> {
     fn background(&mut self, file: usize, n: Node<'t>, st: &mut St) {
         let src = self.src(file);
         // The first simple command of the statement is the job's program.
-        let mut first = None;
+        // (`wait-for-db && app &`: the first that keeps running, if any.)
+        let mut cmds = Vec::new();
         walk(n, |k| {
-            if first.is_none() && k.kind() == "command" {
-                first = Some(k);
+            if k.kind() == "command" && cmds.len() < 64 {
+                cmds.push(k);
             }
         });
+        let first = cmds
+            .iter()
+            .copied()
+            .find(|c| lifetime(&self.argv(file, *c, &st.vars)) != Lifetime::OneShot)
+            .or_else(|| cmds.first().copied());
         let id = st.jobs.len();
         if let Some(c) = first {
-            let prog = self.prog(file, c, &st.vars);
+            let mut prog = self.prog(file, c, &st.vars);
+            // `app > log &`: the statement, redirections included.
+            if n.kind() == "redirected_statement"
+                && n.child_by_field_name("body")
+                    .is_some_and(|b| b.id() == c.id())
+            {
+                prog.at = self.loc(file, n);
+            }
             let prog = match prog.name() {
                 Some(f) if self.functions.contains_key(f) => Prog {
                     lifetime: Lifetime::Unknown,
@@ -923,12 +949,18 @@ impl<'t, 'e> Interp<'t, 'e> {
                 vec![st]
             }
             Some("break") => {
-                let k = argv.get(1).and_then(|a| a.as_deref()?.parse().ok()).unwrap_or(1);
+                let k = argv
+                    .get(1)
+                    .and_then(|a| a.as_deref()?.parse().ok())
+                    .unwrap_or(1);
                 st.ctl = Ctl::Break(k);
                 vec![st]
             }
             Some("continue") => {
-                let k = argv.get(1).and_then(|a| a.as_deref()?.parse().ok()).unwrap_or(1);
+                let k = argv
+                    .get(1)
+                    .and_then(|a| a.as_deref()?.parse().ok())
+                    .unwrap_or(1);
                 st.ctl = Ctl::Continue(k);
                 vec![st]
             }
@@ -968,7 +1000,9 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
             Some("test" | "[") => {
                 let mut args = argv[1..].to_vec();
-                if name.as_deref() == Some("[") && args.last().is_some_and(|a| a.as_deref() == Some("]")) {
+                if name.as_deref() == Some("[")
+                    && args.last().is_some_and(|a| a.as_deref() == Some("]"))
+                {
                     args.pop();
                 }
                 st.status = expand::test_args(&args);
@@ -997,7 +1031,11 @@ impl<'t, 'e> Interp<'t, 'e> {
                     lifetime: lifetime(&argv),
                     argv,
                 };
-                let how = if st.child > 0 { How::Subshell } else { How::Simple };
+                let how = if st.child > 0 {
+                    How::Subshell
+                } else {
+                    How::Simple
+                };
                 self.program(&mut st, prog, how);
                 vec![st]
             }
@@ -1063,7 +1101,11 @@ impl<'t, 'e> Interp<'t, 'e> {
         if let Some(name) = target[0].as_deref() {
             let builtin = crate::shell::names::builtin_kind(name)
                 .map(|k| k.describe())
-                .or_else(|| self.functions.contains_key(name).then_some("a shell function"));
+                .or_else(|| {
+                    self.functions
+                        .contains_key(name)
+                        .then_some("a shell function")
+                });
             if let Some(what) = builtin {
                 if !name.contains('/') {
                     let why = format!(
@@ -1353,7 +1395,14 @@ impl<'t, 'e> Interp<'t, 'e> {
         out
     }
 
-    fn call(&mut self, file: usize, n: Node<'t>, f: &str, argv: &[Option<String>], mut st: St) -> Vec<St> {
+    fn call(
+        &mut self,
+        file: usize,
+        n: Node<'t>,
+        f: &str,
+        argv: &[Option<String>],
+        mut st: St,
+    ) -> Vec<St> {
         let (ffile, body) = self.functions[f];
         let recursion = self.calls.iter().filter(|c| *c == f).count();
         if recursion >= 2 || self.depth >= MAX_DEPTH {
@@ -1391,7 +1440,10 @@ impl<'t, 'e> Interp<'t, 'e> {
 
     fn list(&mut self, file: usize, n: Node<'t>, st: St) -> Vec<St> {
         let mut c = n.walk();
-        let kids: Vec<Node> = n.children(&mut c).filter(|k| k.kind() != "comment").collect();
+        let kids: Vec<Node> = n
+            .children(&mut c)
+            .filter(|k| k.kind() != "comment")
+            .collect();
         let (Some(left), Some(op), Some(right)) = (kids.first(), kids.get(1), kids.last()) else {
             return vec![st];
         };
@@ -1482,9 +1534,26 @@ impl<'t, 'e> Interp<'t, 'e> {
                 && matches!(
                     prog.name().map(|p| p.rsplit('/').next().unwrap_or(p)),
                     Some(
-                        "tee" | "grep" | "sed" | "awk" | "cat" | "logger" | "cut" | "tr"
-                            | "sort" | "uniq" | "head" | "tail" | "xargs" | "jq" | "rotatelogs"
-                            | "cronolog" | "ts" | "multilog" | "svlogd" | "s6-log"
+                        "tee"
+                            | "grep"
+                            | "sed"
+                            | "awk"
+                            | "cat"
+                            | "logger"
+                            | "cut"
+                            | "tr"
+                            | "sort"
+                            | "uniq"
+                            | "head"
+                            | "tail"
+                            | "xargs"
+                            | "jq"
+                            | "rotatelogs"
+                            | "cronolog"
+                            | "ts"
+                            | "multilog"
+                            | "svlogd"
+                            | "s6-log"
                     )
                 );
             if filter {
@@ -1533,7 +1602,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             s.vars = saved_vars.clone();
             s.traps = saved_traps.clone();
             s.jobs = saved_jobs.clone();
-            if matches!(s.ctl, Ctl::Exit | Ctl::Return) && !(s.done == Some(usize::MAX)) {
+            if matches!(s.ctl, Ctl::Exit | Ctl::Return) && s.done != Some(usize::MAX) {
                 s.ctl = Ctl::Normal;
             }
             if let Some(c) = &mut s.fg {
@@ -1726,7 +1795,11 @@ impl<'t, 'e> Interp<'t, 'e> {
                     let mut s = cur;
                     s.nest.in_if = true;
                     if value.is_none() && !pats.iter().any(|p| p.as_deref() == Some("*")) {
-                        s.conds.push(format!("`{}` matches `{}`", shorten(&vtext), shorten(&ptext)));
+                        s.conds.push(format!(
+                            "`{}` matches `{}`",
+                            shorten(&vtext),
+                            shorten(&ptext)
+                        ));
                     }
                     out.extend(self.block(file, &body, vec![s]));
                 }
@@ -1734,8 +1807,11 @@ impl<'t, 'e> Interp<'t, 'e> {
                 Tri::Unknown => {
                     let mut s = cur.clone();
                     s.nest.in_if = true;
-                    s.conds
-                        .push(format!("`{}` matches `{}`", shorten(&vtext), shorten(&ptext)));
+                    s.conds.push(format!(
+                        "`{}` matches `{}`",
+                        shorten(&vtext),
+                        shorten(&ptext)
+                    ));
                     out.extend(self.block(file, &body, vec![s]));
                     let mut r = cur;
                     r.conds.push(format!(
@@ -1774,7 +1850,7 @@ impl<'t, 'e> Interp<'t, 'e> {
                 out.push(e);
                 continue;
             }
-            let runs = if until { e.status.not() } else { e.status };
+            let runs = if until { e.status.negate() } else { e.status };
             let leaves = has_exit_from(src, n);
             if runs == Tri::True && !leaves {
                 out.extend(self.forever(file, n, &body, e));
@@ -1919,32 +1995,59 @@ impl<'t, 'e> Interp<'t, 'e> {
             if !after.is_empty() || !p.jobs.is_empty() {
                 continue;
             }
-            let how_ok = match how {
-                How::Simple => true,
-                How::Subshell => f.c_execs_in_subshell,
-                _ => false,
-            };
-            let traps_ok = p.traps.iter().all(|t| {
+            let sh = f.shell.name();
+            let trap = p.traps.iter().find(|t| {
                 if t.signal == "EXIT" {
-                    f.c_execs_with_exit_trap
+                    !f.c_execs_with_exit_trap
                 } else if t.ignores() {
-                    f.c_execs_with_ignored_signal
+                    !f.c_execs_with_ignored_signal
                 } else {
-                    f.c_execs_with_trap
+                    !f.c_execs_with_trap
                 }
             });
-            let ok = f.c_execs_last
-                && how_ok
-                && traps_ok
-                && (!nest.after_and || f.c_execs_after_and)
-                && (!nest.after_or || f.c_execs_after_or)
-                && (!nest.assigned || f.c_execs_with_assignment)
-                && (!nest.redirected || f.c_execs_with_redirect)
-                && (!nest.in_if || f.c_execs_in_if)
-                && (!nest.in_group || f.c_execs_in_group)
-                && (!nest.negated || f.c_execs_negated)
-                && (!nest.in_function || f.c_execs_after_function)
-                && (!nest.in_eval || f.c_execs_eval);
+            let why: Option<String> = if !f.c_execs_last {
+                Some(format!("{sh} never execs a command on its own"))
+            } else if let Some(t) = trap {
+                Some(format!(
+                    "a {} trap is set, and {sh} does not exec a command while a trap is set",
+                    t.signal
+                ))
+            } else if !(matches!(how, How::Simple)
+                || (*how == How::Subshell && f.c_execs_in_subshell))
+            {
+                Some(match how {
+                    How::Pipeline => "no shell execs a pipeline".to_string(),
+                    How::Subshell => format!("{sh} does not exec a command in a subshell"),
+                    How::Negated => format!("{sh} does not exec a negated command (`!`)"),
+                    _ => "the last command is a loop".to_string(),
+                })
+            } else if nest.redirected && !f.c_execs_with_redirect {
+                Some(format!("{sh} does not exec a command with redirections"))
+            } else if nest.in_if && !f.c_execs_in_if {
+                Some(format!(
+                    "{sh} does not exec a command inside `if` or `case`"
+                ))
+            } else if nest.in_group && !f.c_execs_in_group {
+                Some(format!("{sh} does not exec a command inside `{{ }}`"))
+            } else if nest.negated && !f.c_execs_negated {
+                Some(format!("{sh} does not exec a negated command (`!`)"))
+            } else if nest.in_function && !f.c_execs_after_function {
+                Some(format!("{sh} does not exec a command inside a function"))
+            } else if nest.in_eval && !f.c_execs_eval {
+                Some(format!("{sh} does not exec a command run by `eval`"))
+            } else if nest.after_and && !f.c_execs_after_and {
+                Some(format!("{sh} does not exec a command after `&&`"))
+            } else if nest.after_or && !f.c_execs_after_or {
+                Some(format!("{sh} does not exec a command after `||`"))
+            } else if nest.assigned && !f.c_execs_with_assignment {
+                Some(format!(
+                    "{sh} does not exec a command with variable assignments"
+                ))
+            } else {
+                None
+            };
+            let ok = why.is_none();
+            p.no_exec = why;
             if ok {
                 p.end = End::Exec {
                     prog: prog.clone(),
@@ -1990,10 +2093,8 @@ impl<'t, 'e> Interp<'t, 'e> {
                     }
                     *oa &= *ob;
                 }
-                if let (
-                    End::Wait { waits_again: a, .. },
-                    End::Wait { waits_again: b, .. },
-                ) = (&mut o.end, &p.end)
+                if let (End::Wait { waits_again: a, .. }, End::Wait { waits_again: b, .. }) =
+                    (&mut o.end, &p.end)
                 {
                     *a |= *b;
                 }
@@ -2007,12 +2108,24 @@ impl<'t, 'e> Interp<'t, 'e> {
 
 fn same_end(a: &End, b: &End) -> bool {
     match (a, b) {
-        (End::Exec { prog: x, explicit: e }, End::Exec { prog: y, explicit: f }) => {
-            x.at == y.at && e == f && x.argv == y.argv
-        }
-        (End::Foreground { prog: x, how: h, .. }, End::Foreground { prog: y, how: g, .. }) => {
-            x.at == y.at && h == g
-        }
+        (
+            End::Exec {
+                prog: x,
+                explicit: e,
+            },
+            End::Exec {
+                prog: y,
+                explicit: f,
+            },
+        ) => x.at == y.at && e == f && x.argv == y.argv,
+        (
+            End::Foreground {
+                prog: x, how: h, ..
+            },
+            End::Foreground {
+                prog: y, how: g, ..
+            },
+        ) => x.at == y.at && h == g,
         (End::Wait { at: x, .. }, End::Wait { at: y, .. }) => x == y,
         (End::Exit { .. }, End::Exit { .. }) => true,
         (End::Fails { at: x, .. }, End::Fails { at: y, .. }) => x == y,
@@ -2077,22 +2190,11 @@ fn build_cmd(src: &str, n: Node) -> Cmd {
     }
 }
 
-/// Until the program tables land: the one-shot list of the old analysis.
+/// The program tables' answer ([`crate::shell::programs::lifetime`]).
 fn table_lifetime(words: &[Option<&str>]) -> Lifetime {
-    let Some(Some(name)) = words.first() else {
-        return Lifetime::Unknown;
-    };
-    let base = name.rsplit('/').next().unwrap_or(name);
-    match base {
-        "sleep" => match words.get(1).copied().flatten() {
-            Some("infinity") => Lifetime::LongRunning,
-            Some(n) if n.parse::<f64>().is_ok_and(|n| n <= 5.0) => Lifetime::OneShot,
-            _ => Lifetime::Unknown,
-        },
-        "tail" if words.iter().any(|w| matches!(w, Some("-f" | "-F" | "--follow"))) => {
-            Lifetime::LongRunning
-        }
-        _ if crate::shell::script::is_one_shot(base) => Lifetime::OneShot,
-        _ => Lifetime::Unknown,
+    match crate::shell::programs::lifetime(words) {
+        crate::shell::programs::Lifetime::OneShot => Lifetime::OneShot,
+        crate::shell::programs::Lifetime::LongRunning => Lifetime::LongRunning,
+        crate::shell::programs::Lifetime::Unknown => Lifetime::Unknown,
     }
 }

@@ -216,6 +216,9 @@ pub struct Path {
     pub traps: Vec<Trap>,
     /// Background jobs running where the path ends.
     pub jobs: Vec<Job>,
+    /// For a `-c` string whose path ends in a foreground program: why the
+    /// shell does not exec it itself (the measured facts of the shell).
+    pub no_exec: Option<String>,
 }
 
 impl Path {

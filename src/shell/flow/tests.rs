@@ -32,13 +32,14 @@ fn paths(text: &str, shell: Option<ShellKind>, args: Option<&[&str]>, c: bool) -
             };
             let mut s = match &p.end {
                 End::Exec { prog, explicit } => {
-                    format!("{} {}", if *explicit { "exec" } else { "exec(implicit)" }, name(prog))
+                    format!(
+                        "{} {}",
+                        if *explicit { "exec" } else { "exec(implicit)" },
+                        name(prog)
+                    )
                 }
                 End::Foreground {
-                    prog,
-                    how,
-                    after,
-                    ..
+                    prog, how, after, ..
                 } => {
                     let h = match how {
                         How::Simple => String::new(),
@@ -80,7 +81,10 @@ fn script(text: &str, args: &[&str]) -> Vec<String> {
 
 #[test]
 fn or_exit_keeps_the_app() {
-    assert_eq!(script("./app \"$@\" || exit 1\n", &[]), ["exit", "fg ./app"]);
+    assert_eq!(
+        script("./app \"$@\" || exit 1\n", &[]),
+        ["exit", "fg ./app"]
+    );
 }
 
 #[test]
@@ -148,13 +152,19 @@ fn command_strings_per_shell() {
     let c = |t: &str, sh| paths(t, Some(sh), Some(&[]), true);
     assert_eq!(c("./app", ShellKind::Dash), ["fg ./app"]);
     assert_eq!(c("./app", ShellKind::Bash), ["exec(implicit) ./app"]);
-    assert_eq!(c("cd /x && ./app", ShellKind::Bash), ["exec(implicit) ./app"]);
+    assert_eq!(
+        c("cd /x && ./app", ShellKind::Bash),
+        ["exec(implicit) ./app"]
+    );
     assert_eq!(
         c("trap 'echo bye' EXIT; ./app", ShellKind::Bash),
         ["fg ./app EXIT:"]
     );
     assert_eq!(c("./app > /log 2>&1", ShellKind::Bash), ["fg ./app"]);
-    assert_eq!(c("./app > /log 2>&1", ShellKind::Ash), ["exec(implicit) ./app"]);
+    assert_eq!(
+        c("./app > /log 2>&1", ShellKind::Ash),
+        ["exec(implicit) ./app"]
+    );
     assert_eq!(
         c("tini -- ./app && echo done", ShellKind::Ash),
         ["exit", "fg tini -- ./app +after"]
@@ -165,7 +175,12 @@ fn command_strings_per_shell() {
 fn exec_a_fails_under_dash() {
     assert_eq!(script("exec -a name ./app\n", &[]), ["fails"]);
     assert_eq!(
-        paths("exec -a name ./app\n", Some(ShellKind::Bash), Some(&[]), false),
+        paths(
+            "exec -a name ./app\n",
+            Some(ShellKind::Bash),
+            Some(&[]),
+            false
+        ),
         ["exec ./app"]
     );
 }
@@ -210,7 +225,11 @@ exec "$@"
     assert_eq!(script(s, &["--port", "1"]).len(), 2);
     assert_eq!(script(s, &["sh"]), ["exec sh"]);
     let p = script(s, &["--port", "1"]);
-    assert!(p.iter().any(|p| p.starts_with("exec gosu redis /entrypoint.sh redis-server --port 1")), "{p:?}");
+    assert!(
+        p.iter()
+            .any(|p| p.starts_with("exec gosu redis /entrypoint.sh redis-server --port 1")),
+        "{p:?}"
+    );
 }
 
 #[test]
