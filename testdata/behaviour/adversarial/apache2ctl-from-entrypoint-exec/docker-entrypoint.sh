@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+echo "ServerName localhost" > /tmp/apache-servername.conf
+exec "$@"

@@ -1,0 +1,4 @@
+#!/bin/sh
+trap 'kill -TERM $!; wait $!' TERM
+./app "$@" &
+wait $!

@@ -1,0 +1,4 @@
+#!/bin/sh
+./app &
+echo "app started as $!"
+wait

@@ -1,0 +1,4 @@
+# run with: sh start.sh
+set -e
+echo "starting"
+exec ./app --serve

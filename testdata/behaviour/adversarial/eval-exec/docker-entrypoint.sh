@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+EXTRA_ARGS="${EXTRA_ARGS:-}"
+eval exec ./app "$@" $EXTRA_ARGS

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+echo "starting myapp"
+exec -a myapp ./app --serve

@@ -1,0 +1,3 @@
+#!/bin/sh
+set -e
+exec env APP_MODE=1 ./app

@@ -1,0 +1,3 @@
+#!/bin/sh
+set -e
+(cd /tmp && exec "$OLDPWD/app" --from-subshell)

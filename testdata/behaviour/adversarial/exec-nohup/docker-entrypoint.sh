@@ -1,0 +1,2 @@
+#!/bin/sh
+exec nohup ./app >/dev/null 2>&1

@@ -1,0 +1,7 @@
+#!/bin/sh
+start() {
+    echo "starting app $*"
+    ./app "$@"
+}
+start --check-config || exit 1
+start --serve

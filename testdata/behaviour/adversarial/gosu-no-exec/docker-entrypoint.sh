@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+mkdir -p /tmp/app-data
+gosu nobody ./app --data /tmp/app-data

@@ -1,0 +1,5 @@
+#!/bin/sh
+set -e
+nginx -t
+nginx
+exec ./app --upstream

@@ -1,0 +1,3 @@
+#!/bin/sh
+mkdir -p logs
+./app 2>&1 | tee -a logs/app.log

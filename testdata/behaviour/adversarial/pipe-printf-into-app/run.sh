@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+CONFIG="listen=0.0.0.0:8080"
+printf '%s\n' "$CONFIG" | ./app --config-stdin

@@ -1,0 +1,2 @@
+echo "$GREETING"
+exec ./app --from-run-sh

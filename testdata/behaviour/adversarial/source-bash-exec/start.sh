@@ -1,0 +1,4 @@
+#!/bin/bash
+set -euo pipefail
+source ./env.sh
+source run.sh

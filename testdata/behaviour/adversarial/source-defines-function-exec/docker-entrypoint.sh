@@ -1,0 +1,5 @@
+#!/bin/sh
+set -e
+. ./lib/common.sh
+prepare
+start_app "$@"

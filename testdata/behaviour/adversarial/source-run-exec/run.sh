@@ -1,0 +1,3 @@
+# sourced by entrypoint.sh
+echo "running in $APP_ENV"
+exec ./app

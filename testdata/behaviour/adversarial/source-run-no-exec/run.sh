@@ -1,0 +1,4 @@
+# sourced by entrypoint.sh
+echo "running in $APP_ENV"
+./app
+echo "app exited"

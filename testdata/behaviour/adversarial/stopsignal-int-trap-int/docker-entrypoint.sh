@@ -1,0 +1,5 @@
+#!/bin/sh
+trap 'kill -INT "$pid"; wait "$pid"' INT
+./app &
+pid=$!
+wait "$pid"

@@ -1,0 +1,4 @@
+#!/bin/sh
+trap '' TERM HUP
+echo "config ok"
+exec ./app

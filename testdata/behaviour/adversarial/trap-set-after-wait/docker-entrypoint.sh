@@ -1,0 +1,5 @@
+#!/bin/sh
+./app &
+pid=$!
+wait "$pid"
+trap 'kill -TERM "$pid"; wait "$pid"' TERM INT
