@@ -381,6 +381,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     zero: argv.get(j + 1).cloned().unwrap_or_else(|| prog.clone()),
                     command_string: true,
                     source: &|_, _| None,
+                    depth: 0,
                 };
                 let f = flow::run(&argv[j], &env);
                 let hands = f.running().next().is_some()
@@ -701,6 +702,7 @@ fn script_flow(
         zero: image_path.to_string(),
         command_string: false,
         source: &source,
+        depth: 0,
     };
     let f = flow::run(text, &env);
     let mut where_ = Vec::new();

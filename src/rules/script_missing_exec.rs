@@ -45,7 +45,6 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let stop = shared::stop_signal(ctx);
     for s in shared::pid1_scripts(ctx) {
         let shell = shared::shell_name(s);
-        let under_init = ctx.chain.pid1_init().is_some();
         for p in &s.flow.paths {
             // A handler on the stop signal: SIG011 / SIG012 judge it.
             if p.trap(&stop).is_some_and(|t| !t.ignores()) {
@@ -79,18 +78,12 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         d.fix = Some(fix);
                     } else if let Some(Err(why)) = exec_fix {
                         d.help = Some(format!(
-                            "no automatic `exec`: {why}. Make the script end with `exec <program>` (the program itself, not a function, builtin or alias), or run an init that signals the process group (tini -g) as ENTRYPOINT"
+                            "no automatic `exec`: {why}. Make the script end with `exec <program>` (the program itself, not a function, builtin or alias)"
                         ));
-                        if !under_init {
-                            d.fix = shared::init_fix(ctx, true).ok();
-                        }
                     } else {
                         d.help = Some(format!(
-                            "commands run after `{name}`, so `exec` would change the script: move them before it and `exec` it, or run an init that signals the process group (tini -g) as ENTRYPOINT"
+                            "commands run after `{name}`, so `exec` would change the script: move them before it and `exec` it"
                         ));
-                        if !under_init {
-                            d.fix = shared::init_fix(ctx, true).ok();
-                        }
                     }
                     out.push(d);
                 }
@@ -120,10 +113,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     );
                     d.severity = severity;
                     d.label = Some(format!("{what} under {shell}"));
-                    d.help = Some("`exec` cannot replace the shell with a pipeline, loop or subshell: end the script with `exec <app>`, or run an init that signals the process group (tini -g) as ENTRYPOINT".into());
-                    if !under_init {
-                        d.fix = shared::init_fix(ctx, true).ok();
-                    }
+                    d.help = Some("`exec` cannot replace the shell with a pipeline, loop or subshell: end the script with `exec <app>` (log with Docker's own logging, not a pipe; keep restart loops out of the container: Docker's restart policy restarts it). No automatic fix: an init in front (tini -g) races the shell's death and the app is SIGKILLed mid-shutdown".into());
                     out.push(d);
                 }
                 End::Wait { at, .. } => {
@@ -139,13 +129,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     d.severity = severity;
                     d.label = Some(format!("waits without a SIG{stop} trap"));
                     d.help = Some(format!("remember each background PID (`pids=\"$pids $!\"`) and add `trap 'kill -TERM $pids; wait' {stop}` before the `wait`, or exec a single app"));
-                    d.fix = shared::forward_trap_fix(ctx, s, p).or_else(|| {
-                        if under_init {
-                            None
-                        } else {
-                            shared::init_fix(ctx, true).ok()
-                        }
-                    });
+                    d.fix = shared::forward_trap_fix(ctx, s, p)
+                        .or_else(|| shared::trap_signal_fix(ctx, s, p, &stop));
                     out.push(d);
                 }
                 _ => {}

@@ -20,23 +20,52 @@ fn daemons(jobs: &[Job]) -> Vec<&Job> {
         .collect()
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    if ctx.chain.has_init() {
-        return;
+/// How to name a background job: `./app &`, or a program that daemonises.
+fn job_name(j: &Job) -> String {
+    match j.daemon {
+        Some(d) => format!(
+            "`{}` (it daemonises: {})",
+            shared::prog_name(&j.prog),
+            d.why
+        ),
+        None => format!("`{}`", shared::prog_name(&j.prog)),
     }
+}
+
+fn words(prog: &crate::shell::flow::Prog) -> Vec<Option<&str>> {
+    prog.argv.iter().map(|w| w.as_deref()).collect()
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let stop = shared::stop_signal(ctx);
+    let has_init = ctx.chain.has_init();
     for s in &ctx.chain.scripts {
         let mut seen = Vec::new();
         for p in &s.flow.paths {
+            let when = shared::when(p);
+            // `exec nginx`, `exec apache2ctl -D FOREGROUND`.
+            if let End::Exec { prog, .. } = &p.end {
+                if let Some(d) = program_finding(ctx, &words(prog), &stop) {
+                    if !seen.contains(&prog.at) {
+                        seen.push(prog.at.clone());
+                        let mut diag =
+                            ctx.flow_diagnostic(&META, s, &prog.at, format!("{when}{}", d.0));
+                        diag.label = Some(d.1);
+                        diag.help = Some(d.2);
+                        out.push(diag);
+                    }
+                }
+            }
             let bg = daemons(&p.jobs);
             if bg.is_empty() || seen.contains(&bg[0].prog.at) {
                 continue;
             }
-            let names: Vec<String> = bg.iter().map(|j| shared::prog_name(&j.prog)).collect();
-            let when = shared::when(p);
+            let names: Vec<String> = bg.iter().map(|j| job_name(j)).collect();
+            let they = if bg.len() == 1 { "it" } else { "they" };
+            let daemonised = bg.iter().find_map(|j| j.daemon);
             match &p.end {
                 End::Wait { .. } => {
-                    if bg.len() < 2 || p.trap(&stop).is_some_and(|t| t.forwards) {
+                    if has_init || bg.len() < 2 || p.trap(&stop).is_some_and(|t| t.forwards) {
                         continue;
                     }
                     seen.push(bg[0].prog.at.clone());
@@ -51,16 +80,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         ),
                     );
                     d.label = Some("started in the background".into());
-                    if let Some(fix) = shared::forward_trap_fix(ctx, s, p) {
-                        d.help = Some(format!("run one program per container, or forward SIG{stop} to every background program and wait for them (or use a supervisor: s6-overlay, supervisord)"));
-                        d.fix = Some(fix);
-                        out.push(d);
-                        continue;
-                    }
-                    init_help(ctx, &mut d);
+                    d.help = Some(format!("run one program per container, or forward SIG{stop} to every background program and wait for them (or use a supervisor: s6-overlay, supervisord)"));
+                    d.fix = shared::forward_trap_fix(ctx, s, p);
                     out.push(d);
                 }
                 End::Foreground { prog, .. } | End::Exec { prog, .. } => {
+                    if has_init && daemonised.is_none() {
+                        continue;
+                    }
                     seen.push(bg[0].prog.at.clone());
                     let fg = shared::prog_name(prog);
                     let mut d = ctx.flow_diagnostic(
@@ -68,34 +95,91 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         s,
                         &bg[0].prog.at,
                         format!(
-                            "{when}{} runs in the background next to `{fg}`, which the script runs in the foreground: the stop signal goes to PID 1 only, so {} never gets SIG{stop} and is SIGKILLed when the container stops",
-                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
-                            if bg.len() == 1 { "it" } else { "they" }
+                            "{when}{} keeps running in the background next to `{fg}`: the stop signal goes to PID 1 only, so {they} never get{} SIG{stop} and {} SIGKILLed when the container stops",
+                            names.join(", "),
+                            if bg.len() == 1 { "s" } else { "" },
+                            if bg.len() == 1 { "is" } else { "are" },
                         ),
                     );
-                    d.label = Some("started in the background".into());
-                    init_help(ctx, &mut d);
+                    d.label = Some("runs in the background".into());
+                    d.help = Some(help(daemonised));
+                    out.push(d);
+                }
+                End::Exit { .. } => {
+                    seen.push(bg[0].prog.at.clone());
+                    let mut d = ctx.flow_diagnostic(
+                        &META,
+                        s,
+                        &bg[0].prog.at,
+                        format!(
+                            "{when}the script ends while {} keeps running in the background: PID 1 exits, so the container stops at once and {they} {} killed",
+                            names.join(", "),
+                            if bg.len() == 1 { "is" } else { "are" },
+                        ),
+                    );
+                    d.label = Some("runs in the background".into());
+                    d.help = Some(help(daemonised));
                     out.push(d);
                 }
                 _ => {}
             }
         }
     }
-}
-
-fn init_help(ctx: &Context, d: &mut Diagnostic) {
-    match shared::init_fix(ctx, true) {
-        Ok(fix) => {
-            d.help = Some(format!(
-                "run one program per container, or put an init that signals the whole process group in front ({} `-g`), or a supervisor (s6-overlay, supervisord)",
-                ctx.init.name()
-            ));
-            d.fix = Some(fix);
-        }
-        Err(why) => {
-            d.help = Some(format!(
-            "run one program per container, or use a supervisor (s6-overlay, supervisord): {why}"
-        ))
+    // A program that CMD/ENTRYPOINT starts directly.
+    if ctx.chain.scripts.is_empty() {
+        if let (Some((_, argv, false)), Some(at)) =
+            (shared::final_program(ctx), ctx.chain.started_by)
+        {
+            let w: Vec<Option<&str>> = argv.iter().map(|a| Some(a.as_str())).collect();
+            if let Some(d) = program_finding(ctx, &w, &stop) {
+                let ins = &ctx.dockerfile.instructions[at];
+                let mut diag = ctx.diagnostic(&META, ins.span.clone(), d.0);
+                diag.label = Some(d.1);
+                diag.help = Some(d.2);
+                out.push(diag);
+            }
         }
     }
+}
+
+fn help(d: Option<&crate::shell::programs::Daemonises>) -> String {
+    match d {
+        Some(d) => format!(
+            "keep it in the foreground (`{}`) and run one program per container, or use a supervisor that keeps its programs in the foreground (s6-overlay, supervisord -n)",
+            d.instead
+        ),
+        None => "run one program per container, or use a supervisor (s6-overlay, supervisord)".into(),
+    }
+}
+
+/// A program that is PID 1 but daemonises, or is a package's wrapper
+/// script that keeps a shell as PID 1: (message, label, help).
+fn program_finding(
+    _ctx: &Context,
+    words: &[Option<&str>],
+    stop: &str,
+) -> Option<(String, String, String)> {
+    use crate::shell::programs::{daemonises, wrapper_script};
+    let name = words.first().copied().flatten()?;
+    if let Some(d) = daemonises(words) {
+        let cfg = d
+            .config
+            .map(|c| format!(" (unless its configuration sets `{c}`)"))
+            .unwrap_or_default();
+        return Some((
+            format!("`{name}` puts itself in the background{cfg}: {}; the process that was PID 1 exits at once, so the container stops (or, behind an init, the daemon never gets SIG{stop})", d.why),
+            "daemonises".into(),
+            format!("keep it in the foreground: `{}` ({})", d.instead, d.reference),
+        ));
+    }
+    if let Some(w) = wrapper_script(words) {
+        if !w.execs && !w.forwards {
+            return Some((
+                format!("`{name}` is a shell script that runs {} as its child without `exec` ({}): the shell stays PID 1 and does not pass SIG{stop} on, so `docker stop` SIGKILLs it after the grace period", w.runs, w.source),
+                "a shell stays PID 1".into(),
+                format!("run the program itself: `{}`", w.instead),
+            ));
+        }
+    }
+    None
 }

@@ -506,6 +506,37 @@ pub fn forward_trap_fix(
     ))
 }
 
+/// A script that forwards another signal (`trap '...' TERM`) but not the
+/// image's stop signal (`STOPSIGNAL SIGINT`): add the stop signal to that
+/// trap. Safe: the handler is the script's own, and the signal was dropped
+/// before. Offered when the fixed script, run again, waits with it.
+pub fn trap_signal_fix(
+    ctx: &super::Context,
+    s: &crate::model::chain::LoadedScript,
+    p: &crate::shell::flow::Path,
+    stop: &str,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::diagnostic::FixSafety;
+    let t = p
+        .traps
+        .iter()
+        .find(|t| t.signal != stop && t.signal != "EXIT" && t.forwards && t.waits)?;
+    if t.at.file != 0 || ctx.names(s).syntax_error().is_some() {
+        return None;
+    }
+    let end = t.at.span.end;
+    let edits = vec![(end..end, format!(" {stop}"))];
+    if !fix_verified(s, &edits, None, stop) {
+        return None;
+    }
+    Some(ctx.script_fix(
+        s,
+        FixSafety::Safe,
+        format!("Add {stop} to the trap that forwards {}", t.signal),
+        edits,
+    ))
+}
+
 /// The init-injection fix (unsafe), or why there is none.
 pub fn init_fix(ctx: &super::Context, group: bool) -> Result<crate::diagnostic::Fix, String> {
     use crate::diagnostic::FixSafety;
@@ -579,6 +610,15 @@ pub fn path_graceful(p: &crate::shell::flow::Path, stop: &str) -> bool {
     use crate::shell::flow::{End, How};
     let handler = p.trap(stop).filter(|t| !t.ignores());
     match &p.end {
+        // Programs left in the background never get the signal.
+        _ if p
+            .jobs
+            .iter()
+            .any(|j| j.prog.lifetime != crate::shell::flow::Lifetime::OneShot)
+            && !matches!(p.end, End::Wait { .. }) =>
+        {
+            false
+        }
         End::Exec { .. } | End::Exit { .. } | End::Unknown { .. } => true,
         End::Fails { .. } => false,
         End::Wait { waits_again, .. } => {
@@ -610,6 +650,7 @@ fn rerun(s: &crate::model::chain::LoadedScript, text: &str) -> crate::shell::flo
         zero: s.image_path.clone(),
         command_string: false,
         source: &source,
+        depth: 0,
     };
     crate::shell::flow::run(text, &env)
 }

@@ -47,7 +47,47 @@ pub fn command_string_index(argv: &[String]) -> Option<usize> {
     None
 }
 
+/// `exec sh -c "..."` at the end of a startup script: the new shell is PID 1.
+fn in_scripts(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    for s in &ctx.chain.scripts {
+        let mut seen = Vec::new();
+        for p in &s.flow.paths {
+            let crate::shell::flow::End::Exec { prog, .. } = &p.end else {
+                continue;
+            };
+            let Some(argv) = prog.argv.iter().cloned().collect::<Option<Vec<String>>>() else {
+                continue;
+            };
+            let Some(j) = command_string_index(&argv) else {
+                continue;
+            };
+            if seen.contains(&prog.at) {
+                continue;
+            }
+            seen.push(prog.at.clone());
+            let Some(runner) = shared::runner(&argv[0], ctx.image) else {
+                continue;
+            };
+            let what = format!("`exec {} -c` in a startup script", argv[0]);
+            let Some(v) = shared::judge(&what, &argv[j], &runner) else {
+                continue;
+            };
+            let mut d = ctx.flow_diagnostic(
+                &META,
+                s,
+                &prog.at,
+                format!("{}{}", shared::when(p), v.message),
+            );
+            d.severity = v.severity;
+            d.label = Some(format!("`{}` becomes PID 1", argv[0]));
+            d.help = Some("put `exec` before the last command inside the string too (`exec sh -c 'exec app'`), or exec the program directly".into());
+            out.push(d);
+        }
+    }
+}
+
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    in_scripts(ctx, out);
     let Some(st) = ctx.image.final_stage() else {
         return;
     };

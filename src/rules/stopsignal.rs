@@ -119,9 +119,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(at) = ctx.chain.started_by else {
         return;
     };
-    let Some((prog, _, _)) = shared::final_program(ctx) else {
+    let Some((prog, argv, _)) = shared::final_program(ctx) else {
         return;
     };
+    // A program that daemonises gets no stop signal at all (SIG024 says so).
+    let words: Vec<Option<&str>> = argv.iter().map(|a| Some(a.as_str())).collect();
+    if crate::shell::programs::daemonises(&words).is_some() {
+        return;
+    }
     let Some((name, want, why)) = daemon(prog) else {
         return;
     };

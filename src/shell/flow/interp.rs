@@ -122,6 +122,7 @@ struct Interp<'t, 'e> {
     depth: usize,
     active_files: Vec<usize>,
     calls: Vec<String>,
+    script_lifetimes: HashMap<String, Lifetime>,
 }
 
 pub(super) fn run(text: &str, env: &Env) -> Flow {
@@ -168,6 +169,7 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
         depth: 0,
         active_files: vec![0],
         calls: Vec::new(),
+        script_lifetimes: HashMap::new(),
     };
     let mut vars = Vars {
         zero: env.zero.clone(),
@@ -601,12 +603,29 @@ impl<'t, 'e> Interp<'t, 'e> {
     }
 
     /// A program runs in the foreground.
-    fn program(&mut self, st: &mut St, prog: Prog, how: How) {
+    fn program(&mut self, st: &mut St, mut prog: Prog, how: How) {
         let loc = prog.at.clone();
         if st.done.is_some() {
             self.after(st, loc, false);
             st.status = Tri::Unknown;
             return;
+        }
+        if how != How::ExecInChild {
+            let words: Vec<Option<&str>> = prog.argv.iter().map(|w| w.as_deref()).collect();
+            if let Some(d) = crate::shell::programs::daemonises(&words) {
+                // It forks and the started process exits: a background job.
+                prog.lifetime = Lifetime::LongRunning;
+                st.jobs.push(Job {
+                    prog,
+                    daemon: Some(d),
+                });
+                self.after(st, loc, false);
+                st.status = Tri::True;
+                return;
+            }
+        }
+        if prog.lifetime == Lifetime::Unknown {
+            prog.lifetime = self.script_lifetime(&prog.argv);
         }
         match prog.lifetime {
             Lifetime::OneShot if how != How::ExecInChild => {
@@ -626,6 +645,45 @@ impl<'t, 'e> Interp<'t, 'e> {
                 st.status = Tri::Unknown;
             }
         }
+    }
+
+    /// A script of the build context run in the foreground: one-shot when
+    /// every path it can take (with these arguments) finishes by itself.
+    fn script_lifetime(&mut self, argv: &[Option<String>]) -> Lifetime {
+        let Some(Some(name)) = argv.first() else {
+            return Lifetime::Unknown;
+        };
+        if !name.contains('/') || self.env.depth >= super::MAX_SCRIPT_DEPTH {
+            return Lifetime::Unknown;
+        }
+        if let Some(l) = self.script_lifetimes.get(name) {
+            return *l;
+        }
+        let l = match (self.env.source)(name, false) {
+            Some(text) if text.starts_with("#!") && is_shell_shebang(&text) => {
+                let args: Option<Vec<String>> = argv[1..].iter().cloned().collect();
+                let env = Env {
+                    shell: self.env.shell,
+                    args,
+                    vars: self.env.vars.clone(),
+                    zero: name.clone(),
+                    command_string: false,
+                    source: self.env.source,
+                    depth: self.env.depth + 1,
+                };
+                let f = super::run(&text, &env);
+                if f.paths.iter().all(|p| matches!(p.end, End::Exit { .. }))
+                    && f.paths.iter().all(|p| p.jobs.is_empty())
+                {
+                    Lifetime::OneShot
+                } else {
+                    Lifetime::Unknown
+                }
+            }
+            _ => Lifetime::Unknown,
+        };
+        self.script_lifetimes.insert(name.clone(), l);
+        l
     }
 
     fn join(&mut self, states: Vec<St>) -> Vec<St> {
@@ -852,7 +910,7 @@ impl<'t, 'e> Interp<'t, 'e> {
                 _ => prog,
             };
             let _ = src;
-            st.jobs.push(Job { prog });
+            st.jobs.push(Job { prog, daemon: None });
         }
         st.vars
             .set
@@ -1025,10 +1083,19 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
             Some(f) if self.functions.contains_key(f) => self.call(file, n, f, &argv, st),
             _ => {
+                let mut life = lifetime(&argv);
+                // `cat > f <<EOF`, `mysql < dump.sql`: stdin is a file, so a
+                // program that reads it finishes.
+                if life == Lifetime::Unknown && stdin_redirected(n) {
+                    let words: Vec<Option<&str>> = argv.iter().map(|w| w.as_deref()).collect();
+                    if crate::shell::programs::reads_stdin(&words) {
+                        life = Lifetime::OneShot;
+                    }
+                }
                 let prog = Prog {
                     at: loc,
                     cmd: build_cmd(src, n),
-                    lifetime: lifetime(&argv),
+                    lifetime: life,
                     argv,
                 };
                 let how = if st.child > 0 {
@@ -1096,6 +1163,16 @@ impl<'t, 'e> Interp<'t, 'e> {
                     st.ctl = Ctl::Exit;
                     return vec![st];
                 }
+            }
+        }
+        if self.env.shell == Some(crate::shell::ShellKind::Ash) {
+            if let Some(why) = busybox_lacks(&target) {
+                if st.child == 0 {
+                    self.emit(&st, End::Fails { at: loc, why }, None);
+                    st.done = Some(usize::MAX);
+                }
+                st.ctl = Ctl::Exit;
+                return vec![st];
             }
         }
         if let Some(name) = target[0].as_deref() {
@@ -1368,6 +1445,40 @@ impl<'t, 'e> Interp<'t, 'e> {
 
     fn eval(&mut self, file: usize, n: Node<'t>, argv: &[Option<String>], mut st: St) -> Vec<St> {
         let Some(&idx) = self.evals.get(&(file, n.start_byte())) else {
+            // Words known at run time without shell syntax: the command
+            // they make (`eval exec ./app "$@" $EXTRA`).
+            let mut words: Vec<Option<String>> = Vec::new();
+            let mut plain = true;
+            for a in &argv[1..] {
+                match a {
+                    Some(v)
+                        if !v.contains([
+                            '|', '&', ';', '<', '>', '(', ')', '$', '`', '"', '\'', '\\', '*', '?',
+                            '[', '\n',
+                        ]) =>
+                    {
+                        words.extend(v.split_whitespace().map(|w| Some(w.to_string())));
+                    }
+                    Some(_) => plain = false,
+                    // Values only known at run time: taken as arguments.
+                    None => words.push(None),
+                }
+            }
+            let named = words.iter().take(2).all(|w| w.is_some());
+            if plain && named && !words.is_empty() {
+                if words[0].as_deref() == Some("exec") {
+                    return self.exec(file, n, &words, st);
+                }
+                let src = self.src(file);
+                let prog = Prog {
+                    at: self.loc(file, n),
+                    cmd: build_cmd(src, n),
+                    lifetime: lifetime(&words),
+                    argv: words,
+                };
+                self.program(&mut st, prog, How::Simple);
+                return vec![st];
+            }
             // Text known only at run time: a program dsig cannot name.
             let src = self.src(file);
             let prog = Prog {
@@ -2196,5 +2307,71 @@ fn table_lifetime(words: &[Option<&str>]) -> Lifetime {
         crate::shell::programs::Lifetime::OneShot => Lifetime::OneShot,
         crate::shell::programs::Lifetime::LongRunning => Lifetime::LongRunning,
         crate::shell::programs::Lifetime::Unknown => Lifetime::Unknown,
+    }
+}
+
+/// `#!/bin/sh`, `#!/usr/bin/env bash`, ...
+fn is_shell_shebang(text: &str) -> bool {
+    let first = text.lines().next().unwrap_or("");
+    let mut words = first.trim_start_matches("#!").split_whitespace();
+    let prog = words.next().unwrap_or("");
+    let prog = if prog.ends_with("/env") {
+        words.find(|w| !w.starts_with('-')).unwrap_or("")
+    } else {
+        prog
+    };
+    crate::shell::is_shell_program(prog)
+}
+
+/// busybox's own applets (Alpine's `chroot`, and `setpriv` where util-linux
+/// is not installed) lack GNU and util-linux options: the adversarial
+/// kernel suite saw `exec chroot --userspec=...` and `exec setpriv
+/// --reuid=...` fail to start under busybox ash (busybox 1.35).
+fn busybox_lacks(argv: &[Option<String>]) -> Option<String> {
+    let name = argv.first()?.as_deref()?;
+    let base = name.rsplit('/').next().unwrap_or(name);
+    let opts: &[&str] = match base {
+        "chroot" => &["--userspec", "--groups", "--skip-chdir"],
+        "setpriv" => &[
+            "--reuid",
+            "--regid",
+            "--init-groups",
+            "--clear-groups",
+            "--groups",
+            "--keep-groups",
+        ],
+        _ => return None,
+    };
+    argv[1..].iter().flatten().find_map(|a| {
+        let o = a.split('=').next().unwrap_or(a);
+        opts.contains(&o).then(|| {
+            format!("busybox's `{base}` (the one Alpine's /bin/sh runs) has no `{o}`: the script stops there with an error and the program never starts")
+        })
+    })
+}
+
+/// Whether a command's standard input comes from a file, a here-document
+/// or a here-string (its own redirections or its statement's).
+fn stdin_redirected(n: Node) -> bool {
+    let is_input = |k: Node| match k.kind() {
+        "heredoc_redirect" | "herestring_redirect" => true,
+        "file_redirect" => {
+            let mut c = k.walk();
+            let r = k.children(&mut c).any(|t| t.kind() == "<");
+            r
+        }
+        _ => false,
+    };
+    let mut c = n.walk();
+    if n.children(&mut c).any(is_input) {
+        return true;
+    }
+    match n.parent() {
+        Some(p) if p.kind() == "redirected_statement" => {
+            let mut c = p.walk();
+            let r = p.children(&mut c).any(is_input);
+            r
+        }
+        _ => false,
     }
 }

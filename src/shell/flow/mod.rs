@@ -60,6 +60,9 @@ pub struct Env<'e> {
     /// directory (`"$(dirname "$0")/lib.sh"`). `None` when it is not in the
     /// build context.
     pub source: &'e dyn Fn(&str, bool) -> Option<String>,
+    /// How deep this run is inside another (a script that the script runs
+    /// in the foreground is run too, to see whether it finishes).
+    pub depth: usize,
 }
 
 impl Env<'_> {
@@ -72,6 +75,7 @@ impl Env<'_> {
             zero: String::new(),
             command_string: false,
             source: &|_, _| None,
+            depth: 0,
         }
     }
 }
@@ -168,6 +172,9 @@ impl Trap {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     pub prog: Prog,
+    /// The program put itself in the background (it daemonised): the
+    /// table entry that says so.
+    pub daemon: Option<&'static crate::shell::programs::Daemonises>,
 }
 
 /// How a path ends.
@@ -275,6 +282,8 @@ pub const MAX_DEPTH: usize = 24;
 pub const STEPS_PER_BYTE: usize = 8;
 /// See [`STEPS_PER_BYTE`].
 pub const STEPS_BASE: usize = 20_000;
+/// How deep scripts run by scripts are followed to see whether they finish.
+pub const MAX_SCRIPT_DEPTH: usize = 2;
 /// How many files `source` may bring in.
 pub const MAX_SOURCED: usize = 16;
 

@@ -15,8 +15,13 @@ fn paths(text: &str, shell: Option<ShellKind>, args: Option<&[&str]>, c: bool) -
         source: &|p, _| match p {
             "./run.sh" | "run.sh" => Some("exec ./app \"$@\"\n".into()),
             "./lib.sh" => Some("start() { ./app; }\n".into()),
+            "./migrate.sh" => {
+                Some("#!/bin/sh\nfor f in *.sql; do psql -f \"$f\"; done\necho done\n".into())
+            }
+            "./serve.sh" => Some("#!/bin/sh\n./app\n".into()),
             _ => None,
         },
+        depth: 0,
     };
     let flow = run(text, &env);
     let mut out: Vec<String> = flow
@@ -253,4 +258,43 @@ fn many_ifs_stay_small() {
     }
     s.push_str("exec ./app\n");
     assert_eq!(script(&s, &[]), ["exec ./app"]);
+}
+
+#[test]
+fn scripts_run_in_the_foreground_are_followed() {
+    assert_eq!(script("./migrate.sh\nexit 0\n", &[]), ["exit"]);
+    assert_eq!(script("./serve.sh\n", &[]), ["fg ./serve.sh"]);
+}
+
+#[test]
+fn eval_of_words_known_at_run_time() {
+    assert_eq!(
+        script(
+            "X=\"${X:-}\"\neval exec ./app \"$@\" $X\n",
+            &["--port", "1"]
+        ),
+        ["exec ./app --port 1 ?"]
+    );
+}
+
+#[test]
+fn daemons_are_background_jobs() {
+    let flow = run("nginx\nexec ./app\n", &Env::unknown());
+    assert!(matches!(flow.paths[0].end, End::Exec { .. }));
+    assert_eq!(flow.paths[0].jobs.len(), 1);
+    assert!(flow.paths[0].jobs[0].daemon.is_some());
+}
+
+#[test]
+fn busybox_applets_without_gnu_options() {
+    let p = |sh| {
+        paths(
+            "exec chroot --userspec=1:1 / ./app\n",
+            Some(sh),
+            Some(&[]),
+            false,
+        )
+    };
+    assert_eq!(p(ShellKind::Ash), ["fails"]);
+    assert_eq!(p(ShellKind::Dash), ["exec chroot --userspec=1:1 / ./app"]);
 }

@@ -1,5 +1,5 @@
 #!/bin/sh
 set -e
 echo "checking the configuration"
-test -f /etc/app/app.conf
-exec ./app --config /etc/app/app.conf
+test -f ./app.conf
+exec ./app --config ./app.conf
