@@ -94,3 +94,99 @@ fn entrypoint_scripts_as_entrypoints() {
         );
     }
 }
+
+/// The paths the script model finds in each corpus script, against
+/// testdata/corpus-paths.tsv: for each script, the endings the earlier
+/// backward reading found (frozen: computed by dsig 0.1 before issue 13)
+/// and the paths the model finds now, by kind. The model's column is
+/// recomputed here; `DSIG_CORPUS_PATHS_WRITE=1` writes it anew.
+#[test]
+fn corpus_paths_table() {
+    use dsig::shell::flow::{self, End};
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/scripts");
+    if !root.is_dir() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI=true but ../shared/corpus is missing"
+        );
+        println!("skipped: ../shared/corpus/scripts not found");
+        return;
+    }
+    let table = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus-paths.tsv");
+    let old: BTreeMap<String, String> = std::fs::read_to_string(&table)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.splitn(3, '\t');
+            Some((f.next()?.to_string(), f.next()?.to_string()))
+        })
+        .collect();
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    let mut rows = vec!["script\tendings_before\tpaths_after".to_string()];
+    let mut mismatches = Vec::new();
+    let start = std::time::Instant::now();
+    for f in &files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let rel = f.strip_prefix(&root).unwrap().display().to_string();
+        let shell = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("#!"))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(dsig::shell::ShellKind::from_program);
+        let env = flow::Env {
+            shell,
+            zero: rel.clone(),
+            ..flow::Env::unknown()
+        };
+        let flow =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| flow::run(&text, &env)))
+                .unwrap_or_else(|_| panic!("panic on {rel}"));
+        let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+        for p in &flow.paths {
+            let k = match &p.end {
+                End::Exec { .. } => "exec",
+                End::Foreground { .. } => "foreground",
+                End::Wait { .. } => "wait",
+                End::Exit { .. } => "exit",
+                End::Fails { .. } => "fails",
+                End::Unknown { .. } => "unknown",
+            };
+            *kinds.entry(k).or_default() += 1;
+        }
+        let after = format!(
+            "{} ({})",
+            flow.paths.len(),
+            kinds
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let before = old.get(&rel).cloned().unwrap_or_else(|| "-".into());
+        rows.push(format!("{rel}\t{before}\t{after}"));
+    }
+    let took = start.elapsed();
+    let text = rows.join("\n") + "\n";
+    if std::env::var("DSIG_CORPUS_PATHS_WRITE").is_ok() {
+        std::fs::write(&table, &text).unwrap();
+    } else {
+        let committed = std::fs::read_to_string(&table).unwrap_or_default();
+        for (a, b) in committed.lines().zip(text.lines()) {
+            if a != b {
+                mismatches.push(format!("committed: {a}\n      now: {b}"));
+            }
+        }
+        assert_eq!(committed.lines().count(), text.lines().count(), "row count");
+    }
+    println!("{} scripts run by the model in {took:?}", files.len());
+    assert!(
+        mismatches.is_empty(),
+        "the model's paths differ from testdata/corpus-paths.tsv (DSIG_CORPUS_PATHS_WRITE=1 to accept):\n{}",
+        mismatches.join("\n")
+    );
+}

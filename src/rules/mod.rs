@@ -45,6 +45,9 @@ pub struct Context<'a> {
     ///
     /// [`names::Script`]: crate::shell::names::Script
     names: Vec<std::cell::OnceCell<crate::shell::names::Script<'a>>>,
+    /// For each script, where `exec` inserted before a program is verified
+    /// (see [`shared::exec_verified`]), computed on first use.
+    execs: Vec<std::cell::OnceCell<std::collections::HashSet<usize>>>,
 }
 
 impl<'a> Context<'a> {
@@ -68,6 +71,11 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|_| std::cell::OnceCell::new())
                 .collect(),
+            execs: chain
+                .scripts
+                .iter()
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
         }
     }
 
@@ -84,6 +92,20 @@ impl<'a> Context<'a> {
 }
 
 impl Context<'_> {
+    /// Where `exec` may go in script `s`: see [`shared::exec_verified`].
+    pub fn exec_verified(
+        &self,
+        s: &crate::model::chain::LoadedScript,
+    ) -> &std::collections::HashSet<usize> {
+        let i = self
+            .chain
+            .scripts
+            .iter()
+            .position(|x| std::ptr::eq(x, s))
+            .expect("a script of this chain");
+        self.execs[i].get_or_init(|| shared::exec_verified(s, &shared::stop_signal(self)))
+    }
+
     /// A finding of rule `meta` at `span`, with the rule's default severity.
     pub fn diagnostic(&self, meta: &RuleMeta, span: Range<usize>, message: String) -> Diagnostic {
         Diagnostic {

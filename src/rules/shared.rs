@@ -63,6 +63,8 @@ pub enum CHandover {
     /// The string starts programs in the background and finishes: PID 1
     /// exits at once and the container stops with it.
     Abandons,
+    /// dsig cannot follow it (too complex): why.
+    Unknown(String),
 }
 
 /// Run a `-c` string with `shell`'s semantics.
@@ -87,7 +89,7 @@ pub fn c_handover(text: &str, shell: ShellKind) -> CHandover {
         any = true;
         match &p.end {
             End::Exec { explicit: e, .. } => explicit &= *e,
-            End::Unknown { .. } => {}
+            End::Unknown { why, .. } => return CHandover::Unknown(why.clone()),
             End::Foreground { how, after, .. } => {
                 let why = if !after.is_empty() {
                     "a command runs after the workload".to_string()
@@ -135,6 +137,10 @@ pub fn judge(what: &str, text: &str, runner: &Runner) -> Option<Verdict> {
         Runner::Known(k, why) => match c_handover(text, *k) {
             CHandover::Finishes | CHandover::Execs { explicit: true } => return None,
             CHandover::Abandons => (Severity::Warning, abandons(what, &target)),
+            CHandover::Unknown(why) => (
+                Severity::Warning,
+                format!("{what} makes `{}` PID 1, and dsig cannot tell whether it hands PID 1 over to {target}: {why}", k.name()),
+            ),
             CHandover::Stays(because) => (
                 Severity::Error,
                 format!(
@@ -158,6 +164,13 @@ pub fn judge(what: &str, text: &str, runner: &Runner) -> Option<Verdict> {
                 .all(|v| matches!(v, CHandover::Finishes | CHandover::Execs { explicit: true }))
             {
                 return None;
+            }
+            if let Some(CHandover::Unknown(why)) = verdicts.iter().find(|v| matches!(v, CHandover::Unknown(_))) {
+                return Some(Verdict {
+                    severity: Severity::Warning,
+                    message: format!("{what} makes `/bin/sh -c` PID 1, and dsig cannot tell whether it hands PID 1 over to {target}: {why}"),
+                    analysis: cs,
+                });
             }
             if verdicts.iter().all(|v| matches!(v, CHandover::Abandons)) {
                 return Some(Verdict {
@@ -412,7 +425,7 @@ pub fn insert_exec_fix(
         ExecFit::Safe => FixSafety::Safe,
     };
     let edits = vec![(at..at, "exec ".to_string())];
-    if !fix_verified(s, &edits, Some(&prog.argv), &stop_signal(ctx)) {
+    if !ctx.exec_verified(s).contains(&at) {
         return Err(format!(
             "run again with `exec`, the script would still not hand PID 1 to `{}`",
             prog_name(prog)
@@ -675,6 +688,60 @@ pub fn apply_edits(text: &str, edits: &[(std::ops::Range<usize>, String)]) -> Op
     }
     out.push_str(&text[at..]);
     Some(out)
+}
+
+/// Where `exec` inserted before a program of script `s` is verified: the
+/// script with `exec` before every program that a path runs in the
+/// foreground, run again; the offsets (in `s`) whose program then replaces
+/// the shell. One run for all of them: inserting `exec` elsewhere can only
+/// end other paths sooner, so a program exec'd in that run is exec'd when
+/// its fix is applied alone.
+pub fn exec_verified(
+    s: &crate::model::chain::LoadedScript,
+    stop: &str,
+) -> std::collections::HashSet<usize> {
+    use crate::shell::flow::{End, How};
+    let _ = stop;
+    let mut at: Vec<usize> = s
+        .flow
+        .paths
+        .iter()
+        .filter_map(|p| match &p.end {
+            End::Foreground {
+                prog,
+                how: How::Simple | How::RestartLoop,
+                ..
+            } if prog.at.file == 0 => Some(prog.cmd.name_start),
+            _ => None,
+        })
+        .collect();
+    at.sort_unstable();
+    at.dedup();
+    let edits: Vec<(std::ops::Range<usize>, String)> =
+        at.iter().map(|&a| (a..a, "exec ".to_string())).collect();
+    let Some(fixed) = apply_edits(&s.text, &edits) else {
+        return Default::default();
+    };
+    let after = rerun(s, &fixed);
+    if after.unparsed.is_some() {
+        return Default::default();
+    }
+    let execs: std::collections::HashSet<usize> = after
+        .paths
+        .iter()
+        .filter_map(|p| match &p.end {
+            End::Exec {
+                prog,
+                explicit: true,
+            } if prog.at.file == 0 => Some(prog.cmd.name_start),
+            _ => None,
+        })
+        .collect();
+    at.iter()
+        .enumerate()
+        .filter(|(k, a)| execs.contains(&(**a + 5 * k)))
+        .map(|(_, a)| *a)
+        .collect()
 }
 
 /// Verify a fix of script `s` by running the fixed text again: every path

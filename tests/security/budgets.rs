@@ -135,6 +135,13 @@ fn functions_whose_case_arms_call_the_next_function() {
     let script = case_chain(30, 6);
     assert!(script.len() < 3000, "small input: {} bytes", script.len());
     let dir = script_image("case-chain", &script);
+    // An argument that an arm matches: with none, no arm runs and the app is
+    // never started (the script model follows the CMD).
+    write(
+        &dir,
+        "Dockerfile",
+        "FROM debian:bookworm\nCOPY --chmod=755 start.sh /start.sh\nENTRYPOINT [\"/start.sh\"]\nCMD [\"0\"]\n",
+    );
     for (what, diags) in [
         (
             "case chain, Dockerfile",
@@ -261,7 +268,8 @@ fn many_branches_calling_a_function_with_many_endings() {
     }
     s.push_str("  esac\n}\ncase \"$1\" in\n");
     for i in 0..5000 {
-        s.push_str(&format!("  {i}) g;;\n"));
+        // `"$@"`: g's `$2` is the script's (unknown: every arm may run).
+        s.push_str(&format!("  {i}) g \"$@\";;\n"));
     }
     s.push_str("esac\n");
     let dir = script_image("many-endings", &s);

@@ -45,15 +45,24 @@ enum Ctl {
 /// The last program of a path that may be its workload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Cand {
-    prog: Prog,
+    prog: std::rc::Rc<Prog>,
     how: How,
-    traps: Vec<Trap>,
-    jobs: Vec<Job>,
+    traps: std::rc::Rc<Vec<Trap>>,
+    jobs: std::rc::Rc<Vec<Job>>,
     conds: Vec<String>,
     after: Vec<Loc>,
     only_exit: bool,
     nest: Nest,
 }
+
+/// How deep statements (blocks, branches, subshells, calls) nest before the
+/// rest is "too complex" (each level is a few stack frames).
+const MAX_NESTING: usize = 120;
+/// How many conditions a path carries (the first ones, in run order).
+const MAX_CONDS: usize = 6;
+
+/// How many possible last programs one state keeps.
+const MAX_CANDIDATES: usize = 512;
 
 /// One abstract state: a path still running.
 #[derive(Debug, Clone)]
@@ -64,7 +73,9 @@ struct St {
     conds: Vec<String>,
     status: Tri,
     ctl: Ctl,
-    fg: Option<Box<Cand>>,
+    /// The programs that may be the path's workload (several where paths
+    /// with different last programs were joined).
+    fg: Vec<Cand>,
     /// The path's end was emitted (a program that runs until stopped, or a
     /// `wait`): what follows only annotates it.
     done: Option<usize>,
@@ -89,10 +100,19 @@ impl St {
                 .iter()
                 .zip(&o.jobs)
                 .all(|(a, b)| a.prog.at == b.prog.at)
-            && self.fg == o.fg
+            && self.fg.len() + o.fg.len() <= MAX_CANDIDATES
     }
 
     fn join(&mut self, o: &St) {
+        if !o.fg.is_empty() {
+            let have: HashSet<(&Loc, How)> = self.fg.iter().map(|x| (&x.prog.at, x.how)).collect();
+            let new: Vec<Cand> =
+                o.fg.iter()
+                    .filter(|c| !have.contains(&(&c.prog.at, c.how)))
+                    .cloned()
+                    .collect();
+            self.fg.extend(new);
+        }
         self.vars.join(&o.vars);
         let common = self
             .conds
@@ -123,6 +143,31 @@ struct Interp<'t, 'e> {
     active_files: Vec<usize>,
     calls: Vec<String>,
     script_lifetimes: HashMap<String, Lifetime>,
+    /// Paths by their end and traps (a path reached again is merged).
+    index: HashMap<u64, usize>,
+    /// The paths emitted (or reached again) during each function call being
+    /// run, innermost last: what a call's summary replays.
+    emit_log: Vec<Vec<usize>>,
+    /// Function calls already run, by function and entry state (without
+    /// its conditions): their exit states and the paths they reached.
+    summaries: HashMap<u64, Summary>,
+    /// Bumped when a function is defined: summaries are per definitions.
+    generation: u64,
+    /// Statements being run, nested.
+    nesting: usize,
+    /// Trap handler effects, by handler text.
+    handler_fx: HashMap<String, (bool, bool, bool)>,
+}
+
+/// What a function call did, for the next call with the same entry state.
+#[derive(Clone)]
+struct Summary {
+    /// How many conditions the entry state had.
+    prefix: usize,
+    /// Exit states (their conditions after the entry's).
+    out: Vec<St>,
+    /// The paths the call reached.
+    paths: Vec<usize>,
 }
 
 pub(super) fn run(text: &str, env: &Env) -> Flow {
@@ -170,6 +215,12 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
         active_files: vec![0],
         calls: Vec::new(),
         script_lifetimes: HashMap::new(),
+        index: HashMap::new(),
+        emit_log: Vec::new(),
+        summaries: HashMap::new(),
+        generation: 0,
+        nesting: 0,
+        handler_fx: HashMap::new(),
     };
     let mut vars = Vars {
         zero: env.zero.clone(),
@@ -186,7 +237,7 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
         conds: Vec::new(),
         status: Tri::True,
         ctl: Ctl::Normal,
-        fg: None,
+        fg: Vec::new(),
         done: None,
         child: 0,
         inf_loop: false,
@@ -198,6 +249,29 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
     let end = text.len();
     for mut st in out {
         it.finish(&mut st, None, end);
+    }
+    // A handler runs when the signal comes, with the functions defined by
+    // then (often after the `trap` line): its effects are judged at the end.
+    let handlers: HashSet<String> = it
+        .paths
+        .iter()
+        .flat_map(|p| p.traps.iter().map(|t| t.handler.clone()))
+        .collect();
+    let fx: HashMap<String, (bool, bool, bool)> = handlers
+        .into_iter()
+        .map(|h| {
+            let e = it.effects_of(&h);
+            (h, e)
+        })
+        .collect();
+    for p in &mut it.paths {
+        for t in &mut p.traps {
+            if let Some(&(f, w, x)) = fx.get(&t.handler) {
+                t.forwards = f;
+                t.waits = w;
+                t.exits = x;
+            }
+        }
     }
     it.implicit_exec();
     it.dedup();
@@ -511,6 +585,11 @@ impl<'t, 'e> Interp<'t, 'e> {
         jobs: Vec<Job>,
         nest: Option<Nest>,
     ) -> usize {
+        let key = end_key(&end, &traps);
+        if let Some(&i) = self.index.get(&key) {
+            self.merge_into(i, &end, &conditions);
+            return i;
+        }
         self.paths.push(Path {
             end,
             conditions,
@@ -519,21 +598,65 @@ impl<'t, 'e> Interp<'t, 'e> {
             no_exec: None,
         });
         self.nests.push(nest);
-        self.paths.len() - 1
+        let i = self.paths.len() - 1;
+        self.index.insert(key, i);
+        if let Some(log) = self.emit_log.last_mut() {
+            log.push(i);
+        }
+        i
+    }
+
+    /// A path reached again (another way to the same end): its conditions
+    /// become what the ways share, and what runs after it is joined.
+    fn merge_into(&mut self, i: usize, end: &End, conditions: &[String]) {
+        if let Some(log) = self.emit_log.last_mut() {
+            log.push(i);
+        }
+        let o = &mut self.paths[i];
+        let common = o
+            .conditions
+            .iter()
+            .zip(conditions)
+            .take_while(|(a, b)| a == b)
+            .count();
+        o.conditions.truncate(common);
+        match (&mut o.end, end) {
+            (
+                End::Foreground {
+                    after: a,
+                    only_exit_after: oa,
+                    ..
+                },
+                End::Foreground {
+                    after: b,
+                    only_exit_after: ob,
+                    ..
+                },
+            ) => {
+                for l in b {
+                    if !a.contains(l) {
+                        a.push(l.clone());
+                    }
+                }
+                *oa &= *ob;
+            }
+            (End::Wait { waits_again: a, .. }, End::Wait { waits_again: b, .. }) => *a |= *b,
+            _ => {}
+        }
     }
 
     fn emit_cand(&mut self, c: Cand) -> usize {
         let nest = c.nest;
         self.emit_with(
             End::Foreground {
-                prog: c.prog,
+                prog: std::rc::Rc::unwrap_or_clone(c.prog),
                 how: c.how,
                 after: c.after,
                 only_exit_after: c.only_exit,
             },
             c.conds,
-            c.traps,
-            c.jobs,
+            std::rc::Rc::unwrap_or_clone(c.traps),
+            std::rc::Rc::unwrap_or_clone(c.jobs),
             Some(nest),
         )
     }
@@ -545,13 +668,12 @@ impl<'t, 'e> Interp<'t, 'e> {
             return;
         }
         if st.done.is_none() {
-            match st.fg.take() {
-                Some(c) => {
-                    self.emit_cand(*c);
-                }
-                None => {
-                    self.emit(st, End::Exit { at }, None);
-                }
+            let fg = std::mem::take(&mut st.fg);
+            if fg.is_empty() {
+                self.emit(st, End::Exit { at }, None);
+            }
+            for c in fg {
+                self.emit_cand(c);
             }
             st.done = Some(usize::MAX);
         }
@@ -576,11 +698,13 @@ impl<'t, 'e> Interp<'t, 'e> {
                 }
                 *only_exit_after &= is_exit;
             }
-        } else if let Some(c) = &mut st.fg {
-            if !c.after.contains(&loc) {
-                c.after.push(loc);
+        } else {
+            for c in &mut st.fg {
+                if !c.after.contains(&loc) {
+                    c.after.push(loc.clone());
+                }
+                c.only_exit &= is_exit;
             }
-            c.only_exit &= is_exit;
         }
     }
 
@@ -591,10 +715,10 @@ impl<'t, 'e> Interp<'t, 'e> {
             how
         };
         Cand {
-            prog,
+            prog: std::rc::Rc::new(prog),
             how,
-            traps: snapshot(&st.traps),
-            jobs: st.jobs.clone(),
+            traps: std::rc::Rc::new(snapshot(&st.traps)),
+            jobs: std::rc::Rc::new(st.jobs.clone()),
             conds: st.conds.clone(),
             after: Vec::new(),
             only_exit: true,
@@ -634,14 +758,14 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
             Lifetime::LongRunning => {
                 let c = self.cand(st, prog, how);
-                st.fg = None;
+                st.fg.clear();
                 let i = self.emit_cand(c);
                 st.done = Some(i);
                 st.status = Tri::Unknown;
             }
             _ => {
                 let c = self.cand(st, prog, how);
-                st.fg = Some(Box::new(c));
+                st.fg = vec![c];
                 st.status = Tri::Unknown;
             }
         }
@@ -689,11 +813,7 @@ impl<'t, 'e> Interp<'t, 'e> {
     fn join(&mut self, states: Vec<St>) -> Vec<St> {
         let mut out: Vec<St> = Vec::new();
         for s in states {
-            if let Some(o) = out.iter_mut().find(|o| o.same_shape(&s)) {
-                o.join(&s);
-            } else {
-                out.push(s);
-            }
+            push_join(&mut out, s);
         }
         out
     }
@@ -728,6 +848,21 @@ impl<'t, 'e> Interp<'t, 'e> {
     }
 
     fn stmt(&mut self, file: usize, n: Node<'t>, amp: bool, mut st: St) -> Vec<St> {
+        if self.nesting >= MAX_NESTING {
+            let why = format!("statements nest more than {MAX_NESTING} deep");
+            if self.too_complex.is_none() {
+                self.too_complex = Some((n.start_byte()..n.end_byte(), why.clone()));
+            }
+            self.give_up(&mut st, file, n, format!("too complex to analyse: {why}"));
+            return vec![st];
+        }
+        self.nesting += 1;
+        let out = self.stmt_inner(file, n, amp, st);
+        self.nesting -= 1;
+        out
+    }
+
+    fn stmt_inner(&mut self, file: usize, n: Node<'t>, amp: bool, mut st: St) -> Vec<St> {
         self.steps += 1;
         if self.over_budget(file, n) {
             let why = self
@@ -790,6 +925,7 @@ impl<'t, 'e> Interp<'t, 'e> {
                 {
                     self.functions
                         .insert(text(src, name).to_string(), (file, body));
+                    self.generation += 1;
                 }
                 st.status = Tri::True;
                 vec![st]
@@ -814,6 +950,13 @@ impl<'t, 'e> Interp<'t, 'e> {
             "list" => self.list(file, n, st),
             "pipeline" => self.pipeline(file, n, st),
             "subshell" => self.subshell(file, n, st),
+            "compound_statement" if text(src, n).starts_with("((") => {
+                // `((app))`: arithmetic in bash, two subshells in dash and
+                // busybox ash (tree-sitter reads bash).
+                let why = "`((...))` is arithmetic in bash but nested subshells in dash and busybox ash: dsig does not follow it".to_string();
+                self.give_up(&mut st, file, n, why);
+                vec![st]
+            }
             "compound_statement" => {
                 let saved = st.nest.in_group;
                 st.nest.in_group = true;
@@ -841,7 +984,7 @@ impl<'t, 'e> Interp<'t, 'e> {
         let mut out = self.stmt(file, n, false, st);
         for s in &mut out {
             if s.fg != before_fg {
-                if let Some(c) = &mut s.fg {
+                for c in &mut s.fg {
                     c.how = how;
                 }
             }
@@ -1003,6 +1146,8 @@ impl<'t, 'e> Interp<'t, 'e> {
                 vec![st]
             }
             Some("return") => {
+                // What the function returns may matter to its caller.
+                self.after(&mut st, loc, false);
                 st.ctl = Ctl::Return;
                 vec![st]
             }
@@ -1202,7 +1347,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             st.ctl = Ctl::Exit;
             return vec![st];
         }
-        st.fg = None;
+        st.fg.clear();
         self.emit(
             &st,
             End::Exec {
@@ -1254,7 +1399,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             st.status = Tri::Unknown;
             return;
         }
-        st.fg = None;
+        st.fg.clear();
         let i = self.emit(
             st,
             End::Wait {
@@ -1338,7 +1483,16 @@ impl<'t, 'e> Interp<'t, 'e> {
     }
 
     /// What a handler does: (forwards with `kill`, waits, exits).
-    fn effects(&self, handler: &str) -> (bool, bool, bool) {
+    fn effects(&mut self, handler: &str) -> (bool, bool, bool) {
+        if let Some(fx) = self.handler_fx.get(handler) {
+            return *fx;
+        }
+        let fx = self.effects_of(handler);
+        self.handler_fx.insert(handler.to_string(), fx);
+        fx
+    }
+
+    fn effects_of(&self, handler: &str) -> (bool, bool, bool) {
         let Ok(tree) = parse_checked(handler) else {
             return (false, false, false);
         };
@@ -1378,7 +1532,7 @@ impl<'t, 'e> Interp<'t, 'e> {
         let mut names = Vec::new();
         scan(handler, tree.root_node(), &mut fx, &mut names);
         while let Some(f) = names.pop() {
-            if !seen.insert(f.clone()) || seen.len() > 256 {
+            if !seen.insert(f.clone()) || seen.len() > 4096 {
                 continue;
             }
             if let Some((file, body)) = self.functions.get(&f) {
@@ -1529,22 +1683,66 @@ impl<'t, 'e> Interp<'t, 'e> {
         st.vars.args = argv[1..].iter().cloned().collect();
         let saved_nest = st.nest.in_function;
         st.nest.in_function = true;
+        let key = fingerprint(f, self.generation, &st);
+        if let Some(sum) = self.summaries.get(&key).cloned() {
+            // The same call again (from another branch): replay it.
+            let conds = st.conds.clone();
+            for i in sum.paths {
+                let (end, pc) = {
+                    let p = &self.paths[i];
+                    let mut c = conds.clone();
+                    if p.conditions.len() >= sum.prefix {
+                        c.extend(p.conditions[sum.prefix..].iter().cloned());
+                    }
+                    (p.end.clone(), c)
+                };
+                self.merge_into(i, &end, &pc);
+            }
+            let mut out = sum.out;
+            for s in &mut out {
+                let suffix: Vec<String> = s.conds.get(sum.prefix..).unwrap_or(&[]).to_vec();
+                s.conds = conds.clone();
+                s.conds.extend(suffix);
+                s.vars.args = saved_args.clone();
+                s.nest.in_function = saved_nest;
+            }
+            return out;
+        }
+        let prefix = st.conds.len();
         self.depth += 1;
         self.calls.push(f.to_string());
+        self.emit_log.push(Vec::new());
         let stmts = if body.kind() == "compound_statement" {
             statements(body)
         } else {
             vec![(body, false)]
         };
         let mut out = self.block(ffile, &stmts, vec![st]);
+        let reached = self.emit_log.pop().unwrap_or_default();
+        if let Some(outer) = self.emit_log.last_mut() {
+            outer.extend(reached.iter().copied());
+        }
         self.calls.pop();
         self.depth -= 1;
         for s in &mut out {
-            s.vars.args = saved_args.clone();
-            s.nest.in_function = saved_nest;
             if s.ctl == Ctl::Return {
                 s.ctl = Ctl::Normal;
             }
+        }
+        let mut paths = reached;
+        paths.sort_unstable();
+        paths.dedup();
+        self.summaries.insert(
+            key,
+            Summary {
+                prefix,
+                out: out.clone(),
+                paths,
+            },
+        );
+        for s in &mut out {
+            s.vars.args = saved_args.clone();
+            s.nest.in_function = saved_nest;
         }
         out
     }
@@ -1584,7 +1782,7 @@ impl<'t, 'e> Interp<'t, 'e> {
                         (&mut run, "fails")
                     };
                     if failed.fg != before_fg {
-                        failed.fg = None;
+                        failed.fg.clear();
                     }
                     let _ = text;
                     skip.status = if and { Tri::False } else { Tri::True };
@@ -1716,7 +1914,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             if matches!(s.ctl, Ctl::Exit | Ctl::Return) && s.done != Some(usize::MAX) {
                 s.ctl = Ctl::Normal;
             }
-            if let Some(c) = &mut s.fg {
+            for c in &mut s.fg {
                 if c.how == How::Simple {
                     c.how = How::Subshell;
                 }
@@ -1784,7 +1982,9 @@ impl<'t, 'e> Interp<'t, 'e> {
                 // else
                 for mut s in std::mem::take(&mut pending) {
                     s.nest.in_if = true;
-                    out.extend(self.block(file, &body, vec![s]));
+                    for x in self.block(file, &body, vec![s]) {
+                        push_join(&mut out, x);
+                    }
                 }
                 break;
             };
@@ -1803,7 +2003,7 @@ impl<'t, 'e> Interp<'t, 'e> {
                         continue;
                     }
                     // A condition's program finished (its status is tested).
-                    e.fg = e.fg.take().filter(|c| !cond_contains(&cond, &c.prog.at));
+                    e.fg.retain(|c| !cond_contains(&cond, &c.prog.at));
                     evaluated.push(e);
                 }
                 for e in evaluated {
@@ -1811,16 +2011,20 @@ impl<'t, 'e> Interp<'t, 'e> {
                         Tri::True => {
                             let mut e = e;
                             e.nest.in_if = true;
-                            out.extend(self.block(file, &body, vec![e]));
+                            for x in self.block(file, &body, vec![e]) {
+                                push_join(&mut out, x);
+                            }
                         }
                         Tri::False => next.push(e),
                         Tri::Unknown => {
                             let mut yes = e.clone();
-                            yes.conds.push(format!("`{ctext}` is true"));
+                            push_cond(&mut yes.conds, format!("`{ctext}` is true"));
                             yes.nest.in_if = true;
-                            out.extend(self.block(file, &body, vec![yes]));
+                            for x in self.block(file, &body, vec![yes]) {
+                                push_join(&mut out, x);
+                            }
                             let mut no = e;
-                            no.conds.push(format!("`{ctext}` is false"));
+                            push_cond(&mut no.conds, format!("`{ctext}` is false"));
                             next.push(no);
                         }
                     }
@@ -1906,30 +2110,31 @@ impl<'t, 'e> Interp<'t, 'e> {
                     let mut s = cur;
                     s.nest.in_if = true;
                     if value.is_none() && !pats.iter().any(|p| p.as_deref() == Some("*")) {
-                        s.conds.push(format!(
-                            "`{}` matches `{}`",
-                            shorten(&vtext),
-                            shorten(&ptext)
-                        ));
+                        push_cond(
+                            &mut s.conds,
+                            format!("`{}` matches `{}`", shorten(&vtext), shorten(&ptext)),
+                        );
                     }
-                    out.extend(self.block(file, &body, vec![s]));
+                    for x in self.block(file, &body, vec![s]) {
+                        push_join(&mut out, x);
+                    }
                 }
                 Tri::False => rest = Some(cur),
                 Tri::Unknown => {
                     let mut s = cur.clone();
                     s.nest.in_if = true;
-                    s.conds.push(format!(
-                        "`{}` matches `{}`",
-                        shorten(&vtext),
-                        shorten(&ptext)
-                    ));
-                    out.extend(self.block(file, &body, vec![s]));
+                    push_cond(
+                        &mut s.conds,
+                        format!("`{}` matches `{}`", shorten(&vtext), shorten(&ptext)),
+                    );
+                    for x in self.block(file, &body, vec![s]) {
+                        push_join(&mut out, x);
+                    }
                     let mut r = cur;
-                    r.conds.push(format!(
-                        "`{}` does not match `{}`",
-                        shorten(&vtext),
-                        shorten(&ptext)
-                    ));
+                    push_cond(
+                        &mut r.conds,
+                        format!("`{}` does not match `{}`", shorten(&vtext), shorten(&ptext)),
+                    );
                     rest = Some(r);
                 }
             }
@@ -2005,7 +2210,7 @@ impl<'t, 'e> Interp<'t, 'e> {
         let before_fg = st.fg.clone();
         let before_done = st.done;
         let mut e = st;
-        e.fg = None;
+        e.fg.clear();
         let saved = e.inf_loop;
         e.inf_loop = true;
         let inner = self.block(file, body, vec![e]);
@@ -2016,11 +2221,13 @@ impl<'t, 'e> Interp<'t, 'e> {
                 out.push(s);
                 continue;
             }
-            match s.fg.take() {
-                Some(mut c) => {
-                    c.how = How::RestartLoop;
-                    self.emit_cand(*c);
-                }
+            let fg = std::mem::take(&mut s.fg);
+            for mut c in fg.iter().cloned() {
+                c.how = How::RestartLoop;
+                self.emit_cand(c);
+            }
+            match fg.first() {
+                Some(_) => {}
                 None => {
                     let _ = &before_fg;
                     let src = self.src(file);
@@ -2266,7 +2473,7 @@ fn cond_contains(cond: &[(Node, bool)], at: &Loc) -> bool {
 fn has_exit_from(src: &str, n: Node) -> bool {
     let mut found = false;
     walk(n, |k| {
-        if k.kind() == "word" && k.parent().is_some_and(|p| p.kind() == "command_name") {
+        if k.kind() == "command_name" {
             found |= matches!(text(src, k), "break" | "return" | "exit");
         }
     });
@@ -2306,7 +2513,38 @@ fn table_lifetime(words: &[Option<&str>]) -> Lifetime {
     match crate::shell::programs::lifetime(words) {
         crate::shell::programs::Lifetime::OneShot => Lifetime::OneShot,
         crate::shell::programs::Lifetime::LongRunning => Lifetime::LongRunning,
-        crate::shell::programs::Lifetime::Unknown => Lifetime::Unknown,
+        crate::shell::programs::Lifetime::Unknown => {
+            // A filter given an operand reads that file and finishes (`cat
+            // "$file"`), whatever the file's name.
+            let base = words
+                .first()
+                .copied()
+                .flatten()
+                .map(|n| n.rsplit('/').next().unwrap_or(n));
+            // Files after the program text for grep, sed, awk and jq.
+            let needs = match base {
+                Some(
+                    "cat" | "head" | "wc" | "sort" | "uniq" | "cut" | "base64" | "md5sum"
+                    | "sha256sum",
+                ) => 1,
+                Some("grep" | "egrep" | "fgrep" | "sed" | "awk" | "jq") => 2,
+                _ => usize::MAX,
+            };
+            let operands = words[1..]
+                .iter()
+                .filter(|w| !w.is_some_and(|w| w.starts_with('-')))
+                .count();
+            let filter = needs != usize::MAX;
+            let operand = operands >= needs;
+            let follows = words
+                .iter()
+                .any(|w| matches!(w, Some("-f" | "-F" | "--follow")));
+            if filter && operand && !(base == Some("tail") && follows) {
+                Lifetime::OneShot
+            } else {
+                Lifetime::Unknown
+            }
+        }
     }
 }
 
@@ -2373,5 +2611,58 @@ fn stdin_redirected(n: Node) -> bool {
             r
         }
         _ => false,
+    }
+}
+
+/// A key for a path's end and traps.
+fn end_key(end: &End, traps: &[Trap]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match end {
+        End::Exec { prog, explicit } => (0u8, &prog.at, explicit, &prog.argv).hash(&mut h),
+        End::Foreground { prog, how, .. } => (1u8, &prog.at, how).hash(&mut h),
+        End::Wait { at, .. } => (2u8, at).hash(&mut h),
+        End::Exit { .. } => 3u8.hash(&mut h),
+        End::Fails { at, .. } => (4u8, at).hash(&mut h),
+        End::Unknown { at, .. } => (5u8, at).hash(&mut h),
+    }
+    traps.hash(&mut h);
+    h.finish()
+}
+
+/// A key for a function call: the function, the definitions in force, and
+/// the entry state without its conditions.
+fn fingerprint(f: &str, generation: u64, st: &St) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (f, generation).hash(&mut h);
+    st.vars.hash(&mut h);
+    for t in st.traps.values() {
+        t.hash(&mut h);
+    }
+    for j in &st.jobs {
+        (&j.prog.at, &j.prog.argv).hash(&mut h);
+    }
+    for c in &st.fg {
+        (&c.prog.at, c.how, &c.conds, &c.after).hash(&mut h);
+    }
+    (st.done, st.child, st.inf_loop).hash(&mut h);
+    format!("{:?}{:?}{:?}", st.status, st.ctl, st.nest).hash(&mut h);
+    h.finish()
+}
+
+/// Add a condition to a path, up to [`MAX_CONDS`].
+fn push_cond(conds: &mut Vec<String>, c: String) {
+    if conds.len() < MAX_CONDS {
+        conds.push(c);
+    }
+}
+
+/// Add a state to `out`, joined with one of the same shape if there is one.
+fn push_join(out: &mut Vec<St>, s: St) {
+    if let Some(o) = out.iter_mut().find(|o| o.same_shape(&s)) {
+        o.join(&s);
+    } else {
+        out.push(s);
     }
 }

@@ -274,10 +274,10 @@ impl Flow {
 /// that, states are joined (their differing variables forgotten).
 pub const MAX_STATES: usize = 16;
 /// How many paths a script may end in; past that it is too complex.
-pub const MAX_PATHS: usize = 256;
+pub const MAX_PATHS: usize = 512;
 /// Function calls, `source` and `eval` nested deeper than this are not
 /// followed.
-pub const MAX_DEPTH: usize = 24;
+pub const MAX_DEPTH: usize = 48;
 /// Statement steps per byte of script, over a base: past that, too complex.
 pub const STEPS_PER_BYTE: usize = 8;
 /// See [`STEPS_PER_BYTE`].

@@ -172,7 +172,7 @@ fn command_strings_per_shell() {
     );
     assert_eq!(
         c("tini -- ./app && echo done", ShellKind::Ash),
-        ["exit", "fg tini -- ./app +after"]
+        ["fg tini -- ./app +after"]
     );
 }
 
@@ -297,4 +297,12 @@ fn busybox_applets_without_gnu_options() {
     };
     assert_eq!(p(ShellKind::Ash), ["fails"]);
     assert_eq!(p(ShellKind::Dash), ["exec chroot --userspec=1:1 / ./app"]);
+}
+
+#[test]
+fn subshells_in_command_strings() {
+    let c = |t: &str, sh| paths(t, Some(sh), Some(&[]), true);
+    assert_eq!(c("(app)", ShellKind::Ash), ["exec(implicit) app"]);
+    assert_eq!(c("( (app) )", ShellKind::Dash), ["fg(Subshell) app"]);
+    assert_eq!(c("((app))", ShellKind::Dash), ["unknown"]);
 }
