@@ -244,6 +244,7 @@ struct Finding {
     code: String,
     severity: String,
     message: String,
+    has_fix: bool,
 }
 
 impl std::fmt::Display for Finding {
@@ -273,6 +274,7 @@ fn dsig_findings(dir: &Path) -> Vec<Finding> {
             code: d["code"].as_str().unwrap_or("?").to_string(),
             severity: d["severity"].as_str().unwrap_or("?").to_string(),
             message: d["message"].as_str().unwrap_or("").to_string(),
+            has_fix: !d["fix"].is_null(),
         })
         .collect()
 }
@@ -583,7 +585,6 @@ fn seed_experiment_in_docker() {
         ("v3", "seed/v3"),
         ("v2-fixed", "seed/v2"),
         ("v2-tail", "v2-tail"),
-        ("v2-tail-init", "v2-tail"),
         ("sleep", "sleep"),
         ("sleep-init", "sleep"),
     ] {
@@ -615,10 +616,23 @@ fn seed_experiment_in_docker() {
             codes(&fixed)
         ));
     }
-    // Init injection (`--fix --unsafe-fixes`): v2-tail's SIG010 (a command
-    // after the app, so no `exec`) gets `tini -g` in front, sleep's SIG020
-    // gets `tini`. The helper stage is made buildable offline.
-    for (name, rule) in [("v2-tail-init", "SIG010"), ("sleep-init", "SIG020")] {
+    // v2-tail's SIG010 (a command after the app, so no `exec`) has no
+    // automatic fix: `tini -g` in front races the shell's death (tini exits
+    // with bash and the kernel SIGKILLs the app mid-shutdown; the
+    // adversarial kernel suite saw it), so dsig only says what to do.
+    let v2_tail = dsig_findings(dir("v2-tail"));
+    if !codes(&v2_tail).contains(&"SIG010") {
+        problems.push(format!(
+            "dsig does not flag v2-tail with SIG010: {:?}",
+            codes(&v2_tail)
+        ));
+    }
+    if v2_tail.iter().any(|d| d.code == "SIG010" && d.has_fix) {
+        problems.push("dsig offers a fix for v2-tail's SIG010".to_string());
+    }
+    // Init injection (`--fix --unsafe-fixes`): sleep's SIG020 gets `tini`.
+    // The helper stage is made buildable offline.
+    for (name, rule) in [("sleep-init", "SIG020")] {
         let before = dsig_findings(dir(name));
         if !codes(&before).contains(&rule) {
             problems.push(format!(
@@ -722,15 +736,6 @@ fn seed_experiment_in_docker() {
             pid1: "bash",
             sigterm: Dropped,
             outcome: Killed,
-        },
-        // tini -g signals the process group: the app too.
-        Row {
-            label: "v2-tail + dsig init fix",
-            image: "v2-tail-init",
-            init: false,
-            pid1: "tini",
-            sigterm: Awaited,
-            outcome: Graceful,
         },
         Row {
             label: "sleep (SIG020)",

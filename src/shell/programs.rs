@@ -1879,7 +1879,11 @@ pub fn daemonises(words: &[Word]) -> Option<&'static Daemonises> {
             .flatten()
             .any(|w| w.starts_with("--daemonize") || w.starts_with("-d"))
             .then_some(&UWSGI_D),
-        "pm2" => matches!(args.first(), Some(Some("start" | "restart" | "reload"))).then_some(&PM2),
+        // `--no-daemon` keeps pm2 itself in the foreground (PM2 docs: "pm2
+        // start app.js --no-daemon"); SIG021 judges pm2 as PID 1.
+        "pm2" => (matches!(args.first(), Some(Some("start" | "restart" | "reload")))
+            && !args.iter().any(|a| matches!(a, Some("--no-daemon") | None)))
+        .then_some(&PM2),
         "caddy" => (args.first() == Some(&Some("start"))).then_some(&CADDY_START),
         "lighttpd" => {
             let s = scan(
@@ -2681,6 +2685,7 @@ mod tests {
         assert_eq!(daemon("zkServer.sh start-foreground"), None);
         assert_eq!(daemon("rabbitmq-server -detached"), Some("rabbitmq-server"));
         assert_eq!(daemon("pm2 start app.js"), Some("pm2"));
+        assert_eq!(daemon("pm2 start app.js --no-daemon"), None);
         assert_eq!(daemon("pm2-runtime app.js"), None);
         assert_eq!(daemon("caddy start"), Some("caddy"));
         assert_eq!(daemon("caddy run"), None);
