@@ -1,0 +1,5 @@
+#!/bin/sh
+./app --serve <&0 &
+pid=$!
+trap "kill -TERM $pid; wait $pid" TERM INT
+wait $pid
