@@ -632,7 +632,8 @@ fn seed_experiment_in_docker() {
     }
     // Init injection (`--fix --unsafe-fixes`): sleep's SIG020 gets `tini`.
     // The helper stage is made buildable offline.
-    for (name, rule) in [("sleep-init", "SIG020")] {
+    {
+        let (name, rule) = ("sleep-init", "SIG020");
         let before = dsig_findings(dir(name));
         if !codes(&before).contains(&rule) {
             problems.push(format!(

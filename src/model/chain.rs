@@ -381,6 +381,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     zero: argv.get(j + 1).cloned().unwrap_or_else(|| prog.clone()),
                     command_string: true,
                     source: &|_, _| None,
+                    list: &|_| None,
                     depth: 0,
                 };
                 let f = flow::run(&argv[j], &env);
@@ -664,6 +665,26 @@ impl RunCtx<'_> {
         super::context::normalize(&path)
     }
 
+    /// The files a glob of the script names, as the shell expands it.
+    fn list(&self, script: &str, pattern: &str) -> Option<Vec<String>> {
+        let (dir, pat) = pattern.rsplit_once('/').unwrap_or((".", pattern));
+        if dir.contains(['*', '?', '[', '$']) || !pat.contains(['*', '?', '[']) {
+            return None;
+        }
+        let image_dir = self.source_path(script, if dir.is_empty() { "/" } else { dir }, false);
+        let Origin::Context { rel, .. } = self.copies.locate(&image_dir, self.df, self.fs) else {
+            return None;
+        };
+        let names = self.fs.list_dir(&rel)?;
+        Some(
+            names
+                .into_iter()
+                .filter(|n| super::context::glob_match(pat, n) && !n.starts_with('.'))
+                .map(|n| format!("{dir}/{n}"))
+                .collect(),
+        )
+    }
+
     /// A sourced file's text and where it is: (report file or 0 for the
     /// Dockerfile, offset, disk path).
     fn read(&self, image_path: &str) -> Option<(String, Option<std::path::PathBuf>, usize)> {
@@ -702,6 +723,7 @@ fn script_flow(
         zero: image_path.to_string(),
         command_string: false,
         source: &source,
+        list: &|p| run.list(image_path, p),
         depth: 0,
     };
     let f = flow::run(text, &env);

@@ -343,6 +343,27 @@ impl<'a> ContextFs<'a> {
         )
     }
 
+    /// The names in a context directory (inside the jail), sorted; at most
+    /// 256. `None` when it is not a directory of the context.
+    pub fn list_dir(&self, rel: &str) -> Option<Vec<String>> {
+        let Resolved::Found {
+            path,
+            kind: EntryKind::Dir,
+            ..
+        } = self.resolve(rel)
+        else {
+            return None;
+        };
+        let mut out: Vec<String> = std::fs::read_dir(path)
+            .ok()?
+            .flatten()
+            .filter_map(|e| e.file_name().into_string().ok())
+            .take(256)
+            .collect();
+        out.sort();
+        Some(out)
+    }
+
     /// The text of a context file: `Err` with a reason when it cannot be read
     /// as text.
     pub fn read(&self, rel: &str) -> Option<Result<String, String>> {

@@ -115,7 +115,23 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         "python" => " (`signal.signal(signal.SIGTERM, ...)`)",
         _ => "",
     };
-    match shared::init_fix(ctx, false) {
+    // Programs a script left in the background before it exec'd this one:
+    // an init in front signals only its child, and they are SIGKILLed when
+    // it exits (adversarial scenario h-tail-devnull-keepalive).
+    let left_behind = ctx.chain.scripts.iter().any(|s| {
+        s.flow.paths.iter().any(|p| {
+            matches!(p.end, crate::shell::flow::End::Exec { .. })
+                && p.jobs
+                    .iter()
+                    .any(|j| j.prog.lifetime != crate::shell::flow::Lifetime::OneShot)
+        })
+    });
+    let fix = if left_behind {
+        Err("a script leaves programs in the background before it execs this one, and an init in front would signal only its own child".to_string())
+    } else {
+        shared::init_fix(ctx, false)
+    };
+    match fix {
         Ok(fix) => {
             d.help = Some(format!(
                 "run an init in front that forwards signals and reaps zombies ({}, or `docker run --init`), or make sure the app handles SIGTERM{hint}",

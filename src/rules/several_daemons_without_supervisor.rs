@@ -88,6 +88,18 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     if has_init && daemonised.is_none() {
                         continue;
                     }
+                    // A keep-alive loop of short commands with a trap that
+                    // forwards the signal to the background program.
+                    if matches!(
+                        &p.end,
+                        End::Foreground {
+                            how: crate::shell::flow::How::PollLoop,
+                            ..
+                        }
+                    ) && p.trap(&stop).is_some_and(|t| t.forwards)
+                    {
+                        continue;
+                    }
                     seen.push(bg[0].prog.at.clone());
                     let fg = shared::prog_name(prog);
                     let mut d = ctx.flow_diagnostic(

@@ -272,10 +272,21 @@ pub fn shell_form_fix(
         return (Some(fix), help);
     }
     match cs.exec_insertion() {
+        Some(off) if shell_exists && !exec_insertion_verified(&cs.text, off) => (
+            None,
+            blocked_help(
+                "with `exec` before the last command, another command would still run in the shell first (dsig ran the fixed string again)",
+                &kw,
+            ),
+        ),
         Some(off) if shell_exists => {
             let (safety, note) = match names.exec_before(off) {
                 ExecFit::No(why) => return (None, blocked_help(&why, &kw)),
                 ExecFit::Unsafe(why) => (FixSafety::Unsafe, format!(" ({why})")),
+                ExecFit::Safe if c_exit_trap(&cs.text) => (
+                    FixSafety::Unsafe,
+                    " (the EXIT trap would no longer run)".to_string(),
+                ),
                 ExecFit::Safe => (FixSafety::Safe, String::new()),
             };
             let pos = ins.map.start(ins.args_range.start + off);
@@ -295,6 +306,34 @@ pub fn shell_form_fix(
         ),
         None => (None, no_fix_help(cs, &kw)),
     }
+}
+
+/// Whether a `-c` string sets an EXIT trap on a path that keeps running:
+/// `exec` would skip its clean-up.
+pub fn c_exit_trap(text: &str) -> bool {
+    let env = crate::shell::flow::Env {
+        args: Some(Vec::new()),
+        command_string: true,
+        ..crate::shell::flow::Env::unknown()
+    };
+    crate::shell::flow::run(text, &env)
+        .running()
+        .any(|p| p.trap("EXIT").is_some_and(|t| !t.ignores()))
+}
+
+/// Whether `exec ` inserted at `off` of a `-c` string makes every path that
+/// keeps running exec its program: the fixed string run again by the model,
+/// with dash's facts (dash execs nothing on its own, so only the written
+/// `exec` counts).
+pub fn exec_insertion_verified(text: &str, off: usize) -> bool {
+    if !text.is_char_boundary(off) {
+        return false;
+    }
+    let fixed = format!("{}exec {}", &text[..off], &text[off..]);
+    matches!(
+        c_handover(&fixed, ShellKind::Dash),
+        CHandover::Execs { explicit: true }
+    )
 }
 
 /// The instruction's arguments are an exec-form attempt that is not a valid
@@ -623,6 +662,10 @@ pub fn path_graceful(p: &crate::shell::flow::Path, stop: &str) -> bool {
     use crate::shell::flow::{End, How};
     let handler = p.trap(stop).filter(|t| !t.ignores());
     match &p.end {
+        // A loop of short commands with a trap that forwards and ends it.
+        End::Foreground {
+            how: How::PollLoop, ..
+        } => handler.is_some_and(|t| t.exits || t.forwards),
         // Programs left in the background never get the signal.
         _ if p
             .jobs
@@ -637,9 +680,6 @@ pub fn path_graceful(p: &crate::shell::flow::Path, stop: &str) -> bool {
         End::Wait { waits_again, .. } => {
             handler.is_some_and(|t| t.forwards && (t.waits || *waits_again))
         }
-        End::Foreground {
-            how: How::PollLoop, ..
-        } => handler.is_some_and(|t| t.exits || t.forwards),
         End::Foreground { .. } => false,
     }
 }
@@ -663,6 +703,7 @@ fn rerun(s: &crate::model::chain::LoadedScript, text: &str) -> crate::shell::flo
         zero: s.image_path.clone(),
         command_string: false,
         source: &source,
+        list: &|_| None,
         depth: 0,
     };
     crate::shell::flow::run(text, &env)

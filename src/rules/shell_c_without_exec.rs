@@ -124,7 +124,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let insertion = v
             .analysis
             .exec_insertion()
-            .filter(|_| !matches!(runner, shared::Runner::Missing(_)));
+            .filter(|_| !matches!(runner, shared::Runner::Missing(_)))
+            .filter(|off| shared::exec_insertion_verified(&argv[j], *off));
         // A string the shell rejects, or a last command `exec` cannot run
         // (a function, builtin, alias or keyword), is not fixed.
         let blocked = insertion.and_then(|off| {
@@ -133,6 +134,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 return Some(format!("the command string has {e}, so the shell fails to run it; fix the quoting first"));
             }
             match names.exec_before(off) {
+                crate::shell::names::ExecFit::Safe if shared::c_exit_trap(&argv[j]) => {
+                    Some("the EXIT trap would no longer run".to_string())
+                }
                 crate::shell::names::ExecFit::Safe => None,
                 crate::shell::names::ExecFit::Unsafe(why)
                 | crate::shell::names::ExecFit::No(why) => Some(why),

@@ -83,6 +83,8 @@ struct St {
     child: u32,
     /// Inside a loop that never ends.
     inf_loop: bool,
+    /// Inside a loop (its body may run again: a `wait` there waits again).
+    in_loop: bool,
     nest: Nest,
 }
 
@@ -92,6 +94,7 @@ impl St {
             && self.done == o.done
             && self.child == o.child
             && self.inf_loop == o.inf_loop
+            && self.in_loop == o.in_loop
             && self.nest == o.nest
             && self.traps == o.traps
             && self.jobs.len() == o.jobs.len()
@@ -241,6 +244,7 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
         done: None,
         child: 0,
         inf_loop: false,
+        in_loop: false,
         nest: Nest::default(),
     };
     let root = files[0].tree.root_node();
@@ -310,6 +314,31 @@ fn preload(
         {
             let f = &files[i];
             walk(f.tree.root_node(), |n| {
+                // `for f in ./entrypoint.d/*.sh; do . "$f"; done`: the files
+                // the glob names may be sourced.
+                if n.kind() == "for_statement" {
+                    let mut sources_var = false;
+                    if let Some(b) = n.child_by_field_name("body") {
+                        walk(b, |k| {
+                            if k.kind() == "command_name" {
+                                sources_var |= matches!(text(&f.text, k), "." | "source");
+                            }
+                        });
+                    }
+                    let mut c = n.walk();
+                    for (i, v) in n.children(&mut c).enumerate() {
+                        if sources_var && n.field_name_for_child(i as u32) == Some("value") {
+                            let pat = text(&f.text, v);
+                            if pat.contains(['*', '?', '[']) && !pat.contains(['$', '`', '"', '\''])
+                            {
+                                for p in (env.list)(pat).unwrap_or_default() {
+                                    found.push((p, false));
+                                }
+                            }
+                        }
+                    }
+                    return;
+                }
                 if n.kind() != "command" {
                     return;
                 }
@@ -530,6 +559,19 @@ pub(super) fn lifetime(argv: &[Option<String>]) -> Lifetime {
 impl<'t, 'e> Interp<'t, 'e> {
     fn src(&self, file: usize) -> &'t str {
         &self.files[file].text
+    }
+
+    /// The literal name of a simple command (through redirections).
+    fn name_of(&self, file: usize, n: Node) -> Option<String> {
+        let n = if n.kind() == "redirected_statement" {
+            n.child_by_field_name("body")?
+        } else {
+            n
+        };
+        if n.kind() != "command" {
+            return None;
+        }
+        command_words(self.src(file), n).first()?.value.clone()
     }
 
     fn loc(&self, file: usize, n: Node) -> Loc {
@@ -793,6 +835,7 @@ impl<'t, 'e> Interp<'t, 'e> {
                     zero: name.clone(),
                     command_string: false,
                     source: self.env.source,
+                    list: self.env.list,
                     depth: self.env.depth + 1,
                 };
                 let f = super::run(&text, &env);
@@ -1405,7 +1448,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             End::Wait {
                 at: loc,
                 bare,
-                waits_again: false,
+                waits_again: st.in_loop,
             },
             None,
         );
@@ -1493,6 +1536,7 @@ impl<'t, 'e> Interp<'t, 'e> {
     }
 
     fn effects_of(&self, handler: &str) -> (bool, bool, bool) {
+        let dash = self.env.shell == Some(crate::shell::ShellKind::Dash);
         let Ok(tree) = parse_checked(handler) else {
             return (false, false, false);
         };
@@ -1518,7 +1562,14 @@ impl<'t, 'e> Interp<'t, 'e> {
                                     && matches!(p[1], "9" | "KILL" | "SIGKILL")
                             });
                         let probe = args.iter().any(|a| matches!(*a, "-0" | "-l" | "-L"));
-                        if !args.is_empty() && !hard && !probe {
+                        // dash runs `$(jobs -p)` in a subshell that has no
+                        // jobs: it is empty (adversarial scenario
+                        // h-trap-kill-jobs).
+                        let no_jobs = dash
+                            && words[1..]
+                                .iter()
+                                .all(|w| w.value.is_some() || w.raw.contains("jobs -p"));
+                        if !args.is_empty() && !hard && !probe && !no_jobs {
                             fx.0 = true;
                         }
                     }
@@ -1786,6 +1837,14 @@ impl<'t, 'e> Interp<'t, 'e> {
                     }
                     let _ = text;
                     skip.status = if and { Tri::False } else { Tri::True };
+                    // On the side that skips it, the right-hand command still
+                    // follows the program (it runs when the program ends the
+                    // other way): nothing can exec the program in its place.
+                    if skip.fg != before_fg {
+                        let right_loc = self.loc(file, *right);
+                        let is_exit = self.name_of(file, *right).as_deref() == Some("exit");
+                        self.after(&mut skip, right_loc, is_exit);
+                    }
                     out.push(skip);
                     Some(run)
                 }
@@ -1869,10 +1928,29 @@ impl<'t, 'e> Interp<'t, 'e> {
                 continue;
             }
             let is_fn = prog.name().is_some_and(|f| self.functions.contains_key(f));
-            if prog.lifetime == Lifetime::OneShot && how != How::ExecInChild {
+            if is_fn && how != How::ExecInChild {
+                // A function as an element runs in a subshell: what it
+                // starts (even with `exec`) is a child of PID 1.
+                let f = prog.name().unwrap_or_default().to_string();
+                let mut sub = st.clone();
+                sub.child += 1;
+                sub.fg.clear();
+                for o in self.call(file, body, &f, &prog.argv, sub) {
+                    for c in o.fg {
+                        let long = c.prog.lifetime == Lifetime::LongRunning;
+                        let h = if c.how == How::ExecInChild {
+                            How::ExecInChild
+                        } else {
+                            How::Pipeline
+                        };
+                        if chosen.is_none() || long {
+                            chosen = Some((Prog::clone(&c.prog), h));
+                        }
+                    }
+                }
                 continue;
             }
-            if is_fn {
+            if prog.lifetime == Lifetime::OneShot && how != How::ExecInChild {
                 continue;
             }
             if chosen.is_none() || prog.lifetime == Lifetime::LongRunning {
@@ -2182,8 +2260,11 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
             e.status = Tri::True;
             let before_fg = e.fg.clone();
+            let saved_loop = e.in_loop;
+            e.in_loop = true;
             let inner = self.block(file, &body, vec![e]);
             for mut s in inner {
+                s.in_loop = saved_loop;
                 if s.fg != before_fg {
                     s.fg = before_fg.clone();
                 }
@@ -2263,13 +2344,61 @@ impl<'t, 'e> Interp<'t, 'e> {
             .child_by_field_name("body")
             .map(statements)
             .unwrap_or_default();
+        // Values known one by one (literal words, globs dsig can list):
+        // the body runs once per value, in order.
+        if let (Some(var), Some(values)) = (
+            n.child_by_field_name("variable"),
+            self.for_values(file, n, &st.vars),
+        ) {
+            let name = text(src, var).to_string();
+            let before_fg = st.fg.clone();
+            let mut states = vec![st];
+            for v in values {
+                let mut next = Vec::new();
+                for mut s in states {
+                    if s.ctl != Ctl::Normal {
+                        next.push(s);
+                        continue;
+                    }
+                    s.vars.set.insert(name.clone(), Some(v.clone()));
+                    for mut o in self.block(file, &body, vec![s]) {
+                        match o.ctl {
+                            Ctl::Continue(1) => o.ctl = Ctl::Normal,
+                            Ctl::Break(1) => o.ctl = Ctl::Break(0),
+                            _ => {}
+                        }
+                        // The loop goes on: each program of its body finished.
+                        if o.fg != before_fg {
+                            o.fg = before_fg.clone();
+                        }
+                        next.push(o);
+                    }
+                }
+                states = self.join(next);
+            }
+            for s in &mut states {
+                match s.ctl {
+                    Ctl::Break(0) => s.ctl = Ctl::Normal,
+                    Ctl::Break(k) if k > 1 => s.ctl = Ctl::Break(k - 1),
+                    Ctl::Continue(k) if k > 1 => s.ctl = Ctl::Continue(k - 1),
+                    _ => {}
+                }
+                if s.ctl == Ctl::Normal {
+                    s.status = Tri::True;
+                }
+            }
+            return states;
+        }
         let mut e = st.clone();
         if let Some(v) = n.child_by_field_name("variable") {
             e.vars.set.insert(text(src, v).to_string(), None);
         }
         let before_fg = st.fg.clone();
+        let saved_loop = e.in_loop;
+        e.in_loop = true;
         let mut out = vec![st];
         for mut s in self.block(file, &body, vec![e]) {
+            s.in_loop = saved_loop;
             // The loop goes on: each program of its body finished.
             if s.fg != before_fg {
                 s.fg = before_fg.clone();
@@ -2293,6 +2422,37 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
         }
         self.join(out)
+    }
+
+    /// The values of a `for` loop when each is known: literal words and
+    /// globs that [`Env::list`] expands; `None` otherwise or past
+    /// [`super::MAX_FOR_VALUES`].
+    fn for_values(&self, file: usize, n: Node<'t>, vars: &Vars) -> Option<Vec<String>> {
+        let src = self.src(file);
+        let mut out = Vec::new();
+        let mut c = n.walk();
+        let mut any = false;
+        for (i, v) in n.children(&mut c).enumerate() {
+            if n.field_name_for_child(i as u32) != Some("value") {
+                continue;
+            }
+            any = true;
+            let raw = text(src, v);
+            if v.kind() == "word" && raw.contains(['*', '?', '[']) {
+                if raw.contains(['$', '`', '"', '\'']) {
+                    return None;
+                }
+                out.extend((self.env.list)(raw)?);
+            } else {
+                for f in expand(src, v, vars) {
+                    out.push(f?);
+                }
+            }
+            if out.len() > super::MAX_FOR_VALUES {
+                return None;
+            }
+        }
+        any.then_some(out)
     }
 
     /// A `-c` string's last program: the shell may exec it itself.

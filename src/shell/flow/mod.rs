@@ -60,6 +60,10 @@ pub struct Env<'e> {
     /// directory (`"$(dirname "$0")/lib.sh"`). `None` when it is not in the
     /// build context.
     pub source: &'e dyn Fn(&str, bool) -> Option<String>,
+    /// The files a glob names (`./docker-entrypoint.d/*.sh`), as the shell
+    /// would expand it (sorted, the pattern's directory as written); `None`
+    /// when dsig cannot list them.
+    pub list: &'e dyn Fn(&str) -> Option<Vec<String>>,
     /// How deep this run is inside another (a script that the script runs
     /// in the foreground is run too, to see whether it finishes).
     pub depth: usize,
@@ -75,6 +79,7 @@ impl Env<'_> {
             zero: String::new(),
             command_string: false,
             source: &|_, _| None,
+            list: &|_| None,
             depth: 0,
         }
     }
@@ -284,6 +289,9 @@ pub const STEPS_PER_BYTE: usize = 8;
 pub const STEPS_BASE: usize = 20_000;
 /// How deep scripts run by scripts are followed to see whether they finish.
 pub const MAX_SCRIPT_DEPTH: usize = 2;
+/// How many values a `for` loop is run with one by one (more: once, with
+/// the variable unknown).
+pub const MAX_FOR_VALUES: usize = 16;
 /// How many files `source` may bring in.
 pub const MAX_SOURCED: usize = 16;
 

@@ -19,6 +19,11 @@ fn paths(text: &str, shell: Option<ShellKind>, args: Option<&[&str]>, c: bool) -
                 Some("#!/bin/sh\nfor f in *.sql; do psql -f \"$f\"; done\necho done\n".into())
             }
             "./serve.sh" => Some("#!/bin/sh\n./app\n".into()),
+            "./entrypoint.d/10-bg.sh" => Some("./metrics &\n".into()),
+            _ => None,
+        },
+        list: &|p| match p {
+            "./entrypoint.d/*.sh" => Some(vec!["./entrypoint.d/10-bg.sh".into()]),
             _ => None,
         },
         depth: 0,
@@ -88,7 +93,7 @@ fn script(text: &str, args: &[&str]) -> Vec<String> {
 fn or_exit_keeps_the_app() {
     assert_eq!(
         script("./app \"$@\" || exit 1\n", &[]),
-        ["exit", "fg ./app"]
+        ["exit", "fg ./app +after"]
     );
 }
 
@@ -305,4 +310,19 @@ fn subshells_in_command_strings() {
     assert_eq!(c("(app)", ShellKind::Ash), ["exec(implicit) app"]);
     assert_eq!(c("( (app) )", ShellKind::Dash), ["fg(Subshell) app"]);
     assert_eq!(c("((app))", ShellKind::Dash), ["unknown"]);
+}
+
+#[test]
+fn files_sourced_through_a_glob_loop() {
+    let s = "for f in ./entrypoint.d/*.sh; do\n  case \"$f\" in *.sh) . \"$f\";; esac\ndone\nexec ./app\n";
+    let flow = run(
+        s,
+        &Env {
+            list: &|p| (p == "./entrypoint.d/*.sh").then(|| vec!["./entrypoint.d/10-bg.sh".into()]),
+            source: &|p, _| (p == "./entrypoint.d/10-bg.sh").then(|| "./metrics &\n".into()),
+            ..Env::unknown()
+        },
+    );
+    assert_eq!(flow.paths.len(), 1, "{:?}", flow.paths);
+    assert_eq!(flow.paths[0].jobs.len(), 1);
 }
