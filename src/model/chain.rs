@@ -672,9 +672,7 @@ impl RunCtx<'_> {
             return None;
         }
         let image_dir = self.source_path(script, if dir.is_empty() { "/" } else { dir }, false);
-        let Origin::Context { rel, .. } = self.copies.locate(&image_dir, self.df, self.fs) else {
-            return None;
-        };
+        let rel = self.copies.locate_dir(&image_dir, self.fs)?;
         let names = self.fs.list_dir(&rel)?;
         Some(
             names

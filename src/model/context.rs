@@ -637,6 +637,44 @@ impl<'s> CopyIndex<'s> {
         index
     }
 
+    /// The build-context directory that provides the image directory
+    /// `image_path` (a directory COPY'd whole, or one inside it), when
+    /// there is one: the last such copy wins, as for files.
+    pub fn locate_dir(&self, image_path: &str, fs: &ContextFs) -> Option<String> {
+        let want = normalize(image_path);
+        for op in self.ops.iter().rev() {
+            if op.from.is_some() {
+                continue;
+            }
+            let dest = normalize(&absolute(&op.dest, op.workdir.as_deref()));
+            let rest = if want == dest {
+                Some("")
+            } else {
+                want.strip_prefix(&format!("{}/", dest.trim_end_matches('/')))
+            };
+            let Some(rest) = rest else { continue };
+            for pattern in &op.sources {
+                if pattern.contains("://") {
+                    continue;
+                }
+                for (src, is_dir) in &fs.glob(pattern).list {
+                    if !is_dir || fs.is_git(src) {
+                        continue;
+                    }
+                    let rel = if rest.is_empty() {
+                        src.clone()
+                    } else {
+                        format!("{}/{rest}", src.trim_end_matches('/'))
+                    };
+                    if fs.is_dir(&rel) && !fs.is_git(&rel) {
+                        return Some(rel);
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// Which copy provides `image_path`, and from where.
     pub fn locate(&self, image_path: &str, df: &Dockerfile, fs: &ContextFs) -> Origin {
         let want = normalize(image_path);

@@ -403,6 +403,16 @@ pub fn dropper(prog: &crate::shell::flow::Prog) -> Option<String> {
 
 /// The program a flow program runs, for messages (as written).
 pub fn prog_name(prog: &crate::shell::flow::Prog) -> String {
+    // `"$@"` is named by what it expands to, when known.
+    let written = match prog.cmd.words.first() {
+        Some(w) if w.value.as_deref() == Some("exec") => prog.cmd.exec_target().first(),
+        w => w,
+    };
+    if let (Some(w), Some(Some(v))) = (written, prog.argv.first()) {
+        if w.raw.contains('$') {
+            return v.clone();
+        }
+    }
     match prog.cmd.words.first() {
         Some(w) if w.value.as_deref() == Some("exec") => prog
             .cmd
@@ -466,7 +476,7 @@ pub fn insert_exec_fix(
     let edits = vec![(at..at, "exec ".to_string())];
     if !ctx.exec_verified(s).contains(&at) {
         return Err(format!(
-            "run again with `exec`, the script would still not hand PID 1 to `{}`",
+            "dsig ran the script again with `exec` before `{}`, and it still would not stop gracefully (a program left in the background, or the line is not reached that way)",
             prog_name(prog)
         ));
     }
@@ -771,10 +781,17 @@ pub fn exec_verified(
         .paths
         .iter()
         .filter_map(|p| match &p.end {
+            // Programs left in the background would still be killed.
             End::Exec {
                 prog,
                 explicit: true,
-            } if prog.at.file == 0 => Some(prog.cmd.name_start),
+            } if prog.at.file == 0
+                && p.jobs
+                    .iter()
+                    .all(|j| j.prog.lifetime == crate::shell::flow::Lifetime::OneShot) =>
+            {
+                Some(prog.cmd.name_start)
+            }
             _ => None,
         })
         .collect();

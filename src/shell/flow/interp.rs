@@ -1566,9 +1566,11 @@ impl<'t, 'e> Interp<'t, 'e> {
                         // jobs: it is empty (adversarial scenario
                         // h-trap-kill-jobs).
                         let no_jobs = dash
-                            && words[1..]
-                                .iter()
-                                .all(|w| w.value.is_some() || w.raw.contains("jobs -p"));
+                            && words[1..].iter().any(|w| w.raw.contains("jobs -p"))
+                            && words[1..].iter().all(|w| {
+                                w.raw.contains("jobs -p")
+                                    || w.value.as_deref().is_some_and(|v| v.starts_with('-'))
+                            });
                         if !args.is_empty() && !hard && !probe && !no_jobs {
                             fx.0 = true;
                         }
@@ -2292,12 +2294,13 @@ impl<'t, 'e> Interp<'t, 'e> {
         let before_done = st.done;
         let mut e = st;
         e.fg.clear();
-        let saved = e.inf_loop;
+        let saved = (e.inf_loop, e.in_loop);
         e.inf_loop = true;
+        e.in_loop = true;
         let inner = self.block(file, body, vec![e]);
         let mut out = Vec::new();
         for mut s in inner {
-            s.inf_loop = saved;
+            (s.inf_loop, s.in_loop) = saved;
             if s.done != before_done || s.ctl == Ctl::Exit {
                 out.push(s);
                 continue;
