@@ -85,6 +85,10 @@ struct St {
     inf_loop: bool,
     /// Inside a loop (its body may run again: a `wait` there waits again).
     in_loop: bool,
+    /// A command that may be a function of a file dsig could not read
+    /// (`docker_setup_env` after `source /usr/local/bin/lib.sh`): if the
+    /// path ends with nothing else to judge, it ends "unknown" there.
+    opaque: Option<(Loc, String)>,
     nest: Nest,
 }
 
@@ -107,6 +111,9 @@ impl St {
     }
 
     fn join(&mut self, o: &St) {
+        if self.opaque.is_none() {
+            self.opaque = o.opaque.clone();
+        }
         if !o.fg.is_empty() {
             let have: HashSet<(&Loc, How)> = self.fg.iter().map(|x| (&x.prog.at, x.how)).collect();
             let new: Vec<Cand> =
@@ -158,6 +165,8 @@ struct Interp<'t, 'e> {
     generation: u64,
     /// Statements being run, nested.
     nesting: usize,
+    /// A `source` named a file dsig could not read.
+    unresolved_source: bool,
     /// Trap handler effects, by handler text.
     handler_fx: HashMap<String, (bool, bool, bool)>,
 }
@@ -224,6 +233,7 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
         generation: 0,
         nesting: 0,
         handler_fx: HashMap::new(),
+        unresolved_source: false,
     };
     let mut vars = Vars {
         zero: env.zero.clone(),
@@ -245,6 +255,7 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
         child: 0,
         inf_loop: false,
         in_loop: false,
+        opaque: None,
         nest: Nest::default(),
     };
     let root = files[0].tree.root_node();
@@ -712,7 +723,15 @@ impl<'t, 'e> Interp<'t, 'e> {
         if st.done.is_none() {
             let fg = std::mem::take(&mut st.fg);
             if fg.is_empty() {
-                self.emit(st, End::Exit { at }, None);
+                match st.opaque.take() {
+                    Some((at, name)) => {
+                        let why = format!("`{name}` may be a function of a file the script sources that dsig could not read");
+                        self.emit(st, End::Unknown { at, why }, None);
+                    }
+                    None => {
+                        self.emit(st, End::Exit { at }, None);
+                    }
+                }
             }
             for c in fg {
                 self.emit_cand(c);
@@ -792,6 +811,14 @@ impl<'t, 'e> Interp<'t, 'e> {
         }
         if prog.lifetime == Lifetime::Unknown {
             prog.lifetime = self.script_lifetime(&prog.argv);
+        }
+        if prog.lifetime == Lifetime::Unknown && self.unresolved_source && how == How::Simple {
+            if let Some(name) = prog.name().filter(|n| !n.contains('/') && n.contains('_')) {
+                st.opaque = Some((loc.clone(), name.to_string()));
+                self.after(st, loc, false);
+                st.status = Tri::Unknown;
+                return;
+            }
         }
         match prog.lifetime {
             Lifetime::OneShot if how != How::ExecInChild => {
@@ -1629,6 +1656,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             _ => None,
         };
         let Some(idx) = key.and_then(|k| self.sources.get(&k).copied()) else {
+            self.unresolved_source = true;
             st.status = Tri::Unknown;
             return vec![st];
         };
@@ -2697,6 +2725,11 @@ fn table_lifetime(words: &[Option<&str>]) -> Lifetime {
                 .iter()
                 .filter(|w| !w.is_some_and(|w| w.starts_with('-')))
                 .count();
+            // Client tools that ask a server and finish (as the earlier
+            // one-shot list had them).
+            if matches!(base, Some("docker" | "podman" | "kubectl" | "helm")) {
+                return Lifetime::OneShot;
+            }
             let filter = needs != usize::MAX;
             let operand = operands >= needs;
             let follows = words
@@ -2809,7 +2842,7 @@ fn fingerprint(f: &str, generation: u64, st: &St) -> u64 {
     for c in &st.fg {
         (&c.prog.at, c.how, &c.conds, &c.after).hash(&mut h);
     }
-    (st.done, st.child, st.inf_loop).hash(&mut h);
+    (st.done, st.child, st.inf_loop, st.in_loop, &st.opaque).hash(&mut h);
     format!("{:?}{:?}{:?}", st.status, st.ctl, st.nest).hash(&mut h);
     h.finish()
 }
