@@ -2701,6 +2701,9 @@ fn build_cmd(src: &str, n: Node) -> Cmd {
 
 /// The program tables' answer ([`crate::shell::programs::lifetime`]).
 fn table_lifetime(words: &[Option<&str>]) -> Lifetime {
+    if words.is_empty() {
+        return Lifetime::Unknown;
+    }
     match crate::shell::programs::lifetime(words) {
         crate::shell::programs::Lifetime::OneShot => Lifetime::OneShot,
         crate::shell::programs::Lifetime::LongRunning => Lifetime::LongRunning,
