@@ -17,10 +17,11 @@ pub const META: RuleMeta = RuleMeta {
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     command_strings(ctx, out);
     for s in &ctx.chain.scripts {
-        let Some((span, why)) = &s.analysis.too_complex else {
-            continue;
-        };
-        if let Some(unparsed) = s.analysis.unparsed {
+        if let Some(unparsed) = s.analysis.unparsed.or(s.flow.unparsed) {
+            // The shebang stands for the whole script (a first line can be
+            // all of it).
+            let span = s.analysis.shebang.as_ref().map_or(0..0, |b| b.span.clone());
+            let why = unparsed.describe();
             let label = unparsed.label();
             let mut d = ctx.script_diagnostic(
                 &META,
@@ -33,6 +34,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             out.push(d);
             continue;
         }
+        let Some((span, why)) = &s.flow.too_complex else {
+            continue;
+        };
         let mut d = ctx.script_diagnostic(
             &META,
             s,

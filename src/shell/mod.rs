@@ -360,7 +360,7 @@ fn ash_compound(text: &str) -> Handover {
     }
     if t.starts_with("if") {
         use script::Ending;
-        let ending = script::analyze(t).ending;
+        let ending = script::compound_ending(t);
         let leaves = ending.leaves();
         let real: Vec<_> = leaves
             .into_iter()

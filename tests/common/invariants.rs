@@ -204,8 +204,7 @@ pub fn check_report(report: &Report) -> Result<(), String> {
 /// nothing panics and every offset it returns lies in the text on char
 /// boundaries.
 pub fn check_shell(text: &str) -> Result<(), String> {
-    use dsig::shell::script::Ending;
-    use dsig::shell::{Last, ShellKind};
+        use dsig::shell::{Last, ShellKind};
     let cs = catch_unwind(|| dsig::shell::command_string(text))
         .map_err(|p| format!("command_string panicked: {}", panic_message(&*p)))?;
     for t in catch_unwind(|| dsig::shell::lex(text))
@@ -244,30 +243,46 @@ pub fn check_shell(text: &str) -> Result<(), String> {
     if let Some(s) = &a.shebang {
         span_ok(text, &s.span, "shebang")?;
     }
-    for t in &a.traps {
-        span_ok(text, &t.span, "trap")?;
-    }
-    for c in &a.background {
-        cmd_ok(c, "background command")?;
-    }
-    for e in a.ending.leaves() {
-        match e {
-            Ending::Exec(c) | Ending::Foreground { cmd: c, .. } => cmd_ok(c, "ending command")?,
-            Ending::ForegroundCompound { span, .. }
-            | Ending::ExecLost { span, .. }
-            | Ending::Opaque { span, .. } => span_ok(text, span, "ending")?,
-            Ending::Wait { span, forward } => {
-                span_ok(text, span, "wait")?;
-                for &at in forward.iter().flat_map(|f| &f.amp_ends) {
-                    offset_ok(text, at, "background & end")?;
-                }
-                if let Some(f) = forward {
-                    offset_ok(text, f.wait_start, "wait start")?;
+    // The script model: every place it names is inside the text.
+    let flow = catch_unwind(|| {
+        dsig::shell::flow::run(text, &dsig::shell::flow::Env::unknown())
+    })
+    .map_err(|p| format!("flow::run panicked: {}", panic_message(&*p)))?;
+    let loc_ok = |l: &dsig::shell::flow::Loc, what: &str| -> Result<(), String> {
+        if l.file == 0 {
+            span_ok(text, &l.span, what)
+        } else {
+            Ok(())
+        }
+    };
+    let prog_ok = |p: &dsig::shell::flow::Prog, what: &str| -> Result<(), String> {
+        loc_ok(&p.at, what)?;
+        if p.at.file == 0 {
+            cmd_ok(&p.cmd, what)?;
+        }
+        Ok(())
+    };
+    use dsig::shell::flow::End;
+    for p in &flow.paths {
+        for t in &p.traps {
+            loc_ok(&t.at, "trap")?;
+        }
+        for j in &p.jobs {
+            prog_ok(&j.prog, "background command")?;
+        }
+        match &p.end {
+            End::Exec { prog, .. } | End::Foreground { prog, .. } => prog_ok(prog, "path end")?,
+            End::Wait { at, .. } | End::Fails { at, .. } | End::Unknown { at, .. } => {
+                loc_ok(at, "path end")?
+            }
+            End::Exit { at } => {
+                if let Some(at) = at {
+                    loc_ok(at, "exit")?;
                 }
             }
-            Ending::Nothing | Ending::Branches(_) => {}
         }
     }
+    let _ = &a;
     Ok(())
 }
 

@@ -57,7 +57,7 @@ struct Cand {
 
 /// How deep statements (blocks, branches, subshells, calls) nest before the
 /// rest is "too complex" (each level is a few stack frames).
-const MAX_NESTING: usize = 120;
+const MAX_NESTING: usize = 48;
 /// How many conditions a path carries (the first ones, in run order).
 const MAX_CONDS: usize = 6;
 

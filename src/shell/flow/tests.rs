@@ -326,3 +326,38 @@ fn files_sourced_through_a_glob_loop() {
     assert_eq!(flow.paths.len(), 1, "{:?}", flow.paths);
     assert_eq!(flow.paths[0].jobs.len(), 1);
 }
+
+#[test]
+fn trap_handlers_and_what_they_call() {
+    // A double-quoted handler is read between its quotes.
+    let s = "./app & pid=$!\ntrap \"kill -TERM $pid; wait $pid\" TERM\nwait $pid\n";
+    assert_eq!(script(s, &[]), ["wait TERM:fww"]);
+    // Through a chain of functions, defined after the trap.
+    let mut s = String::from("trap f0 TERM\n");
+    for i in 0..50 {
+        s.push_str(&format!("f{i}() {{ f{}; }}\n", i + 1));
+    }
+    s.push_str("f50() { kill -TERM \"$p\"; wait \"$p\"; }\n./app & p=$!\nwait\n");
+    assert_eq!(script(&s, &[]), ["wait TERM:fww"]);
+    // Reset and ignore.
+    assert_eq!(
+        script("trap 'exit' TERM\ntrap - TERM\n./app & wait\n", &[]),
+        ["wait"]
+    );
+    assert_eq!(script("trap '' TERM\n./app & wait\n", &[]), ["wait TERM:"]);
+}
+
+#[test]
+fn too_complex_is_reported_not_guessed() {
+    let s = format!(
+        "{}./app\n{}",
+        "if true; then\n".repeat(200),
+        "fi\n".repeat(200)
+    );
+    let flow = run(&s, &Env::unknown());
+    assert!(flow.too_complex.is_some());
+    assert!(flow
+        .paths
+        .iter()
+        .all(|p| matches!(p.end, End::Unknown { .. })));
+}
