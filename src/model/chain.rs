@@ -5,7 +5,7 @@ use super::context::{made_executable, ContextFs, CopyIndex, Origin, ReadError};
 use super::{Command, Image, Setting, SystemShell};
 use crate::diagnostic::SourceFile;
 use crate::shell::flow::{self, End, Flow};
-use crate::shell::script::{analyze, ScriptAnalysis};
+use crate::shell::script::ScriptAnalysis;
 use crate::shell::{is_shell_program, ShellKind};
 use crate::syntax::Dockerfile;
 use std::ops::Range;
@@ -434,7 +434,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     let script = LoadedScript {
                         file,
                         base: base_off,
-                        analysis: analyze(&text),
+                        analysis: flow.analysis(&text),
                         flow,
                         sourced_files,
                         env: stage_env.clone(),
@@ -478,8 +478,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     break;
                 }
                 seen.push(image_path.clone());
-                let analysis = analyze(&text);
-                let interp = analysis.shebang.as_ref().map(|s| s.interpreter.clone());
+                let interp = crate::shell::script::shebang_of(&text).map(|s| s.interpreter);
                 if let Some(i) = interp.as_deref().filter(|i| !is_shell_program(i)) {
                     // `#!/usr/bin/env node`: the interpreter is the program
                     // (PID 1 when run directly); the file is not shell.
@@ -522,6 +521,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                 };
                 let (flow, sourced_files) =
                     script_flow(&run, &text, &image_path, shell, &args, files);
+                let analysis = flow.analysis(&text);
                 let script = LoadedScript {
                     file,
                     base: base_off,

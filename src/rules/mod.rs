@@ -269,10 +269,7 @@ pub fn find(code_or_slug: &str) -> Option<&'static RuleMeta> {
 pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
     use crate::model::chain::{Chain, Invocation, LoadedScript};
     let text = report.files[0].text.clone();
-    let analysis = crate::shell::script::analyze(&text);
-    let shell = analysis
-        .shebang
-        .as_ref()
+    let shell = crate::shell::script::shebang_of(&text)
         .and_then(|s| crate::shell::ShellKind::from_program(&s.interpreter));
     let env = crate::shell::flow::Env {
         shell,
@@ -280,6 +277,7 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
         ..crate::shell::flow::Env::unknown()
     };
     let flow = crate::shell::flow::run(&text, &env);
+    let analysis = flow.analysis(&text);
     let chain = Chain {
         started_by: None,
         package_json: None,

@@ -69,14 +69,30 @@ pub enum CHandover {
 
 /// Run a `-c` string with `shell`'s semantics.
 pub fn c_handover(text: &str, shell: ShellKind) -> CHandover {
-    use crate::shell::flow::{self, End, How};
-    let env = flow::Env {
+    let env = crate::shell::flow::Env {
         shell: Some(shell),
         args: Some(Vec::new()),
         command_string: true,
-        ..flow::Env::unknown()
+        ..crate::shell::flow::Env::unknown()
     };
-    let f = flow::run(text, &env);
+    verdict_of(&crate::shell::flow::run(text, &env))
+}
+
+/// [`c_handover`] for several shells, with one run of the model.
+pub fn c_handovers(text: &str, shells: &[ShellKind]) -> Vec<CHandover> {
+    let env = crate::shell::flow::Env {
+        args: Some(Vec::new()),
+        command_string: true,
+        ..crate::shell::flow::Env::unknown()
+    };
+    crate::shell::flow::run_shells(text, &env, shells)
+        .iter()
+        .map(verdict_of)
+        .collect()
+}
+
+fn verdict_of(f: &crate::shell::flow::Flow) -> CHandover {
+    use crate::shell::flow::{End, How};
     let mut explicit = true;
     let mut any = false;
     let abandons = f.paths.iter().any(|p| {
@@ -155,10 +171,7 @@ pub fn judge(what: &str, text: &str, runner: &Runner) -> Option<Verdict> {
             ),
         },
         Runner::Unknown(img) => {
-            let verdicts: Vec<CHandover> = [ShellKind::Bash, ShellKind::Ash]
-                .iter()
-                .map(|k| c_handover(text, *k))
-                .collect();
+            let verdicts = c_handovers(text, &[ShellKind::Bash, ShellKind::Ash]);
             if verdicts
                 .iter()
                 .all(|v| matches!(v, CHandover::Finishes | CHandover::Execs { explicit: true }))
@@ -271,8 +284,9 @@ pub fn shell_form_fix(
         );
         return (Some(fix), help);
     }
+    let checked = cs.exec_insertion().map(|off| c_exec_fix(&cs.text, off));
     match cs.exec_insertion() {
-        Some(off) if shell_exists && !exec_insertion_verified(&cs.text, off) => (
+        Some(_) if shell_exists && checked == Some(None) => (
             None,
             blocked_help(
                 "with `exec` before the last command, another command would still run in the shell first (dsig ran the fixed string again)",
@@ -283,7 +297,7 @@ pub fn shell_form_fix(
             let (safety, note) = match names.exec_before(off) {
                 ExecFit::No(why) => return (None, blocked_help(&why, &kw)),
                 ExecFit::Unsafe(why) => (FixSafety::Unsafe, format!(" ({why})")),
-                ExecFit::Safe if c_exit_trap(&cs.text) => (
+                ExecFit::Safe if checked == Some(Some(true)) => (
                     FixSafety::Unsafe,
                     " (the EXIT trap would no longer run)".to_string(),
                 ),
@@ -308,32 +322,30 @@ pub fn shell_form_fix(
     }
 }
 
-/// Whether a `-c` string sets an EXIT trap on a path that keeps running:
-/// `exec` would skip its clean-up.
-pub fn c_exit_trap(text: &str) -> bool {
+/// `exec ` inserted at `off` of a `-c` string, checked by running the fixed
+/// string through the model (with dash's facts: dash execs nothing on its
+/// own, so only the written `exec` counts): `None` when some path that keeps
+/// running still does not exec its program; else whether an EXIT trap is
+/// set on the way (its clean-up would no longer run: unsafe).
+pub fn c_exec_fix(text: &str, off: usize) -> Option<bool> {
+    if !text.is_char_boundary(off) {
+        return None;
+    }
+    let fixed = format!("{}exec {}", &text[..off], &text[off..]);
     let env = crate::shell::flow::Env {
+        shell: Some(ShellKind::Dash),
         args: Some(Vec::new()),
         command_string: true,
         ..crate::shell::flow::Env::unknown()
     };
-    crate::shell::flow::run(text, &env)
-        .running()
-        .any(|p| p.trap("EXIT").is_some_and(|t| !t.ignores()))
-}
-
-/// Whether `exec ` inserted at `off` of a `-c` string makes every path that
-/// keeps running exec its program: the fixed string run again by the model,
-/// with dash's facts (dash execs nothing on its own, so only the written
-/// `exec` counts).
-pub fn exec_insertion_verified(text: &str, off: usize) -> bool {
-    if !text.is_char_boundary(off) {
-        return false;
+    let f = crate::shell::flow::run(&fixed, &env);
+    if !matches!(verdict_of(&f), CHandover::Execs { explicit: true }) {
+        return None;
     }
-    let fixed = format!("{}exec {}", &text[..off], &text[off..]);
-    matches!(
-        c_handover(&fixed, ShellKind::Dash),
-        CHandover::Execs { explicit: true }
-    )
+    let exit_trap = f
+        .running()
+        .any(|p| p.trap("EXIT").is_some_and(|t| !t.ignores()));
+    Some(exit_trap)
 }
 
 /// The instruction's arguments are an exec-form attempt that is not a valid

@@ -121,11 +121,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let mut d = ctx.diagnostic(&META, elem.span.clone(), v.message);
         d.severity = v.severity;
         d.label = Some(format!("run by `{}` as PID 1", argv[0]));
-        let insertion = v
+        let checked = v
             .analysis
             .exec_insertion()
             .filter(|_| !matches!(runner, shared::Runner::Missing(_)))
-            .filter(|off| shared::exec_insertion_verified(&argv[j], *off));
+            .and_then(|off| Some((off, shared::c_exec_fix(&argv[j], off)?)));
+        let insertion = checked.map(|(off, _)| off);
+        let exit_trap = checked.is_some_and(|(_, t)| t);
         // A string the shell rejects, or a last command `exec` cannot run
         // (a function, builtin, alias or keyword), is not fixed.
         let blocked = insertion.and_then(|off| {
@@ -134,7 +136,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 return Some(format!("the command string has {e}, so the shell fails to run it; fix the quoting first"));
             }
             match names.exec_before(off) {
-                crate::shell::names::ExecFit::Safe if shared::c_exit_trap(&argv[j]) => {
+                crate::shell::names::ExecFit::Safe if exit_trap => {
                     Some("the EXIT trap would no longer run".to_string())
                 }
                 crate::shell::names::ExecFit::Safe => None,

@@ -1330,9 +1330,18 @@ fn shebang(text: &str) -> Option<Shebang> {
 
 /// Analyse a script.
 pub fn analyze(text: &str) -> ScriptAnalysis {
+    match parse_checked(text) {
+        Ok(tree) => analyze_parsed(text, Ok(&tree)),
+        Err(u) => analyze_parsed(text, Err(u)),
+    }
+}
+
+/// [`analyze`] with the tree already parsed (the script model's: see
+/// [`crate::shell::flow::Flow::tree`]).
+pub fn analyze_parsed(text: &str, tree: Result<&Tree, Unparsed>) -> ScriptAnalysis {
     let crlf = text.contains("\r\n");
     let shebang = shebang(text);
-    let tree = match parse_checked(text) {
+    let tree = match tree {
         Ok(tree) => tree,
         Err(unparsed) => {
             return ScriptAnalysis {
@@ -1355,6 +1364,11 @@ pub fn analyze(text: &str) -> ScriptAnalysis {
         args,
         unparsed: None,
     }
+}
+
+/// The shebang of a script (`#!/usr/bin/env bash` → bash).
+pub fn shebang_of(text: &str) -> Option<Shebang> {
+    shebang(text)
 }
 
 /// The ending of a `-c` string's compound command read backwards (the

@@ -204,7 +204,7 @@ pub fn check_report(report: &Report) -> Result<(), String> {
 /// nothing panics and every offset it returns lies in the text on char
 /// boundaries.
 pub fn check_shell(text: &str) -> Result<(), String> {
-        use dsig::shell::{Last, ShellKind};
+    use dsig::shell::{Last, ShellKind};
     let cs = catch_unwind(|| dsig::shell::command_string(text))
         .map_err(|p| format!("command_string panicked: {}", panic_message(&*p)))?;
     for t in catch_unwind(|| dsig::shell::lex(text))
@@ -244,10 +244,8 @@ pub fn check_shell(text: &str) -> Result<(), String> {
         span_ok(text, &s.span, "shebang")?;
     }
     // The script model: every place it names is inside the text.
-    let flow = catch_unwind(|| {
-        dsig::shell::flow::run(text, &dsig::shell::flow::Env::unknown())
-    })
-    .map_err(|p| format!("flow::run panicked: {}", panic_message(&*p)))?;
+    let flow = catch_unwind(|| dsig::shell::flow::run(text, &dsig::shell::flow::Env::unknown()))
+        .map_err(|p| format!("flow::run panicked: {}", panic_message(&*p)))?;
     let loc_ok = |l: &dsig::shell::flow::Loc, what: &str| -> Result<(), String> {
         if l.file == 0 {
             span_ok(text, &l.span, what)

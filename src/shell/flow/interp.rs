@@ -7,6 +7,7 @@ use super::{
 };
 use crate::shell::facts::facts;
 use crate::shell::script::{parse_checked, Cmd, ScriptWord};
+use crate::shell::ShellKind;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use tree_sitter::{Node, Tree};
@@ -183,6 +184,13 @@ struct Summary {
 }
 
 pub(super) fn run(text: &str, env: &Env) -> Flow {
+    run_shells(text, env, &[env.shell])
+        .pop()
+        .unwrap_or_default()
+}
+
+/// [`run`] once, judged for each of `shells` (see [`super::run_shells`]).
+pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) -> Vec<Flow> {
     let mut flow = Flow::default();
     let tree = match parse_checked(text) {
         Ok(t) => t,
@@ -201,7 +209,7 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
                 jobs: Vec::new(),
                 no_exec: None,
             });
-            return flow;
+            return shells.iter().map(|_| flow.clone()).collect();
         }
     };
     let mut files = vec![FileData {
@@ -288,15 +296,13 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
             }
         }
     }
-    it.implicit_exec();
-    it.dedup();
     let mut amps = 0;
     walk(files[0].tree.root_node(), |k| {
         amps += usize::from(k.kind() == "&")
     });
     flow.amps = amps;
-    flow.paths = it.paths;
-    flow.too_complex = it.too_complex;
+    flow.tree = Some(files[0].tree.clone());
+    flow.too_complex = it.too_complex.take();
     flow.steps = it.steps;
     flow.sourced = files
         .iter()
@@ -307,7 +313,22 @@ pub(super) fn run(text: &str, env: &Env) -> Flow {
             eval_at: f.eval_at.clone(),
         })
         .collect();
-    flow
+    // One flow per shell asked for: the run is the same, only whether the
+    // shell execs a `-c` string's last program differs.
+    let last = shells.len().saturating_sub(1);
+    let mut out = Vec::with_capacity(shells.len());
+    for (k, sh) in shells.iter().enumerate() {
+        let (mut paths, nests) = if k == last {
+            (std::mem::take(&mut it.paths), std::mem::take(&mut it.nests))
+        } else {
+            (it.paths.clone(), it.nests.clone())
+        };
+        implicit_exec(env.command_string, *sh, &mut paths, &nests);
+        let mut f = flow.clone();
+        f.paths = dedup(paths);
+        out.push(f);
+    }
+    out
 }
 
 /// Read and parse the files the script sources and its literal `eval`
@@ -2485,15 +2506,22 @@ impl<'t, 'e> Interp<'t, 'e> {
         }
         any.then_some(out)
     }
+}
 
-    /// A `-c` string's last program: the shell may exec it itself.
-    fn implicit_exec(&mut self) {
-        if !self.env.command_string {
+/// A `-c` string's last program: the shell may exec it itself.
+fn implicit_exec(
+    command_string: bool,
+    shell: Option<ShellKind>,
+    paths: &mut [Path],
+    nests: &[Option<Nest>],
+) {
+    {
+        if !command_string {
             return;
         }
-        let Some(sh) = self.env.shell else { return };
+        let Some(sh) = shell else { return };
         let f = facts(sh);
-        for (p, nest) in self.paths.iter_mut().zip(&self.nests) {
+        for (p, nest) in paths.iter_mut().zip(nests) {
             let Some(nest) = nest else { continue };
             let End::Foreground {
                 prog, how, after, ..
@@ -2565,12 +2593,14 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
         }
     }
+}
 
-    /// One path per distinct end and traps; conditions of merged paths are
-    /// their common beginning.
-    fn dedup(&mut self) {
+/// One path per distinct end and traps; conditions of merged paths are
+/// their common beginning.
+fn dedup(paths: Vec<Path>) -> Vec<Path> {
+    {
         let mut out: Vec<Path> = Vec::new();
-        for p in std::mem::take(&mut self.paths) {
+        for p in paths {
             if let Some(o) = out
                 .iter_mut()
                 .find(|o| same_end(&o.end, &p.end) && o.traps == p.traps)
@@ -2611,7 +2641,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
             out.push(p);
         }
-        self.paths = out;
+        out
     }
 }
 

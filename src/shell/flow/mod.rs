@@ -264,9 +264,20 @@ pub struct Flow {
     pub steps: usize,
     /// How many `&` (background) operators the script's own text has.
     pub amps: usize,
+    /// The script's syntax tree (to read more from it without parsing again).
+    pub tree: Option<tree_sitter::Tree>,
 }
 
 impl Flow {
+    /// What [`crate::shell::script::analyze`] reads, from this run's tree.
+    pub fn analysis(&self, text: &str) -> super::script::ScriptAnalysis {
+        match (&self.tree, self.unparsed) {
+            (Some(t), _) => super::script::analyze_parsed(text, Ok(t)),
+            (None, Some(u)) => super::script::analyze_parsed(text, Err(u)),
+            (None, None) => super::script::analyze(text),
+        }
+    }
+
     /// The paths that do not end by the script exiting by itself.
     pub fn running(&self) -> impl Iterator<Item = &Path> {
         self.paths
@@ -298,6 +309,14 @@ pub const MAX_SOURCED: usize = 16;
 /// Run `text` (a script, or a `sh -c` string) in `env`.
 pub fn run(text: &str, env: &Env) -> Flow {
     interp::run(text, env)
+}
+
+/// [`run`] a `-c` string once and judge it for each of `shells`: whether a
+/// shell execs the last program itself is the only difference (the run
+/// uses `env.shell`, usually `None`, for the rest).
+pub fn run_shells(text: &str, env: &Env, shells: &[ShellKind]) -> Vec<Flow> {
+    let shells: Vec<Option<ShellKind>> = shells.iter().map(|s| Some(*s)).collect();
+    interp::run_shells(text, env, &shells)
 }
 
 /// The literal signal name: `SIGTERM`, `term`, `15` → `TERM`.
