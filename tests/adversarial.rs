@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::host::{build_app, children, is_root, kill, which};
+use common::host::{build_app, children, is_root, kill, says_not_graceful, which};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -36,30 +36,6 @@ const THREADS: usize = 8;
 /// How long a stopped PID 1 has to exit (Docker's default is 10 s; every
 /// graceful scenario here takes milliseconds).
 const STOP_BOUND: Duration = Duration::from_secs(2);
-
-/// Rules whose findings mean "the container will not stop gracefully" (at
-/// error level; SIG020, SIG022 and SIG024 are warnings that mean it too), as
-/// tests/behaviour.rs reads a report.
-const SIGNAL_RULES: &[&str] = &[
-    "SIG001", "SIG002", "SIG005", "SIG010", "SIG011", "SIG012", "SIG014", "SIG015", "SIG020",
-    "SIG022", "SIG024",
-];
-
-fn says_not_graceful(report: &dsig::Report) -> Vec<&'static str> {
-    let mut codes: Vec<&'static str> = report
-        .diagnostics
-        .iter()
-        .filter(|d| {
-            SIGNAL_RULES.contains(&d.code)
-                && (d.severity == dsig::Severity::Error
-                    || matches!(d.code, "SIG020" | "SIG022" | "SIG024"))
-        })
-        .map(|d| d.code)
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    codes
-}
 
 /// What the kernel did with the scenario's PID 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +103,23 @@ impl Pid1 {
             .env_clear();
         for (k, v) in env {
             cmd.env(k, v);
+        }
+        // As Docker starts PID 1: every signal at its default disposition.
+        // (A test run started as a background job inherits SIGINT and
+        // SIGQUIT ignored, which changed the INT scenarios.)
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only async-signal-safe calls (signal, sigprocmask) between
+        // fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                for sig in [libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGHUP] {
+                    libc::signal(sig, libc::SIG_DFL);
+                }
+                let mut empty: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut empty);
+                libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+                Ok(())
+            });
         }
         let mut unshare = cmd
             .stdin(Stdio::null())

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::host::{alive, build_app, children, comm, is_root, kill, which};
+use common::host::{alive, build_app, children, comm, is_root, kill, says_not_graceful, which};
 use dsig::shell::{command_string, Handover, ShellKind};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -173,28 +173,6 @@ fn shells_exec_or_stay() {
     );
 }
 
-/// Rules whose findings mean "the container will not stop gracefully" (at
-/// error level; SIG020, SIG022 and SIG024 are warnings that mean it too).
-const SIGNAL_RULES: &[&str] = &[
-    "SIG001", "SIG002", "SIG005", "SIG010", "SIG011", "SIG012", "SIG014", "SIG015", "SIG020",
-    "SIG022", "SIG024",
-];
-
-fn says_not_graceful(report: &dsig::Report) -> Vec<&'static str> {
-    let mut codes: Vec<&'static str> = report
-        .diagnostics
-        .iter()
-        .filter(|d| {
-            SIGNAL_RULES.contains(&d.code)
-                && (d.severity == dsig::Severity::Error
-                    || matches!(d.code, "SIG020" | "SIG022" | "SIG024"))
-        })
-        .map(|d| d.code)
-        .collect();
-    codes.dedup();
-    codes
-}
-
 /// The host shell that stands in for the image's /bin/sh.
 fn system_shell(dockerfile: &str) -> Vec<String> {
     let from = dockerfile
@@ -270,9 +248,24 @@ fn rewrite_shebangs(dir: &Path, sh: &[String]) {
 /// Run the scenario's PID 1 and stop it: (graceful, what happened).
 fn observe(dir: &Path, argv: &[String], uses_app: bool) -> (bool, String) {
     let marker = dir.join("graceful.marker");
+    let record = dir.join("app.record");
     let _ = std::fs::remove_file(&marker);
-    let mut p = Pid1::start(argv, dir, &[("APP_MARKER", marker.display().to_string())]);
-    std::thread::sleep(Duration::from_millis(600));
+    let _ = std::fs::remove_file(&record);
+    let mut p = Pid1::start(
+        argv,
+        dir,
+        &[
+            ("APP_MARKER", marker.display().to_string()),
+            ("APP_RECORD", record.display().to_string()),
+        ],
+    );
+    // The app writes its record once its handlers are installed: on a loaded
+    // machine 600 ms was not always enough, and SIGTERM came first.
+    let started = Instant::now();
+    while uses_app && !record.exists() && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(if uses_app { 200 } else { 600 }));
     let t = Instant::now();
     let exited = p.stop(Duration::from_secs(3));
     let took = t.elapsed();

@@ -288,14 +288,9 @@ fn codes(findings: &[Finding]) -> Vec<&str> {
 /// As in tests/behaviour.rs: dsig says "will not stop gracefully" with an
 /// error of a signal rule, or with SIG020, SIG022 or SIG024.
 fn dsig_says_graceful(findings: &[Finding]) -> bool {
-    const SIGNAL_RULES: &[&str] = &[
-        "SIG001", "SIG002", "SIG005", "SIG010", "SIG011", "SIG012", "SIG014", "SIG015", "SIG020",
-        "SIG022", "SIG024",
-    ];
-    !findings.iter().any(|f| {
-        SIGNAL_RULES.contains(&f.code.as_str())
-            && (f.severity == "error" || matches!(f.code.as_str(), "SIG020" | "SIG022" | "SIG024"))
-    })
+    !findings
+        .iter()
+        .any(|f| common::host::means_not_graceful(&f.code, f.severity == "error"))
 }
 
 /// `dsig lint --fix [--unsafe-fixes]` in `dir`.

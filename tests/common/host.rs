@@ -95,3 +95,28 @@ pub fn descendants(pid: u32) -> Vec<u32> {
     }
     out
 }
+
+/// Rules whose findings mean "the container will not stop gracefully" (at
+/// error level; SIG020, SIG022 and SIG024 are warnings that mean it too).
+pub const SIGNAL_RULES: &[&str] = &[
+    "SIG001", "SIG002", "SIG005", "SIG010", "SIG011", "SIG012", "SIG014", "SIG015", "SIG020",
+    "SIG022", "SIG024",
+];
+
+/// Whether a finding (code, severity) says "will not stop gracefully".
+pub fn means_not_graceful(code: &str, error: bool) -> bool {
+    SIGNAL_RULES.contains(&code) && (error || matches!(code, "SIG020" | "SIG022" | "SIG024"))
+}
+
+/// The codes of a report that say "will not stop gracefully", sorted, once each.
+pub fn says_not_graceful(report: &dsig::Report) -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| means_not_graceful(d.code, d.severity == dsig::Severity::Error))
+        .map(|d| d.code)
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}

@@ -2315,21 +2315,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             e.in_loop = true;
             let inner = self.block(file, &body, vec![e]);
             for mut s in inner {
-                s.in_loop = saved_loop;
-                if s.fg != before_fg {
-                    s.fg = before_fg.clone();
-                }
-                match s.ctl {
-                    Ctl::Break(k) | Ctl::Continue(k) if k > 1 => {
-                        s.ctl = if matches!(s.ctl, Ctl::Break(_)) {
-                            Ctl::Break(k - 1)
-                        } else {
-                            Ctl::Continue(k - 1)
-                        }
-                    }
-                    Ctl::Break(_) | Ctl::Continue(_) => s.ctl = Ctl::Normal,
-                    _ => {}
-                }
+                leave_body(&mut s, &before_fg, saved_loop);
                 out.push(s);
             }
             out.push(skip);
@@ -2450,22 +2436,7 @@ impl<'t, 'e> Interp<'t, 'e> {
         e.in_loop = true;
         let mut out = vec![st];
         for mut s in self.block(file, &body, vec![e]) {
-            s.in_loop = saved_loop;
-            // The loop goes on: each program of its body finished.
-            if s.fg != before_fg {
-                s.fg = before_fg.clone();
-            }
-            match s.ctl {
-                Ctl::Break(k) | Ctl::Continue(k) if k > 1 => {
-                    s.ctl = if matches!(s.ctl, Ctl::Break(_)) {
-                        Ctl::Break(k - 1)
-                    } else {
-                        Ctl::Continue(k - 1)
-                    }
-                }
-                Ctl::Break(_) | Ctl::Continue(_) => s.ctl = Ctl::Normal,
-                _ => {}
-            }
+            leave_body(&mut s, &before_fg, saved_loop);
             out.push(s);
         }
         for s in &mut out {
@@ -2894,4 +2865,20 @@ fn push_join(out: &mut Vec<St>, s: St) {
     } else {
         out.push(s);
     }
+}
+
+/// A state leaving a loop's body: the loop goes on, so each program of the
+/// body finished (the last programs are those before the loop); `break` and
+/// `continue` of this loop are done, those of outer loops go on.
+fn leave_body(s: &mut St, before_fg: &[Cand], saved_loop: bool) {
+    s.in_loop = saved_loop;
+    if s.fg != before_fg {
+        s.fg = before_fg.to_vec();
+    }
+    s.ctl = match s.ctl {
+        Ctl::Break(k) if k > 1 => Ctl::Break(k - 1),
+        Ctl::Continue(k) if k > 1 => Ctl::Continue(k - 1),
+        Ctl::Break(_) | Ctl::Continue(_) => Ctl::Normal,
+        c => c,
+    };
 }
