@@ -367,6 +367,19 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
             argv.drain(..(1 + n).min(argv.len()));
             continue;
         }
+        // Other programs that run a command: exec'd (nohup, nice, chroot,
+        // stdbuf, ...) or as a child (timeout, su, sudo, ...): the table of
+        // src/shell/programs.rs.
+        let words: Vec<Option<&str>> = argv.iter().map(|a| Some(a.as_str())).collect();
+        if let Some(w) = crate::shell::programs::exec_wrapper(&words)
+            .filter(|w| !w.init && !w.shell_string && w.command_at > 0 && w.command_at < argv.len())
+        {
+            chain.steps.push(Step::Wrapper(w.name.to_string()));
+            // A child that gets no signal from its wrapper.
+            as_child |= !w.execs && !w.forwards;
+            argv.drain(..w.command_at);
+            continue;
+        }
         if is_shell_program(&prog) {
             let (operand, dash_c) = shell_operand(&argv);
             let Some(j) = operand else { break };
