@@ -52,6 +52,9 @@ pub struct LoadedScript {
     pub args: Option<Vec<String>>,
     /// The image's ENV where the script runs.
     pub env: Vec<(String, String)>,
+    /// The image's whole environment is `env` (see
+    /// [`flow::Env::env_complete`]).
+    pub env_complete: bool,
     /// The script run in run order (see [`crate::shell::flow`]): the paths
     /// it can take with these arguments, this image's ENV and its shell.
     pub flow: Flow,
@@ -391,6 +394,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     shell: kind,
                     args: Some(argv.get(j + 2..).unwrap_or(&[]).to_vec()),
                     vars: stage_env.clone(),
+                    env_complete: image.base_env_known(),
                     zero: argv.get(j + 1).cloned().unwrap_or_else(|| prog.clone()),
                     command_string: true,
                     source: &|_, _| None,
@@ -438,6 +442,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     let run = RunCtx {
                         workdir: &workdir,
                         env: &stage_env,
+                        env_complete: image.base_env_known(),
                         copies: copies(),
                         df,
                         fs,
@@ -451,6 +456,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                         flow,
                         sourced_files,
                         env: stage_env.clone(),
+                        env_complete: image.base_env_known(),
                         text,
                         image_path,
                         invocation: Invocation::Interpreter(prog.clone()),
@@ -528,6 +534,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                 let run = RunCtx {
                     workdir: &workdir,
                     env: &stage_env,
+                    env_complete: image.base_env_known(),
                     copies: copies(),
                     df,
                     fs,
@@ -541,6 +548,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     flow,
                     sourced_files,
                     env: stage_env.clone(),
+                    env_complete: image.base_env_known(),
                     text,
                     image_path,
                     invocation: Invocation::Direct,
@@ -657,6 +665,8 @@ fn next_argv(flow: &Flow) -> Option<(Vec<String>, bool)> {
 struct RunCtx<'a> {
     workdir: &'a str,
     env: &'a [(String, String)],
+    /// See [`flow::Env::env_complete`].
+    env_complete: bool,
     copies: &'a CopyIndex<'a>,
     df: &'a Dockerfile,
     fs: &'a ContextFs<'a>,
@@ -731,6 +741,7 @@ fn script_flow(
         shell,
         args: Some(args.to_vec()),
         vars: run.env.to_vec(),
+        env_complete: run.env_complete,
         zero: image_path.to_string(),
         command_string: false,
         source: &source,

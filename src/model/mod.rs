@@ -301,6 +301,47 @@ impl Image {
         }
     }
 
+    /// Whether the final stage's environment is all in this Dockerfile: it
+    /// is built on scratch or on a bare OS image (Debian, Ubuntu, Alpine,
+    /// busybox, the RHEL family), whose only ENV is PATH. Official app images
+    /// (postgres, node, ...) set more.
+    pub fn base_env_known(&self) -> bool {
+        let Some(mut st) = self.final_stage() else {
+            return false;
+        };
+        loop {
+            match &st.base {
+                Base::Scratch => return true,
+                Base::Stage(i) if *i < self.stages.len() => st = &self.stages[*i],
+                Base::Stage(_) => return false,
+                Base::Image(r) => {
+                    let r = r.to_ascii_lowercase();
+                    let (name, _) = split_ref(&r);
+                    let base = name.rsplit('/').next().unwrap_or(name);
+                    return matches!(
+                        base,
+                        "debian"
+                            | "ubuntu"
+                            | "alpine"
+                            | "busybox"
+                            | "fedora"
+                            | "centos"
+                            | "rockylinux"
+                            | "almalinux"
+                            | "amazonlinux"
+                            | "oraclelinux"
+                            | "archlinux"
+                            | "opensuse"
+                            | "ubi"
+                            | "ubi-minimal"
+                            | "ubi8"
+                            | "ubi9"
+                    ) && !name.contains("distroless");
+                }
+            }
+        }
+    }
+
     fn stage_shell(&self, st: &Stage) -> SystemShell {
         if let Some(shell) = copied_shell(st) {
             return shell;

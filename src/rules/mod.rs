@@ -292,6 +292,7 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
             flow,
             sourced_files: Vec::new(),
             env: Vec::new(),
+            env_complete: false,
             invocation: Invocation::Direct,
             shell,
             is_pid1: true,

@@ -25,10 +25,10 @@ fn job_name(j: &Job) -> String {
     match j.daemon {
         Some(d) => format!(
             "`{}` (it daemonises: {})",
-            shared::prog_name(&j.prog),
+            shared::prog_short(&j.prog),
             d.why
         ),
-        None => format!("`{}`", shared::prog_name(&j.prog)),
+        None => format!("`{}`", shared::prog_short(&j.prog)),
     }
 }
 
@@ -101,7 +101,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     seen.push(bg[0].prog.at.clone());
-                    let fg = shared::prog_name(prog);
+                    let fg = shared::prog_short(prog);
                     let mut d = ctx.flow_diagnostic(
                         &META,
                         s,

@@ -436,6 +436,24 @@ pub fn prog_name(prog: &crate::shell::flow::Prog) -> String {
     }
 }
 
+/// A program with its first arguments, for messages (`./cli scheduler`).
+pub fn prog_short(prog: &crate::shell::flow::Prog) -> String {
+    let name = prog_name(prog);
+    let rest: Vec<&str> = prog
+        .argv
+        .iter()
+        .skip(1)
+        .take(2)
+        .map_while(|w| w.as_deref())
+        .filter(|w| !w.contains(['\n', '`']) && w.len() < 40)
+        .collect();
+    if rest.is_empty() {
+        name
+    } else {
+        format!("{name} {}", rest.join(" "))
+    }
+}
+
 /// "When `[ "$1" = serve ]` is true, " or "".
 pub fn when(p: &crate::shell::flow::Path) -> String {
     let c = p.describe_conditions();
@@ -465,6 +483,15 @@ pub fn insert_exec_fix(
     use crate::shell::names::ExecFit;
     if prog.at.file != 0 {
         return Err("the command is in a file the script sources".into());
+    }
+    if prog
+        .argv
+        .first()
+        .is_some_and(|w| w.as_deref() == Some("exec"))
+    {
+        // `"${CMD[@]}"` that expands to `exec ...`: another `exec` would
+        // make `exec exec`, which fails.
+        return Err("the command's words already start with `exec`".into());
     }
     let names = ctx.names(s);
     if let Some(e) = names.syntax_error() {
@@ -708,24 +735,18 @@ pub fn path_graceful(p: &crate::shell::flow::Path, stop: &str) -> bool {
 
 /// The flow inputs of a script, for running it again after a fix.
 fn rerun(s: &crate::model::chain::LoadedScript, text: &str) -> crate::shell::flow::Flow {
-    let sourced = &s.flow.sourced;
-    let source = |p: &str, _rel: bool| {
-        sourced
-            .iter()
-            .find(|f| {
-                f.eval_at.is_none()
-                    && (f.path == p || f.path.rsplit('/').next() == p.rsplit('/').next())
-            })
-            .map(|f| f.text.clone())
-    };
+    let reads = &s.flow.reads;
+    let source = |p: &str, rel: bool| reads.source(p, rel);
+    let list = |p: &str| reads.list(p);
     let env = crate::shell::flow::Env {
         shell: s.shell,
         args: s.args.clone(),
         vars: s.env.clone(),
+        env_complete: s.env_complete,
         zero: s.image_path.clone(),
         command_string: false,
         source: &source,
-        list: &|_| None,
+        list: &list,
         depth: 0,
     };
     crate::shell::flow::run(text, &env)

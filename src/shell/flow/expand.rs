@@ -46,6 +46,8 @@ pub struct Vars {
     pub args: Option<Vec<String>>,
     /// `$0`.
     pub zero: String,
+    /// Arrays with their elements (bash `a=(x y)`).
+    pub arrays: BTreeMap<String, Vec<Val>>,
 }
 
 impl Vars {
@@ -82,6 +84,7 @@ impl Vars {
         if self.args != other.args {
             self.args = None;
         }
+        self.arrays.retain(|k, v| other.arrays.get(k) == Some(v));
     }
 }
 
@@ -221,6 +224,28 @@ fn expand_into(src: &str, n: Node, vars: &Vars, quoted: bool, f: &mut Fields, de
             param(name, vars, quoted, f);
         }
         "expansion" => expansion(src, n, vars, quoted, f),
+        // `$(dirname "$0")`: the script's directory.
+        "command_substitution" => {
+            let inner = t
+                .strip_prefix("$(")
+                .and_then(|x| x.strip_suffix(')'))
+                .unwrap_or("")
+                .trim();
+            let arg = inner
+                .strip_prefix("dirname")
+                .map(|a| a.trim().trim_start_matches("-- ").trim_matches('"'));
+            match arg {
+                Some("$0") if !vars.zero.is_empty() => {
+                    let d = match vars.zero.rsplit_once('/') {
+                        Some(("", _)) => "/",
+                        Some((d, _)) => d,
+                        None => ".",
+                    };
+                    f.push_str(d);
+                }
+                _ => f.push_unknown(),
+            }
+        }
         _ => f.push_unknown(),
     }
 }
@@ -254,6 +279,44 @@ fn param(name: &str, vars: &Vars, quoted: bool, f: &mut Fields) {
 
 /// `${...}`.
 fn expansion(src: &str, n: Node, vars: &Vars, quoted: bool, f: &mut Fields) {
+    // `${a[@]}`, `${a[0]}`: arrays.
+    if let Some(sub) = n.named_child(0).filter(|k| k.kind() == "subscript") {
+        let name = sub
+            .child_by_field_name("name")
+            .map(|k| text(src, k))
+            .unwrap_or("");
+        let index = sub
+            .child_by_field_name("index")
+            .map(|k| text(src, k))
+            .unwrap_or("");
+        let Some(elems) = vars.arrays.get(name) else {
+            f.push_unknown();
+            return;
+        };
+        if n.named_child_count() > 1 {
+            f.push_unknown(); // `${a[@]:1}` and the like
+            return;
+        }
+        match index {
+            "@" | "*" => {
+                for (i, v) in elems.iter().enumerate() {
+                    if i > 0 {
+                        f.end();
+                    }
+                    match v {
+                        Some(v) if quoted => f.push_str(v),
+                        Some(v) => f.push_split(v),
+                        None => f.push_unknown(),
+                    }
+                }
+            }
+            i => match i.parse::<usize>().ok().and_then(|i| elems.get(i)) {
+                Some(Some(v)) => f.push_str(v),
+                _ => f.push_unknown(),
+            },
+        }
+        return;
+    }
     let t = text(src, n);
     let inner = t
         .strip_prefix("${")
@@ -286,8 +349,13 @@ fn expansion(src: &str, n: Node, vars: &Vars, quoted: bool, f: &mut Fields) {
     }
     let value = vars.get(name);
     let set_and_nonempty = value.as_ref().map(|v| !v.is_empty());
+    // The operand: the nodes after the operator, expanded as in quotes.
+    let from_nodes = operand_of(src, n, vars);
     // The operand word, expanded when it is literal or a simple parameter.
     let operand = |skip: usize| -> Val {
+        if let Some(v) = &from_nodes {
+            return v.clone();
+        }
         let w = &op[skip..];
         if !w.contains(['$', '`', '\\', '"', '\'']) {
             return Some(w.to_string());
@@ -321,6 +389,8 @@ fn expansion(src: &str, n: Node, vars: &Vars, quoted: bool, f: &mut Fields) {
                     None => operand(1),
                 }
             }
+            // Unset in an environment dsig knows whole: the default.
+            _ if !vars.set.contains_key(name) && vars.unset_is_empty && is_name(name) => operand(1),
             _ => None,
         }
     } else if op.starts_with(":+") {
@@ -633,6 +703,73 @@ fn test_expr(src: &str, n: Node, vars: &Vars, double: bool, depth: usize) -> Tri
         }
         _ => Tri::Unknown,
     }
+}
+
+/// The operand of `${name OP operand}` from the nodes after the operator
+/// (`${A:=${E:-S}Ex}`), when it has any.
+fn operand_of(src: &str, n: Node, vars: &Vars) -> Option<Val> {
+    let mut c = n.walk();
+    let kids: Vec<Node> = n.children(&mut c).collect();
+    let op = kids
+        .iter()
+        .position(|k| matches!(k.kind(), ":=" | "=" | ":-" | "-" | ":+" | "+" | ":?" | "?"))?;
+    let rest: Vec<&Node> = kids[op + 1..].iter().filter(|k| k.kind() != "}").collect();
+    if rest.is_empty() {
+        return Some(Some(String::new()));
+    }
+    let mut f = Fields::default();
+    for k in rest {
+        expand_into(src, *k, vars, true, &mut f, 1);
+    }
+    let mut out = String::new();
+    for v in f.finish() {
+        out.push_str(&v?);
+    }
+    Some(Some(out))
+}
+
+/// The assignments that `${name:=value}` and `${name=value}` make while a
+/// command's words are expanded.
+pub fn default_assignments(src: &str, n: Node, vars: &Vars) -> Vec<(String, Val)> {
+    let mut out = Vec::new();
+    let mut stack = vec![n];
+    let mut seen = 0;
+    while let Some(k) = stack.pop() {
+        seen += 1;
+        if seen > 4096 {
+            break;
+        }
+        if k.kind() == "expansion" {
+            let t = text(src, k);
+            let inner = t.strip_prefix("${").unwrap_or("");
+            let end = inner
+                .char_indices()
+                .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+                .map_or(inner.len(), |(i, _)| i);
+            let (name, op) = inner.split_at(end);
+            if is_name(name) && (op.starts_with(":=") || op.starts_with('=')) {
+                let current = vars.get(name);
+                let empty_or_unset = match (&current, op.starts_with(':')) {
+                    (Some(v), true) => v.is_empty(),
+                    (Some(_), false) => false,
+                    (None, _) => {
+                        out.push((name.to_string(), None));
+                        continue;
+                    }
+                };
+                if empty_or_unset {
+                    let v = operand_of(src, k, vars).unwrap_or(None);
+                    out.push((name.to_string(), v));
+                }
+                continue;
+            }
+        }
+        let mut c = k.walk();
+        for child in k.named_children(&mut c) {
+            stack.push(child);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

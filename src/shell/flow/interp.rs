@@ -100,6 +100,7 @@ impl St {
             && self.child == o.child
             && self.inf_loop == o.inf_loop
             && self.in_loop == o.in_loop
+            && self.vars.arrays == o.vars.arrays
             && self.nest == o.nest
             && self.traps == o.traps
             && self.jobs.len() == o.jobs.len()
@@ -154,6 +155,12 @@ struct Interp<'t, 'e> {
     active_files: Vec<usize>,
     calls: Vec<String>,
     script_lifetimes: HashMap<String, Lifetime>,
+    /// Scripts of the build context that exit leaving a program running.
+    script_daemons: HashSet<String>,
+    /// How many scripts have been followed to see whether they finish.
+    script_follows: usize,
+    /// What was read through [`Env::source`] and [`Env::list`].
+    log: &'t std::cell::RefCell<super::Reads>,
     /// Paths by their end and traps (a path reached again is merged).
     index: HashMap<u64, usize>,
     /// The paths emitted (or reached again) during each function call being
@@ -218,7 +225,8 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
         path: env.zero.clone(),
         eval_at: None,
     }];
-    let (sources, evals) = preload(&mut files, env);
+    let log = std::cell::RefCell::new(super::Reads::default());
+    let (sources, evals) = preload(&mut files, env, &log);
     let budget = STEPS_BASE + STEPS_PER_BYTE * files.iter().map(|f| f.text.len()).sum::<usize>();
     let mut it = Interp {
         files: &files,
@@ -235,6 +243,9 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
         active_files: vec![0],
         calls: Vec::new(),
         script_lifetimes: HashMap::new(),
+        script_daemons: HashSet::new(),
+        script_follows: 0,
+        log: &log,
         index: HashMap::new(),
         emit_log: Vec::new(),
         summaries: HashMap::new(),
@@ -246,8 +257,35 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
     let mut vars = Vars {
         zero: env.zero.clone(),
         args: env.args.clone(),
+        unset_is_empty: env.env_complete,
         ..Vars::default()
     };
+    if env.env_complete {
+        // What Docker and the shell set besides the image's ENV.
+        for k in [
+            "HOME",
+            "HOSTNAME",
+            "PATH",
+            "TERM",
+            "PWD",
+            "OLDPWD",
+            "PPID",
+            "RANDOM",
+            "LINENO",
+            "UID",
+            "EUID",
+            "IFS",
+            "PS1",
+            "PS4",
+            "OPTIND",
+            "BASH_SOURCE",
+            "BASH_VERSION",
+            "SHELL",
+            "USER",
+        ] {
+            vars.set.insert(k.to_string(), None);
+        }
+    }
     for (k, v) in &env.vars {
         vars.set.insert(k.clone(), Some(v.clone()));
     }
@@ -302,6 +340,7 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
     });
     flow.amps = amps;
     flow.tree = Some(files[0].tree.clone());
+    flow.reads = it.log.borrow().clone();
     flow.too_complex = it.too_complex.take();
     flow.steps = it.steps;
     flow.sourced = files
@@ -336,6 +375,7 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
 fn preload(
     files: &mut Vec<FileData>,
     env: &Env,
+    log: &std::cell::RefCell<super::Reads>,
 ) -> (HashMap<String, usize>, HashMap<(usize, usize), usize>) {
     let mut sources: HashMap<String, usize> = HashMap::new();
     let mut evals = HashMap::new();
@@ -363,7 +403,11 @@ fn preload(
                             let pat = text(&f.text, v);
                             if pat.contains(['*', '?', '[']) && !pat.contains(['$', '`', '"', '\''])
                             {
-                                for p in (env.list)(pat).unwrap_or_default() {
+                                let listed = (env.list)(pat);
+                                log.borrow_mut()
+                                    .lists
+                                    .push((pat.to_string(), listed.clone()));
+                                for p in listed.unwrap_or_default() {
                                     found.push((p, false));
                                 }
                             }
@@ -414,7 +458,11 @@ fn preload(
             if sources.contains_key(&key) || files.len() > MAX_SOURCED {
                 continue;
             }
-            if let Some(text) = (env.source)(&path, rel) {
+            let read = (env.source)(&path, rel);
+            log.borrow_mut()
+                .reads
+                .push((path.clone(), rel, read.clone()));
+            if let Some(text) = read {
                 if let Ok(tree) = parse_checked(&text) {
                     sources.insert(key, files.len());
                     files.push(FileData {
@@ -659,7 +707,7 @@ impl<'t, 'e> Interp<'t, 'e> {
         jobs: Vec<Job>,
         nest: Option<Nest>,
     ) -> usize {
-        let key = end_key(&end, &traps);
+        let key = end_key(&end, &traps, &jobs);
         if let Some(&i) = self.index.get(&key) {
             self.merge_into(i, &end, &conditions);
             return i;
@@ -832,6 +880,19 @@ impl<'t, 'e> Interp<'t, 'e> {
         }
         if prog.lifetime == Lifetime::Unknown {
             prog.lifetime = self.script_lifetime(&prog.argv);
+            let script = match prog.argv.get(1) {
+                Some(Some(s)) if prog.name().is_some_and(crate::shell::is_shell_program) => {
+                    Some(s.as_str())
+                }
+                _ => prog.name(),
+            };
+            if script.is_some_and(|n| self.script_daemons.contains(n)) && how != How::ExecInChild {
+                prog.lifetime = Lifetime::LongRunning;
+                st.jobs.push(Job { prog, daemon: None });
+                self.after(st, loc, false);
+                st.status = Tri::True;
+                return;
+            }
         }
         if prog.lifetime == Lifetime::Unknown && self.unresolved_source && how == How::Simple {
             if let Some(name) = prog.name().filter(|n| !n.contains('/') && n.contains('_')) {
@@ -864,22 +925,48 @@ impl<'t, 'e> Interp<'t, 'e> {
     /// A script of the build context run in the foreground: one-shot when
     /// every path it can take (with these arguments) finishes by itself.
     fn script_lifetime(&mut self, argv: &[Option<String>]) -> Lifetime {
-        let Some(Some(name)) = argv.first() else {
+        let Some(Some(first)) = argv.first() else {
             return Lifetime::Unknown;
+        };
+        // `bash ./start.sh args` runs the script too.
+        let (name, rest) = match argv.get(1) {
+            Some(Some(s)) if crate::shell::is_shell_program(first) && !s.starts_with('-') => {
+                (s, &argv[2..])
+            }
+            _ => (first, &argv[1..]),
         };
         if !name.contains('/') || self.env.depth >= super::MAX_SCRIPT_DEPTH {
             return Lifetime::Unknown;
         }
-        if let Some(l) = self.script_lifetimes.get(name) {
+        // By script and arguments (`./cli initdb` finishes, `./cli serve` not).
+        let key = format!("{name}\u{0}{:?}", rest);
+        if let Some(l) = self.script_lifetimes.get(&key) {
             return *l;
         }
-        let l = match (self.env.source)(name, false) {
-            Some(text) if text.starts_with("#!") && is_shell_shebang(&text) => {
-                let args: Option<Vec<String>> = argv[1..].iter().cloned().collect();
+        if self.script_follows >= 16 {
+            return Lifetime::Unknown;
+        }
+        self.script_follows += 1;
+        // Guards a script that runs itself.
+        self.script_lifetimes.insert(key.clone(), Lifetime::Unknown);
+        let name = name.clone();
+        let name = &name;
+        let read = (self.env.source)(name, false);
+        self.log
+            .borrow_mut()
+            .reads
+            .push((name.clone(), false, read.clone()));
+        let l = match read {
+            Some(text)
+                if (text.starts_with("#!") && is_shell_shebang(&text))
+                    || crate::shell::is_shell_program(first) =>
+            {
+                let args: Option<Vec<String>> = rest.iter().cloned().collect();
                 let env = Env {
                     shell: self.env.shell,
                     args,
                     vars: self.env.vars.clone(),
+                    env_complete: self.env.env_complete,
                     zero: name.clone(),
                     command_string: false,
                     source: self.env.source,
@@ -887,9 +974,43 @@ impl<'t, 'e> Interp<'t, 'e> {
                     depth: self.env.depth + 1,
                 };
                 let f = super::run(&text, &env);
-                if f.paths.iter().all(|p| matches!(p.end, End::Exit { .. }))
-                    && f.paths.iter().all(|p| p.jobs.is_empty())
-                {
+                // A path that execs another script of the context finishes
+                // when that one does (`exec ./bin/run-class.sh -daemon ...`).
+                let mut leaves = f
+                    .paths
+                    .iter()
+                    .any(|p| p.jobs.iter().any(|j| j.prog.lifetime != Lifetime::OneShot));
+                let mut exits = true;
+                for p in &f.paths {
+                    match &p.end {
+                        End::Exit { .. } => {}
+                        End::Exec { prog, .. } if prog.name().is_some_and(|n| n.contains('/')) => {
+                            let argv = prog.argv.clone();
+                            if self.script_lifetime(&argv) == Lifetime::OneShot {
+                                let target = match argv.get(1) {
+                                    Some(Some(s))
+                                        if argv[0]
+                                            .as_deref()
+                                            .is_some_and(crate::shell::is_shell_program) =>
+                                    {
+                                        s.clone()
+                                    }
+                                    _ => prog.name().unwrap_or_default().to_string(),
+                                };
+                                leaves |= self.script_daemons.contains(&target);
+                            } else {
+                                exits = false;
+                            }
+                        }
+                        _ => exits = false,
+                    }
+                }
+                if exits && leaves {
+                    // `zkServer.sh start`: it leaves its server in the
+                    // background and exits, as a daemon does.
+                    self.script_daemons.insert(name.clone());
+                }
+                if exits {
                     Lifetime::OneShot
                 } else {
                     Lifetime::Unknown
@@ -897,7 +1018,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
             _ => Lifetime::Unknown,
         };
-        self.script_lifetimes.insert(name.clone(), l);
+        self.script_lifetimes.insert(key, l);
         l
     }
 
@@ -963,6 +1084,22 @@ impl<'t, 'e> Interp<'t, 'e> {
                 .unwrap_or_default();
             self.give_up(&mut st, file, n, format!("too complex to analyse: {why}"));
             return vec![st];
+        }
+        if self.env.shell == Some(ShellKind::Dash)
+            && matches!(
+                n.kind(),
+                "command" | "test_command" | "variable_assignment" | "declaration_command"
+            )
+        {
+            if let Some(why) = dash_bad_substitution(self.src(file), n) {
+                if st.done.is_none() {
+                    let at = self.loc(file, n);
+                    self.emit(&st, End::Fails { at, why }, None);
+                }
+                st.done = Some(usize::MAX);
+                st.ctl = Ctl::Exit;
+                return vec![st];
+            }
         }
         if amp {
             self.background(file, n, &mut st);
@@ -1098,6 +1235,26 @@ impl<'t, 'e> Interp<'t, 'e> {
             return;
         };
         let name = text(src, name).to_string();
+        // `a=(x "$y")`: an array.
+        if let Some(v) = n
+            .child_by_field_name("value")
+            .filter(|v| v.kind() == "array")
+        {
+            let mut elems = Vec::new();
+            let mut c = v.walk();
+            for k in v.named_children(&mut c) {
+                elems.extend(expand(src, k, &st.vars));
+            }
+            st.vars
+                .set
+                .insert(name.clone(), elems.first().cloned().flatten());
+            st.vars.arrays.insert(name, elems);
+            return;
+        }
+        st.vars.arrays.remove(&name);
+        for (k, v) in expand::default_assignments(src, n, &st.vars) {
+            st.vars.set.insert(k, v);
+        }
         let value = match n.child_by_field_name("value") {
             Some(v) => {
                 if v.kind() == "simple_expansion" && text(src, v) == "$!" {
@@ -1124,11 +1281,19 @@ impl<'t, 'e> Interp<'t, 'e> {
         let first = cmds
             .iter()
             .copied()
-            .find(|c| lifetime(&self.argv(file, *c, &st.vars)) != Lifetime::OneShot)
+            .find(|c| {
+                let argv = self.argv(file, *c, &st.vars);
+                let l = lifetime(&argv);
+                l != Lifetime::OneShot
+                    && !(l == Lifetime::Unknown && self.script_lifetime(&argv) == Lifetime::OneShot)
+            })
             .or_else(|| cmds.first().copied());
         let id = st.jobs.len();
         if let Some(c) = first {
             let mut prog = self.prog(file, c, &st.vars);
+            if prog.lifetime == Lifetime::Unknown {
+                prog.lifetime = self.script_lifetime(&prog.argv);
+            }
             // `app > log &`: the statement, redirections included.
             if n.kind() == "redirected_statement"
                 && n.child_by_field_name("body")
@@ -1213,6 +1378,10 @@ impl<'t, 'e> Interp<'t, 'e> {
         }
         let saved_assigned = st.nest.assigned;
         st.nest.assigned = !assigns.is_empty();
+        // `: "${A:=default}"` sets A while the words are expanded.
+        for (k, v) in expand::default_assignments(src, n, &st.vars) {
+            st.vars.set.insert(k, v);
+        }
         let mut argv = self.argv(file, n, &st.vars);
         if argv.is_empty() {
             // `"$@"` with no arguments: nothing runs.
@@ -1701,6 +1870,56 @@ impl<'t, 'e> Interp<'t, 'e> {
 
     fn eval(&mut self, file: usize, n: Node<'t>, argv: &[Option<String>], mut st: St) -> Vec<St> {
         let Some(&idx) = self.evals.get(&(file, n.start_byte())) else {
+            // `eval VAR=...`, `eval export ...`: an assignment, no program.
+            let first_raw = command_words(self.src(file), n)
+                .get(1)
+                .map(|w| w.raw.trim_start_matches(['"', '\'']).to_string())
+                .unwrap_or_default();
+            let assignment = first_raw.split_once('=').is_some_and(|(name, _)| {
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+            if assignment
+                || matches!(
+                    argv.get(1).and_then(|a| a.as_deref()),
+                    Some(
+                        "export"
+                            | "local"
+                            | "readonly"
+                            | "declare"
+                            | "typeset"
+                            | "unset"
+                            | "set"
+                            | "shift"
+                    )
+                )
+            {
+                if let Some((name, _)) = first_raw.split_once('=') {
+                    st.vars.set.insert(name.to_string(), None);
+                }
+                st.status = Tri::True;
+                return vec![st];
+            }
+            // `eval exec "'$JAVA'" $OPTS`: an exec of the words (one level of
+            // quotes removed, as eval's second parse does).
+            if argv.get(1).and_then(|a| a.as_deref()) == Some("exec") {
+                let mut words: Vec<Option<String>> = vec![Some("exec".into())];
+                for a in &argv[2..] {
+                    match a {
+                        Some(v) => words.extend(v.split_whitespace().map(|w| {
+                            let w = w
+                                .strip_prefix('\'')
+                                .and_then(|x| x.strip_suffix('\''))
+                                .or_else(|| w.strip_prefix('"').and_then(|x| x.strip_suffix('"')))
+                                .unwrap_or(w);
+                            Some(w.to_string())
+                        })),
+                        None => words.push(None),
+                    }
+                }
+                if words.len() > 1 {
+                    return self.exec(file, n, &words, st);
+                }
+            }
             // Words known at run time without shell syntax: the command
             // they make (`eval exec ./app "$@" $EXTRA`).
             let mut words: Vec<Option<String>> = Vec::new();
@@ -2290,7 +2509,71 @@ impl<'t, 'e> Interp<'t, 'e> {
             .map(statements)
             .unwrap_or_default();
         let mut out = Vec::new();
-        for e in self.block(file, &cond, vec![st]) {
+        // A loop driven by values dsig knows (`while [ $# -gt 0 ]; do case
+        // "$1" in ...; esac; shift; done`): run it round by round while the
+        // condition is decided, up to MAX_FOR_VALUES rounds.
+        let data_driven = cond.iter().any(|(k, _)| text(src, *k).contains('$'));
+        let mut pending = vec![st];
+        let mut rounds = 0;
+        while data_driven && !pending.is_empty() && rounds < super::MAX_FOR_VALUES {
+            rounds += 1;
+            let mut next = Vec::new();
+            let mut undecided = Vec::new();
+            for e in self.block(file, &cond, pending) {
+                if e.ctl != Ctl::Normal {
+                    out.push(e);
+                    continue;
+                }
+                match if until { e.status.negate() } else { e.status } {
+                    Tri::False => {
+                        let mut e = e;
+                        e.status = Tri::True;
+                        out.push(e);
+                    }
+                    Tri::True => {
+                        let before_fg = e.fg.clone();
+                        let saved_loop = e.in_loop;
+                        let mut e = e;
+                        e.in_loop = true;
+                        for mut s in self.block(file, &body, vec![e]) {
+                            let broke = matches!(s.ctl, Ctl::Break(1));
+                            leave_body(&mut s, &before_fg, saved_loop);
+                            if broke || s.ctl != Ctl::Normal {
+                                out.push(s);
+                            } else {
+                                next.push(s);
+                            }
+                        }
+                    }
+                    Tri::Unknown => undecided.push(e),
+                }
+            }
+            // Undecided rounds: read abstractly below, from that state on.
+            out.extend(self.while_abstract(file, n, &cond, &body, until, undecided));
+            pending = self.join(next);
+        }
+        // Not driven by known values, or past the last round followed: read
+        // abstractly.
+        out.extend(self.while_abstract(file, n, &cond, &body, until, pending));
+        self.join(out)
+    }
+
+    /// A loop read once: its body runs zero or more times, or for ever.
+    fn while_abstract(
+        &mut self,
+        file: usize,
+        n: Node<'t>,
+        cond: &[(Node<'t>, bool)],
+        body: &[(Node<'t>, bool)],
+        until: bool,
+        states: Vec<St>,
+    ) -> Vec<St> {
+        let src = self.src(file);
+        let mut out = Vec::new();
+        if states.is_empty() {
+            return out;
+        }
+        for e in self.block(file, cond, states) {
             if e.ctl != Ctl::Normal {
                 out.push(e);
                 continue;
@@ -2298,7 +2581,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             let runs = if until { e.status.negate() } else { e.status };
             let leaves = has_exit_from(src, n);
             if runs == Tri::True && !leaves {
-                out.extend(self.forever(file, n, &body, e));
+                out.extend(self.forever(file, n, body, e));
                 continue;
             }
             // Zero or more times: once, joined with not at all.
@@ -2313,7 +2596,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             let before_fg = e.fg.clone();
             let saved_loop = e.in_loop;
             e.in_loop = true;
-            let inner = self.block(file, &body, vec![e]);
+            let inner = self.block(file, body, vec![e]);
             for mut s in inner {
                 leave_body(&mut s, &before_fg, saved_loop);
                 out.push(s);
@@ -2465,7 +2748,12 @@ impl<'t, 'e> Interp<'t, 'e> {
                 if raw.contains(['$', '`', '"', '\'']) {
                     return None;
                 }
-                out.extend((self.env.list)(raw)?);
+                let listed = (self.env.list)(raw);
+                self.log
+                    .borrow_mut()
+                    .lists
+                    .push((raw.to_string(), listed.clone()));
+                out.extend(listed?);
             } else {
                 for f in expand(src, v, vars) {
                     out.push(f?);
@@ -2572,10 +2860,15 @@ fn dedup(paths: Vec<Path>) -> Vec<Path> {
     {
         let mut out: Vec<Path> = Vec::new();
         for p in paths {
-            if let Some(o) = out
-                .iter_mut()
-                .find(|o| same_end(&o.end, &p.end) && o.traps == p.traps)
-            {
+            if let Some(o) = out.iter_mut().find(|o| {
+                same_end(&o.end, &p.end)
+                    && o.traps == p.traps
+                    && o.jobs.len() == p.jobs.len()
+                    && o.jobs
+                        .iter()
+                        .zip(&p.jobs)
+                        .all(|(a, b)| a.prog.at == b.prog.at)
+            }) {
                 let common = o
                     .conditions
                     .iter()
@@ -2815,7 +3108,7 @@ fn stdin_redirected(n: Node) -> bool {
 }
 
 /// A key for a path's end and traps.
-fn end_key(end: &End, traps: &[Trap]) -> u64 {
+fn end_key(end: &End, traps: &[Trap], jobs: &[Job]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     match end {
@@ -2827,6 +3120,9 @@ fn end_key(end: &End, traps: &[Trap]) -> u64 {
         End::Unknown { at, .. } => (5u8, at).hash(&mut h),
     }
     traps.hash(&mut h);
+    for j in jobs {
+        j.prog.at.hash(&mut h);
+    }
     h.finish()
 }
 
@@ -2881,4 +3177,46 @@ fn leave_body(s: &mut St, before_fg: &[Cand], saved_loop: bool) {
         Ctl::Break(_) | Ctl::Continue(_) => Ctl::Normal,
         c => c,
     };
+}
+
+/// A bash-only parameter expansion that dash rejects ("Bad substitution",
+/// and the script stops): substrings `${v:1:2}`, replacements `${v/a/b}`,
+/// case changes `${v^^}`, indirection `${!v}`, arrays `${a[@]}`. Measured by
+/// the held-out kernel scenario h2-vault-first-char-sh.
+fn dash_bad_substitution(src: &str, n: Node) -> Option<String> {
+    let mut found = None;
+    walk(n, |k| {
+        if found.is_some() || k.kind() != "expansion" {
+            return;
+        }
+        let t = text(src, k);
+        let inner = t
+            .strip_prefix("${")
+            .and_then(|x| x.strip_suffix('}'))
+            .unwrap_or("");
+        let bad = if inner.starts_with('!') && inner.len() > 1 {
+            true
+        } else {
+            let end = inner
+                .char_indices()
+                .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '@' || *c == '*'))
+                .map_or(inner.len(), |(i, _)| i);
+            let op = &inner[end..];
+            op.starts_with('[')
+                || op.starts_with('/')
+                || op.starts_with('^')
+                || op.starts_with(',')
+                || (op.starts_with(':')
+                    && !op.starts_with(":-")
+                    && !op.starts_with(":=")
+                    && !op.starts_with(":+")
+                    && !op.starts_with(":?"))
+        };
+        if bad {
+            found = Some(format!(
+                "dash has no `{t}` (a bash expansion): it stops the script with \"Bad substitution\""
+            ));
+        }
+    });
+    found
 }

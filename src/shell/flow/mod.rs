@@ -50,6 +50,10 @@ pub struct Env<'e> {
     pub args: Option<Vec<String>>,
     /// Variables the image sets (`ENV`).
     pub vars: Vec<(String, String)>,
+    /// The image's whole environment is known (`vars`, on a bare OS base
+    /// image or scratch): a variable not in it is empty when the container
+    /// starts with its defaults. Otherwise it is "known only at run time".
+    pub env_complete: bool,
     /// `$0`: the script's path in the image.
     pub zero: String,
     /// The text is a `sh -c` string (a shell-form CMD, `["sh", "-c", ...]`),
@@ -76,6 +80,7 @@ impl Env<'_> {
             shell: None,
             args: None,
             vars: Vec::new(),
+            env_complete: false,
             zero: String::new(),
             command_string: false,
             source: &|_, _| None,
@@ -266,6 +271,9 @@ pub struct Flow {
     pub amps: usize,
     /// The script's syntax tree (to read more from it without parsing again).
     pub tree: Option<tree_sitter::Tree>,
+    /// What the run read from the image (to run the script again, after a
+    /// fix, on the same files).
+    pub reads: Reads,
 }
 
 impl Flow {
@@ -283,6 +291,32 @@ impl Flow {
         self.paths
             .iter()
             .filter(|p| !matches!(p.end, End::Exit { .. }))
+    }
+}
+
+/// The files a run read ([`Env::source`]) and the globs it listed
+/// ([`Env::list`]), with their answers.
+#[derive(Debug, Clone, Default)]
+pub struct Reads {
+    pub reads: Vec<(String, bool, Option<String>)>,
+    pub lists: Vec<(String, Option<Vec<String>>)>,
+}
+
+impl Reads {
+    /// Answer as the first run was answered.
+    pub fn source(&self, path: &str, rel: bool) -> Option<String> {
+        self.reads
+            .iter()
+            .find(|(p, r, _)| p == path && *r == rel)
+            .and_then(|(_, _, t)| t.clone())
+    }
+
+    /// See [`Reads::source`].
+    pub fn list(&self, pattern: &str) -> Option<Vec<String>> {
+        self.lists
+            .iter()
+            .find(|(p, _)| p == pattern)
+            .and_then(|(_, l)| l.clone())
     }
 }
 

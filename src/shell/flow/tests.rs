@@ -10,6 +10,7 @@ fn paths(text: &str, shell: Option<ShellKind>, args: Option<&[&str]>, c: bool) -
         shell,
         args: args.map(|a| a.iter().map(|s| s.to_string()).collect()),
         vars: vec![("MODE".into(), "worker".into())],
+        env_complete: false,
         zero: "/entrypoint.sh".into(),
         command_string: c,
         source: &|p, _| match p {
