@@ -244,8 +244,9 @@ fn thousands_of_functions_ending_in_wait() {
     for i in 0..n {
         s.push_str(&format!("f{i}() {{\n  a{i} &\n  wait\n}}\n"));
     }
-    // `$MODE`, not set by the image: any arm may run.
-    s.push_str("case \"$MODE\" in\n");
+    // A value known only at run time (`$(m)`): any arm may
+    // run. (A variable the image does not set is empty on a Debian base.)
+    s.push_str("case \"$(m)\" in\n");
     for i in 0..n {
         s.push_str(&format!("  {i}) f{i};;\n"));
     }
@@ -344,9 +345,9 @@ fn deep_nesting_in_scripts_is_analysed_or_too_complex_never_a_crash() {
             "if inside if",
             format!(
                 "#!/bin/sh\n{}app\n{}\n",
-                // `$MODE`: not set by the image, so every level may run
+                // A value known only at run time: every level may run
                 // (`$1` is known to be empty: no CMD).
-                "if [ \"$MODE\" ]; then\n".repeat(k),
+                "if [ \"$(m)\" ]; then\n".repeat(k),
                 "fi\n".repeat(k)
             ),
             true,
@@ -355,7 +356,7 @@ fn deep_nesting_in_scripts_is_analysed_or_too_complex_never_a_crash() {
             "case inside case",
             format!(
                 "#!/bin/sh\n{}app\n{}\n",
-                "case \"$MODE\" in a)\n".repeat(2000),
+                "case \"$(m)\" in a)\n".repeat(2000),
                 ";; esac\n".repeat(2000)
             ),
             true,

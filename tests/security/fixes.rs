@@ -398,9 +398,9 @@ fn exec_that_would_skip_later_commands_is_unsafe_or_not_offered() {
         ),
         (
             "case-then-cleanup",
-            // `$MODE` (not set by the image): the arm may run. (`$1` is
+            // A value known only at run time: the arm may run. (`$1` is
             // known to be empty here: CMD passes no argument.)
-            "#!/bin/sh\ncase \"$MODE\" in\n  web) node a.js ;;\nesac\nrm -f /tmp/app.lock\n",
+            "#!/bin/sh\ncase \"$(cat /etc/mode)\" in\n  web) node a.js ;;\nesac\nrm -f /tmp/app.lock\n",
             true,
         ),
         (
@@ -431,8 +431,9 @@ fn exec_that_would_skip_later_commands_is_unsafe_or_not_offered() {
         assert_eq!(file(&after, "start.sh"), script, "never-reached: changed");
         assert_eq!(code(&out), 0, "never-reached: {}", stdout(&out));
     }
-    // At the true end of the script the fix stays safe.
-    let script = "#!/bin/sh\nrun() {\n  node a.js\n}\nif [ -n \"$X\" ]; then\n  run\nelse\n  node b.js\nfi\nexit $?\n";
+    // At the true end of the script the fix stays safe. (`$(x)`: known only
+    // at run time; `$X` would be known to be empty on a Debian base.)
+    let script = "#!/bin/sh\nrun() {\n  node a.js\n}\nif [ -n \"$(x)\" ]; then\n  run\nelse\n  node b.js\nfi\nexit $?\n";
     let files = [("Dockerfile", RUNS_SCRIPT), ("start.sh", script)];
     let [(safe, _), _] = fix_both("true-end", &files);
     let fixed = file(&safe, "start.sh");
@@ -569,8 +570,8 @@ fn deciding_where_exec_fits_stays_near_linear() {
     // after them, and a long chain of functions: each block and function is
     // judged once.
     let arms = dsig::shell::script::MAX_LEAVES;
-    // `$MODE`, not set by the image: every arm may run.
-    let mut script = String::from("#!/bin/sh\ncase \"$MODE\" in\n");
+    // A value known only at run time: every arm may run.
+    let mut script = String::from("#!/bin/sh\ncase \"$(cat /etc/mode)\" in\n");
     for i in 0..arms {
         script.push_str(&format!("  a{i}) node s{i}.js ;;\n"));
     }
@@ -780,7 +781,7 @@ fn a_long_block_and_many_variable_command_words_stay_near_linear() {
     for i in 0..20_000 {
         script.push_str(&format!("v{}=$v{}\n", i % 50, (i + 1) % 50));
     }
-    script.push_str("case \"$MODE\" in\n");
+    script.push_str("case \"$(cat /etc/mode)\" in\n");
     for i in 0..250 {
         script.push_str(&format!("  a{i}) \"$v{}\" x ;;\n", i % 50));
     }
