@@ -330,6 +330,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
         .map(|(_, v)| v.clone())
         .unwrap_or_else(|| DEFAULT_PATH.to_string());
     let stage_env: Vec<(String, String)> = stage.env.iter().cloned().collect();
+    let env_complete = image.base_env_known();
     let workdir = stage
         .workdir
         .get()
@@ -394,7 +395,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     shell: kind,
                     args: Some(argv.get(j + 2..).unwrap_or(&[]).to_vec()),
                     vars: stage_env.clone(),
-                    env_complete: image.base_env_known(),
+                    env_complete,
                     zero: argv.get(j + 1).cloned().unwrap_or_else(|| prog.clone()),
                     command_string: true,
                     source: &|_, _| None,
@@ -442,7 +443,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     let run = RunCtx {
                         workdir: &workdir,
                         env: &stage_env,
-                        env_complete: image.base_env_known(),
+                        env_complete,
                         copies: copies(),
                         df,
                         fs,
@@ -456,7 +457,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                         flow,
                         sourced_files,
                         env: stage_env.clone(),
-                        env_complete: image.base_env_known(),
+                        env_complete,
                         text,
                         image_path,
                         invocation: Invocation::Interpreter(prog.clone()),
@@ -534,7 +535,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                 let run = RunCtx {
                     workdir: &workdir,
                     env: &stage_env,
-                    env_complete: image.base_env_known(),
+                    env_complete,
                     copies: copies(),
                     df,
                     fs,
@@ -548,7 +549,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                     flow,
                     sourced_files,
                     env: stage_env.clone(),
-                    env_complete: image.base_env_known(),
+                    env_complete,
                     text,
                     image_path,
                     invocation: Invocation::Direct,

@@ -69,23 +69,22 @@ pub enum CHandover {
 
 /// Run a `-c` string with `shell`'s semantics.
 pub fn c_handover(text: &str, shell: ShellKind) -> CHandover {
-    let env = crate::shell::flow::Env {
-        shell: Some(shell),
+    verdict_of(&crate::shell::flow::run(text, &c_env(Some(shell))))
+}
+
+/// How a CMD/ENTRYPOINT `-c` string runs: no arguments after it, `shell`.
+fn c_env(shell: Option<ShellKind>) -> crate::shell::flow::Env<'static> {
+    crate::shell::flow::Env {
+        shell,
         args: Some(Vec::new()),
         command_string: true,
         ..crate::shell::flow::Env::unknown()
-    };
-    verdict_of(&crate::shell::flow::run(text, &env))
+    }
 }
 
 /// [`c_handover`] for several shells, with one run of the model.
 pub fn c_handovers(text: &str, shells: &[ShellKind]) -> Vec<CHandover> {
-    let env = crate::shell::flow::Env {
-        args: Some(Vec::new()),
-        command_string: true,
-        ..crate::shell::flow::Env::unknown()
-    };
-    crate::shell::flow::run_shells(text, &env, shells)
+    crate::shell::flow::run_shells(text, &c_env(None), shells)
         .iter()
         .map(verdict_of)
         .collect()
@@ -332,13 +331,7 @@ pub fn c_exec_fix(text: &str, off: usize) -> Option<bool> {
         return None;
     }
     let fixed = format!("{}exec {}", &text[..off], &text[off..]);
-    let env = crate::shell::flow::Env {
-        shell: Some(ShellKind::Dash),
-        args: Some(Vec::new()),
-        command_string: true,
-        ..crate::shell::flow::Env::unknown()
-    };
-    let f = crate::shell::flow::run(&fixed, &env);
+    let f = crate::shell::flow::run(&fixed, &c_env(Some(ShellKind::Dash)));
     if !matches!(verdict_of(&f), CHandover::Execs { explicit: true }) {
         return None;
     }
@@ -596,7 +589,7 @@ pub fn forward_trap_fix(
         format!("{trap}; ")
     };
     edits.push((wait_start..wait_start, insert));
-    if !fix_verified(s, &edits, None, &stop) {
+    if !fix_verified(s, &edits, &stop) {
         return None;
     }
     Some(ctx.script_fix(
@@ -627,7 +620,7 @@ pub fn trap_signal_fix(
     }
     let end = t.at.span.end;
     let edits = vec![(end..end, format!(" {stop}"))];
-    if !fix_verified(s, &edits, None, stop) {
+    if !fix_verified(s, &edits, stop) {
         return None;
     }
     Some(ctx.script_fix(
@@ -753,12 +746,13 @@ fn rerun(s: &crate::model::chain::LoadedScript, text: &str) -> crate::shell::flo
 }
 
 /// Apply script-relative `edits` to `text`.
+/// `None` when they overlap or fall outside the text or inside a character;
+/// else [`crate::fix::apply_edits`].
 pub fn apply_edits(text: &str, edits: &[(std::ops::Range<usize>, String)]) -> Option<String> {
-    let mut sorted: Vec<&(std::ops::Range<usize>, String)> = edits.iter().collect();
-    sorted.sort_by_key(|(r, _)| (r.start, r.end));
-    let mut out = String::with_capacity(text.len() + 64);
+    let mut ranges: Vec<&std::ops::Range<usize>> = edits.iter().map(|(r, _)| r).collect();
+    ranges.sort_by_key(|r| (r.start, r.end));
     let mut at = 0;
-    for (r, rep) in sorted {
+    for r in ranges {
         if r.start < at
             || r.end > text.len()
             || !text.is_char_boundary(r.start)
@@ -766,12 +760,17 @@ pub fn apply_edits(text: &str, edits: &[(std::ops::Range<usize>, String)]) -> Op
         {
             return None;
         }
-        out.push_str(&text[at..r.start]);
-        out.push_str(rep);
         at = r.end;
     }
-    out.push_str(&text[at..]);
-    Some(out)
+    let edits: Vec<crate::diagnostic::Edit> = edits
+        .iter()
+        .map(|(range, replacement)| crate::diagnostic::Edit {
+            file: 0,
+            range: range.clone(),
+            replacement: replacement.clone(),
+        })
+        .collect();
+    Some(crate::fix::apply_edits(text, &edits))
 }
 
 /// Where `exec` inserted before a program of script `s` is verified: the
@@ -835,17 +834,14 @@ pub fn exec_verified(
         .collect()
 }
 
-/// Verify a fix of script `s` by running the fixed text again: every path
-/// that ended with `target` (a program's argv) must now hand PID 1 over to
-/// it, or (for a `wait`) wait with a forwarding trap; and no path that was
-/// graceful may stop being so.
+/// Verify a fix of script `s` (a forwarding trap, a trap on the stop
+/// signal) by running the fixed text again: it still parses, is not newly
+/// too complex, and fewer of its paths fail to stop gracefully on `stop`.
 pub fn fix_verified(
     s: &crate::model::chain::LoadedScript,
     edits: &[(std::ops::Range<usize>, String)],
-    target: Option<&[Option<String>]>,
     stop: &str,
 ) -> bool {
-    use crate::shell::flow::End;
     let Some(fixed) = apply_edits(&s.text, edits) else {
         return false;
     };
@@ -855,14 +851,5 @@ pub fn fix_verified(
     }
     let bad =
         |f: &crate::shell::flow::Flow| f.paths.iter().filter(|p| !path_graceful(p, stop)).count();
-    if bad(&after) >= bad(&s.flow) {
-        return false;
-    }
-    match target {
-        Some(argv) => after
-            .paths
-            .iter()
-            .any(|p| matches!(&p.end, End::Exec { prog, .. } if prog.argv == argv)),
-        None => true,
-    }
+    bad(&after) < bad(&s.flow)
 }

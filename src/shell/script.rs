@@ -261,18 +261,6 @@ pub fn is_one_shot(name: &str) -> bool {
     )
 }
 
-/// Programs that start another program as another user.
-pub const PRIVILEGE_DROPPERS: &[&str] = &[
-    "su",
-    "sudo",
-    "runuser",
-    "gosu",
-    "su-exec",
-    "setpriv",
-    "chpst",
-    "s6-setuidgid",
-];
-
 /// How deep dsig follows the flow of a script: `if`, `case`, `{ }`, loops
 /// and calls of the script's own functions, nested. Deeper, the flow is
 /// "too complex to analyse" (an [`Ending::Opaque`]), never a stack overflow.
@@ -293,7 +281,7 @@ pub const MAX_FORWARDED: usize = 64;
 /// Visit `n` and its descendants in document order without recursion (a
 /// script may nest thousands of `$(`): `f` returns whether to go into a
 /// node's children.
-fn preorder<'t>(n: Node<'t>, mut f: impl FnMut(Node<'t>) -> bool) {
+pub(crate) fn preorder<'t>(n: Node<'t>, mut f: impl FnMut(Node<'t>) -> bool) {
     let mut c = n.walk();
     let mut descend = f(c.node());
     // Counted here: the cursor's own depth() walks its whole stack.

@@ -307,9 +307,8 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
     let root = files[0].tree.root_node();
     let stmts = statements(root);
     let out = it.block(0, &stmts, vec![st]);
-    let end = text.len();
     for mut st in out {
-        it.finish(&mut st, None, end);
+        it.finish(&mut st, None);
     }
     // A handler runs when the signal comes, with the functions defined by
     // then (often after the `trap` line): its effects are judged at the end.
@@ -503,21 +502,10 @@ fn source_key(path: &str, rel: bool) -> String {
 
 /// Visit every node without recursion.
 fn walk<'t>(n: Node<'t>, mut f: impl FnMut(Node<'t>)) {
-    let mut c = n.walk();
-    loop {
-        f(c.node());
-        if c.goto_first_child() {
-            continue;
-        }
-        loop {
-            if c.goto_next_sibling() {
-                break;
-            }
-            if !c.goto_parent() {
-                return;
-            }
-        }
-    }
+    crate::shell::script::preorder(n, |k| {
+        f(k);
+        true
+    });
 }
 
 /// The statements of a block, each with whether `&` follows it.
@@ -734,37 +722,7 @@ impl<'t, 'e> Interp<'t, 'e> {
         if let Some(log) = self.emit_log.last_mut() {
             log.push(i);
         }
-        let o = &mut self.paths[i];
-        let common = o
-            .conditions
-            .iter()
-            .zip(conditions)
-            .take_while(|(a, b)| a == b)
-            .count();
-        o.conditions.truncate(common);
-        match (&mut o.end, end) {
-            (
-                End::Foreground {
-                    after: a,
-                    only_exit_after: oa,
-                    ..
-                },
-                End::Foreground {
-                    after: b,
-                    only_exit_after: ob,
-                    ..
-                },
-            ) => {
-                for l in b {
-                    if !a.contains(l) {
-                        a.push(l.clone());
-                    }
-                }
-                *oa &= *ob;
-            }
-            (End::Wait { waits_again: a, .. }, End::Wait { waits_again: b, .. }) => *a |= *b,
-            _ => {}
-        }
+        merge_path(&mut self.paths[i], end, conditions);
     }
 
     fn emit_cand(&mut self, c: Cand) -> usize {
@@ -784,7 +742,7 @@ impl<'t, 'e> Interp<'t, 'e> {
     }
 
     /// The path of `st` ends (end of script, `exit`).
-    fn finish(&mut self, st: &mut St, at: Option<Loc>, _end: usize) {
+    fn finish(&mut self, st: &mut St, at: Option<Loc>) {
         if st.child > 0 {
             st.ctl = Ctl::Exit;
             return;
@@ -958,7 +916,8 @@ impl<'t, 'e> Interp<'t, 'e> {
             .push((name.clone(), false, read.clone()));
         let l = match read {
             Some(text)
-                if (text.starts_with("#!") && is_shell_shebang(&text))
+                if crate::shell::script::shebang_of(&text)
+                    .is_some_and(|b| crate::shell::is_shell_program(&b.interpreter))
                     || crate::shell::is_shell_program(first) =>
             {
                 let args: Option<Vec<String>> = rest.iter().cloned().collect();
@@ -1402,7 +1361,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             Some("exec") => self.exec(file, n, &argv, st),
             Some("exit") => {
                 self.after(&mut st, loc.clone(), true);
-                self.finish(&mut st, Some(loc), n.end_byte());
+                self.finish(&mut st, Some(loc));
                 vec![st]
             }
             Some("return") => {
@@ -2774,138 +2733,137 @@ fn implicit_exec(
     paths: &mut [Path],
     nests: &[Option<Nest>],
 ) {
-    {
-        if !command_string {
-            return;
+    if !command_string {
+        return;
+    }
+    let Some(sh) = shell else { return };
+    let f = facts(sh);
+    for (p, nest) in paths.iter_mut().zip(nests) {
+        let Some(nest) = nest else { continue };
+        let End::Foreground {
+            prog, how, after, ..
+        } = &p.end
+        else {
+            continue;
+        };
+        if !after.is_empty() || !p.jobs.is_empty() {
+            continue;
         }
-        let Some(sh) = shell else { return };
-        let f = facts(sh);
-        for (p, nest) in paths.iter_mut().zip(nests) {
-            let Some(nest) = nest else { continue };
-            let End::Foreground {
-                prog, how, after, ..
-            } = &p.end
-            else {
-                continue;
-            };
-            if !after.is_empty() || !p.jobs.is_empty() {
-                continue;
-            }
-            let sh = f.shell.name();
-            let trap = p.traps.iter().find(|t| {
-                if t.signal == "EXIT" {
-                    !f.c_execs_with_exit_trap
-                } else if t.ignores() {
-                    !f.c_execs_with_ignored_signal
-                } else {
-                    !f.c_execs_with_trap
-                }
-            });
-            let why: Option<String> = if !f.c_execs_last {
-                Some(format!("{sh} never execs a command on its own"))
-            } else if let Some(t) = trap {
-                Some(format!(
-                    "a {} trap is set, and {sh} does not exec a command while a trap is set",
-                    t.signal
-                ))
-            } else if !(matches!(how, How::Simple)
-                || (*how == How::Subshell && f.c_execs_in_subshell))
-            {
-                Some(match how {
-                    How::Pipeline => "no shell execs a pipeline".to_string(),
-                    How::Subshell => format!("{sh} does not exec a command in a subshell"),
-                    How::Negated => format!("{sh} does not exec a negated command (`!`)"),
-                    _ => "the last command is a loop".to_string(),
-                })
-            } else if nest.redirected && !f.c_execs_with_redirect {
-                Some(format!("{sh} does not exec a command with redirections"))
-            } else if nest.in_if && !f.c_execs_in_if {
-                Some(format!(
-                    "{sh} does not exec a command inside `if` or `case`"
-                ))
-            } else if nest.in_group && !f.c_execs_in_group {
-                Some(format!("{sh} does not exec a command inside `{{ }}`"))
-            } else if nest.negated && !f.c_execs_negated {
-                Some(format!("{sh} does not exec a negated command (`!`)"))
-            } else if nest.in_function && !f.c_execs_after_function {
-                Some(format!("{sh} does not exec a command inside a function"))
-            } else if nest.in_eval && !f.c_execs_eval {
-                Some(format!("{sh} does not exec a command run by `eval`"))
-            } else if nest.after_and && !f.c_execs_after_and {
-                Some(format!("{sh} does not exec a command after `&&`"))
-            } else if nest.after_or && !f.c_execs_after_or {
-                Some(format!("{sh} does not exec a command after `||`"))
-            } else if nest.assigned && !f.c_execs_with_assignment {
-                Some(format!(
-                    "{sh} does not exec a command with variable assignments"
-                ))
+        let sh = f.shell.name();
+        let trap = p.traps.iter().find(|t| {
+            if t.signal == "EXIT" {
+                !f.c_execs_with_exit_trap
+            } else if t.ignores() {
+                !f.c_execs_with_ignored_signal
             } else {
-                None
-            };
-            let ok = why.is_none();
-            p.no_exec = why;
-            if ok {
-                p.end = End::Exec {
-                    prog: prog.clone(),
-                    explicit: false,
-                };
+                !f.c_execs_with_trap
             }
+        });
+        let why: Option<String> = if !f.c_execs_last {
+            Some(format!("{sh} never execs a command on its own"))
+        } else if let Some(t) = trap {
+            Some(format!(
+                "a {} trap is set, and {sh} does not exec a command while a trap is set",
+                t.signal
+            ))
+        } else if !(matches!(how, How::Simple) || (*how == How::Subshell && f.c_execs_in_subshell))
+        {
+            Some(match how {
+                How::Pipeline => "no shell execs a pipeline".to_string(),
+                How::Subshell => format!("{sh} does not exec a command in a subshell"),
+                How::Negated => format!("{sh} does not exec a negated command (`!`)"),
+                _ => "the last command is a loop".to_string(),
+            })
+        } else if nest.redirected && !f.c_execs_with_redirect {
+            Some(format!("{sh} does not exec a command with redirections"))
+        } else if nest.in_if && !f.c_execs_in_if {
+            Some(format!(
+                "{sh} does not exec a command inside `if` or `case`"
+            ))
+        } else if nest.in_group && !f.c_execs_in_group {
+            Some(format!("{sh} does not exec a command inside `{{ }}`"))
+        } else if nest.negated && !f.c_execs_negated {
+            Some(format!("{sh} does not exec a negated command (`!`)"))
+        } else if nest.in_function && !f.c_execs_after_function {
+            Some(format!("{sh} does not exec a command inside a function"))
+        } else if nest.in_eval && !f.c_execs_eval {
+            Some(format!("{sh} does not exec a command run by `eval`"))
+        } else if nest.after_and && !f.c_execs_after_and {
+            Some(format!("{sh} does not exec a command after `&&`"))
+        } else if nest.after_or && !f.c_execs_after_or {
+            Some(format!("{sh} does not exec a command after `||`"))
+        } else if nest.assigned && !f.c_execs_with_assignment {
+            Some(format!(
+                "{sh} does not exec a command with variable assignments"
+            ))
+        } else {
+            None
+        };
+        let ok = why.is_none();
+        p.no_exec = why;
+        if ok {
+            p.end = End::Exec {
+                prog: prog.clone(),
+                explicit: false,
+            };
         }
     }
 }
 
-/// One path per distinct end and traps; conditions of merged paths are
-/// their common beginning.
+/// One path per distinct end, traps and background jobs (reached again
+/// once the traps' effects and a `-c` string's exec are known).
 fn dedup(paths: Vec<Path>) -> Vec<Path> {
-    {
-        let mut out: Vec<Path> = Vec::new();
-        for p in paths {
-            if let Some(o) = out.iter_mut().find(|o| {
-                same_end(&o.end, &p.end)
-                    && o.traps == p.traps
-                    && o.jobs.len() == p.jobs.len()
-                    && o.jobs
-                        .iter()
-                        .zip(&p.jobs)
-                        .all(|(a, b)| a.prog.at == b.prog.at)
-            }) {
-                let common = o
-                    .conditions
+    let mut out: Vec<Path> = Vec::new();
+    for p in paths {
+        let same = out.iter_mut().find(|o| {
+            same_end(&o.end, &p.end)
+                && o.traps == p.traps
+                && o.jobs.len() == p.jobs.len()
+                && o.jobs
                     .iter()
-                    .zip(&p.conditions)
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                o.conditions.truncate(common);
-                if let (
-                    End::Foreground {
-                        after: a,
-                        only_exit_after: oa,
-                        ..
-                    },
-                    End::Foreground {
-                        after: b,
-                        only_exit_after: ob,
-                        ..
-                    },
-                ) = (&mut o.end, &p.end)
-                {
-                    for l in b {
-                        if !a.contains(l) {
-                            a.push(l.clone());
-                        }
-                    }
-                    *oa &= *ob;
-                }
-                if let (End::Wait { waits_again: a, .. }, End::Wait { waits_again: b, .. }) =
-                    (&mut o.end, &p.end)
-                {
-                    *a |= *b;
-                }
-                continue;
-            }
-            out.push(p);
+                    .zip(&p.jobs)
+                    .all(|(a, b)| a.prog.at == b.prog.at)
+        });
+        match same {
+            Some(o) => merge_path(o, &p.end, &p.conditions),
+            None => out.push(p),
         }
-        out
+    }
+    out
+}
+
+/// `o` reached again another way, ending in `end` under `conditions`: its
+/// conditions become what the ways share, and what runs after it is joined.
+fn merge_path(o: &mut Path, end: &End, conditions: &[String]) {
+    let common = o
+        .conditions
+        .iter()
+        .zip(conditions)
+        .take_while(|(a, b)| a == b)
+        .count();
+    o.conditions.truncate(common);
+    match (&mut o.end, end) {
+        (
+            End::Foreground {
+                after: a,
+                only_exit_after: oa,
+                ..
+            },
+            End::Foreground {
+                after: b,
+                only_exit_after: ob,
+                ..
+            },
+        ) => {
+            for l in b {
+                if !a.contains(l) {
+                    a.push(l.clone());
+                }
+            }
+            *oa &= *ob;
+        }
+        (End::Wait { waits_again: a, .. }, End::Wait { waits_again: b, .. }) => *a |= *b,
+        _ => {}
     }
 }
 
@@ -3039,19 +2997,6 @@ fn table_lifetime(words: &[Option<&str>]) -> Lifetime {
             }
         }
     }
-}
-
-/// `#!/bin/sh`, `#!/usr/bin/env bash`, ...
-fn is_shell_shebang(text: &str) -> bool {
-    let first = text.lines().next().unwrap_or("");
-    let mut words = first.trim_start_matches("#!").split_whitespace();
-    let prog = words.next().unwrap_or("");
-    let prog = if prog.ends_with("/env") {
-        words.find(|w| !w.starts_with('-')).unwrap_or("")
-    } else {
-        prog
-    };
-    crate::shell::is_shell_program(prog)
 }
 
 /// busybox's own applets (Alpine's `chroot`, and `setpriv` where util-linux
