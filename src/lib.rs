@@ -35,6 +35,44 @@ pub struct LintOptions {
     pub settings: config::RuleSettings,
     /// The init that init-injection fixes install (`--init`).
     pub init: model::init::Init,
+    /// How the Dockerfile is built besides its context: build args, target
+    /// stage, where they come from, and the images the project builds.
+    pub build: Build,
+}
+
+/// How a Dockerfile is built: what `docker build`, a bake file, a compose
+/// file or a CI workflow gives it besides the context.
+#[derive(Debug, Clone, Default)]
+pub struct Build {
+    /// Build args (`--build-arg K=V`, dsig.toml `build-args`, bake/compose/
+    /// workflow `args`); a later entry wins over an earlier one.
+    pub args: Vec<(String, String)>,
+    /// The stage that runs (`--target`, bake/compose `target`); `None`: the
+    /// last stage.
+    pub target: Option<String>,
+    /// Where the context, args and target come from, for messages and JSON:
+    /// `--context`, `docker-bake.hcl target "app"`, `compose.yaml service
+    /// "web"`, `.github/workflows/ci.yml`, or `None` (the Dockerfile's
+    /// directory, assumed).
+    pub origin: Option<String>,
+    /// The context is known (given with `--context` or by a build file), not
+    /// assumed to be the Dockerfile's directory.
+    pub context_known: bool,
+    /// Images the project builds: `FROM` one of them is followed like a
+    /// stage.
+    pub images: std::sync::Arc<Vec<ProjectImage>>,
+}
+
+/// An image that a Dockerfile of the project builds, with the references it
+/// is tagged with.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectImage {
+    /// Its references, lower-case (`myorg/base:latest`, `myorg/base`).
+    pub tags: Vec<String>,
+    pub dockerfile: PathBuf,
+    pub context: PathBuf,
+    pub args: Vec<(String, String)>,
+    pub target: Option<String>,
 }
 
 impl LintOptions {
