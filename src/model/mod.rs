@@ -83,6 +83,13 @@ pub struct CopyOp {
     pub heredocs: Vec<String>,
     /// WORKDIR in force, for relative destinations.
     pub workdir: Option<String>,
+    /// `--parents`: the sources keep their parent directories.
+    pub parents: bool,
+    /// `--link`.
+    pub link: bool,
+    /// A source or the destination holds a build-time value dsig does not
+    /// know (an ARG without a value): what it copies, or where, is unknown.
+    pub unknown: bool,
 }
 
 /// What the image's `/bin/sh` is, inferred from the base image.
@@ -759,6 +766,9 @@ impl Image {
                         chmod: ins.flag("chmod").and_then(|f| f.value.clone()),
                         heredocs,
                         workdir: st.workdir.get().map(|(w, _)| w.clone()),
+                        parents: ins.flag("parents").is_some(),
+                        link: ins.flag("link").is_some(),
+                        unknown: false,
                     });
                 }
                 _ => {}
