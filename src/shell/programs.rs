@@ -982,6 +982,18 @@ pub fn lifetime(words: &[Word]) -> Lifetime {
             }
         }
         _ if ONE_SHOT.contains(&p) => OneShot,
+        _ if server_subcommands(p).is_some() => {
+            // `rr serve` runs, `rr get` downloads and ends: the first word
+            // that is not an option decides.
+            let serve = server_subcommands(p).unwrap_or_default();
+            match args.iter().find(|w| !w.is_some_and(|w| w.starts_with('-'))) {
+                Some(Some(sub)) if serve.contains(sub) => LongRunning,
+                Some(Some(_)) => OneShot,
+                Some(None) => Unknown,
+                None if info_option(p, args) => OneShot,
+                None => Unknown,
+            }
+        }
         _ if LONG_RUNNING.contains(&p) || p.starts_with("php-fpm") => {
             if info_option(p, args) {
                 OneShot
@@ -994,6 +1006,22 @@ pub fn lifetime(words: &[Word]) -> Lifetime {
         }
         _ => Unknown,
     }
+}
+
+/// Servers of [`LONG_RUNNING`] whose command line names what to do: only
+/// these subcommands run the server (checked in each tool's `--help`); any
+/// other (`rr get`, `vault login`, `consul members`) does its work and ends.
+fn server_subcommands(p: &str) -> Option<&'static [&'static str]> {
+    Some(match p {
+        "rr" => &["serve"],
+        "vault" => &["server"],
+        "consul" | "nomad" => &["agent"],
+        "minio" => &["server", "gateway"],
+        "registry" => &["serve"],
+        "frankenphp" => &["run", "php-server"],
+        "streamlit" => &["run"],
+        _ => return None,
+    })
 }
 
 /// Servers of [`LONG_RUNNING`] that [`daemonises`] knows: only their
@@ -2866,6 +2894,13 @@ mod tests {
         assert_eq!(life("mysqld"), LongRunning);
         assert_eq!(life("mongod"), LongRunning);
         assert_eq!(life("traefik"), LongRunning);
+        assert_eq!(life("rr serve -c .rr.yaml"), LongRunning);
+        assert_eq!(life("rr get --location bin/"), OneShot);
+        assert_eq!(life("vault server -config /v"), LongRunning);
+        assert_eq!(life("vault operator unseal"), OneShot);
+        assert_eq!(life("consul agent -dev"), LongRunning);
+        assert_eq!(life("minio server /data"), LongRunning);
+        assert_eq!(life("minio"), Unknown);
         assert_eq!(
             life("haproxy -f /usr/local/etc/haproxy/haproxy.cfg"),
             LongRunning

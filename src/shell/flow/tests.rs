@@ -362,3 +362,11 @@ fn too_complex_is_reported_not_guessed() {
         .iter()
         .all(|p| matches!(p.end, End::Unknown { .. })));
 }
+
+#[test]
+fn setup_subcommand_of_a_server_before_exec() {
+    // shlinkio/shlink data/infra/roadrunner.Dockerfile: `rr get` downloads
+    // the server binary and ends; `rr serve` is the workload.
+    let s = "if [ ! -f ./bin/rr ]; then ./vendor/bin/rr get --location bin/ && chmod +x bin/rr ; fi && exec ./bin/rr serve\n";
+    assert_eq!(script(s, &[]), ["exec ./bin/rr serve", "exit"]);
+}
