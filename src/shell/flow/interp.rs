@@ -1860,9 +1860,16 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
             // `eval exec "'$JAVA'" $OPTS`: an exec of the words (one level of
             // quotes removed, as eval's second parse does).
-            if argv.get(1).and_then(|a| a.as_deref()) == Some("exec") {
-                let mut words: Vec<Option<String>> = vec![Some("exec".into())];
-                for a in &argv[2..] {
+            // The same when `exec` comes from a variable's value
+            // (`exec_cmd="exec su-exec neo4j"; eval ${exec_cmd} $cmd`: neo4j's
+            // docker-entrypoint.sh).
+            let first = argv
+                .get(1)
+                .and_then(|a| a.as_deref())
+                .and_then(|a| a.split_whitespace().next());
+            if first == Some("exec") {
+                let mut words: Vec<Option<String>> = Vec::new();
+                for a in &argv[1..] {
                     match a {
                         Some(v) => words.extend(v.split_whitespace().map(|w| {
                             let w = w

@@ -370,3 +370,14 @@ fn setup_subcommand_of_a_server_before_exec() {
     let s = "if [ ! -f ./bin/rr ]; then ./vendor/bin/rr get --location bin/ && chmod +x bin/rr ; fi && exec ./bin/rr serve\n";
     assert_eq!(script(s, &[]), ["exec ./bin/rr serve", "exit"]);
 }
+
+#[test]
+fn eval_of_exec_from_a_variable() {
+    // neo4j/docker-neo4j docker-entrypoint.sh: `exec_cmd` holds "exec" or
+    // "exec su-exec neo4j:neo4j", the command comes from a function's output.
+    // (When both values meet after an `if`, the variable is unknown: the
+    // model keeps one value per variable.)
+    let s = "exec_cmd=\"exec su-exec neo4j:neo4j\"\nreadonly exec_cmd\ncmd=\"$(get_cmd)\"\neval ${exec_cmd} ${cmd?:none}\n";
+    assert_eq!(script(s, &[]), ["exec su-exec neo4j:neo4j ?"]);
+    assert_eq!(script("c=exec\neval $c ./app\n", &[]), ["exec ./app"]);
+}
