@@ -9,6 +9,7 @@
 pub mod chain;
 pub mod context;
 pub mod init;
+pub mod vars;
 
 use crate::shell::ShellKind;
 use crate::syntax::{Args, Dockerfile, Kind};
