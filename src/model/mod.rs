@@ -167,6 +167,16 @@ impl<T> Layered<T> {
         n
     }
 
+    /// The items, newest first, without a copy of the list.
+    pub fn rev_iter(&self) -> impl Iterator<Item = &T> {
+        let mut cur = self.last.as_deref();
+        std::iter::from_fn(move || {
+            let l = cur?;
+            cur = l.prev.as_deref();
+            Some(&l.item)
+        })
+    }
+
     /// The items, oldest first.
     pub fn iter(&self) -> std::vec::IntoIter<&T> {
         let mut v = Vec::new();
@@ -223,26 +233,28 @@ impl<T: std::fmt::Debug> std::fmt::Debug for Layered<T> {
 }
 
 /// The ENV of a stage: every setting, its parent stages' first, shared with
-/// the stages built FROM it.
+/// the stages built FROM it. A value holds the parts dsig does not know
+/// (`ENV MODE=${MODE}` of an ARG without a default): they are neither empty
+/// nor the literal `${MODE}`.
 #[derive(Clone, Default)]
 pub struct Env {
-    sets: Layered<(String, String)>,
+    sets: Layered<(String, vars::Word)>,
 }
 
 impl Env {
-    pub fn set(&mut self, key: String, value: String) {
+    pub fn set(&mut self, key: String, value: vars::Word) {
         self.sets.push((key, value));
     }
 
     /// The variables and their values, in the order in which each was last
     /// set.
-    pub fn iter(&self) -> std::vec::IntoIter<&(String, String)> {
-        let all: Vec<&(String, String)> = self.sets.iter().collect();
+    pub fn iter(&self) -> std::vec::IntoIter<&(String, vars::Word)> {
+        let all: Vec<&(String, vars::Word)> = self.sets.iter().collect();
         let mut last: HashMap<&str, usize> = HashMap::new();
         for (i, (k, _)) in all.iter().enumerate() {
             last.insert(k.as_str(), i);
         }
-        let live: Vec<&(String, String)> = all
+        let live: Vec<&(String, vars::Word)> = all
             .iter()
             .enumerate()
             .filter(|(i, (k, _))| last.get(k.as_str()) == Some(i))
@@ -251,8 +263,37 @@ impl Env {
         live.into_iter()
     }
 
-    pub fn to_vec(&self) -> Vec<(String, String)> {
-        self.iter().cloned().collect()
+    /// The value of `key`, if the Dockerfile sets it.
+    pub fn get(&self, key: &str) -> Option<&vars::Word> {
+        self.sets.rev_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// PATH as the stage leaves it: a part of it dsig does not know that is
+    /// the base image's `$PATH` is taken to be Docker's default (as when no
+    /// ENV sets PATH), a directory with another unknown part is left out.
+    pub fn path(&self) -> String {
+        let Some(w) = self.get("PATH") else {
+            return DEFAULT_PATH.to_string();
+        };
+        let text: String = w
+            .parts
+            .iter()
+            .map(|p| match p {
+                vars::Part::Text(t) => t.as_str(),
+                vars::Part::Unknown(u) if u == "$PATH" || u == "${PATH}" => DEFAULT_PATH,
+                vars::Part::Unknown(_) => "\0",
+            })
+            .collect();
+        text.split(':')
+            .filter(|d| !d.contains('\0'))
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+
+    /// The variables with their values, `None` where the value is not
+    /// known.
+    pub fn to_vec(&self) -> Vec<(String, Option<String>)> {
+        self.iter().map(|(k, v)| (k.clone(), v.known())).collect()
     }
 }
 
@@ -271,15 +312,23 @@ impl std::fmt::Debug for Env {
 }
 
 /// The image model of a whole Dockerfile.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Image {
     pub stages: Vec<Stage>,
+    /// The stage that the build's target (`--target`) names, if any.
+    pub target: Option<usize>,
+    /// The build names a target stage the Dockerfile does not have (`docker
+    /// build` fails): the message; the last stage stands in for it.
+    pub target_error: Option<String>,
 }
 
 impl Image {
-    /// The final stage (the one `docker build` produces by default).
+    /// The stage that runs: the build's target, or the last stage (the one
+    /// `docker build` produces by default).
     pub fn final_stage(&self) -> Option<&Stage> {
-        self.stages.last()
+        self.target
+            .and_then(|i| self.stages.get(i))
+            .or_else(|| self.stages.last())
     }
 
     /// The argv of PID 1: ENTRYPOINT's argv followed by CMD's (CMD is
@@ -314,39 +363,9 @@ impl Image {
     /// busybox, the RHEL family), whose only ENV is PATH. Official app images
     /// (postgres, node, ...) set more.
     pub fn base_env_known(&self) -> bool {
-        let Some(mut st) = self.final_stage() else {
-            return false;
-        };
-        loop {
-            match &st.base {
-                Base::Scratch => return true,
-                Base::Stage(i) if *i < self.stages.len() => st = &self.stages[*i],
-                Base::Stage(_) => return false,
-                Base::Image(r) => {
-                    let r = r.to_ascii_lowercase();
-                    let (name, _) = split_ref(&r);
-                    let base = name.rsplit('/').next().unwrap_or(name);
-                    return matches!(
-                        base,
-                        "debian"
-                            | "ubuntu"
-                            | "alpine"
-                            | "busybox"
-                            | "fedora"
-                            | "centos"
-                            | "rockylinux"
-                            | "almalinux"
-                            | "amazonlinux"
-                            | "oraclelinux"
-                            | "archlinux"
-                            | "opensuse"
-                            | "ubi"
-                            | "ubi-minimal"
-                            | "ubi8"
-                            | "ubi9"
-                    ) && !name.contains("distroless");
-                }
-            }
+        match self.final_stage() {
+            Some(st) => env_known(&self.stages, st),
+            None => false,
         }
     }
 
@@ -365,6 +384,43 @@ impl Image {
                 Base::Stage(i) if *i < self.stages.len() => st = &self.stages[*i],
                 Base::Stage(_) => return SystemShell::Unknown(String::new()),
                 Base::Image(r) => return classify_image(r),
+            }
+        }
+    }
+}
+
+/// Whether the environment of `st`'s base is all known (see
+/// [`Image::base_env_known`]).
+fn env_known(stages: &[Stage], st: &Stage) -> bool {
+    let mut st = st;
+    loop {
+        match &st.base {
+            Base::Scratch => return true,
+            Base::Stage(i) if *i < stages.len() => st = &stages[*i],
+            Base::Stage(_) => return false,
+            Base::Image(r) => {
+                let r = r.to_ascii_lowercase();
+                let (name, _) = split_ref(&r);
+                let base = name.rsplit('/').next().unwrap_or(name);
+                return matches!(
+                    base,
+                    "debian"
+                        | "ubuntu"
+                        | "alpine"
+                        | "busybox"
+                        | "fedora"
+                        | "centos"
+                        | "rockylinux"
+                        | "almalinux"
+                        | "amazonlinux"
+                        | "oraclelinux"
+                        | "archlinux"
+                        | "opensuse"
+                        | "ubi"
+                        | "ubi-minimal"
+                        | "ubi8"
+                        | "ubi9"
+                ) && !name.contains("distroless");
             }
         }
     }
@@ -516,77 +572,206 @@ fn split_ref(r: &str) -> (&str, &str) {
     }
 }
 
-/// Substitute `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` from
-/// `vars`; unknown variables become empty (as BuildKit does for FROM).
-pub fn substitute(s: &str, vars: &HashMap<String, String>) -> String {
-    let b = s.as_bytes();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'$' && i + 1 < b.len() {
-            if b[i + 1] == b'{' {
-                if let Some(close) = s[i..].find('}') {
-                    let inner = &s[i + 2..i + close];
-                    let (name, default) = match inner.find(":-").or_else(|| inner.find('-')) {
-                        Some(p) => {
-                            let skip = if inner[p..].starts_with(":-") { 2 } else { 1 };
-                            (&inner[..p], Some(&inner[p + skip..]))
-                        }
-                        None => (inner, None),
-                    };
-                    match vars.get(name).filter(|v| !v.is_empty()) {
-                        Some(v) => out.push_str(v),
-                        None => out.push_str(default.unwrap_or("")),
-                    }
-                    i += close + 1;
-                    continue;
-                }
-            } else if b[i + 1].is_ascii_alphabetic() || b[i + 1] == b'_' {
-                let n = s[i + 1..]
-                    .bytes()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
-                    .count();
-                out.push_str(vars.get(&s[i + 1..i + 1 + n]).map_or("", |v| v.as_str()));
-                i += 1 + n;
-                continue;
-            }
-        }
-        let ch = s[i..].chars().next().unwrap_or(' ');
-        out.push(ch);
-        i += ch.len_utf8();
-    }
-    out
+/// The PATH Docker gives a stage whose base sets none (scratch), and that
+/// of the bare OS images.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The ARGs BuildKit defines itself (`--platform` and the target): unknown
+/// to dsig unless the build gives them.
+const PREDEFINED_ARGS: [&str; 11] = [
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDOSVERSION",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETOSVERSION",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "TARGETSTAGE",
+];
+
+/// Steps of the variable lookups of one Dockerfile (each walks its stage's
+/// settings back to the one it needs); past them a variable is unknown.
+const LOOKUP_FUEL: usize = 1_000_000;
+
+/// The build-time variables while the model is built, with BuildKit's
+/// scopes: the global ARGs (before the first FROM) are seen by FROM only,
+/// unless a stage declares them again (`ARG NAME` takes the global value);
+/// a stage sees its own ARGs and ENVs, and those of the stage it is built
+/// FROM; values the build gives (`--build-arg`) replace the defaults of
+/// the ARGs declared. An ARG without a value that the build does not give
+/// is unknown (the build may give it), and so is a variable the stage does
+/// not set on a base whose environment dsig does not know.
+struct BuildVars<'b> {
+    given: HashMap<&'b str, &'b str>,
+    globals: HashMap<String, vars::Var>,
+    /// Per stage: its settings (its parents' first) and whether the
+    /// environment of its base is known.
+    scopes: Vec<(Layered<(String, vars::Var)>, bool)>,
+    /// The current stage's variables already looked up or set.
+    memo: std::cell::RefCell<HashMap<String, vars::Var>>,
+    fuel: std::cell::Cell<usize>,
 }
 
-/// Remove one level of shell-like quoting from an ENV/ARG value as BuildKit
-/// keeps it (`"a b"` → `a b`, `a\ b` → `a b`).
-pub fn unquote(v: &str, escape: char) -> String {
-    let mut out = String::new();
-    let mut q: Option<char> = None;
-    let mut it = v.chars();
-    while let Some(c) = it.next() {
-        match (q, c) {
-            (None, '"' | '\'') => q = Some(c),
-            (Some(open), c) if c == open => q = None,
-            (Some('\''), c) => out.push(c),
-            (_, c) if c == escape => {
-                if let Some(n) = it.next() {
-                    out.push(n);
-                }
-            }
-            (_, c) => out.push(c),
+impl<'b> BuildVars<'b> {
+    fn new(build: &'b crate::Build) -> BuildVars<'b> {
+        let given: HashMap<&str, &str> = build
+            .args
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut globals = HashMap::new();
+        for k in PREDEFINED_ARGS {
+            let target = build
+                .target
+                .as_deref()
+                .filter(|t| k == "TARGETSTAGE" && !t.is_empty());
+            let v = given.get(k).copied().or(target);
+            globals.insert(
+                k.to_string(),
+                v.map_or(vars::Var::Unknown, |v| vars::Var::Set(vars::Word::text(v))),
+            );
+        }
+        BuildVars {
+            given,
+            globals,
+            scopes: Vec::new(),
+            memo: Default::default(),
+            fuel: std::cell::Cell::new(LOOKUP_FUEL),
         }
     }
-    out
+
+    fn global(&self, name: &str) -> vars::Var {
+        self.globals.get(name).cloned().unwrap_or(vars::Var::Unset)
+    }
+
+    /// A FROM reference: the global ARGs substituted, unknown parts as
+    /// written.
+    fn from_reference(&self, raw: &str, escape: char) -> String {
+        match vars::expand(raw, escape, &|n| self.global(n)) {
+            Ok(w) => w.display(),
+            Err(_) => raw.to_string(),
+        }
+    }
+
+    /// `NAME` or `NAME=value` of an ARG: its name and value.
+    fn declared(
+        &self,
+        word: &str,
+        escape: char,
+        scope: &dyn Fn(&str) -> vars::Var,
+    ) -> (String, Option<vars::Var>) {
+        let (k, v) = match word.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (word, None),
+        };
+        let value = if let Some(g) = self.given.get(k) {
+            Some(vars::Var::Set(vars::Word::text(g)))
+        } else {
+            v.map(|v| match vars::expand(v, escape, scope) {
+                Ok(w) => vars::Var::Set(w),
+                Err(_) => vars::Var::Unknown,
+            })
+        };
+        (k.to_string(), value)
+    }
+
+    /// An ARG before the first FROM.
+    fn global_arg(&mut self, word: &str, escape: char) {
+        let (k, v) = self.declared(word, escape, &|n| self.global(n));
+        match v {
+            Some(v) => {
+                self.globals.insert(k, v);
+            }
+            None => {
+                self.globals.entry(k).or_insert(vars::Var::Unknown);
+            }
+        }
+    }
+
+    /// An ARG in a stage: without a value, the global one.
+    fn stage_arg(&mut self, word: &str, escape: char) {
+        let (k, v) = self.declared(word, escape, &|n| self.get(n));
+        let v = v.unwrap_or_else(|| self.globals.get(&k).cloned().unwrap_or(vars::Var::Unknown));
+        self.set(&k, v);
+    }
+
+    /// A new stage (the last of `stages`), built FROM stage `parent` if any.
+    fn enter_stage(&mut self, stages: &[Stage], parent: Option<usize>) {
+        let scope = match parent.and_then(|p| self.scopes.get(p)) {
+            Some(s) => s.clone(),
+            None => (
+                Layered::default(),
+                stages.last().is_some_and(|st| env_known(stages, st)),
+            ),
+        };
+        self.scopes.push(scope);
+        self.memo.get_mut().clear();
+    }
+
+    /// A variable of the current stage.
+    fn get(&self, name: &str) -> vars::Var {
+        if let Some(v) = self.memo.borrow().get(name) {
+            return v.clone();
+        }
+        let Some((sets, env_known)) = self.scopes.last() else {
+            return self.global(name);
+        };
+        let mut found = None;
+        for (k, v) in sets.rev_iter() {
+            let fuel = self.fuel.get();
+            if fuel == 0 {
+                return vars::Var::Unknown;
+            }
+            self.fuel.set(fuel - 1);
+            if k == name {
+                found = Some(v.clone());
+                break;
+            }
+        }
+        let v = found.unwrap_or_else(|| match (env_known, name) {
+            (false, _) => vars::Var::Unknown,
+            (true, "PATH") => vars::Var::Set(vars::Word::text(DEFAULT_PATH)),
+            (true, _) => vars::Var::Unset,
+        });
+        self.memo.borrow_mut().insert(name.to_string(), v.clone());
+        v
+    }
+
+    fn set(&mut self, key: &str, v: vars::Var) {
+        if let Some((sets, _)) = self.scopes.last_mut() {
+            sets.push((key.to_string(), v.clone()));
+        }
+        self.memo.get_mut().insert(key.to_string(), v);
+    }
+
+    /// `text` with the current stage's variables substituted.
+    fn expand(&self, text: &str, escape: char) -> Result<vars::Word, String> {
+        vars::expand(text, escape, &|n| self.get(n))
+    }
+
+    /// `text` substituted, when all of it is known.
+    fn known(&self, text: &str, escape: char) -> Option<String> {
+        self.expand(text, escape).ok().and_then(|w| w.known())
+    }
 }
 
 const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
 
 impl Image {
-    /// Build the model from a parsed Dockerfile.
+    /// Build the model from a parsed Dockerfile, built with no build args
+    /// for its last stage.
     pub fn from_dockerfile(df: &Dockerfile) -> Image {
+        Image::from_dockerfile_with(df, &crate::Build::default())
+    }
+
+    /// Build the model from a parsed Dockerfile as `build` builds it: its
+    /// build args, its target stage.
+    pub fn from_dockerfile_with(df: &Dockerfile, build: &crate::Build) -> Image {
         let mut stages: Vec<Stage> = Vec::new();
-        let mut global_args: HashMap<String, String> = HashMap::new();
+        let mut bv = BuildVars::new(build);
         let mut cmd_set_in_stage = false;
         // Stage name -> index of the latest stage of that name: one lookup
         // per FROM instead of a scan of all earlier stages (quadratic in
@@ -599,7 +784,7 @@ impl Image {
                     _ => vec![],
                 };
                 let raw = words.first().copied().unwrap_or("");
-                let reference = substitute(raw, &global_args);
+                let reference = bv.from_reference(raw, df.escape);
                 let name = match words.as_slice() {
                     [_, as_, n, ..] if as_.eq_ignore_ascii_case("as") => {
                         Some(n.to_ascii_lowercase())
@@ -681,14 +866,14 @@ impl Image {
                 st.base_ref = reference;
                 cmd_set_in_stage = false;
                 stages.push(st);
+                bv.enter_stage(&stages, parent);
                 continue;
             }
             let Some(st) = stages.last_mut() else {
                 // Before the first FROM only ARG is meaningful: global build args.
                 if let Args::Words(ws) = &ins.args {
                     for w in ws {
-                        let (k, v) = w.value.split_once('=').unwrap_or((&w.value, ""));
-                        global_args.insert(k.to_string(), unquote(v, df.escape));
+                        bv.global_arg(&w.value, df.escape);
                     }
                 }
                 continue;
@@ -714,35 +899,52 @@ impl Image {
                     st.shell = w.iter().map(|w| w.value.clone()).collect();
                 }
                 (Kind::Workdir, Args::Text(t)) => {
-                    let v = t.value.clone();
-                    let joined = match (&st.workdir, v.starts_with('/')) {
-                        (Setting::Set { value, .. }, false) => {
-                            format!("{}/{}", value.trim_end_matches('/'), v)
-                        }
-                        (_, _) => v,
+                    st.workdir = match (bv.known(&t.value, df.escape), &st.workdir) {
+                        (Some(v), _) if v.starts_with('/') => Setting::Set { value: v, at },
+                        (Some(v), Setting::Set { value, .. }) => Setting::Set {
+                            value: format!("{}/{}", value.trim_end_matches('/'), v),
+                            at,
+                        },
+                        (Some(v), Setting::Unset) => Setting::Set {
+                            value: format!("/{v}"),
+                            at,
+                        },
+                        // Relative to a directory dsig does not know, or
+                        // unknown itself.
+                        _ => Setting::Unknown,
                     };
-                    st.workdir = Setting::Set { value: joined, at };
                 }
                 (Kind::User, Args::Text(t)) => {
-                    st.user = Setting::Set {
-                        value: t.value.clone(),
-                        at,
-                    }
+                    st.user = bv
+                        .known(&t.value, df.escape)
+                        .map_or(Setting::Unknown, |value| Setting::Set { value, at });
                 }
                 (Kind::StopSignal, Args::Text(t)) => {
-                    st.stopsignal = Setting::Set {
-                        value: t.value.clone(),
-                        at,
+                    st.stopsignal = bv
+                        .known(&t.value, df.escape)
+                        .map_or(Setting::Unknown, |value| Setting::Set { value, at });
+                }
+                (Kind::Arg, Args::Words(ws)) => {
+                    for w in ws {
+                        bv.stage_arg(&w.value, df.escape);
                     }
                 }
-                (Kind::Env, Args::KeyValues { pairs, legacy }) => {
-                    for (k, v) in pairs {
-                        let val = if *legacy {
-                            v.value.clone()
-                        } else {
-                            unquote(&v.value, df.escape)
-                        };
-                        st.env.set(k.value.clone(), val);
+                (Kind::Env, Args::KeyValues { pairs, .. }) => {
+                    // Every value sees the variables as they were before
+                    // the instruction (`ENV A=1 B=$A` gives B the old A).
+                    let set: Vec<(String, vars::Word)> = pairs
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            let key = bv.known(&k.value, df.escape)?;
+                            let value = bv
+                                .expand(&v.value, df.escape)
+                                .unwrap_or_else(|_| vars::Word::unknown(&v.value));
+                            Some((key, value))
+                        })
+                        .collect();
+                    for (k, v) in set {
+                        bv.set(&k, vars::Var::Set(v.clone()));
+                        st.env.set(k, v);
                     }
                 }
                 (Kind::Copy | Kind::Add, args) => {
@@ -759,23 +961,57 @@ impl Image {
                     let heredocs: Vec<String> =
                         ins.heredocs.iter().map(|h| h.name.clone()).collect();
                     words.retain(|w| !w.starts_with("<<"));
+                    let mut unknown = false;
+                    let mut value = |w: &str| match bv.expand(w, df.escape) {
+                        Ok(v) => v.known().unwrap_or_else(|| {
+                            unknown = true;
+                            v.display()
+                        }),
+                        Err(_) => {
+                            unknown = true;
+                            w.to_string()
+                        }
+                    };
+                    let sources: Vec<String> = words.iter().map(|w| value(w)).collect();
+                    let dest = value(&dest);
+                    let chmod = ins
+                        .flag("chmod")
+                        .and_then(|f| f.value.clone())
+                        .map(|c| bv.known(&c, df.escape).unwrap_or(c));
                     st.copies.push(CopyOp {
                         at,
-                        sources: words,
+                        sources,
                         dest,
                         from: ins.flag("from").and_then(|f| f.value.clone()),
-                        chmod: ins.flag("chmod").and_then(|f| f.value.clone()),
+                        chmod,
                         heredocs,
                         workdir: st.workdir.get().map(|(w, _)| w.clone()),
                         parents: ins.flag("parents").is_some(),
                         link: ins.flag("link").is_some(),
-                        unknown: false,
+                        unknown,
                     });
                 }
                 _ => {}
             }
         }
-        Image { stages }
+        // `--target`: a stage by name, as BuildKit finds it (case-insensitive).
+        let (target, target_error) = match build.target.as_deref().filter(|t| !t.is_empty()) {
+            None => (None, None),
+            Some(t) => match by_name.get(&t.to_ascii_lowercase()) {
+                Some(&i) => (Some(i), None),
+                None => (
+                    None,
+                    Some(format!(
+                        "target stage {t:?} could not be found: the last stage is linted"
+                    )),
+                ),
+            },
+        };
+        Image {
+            stages,
+            target,
+            target_error,
+        }
     }
 }
 
@@ -837,11 +1073,12 @@ mod tests {
 
     #[test]
     fn env_in_order_of_last_setting() {
-        let env =
-            |s: &str| -> Vec<(String, String)> { image(s).final_stage().unwrap().env.to_vec() };
-        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        let env = |s: &str| -> Vec<(String, Option<String>)> {
+            image(s).final_stage().unwrap().env.to_vec()
+        };
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, Option<String>)> {
             v.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, v)| (k.to_string(), Some(v.to_string())))
                 .collect()
         };
         assert_eq!(
@@ -883,7 +1120,7 @@ mod tests {
         assert_eq!(i.stages[1].copies.len(), 2, "a parent keeps its own");
         let env = last.env.to_vec();
         assert_eq!(env.len(), 4, "{env:?}");
-        assert_eq!(env[0], ("PATH".to_string(), "/x".to_string()));
+        assert_eq!(env[0], ("PATH".to_string(), Some("/x".to_string())));
         assert!(matches!(i.system_shell(), SystemShell::Missing(_)));
         drop(i);
     }

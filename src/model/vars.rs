@@ -630,7 +630,10 @@ fn replace(value: &str, pattern: &str, repl: &str, all: bool) -> Result<Option<S
             if work > MAX_MATCH_WORK {
                 return Ok(None);
             }
-            if let Some(&e) = prefix_ends(&toks, &chars[s..]).and_then(|v| v.last().copied()).as_ref() {
+            if let Some(&e) = prefix_ends(&toks, &chars[s..])
+                .and_then(|v| v.last().copied())
+                .as_ref()
+            {
                 found = Some((s, s + e));
                 break;
             }
