@@ -649,7 +649,7 @@ impl<'b> BuildVars<'b> {
 
     /// A FROM reference: the global ARGs substituted, unknown parts as
     /// written.
-    fn from_reference(&self, raw: &str, escape: char) -> String {
+    fn base_reference(&self, raw: &str, escape: char) -> String {
         match vars::expand(raw, escape, &|n| self.global(n)) {
             Ok(w) => w.display(),
             Err(_) => raw.to_string(),
@@ -741,10 +741,10 @@ impl<'b> BuildVars<'b> {
     }
 
     fn set(&mut self, key: &str, v: vars::Var) {
+        self.memo.get_mut().remove(key);
         if let Some((sets, _)) = self.scopes.last_mut() {
-            sets.push((key.to_string(), v.clone()));
+            sets.push((key.to_string(), v));
         }
-        self.memo.get_mut().insert(key.to_string(), v);
     }
 
     /// `text` with the current stage's variables substituted.
@@ -784,7 +784,7 @@ impl Image {
                     _ => vec![],
                 };
                 let raw = words.first().copied().unwrap_or("");
-                let reference = bv.from_reference(raw, df.escape);
+                let reference = bv.base_reference(raw, df.escape);
                 let name = match words.as_slice() {
                     [_, as_, n, ..] if as_.eq_ignore_ascii_case("as") => {
                         Some(n.to_ascii_lowercase())
@@ -1123,6 +1123,239 @@ mod tests {
         assert_eq!(env[0], ("PATH".to_string(), Some("/x".to_string())));
         assert!(matches!(i.system_shell(), SystemShell::Missing(_)));
         drop(i);
+    }
+
+    fn image_with(s: &str, args: &[(&str, &str)], target: Option<&str>) -> Image {
+        let build = crate::Build {
+            args: args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            target: target.map(String::from),
+            ..crate::Build::default()
+        };
+        Image::from_dockerfile_with(&crate::syntax::parse(s).unwrap(), &build)
+    }
+
+    /// The sources and destination of the final stage's last COPY/ADD, and
+    /// whether a part of them is unknown.
+    fn last_copy(i: &Image) -> (Vec<String>, String, bool) {
+        let c = i
+            .final_stage()
+            .unwrap()
+            .copies
+            .iter()
+            .next_back()
+            .unwrap()
+            .clone();
+        (c.sources, c.dest, c.unknown)
+    }
+
+    fn copy_of(s: &str, args: &[(&str, &str)]) -> (Vec<String>, String, bool) {
+        last_copy(&image_with(s, args, None))
+    }
+
+    #[test]
+    fn build_args_in_copy_sources_and_destinations() {
+        let df =
+            "FROM debian:bookworm\nARG APP_ENV=prod\nADD entrypoint-${APP_ENV}.sh /entrypoint.sh\n";
+        assert_eq!(
+            copy_of(df, &[]),
+            (
+                vec!["entrypoint-prod.sh".into()],
+                "/entrypoint.sh".into(),
+                false
+            )
+        );
+        assert_eq!(
+            copy_of(df, &[("APP_ENV", "dev"), ("APP_ENV", "staging")]),
+            (
+                vec!["entrypoint-staging.sh".into()],
+                "/entrypoint.sh".into(),
+                false
+            ),
+            "a build arg replaces the default; the later one wins"
+        );
+        // Without a value the build may give one: unknown, as written.
+        let df = "FROM debian:bookworm\nARG APP_ENV\nADD entrypoint-${APP_ENV}.sh /entrypoint.sh\n";
+        assert_eq!(
+            copy_of(df, &[]),
+            (
+                vec!["entrypoint-${APP_ENV}.sh".into()],
+                "/entrypoint.sh".into(),
+                true
+            )
+        );
+        assert_eq!(copy_of(df, &[("APP_ENV", "dev")]).0, ["entrypoint-dev.sh"]);
+        // Build args count only for the ARGs the file declares: an undeclared
+        // one is unset on a base whose environment is known.
+        let df = "FROM scratch\nCOPY a${X}b /x\n";
+        assert_eq!(copy_of(df, &[("X", "1")]).0, ["ab"]);
+        // Quotes as BuildKit takes them; the exec form too.
+        let df =
+            "FROM scratch\nENV D=/srv\nCOPY [\"run.sh\", \"${D}/bin/\"]\nCOPY 'a$D' \"$D\"/c /z\n";
+        assert_eq!(copy_of(df, &[]).0, ["a$D", "/srv/c"]);
+        assert_eq!(
+            image_with(df, &[], None).stages[0]
+                .copies
+                .iter()
+                .next()
+                .unwrap()
+                .dest,
+            "/srv/bin/"
+        );
+    }
+
+    #[test]
+    fn scopes_as_buildkit_has_them() {
+        // A global ARG is seen by FROM only, unless the stage declares it
+        // again (then with the global value).
+        let df = "ARG V=1\nFROM scratch\nCOPY a${V} /x\n";
+        assert_eq!(copy_of(df, &[]).0, ["a"]);
+        let df = "ARG V=1\nFROM scratch\nARG V\nCOPY a${V} /x\n";
+        assert_eq!(copy_of(df, &[]).0, ["a1"]);
+        assert_eq!(copy_of(df, &[("V", "2")]).0, ["a2"]);
+        // ENV over ARG; every value of one ENV sees the variables before it.
+        let df = "FROM scratch\nARG A=1\nENV A=2\nCOPY $A /x\n";
+        assert_eq!(copy_of(df, &[]).0, ["2"]);
+        let df = "FROM scratch\nENV A=1\nENV A=2 B=$A\nCOPY $B /x\n";
+        assert_eq!(copy_of(df, &[]).0, ["1"]);
+        // ENV and ARG carry to the stages built FROM the stage.
+        let df = "FROM scratch AS base\nENV D=/opt\nARG E=e\nFROM base\nCOPY x $D/$E/\n";
+        assert_eq!(copy_of(df, &[]).1, "/opt/e/");
+        // A variable the stage does not set, on a base whose ENV dsig does
+        // not see, is unknown; on a bare OS base it is unset.
+        assert!(copy_of("FROM node:20\nCOPY x ${NODE_HOME}/\n", &[]).2);
+        assert!(!copy_of("FROM alpine:3.20\nCOPY x ${NODE_HOME}/\n", &[]).2);
+        // Platform args: unknown unless given.
+        let df =
+            "FROM --platform=$BUILDPLATFORM scratch\nARG TARGETARCH\nCOPY bin-${TARGETARCH} /app\n";
+        assert!(copy_of(df, &[]).2);
+        assert_eq!(copy_of(df, &[("TARGETARCH", "arm64")]).0, ["bin-arm64"]);
+    }
+
+    #[test]
+    fn workdir_user_stopsignal_and_env() {
+        let df = "FROM scratch\nARG HOME_DIR=/srv\nARG SIG=SIGQUIT\nARG WHO\nWORKDIR ${HOME_DIR}\nWORKDIR app\nUSER $WHO\nSTOPSIGNAL $SIG\nENV MODE=${WHO} LANG=C\n";
+        let i = image_with(df, &[], None);
+        let st = i.final_stage().unwrap();
+        assert_eq!(st.workdir.get().unwrap().0, "/srv/app");
+        assert_eq!(st.user, Setting::Unknown);
+        assert_eq!(st.stopsignal.get().unwrap().0, "SIGQUIT");
+        assert_eq!(
+            st.env.to_vec(),
+            [("MODE".into(), None), ("LANG".into(), Some("C".into()))],
+            "an ENV of an unknown value is unknown, not `${{WHO}}`"
+        );
+        let i = image_with(df, &[("WHO", "app")], None);
+        assert_eq!(i.final_stage().unwrap().user.get().unwrap().0, "app");
+        let i = image_with("FROM scratch\nARG D\nWORKDIR $D\n", &[], None);
+        assert_eq!(i.final_stage().unwrap().workdir, Setting::Unknown);
+        let i = image_with("FROM scratch\nWORKDIR app\n", &[], None);
+        assert_eq!(i.final_stage().unwrap().workdir.get().unwrap().0, "/app");
+    }
+
+    #[test]
+    fn path_with_parts_dsig_does_not_know() {
+        let path = |df: &str| image_with(df, &[], None).final_stage().unwrap().env.path();
+        assert_eq!(
+            path(
+                "FROM debian:bookworm\nENV CONDA_DIR=/opt/conda\nENV PATH=${CONDA_DIR}/bin:$PATH\n"
+            ),
+            format!("/opt/conda/bin:{DEFAULT_PATH}")
+        );
+        // The base image's PATH is not known: Docker's default stands in.
+        assert_eq!(
+            path("FROM continuumio/miniconda3\nENV PATH=/opt/conda/envs/app/bin:$PATH\n"),
+            format!("/opt/conda/envs/app/bin:{DEFAULT_PATH}")
+        );
+        assert_eq!(
+            path("FROM node:20\nARG TOOLS\nENV PATH=${TOOLS}/bin:/opt/x:${PATH}\n"),
+            format!("/opt/x:{DEFAULT_PATH}"),
+            "a directory with an unknown part is left out"
+        );
+        assert_eq!(path("FROM node:20\n"), DEFAULT_PATH);
+    }
+
+    #[test]
+    fn from_references() {
+        let i = image_with("ARG BASE\nFROM ${BASE}\nCMD x\n", &[], None);
+        assert_eq!(i.stages[0].base, Base::Image("${BASE}".into()));
+        assert!(matches!(i.system_shell(), SystemShell::Unknown(_)));
+        let i = image_with("ARG BASE\nFROM ${BASE}\n", &[("BASE", "alpine:3.20")], None);
+        assert_eq!(i.stages[0].base, Base::Image("alpine:3.20".into()));
+        // A global ARG naming a stage.
+        let i = image_with(
+            "ARG FLAVOUR=slim\nFROM scratch AS slim\nENV A=1\nFROM ${FLAVOUR}\n",
+            &[],
+            None,
+        );
+        assert_eq!(i.stages[1].base, Base::Stage(0));
+        // A stage's ARG is not seen by a later FROM.
+        let i = image_with("FROM scratch\nARG B=alpine\nFROM ${B}\n", &[], None);
+        assert_eq!(i.stages[1].base, Base::Image(String::new()));
+    }
+
+    #[test]
+    fn target_stage() {
+        let df = "FROM scratch AS build\nCMD [\"build\"]\nFROM scratch AS Runtime\nCMD [\"run\"]\nFROM scratch\nCMD [\"test\"]\n";
+        let argv = |t: Option<&str>| image_with(df, &[], t).pid1_argv().unwrap();
+        assert_eq!(argv(None), ["test"]);
+        assert_eq!(argv(Some("build")), ["build"]);
+        assert_eq!(argv(Some("RUNTIME")), ["run"], "names are case-insensitive");
+        let i = image_with(df, &[], Some("nope"));
+        assert_eq!(i.pid1_argv().unwrap(), ["test"], "the last stage");
+        assert!(i.target_error.as_deref().unwrap().contains("\"nope\""));
+        assert_eq!(image_with(df, &[], Some("build")).target_error, None);
+        // TARGETSTAGE is the target.
+        let df = "ARG TARGETSTAGE\nFROM scratch AS app\nARG TARGETSTAGE\nCOPY $TARGETSTAGE.sh /x\n";
+        assert_eq!(last_copy(&image_with(df, &[], Some("app"))).0, ["app.sh"]);
+    }
+
+    /// A script that branches on an ENV whose value is a build arg dsig does
+    /// not know: on a Debian base (whose environment is otherwise known, an
+    /// unset variable is empty) both branches stay possible.
+    #[test]
+    fn an_unknown_env_value_is_unknown_to_the_script() {
+        let dir = std::path::PathBuf::from("/nonexistent-dsig-values-test");
+        let df = "FROM debian:bookworm\nARG MODE\nENV MODE=${MODE}\nCOPY run.sh /run.sh\nCMD [\"/run.sh\"]\n";
+        let script =
+            "#!/bin/sh\nif [ \"$MODE\" = worker ]; then\n  exec worker\nfi\n/usr/local/bin/app\n";
+        let lint = |args: &[(&str, &str)]| {
+            let mut opts = crate::LintOptions::for_file(dir.join("Dockerfile"));
+            opts.overlay.insert(dir.join("run.sh"), script.to_string());
+            opts.build.args = args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let df_ = crate::syntax::parse(df).unwrap();
+            let image = Image::from_dockerfile_with(&df_, &opts.build);
+            let fs = context::ContextFs::new(opts.context_dir(), &opts.overlay);
+            let mut files = vec![];
+            let chain = chain::build(&image, &df_, &fs, &mut files);
+            let s = &chain.scripts[0];
+            let mut ends: Vec<String> = s
+                .flow
+                .paths
+                .iter()
+                .map(|p| format!("{:?}", p.end).split_whitespace().take(1).collect())
+                .collect();
+            ends.sort();
+            ends.dedup();
+            (s.env.clone(), ends, s.flow.paths.len())
+        };
+        let (env, ends, n) = lint(&[]);
+        assert_eq!(env, [("MODE".to_string(), None)]);
+        assert_eq!(
+            (n, ends),
+            (2, vec!["Exec".to_string(), "Foreground".to_string()]),
+            "both branches"
+        );
+        let (env, _, n) = lint(&[("MODE", "worker")]);
+        assert_eq!(env, [("MODE".to_string(), Some("worker".to_string()))]);
+        assert_eq!(n, 1, "the worker branch only");
+        let (_, _, n) = lint(&[("MODE", "web")]);
+        assert_eq!(n, 1, "the app branch only");
     }
 
     #[test]

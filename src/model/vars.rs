@@ -145,6 +145,10 @@ const MAX_MATCH_WORK: usize = 4_000_000;
 /// fails the build (bad substitution, unterminated quote, `${a:?}` of an
 /// empty `a`) or where the word grows past [`MAX_LEN`].
 pub fn expand(src: &str, escape: char, lookup: &dyn Fn(&str) -> Var) -> Result<Word, String> {
+    if !src.contains(['$', '\'', '"', '<', escape]) {
+        // Nothing to substitute or unquote (most words).
+        return Ok(Word::text(src));
+    }
     let mut lx = Lexer {
         chars: src.chars().collect(),
         pos: 0,
