@@ -1251,6 +1251,19 @@ mod tests {
         assert_eq!(i.final_stage().unwrap().user.get().unwrap().0, "app");
         let i = image_with("FROM scratch\nARG D\nWORKDIR $D\n", &[], None);
         assert_eq!(i.final_stage().unwrap().workdir, Setting::Unknown);
+        // Quotes and escapes as BuildKit's ProcessWord takes them, in both
+        // ENV forms.
+        let i = image_with(
+            "FROM scratch\nENV A \"x y\"\nENV B=\\$HOME C='$A' D=\"$A\"\n",
+            &[],
+            None,
+        );
+        let env = i.final_stage().unwrap().env.to_vec();
+        let val = |k: &str| env.iter().find(|(x, _)| x == k).unwrap().1.clone();
+        assert_eq!(val("A").as_deref(), Some("x y"));
+        assert_eq!(val("B").as_deref(), Some("$HOME"));
+        assert_eq!(val("C").as_deref(), Some("$A"));
+        assert_eq!(val("D").as_deref(), Some("x y"));
         let i = image_with("FROM scratch\nWORKDIR app\n", &[], None);
         assert_eq!(i.final_stage().unwrap().workdir.get().unwrap().0, "/app");
     }
