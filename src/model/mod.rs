@@ -1371,6 +1371,35 @@ mod tests {
         assert_eq!(n, 1, "the app branch only");
     }
 
+    /// Values that double at each ARG, and lookups that would walk a long
+    /// chain of stages again and again, stay bounded: past the bounds a
+    /// value is unknown.
+    #[test]
+    fn hostile_values_are_bounded() {
+        let mut df = String::from("FROM scratch\nARG A0=0123456789abcdef\n");
+        for i in 1..64 {
+            df.push_str(&format!("ARG A{i}=$A{p}$A{p}\n", p = i - 1));
+        }
+        df.push_str("COPY $A63 /x\nCOPY $A8 /y\n");
+        let t = std::time::Instant::now();
+        let i = image_with(&df, &[], None);
+        let copies: Vec<CopyOp> = i.stages[0].copies.iter().cloned().collect();
+        assert!(copies[0].unknown);
+        assert_eq!(copies[1].sources[0].len(), 16 << 8);
+        let n = 20_000;
+        let mut df = String::from("FROM scratch AS s0\n");
+        for k in 1..n {
+            df.push_str(&format!(
+                "FROM s{} AS s{k}\nENV V{k}=1\nCOPY a$U{k} /x\n",
+                k - 1
+            ));
+        }
+        let i = image_with(&df, &[], None);
+        assert!(last_copy(&i).2, "out of lookups: unknown");
+        assert_eq!(i.stages[1].copies.iter().next().unwrap().sources, ["a"]);
+        assert!(t.elapsed() < std::time::Duration::from_secs(30));
+    }
+
     #[test]
     fn shells_from_images() {
         let k = |r| match classify_image(r) {
