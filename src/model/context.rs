@@ -596,6 +596,11 @@ impl<'s> CopyIndex<'s> {
             }
         }
         for (k, copy) in index.ops.iter().enumerate() {
+            // What or where it copies is a build-time value dsig does not
+            // know: it places nothing dsig can name (never an error).
+            if copy.unknown {
+                continue;
+            }
             // The same targets as `locate_in_copy` computes.
             let dest = absolute(&copy.dest, copy.workdir.as_deref());
             add(&mut index.exact, dest.clone(), k);

@@ -287,7 +287,7 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
         }
     }
     for (k, v) in &env.vars {
-        vars.set.insert(k.clone(), Some(v.clone()));
+        vars.set.insert(k.clone(), v.clone());
     }
     let st = St {
         vars,

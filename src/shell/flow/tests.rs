@@ -9,7 +9,7 @@ fn paths(text: &str, shell: Option<ShellKind>, args: Option<&[&str]>, c: bool) -
     let env = Env {
         shell,
         args: args.map(|a| a.iter().map(|s| s.to_string()).collect()),
-        vars: vec![("MODE".into(), "worker".into())],
+        vars: vec![("MODE".into(), Some("worker".into()))],
         env_complete: false,
         zero: "/entrypoint.sh".into(),
         command_string: c,
