@@ -1574,6 +1574,57 @@ fn nginx_daemon_off(g: &str) -> bool {
     })
 }
 
+/// What a command that stops services does in a signal handler: it
+/// signals them (true), and it returns only once they have stopped (the
+/// second bool). Each from the tool's manual: `gitlab-ctl stop` and runit's
+/// `sv stop` stop the services and wait for them (sv: up to 7 s); a
+/// supervisor's `supervisorctl stop|shutdown` waits; `nginx -s quit` and
+/// `apachectl graceful-stop` only send the signal; `pg_ctl stop` waits
+/// (its default `-w`); `rabbitmqctl stop`, `redis-cli shutdown` and
+/// `mysqladmin shutdown` return after the server stopped; `pkill` and
+/// `killall` send a signal by name, like `kill`.
+pub fn stops_services(words: &[Word]) -> Option<(bool, bool)> {
+    let p = prog(words)?;
+    let sub = |set: &[&str]| {
+        words[1..]
+            .iter()
+            .flatten()
+            .find(|w| !w.starts_with('-'))
+            .is_some_and(|w| set.contains(w))
+    };
+    let has = |set: &[&str]| has_word(&words[1..], set);
+    let hard = has(&["-9", "-KILL", "-SIGKILL", "-s9"]);
+    let waits = match p {
+        "gitlab-ctl" if sub(&["stop", "graceful-kill"]) => true,
+        "sv" if sub(&[
+            "stop",
+            "down",
+            "force-stop",
+            "exit",
+            "force-shutdown",
+            "shutdown",
+        ]) =>
+        {
+            !has(&["-w0"])
+        }
+        "supervisorctl" if sub(&["stop", "shutdown"]) => true,
+        "s6-svscanctl" if has(&["-t", "-q", "-7", "-0"]) => false,
+        "s6-svc" if has(&["-d", "-t"]) => has(&["-w", "-wd", "-wD"]),
+        "nginx" | "openresty" if has(&["quit", "stop"]) && has(&["-s"]) => false,
+        "apachectl" | "apache2ctl" if sub(&["stop", "graceful-stop"]) => false,
+        "httpd" | "apache2" if has(&["-k"]) && has(&["stop", "graceful-stop"]) => false,
+        "pg_ctl" | "pg_ctlcluster" if has(&["stop"]) => !has(&["-W", "--no-wait"]),
+        "rabbitmqctl" if sub(&["stop", "shutdown"]) => true,
+        "redis-cli" | "valkey-cli" if has(&["shutdown", "SHUTDOWN"]) => true,
+        "mysqladmin" | "mariadb-admin" if has(&["shutdown"]) => true,
+        "service" if words.get(2).copied().flatten() == Some("stop") => true,
+        "systemctl" if sub(&["stop"]) => true,
+        "pkill" | "killall" if !hard && words.len() > 1 => false,
+        _ => return None,
+    };
+    Some((true, waits))
+}
+
 /// A verdict that needs `absent` to hold for certain.
 fn when(absent: Option<bool>, entry: &'static Daemonises) -> Option<&'static Daemonises> {
     (absent == Some(false)).then_some(entry)
@@ -2918,6 +2969,29 @@ mod tests {
         assert_eq!(life("my-app"), Unknown);
         assert_eq!(lifetime(&[]), Unknown);
         assert_eq!(lifetime(&[None]), Unknown);
+    }
+
+    #[test]
+    fn service_stop_commands() {
+        let stop = |t: &str| {
+            let w: Vec<Option<&str>> = t.split_whitespace().map(Some).collect();
+            stops_services(&w)
+        };
+        assert_eq!(stop("gitlab-ctl stop"), Some((true, true)));
+        assert_eq!(stop("gitlab-ctl reconfigure"), None);
+        assert_eq!(stop("sv stop /etc/service/app"), Some((true, true)));
+        assert_eq!(stop("sv -w0 down app"), Some((true, false)));
+        assert_eq!(stop("sv status app"), None);
+        assert_eq!(stop("supervisorctl shutdown"), Some((true, true)));
+        assert_eq!(stop("nginx -s quit"), Some((true, false)));
+        assert_eq!(stop("nginx -t"), None);
+        assert_eq!(stop("pg_ctl -D /data stop -m fast"), Some((true, true)));
+        assert_eq!(stop("redis-cli shutdown"), Some((true, true)));
+        assert_eq!(stop("service nginx stop"), Some((true, true)));
+        assert_eq!(stop("service nginx start"), None);
+        assert_eq!(stop("pkill -TERM java"), Some((true, false)));
+        assert_eq!(stop("pkill -9 java"), None);
+        assert_eq!(stop("killall"), None);
     }
 
     #[test]

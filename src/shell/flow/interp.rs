@@ -1753,7 +1753,18 @@ impl<'t, 'e> Interp<'t, 'e> {
                     }
                     Some("wait") => fx.1 = true,
                     Some("exit") => fx.2 = true,
-                    Some(f) => todo.push(f.to_string()),
+                    Some(f) => {
+                        // `gitlab-ctl stop`, `sv stop`, `nginx -s quit`, ...
+                        let vals: Vec<Option<&str>> =
+                            words.iter().map(|w| w.value.as_deref()).collect();
+                        match crate::shell::programs::stops_services(&vals) {
+                            Some((signals, waits)) => {
+                                fx.0 |= signals;
+                                fx.1 |= waits;
+                            }
+                            None => todo.push(f.to_string()),
+                        }
+                    }
                     None => {}
                 }
             });

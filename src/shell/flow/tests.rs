@@ -381,3 +381,11 @@ fn eval_of_exec_from_a_variable() {
     assert_eq!(script(s, &[]), ["exec su-exec neo4j:neo4j ?"]);
     assert_eq!(script("c=exec\neval $c ./app\n", &[]), ["exec ./app"]);
 }
+
+#[test]
+fn a_handler_that_stops_the_services() {
+    // gitlabhq/omnibus-gitlab docker/assets/init-container.
+    let s = "trap 'gitlab-ctl stop; exit' TERM\n/opt/gitlab/embedded/bin/runsvdir-start &\nwait\n";
+    let p = script(s, &[]);
+    assert!(p.iter().all(|e| e.contains("TERM:fwwx")), "{p:?}");
+}
