@@ -1582,7 +1582,9 @@ fn nginx_daemon_off(g: &str) -> bool {
 /// `apachectl graceful-stop` only send the signal; `pg_ctl stop` waits
 /// (its default `-w`); `rabbitmqctl stop`, `redis-cli shutdown` and
 /// `mysqladmin shutdown` return after the server stopped; `pkill` and
-/// `killall` send a signal by name, like `kill`.
+/// `killall` send a signal by name, like `kill`; an app's control script
+/// asked to stop (`bin/nifi.sh stop`, `kafka-server-stop.sh`) signals and
+/// polls until the process is gone.
 pub fn stops_services(words: &[Word]) -> Option<(bool, bool)> {
     let p = prog(words)?;
     let sub = |set: &[&str]| {
@@ -1620,6 +1622,11 @@ pub fn stops_services(words: &[Word]) -> Option<(bool, bool)> {
         "service" if words.get(2).copied().flatten() == Some("stop") => true,
         "systemctl" if sub(&["stop"]) => true,
         "pkill" | "killall" if !hard && words.len() > 1 => false,
+        // An app's own control script asked to stop (`bin/nifi.sh stop`,
+        // `catalina.sh stop`, `kafka-server-stop.sh`, tomcat's
+        // `shutdown.sh`): these signal the process and poll until it is gone.
+        _ if p.ends_with(".sh") && sub(&["stop", "shutdown", "graceful-stop"]) => true,
+        _ if p.ends_with(".sh") && (p.contains("stop") || p.starts_with("shutdown")) => true,
         _ => return None,
     };
     Some((true, waits))
@@ -2992,6 +2999,14 @@ mod tests {
         assert_eq!(stop("pkill -TERM java"), Some((true, false)));
         assert_eq!(stop("pkill -9 java"), None);
         assert_eq!(stop("killall"), None);
+        assert_eq!(stop("./bin/nifi.sh stop"), Some((true, true)));
+        assert_eq!(stop("./bin/nifi.sh run"), None);
+        assert_eq!(stop("kafka-server-stop.sh"), Some((true, true)));
+        assert_eq!(
+            stop("/usr/local/tomcat/bin/shutdown.sh"),
+            Some((true, true))
+        );
+        assert_eq!(stop("./start.sh"), None);
     }
 
     #[test]

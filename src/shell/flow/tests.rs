@@ -389,3 +389,26 @@ fn a_handler_that_stops_the_services() {
     let p = script(s, &[]);
     assert!(p.iter().all(|e| e.contains("TERM:fwwx")), "{p:?}");
 }
+
+#[test]
+fn a_step_before_a_background_server_is_a_setup_step() {
+    // apache/nifi nifi-docker/dockerhub/sh/start.sh: `nifi.sh
+    // set-single-user-credentials` (unknown to dsig) before the server and
+    // `tail -F` are started in the background and waited for.
+    let s = "./bin/tool set-credentials a b\nredis-server &\npid=$!\nwait $pid\n";
+    assert_eq!(script(s, &[]), ["wait"]);
+    let s = "./bin/tool set-credentials a b\n./bin/server run &\ntail -F --pid=$! log &\nwait\n";
+    assert_eq!(script(s, &[]), ["wait"]);
+}
+
+#[test]
+fn a_setup_step_stays_one_on_an_error_branch() {
+    // apache/nifi start.sh: `nifi.sh set-single-user-credentials`, then a
+    // sourced file that exits 1 when a keystore is missing, else the server.
+    let s = "./bin/tool set-credentials a b\nif [ ! -f \"$KS\" ]; then\n  exit 1\nfi\n./bin/server run &\nwait $!\n";
+    let p = script(s, &[]);
+    assert!(!p.iter().any(|e| e.starts_with("fg")), "{p:?}");
+    // Without a later server, the unknown program may be the workload.
+    let s = "./bin/tool set-credentials a b\nif [ ! -f \"$KS\" ]; then\n  exit 1\nfi\n";
+    assert!(script(s, &[]).iter().any(|e| e.starts_with("fg")));
+}
