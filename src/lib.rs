@@ -135,7 +135,11 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
     }
     match syntax::parse(&text) {
         Ok(df) => {
-            let image = model::Image::from_dockerfile_with(&df, &opts.build);
+            // FROM an image the project builds is followed (model::base).
+            let image =
+                model::base::with_project(&opts.build.images, opts.dockerfile.as_deref(), || {
+                    model::Image::from_dockerfile_with(&df, &opts.build)
+                });
             let fs = model::context::ContextFs::new(opts.context_dir(), &opts.overlay);
             let chain = model::chain::build(&image, &df, &fs, &mut report.files);
             // Startup scripts that CMD/ENTRYPOINT run but that cannot be

@@ -312,10 +312,23 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
         (Setting::Set { value: ep, at }, cmd) => {
             let mut v = ep.argv();
             let has_cmd = matches!(cmd, Setting::Set { .. }) && matches!(ep, Command::Exec(_));
-            if let (Setting::Set { value: c, .. }, Command::Exec(_)) = (cmd, ep) {
+            let mut at = *at;
+            if let (
+                Setting::Set {
+                    value: c,
+                    at: cmd_at,
+                },
+                Command::Exec(_),
+            ) = (cmd, ep)
+            {
                 v.extend(c.argv());
+                // The base image's ENTRYPOINT (set at FROM) with this
+                // Dockerfile's CMD: the CMD is what the user wrote.
+                if at == stage.from_at {
+                    at = *cmd_at;
+                }
             }
-            (v, *at, has_cmd)
+            (v, at, has_cmd)
         }
         // Unknown ENTRYPOINT (external base image): follow CMD, assuming the
         // base's entrypoint (if any) ends in `exec "$@"`, as official images do.
@@ -476,6 +489,100 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
             }
             continue;
         }
+        // A startup script of the base image that this Dockerfile does not
+        // replace: an official image's docker-entrypoint.sh is run to see
+        // what it hands PID 1 to (it is not the user's file: a step of the
+        // chain, not a script to judge); a script that a parent image of
+        // the project copies from its context is judged like the user's.
+        if let Some(f) = base_script(&prog, &workdir, &path_var, stage, copies(), df, fs) {
+            if seen.contains(&f.path) {
+                break;
+            }
+            seen.push(f.path.clone());
+            let Some(text) = f.text.as_deref() else {
+                // An official image's script: what it hands over to was
+                // worked out from its text when the table was made.
+                chain.steps.push(Step::Script {
+                    path: f.path.clone(),
+                    as_child,
+                });
+                first_script = false;
+                let Some(template) = &f.handover else { break };
+                let mut next = Vec::new();
+                for w in template {
+                    if w == "$@" {
+                        next.extend(argv[1..].iter().cloned());
+                    } else {
+                        next.push(w.clone());
+                    }
+                }
+                if next.is_empty() {
+                    break;
+                }
+                argv = next;
+                continue;
+            };
+            let interp = crate::shell::script::shebang_of(text).map(|s| s.interpreter);
+            if let Some(i) = interp.as_deref().filter(|i| !is_shell_program(i)) {
+                let mut full = vec![i.to_string(), f.path.clone()];
+                full.extend(argv[1..].iter().cloned());
+                chain.steps.push(Step::Program {
+                    name: i.to_string(),
+                    argv: full,
+                    as_child,
+                });
+                break;
+            }
+            let shell = interp.as_deref().and_then(|i| shell_kind(i, image));
+            let args = argv[1..].to_vec();
+            let run = RunCtx {
+                workdir: &workdir,
+                env: &stage_env,
+                env_complete,
+                copies: copies(),
+                df,
+                fs,
+            };
+            let (flow, sourced_files) = script_flow(&run, text, &f.path, shell, &args, files);
+            let Some(disk) = f.disk.clone() else {
+                break;
+            };
+            let file = match files.iter().position(|x| x.disk.as_ref() == Some(&disk)) {
+                Some(i) => i,
+                None => {
+                    files.push(SourceFile {
+                        path: disk.to_string_lossy().to_string(),
+                        text: text.to_string(),
+                        disk: Some(disk),
+                    });
+                    files.len() - 1
+                }
+            };
+            let script = LoadedScript {
+                file,
+                base: 0,
+                analysis: flow.analysis(text),
+                flow,
+                sourced_files,
+                env: stage_env.clone(),
+                env_complete,
+                text: text.to_string(),
+                image_path: f.path.clone(),
+                invocation: Invocation::Direct,
+                shell,
+                is_pid1: !as_child,
+                entrypoint_with_cmd: entrypoint_with_cmd && first_script && !args.is_empty(),
+                executable: Some(f.executable),
+                started_by: Some(started_by),
+                copied_by: None,
+                args: Some(args),
+            };
+            match push_script(&mut chain, script, &mut as_child, &mut first_script) {
+                Some(v) => argv = v,
+                None => break,
+            }
+            continue;
+        }
         // A program or a script run directly.
         match load(
             &prog,
@@ -580,6 +687,43 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
         }
     }
     chain
+}
+
+/// A script of the base image (see [`super::base`]) that `prog` names,
+/// when no COPY or ADD of this Dockerfile provides a file where the shell
+/// finds it first.
+fn base_script<'s>(
+    prog: &str,
+    workdir: &str,
+    path_var: &str,
+    stage: &'s super::Stage,
+    copies: &CopyIndex,
+    df: &Dockerfile,
+    fs: &ContextFs,
+) -> Option<&'s super::base::BaseFile> {
+    if stage.base_files.is_empty() {
+        return None;
+    }
+    let candidates: Vec<String> = if prog.starts_with('/') {
+        vec![super::context::normalize(prog)]
+    } else if prog.contains('/') {
+        vec![super::context::normalize(&format!("{workdir}/{prog}"))]
+    } else {
+        path_var
+            .split(':')
+            .filter(|d| !d.is_empty())
+            .map(|d| super::context::normalize(&format!("{d}/{prog}")))
+            .collect()
+    };
+    for path in candidates {
+        if !matches!(copies.locate(&path, df, fs), Origin::NotCopied) {
+            return None;
+        }
+        if let Some(f) = stage.base_files.iter().find(|f| f.path == path) {
+            return Some(f);
+        }
+    }
+    None
 }
 
 /// Add a loaded script to the chain (as a step and as a script to judge):

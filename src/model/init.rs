@@ -336,7 +336,7 @@ mod tests {
         );
         let t = apply("FROM fedora:40\nCMD [\"app\"]\n", Init::DumbInit);
         assert!(t.contains("dnf install -y dumb-init"), "{t}");
-        let text = "FROM node:20\nCMD [\"node\", \"a.js\"]\n";
+        let text = "FROM myorg/node:20\nCMD [\"node\", \"a.js\"]\n";
         let df = parse(text).unwrap();
         assert!(
             plan(&df, &Image::from_dockerfile(&df), text, Init::Tini, false).is_err(),

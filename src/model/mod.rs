@@ -6,6 +6,7 @@
 //! FROM an external image inherits values dsig cannot see: those are
 //! [`Setting::Unknown`], never treated as empty.
 
+pub mod base;
 pub mod chain;
 pub mod context;
 pub mod init;
@@ -131,6 +132,13 @@ pub struct Stage {
     /// Every CMD and ENTRYPOINT instruction of this stage, in order.
     pub cmd_instructions: Vec<usize>,
     pub entrypoint_instructions: Vec<usize>,
+    /// Files of the base image that dsig can read (the startup scripts of
+    /// an official image, see [`base`]).
+    pub base_files: Arc<Vec<base::BaseFile>>,
+    /// `/bin/sh` of the external base image, when [`base`] knows the image
+    /// (a parent image of the project is known only while the model is
+    /// built).
+    pub base_sh: Option<SystemShell>,
 }
 
 /// A list that a stage shares with the stages built FROM it: each stage
@@ -383,7 +391,7 @@ impl Image {
                 // An earlier stage: the index only goes down.
                 Base::Stage(i) if *i < self.stages.len() => st = &self.stages[*i],
                 Base::Stage(_) => return SystemShell::Unknown(String::new()),
-                Base::Image(r) => return classify_image(r),
+                Base::Image(r) => return st.base_sh.clone().unwrap_or_else(|| classify_image(r)),
             }
         }
     }
@@ -453,6 +461,16 @@ fn copied_shell(st: &Stage) -> Option<SystemShell> {
 
 /// Infer `/bin/sh` from an image reference.
 pub fn classify_image(reference: &str) -> SystemShell {
+    if known_os_base(reference).is_none() {
+        if let Some(k) = base::shell_of(reference) {
+            return SystemShell::Known(k, reference.to_string());
+        }
+    }
+    classify_by_name(reference)
+}
+
+/// Infer `/bin/sh` from an image reference's name and tag alone.
+fn classify_by_name(reference: &str) -> SystemShell {
     let r = reference.to_ascii_lowercase();
     let (name, tag) = split_ref(&r);
     let base = name.rsplit('/').next().unwrap_or(name);
@@ -793,6 +811,11 @@ impl Image {
                 };
                 let lower = reference.to_ascii_lowercase();
                 let parent = by_name.get(lower.as_str()).copied();
+                // The base image, when dsig knows it (see `base`).
+                let known_base = match parent {
+                    None => base::lookup(&reference),
+                    Some(_) => None,
+                };
                 let mut st = match parent {
                     Some(p) => {
                         let mut s = stages[p].clone();
@@ -802,27 +825,45 @@ impl Image {
                         s.entrypoint_instructions.clear();
                         s
                     }
-                    None if known_os_base(&lower).is_some() => {
-                        let cmd = known_os_base(&lower).unwrap_or_default();
+                    None if known_base.is_some() => {
+                        // A base image dsig knows: a bare OS image, an
+                        // official image or one the project builds (see
+                        // `base`); what it does not know stays Unknown.
+                        let b = known_base.unwrap_or_else(|| base::BaseImage::unknown(&reference));
+                        fn known<T>(v: Option<Option<T>>, at: usize) -> Setting<T> {
+                            match v {
+                                None => Setting::Unknown,
+                                Some(None) => Setting::Unset,
+                                Some(Some(value)) => Setting::Set { value, at },
+                            }
+                        }
+                        let mut env = Env::default();
+                        for (k, v) in &b.env {
+                            env.set(k.clone(), vars::Word::text(v));
+                        }
+                        for k in &b.env_unknown {
+                            env.set(k.clone(), vars::Word::unknown(&format!("${{{k}}}")));
+                        }
                         Stage {
                             name: None,
                             from_at: at,
                             end: at + 1,
                             base: Base::Image(reference.clone()),
                             base_ref: reference.clone(),
-                            entrypoint: Setting::Unset,
-                            cmd: Setting::Set {
-                                value: Command::Exec(cmd.iter().map(|s| s.to_string()).collect()),
-                                at,
-                            },
-                            shell: DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
-                            workdir: Setting::Unset,
-                            user: Setting::Unset,
-                            stopsignal: Setting::Unset,
-                            env: Env::default(),
+                            entrypoint: known(b.entrypoint, at),
+                            cmd: known(b.cmd, at),
+                            shell: b.shell.unwrap_or_else(|| {
+                                DEFAULT_SHELL.iter().map(|s| s.to_string()).collect()
+                            }),
+                            workdir: known(b.workdir, at),
+                            user: known(b.user, at),
+                            stopsignal: known(b.stopsignal, at),
+                            env,
                             copies: Layered::default(),
                             cmd_instructions: vec![],
                             entrypoint_instructions: vec![],
+                            base_files: b.files,
+                            base_sh: Some(b.sh),
                         }
                     }
                     None => {
@@ -854,6 +895,8 @@ impl Image {
                             copies: Layered::default(),
                             cmd_instructions: vec![],
                             entrypoint_instructions: vec![],
+                            base_files: Arc::default(),
+                            base_sh: None,
                         }
                     }
                 };
@@ -1055,9 +1098,16 @@ mod tests {
             ["/bin/bash", "-o", "pipefail", "-c", "app"]
         );
         assert_eq!(
-            image("FROM node:20\nCMD [\"a\"]\n").pid1_argv(),
+            image("FROM myorg/node:20\nCMD [\"a\"]\n").pid1_argv(),
             None,
             "unknown base: unknown ENTRYPOINT"
+        );
+        assert_eq!(
+            image("FROM node:24-slim\nCMD [\"a\"]\n")
+                .pid1_argv()
+                .unwrap(),
+            ["docker-entrypoint.sh", "a"],
+            "an official image's ENTRYPOINT"
         );
         assert_eq!(
             image("FROM debian:bookworm\nRUN x\n").pid1_argv().unwrap(),
@@ -1355,7 +1405,10 @@ mod tests {
                 .collect();
             ends.sort();
             ends.dedup();
-            (s.env.clone(), ends, s.flow.paths.len())
+            // The base image's own ENV (PATH of debian) is not the point.
+            let env: Vec<(String, Option<String>)> =
+                s.env.iter().filter(|(k, _)| k != "PATH").cloned().collect();
+            (env, ends, s.flow.paths.len())
         };
         let (env, ends, n) = lint(&[]);
         assert_eq!(env, [("MODE".to_string(), None)]);
