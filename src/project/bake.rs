@@ -264,9 +264,23 @@ impl BakeFiles {
             .flat_map(|(_, t)| names(&t.inherits))
             .collect();
         let grouped: Vec<String> = self.groups.iter().flat_map(|(_, t)| names(t)).collect();
+        // `contexts = { base = "target:base" }`: bake builds `base` too.
+        let referenced: Vec<String> = merged
+            .iter()
+            .flat_map(|(_, t)| t.attrs.iter().filter(|(k, _)| k == "contexts"))
+            .filter_map(|(_, e)| match eval_value(e, &ctx) {
+                Some(Value::Object(obj)) => Some(obj),
+                _ => None,
+            })
+            .flat_map(|obj| obj.into_iter().map(|(_, v)| v))
+            .filter_map(|v| match v {
+                Value::String(s) => s.strip_prefix("target:").map(str::to_string),
+                _ => None,
+            })
+            .collect();
         let mut out = Vec::new();
         for (name, raw) in &merged {
-            if inherited.contains(name) && !grouped.contains(name) {
+            if inherited.contains(name) && !grouped.contains(name) && !referenced.contains(name) {
                 continue;
             }
             let mut t = RawTarget::default();
@@ -585,6 +599,62 @@ target "debian" {
         assert_eq!(c[0].args, vec![("PY".to_string(), "3.12".to_string())]);
         assert_eq!(c[0].target.as_deref(), Some("prod"));
         assert_eq!(c[0].tags, vec!["web:3"]);
+    }
+
+    /// A real bake file (Alfresco/alfresco-dockerfiles-bakery at
+    /// 55e77e7b60c44a9f2c0d711ca8baad9565677c9b): variables that use
+    /// variables and functions, user functions, inherits, `target:` contexts,
+    /// matrix targets.
+    #[test]
+    fn real_alfresco() {
+        let text =
+            include_str!("../../testdata/project/real/alfresco-dockerfiles-bakery.docker-bake.hcl");
+        let c = configs(&[("docker-bake.hcl", text)]);
+        let get = |name: &str| {
+            c.iter()
+                .find(|c| c.origin == format!("docker-bake.hcl target \"{name}\""))
+                .unwrap_or_else(|| panic!("{name} in {c:#?}"))
+        };
+        let reindex = get("search_reindexing");
+        assert_eq!(
+            reindex.context,
+            PathBuf::from("/repo/search/enterprise/reindexing")
+        );
+        assert_eq!(
+            reindex.dockerfile,
+            PathBuf::from("/repo/search/enterprise/reindexing/Dockerfile")
+        );
+        // Its own args and those of java_base, which it inherits.
+        for (k, v) in [
+            ("ALFRESCO_REINDEX_USER_ID", "33011"),
+            ("ALFRESCO_REINDEX_GROUP_NAME", "alfresco"),
+            ("DISTRIB_NAME", "rockylinux"),
+            ("IMAGE_BASE_LOCATION", "docker.io/rockylinux/rockylinux:9"),
+        ] {
+            assert!(
+                reindex.args.contains(&(k.to_string(), v.to_string())),
+                "{k}={v} in {:?}",
+                reindex.args
+            );
+        }
+        // JAVA_MAJOR's default calls a function of the file: unknown.
+        assert!(reindex.unknown_args.contains(&"JAVA_MAJOR".to_string()));
+        assert_eq!(
+            reindex.tags,
+            vec!["localhost/alfresco/alfresco-elasticsearch-reindexing:latest".to_string()]
+        );
+        // java_base is inherited by the others, and built because their
+        // `contexts` name it.
+        let java = get("java_base");
+        assert_eq!(java.dockerfile, PathBuf::from("/repo/java/Dockerfile"));
+        // Its tag uses JAVA_MAJOR: left out rather than guessed.
+        assert!(java.tags.is_empty(), "{:?}", java.tags);
+        // A matrix target: its matrix values are unknown, not guessed.
+        let repo = get("repository");
+        assert!(repo
+            .unknown_args
+            .contains(&"ALFRESCO_REPO_ARTIFACT".to_string()));
+        assert!(repo.tags.is_empty());
     }
 
     #[test]

@@ -91,10 +91,15 @@ fn is_default_override(name: &str) -> bool {
 /// Read `dir/.env` (`KEY=VALUE` lines, `export` and quotes allowed); a
 /// missing or unreadable file is empty.
 pub fn read_env(dir: &Path, root_real: &Path, shown: &str) -> HashMap<String, String> {
+    match super::read_build_file(&dir.join(".env"), root_real, shown) {
+        Ok(Some(text)) => parse_env(&text),
+        _ => HashMap::new(),
+    }
+}
+
+/// The variables of a `.env` text.
+pub fn parse_env(text: &str) -> HashMap<String, String> {
     let mut vars = HashMap::new();
-    let Ok(Some(text)) = super::read_build_file(&dir.join(".env"), root_real, shown) else {
-        return vars;
-    };
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -367,6 +372,47 @@ services:
             c[1].dockerfile,
             PathBuf::from("/r/docker/worker/Dockerfile")
         );
+    }
+
+    /// A real compose file (getsentry/self-hosted at
+    /// 89a143f8e4d396a858cf6f462a832ae7da9fd2db) with its .env: anchors,
+    /// merge keys given as lists, args from the environment.
+    #[test]
+    fn real_sentry() {
+        let text =
+            include_str!("../../testdata/project/real/getsentry-self-hosted.docker-compose.yml");
+        let env = parse_env(include_str!(
+            "../../testdata/project/real/getsentry-self-hosted.env"
+        ));
+        let services = parse("docker-compose.yml", text).expect("valid");
+        assert!(services.len() > 50, "{}", services.len());
+        let files = vec![(
+            "docker-compose.yml".to_string(),
+            "docker-compose.yml".to_string(),
+            services,
+        )];
+        let c = configs(Path::new("/r"), &files, &env);
+        let web = c
+            .iter()
+            .find(|c| c.origin == "docker-compose.yml service \"web\"")
+            .expect("web builds through <<: *sentry_defaults");
+        assert_eq!(web.dockerfile, PathBuf::from("/r/sentry/Dockerfile"));
+        assert_eq!(
+            web.args,
+            vec![(
+                "SENTRY_IMAGE".to_string(),
+                "ghcr.io/getsentry/sentry:nightly".to_string()
+            )]
+        );
+        assert_eq!(web.tags, vec!["sentry-self-hosted-local".to_string()]);
+        let clickhouse = c
+            .iter()
+            .find(|c| c.origin == "docker-compose.yml service \"clickhouse\"")
+            .expect("clickhouse");
+        assert_eq!(clickhouse.context, PathBuf::from("/r/clickhouse"));
+        assert!(clickhouse.args.iter().any(|(k, _)| k == "BASE_IMAGE"));
+        // Services that only pull an image are no build.
+        assert!(!c.iter().any(|c| c.origin.contains("\"postgres\"")));
     }
 
     #[test]

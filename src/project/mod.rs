@@ -306,7 +306,8 @@ impl Discovery {
                 continue;
             }
             // The same build written twice (a workflow that runs the bake
-            // target, say) is linted once.
+            // target, say, or services that share one build through an
+            // anchor) is linted once, named by the first.
             match configs.iter_mut().find(|o| {
                 o.context == c.context
                     && o.args == c.args
@@ -314,7 +315,17 @@ impl Discovery {
                     && o.target == c.target
             }) {
                 Some(o) => {
-                    o.origin = format!("{}; {}", o.origin, c.origin);
+                    let (first, more) = match o.origin.rsplit_once(" (and ") {
+                        Some((first, n)) => (
+                            first.to_string(),
+                            n.split(' ')
+                                .next()
+                                .and_then(|n| n.parse::<usize>().ok())
+                                .unwrap_or(0),
+                        ),
+                        None => (o.origin.clone(), 0),
+                    };
+                    o.origin = format!("{first} (and {} more)", more + 1);
                     for t in &c.tags {
                         if !o.tags.contains(t) {
                             o.tags.push(t.clone());

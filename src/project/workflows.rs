@@ -523,6 +523,29 @@ jobs:
         assert_eq!(c[1].origin, ".github/workflows/ci.yml job \"cli\" step 1");
     }
 
+    /// GitHub's docker-publish starter workflow as a project uses it
+    /// (davidindra/acme-dns at e59a5c235cd5a11f38da9c3c192f6eab075c38a7):
+    /// tags from docker/metadata-action are not known.
+    #[test]
+    fn real_starter_workflow() {
+        let text = include_str!("../../testdata/project/real/acme-dns.docker-publish.yml");
+        let c = parse(
+            ".github/workflows/docker-publish.yml",
+            text,
+            Path::new("/r"),
+        )
+        .expect("valid");
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(
+            c[0].origin,
+            ".github/workflows/docker-publish.yml job \"build\" step \"Build and push Docker image\""
+        );
+        assert_eq!(c[0].context, PathBuf::from("/r"));
+        assert_eq!(c[0].dockerfile, PathBuf::from("/r/Dockerfile"));
+        assert!(c[0].tags.is_empty());
+        // `echo "${TAGS}" | xargs ... cosign sign` is no docker build.
+    }
+
     #[test]
     fn bad_yaml_is_a_warning() {
         let e = parse("w.yml", "jobs:\n  a: {\n", Path::new("/r")).expect_err("bad");

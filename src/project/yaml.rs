@@ -161,8 +161,67 @@ enum Frame {
     },
 }
 
+/// Closing brackets that [`parse`] may pull up onto the line before.
+const MAX_PULLED: usize = 64;
+
 /// Parse `text` into its documents.
+///
+/// The parser follows the YAML spec, in which a flow collection's closing
+/// `]` or `}` on a line of its own must be indented more than the key that
+/// holds it; Go's YAML (what `docker compose` and GitHub use) and libyaml
+/// accept it at the key's column, and real compose files do that. Such a
+/// bracket is pulled up onto the line before (the line break becomes a
+/// space: every byte keeps its offset), when that line holds no `#`.
 pub fn parse(text: &str) -> Result<Vec<Node>, Error> {
+    let mut fixed: Option<String> = None;
+    for _ in 0..MAX_PULLED {
+        let current = fixed.as_deref().unwrap_or(text);
+        match parse_once(current) {
+            Ok(docs) => return Ok(docs),
+            Err(e) => {
+                let Some(pulled) = pull_bracket(current, &e) else {
+                    return Err(relocate(text, e));
+                };
+                fixed = Some(pulled);
+            }
+        }
+    }
+    parse_once(fixed.as_deref().unwrap_or(text)).map_err(|e| relocate(text, e))
+}
+
+/// The error's line and column in the original text.
+fn relocate(text: &str, mut e: Error) -> Error {
+    let lc = crate::diagnostic::line_col(text, e.offset.min(text.len()));
+    e.line = lc.line;
+    e.col = lc.col;
+    e
+}
+
+/// `text` with the bracket that `e` reports pulled up (see [`parse`]).
+fn pull_bracket(text: &str, e: &Error) -> Option<String> {
+    if !e.message.contains("indentation") {
+        return None;
+    }
+    let at = e.offset;
+    if !matches!(text.as_bytes().get(at), Some(b']' | b'}')) {
+        return None;
+    }
+    let line_start = text[..at].rfind('\n')? + 1;
+    if !text[line_start..at].bytes().all(|b| b == b' ') {
+        return None;
+    }
+    let newline = line_start - 1;
+    let prev_start = text[..newline].rfind('\n').map_or(0, |i| i + 1);
+    let prev = &text[prev_start..newline];
+    if prev.contains('#') || prev.trim().is_empty() {
+        return None;
+    }
+    let mut out = text.to_string();
+    out.replace_range(newline..newline + 1, " ");
+    Some(out)
+}
+
+fn parse_once(text: &str) -> Result<Vec<Node>, Error> {
     let offsets = Offsets::new(text);
     let error = |message: String, index: usize, line: usize, col: usize| Error {
         message,
@@ -196,6 +255,16 @@ pub fn parse(text: &str) -> Result<Vec<Node>, Error> {
             Event::Scalar(value, style, anchor, _) => {
                 nodes += 1;
                 let plain = matches!(style, ScalarStyle::Plain);
+                // The parser's end may take in the blanks after a scalar.
+                let mut end = end.max(start);
+                while end > start
+                    && text
+                        .as_bytes()
+                        .get(end - 1)
+                        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                {
+                    end -= 1;
+                }
                 Some((
                     Node {
                         kind: Kind::Scalar {
@@ -334,6 +403,17 @@ mod tests {
         assert_eq!(&text[ctx.span.clone()], "é/x");
         let args = svc.get("args").expect("merged");
         assert_eq!(args.get("A").and_then(Node::as_str), Some("1"));
+    }
+
+    #[test]
+    fn closing_bracket_at_the_key_column() {
+        let text = "a:\n  test: [\n      \"x\",\n      \"y\"\n  ]\n  b: 1\n";
+        let docs = parse(text).expect("accepted as compose does");
+        let a = docs[0].get("a").expect("a");
+        let items = a.get("test").and_then(Node::as_seq).expect("seq");
+        assert_eq!(items.len(), 2);
+        assert_eq!(&text[items[1].span.clone()], "\"y\"");
+        assert_eq!(a.get("b").and_then(Node::as_str), Some("1"));
     }
 
     #[test]
