@@ -591,7 +591,7 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
             say_builds(&display, &base, &builds);
         }
         for (i, (context, build)) in builds.into_iter().enumerate() {
-            slots.push(Slot::Job(Job {
+            slots.push(Slot::Job(Box::new(Job {
                 source,
                 display: display.clone(),
                 opts: crate::LintOptions {
@@ -602,7 +602,7 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
                 fail_level: resolved.fail_level,
                 config: resolved.file.as_ref().map(|f| f.display().to_string()),
                 again: i > 0,
-            }));
+            })));
         }
     }
     for w in &discovery.warnings {
@@ -615,7 +615,7 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     let jobs: Vec<&Job> = slots
         .iter()
         .filter_map(|slot| match slot {
-            Slot::Job(job) => Some(job),
+            Slot::Job(job) => Some(&**job),
             _ => None,
         })
         .collect();
@@ -1047,7 +1047,7 @@ enum Slot<'a> {
     ConfigError(ConfigError),
     /// The file's config file is broken and was reported already.
     Skipped,
-    Job(Job<'a>),
+    Job(Box<Job<'a>>),
 }
 
 /// A file to lint, with the options its config file gives.

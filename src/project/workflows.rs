@@ -408,11 +408,7 @@ fn docker_build(words: &[Word], cwd: &Path, origin: &str) -> Option<BuildConfig>
         match name {
             "-f" | "--file" => file = Some(value),
             "--target" => target = Some(value),
-            "-t" | "--tag" => {
-                if !value.dynamic {
-                    tags.push(value.text);
-                }
-            }
+            "-t" | "--tag" if !value.dynamic => tags.push(value.text),
             "--build-arg" => match value.text.split_once('=') {
                 Some((k, v)) if !k.is_empty() && !k.contains('$') => {
                     if value.dynamic {
