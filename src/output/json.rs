@@ -10,7 +10,7 @@
 //!   "builds": [                      // for each of "files": how it was linted, one entry
 //!     [                              //   per build of it (a Dockerfile built several ways
 //!       {                            //   is linted once per build, findings once)
-//!         "context": "web",          // the build context used
+//!         "context": "web" | null,   // the build context used (null: none, stdin)
 //!         "context_known": true,     // given or found in a build file (false: assumed,
 //!                                    //   the Dockerfile's directory)
 //!         "origin": "compose.yaml service \"web\"" | "--context" | null,
@@ -119,7 +119,7 @@ pub fn to_value(run: &Run) -> Value {
                             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                             .collect();
                         json!({
-                            "context": b.context,
+                            "context": if b.context.is_empty() { Value::Null } else { Value::String(b.context.clone()) },
                             "context_known": b.context_known,
                             "origin": b.origin,
                             "args": args,

@@ -10,7 +10,7 @@
 //! that cannot be known leaves the attribute unknown: a target whose context
 //! or dockerfile is unknown is not used, an unknown arg is reported as such.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use hcl::eval::{Context, Evaluate};
@@ -37,6 +37,13 @@ const MAX_EXPR_DEPTH: usize = 32;
 const MAX_VALUE_LEN: usize = 64 * 1024;
 /// `inherits` chains longer than this stop (cycles too).
 const MAX_INHERIT_DEPTH: usize = 16;
+/// Targets, variables and groups read, at most (each), and build args per
+/// target.
+const MAX_ITEMS: usize = 1000;
+/// Parents of one target (`inherits`), at most.
+const MAX_PARENTS: usize = 64;
+/// Targets visited to resolve one target's `inherits`, at most.
+const MAX_INHERIT_VISITS: usize = 256;
 
 /// A target's attributes as written (before inheritance).
 #[derive(Debug, Clone, Default)]
@@ -95,6 +102,7 @@ impl BakeFiles {
         } else {
             self.add_hcl(shown, text)
         };
+        self.bound();
         if r.is_err() {
             self.variables.truncate(before.0);
             self.targets.truncate(before.1);
@@ -103,6 +111,18 @@ impl BakeFiles {
             self.files.push(shown.to_string());
         }
         r
+    }
+
+    /// Drop what is past the bounds (a hostile file's thousands of targets).
+    fn bound(&mut self) {
+        self.variables.truncate(MAX_ITEMS);
+        self.targets.truncate(MAX_ITEMS);
+        self.groups.truncate(MAX_ITEMS);
+        for (_, t) in &mut self.targets {
+            t.args.truncate(MAX_ITEMS);
+            t.attrs.truncate(MAX_ITEMS);
+            t.inherits.truncate(MAX_PARENTS);
+        }
     }
 
     fn add_hcl(&mut self, shown: &str, text: &str) -> Result<(), Warning> {
@@ -259,13 +279,13 @@ impl BakeFiles {
         let names = |exprs: &[Expression]| -> Vec<String> {
             exprs.iter().filter_map(|e| eval_string(e, &ctx)).collect()
         };
-        let inherited: Vec<String> = merged
+        let inherited: HashSet<String> = merged
             .iter()
             .flat_map(|(_, t)| names(&t.inherits))
             .collect();
-        let grouped: Vec<String> = self.groups.iter().flat_map(|(_, t)| names(t)).collect();
+        let grouped: HashSet<String> = self.groups.iter().flat_map(|(_, t)| names(t)).collect();
         // `contexts = { base = "target:base" }`: bake builds `base` too.
-        let referenced: Vec<String> = merged
+        let referenced: HashSet<String> = merged
             .iter()
             .flat_map(|(_, t)| t.attrs.iter().filter(|(k, _)| k == "contexts"))
             .filter_map(|(_, e)| match eval_value(e, &ctx) {
@@ -278,13 +298,19 @@ impl BakeFiles {
                 _ => None,
             })
             .collect();
+        let index: HashMap<&str, usize> = merged
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| (n.as_str(), i))
+            .collect();
         let mut out = Vec::new();
         for (name, raw) in &merged {
             if inherited.contains(name) && !grouped.contains(name) && !referenced.contains(name) {
                 continue;
             }
             let mut t = RawTarget::default();
-            resolve(&merged, name, &ctx, &mut t, 0);
+            let mut visits = 0;
+            resolve(&merged, &index, name, &ctx, &mut t, 0, &mut visits);
             let attr = |k: &str| t.attrs.iter().rev().find(|(n, _)| n == k).map(|(_, e)| e);
             let context = match attr("context") {
                 Some(e) => match eval_string(e, &ctx) {
@@ -387,20 +413,23 @@ impl BakeFiles {
 /// Merge target `name` and what it inherits into `into` (parents first).
 fn resolve(
     targets: &[(String, RawTarget)],
+    index: &HashMap<&str, usize>,
     name: &str,
     ctx: &Context,
     into: &mut RawTarget,
     depth: usize,
+    visits: &mut usize,
 ) {
-    if depth > MAX_INHERIT_DEPTH {
+    *visits += 1;
+    if depth > MAX_INHERIT_DEPTH || *visits > MAX_INHERIT_VISITS {
         return;
     }
-    let Some((_, t)) = targets.iter().find(|(n, _)| n == name) else {
+    let Some((_, t)) = index.get(name).and_then(|&i| targets.get(i)) else {
         return;
     };
     for parent in &t.inherits {
         if let Some(p) = eval_string(parent, ctx) {
-            resolve(targets, &p, ctx, into, depth + 1);
+            resolve(targets, index, &p, ctx, into, depth + 1, visits);
         }
     }
     for (k, v) in &t.attrs {
@@ -675,5 +704,22 @@ target "t" { args = { X = "${B}" } }
         bake.add("docker-bake.hcl", bomb).expect("parses");
         let c = bake.configs(Path::new("/repo"));
         assert_eq!(c[0].unknown_args, vec!["X".to_string()]);
+        // Thousands of targets that each inherit dozens of others: bounded.
+        let mut many = String::new();
+        for i in 0..1200 {
+            let parents: Vec<String> = (1..=64)
+                .map(|p| format!("\"t{}\"", (i + p) % 1200))
+                .collect();
+            many.push_str(&format!(
+                "target \"t{i}\" {{\n  inherits = [{}]\n  args = {{ A{i} = \"{i}\" }}\n}}\n",
+                parents.join(", ")
+            ));
+        }
+        let mut bake = BakeFiles::default();
+        bake.add("docker-bake.hcl", &many).expect("parses");
+        let start = std::time::Instant::now();
+        let c = bake.configs(Path::new("/repo"));
+        assert!(c.len() <= MAX_ITEMS);
+        assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
     }
 }

@@ -298,10 +298,13 @@ impl Discovery {
         let df_real = std::fs::canonicalize(&df).ok();
         let mut configs: Vec<BuildConfig> = Vec::new();
         for c in &repo.configs {
+            // Through symlinks too, but only for a file of the same name
+            // (one canonicalize per candidate, not per configuration).
             let same = c.dockerfile == df
-                || df_real
-                    .as_ref()
-                    .is_some_and(|r| std::fs::canonicalize(&c.dockerfile).is_ok_and(|x| x == *r));
+                || (c.dockerfile.file_name() == df.file_name()
+                    && df_real.as_ref().is_some_and(|r| {
+                        std::fs::canonicalize(&c.dockerfile).is_ok_and(|x| x == *r)
+                    }));
             if !same || !context_inside(&c.context, &root, &repo.real) {
                 continue;
             }

@@ -79,6 +79,8 @@ impl Node {
             return Vec::new();
         };
         let mut out: Vec<(&Node, &Node)> = Vec::new();
+        // Where each key is in `out` (a later entry replaces it).
+        let mut at: HashMap<&str, usize> = HashMap::new();
         let mut merged: Vec<&Node> = Vec::new();
         for (k, v) in own {
             if k.as_str() == Some("<<") && matches!(k.kind, Kind::Scalar { plain: true, .. }) {
@@ -87,14 +89,23 @@ impl Node {
                     Kind::Seq(items) => merged.extend(items.iter()),
                     Kind::Scalar { .. } => {}
                 }
-            } else {
-                out.retain(|(old, _)| old.as_str() != k.as_str() || k.as_str().is_none());
-                out.push((k, v));
+                continue;
+            }
+            match k.as_str().and_then(|key| at.get(key)) {
+                Some(&i) => out[i] = (k, v),
+                None => {
+                    if let Some(key) = k.as_str() {
+                        at.insert(key, out.len());
+                    }
+                    out.push((k, v));
+                }
             }
         }
         for m in merged {
             for (k, v) in m.entries() {
-                if !out.iter().any(|(old, _)| old.as_str() == k.as_str()) {
+                let Some(key) = k.as_str() else { continue };
+                if !at.contains_key(key) {
+                    at.insert(key, out.len());
                     out.push((k, v));
                 }
             }
