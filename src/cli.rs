@@ -982,6 +982,9 @@ fn say_builds(
         };
         let info = build_info(&opts);
         let mut line = match &info.origin {
+            Some(origin) if origin == "--context" => {
+                format!("{display}: context {} (--context)", info.context)
+            }
             Some(origin) => format!("{display}: built by {origin}: context {}", info.context),
             None => format!(
                 "{display}: no build file builds it: context {} (its directory, assumed)",
