@@ -1241,3 +1241,33 @@ fn render(config: &Config, run: &Run, w: &mut dyn Write, to_stderr: bool) -> io:
         Format::Github => output::github::render(w, run, config.quiet),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_named_like_the_dockerfile() {
+        for (dockerfile, context) in [
+            ("repo/debian/Dockerfile", "repo"),
+            ("repo/debian/Dockerfile", "repo/debian"),
+            ("repo/docker/Dockerfile", "repo/app"),
+            ("Dockerfile", "."),
+            ("Dockerfile", "app"),
+            ("Dockerfile", ".."),
+            ("Dockerfile", "../x"),
+            ("Dockerfile", "../.."),
+            ("../w/Dockerfile", ".."),
+        ] {
+            let abs = crate::project::clean(Path::new(context));
+            let got = context_as_given(Path::new(dockerfile), &abs);
+            assert_eq!(got, PathBuf::from(context), "{dockerfile} {context}");
+        }
+        // `./debian/Dockerfile` (as a walk of `.` names it) built from `.`.
+        let got = context_as_given(
+            Path::new("./debian/Dockerfile"),
+            &crate::project::clean(Path::new(".")),
+        );
+        assert_eq!(got, PathBuf::from("."));
+    }
+}

@@ -263,6 +263,20 @@ fn broken_build_files_are_warnings() {
     // Linted with the default context; no error for the build files.
     assert_eq!(v["summary"]["errors"], 0);
     assert_eq!(findings(&v), vec!["SIG016 debian/Dockerfile 3:1"]);
+    // Named so that it opens from where dsig runs.
+    let name = root
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let out = run_in(root.parent().expect("parent"), &["lint", &name]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "warning: {name}/docker-bake.hcl:2:13: not valid HCL"
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -65,7 +65,10 @@ pub struct BuildConfig {
 /// A build file that could not be read or parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
+    /// The file, named relative to the repository root.
     pub path: String,
+    /// The file on disk, to name it from the current directory.
+    pub file: Option<PathBuf>,
     /// 1-based; 0 when the problem has no position.
     pub line: usize,
     pub col: usize,
@@ -76,6 +79,7 @@ impl Warning {
     pub fn at(path: &str, line: usize, col: usize, message: String) -> Warning {
         Warning {
             path: path.to_string(),
+            file: None,
             line,
             col,
             message,
@@ -85,20 +89,34 @@ impl Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // From the current directory when the file is under it.
+        let path = match (&self.file, std::env::current_dir()) {
+            (Some(file), Ok(cwd)) => match file.strip_prefix(clean(&cwd)) {
+                Ok(rel) => rel.display().to_string(),
+                Err(_) => file.display().to_string(),
+            },
+            _ => self.path.clone(),
+        };
         if self.line > 0 {
             write!(
                 f,
-                "warning: {}:{}:{}: {}; build configurations in it not used",
-                self.path, self.line, self.col, self.message
+                "warning: {path}:{}:{}: {}; build configurations in it not used",
+                self.line, self.col, self.message
             )
         } else {
             write!(
                 f,
-                "warning: {}: {}; build configurations in it not used",
-                self.path, self.message
+                "warning: {path}: {}; build configurations in it not used",
+                self.message
             )
         }
     }
+}
+
+/// `w` with the file it is about.
+fn about(mut w: Warning, file: &Path) -> Warning {
+    w.file = Some(file.to_path_buf());
+    w
 }
 
 /// `path` made absolute and cleaned of `.` and `..` (lexically).
@@ -405,10 +423,10 @@ fn read_dir_files(root: &Path, repo: &mut Repo, dir: &Path, warnings: &mut Vec<W
         match read_build_file(&path, &repo.real, &shown_path) {
             Ok(Some(text)) => match bake_files.add(&shown_path, &text) {
                 Ok(()) => any_bake = true,
-                Err(w) => warnings.push(w),
+                Err(w) => warnings.push(about(w, &path)),
             },
             Ok(None) => {}
-            Err(w) => warnings.push(w),
+            Err(w) => warnings.push(about(w, &path)),
         }
     }
     if any_bake {
@@ -426,10 +444,10 @@ fn read_dir_files(root: &Path, repo: &mut Repo, dir: &Path, warnings: &mut Vec<W
         match read_build_file(&path, &repo.real, &shown_path) {
             Ok(Some(text)) => match compose::parse(&shown_path, &text) {
                 Ok(services) => files.push((name, shown_path, services)),
-                Err(w) => warnings.push(w),
+                Err(w) => warnings.push(about(w, &path)),
             },
             Ok(None) => {}
-            Err(w) => warnings.push(w),
+            Err(w) => warnings.push(about(w, &path)),
         }
     }
     repo.configs.extend(compose::configs(dir, &files, &env));
@@ -454,10 +472,10 @@ fn read_workflows(root: &Path, repo: &mut Repo, warnings: &mut Vec<Warning>) {
         match read_build_file(&path, &repo.real, &shown_path) {
             Ok(Some(text)) => match workflows::parse(&shown_path, &text, root) {
                 Ok(configs) => repo.configs.extend(configs),
-                Err(w) => warnings.push(w),
+                Err(w) => warnings.push(about(w, &path)),
             },
             Ok(None) => {}
-            Err(w) => warnings.push(w),
+            Err(w) => warnings.push(about(w, &path)),
         }
     }
 }
