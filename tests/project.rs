@@ -342,3 +342,22 @@ fn project_images_reach_every_dockerfile_of_the_repository() {
         dsig::project::clean(&root.join("debian/Dockerfile"))
     );
 }
+
+#[test]
+fn services_sharing_one_build_are_linted_once() {
+    let root = repo("bake", "t10");
+    fs::remove_file(root.join("docker-bake.hcl")).expect("rm");
+    fs::write(
+        root.join("compose.yaml"),
+        "x-app: &app\n  build:\n    context: .\n    dockerfile: debian/Dockerfile\nservices:\n  web:\n    <<: *app\n  worker:\n    <<: *app\n  beat:\n    <<: *app\n",
+    )
+    .expect("write");
+    let v = lint_json(&root, &[]);
+    let builds = v["builds"][0].as_array().expect("builds");
+    assert_eq!(builds.len(), 1, "{v}");
+    assert_eq!(
+        builds[0]["origin"],
+        "compose.yaml service \"web\" (and 2 more)"
+    );
+    assert_eq!(findings(&v), vec!["SIG010 scripts/entrypoint.sh 4:1"]);
+}

@@ -315,6 +315,8 @@ impl Discovery {
         let df = clean(dockerfile);
         let df_real = std::fs::canonicalize(&df).ok();
         let mut configs: Vec<BuildConfig> = Vec::new();
+        // How many other places write each build.
+        let mut more: Vec<usize> = Vec::new();
         for c in &repo.configs {
             // Through symlinks too, but only for a file of the same name
             // (one canonicalize per candidate, not per configuration).
@@ -329,31 +331,30 @@ impl Discovery {
             // The same build written twice (a workflow that runs the bake
             // target, say, or services that share one build through an
             // anchor) is linted once, named by the first.
-            match configs.iter_mut().find(|o| {
+            let same_build = configs.iter().position(|o| {
                 o.context == c.context
                     && o.args == c.args
                     && o.unknown_args == c.unknown_args
                     && o.target == c.target
-            }) {
-                Some(o) => {
-                    let (first, more) = match o.origin.rsplit_once(" (and ") {
-                        Some((first, n)) => (
-                            first.to_string(),
-                            n.split(' ')
-                                .next()
-                                .and_then(|n| n.parse::<usize>().ok())
-                                .unwrap_or(0),
-                        ),
-                        None => (o.origin.clone(), 0),
-                    };
-                    o.origin = format!("{first} (and {} more)", more + 1);
+            });
+            match same_build {
+                Some(i) => {
+                    more[i] += 1;
                     for t in &c.tags {
-                        if !o.tags.contains(t) {
-                            o.tags.push(t.clone());
+                        if !configs[i].tags.contains(t) {
+                            configs[i].tags.push(t.clone());
                         }
                     }
                 }
-                None => configs.push(c.clone()),
+                None => {
+                    configs.push(c.clone());
+                    more.push(0);
+                }
+            }
+        }
+        for (c, n) in configs.iter_mut().zip(more) {
+            if n > 0 {
+                c.origin = format!("{} (and {n} more)", c.origin);
             }
         }
         let images = repo
