@@ -908,8 +908,22 @@ fn builds_of(
             None => out.push((context, build)),
         }
     }
+    if out.len() > MAX_BUILDS {
+        eprint_line(&format!(
+            "warning: {}: built {} ways; linted with the first {MAX_BUILDS}",
+            match source {
+                Source::File { path, .. } => path.display().to_string(),
+                Source::Stdin => config.stdin_name().to_string(),
+            },
+            out.len()
+        ));
+        out.truncate(MAX_BUILDS);
+    }
     out
 }
+
+/// Builds of one Dockerfile linted, at most (each is a whole lint).
+const MAX_BUILDS: usize = 32;
 
 /// The context `abs` as the Dockerfile `dockerfile` is named: relative to
 /// its directory as given (`debian/Dockerfile` built from its parent: `.`,

@@ -361,3 +361,25 @@ fn services_sharing_one_build_are_linted_once() {
     );
     assert_eq!(findings(&v), vec!["SIG010 scripts/entrypoint.sh 4:1"]);
 }
+
+#[test]
+fn builds_per_dockerfile_are_bounded() {
+    let root = repo("bake", "t11");
+    fs::remove_file(root.join("docker-bake.hcl")).expect("rm");
+    let mut compose = String::from("services:\n");
+    for i in 0..40 {
+        compose.push_str(&format!(
+            "  s{i}:\n    build:\n      context: .\n      dockerfile: debian/Dockerfile\n      args:\n        N: \"{i}\"\n"
+        ));
+    }
+    fs::write(root.join("compose.yaml"), compose).expect("write");
+    let out = run_in(&root, &["lint", "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(v["builds"][0].as_array().map(Vec::len), Some(32));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("built 40 ways; linted with the first 32"),
+        "{stderr}"
+    );
+    assert_eq!(findings(&v), vec!["SIG010 scripts/entrypoint.sh 4:1"]);
+}
