@@ -48,6 +48,7 @@ Examples:
   dsig lint --format json . > out.json
   dsig lint --format sarif . > dsig.sarif
   dsig lint --ignore SIG004 --fail-level error
+  dsig lint --context . --build-arg APP_ENV=prod --target runtime debian/Dockerfile
   dsig lint - --stdin-filename Dockerfile < Dockerfile
   dsig lint --fix - < Dockerfile > Dockerfile.fixed
 
@@ -55,6 +56,16 @@ Directories are searched recursively for Dockerfile, Containerfile, *.Dockerfile
 *.dockerfile, *.containerfile, Dockerfile.* and Containerfile.*, skipping hidden
 directories, .git, node_modules and target. A file named explicitly is linted
 whatever its name.
+
+Each Dockerfile is linted the way the repository builds it: dsig looks in its
+directory and each one above, up to the repository root (the nearest with .git),
+for docker-bake.hcl/.json, compose files and .github/workflows (docker/build-push-
+action steps, `docker build` lines), and lints it once per build that uses it, with
+that build's context, build args and target (a finding is reported once).
+--verbose names them. Build args: --build-arg wins over build files, which win over
+`build-args` in dsig.toml; --target wins over a build file's target. --context
+replaces what build files say (their args and target too). Without a build file,
+the context is the Dockerfile's directory (assumed).
 
 Settings come from the nearest dsig.toml or .dsig.toml above each file (`dsig
 init` writes one); the command line wins. `# dsig ignore=SIG001` on the line
@@ -143,9 +154,23 @@ pub struct LintArgs {
     pub stdin_filename: Option<String>,
 
     /// Build context directory in which to look for the scripts that CMD and
-    /// ENTRYPOINT run (default: each Dockerfile's directory); must exist.
+    /// ENTRYPOINT run and the files COPY reads; must exist. Without it, dsig
+    /// uses the context that the repository's build files give each
+    /// Dockerfile (docker-bake.hcl/.json, compose files, GitHub workflows
+    /// with docker/build-push-action or `docker build`), and otherwise the
+    /// Dockerfile's directory, assumed. Given, build files are not used.
     #[arg(long, value_name = "DIR")]
     pub context: Option<std::path::PathBuf>,
+
+    /// Set a build arg, as `docker build --build-arg` does (repeatable). It
+    /// wins over the args of build files and of `build-args` in dsig.toml.
+    #[arg(long = "build-arg", value_name = "KEY=VALUE", value_parser = parse_build_arg)]
+    pub build_args: Vec<(String, String)>,
+
+    /// The stage that is built and runs (as `docker build --target`),
+    /// instead of the last one or the one a build file names.
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
 
     /// Use this config file for every linted file, instead of the nearest
     /// dsig.toml or .dsig.toml above each one.
@@ -167,7 +192,8 @@ pub struct LintArgs {
     pub ignore: Vec<String>,
 
     /// Say on stderr which config file each directory's files use (or that
-    /// there is none).
+    /// there is none), and how each Dockerfile is built: the build file
+    /// configuration(s) used, or the assumed context.
     #[arg(long, short)]
     pub verbose: bool,
 
@@ -175,6 +201,16 @@ pub struct LintArgs {
     /// is the same whatever N; --fix and --diff go one file at a time.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<std::num::NonZeroUsize>,
+}
+
+/// `--build-arg KEY=VALUE`.
+fn parse_build_arg(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!(
+            "expected KEY=VALUE (dsig does not read build args from the environment), got `{s}`"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -494,6 +530,15 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     let mut slots: Vec<Slot> = Vec::with_capacity(found.len());
     // Directories whose config file `--verbose` has named.
     let mut said: HashSet<PathBuf> = HashSet::new();
+    // How the repository builds each Dockerfile: every build file that may
+    // build one of them is read first, so that the images the project
+    // builds are known whole for each file.
+    let mut discovery = crate::project::Discovery::new();
+    for item in &found {
+        if let Ok(Source::File { path, root }) = item {
+            discovery.scan(path, root);
+        }
+    }
     for item in &found {
         let source = match item {
             Ok(source) => source,
@@ -534,20 +579,34 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
                 continue;
             }
         };
-        let opts = crate::LintOptions {
+        let base = crate::LintOptions {
             dockerfile,
             context: config.context.clone(),
             settings: resolved.settings.clone(),
             init: resolved.init,
             ..crate::LintOptions::default()
         };
-        slots.push(Slot::Job(Box::new(Job {
-            source,
-            display,
-            opts,
-            fail_level: resolved.fail_level,
-            config: resolved.file.as_ref().map(|f| f.display().to_string()),
-        })));
+        let builds = builds_of(config, &resolved.build_args, source, &mut discovery);
+        if verbose {
+            say_builds(&display, &base, &builds);
+        }
+        for (i, (context, build)) in builds.into_iter().enumerate() {
+            slots.push(Slot::Job(Box::new(Job {
+                source,
+                display: display.clone(),
+                opts: crate::LintOptions {
+                    context,
+                    build,
+                    ..base.clone()
+                },
+                fail_level: resolved.fail_level,
+                config: resolved.file.as_ref().map(|f| f.display().to_string()),
+                again: i > 0,
+            })));
+        }
+    }
+    for w in &discovery.warnings {
+        eprint_line(&w.to_string());
     }
 
     // Then the files. Linting only reads, so files are linted in parallel;
@@ -563,11 +622,21 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     let mut done: Vec<Done> = if diff_mode || fix_mode {
         jobs.iter()
             .map(|job| {
-                let text = match read_job(config, job) {
+                let mut text = match read_job(config, job) {
                     Ok(text) => text,
                     Err(e) => return Done::failed(e),
                 };
                 let mut opts = job.opts.clone();
+                if diff_mode && job.again {
+                    // The same Dockerfile built another way: from the text
+                    // the fixes of its earlier builds left.
+                    if let Source::File { path, .. } = job.source {
+                        let key = Some(file_key(path));
+                        if let Some(p) = pending.iter().find(|p| p.key == key) {
+                            text = p.text.clone();
+                        }
+                    }
+                }
                 if diff_mode {
                     // Start from the fixes earlier files made to shared scripts.
                     overlay_pending(&mut opts, &pending);
@@ -650,6 +719,8 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
 
     // Last, in input order again: errors and reports into the run.
     let mut done = done.drain(..);
+    // The report of the previous job, where a Dockerfile's other builds go.
+    let mut previous: Option<usize> = None;
     for slot in slots {
         let job = match slot {
             Slot::Error(e) => {
@@ -667,10 +738,17 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
         let Some(Done { mut errors, report }) = done.next() else {
             break;
         };
+        if job.again {
+            // Another build of the same file: its read and parse errors
+            // are the first build's.
+            errors.retain(|e| !run.errors.contains(e));
+        }
         run.errors.append(&mut errors);
         let Some(mut report) = report else {
+            previous = None;
             continue;
         };
+        report.builds = vec![build_info(&job.opts)];
         // A finding in a file that an earlier Dockerfile of the run also
         // reached (a shared startup script) is reported once.
         let files = &report.files;
@@ -680,14 +758,27 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
                 None => true,
             },
         );
+        if job.again {
+            if let Some(into) = previous.and_then(|i| run.reports.get_mut(i)) {
+                merge_report(into, report);
+                continue;
+            }
+            let had = report.errors.len();
+            report.errors.retain(|e| !run.errors.contains(e));
+            if had > 0 && report.errors.is_empty() {
+                continue;
+            }
+        }
         // Keep every error in one list, in input order. A file that did not
         // parse was not linted: it counts as an error, not as a checked file.
         if report.errors.is_empty() {
             run.reports.push(report);
             run.configs.push(job.config.clone());
             fail_levels.push(job.fail_level);
+            previous = Some(run.reports.len() - 1);
         } else {
             run.errors.append(&mut report.errors);
+            previous = None;
         }
     }
 
@@ -748,6 +839,223 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     }
 }
 
+/// The ways to lint one input: each build's context (`None`: the
+/// Dockerfile's directory) and the rest of its build. Build args: dsig.toml's
+/// first, then the build file's, then `--build-arg` (a later one wins);
+/// `--target` wins over a build file's target; `--context` replaces what
+/// build files say. A Dockerfile that no build file builds gets one build,
+/// its directory as the (assumed) context.
+fn builds_of(
+    config: &Config,
+    toml_args: &[(String, String)],
+    source: &Source,
+    discovery: &mut crate::project::Discovery,
+) -> Vec<(Option<PathBuf>, crate::Build)> {
+    let found = match source {
+        Source::File { path, root } => Some(discovery.find(path, root)),
+        Source::Stdin => None,
+    };
+    let images = found.as_ref().map(|f| f.images.clone()).unwrap_or_default();
+    let with_cli = |mut args: Vec<(String, String)>| {
+        args.extend(config.build_args.iter().cloned());
+        args
+    };
+    let plain = crate::Build {
+        args: with_cli(toml_args.to_vec()),
+        target: config.target.clone(),
+        origin: config.context.as_ref().map(|_| "--context".to_string()),
+        context_known: config.context.is_some(),
+        images: images.clone(),
+        ..crate::Build::default()
+    };
+    let configs = match (&found, &config.context, source) {
+        (Some(found), None, Source::File { path, .. }) if !found.configs.is_empty() => {
+            found.configs.iter().map(|c| (path, c)).collect::<Vec<_>>()
+        }
+        _ => return vec![(config.context.clone(), plain)],
+    };
+    let mut out: Vec<(Option<PathBuf>, crate::Build)> = Vec::new();
+    for (path, c) in configs {
+        let mut args = toml_args.to_vec();
+        args.extend(c.args.iter().cloned());
+        let args = with_cli(args);
+        let unknown_args: Vec<String> = c
+            .unknown_args
+            .iter()
+            .filter(|k| !config.build_args.iter().any(|(ck, _)| ck == *k))
+            .cloned()
+            .collect();
+        let build = crate::Build {
+            args,
+            unknown_args,
+            target: config.target.clone().or_else(|| c.target.clone()),
+            origin: Some(c.origin.clone()),
+            context_known: true,
+            images: images.clone(),
+        };
+        let context = Some(context_as_given(path, &c.context));
+        // Builds that the command line made the same are linted once.
+        match out.iter_mut().find(|(ctx, b)| {
+            *ctx == context
+                && b.args == build.args
+                && b.unknown_args == build.unknown_args
+                && b.target == build.target
+        }) {
+            Some((_, b)) => {
+                let origin = format!("{}; {}", b.origin.as_deref().unwrap_or(""), c.origin);
+                b.origin = Some(origin);
+            }
+            None => out.push((context, build)),
+        }
+    }
+    if out.len() > MAX_BUILDS {
+        eprint_line(&format!(
+            "warning: {}: built {} ways; linted with the first {MAX_BUILDS}",
+            match source {
+                Source::File { path, .. } => path.display().to_string(),
+                Source::Stdin => config.stdin_name().to_string(),
+            },
+            out.len()
+        ));
+        out.truncate(MAX_BUILDS);
+    }
+    out
+}
+
+/// Builds of one Dockerfile linted, at most (each is a whole lint).
+const MAX_BUILDS: usize = 32;
+
+/// The context `abs` as the Dockerfile `dockerfile` is named: relative to
+/// its directory as given (`debian/Dockerfile` built from its parent: `.`,
+/// not an absolute path), so that findings name files as before.
+fn context_as_given(dockerfile: &Path, abs: &Path) -> PathBuf {
+    let given_dir = match dockerfile.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let abs_dir = crate::project::clean(&given_dir);
+    let common = abs_dir
+        .components()
+        .zip(abs.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let ups = abs_dir.components().count() - common;
+    let mut out = given_dir;
+    for _ in 0..ups {
+        // `a/b` up one: `a`, not `a/b/..`.
+        let last_is_name = matches!(
+            out.components().next_back(),
+            Some(std::path::Component::Normal(_))
+        );
+        if last_is_name {
+            out.pop();
+            if out.as_os_str().is_empty() {
+                out.push(".");
+            }
+        } else if out == Path::new(".") {
+            out = PathBuf::from("..");
+        } else {
+            out.push("..");
+        }
+    }
+    for c in abs.components().skip(common) {
+        if out == Path::new(".") {
+            out = PathBuf::new();
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The build of `opts` as the output shows it.
+fn build_info(opts: &crate::LintOptions) -> crate::diagnostic::BuildInfo {
+    crate::diagnostic::BuildInfo {
+        context: opts
+            .context_dir()
+            .map(|c| c.display().to_string())
+            .unwrap_or_default(),
+        context_known: opts.build.context_known,
+        origin: opts.build.origin.clone(),
+        args: opts.build.args.clone(),
+        unknown_args: opts.build.unknown_args.clone(),
+        target: opts.build.target.clone(),
+    }
+}
+
+/// `--verbose`: how `display` is built.
+fn say_builds(
+    display: &str,
+    base: &crate::LintOptions,
+    builds: &[(Option<PathBuf>, crate::Build)],
+) {
+    for (context, build) in builds {
+        let opts = crate::LintOptions {
+            context: context.clone(),
+            build: build.clone(),
+            ..base.clone()
+        };
+        let info = build_info(&opts);
+        let mut line = match &info.origin {
+            Some(origin) if origin == "--context" => {
+                format!("{display}: context {} (--context)", info.context)
+            }
+            Some(origin) => format!("{display}: built by {origin}: context {}", info.context),
+            None => format!(
+                "{display}: no build file builds it: context {} (its directory, assumed)",
+                info.context
+            ),
+        };
+        if let Some(t) = &info.target {
+            line.push_str(&format!(", target {t}"));
+        }
+        if !info.args.is_empty() {
+            let names: Vec<&str> = info.args.iter().map(|(k, _)| k.as_str()).collect();
+            line.push_str(&format!(", build args {}", names.join(" ")));
+        }
+        if !info.unknown_args.is_empty() {
+            line.push_str(&format!(
+                ", unknown build args {}",
+                info.unknown_args.join(" ")
+            ));
+        }
+        eprint_line(&line);
+    }
+}
+
+/// Add the findings of another build of the same Dockerfile to `into`:
+/// files matched by their place on disk, a finding at a place `into` has
+/// already reported once.
+fn merge_report(into: &mut crate::Report, other: crate::Report) {
+    let mut map: Vec<usize> = Vec::with_capacity(other.files.len());
+    for f in other.files {
+        let key = f.disk.as_deref().map(file_key);
+        let at = into.files.iter().position(|g| match (&key, &g.disk) {
+            (Some(k), Some(d)) => *k == file_key(d),
+            (None, None) => g.path == f.path,
+            _ => false,
+        });
+        map.push(match at {
+            Some(i) => i,
+            None => {
+                into.files.push(f);
+                into.files.len() - 1
+            }
+        });
+    }
+    let remap = |i: usize| map.get(i).copied().unwrap_or(i);
+    for mut d in other.diagnostics {
+        d.file = remap(d.file);
+        if let Some(fix) = &mut d.fix {
+            for e in &mut fix.edits {
+                e.file = remap(e.file);
+            }
+        }
+        into.diagnostics.push(d);
+    }
+    into.sort();
+    into.builds.extend(other.builds);
+}
+
 /// What an input turned out to be, before any file is read.
 enum Slot<'a> {
     /// A problem found while looking for files.
@@ -767,6 +1075,9 @@ struct Job<'a> {
     fail_level: Severity,
     /// The config file its settings come from.
     config: Option<String>,
+    /// The same file as the job before, built another way: its findings
+    /// join that job's report.
+    again: bool,
 }
 
 /// What linting (or fixing) one file produced.
@@ -942,5 +1253,35 @@ fn render(config: &Config, run: &Run, w: &mut dyn Write, to_stderr: bool) -> io:
         Format::Json => output::json::render(w, run),
         Format::Sarif => output::sarif::render(w, run),
         Format::Github => output::github::render(w, run, config.quiet),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_named_like_the_dockerfile() {
+        for (dockerfile, context) in [
+            ("repo/debian/Dockerfile", "repo"),
+            ("repo/debian/Dockerfile", "repo/debian"),
+            ("repo/docker/Dockerfile", "repo/app"),
+            ("Dockerfile", "."),
+            ("Dockerfile", "app"),
+            ("Dockerfile", ".."),
+            ("Dockerfile", "../x"),
+            ("Dockerfile", "../.."),
+            ("../w/Dockerfile", ".."),
+        ] {
+            let abs = crate::project::clean(Path::new(context));
+            let got = context_as_given(Path::new(dockerfile), &abs);
+            assert_eq!(got, PathBuf::from(context), "{dockerfile} {context}");
+        }
+        // `./debian/Dockerfile` (as a walk of `.` names it) built from `.`.
+        let got = context_as_given(
+            Path::new("./debian/Dockerfile"),
+            &crate::project::clean(Path::new(".")),
+        );
+        assert_eq!(got, PathBuf::from("."));
     }
 }

@@ -25,6 +25,9 @@
 //!
 //! [per-path-ignores]               # globs relative to this file's directory
 //! "legacy/**" = ["SIG001", "SIG002"]
+//!
+//! [build-args]                     # values of ARGs, under those that build
+//! APP_ENV = "production"           # files and --build-arg give
 //! ```
 //!
 //! The same keys may instead sit under a `[tool.dsig]` table (then the file's
@@ -160,6 +163,11 @@ pub struct Config {
     pub ignore: Vec<String>,
     /// `--jobs`: files linted at once (`None`: one per CPU).
     pub jobs: Option<std::num::NonZeroUsize>,
+    /// `--build-arg K=V`, in order (a later one wins). They win over the
+    /// build args that build files and dsig.toml give.
+    pub build_args: Vec<(String, String)>,
+    /// `--target STAGE`: the stage that runs, whatever build files say.
+    pub target: Option<String>,
 }
 
 /// How standard input is named in output when `--stdin-filename` is absent.
@@ -185,6 +193,8 @@ impl Default for Config {
             select: None,
             ignore: Vec::new(),
             jobs: None,
+            build_args: Vec::new(),
+            target: None,
         }
     }
 }
@@ -255,6 +265,8 @@ impl Config {
         }
         config.ignore = split_rules(&args.ignore);
         config.jobs = args.jobs;
+        config.build_args = args.build_args.clone();
+        config.target = args.target.clone();
         config
     }
 
@@ -794,6 +806,12 @@ fail-level = "warning"
 # "tini" (the default) or "dumb-init". --init overrides it.
 init = "tini"
 
+# Build args for the Dockerfiles under this file: they stand for the values
+# the build gives (`docker build --build-arg K=V`). Build files that dsig
+# finds (docker-bake.hcl, compose files, workflows) and --build-arg win.
+[build-args]
+# APP_ENV = "production"
+
 # Per-rule severity: "info", "warning", "error", or "off".
 [severity]
 # repeated-cmd-or-entrypoint = "info"
@@ -812,6 +830,8 @@ pub struct FileConfig {
     pub settings: RuleSettings,
     pub fail_level: Option<Severity>,
     pub init: Option<crate::model::init::Init>,
+    /// `[build-args]`, in file order.
+    pub build_args: Vec<(String, String)>,
 }
 
 /// A config file that could not be used: the error (with its line and
@@ -871,13 +891,14 @@ fn snippet(text: &str, span: Range<usize>) -> Vec<String> {
     ]
 }
 
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
     "select",
     "ignore",
     "fail-level",
     "init",
     "severity",
     "per-path-ignores",
+    "build-args",
 ];
 
 /// The largest config file dsig reads (1 MiB; real ones are a few lines).
@@ -979,6 +1000,7 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
         },
         fail_level: None,
         init: None,
+        build_args: Vec::new(),
     };
     for (key, value) in &table.entries {
         match key.value.as_str() {
@@ -1031,6 +1053,19 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
                         })?)
                     };
                     out.settings.severity.push((rule.value.clone(), sev));
+                }
+            }
+            "build-args" => {
+                let t = table_of(&at, "build-args", value)?;
+                for (name, v) in &t.entries {
+                    if name.value.is_empty() || name.value.contains('=') {
+                        return Err(at(
+                            name.span.clone(),
+                            format!("`{}` is not a build arg name", name.value),
+                        ));
+                    }
+                    let s = string(&at, &format!("build-args.{}", name.value), v)?;
+                    out.build_args.push((name.value.clone(), s.to_string()));
                 }
             }
             "per-path-ignores" => {
@@ -1178,6 +1213,9 @@ pub struct Resolved {
     pub fail_level: Severity,
     /// The init for init-injection fixes.
     pub init: crate::model::init::Init,
+    /// `[build-args]` of the config file (under build files' and the
+    /// command line's).
+    pub build_args: Vec<(String, String)>,
     /// The config file they came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -1306,6 +1344,7 @@ impl<'c> Resolver<'c> {
                         settings: RuleSettings::default().with_args(config),
                         fail_level: config.fail_level.unwrap_or(DEFAULT_FAIL_LEVEL),
                         init: config.init.unwrap_or_default(),
+                        build_args: Vec::new(),
                         file: None,
                     })
                 })
@@ -1327,6 +1366,7 @@ impl<'c> Resolver<'c> {
                         .or(fc.fail_level)
                         .unwrap_or(DEFAULT_FAIL_LEVEL),
                     init: config.init.or(fc.init).unwrap_or_default(),
+                    build_args: fc.build_args,
                     file: Some(fc.path),
                 })
             })
@@ -1439,6 +1479,19 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(tool.settings.ignore, vec!["SIG001".to_string()]);
+        let args = parse_config(
+            Path::new("dsig.toml"),
+            "[build-args]\nAPP_ENV = 'prod'\n\"B\" = ''\n",
+            base,
+        )
+        .expect("valid");
+        assert_eq!(
+            args.build_args,
+            vec![
+                ("APP_ENV".to_string(), "prod".to_string()),
+                ("B".to_string(), String::new())
+            ]
+        );
         for (text, message, line) in [
             ("colour = 1\n", "unknown key `colour` (expected one of", 1),
             ("\nfail_level = 'info'\n", "did you mean `fail-level`?", 2),
@@ -1468,6 +1521,12 @@ mod tests {
                 "must be a string, not an integer",
                 2,
             ),
+            (
+                "[build-args]\nA = 1\n",
+                "`build-args.A` must be a string, not an integer",
+                2,
+            ),
+            ("\nbuild_args = {}\n", "did you mean `build-args`?", 2),
         ] {
             let e = parse_config(Path::new("dsig.toml"), text, base).expect_err(text);
             assert!(e.error.message.contains(message), "{text:?}: {e:?}");

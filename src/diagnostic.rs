@@ -246,6 +246,28 @@ pub struct Report {
     pub files: Vec<SourceFile>,
     pub diagnostics: Vec<Diagnostic>,
     pub errors: Vec<FileError>,
+    /// How the Dockerfile was built for this report, one entry per build
+    /// configuration linted (`dsig lint` fills it; empty otherwise).
+    pub builds: Vec<BuildInfo>,
+}
+
+/// One build configuration a Dockerfile was linted with, for output.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildInfo {
+    /// The build context as shown (relative to the current directory when
+    /// the Dockerfile was named relatively).
+    pub context: String,
+    /// The context was given or found in a build file, not assumed.
+    pub context_known: bool,
+    /// Where context, args and target come from (`--context`,
+    /// `docker-bake.hcl target "app"`, ...); `None`: assumed.
+    pub origin: Option<String>,
+    /// Build args with known values (a later entry wins).
+    pub args: Vec<(String, String)>,
+    /// Build args whose value is not known.
+    pub unknown_args: Vec<String>,
+    /// The stage built, when not the last one.
+    pub target: Option<String>,
 }
 
 impl Report {

@@ -11,6 +11,7 @@ pub mod files;
 pub mod fix;
 pub mod model;
 pub mod output;
+pub mod project;
 pub mod rules;
 pub mod shell;
 pub mod suppress;
@@ -47,6 +48,10 @@ pub struct Build {
     /// Build args (`--build-arg K=V`, dsig.toml `build-args`, bake/compose/
     /// workflow `args`); a later entry wins over an earlier one.
     pub args: Vec<(String, String)>,
+    /// Build args that a build file sets to a value dsig cannot know (an
+    /// unset variable, a `${{ }}` expression): their value is unknown, not
+    /// the Dockerfile's default.
+    pub unknown_args: Vec<String>,
     /// The stage that runs (`--target`, bake/compose `target`); `None`: the
     /// last stage.
     pub target: Option<String>,

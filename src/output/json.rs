@@ -7,6 +7,21 @@
 //!   "version": 1,
 //!   "files": ["Dockerfile", "web/app.Dockerfile"],   // every file read and linted, in order
 //!   "configs": ["dsig.toml", null],  // the config file used for each of "files" (null: none)
+//!   "builds": [                      // for each of "files": how it was linted, one entry
+//!     [                              //   per build of it (a Dockerfile built several ways
+//!       {                            //   is linted once per build, findings once)
+//!         "context": "web" | null,   // the build context used (null: none, stdin)
+//!         "context_known": true,     // given or found in a build file (false: assumed,
+//!                                    //   the Dockerfile's directory)
+//!         "origin": "compose.yaml service \"web\"" | "--context" | null,
+//!                                    // where context, args and target come from
+//!         "args": {"APP_ENV": "prod"},   // build args with known values
+//!         "unknown_args": ["TOKEN"],     // build args set to values dsig cannot know
+//!         "target": "runtime" | null     // the stage built (null: the last)
+//!       }
+//!     ],
+//!     []
+//!   ],
 //!   "diagnostics": [
 //!     {
 //!       "code": "SIG001",                // rule code
@@ -90,6 +105,32 @@ pub fn to_value(run: &Run) -> Value {
             _ => Value::Null,
         })
         .collect();
+    let builds: Vec<Value> = run
+        .reports
+        .iter()
+        .map(|r| {
+            Value::Array(
+                r.builds
+                    .iter()
+                    .map(|b| {
+                        let args: serde_json::Map<String, Value> = b
+                            .args
+                            .iter()
+                            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                            .collect();
+                        json!({
+                            "context": if b.context.is_empty() { Value::Null } else { Value::String(b.context.clone()) },
+                            "context_known": b.context_known,
+                            "origin": b.origin,
+                            "args": args,
+                            "unknown_args": b.unknown_args,
+                            "target": b.target,
+                        })
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
     let mut lines = LineIndexes::default();
     let diagnostics: Vec<Value> = run
         .diagnostics()
@@ -134,6 +175,7 @@ pub fn to_value(run: &Run) -> Value {
         "version": VERSION,
         "files": files,
         "configs": configs,
+        "builds": builds,
         "diagnostics": diagnostics,
         "errors": errors,
         "summary": {
@@ -193,6 +235,7 @@ mod tests {
                     }),
                 }],
                 errors: vec![],
+                builds: vec![],
             }],
             errors: vec![FileError {
                 file: None,
@@ -207,6 +250,7 @@ mod tests {
         assert_eq!(v["version"], 1);
         assert_eq!(v["files"], json!(["Dockerfile"]));
         assert_eq!(v["configs"], json!([null]));
+        assert_eq!(v["builds"], json!([[]]));
         let d = &v["diagnostics"][0];
         assert_eq!(d["file"], "Dockerfile");
         assert_eq!(d["help"], Value::Null);

@@ -308,6 +308,7 @@ mod tests {
                 }],
                 diagnostics: vec![d],
                 errors: vec![],
+                builds: vec![],
             }],
             ..Run::default()
         };

@@ -1,0 +1,445 @@
+//! Compose files: each service's `build` (a context string, or a mapping
+//! with `context`, `dockerfile`, `args` as a mapping or a list, `target`)
+//! and its `image` (the tag of what it builds).
+//!
+//! `compose.yaml`, `compose.yml`, `docker-compose.yaml` and
+//! `docker-compose.yml` are the base files; `compose.override.yaml` (and
+//! the other `*.override.*` names) are merged into them, as `docker compose`
+//! does by default. Any other `compose.*.yaml` / `docker-compose.*.yml`
+//! (`docker-compose.prod.yml`) is a variant, used with `-f base -f variant`:
+//! its services, merged over the base's, are configurations of their own.
+//!
+//! Values are interpolated (`${VAR:-default}`) with the `.env` file beside
+//! the compose file; a variable that is neither there nor given a default
+//! leaves the value unknown (the shell's environment is not read: what it
+//! holds at build time is not known).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::yaml::{self, Kind, Node};
+use super::{BuildConfig, Warning};
+
+const BASE_NAMES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+/// Compose files read per directory, at most.
+const MAX_FILES: usize = 32;
+/// Services read per file, at most.
+const MAX_SERVICES: usize = 1000;
+
+/// A service as one file writes it (values not interpolated yet).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Service {
+    pub name: String,
+    /// It has a `build` key.
+    pub build: bool,
+    pub context: Option<String>,
+    pub dockerfile: Option<String>,
+    /// `dockerfile_inline`: no Dockerfile on disk.
+    pub inline: bool,
+    /// Each arg with its value; `None`: taken from the environment.
+    pub args: Vec<(String, Option<String>)>,
+    pub target: Option<String>,
+    pub image: Option<String>,
+}
+
+/// The compose file names in `dir`: base files first, then the others
+/// sorted.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut others: Vec<String> = Vec::new();
+    let mut bases: Vec<String> = Vec::new();
+    for e in entries.filter_map(Result::ok).take(100_000) {
+        let Ok(name) = e.file_name().into_string() else {
+            continue;
+        };
+        if BASE_NAMES.contains(&name.as_str()) {
+            bases.push(name);
+        } else if is_variant(&name) {
+            others.push(name);
+        }
+    }
+    bases.sort_by_key(|n| BASE_NAMES.iter().position(|b| b == n));
+    others.sort();
+    bases.extend(others);
+    bases.truncate(MAX_FILES);
+    bases
+}
+
+/// `compose.X.yaml`, `docker-compose.X.yml`, ...
+fn is_variant(name: &str) -> bool {
+    let stem = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"));
+    let Some(stem) = stem else { return false };
+    let rest = stem
+        .strip_prefix("docker-compose.")
+        .or_else(|| stem.strip_prefix("compose."));
+    rest.is_some_and(|r| !r.is_empty())
+}
+
+fn is_default_override(name: &str) -> bool {
+    name.contains(".override.")
+}
+
+/// Read `dir/.env` (`KEY=VALUE` lines, `export` and quotes allowed); a
+/// missing or unreadable file is empty.
+pub fn read_env(dir: &Path, root_real: &Path, shown: &str) -> HashMap<String, String> {
+    match super::read_build_file(&dir.join(".env"), root_real, shown) {
+        Ok(Some(text)) => parse_env(&text),
+        _ => HashMap::new(),
+    }
+}
+
+/// The variables of a `.env` text.
+pub fn parse_env(text: &str) -> HashMap<String, String> {
+    let mut vars = HashMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let k = k.trim();
+        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let v = v.trim();
+        let v = if v.len() >= 2
+            && ((v.starts_with('"') && v.ends_with('"'))
+                || (v.starts_with('\'') && v.ends_with('\'')))
+        {
+            &v[1..v.len() - 1]
+        } else {
+            // An unquoted value ends at ` #`.
+            v.split(" #").next().unwrap_or(v).trim_end()
+        };
+        vars.insert(k.to_string(), v.to_string());
+    }
+    vars
+}
+
+/// A scalar's text (numbers and booleans as written).
+fn text(node: &Node) -> Option<String> {
+    node.as_str().map(str::to_string)
+}
+
+/// The services of a compose file.
+pub fn parse(shown: &str, source: &str) -> Result<Vec<Service>, Warning> {
+    let docs = yaml::parse(source).map_err(|e| {
+        Warning::at(
+            shown,
+            e.line,
+            e.col,
+            format!("not valid YAML: {}", e.message),
+        )
+    })?;
+    let Some(doc) = docs.first() else {
+        return Ok(Vec::new());
+    };
+    let Some(services) = doc.get("services") else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (name, svc) in services.entries().into_iter().take(MAX_SERVICES) {
+        let Some(name) = name.as_str() else { continue };
+        let mut s = Service {
+            name: name.to_string(),
+            image: svc.get("image").and_then(text),
+            ..Service::default()
+        };
+        if let Some(build) = svc.get("build") {
+            s.build = true;
+            match &build.kind {
+                Kind::Scalar { .. } => s.context = text(build),
+                Kind::Map(_) => {
+                    s.context = build.get("context").and_then(text);
+                    s.dockerfile = build.get("dockerfile").and_then(text);
+                    s.inline = build.get("dockerfile_inline").is_some();
+                    s.target = build.get("target").and_then(text);
+                    if let Some(args) = build.get("args") {
+                        s.args = args_of(args);
+                    }
+                }
+                Kind::Seq(_) => s.build = false,
+            }
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// `args:` as a mapping (`K: V`, `K:` from the environment) or a list
+/// (`- K=V`, `- K` from the environment).
+fn args_of(node: &Node) -> Vec<(String, Option<String>)> {
+    match &node.kind {
+        Kind::Map(_) => node
+            .entries()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), text(v))))
+            .collect(),
+        Kind::Seq(items) => items
+            .iter()
+            .filter_map(|i| {
+                let s = i.as_str()?;
+                Some(match s.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                    None => (s.to_string(), None),
+                })
+            })
+            .collect(),
+        Kind::Scalar { .. } => Vec::new(),
+    }
+}
+
+/// `over` merged onto `base` (compose's `-f base -f over`).
+fn merge(base: &Service, over: &Service) -> Service {
+    let mut m = base.clone();
+    m.build |= over.build;
+    for (field, value) in [
+        (&mut m.context, &over.context),
+        (&mut m.dockerfile, &over.dockerfile),
+        (&mut m.target, &over.target),
+        (&mut m.image, &over.image),
+    ] {
+        if value.is_some() {
+            field.clone_from(value);
+        }
+    }
+    m.inline |= over.inline;
+    for (k, v) in &over.args {
+        m.args.retain(|(ok, _)| ok != k);
+        m.args.push((k.clone(), v.clone()));
+    }
+    m
+}
+
+/// The configurations of the compose files of `dir` (absolute): `files` is
+/// each file's name, its name as shown, and its services.
+pub fn configs(
+    dir: &Path,
+    files: &[(String, String, Vec<Service>)],
+    env: &HashMap<String, String>,
+) -> Vec<BuildConfig> {
+    let lookup = |name: &str| env.get(name).cloned();
+    // The base files with their default overrides, merged.
+    let mut base: Vec<(String, Service)> = Vec::new();
+    for (name, shown, services) in files {
+        if !(BASE_NAMES.contains(&name.as_str()) || is_default_override(name)) {
+            continue;
+        }
+        for s in services {
+            match base.iter_mut().find(|(_, b)| b.name == s.name) {
+                Some((_, b)) => *b = merge(b, s),
+                None => base.push((shown.clone(), s.clone())),
+            }
+        }
+    }
+    let mut out: Vec<BuildConfig> = base
+        .iter()
+        .filter_map(|(shown, s)| config(dir, shown, s, &lookup))
+        .collect();
+    for (name, shown, services) in files {
+        if BASE_NAMES.contains(&name.as_str()) || is_default_override(name) {
+            continue;
+        }
+        for s in services {
+            let merged = match base.iter().find(|(_, b)| b.name == s.name) {
+                Some((_, b)) => merge(b, s),
+                None => s.clone(),
+            };
+            out.extend(config(dir, shown, &merged, &lookup));
+        }
+    }
+    out
+}
+
+fn config(
+    dir: &Path,
+    shown: &str,
+    s: &Service,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Option<BuildConfig> {
+    if !s.build || s.inline {
+        return None;
+    }
+    let value = |raw: &Option<String>| -> Option<Option<String>> {
+        match raw {
+            None => Some(None),
+            Some(r) => super::interpolate(r, lookup).map(Some),
+        }
+    };
+    let context = value(&s.context)?.unwrap_or_else(|| ".".to_string());
+    if !super::local_path(&context) {
+        return None;
+    }
+    let dockerfile = value(&s.dockerfile)?.unwrap_or_else(|| "Dockerfile".to_string());
+    if !super::local_path(&dockerfile) {
+        return None;
+    }
+    let target = value(&s.target)?.filter(|t| !t.is_empty());
+    let context = super::clean(&dir.join(context));
+    let dockerfile = super::clean(&context.join(dockerfile));
+    let mut args = Vec::new();
+    let mut unknown_args = Vec::new();
+    for (k, v) in &s.args {
+        let known = match v {
+            Some(raw) => super::interpolate(raw, lookup),
+            None => lookup(k),
+        };
+        match known {
+            Some(v) => args.push((k.clone(), v)),
+            None => unknown_args.push(k.clone()),
+        }
+    }
+    let tags = s
+        .image
+        .as_ref()
+        .and_then(|i| super::interpolate(i, lookup))
+        .filter(|i| !i.is_empty())
+        .into_iter()
+        .collect();
+    Some(BuildConfig {
+        origin: format!("{shown} service \"{}\"", s.name),
+        dockerfile,
+        context,
+        args,
+        unknown_args,
+        target,
+        tags,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn services() {
+        let text = r#"
+x-build: &build
+  context: ..
+  dockerfile: docker/Dockerfile
+services:
+  web:
+    image: "org/web:${TAG:-dev}"
+    build:
+      <<: *build
+      args:
+        PY: "3.12"
+        FROM_ENV:
+        HOME_DIR: ${HOME_DIR}
+      target: runtime
+  worker:
+    build: ./worker
+  db:
+    image: postgres:16
+"#;
+        let services = parse("docker/compose.yaml", text).expect("valid");
+        assert_eq!(services.len(), 3);
+        let env: HashMap<String, String> = [("FROM_ENV".to_string(), "x".to_string())].into();
+        let files = vec![(
+            "compose.yaml".to_string(),
+            "docker/compose.yaml".to_string(),
+            services,
+        )];
+        let c = configs(Path::new("/r/docker"), &files, &env);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(c[0].origin, "docker/compose.yaml service \"web\"");
+        assert_eq!(c[0].context, PathBuf::from("/r"));
+        assert_eq!(c[0].dockerfile, PathBuf::from("/r/docker/Dockerfile"));
+        assert_eq!(c[0].target.as_deref(), Some("runtime"));
+        assert_eq!(
+            c[0].args,
+            vec![
+                ("PY".to_string(), "3.12".to_string()),
+                ("FROM_ENV".to_string(), "x".to_string())
+            ]
+        );
+        assert_eq!(c[0].unknown_args, vec!["HOME_DIR".to_string()]);
+        assert_eq!(c[0].tags, vec!["org/web:dev".to_string()]);
+        assert_eq!(
+            c[1].dockerfile,
+            PathBuf::from("/r/docker/worker/Dockerfile")
+        );
+    }
+
+    /// A real compose file (getsentry/self-hosted at
+    /// 89a143f8e4d396a858cf6f462a832ae7da9fd2db) with its .env: anchors,
+    /// merge keys given as lists, args from the environment.
+    #[test]
+    fn real_sentry() {
+        let text =
+            include_str!("../../testdata/project/real/getsentry-self-hosted.docker-compose.yml");
+        let env = parse_env(include_str!(
+            "../../testdata/project/real/getsentry-self-hosted.env"
+        ));
+        let services = parse("docker-compose.yml", text).expect("valid");
+        assert!(services.len() > 50, "{}", services.len());
+        let files = vec![(
+            "docker-compose.yml".to_string(),
+            "docker-compose.yml".to_string(),
+            services,
+        )];
+        let c = configs(Path::new("/r"), &files, &env);
+        let web = c
+            .iter()
+            .find(|c| c.origin == "docker-compose.yml service \"web\"")
+            .expect("web builds through <<: *sentry_defaults");
+        assert_eq!(web.dockerfile, PathBuf::from("/r/sentry/Dockerfile"));
+        assert_eq!(
+            web.args,
+            vec![(
+                "SENTRY_IMAGE".to_string(),
+                "ghcr.io/getsentry/sentry:nightly".to_string()
+            )]
+        );
+        assert_eq!(web.tags, vec!["sentry-self-hosted-local".to_string()]);
+        let clickhouse = c
+            .iter()
+            .find(|c| c.origin == "docker-compose.yml service \"clickhouse\"")
+            .expect("clickhouse");
+        assert_eq!(clickhouse.context, PathBuf::from("/r/clickhouse"));
+        assert!(clickhouse.args.iter().any(|(k, _)| k == "BASE_IMAGE"));
+        // Services that only pull an image are no build.
+        assert!(!c.iter().any(|c| c.origin.contains("\"postgres\"")));
+    }
+
+    #[test]
+    fn variants_and_errors() {
+        let base = parse("compose.yaml", "services:\n  app:\n    build: .\n").expect("valid");
+        let prod = parse(
+            "docker-compose.prod.yml",
+            "services:\n  app:\n    build:\n      target: prod\n",
+        )
+        .expect("valid");
+        let files = vec![
+            ("compose.yaml".to_string(), "compose.yaml".to_string(), base),
+            (
+                "docker-compose.prod.yml".to_string(),
+                "docker-compose.prod.yml".to_string(),
+                prod,
+            ),
+        ];
+        let c = configs(Path::new("/r"), &files, &HashMap::new());
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].target, None);
+        assert_eq!(c[1].target.as_deref(), Some("prod"));
+        assert_eq!(c[1].dockerfile, PathBuf::from("/r/Dockerfile"));
+        let e = parse("compose.yaml", "services:\n  app: [\n").expect_err("invalid");
+        assert_eq!(e.path, "compose.yaml");
+        assert!(e.line >= 2, "{e:?}");
+        assert!(is_variant("docker-compose.prod.yml"));
+        assert!(!is_variant("compose.yaml"));
+    }
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "migrating"
+python -m app
