@@ -136,7 +136,8 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
     match syntax::parse(&text) {
         Ok(df) => {
             let image = model::Image::from_dockerfile(&df);
-            let fs = model::context::ContextFs::new(opts.context_dir(), &opts.overlay);
+            let fs = model::context::ContextFs::new(opts.context_dir(), &opts.overlay)
+                .with_build(opts.build.context_known, opts.build.origin.clone());
             let chain = model::chain::build(&image, &df, &fs, &mut report.files);
             // Startup scripts that CMD/ENTRYPOINT run but that cannot be
             // read: errors (exit 2), not a silent pass.

@@ -96,16 +96,35 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             image_path,
             rel,
             copy,
+            assumed,
         } = gap
         {
             let ins = &ctx.dockerfile.instructions[*copy];
-            let mut d = ctx.diagnostic(
-                &META,
-                ins.span.clone(),
-                format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which is not in the build context: the build fails"),
-            );
-            d.label = Some(format!("`{rel}` is missing"));
-            d.help = Some("check the path (it is relative to the build context, not to the Dockerfile when `--context` differs)".into());
+            let d = match assumed {
+                // dsig is not sure: a warning that states its assumption,
+                // never "the build fails".
+                Some(why) => {
+                    let mut d = ctx.diagnostic(
+                        &META,
+                        ins.span.clone(),
+                        format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which is not in the build context as dsig sees it: {why}"),
+                    );
+                    d.severity = Severity::Warning;
+                    d.label = Some(format!("`{rel}` is not in the context"));
+                    d.help = Some("if the build does make it, give dsig the real context (`--context DIR`, or a bake/compose file), or lint the image after that step".into());
+                    d
+                }
+                None => {
+                    let mut d = ctx.diagnostic(
+                        &META,
+                        ins.span.clone(),
+                        format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which is not in the build context: the build fails"),
+                    );
+                    d.label = Some(format!("`{rel}` is missing"));
+                    d.help = Some("check the path (it is relative to the build context, not to the Dockerfile when `--context` differs)".into());
+                    d
+                }
+            };
             out.push(d);
         }
     }
