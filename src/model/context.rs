@@ -431,7 +431,8 @@ impl<'a> ContextFs<'a> {
     }
 
     /// Why a COPY source that is not in the context may still be there when
-    /// the image is built, as a sentence; `None` when dsig is sure that the
+    /// the image is built, as a clause about the file (`is gitignored
+    /// (...): ...`); `None` when dsig is sure that the
     /// build fails. Not sure: the file is gitignored (`.gitignore` files from
     /// the context up to the repository root: a step before `docker build`
     /// makes it), or the context is only assumed (the Dockerfile's
@@ -449,7 +450,7 @@ impl<'a> ContextFs<'a> {
         let repo = repo_root(&abs_root);
         if let Some(how) = gitignored(&abs_root, repo.as_deref(), rel) {
             return Some(format!(
-                "`{rel}` is gitignored ({how}): dsig assumes that a step before `docker build` makes it"
+                "is gitignored ({how}): dsig assumes that a step before `docker build` makes it"
             ));
         }
         if self.known {
@@ -465,7 +466,7 @@ impl<'a> ContextFs<'a> {
             if std::fs::symlink_metadata(dir.join(rel)).is_ok() {
                 let shown = vec![".."; up].join("/");
                 return Some(format!(
-                    "`{rel}` is not in the assumed build context `.` (the Dockerfile's directory), but it is in `{shown}`: built from there? give --context"
+                    "is not in the assumed build context `.` (the Dockerfile's directory), but is in `{shown}`: built from there? give --context"
                 ));
             }
         }
@@ -899,6 +900,16 @@ fn under<'a>(want: &'a str, dir: &str) -> Option<&'a str> {
     (!rest.is_empty()).then_some(rest)
 }
 
+/// A copy whose sources or destination hold a build-time value that dsig
+/// does not know: marked so by the model, or still holding a `$` reference
+/// (a value that was not substituted).
+fn unknown_values(copy: &CopyOp) -> bool {
+    copy.unknown
+        || copy.dest.contains('$')
+        || copy.sources.iter().any(|s| s.contains('$'))
+        || copy.from.as_deref().is_some_and(|f| f.contains('$'))
+}
+
 /// The names of the build-time values a COPY or ADD uses (`$NAME`,
 /// `${NAME...}` in its words and flags), in order, once each.
 fn value_names(df: &Dockerfile, at: usize) -> Vec<String> {
@@ -1029,7 +1040,7 @@ impl<'s> StageIndex<'s> {
             // The same targets as `CopyIndex::hit` computes.
             let dest = absolute(&copy.dest, copy.workdir.as_deref());
             add(&mut index.exact, dest.clone(), k);
-            if !copy.unknown {
+            if !unknown_values(copy) {
                 index.dests.insert(dest.clone());
                 if dest_names_dir(&copy.dest) || copy.sources.len() + copy.heredocs.len() > 1 {
                     index.dir_dests.insert(dest.clone());
@@ -1039,7 +1050,7 @@ impl<'s> StageIndex<'s> {
                 let target = format!("{}/{}", dest.trim_end_matches('/'), name);
                 add(&mut index.exact, normalize(&target), k);
             }
-            if copy.unknown {
+            if unknown_values(copy) {
                 if copy.dest.contains('$')
                     || copy.workdir.as_deref().is_some_and(|w| w.contains('$'))
                 {
@@ -1163,7 +1174,7 @@ impl<'s> CopyIndex<'s> {
     pub fn locate_dir(&self, image_path: &str, fs: &ContextFs) -> Option<String> {
         let want = normalize(image_path);
         for op in self.own.ops.iter().rev() {
-            if op.from.is_some() || op.parents || op.unknown {
+            if op.from.is_some() || op.parents || unknown_values(op) {
                 continue;
             }
             let dest = normalize(&absolute(&op.dest, op.workdir.as_deref()));
@@ -1410,7 +1421,7 @@ impl<'s> CopyIndex<'s> {
             }
         }
         let rest = under(want, &dest);
-        if copy.unknown {
+        if unknown_values(copy) {
             let unknown = || Origin::Unknown {
                 copy: copy.at,
                 names: value_names(df, copy.at),
@@ -2157,6 +2168,57 @@ mod tests {
             index.locate("/b.sh", &df, &fs),
             Origin::Image { .. }
         ));
+    }
+
+    /// A COPY source missing from the context: "the build fails" (`None`)
+    /// only when dsig is sure; a gitignored file (a step before `docker
+    /// build` makes it) or, with an assumed context, a file that a directory
+    /// above holds (up to the repository root) is an assumption to state.
+    #[cfg(unix)]
+    #[test]
+    fn missing_sources_are_sure_only_when_nothing_explains_them() {
+        let base = std::env::temp_dir().join(format!("dsig-missing-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let repo = base.join("repo");
+        let ctx = repo.join("deploy/docker");
+        for d in [".git", "deploy/docker/sub", "bin", "deploy/bin"] {
+            std::fs::create_dir_all(repo.join(d)).unwrap();
+        }
+        std::fs::write(repo.join("bin/app"), "x").unwrap();
+        std::fs::write(repo.join("deploy/bin/tool"), "x").unwrap();
+        // Outside the repository: never looked at.
+        std::fs::write(base.join("outside.sh"), "x").unwrap();
+        std::fs::write(repo.join(".gitignore"), "/dist/\n*.bin\n!keep.bin\n").unwrap();
+        std::fs::write(ctx.join(".gitignore"), "generated/\n").unwrap();
+        std::fs::write(ctx.join("sub/.gitignore"), "!generated/\n").unwrap();
+        let overlay = HashMap::new();
+        let assumed = ContextFs::new(Some(ctx.clone()), &overlay);
+        let known = ContextFs::new(Some(ctx.clone()), &overlay).with_build(true, None);
+        let cases: [(&str, Option<&str>, Option<&str>); 8] = [
+            ("nothing/here.sh", None, None),
+            (
+                "bin/app",
+                Some("is not in the assumed build context `.` (the Dockerfile's directory), but is in `../..`: built from there? give --context"),
+                None,
+            ),
+            ("bin/tool", Some("but is in `..`:"), None),
+            ("../../outside.sh", None, None),
+            ("generated/run.sh", Some("`generated/` in .gitignore"), Some("`generated/` in .gitignore")),
+            ("sub/generated/run.sh", None, None),
+            ("x/app.bin", Some("`*.bin` in ../../.gitignore"), Some("`*.bin` in ../../.gitignore")),
+            ("keep.bin", None, None),
+        ];
+        for (rel, want_assumed, want_known) in cases {
+            for (fs, want) in [(&assumed, want_assumed), (&known, want_known)] {
+                let got = fs.missing_assumption(rel);
+                match (want, &got) {
+                    (None, None) => {}
+                    (Some(w), Some(g)) if g.contains(w) => {}
+                    _ => panic!("{rel} (known: {}): {got:?}, want {want:?}", fs.known),
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&base);
     }
 
     #[test]
