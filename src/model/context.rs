@@ -15,6 +15,10 @@ use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
+/// How many paths one COPY source pattern may match (at each of its
+/// components).
+const MAX_GLOB_MATCHES: usize = 4096;
+
 /// How many symlinks one path may go through (Linux's own limit).
 const MAX_LINKS: usize = 40;
 
@@ -597,34 +601,50 @@ impl<'a> ContextFs<'a> {
         let names: Vec<String> = if !pattern.contains(['*', '?', '[']) {
             vec![pattern.to_string()]
         } else {
-            let (dir, pat) = match pattern.rfind('/') {
-                Some(i) => (&pattern[..i], &pattern[i + 1..]),
-                None => ("", pattern),
-            };
-            let d = match self.resolve(if dir.is_empty() { "." } else { dir }) {
-                Resolved::Found {
-                    path,
-                    kind: EntryKind::Dir,
-                    ..
-                } => path,
-                _ => return Matches::default(),
-            };
-            let mut out: Vec<String> = std::fs::read_dir(d)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| glob_match(pat, n))
-                .map(|n| {
-                    if dir.is_empty() {
-                        n
-                    } else {
-                        format!("{dir}/{n}")
+            // Component by component (Go's filepath.Match per component, as
+            // BuildKit resolves wildcards): each directory is listed once,
+            // and at most MAX_GLOB_MATCHES paths are kept at each step.
+            let mut found: Vec<String> = vec![String::new()];
+            for comp in pattern.split('/').filter(|c| !c.is_empty() && *c != ".") {
+                let mut next: Vec<String> = Vec::new();
+                for prefix in &found {
+                    let join = |n: &str| {
+                        if prefix.is_empty() {
+                            n.to_string()
+                        } else {
+                            format!("{prefix}/{n}")
+                        }
+                    };
+                    if !comp.contains(['*', '?', '[']) {
+                        next.push(join(comp));
+                        continue;
                     }
-                })
-                .collect();
-            out.sort();
-            out
+                    let d = match self.resolve(if prefix.is_empty() { "." } else { prefix }) {
+                        Resolved::Found {
+                            path,
+                            kind: EntryKind::Dir,
+                            ..
+                        } => path,
+                        _ => continue,
+                    };
+                    let mut names: Vec<String> = std::fs::read_dir(d)
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .filter_map(|e| e.file_name().into_string().ok())
+                        .filter(|n| glob_match(comp, n))
+                        .collect();
+                    names.sort();
+                    next.extend(names.iter().map(|n| join(n)));
+                    if next.len() > MAX_GLOB_MATCHES {
+                        break;
+                    }
+                }
+                next.truncate(MAX_GLOB_MATCHES);
+                found = next;
+            }
+            found.retain(|n| !n.is_empty() && !matches!(self.resolve(n), Resolved::Missing));
+            found
         };
         let list: Vec<(String, bool)> = names
             .into_iter()
@@ -2027,6 +2047,8 @@ mod tests {
              COPY --parents x/p.sh /par/\n\
              COPY --parents ./x/./y/*.sh /piv/\n\
              COPY --parents ./src/**/*.sh /deep/\n\
+             COPY src/*/*.sh /multi/\n\
+             COPY x/*/q.sh /one\n\
              COPY keep.sh /opt/root/keep.sh\n\
              ADD rootfs.tar.gz /opt/root/\n\
              ADD notar.tar.gz /opt/plain/\n\
@@ -2127,6 +2149,10 @@ mod tests {
             ("/par/x/p.sh", "context x/p.sh"),
             ("/piv/y/q.sh", "context x/y/q.sh"),
             ("/deep/src/k/m.sh", "context src/k/m.sh"),
+            // Wildcards in any component; each match is copied to dest (a
+            // file there when dest does not name a directory).
+            ("/multi/m.sh", "context src/k/m.sh"),
+            ("/one", "context x/y/q.sh"),
             ("/opt/root/keep.sh", "context keep.sh"),
             ("/opt/root/etc/x", "maybe archive rootfs.tar.gz"),
             ("/opt/plain/notar.tar.gz", "context notar.tar.gz"),
