@@ -325,6 +325,92 @@ fn repo_root(dir: &Path) -> Option<PathBuf> {
     None
 }
 
+/// The build files that a project runs before `docker build`, at the
+/// context's root and the repository's: a Makefile, a justfile, a Taskfile,
+/// package.json scripts, GoReleaser, and the GitHub workflows.
+const BUILD_FILES: [&str; 11] = [
+    "Makefile",
+    "makefile",
+    "GNUmakefile",
+    "justfile",
+    "Justfile",
+    "Taskfile.yml",
+    "Taskfile.yaml",
+    "package.json",
+    ".goreleaser.yml",
+    ".goreleaser.yaml",
+    "build.sh",
+];
+
+/// A build file of the project (see [`BUILD_FILES`]) that names `rel` (as a
+/// whole path word: `go build -o bin/app`, `cp x ./dist/app`): the step
+/// that makes the file before `docker build`, shown relative to `root`.
+/// Only regular files of at most 1 MiB are read, at most 64 workflows.
+fn named_by_build_step(root: &Path, repo: Option<&Path>, rel: &str) -> Option<String> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in [Some(root), repo].into_iter().flatten() {
+        for name in BUILD_FILES {
+            files.push(dir.join(name));
+        }
+    }
+    if let Some(r) = repo {
+        let mut flows: Vec<PathBuf> = std::fs::read_dir(r.join(".github/workflows"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+            .take(64)
+            .collect();
+        flows.sort();
+        files.extend(flows);
+    }
+    files.dedup();
+    let names = |text: &str| {
+        text.match_indices(rel).any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + rel.len()..].chars().next();
+            let edge = |c: Option<char>| {
+                c.is_none_or(|c| {
+                    c.is_whitespace()
+                        || matches!(c, '"' | '\'' | '=' | ':' | ',' | ';' | ')' | '(' | '`')
+                })
+            };
+            (edge(before) || before == Some('/')) && edge(after)
+        })
+    };
+    for f in files {
+        match std::fs::symlink_metadata(&f) {
+            Ok(m) if m.is_file() && m.len() <= 1024 * 1024 => {}
+            _ => continue,
+        }
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        if names(&text) {
+            let shown = match f.strip_prefix(root) {
+                Ok(p) => p.to_string_lossy().to_string(),
+                Err(_) => {
+                    let up = f.parent().map_or(0, |d| {
+                        root.components()
+                            .count()
+                            .saturating_sub(d.components().count())
+                    });
+                    format!(
+                        "{}/{}",
+                        vec![".."; up].join("/"),
+                        f.strip_prefix(repo.unwrap_or(root))
+                            .unwrap_or(&f)
+                            .to_string_lossy()
+                    )
+                }
+            };
+            return Some(format!("`{shown}`"));
+        }
+    }
+    None
+}
+
 /// Whether the `.gitignore` files from `root`'s repository root (or from
 /// `root` when there is none) down to `rel`'s directory ignore `rel`: the
 /// pattern and the file that says so. The deepest file that has a say
@@ -436,12 +522,13 @@ impl<'a> ContextFs<'a> {
 
     /// Why a COPY source that is not in the context may still be there when
     /// the image is built, as a clause about the file (`is gitignored
-    /// (...): ...`); `None` when dsig is sure that the
-    /// build fails. Not sure: the file is gitignored (`.gitignore` files from
-    /// the context up to the repository root: a step before `docker build`
-    /// makes it), or the context is only assumed (the Dockerfile's
-    /// directory) and a directory above it, up to the repository root (a
-    /// directory holding `.git`), holds the file at that path.
+    /// (...): ...`); `None` when dsig is sure that the build fails. Not
+    /// sure: the file is gitignored (`.gitignore` files from the context up
+    /// to the repository root), or a build file of the project names it
+    /// (see [`named_by_build_step`]): a step before `docker build` makes it;
+    /// or the context is only assumed (the Dockerfile's directory) and a
+    /// directory above it, up to the repository root (a directory holding
+    /// `.git`), holds the file at that path.
     pub fn missing_assumption(&self, rel: &str) -> Option<String> {
         let root = self.root.as_ref()?;
         // Docker drops a leading `/` and `../` from a source.
@@ -455,6 +542,11 @@ impl<'a> ContextFs<'a> {
         if let Some(how) = gitignored(&abs_root, repo.as_deref(), rel) {
             return Some(format!(
                 "is gitignored ({how}): dsig assumes that a step before `docker build` makes it"
+            ));
+        }
+        if let Some(step) = named_by_build_step(&abs_root, repo.as_deref(), rel) {
+            return Some(format!(
+                "is named by {step}: dsig assumes that this step makes it before `docker build`"
             ));
         }
         if self.known {
@@ -2237,10 +2329,22 @@ mod tests {
         std::fs::write(repo.join(".gitignore"), "/dist/\n*.bin\n!keep.bin\n").unwrap();
         std::fs::write(ctx.join(".gitignore"), "generated/\n").unwrap();
         std::fs::write(ctx.join("sub/.gitignore"), "!generated/\n").unwrap();
+        std::fs::write(
+            repo.join("Makefile"),
+            "build:\n\tgo build -o deploy/docker/out/server ./cmd\n\tcp x out/serverless\n",
+        )
+        .unwrap();
         let overlay = HashMap::new();
         let assumed = ContextFs::new(Some(ctx.clone()), &overlay);
         let known = ContextFs::new(Some(ctx.clone()), &overlay).with_build(true, None);
-        let cases: [(&str, Option<&str>, Option<&str>); 8] = [
+        let cases: [(&str, Option<&str>, Option<&str>); 10] = [
+            // Named by the Makefile of the repository, as a whole path word.
+            (
+                "out/server",
+                Some("is named by `../../Makefile`: dsig assumes"),
+                Some("is named by `../../Makefile`"),
+            ),
+            ("out/serv", None, None),
             ("nothing/here.sh", None, None),
             (
                 "bin/app",
