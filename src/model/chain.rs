@@ -814,8 +814,15 @@ fn load(
             .collect()
     };
     let looks_like_script = prog.ends_with(".sh") || is_script_arg;
+    // A copy that only may provide a candidate (its contents are unknown):
+    // a later PATH entry may surely have the program.
+    let mut first_maybe: Option<Origin> = None;
     for image_path in &candidates {
-        let origin = copies.locate(image_path, df, fs);
+        let (origin, maybe) = copies.locate_maybe(image_path, fs);
+        if maybe {
+            first_maybe.get_or_insert(origin);
+            continue;
+        }
         let outer = origin.copy();
         match origin.leaf() {
             Origin::Context { rel, .. } => {
@@ -898,6 +905,22 @@ fn load(
                 return None;
             }
         }
+    }
+    if let Some(origin) = first_maybe {
+        if looks_like_script {
+            let why = describe_origin(&origin, df);
+            chain.gaps.push(Gap::NotAnalysable {
+                // Named as the CMD names it when it is looked up in PATH.
+                image_path: if candidates.len() > 1 {
+                    prog.to_string()
+                } else {
+                    candidates.first().cloned().unwrap_or_default()
+                },
+                why: format!("no COPY or ADD surely puts it in the image: it may come from the base image or a RUN, or from a copy whose contents dsig cannot see ({why})"),
+                at: origin.copy().unwrap_or(started_by),
+            });
+        }
+        return None;
     }
     if looks_like_script && fs.root.is_some() {
         chain.gaps.push(Gap::NotAnalysable {

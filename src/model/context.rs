@@ -1326,6 +1326,13 @@ impl<'s> CopyIndex<'s> {
         self.locate_in(&self.own, &normalize(image_path), fs, 0).0
     }
 
+    /// [`CopyIndex::locate`], and whether the copy only may provide the path
+    /// (what it copies there is not known, and no copy surely provides it:
+    /// it may also come from the base image or a RUN).
+    pub fn locate_maybe(&self, image_path: &str, fs: &ContextFs) -> (Origin, bool) {
+        self.locate_in(&self.own, &normalize(image_path), fs, 0)
+    }
+
     /// The origin of `want` (normalised) in the stage of `index`, and
     /// whether it is only a `maybe` (see [`Hit`]).
     fn locate_in(
