@@ -865,7 +865,19 @@ fn load(
                         files.len() - 1
                     }
                 };
-                return Some((idx, 0, text, image_path.clone(), outer));
+                // The copy whose `--chmod` decides its mode: the outermost
+                // one that has the flag (`COPY --from` keeps the mode that
+                // the other stage's COPY set).
+                let chmod_copy = origin
+                    .copies()
+                    .into_iter()
+                    .find(|&c| {
+                        df.instructions
+                            .get(c)
+                            .is_some_and(|i| i.flag("chmod").is_some())
+                    })
+                    .or(outer);
+                return Some((idx, 0, text, image_path.clone(), chmod_copy));
             }
             &Origin::Heredoc {
                 instruction,

@@ -878,6 +878,21 @@ impl Origin {
         }
     }
 
+    /// The COPY and ADD instructions that put it in the image, the
+    /// outermost (this stage's) first, then those of the stages it is
+    /// copied from.
+    pub fn copies(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut o = self;
+        loop {
+            out.extend(o.copy());
+            match o {
+                Origin::Stage { inner, .. } => o = inner,
+                _ => return out,
+            }
+        }
+    }
+
     /// The stages it is copied through, outermost first: (`--from` value,
     /// path in that stage).
     pub fn via(&self) -> Vec<(&str, &str)> {
