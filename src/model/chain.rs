@@ -75,6 +75,8 @@ pub enum Gap {
         rel: String,
         copy: usize,
         assumed: Option<String>,
+        /// It is on disk, but the context's `.dockerignore` leaves it out.
+        excluded: bool,
     },
     /// A startup script of the context that cannot be read (binary,
     /// invalid UTF-8, too large, not a regular file, permission denied):
@@ -884,12 +886,17 @@ fn load(
                 heredoc,
             } => {
                 let h = &df.instructions[instruction].heredocs[heredoc];
+                let chmod_copy = origin.copies().into_iter().find(|&c| {
+                    df.instructions
+                        .get(c)
+                        .is_some_and(|i| i.flag("chmod").is_some())
+                });
                 return Some((
                     0,
                     h.body.start,
                     h.content.clone(),
                     image_path.clone(),
-                    Some(instruction),
+                    chmod_copy.or(Some(instruction)),
                 ));
             }
             Origin::Missing { rel, copy } => {
@@ -898,6 +905,7 @@ fn load(
                     rel: rel.clone(),
                     copy: *copy,
                     assumed: fs.missing_assumption(rel),
+                    excluded: fs.excluded(rel) && fs.is_file(rel),
                 });
                 return None;
             }

@@ -43,6 +43,8 @@ struct Cache {
     resolved: HashMap<String, Resolved>,
     globs: HashMap<String, Rc<Matches>>,
     archives: HashMap<String, bool>,
+    /// The context's `.dockerignore`, read when first asked.
+    dockerignore: Option<Option<Rc<ignore::gitignore::Gitignore>>>,
 }
 
 /// A context-relative path, resolved inside the context.
@@ -311,6 +313,37 @@ fn archive_bytes(path: &Path) -> bool {
         || head.get(257..262) == Some(b"ustar")
 }
 
+/// The `.dockerignore` of the context at `root`, as a matcher (see
+/// [`ContextFs::excluded`]); `None` when there is none.
+fn read_dockerignore(root: &Path) -> Option<ignore::gitignore::Gitignore> {
+    let file = root.join(".dockerignore");
+    match std::fs::symlink_metadata(&file) {
+        Ok(m) if m.is_file() && m.len() <= 1024 * 1024 => {}
+        _ => return None,
+    }
+    let text = std::fs::read_to_string(&file).ok()?;
+    let mut b = ignore::gitignore::GitignoreBuilder::new(root);
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (neg, pat) = match line.strip_prefix('!') {
+            Some(p) => ("!", p.trim()),
+            None => ("", line),
+        };
+        // Docker cleans each pattern (filepath.Clean) and drops a leading
+        // `/`: every pattern is anchored at the root.
+        let clean = normalize(pat);
+        let clean = clean.trim_start_matches('/');
+        if clean.is_empty() {
+            continue;
+        }
+        let _ = b.add_line(None, &format!("{neg}/{clean}"));
+    }
+    b.build().ok()
+}
+
 /// The repository root above `dir` (or `dir` itself): the first directory
 /// holding `.git` (a directory, or a file in a worktree).
 fn repo_root(dir: &Path) -> Option<PathBuf> {
@@ -481,6 +514,38 @@ impl<'a> ContextFs<'a> {
         self.known = known;
         self.origin = origin;
         self
+    }
+
+    /// Whether the context's `.dockerignore` leaves `rel` out of the
+    /// context (BuildKit sends the builder only what it does not exclude).
+    /// Its patterns are anchored at the context root, as Docker reads them
+    /// (Go's filepath.Match per component, `**`, `!` exceptions, the last
+    /// match wins, a directory excludes what is under it); read as
+    /// gitignore patterns rooted at `/`. A file over 1 MiB or not a regular
+    /// file is not read.
+    pub fn excluded(&self, rel: &str) -> bool {
+        let Some(root) = self.root.as_ref() else {
+            return false;
+        };
+        let cached = self.cache.borrow().dockerignore.clone();
+        let matcher = match cached {
+            Some(m) => m,
+            None => {
+                let m = read_dockerignore(root).map(Rc::new);
+                self.cache.borrow_mut().dockerignore = Some(m.clone());
+                m
+            }
+        };
+        let Some(m) = matcher else {
+            return false;
+        };
+        let rel = normalize(rel);
+        let rel = rel.trim_start_matches('/');
+        if rel.is_empty() {
+            return false;
+        }
+        m.matched_path_or_any_parents(root.join(rel), self.is_dir(rel))
+            .is_ignore()
     }
 
     /// Whether a context file is a local tar archive that ADD extracts: a
@@ -1729,7 +1794,7 @@ impl<'s> CopyIndex<'s> {
                 if fs.is_git(&rel) {
                     return sure(Origin::Git { rel, copy: copy.at });
                 }
-                if fs.is_file(&rel) {
+                if fs.is_file(&rel) && !fs.excluded(&rel) {
                     return sure(Origin::Context { rel, copy: copy.at });
                 }
                 let whole = normalize(pattern.split_once("/./").map_or(pattern, |(_, p)| p));
@@ -1779,11 +1844,14 @@ impl<'s> CopyIndex<'s> {
                 if *is_dir {
                     // A directory's contents are copied into dest.
                     if let Some(r) = rest {
-                        let rel = format!("{}/{}", src.trim_end_matches('/'), r);
+                        let rel = normalize(&format!("{src}/{r}"))
+                            .trim_start_matches('/')
+                            .to_string();
                         if fs.is_git(&rel) {
                             return sure(Origin::Git { rel, copy: copy.at });
                         }
-                        if fs.is_file(&rel) {
+                        // Unless .dockerignore leaves it out of the context.
+                        if fs.is_file(&rel) && !fs.excluded(&rel) {
                             return sure(Origin::Context { rel, copy: copy.at });
                         }
                     }
@@ -1799,7 +1867,7 @@ impl<'s> CopyIndex<'s> {
                     single_target(basename(src))
                 };
                 if hit {
-                    if fs.is_file(src) {
+                    if fs.is_file(src) && !fs.excluded(src) {
                         return sure(Origin::Context {
                             rel: src.clone(),
                             copy: copy.at,
@@ -2422,6 +2490,63 @@ mod tests {
         }
         let took = start.elapsed();
         assert!(took.as_secs_f64() < 20.0, "{n} lookups took {took:?}");
+    }
+
+    /// `.dockerignore` leaves files out of the context: a directory copy
+    /// does not bring them, a COPY naming one fails (missing), exceptions
+    /// (`!`) bring them back, patterns are anchored at the context root.
+    #[cfg(unix)]
+    #[test]
+    fn dockerignore_leaves_files_out() {
+        let base = std::env::temp_dir().join(format!("dsig-dockerignore-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        for d in ["scripts", "sub"] {
+            std::fs::create_dir_all(base.join(d)).unwrap();
+        }
+        for f in [
+            "run.sh",
+            "README.md",
+            "scripts/a.sh",
+            "scripts/keep.sh",
+            "sub/x.tmp",
+            "sub/y.sh",
+            "sub/z.md",
+        ] {
+            std::fs::write(base.join(f), "#!/bin/sh\n").unwrap();
+        }
+        std::fs::write(
+            base.join(".dockerignore"),
+            "# build output\n*.md\n/scripts/\n!scripts/keep.sh\n**/*.tmp\n",
+        )
+        .unwrap();
+        let df = crate::syntax::parse(
+            "FROM debian\nCOPY . /app\nCOPY scripts/a.sh /a.sh\nCOPY *.sh /g/\n",
+        )
+        .unwrap();
+        let image = super::super::Image::from_dockerfile(&df);
+        let overlay = HashMap::new();
+        let fs = ContextFs::new(Some(base.clone()), &overlay);
+        let index = CopyIndex::new(&image, image.final_stage().unwrap(), &df, &fs);
+        let rel = |want: &str| match index.locate(want, &df, &fs) {
+            Origin::Context { rel, .. } => format!("context {rel}"),
+            Origin::Missing { rel, .. } => format!("missing {rel}"),
+            o => format!("{o:?}"),
+        };
+        for (want, expected) in [
+            ("/app/run.sh", "context run.sh"),
+            ("/app/README.md", "NotCopied"),
+            ("/app/scripts/a.sh", "NotCopied"),
+            ("/app/scripts/keep.sh", "context scripts/keep.sh"),
+            ("/app/sub/x.tmp", "NotCopied"),
+            ("/app/sub/y.sh", "context sub/y.sh"),
+            // `*.md` is anchored: only the root's.
+            ("/app/sub/z.md", "context sub/z.md"),
+            ("/a.sh", "missing scripts/a.sh"),
+            ("/g/run.sh", "context run.sh"),
+        ] {
+            assert_eq!(rel(want), expected, "{want}");
+        }
+        let _ = std::fs::remove_dir_all(&base);
     }
 
     #[test]

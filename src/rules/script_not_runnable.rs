@@ -97,6 +97,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             rel,
             copy,
             assumed,
+            excluded,
         } = gap
         {
             let ins = &ctx.dockerfile.instructions[*copy];
@@ -112,6 +113,16 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     d.severity = Severity::Warning;
                     d.label = Some(format!("`{rel}` is not in the context"));
                     d.help = Some("if the build does make it, give dsig the real context (`--context DIR`, or a bake/compose file), or lint the image after that step".into());
+                    d
+                }
+                None if *excluded => {
+                    let mut d = ctx.diagnostic(
+                        &META,
+                        ins.span.clone(),
+                        format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which `.dockerignore` leaves out of the build context: the build fails"),
+                    );
+                    d.label = Some(format!("`{rel}` is excluded by .dockerignore"));
+                    d.help = Some("remove the pattern that matches it from `.dockerignore`, or add an exception (`!path`)".into());
                     d
                 }
                 None => {
