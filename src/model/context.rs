@@ -974,6 +974,10 @@ impl Origin {
     }
 }
 
+/// How many copies that only may provide a path (see [`Hit`]) one lookup
+/// looks through for one that surely does.
+const MAX_MAYBES: usize = 64;
+
 /// How many `COPY --from` dsig follows from stage to stage.
 pub const MAX_STAGE_DEPTH: usize = 16;
 
@@ -1010,12 +1014,19 @@ fn maybe(origin: Origin) -> Option<Hit> {
 /// The origin from the hits of the copies, latest first (see [`Hit`]).
 fn pick(hits: impl Iterator<Item = Option<Hit>>) -> (Origin, bool) {
     let mut first_maybe = None;
+    let mut maybes = 0usize;
     for h in hits.flatten() {
         if !h.maybe {
             return (h.origin, false);
         }
         if first_maybe.is_none() {
             first_maybe = Some(h.origin);
+        }
+        // A bound on the copies of unknown contents looked through for a
+        // sure one (each may follow a COPY --from into another stage).
+        maybes += 1;
+        if maybes > MAX_MAYBES {
+            break;
         }
     }
     match first_maybe {
@@ -1304,7 +1315,9 @@ impl<'s> StageIndex<'s> {
 
     /// The candidates for `want` (normalised), latest first.
     fn candidates(&self, want: &str) -> Vec<usize> {
-        let mut candidates: Vec<usize> = self.anywhere.clone();
+        // Copies that may provide any path only ever `maybe` provide it:
+        // the latest of them is the one that counts (see [`pick`]).
+        let mut candidates: Vec<usize> = self.anywhere.last().copied().into_iter().collect();
         let mut take = |map: &HashMap<String, Vec<usize>>, key: &str| {
             if let Some(v) = map.get(key) {
                 candidates.extend_from_slice(v);
@@ -1343,9 +1356,6 @@ pub struct CopyIndex<'s> {
     df: &'s Dockerfile,
     /// The other stages' indexes, built when first asked.
     others: RefCell<HashMap<usize, Rc<StageIndex<'s>>>>,
-    /// What a path of another stage is: (stage, path) → kind and the RUN
-    /// that names it.
-    kinds: RefCell<HashMap<(usize, String), KindAndRun>>,
     /// The paths the RUNs of a stage name (see [`CopyIndex::runs_of`]).
     runs: RefCell<HashMap<usize, Rc<HashMap<String, KindAndRun>>>>,
 }
@@ -1358,7 +1368,6 @@ impl<'s> CopyIndex<'s> {
             stages: &image.stages,
             df,
             others: RefCell::new(HashMap::new()),
-            kinds: RefCell::new(HashMap::new()),
             runs: RefCell::new(HashMap::new()),
         }
     }
@@ -1504,10 +1513,6 @@ impl<'s> CopyIndex<'s> {
     /// under it, or a RUN makes it with `mkdir`) or a file (a RUN writes it
     /// with `-o`, `--output`, `>`), and the last RUN that names it.
     fn kind_in(&self, si: usize, index: &StageIndex, path: &str) -> (PathKind, Option<usize>) {
-        let key = (si, path.to_string());
-        if let Some(k) = self.kinds.borrow().get(&key) {
-            return *k;
-        }
         let prefix = format!("{}/", path.trim_end_matches('/'));
         let by_copy = index.dir_dests.contains(path)
             || index
@@ -1517,7 +1522,6 @@ impl<'s> CopyIndex<'s> {
                 .is_some_and(|d| d.starts_with(&prefix));
         let (run_kind, run) = self.run_naming(si, path);
         let kind = if by_copy { PathKind::Dir } else { run_kind };
-        self.kinds.borrow_mut().insert(key, (kind, run));
         (kind, run)
     }
 
@@ -2488,6 +2492,39 @@ mod tests {
             let o = index.locate(&format!("/p{i}/start.sh"), &df, &fs);
             assert!(matches!(o.leaf(), Origin::Built { .. }), "{o:?}");
         }
+        let took = start.elapsed();
+        assert!(took.as_secs_f64() < 20.0, "{n} lookups took {took:?}");
+        // Copies whose contents are unknown, all into `/`: each of them may
+        // provide every path, none surely does; at most MAX_MAYBES of them
+        // are looked through per lookup.
+        let n = 1000;
+        let mut text =
+            String::from("FROM golang:1.22 AS builder\nRUN make\nFROM debian:bookworm\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "COPY --from=builder /o/d{i} /\nCOPY x{i} ${{D{i}}}\n"
+            ));
+        }
+        text.push_str("COPY <<EOF /start.sh\n#!/bin/sh\nEOF\n");
+        let df = crate::syntax::parse(&text).unwrap();
+        let image = super::super::Image::from_dockerfile(&df);
+        let index = CopyIndex::new(&image, image.final_stage().unwrap(), &df, &fs);
+        let start = std::time::Instant::now();
+        for i in 0..n {
+            let (o, maybe) = index.locate_maybe(&format!("/p{i}/start.sh"), &fs);
+            assert!(maybe && matches!(o, Origin::Unknown { .. }), "{o:?}");
+        }
+        assert_eq!(
+            index.locate_maybe("/start.sh", &fs),
+            (
+                Origin::Heredoc {
+                    instruction: df.instructions.len() - 1,
+                    heredoc: 0
+                },
+                false
+            ),
+            "the sure copy is the latest"
+        );
         let took = start.elapsed();
         assert!(took.as_secs_f64() < 20.0, "{n} lookups took {took:?}");
     }
