@@ -1356,6 +1356,8 @@ pub struct CopyIndex<'s> {
     df: &'s Dockerfile,
     /// The other stages' indexes, built when first asked.
     others: RefCell<HashMap<usize, Rc<StageIndex<'s>>>>,
+    /// The stages of each name, in order.
+    names: std::cell::OnceCell<HashMap<String, Vec<usize>>>,
     /// The paths the RUNs of a stage name (see [`CopyIndex::runs_of`]).
     runs: RefCell<HashMap<usize, Rc<HashMap<String, KindAndRun>>>>,
 }
@@ -1369,6 +1371,7 @@ impl<'s> CopyIndex<'s> {
             df,
             others: RefCell::new(HashMap::new()),
             runs: RefCell::new(HashMap::new()),
+            names: std::cell::OnceCell::new(),
         }
     }
 
@@ -1456,15 +1459,27 @@ impl<'s> CopyIndex<'s> {
         if let Ok(n) = lower.parse::<usize>() {
             return self.stages.get(n).filter(|s| s.end <= at).map(|_| n);
         }
-        self.stages
+        let names = self.names.get_or_init(|| {
+            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, s) in self.stages.iter().enumerate() {
+                if let Some(n) = &s.name {
+                    m.entry(n.clone()).or_default().push(i);
+                }
+            }
+            m
+        });
+        names
+            .get(&lower)?
             .iter()
-            .rposition(|s| s.end <= at && s.name.as_deref() == Some(lower.as_str()))
+            .rev()
+            .copied()
+            .find(|&i| self.stages[i].end <= at)
     }
 
     /// The external image a stage is built on, through the stages it is
-    /// built FROM.
+    /// built FROM (at most 256 of them).
     fn root_image(&self, mut si: usize) -> Option<String> {
-        for _ in 0..self.stages.len() {
+        for _ in 0..256 {
             match &self.stages.get(si)?.base {
                 super::Base::Stage(p) if *p < si => si = *p,
                 super::Base::Image(r) => return Some(r.clone()),
