@@ -2249,6 +2249,8 @@ mod tests {
              COPY --parents ./x/./y/*.sh /piv/\n\
              COPY --parents ./src/**/*.sh /deep/\n\
              COPY src/*/*.sh /multi/\n\
+             COPY --from=builder --parents /app/./x.sh /pp/\n\
+             COPY --from=builder --parents /app/x.sh /pq/\n\
              COPY x/*/q.sh /one\n\
              COPY keep.sh /opt/root/keep.sh\n\
              ADD rootfs.tar.gz /opt/root/\n\
@@ -2353,6 +2355,10 @@ mod tests {
             // Wildcards in any component; each match is copied to dest (a
             // file there when dest does not name a directory).
             ("/multi/m.sh", "context src/k/m.sh"),
+            // `--parents` from another stage: the path after the pivot, or
+            // the whole path.
+            ("/pp/x.sh", "builder:/app/x.sh < context app/x.sh"),
+            ("/pq/app/x.sh", "builder:/app/x.sh < context app/x.sh"),
             ("/one", "context x/y/q.sh"),
             ("/opt/root/keep.sh", "context keep.sh"),
             ("/opt/root/etc/x", "maybe archive rootfs.tar.gz"),
