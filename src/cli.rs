@@ -541,13 +541,13 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
             init: resolved.init,
             ..crate::LintOptions::default()
         };
-        slots.push(Slot::Job(Job {
+        slots.push(Slot::Job(Box::new(Job {
             source,
             display,
             opts,
             fail_level: resolved.fail_level,
             config: resolved.file.as_ref().map(|f| f.display().to_string()),
-        }));
+        })));
     }
 
     // Then the files. Linting only reads, so files are linted in parallel;
@@ -556,7 +556,7 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     let jobs: Vec<&Job> = slots
         .iter()
         .filter_map(|slot| match slot {
-            Slot::Job(job) => Some(job),
+            Slot::Job(job) => Some(&**job),
             _ => None,
         })
         .collect();
@@ -756,7 +756,7 @@ enum Slot<'a> {
     ConfigError(ConfigError),
     /// The file's config file is broken and was reported already.
     Skipped,
-    Job(Job<'a>),
+    Job(Box<Job<'a>>),
 }
 
 /// A file to lint, with the options its config file gives.

@@ -135,7 +135,7 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
     }
     match syntax::parse(&text) {
         Ok(df) => {
-            let image = model::Image::from_dockerfile(&df);
+            let image = model::Image::from_dockerfile_with(&df, &opts.build);
             let fs = model::context::ContextFs::new(opts.context_dir(), &opts.overlay)
                 .with_build(opts.build.context_known, opts.build.origin.clone());
             let chain = model::chain::build(&image, &df, &fs, &mut report.files);

@@ -177,13 +177,20 @@ fn stop_signal(dockerfile: &str) -> String {
     format!("-{}", sig.strip_prefix("SIG").unwrap_or(&sig))
 }
 
-/// The final stage's ENV, as the container's environment has it.
+/// The final stage's ENV, as the container's environment has it (the
+/// values dsig knows).
 fn image_env(dockerfile: &str) -> Vec<(String, String)> {
     let df = dsig::syntax::parse(dockerfile).expect("scenario parses");
     let image = dsig::model::Image::from_dockerfile(&df);
     image
         .final_stage()
-        .map(|st| st.env.to_vec())
+        .map(|st| {
+            st.env
+                .to_vec()
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v?)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -50,8 +50,9 @@ pub struct LoadedScript {
     pub copied_by: Option<usize>,
     /// Its arguments, when known literally.
     pub args: Option<Vec<String>>,
-    /// The image's ENV where the script runs.
-    pub env: Vec<(String, String)>,
+    /// The image's ENV where the script runs (`None`: a value dsig does not
+    /// know).
+    pub env: Vec<(String, Option<String>)>,
     /// The image's whole environment is `env` (see
     /// [`flow::Env::env_complete`]).
     pub env_complete: bool,
@@ -185,7 +186,6 @@ pub const INITS: &[&str] = &[
     "runsvdir",
     "supervisord",
 ];
-const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn base(p: &str) -> &str {
     p.rsplit('/').next().unwrap_or(p)
@@ -328,14 +328,10 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
         (_, Setting::Set { value, at }) => (value.argv(), *at, false),
         _ => return chain,
     };
-    let path_var = stage
-        .env
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "PATH")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| DEFAULT_PATH.to_string());
-    let stage_env: Vec<(String, String)> = stage.env.iter().cloned().collect();
+    let path_var = stage.env.path();
+    // A variable whose value is not known (`ENV MODE=${MODE}` of an ARG
+    // without a default) is `None`: unknown to the script, not empty.
+    let stage_env: Vec<(String, Option<String>)> = stage.env.to_vec();
     let env_complete = image.base_env_known();
     let workdir = stage
         .workdir
@@ -671,7 +667,7 @@ fn next_argv(flow: &Flow) -> Option<(Vec<String>, bool)> {
 /// to read the files it sources.
 struct RunCtx<'a> {
     workdir: &'a str,
-    env: &'a [(String, String)],
+    env: &'a [(String, Option<String>)],
     /// See [`flow::Env::env_complete`].
     env_complete: bool,
     copies: &'a CopyIndex<'a>,

@@ -1113,13 +1113,30 @@ fn unknown_values(copy: &CopyOp) -> bool {
         || copy.from.as_deref().is_some_and(|f| f.contains('$'))
 }
 
-/// The names of the build-time values a COPY or ADD uses (`$NAME`,
-/// `${NAME...}` in its words and flags), in order, once each.
-fn value_names(df: &Dockerfile, at: usize) -> Vec<String> {
-    let Some(ins) = df.instructions.get(at) else {
-        return vec![];
-    };
-    let text = ins.args_text();
+/// The names of the build-time values a COPY or ADD uses that dsig does not
+/// know (`$NAME`, `${NAME...}`), in order, once each, at most 8.
+fn value_names(df: &Dockerfile, copy: &CopyOp) -> Vec<String> {
+    // The model keeps an unknown part as written (`${APP_ENV}`) and
+    // substitutes the known ones: the references left are the unknown ones.
+    let mut text = copy.sources.join(" ");
+    text.push(' ');
+    text.push_str(&copy.dest);
+    if let Some(f) = &copy.from {
+        text.push(' ');
+        text.push_str(f);
+    }
+    if let Some(w) = &copy.workdir {
+        text.push(' ');
+        text.push_str(w);
+    }
+    if !text.contains('$') {
+        // Marked unknown without a reference left: name those written.
+        text = df
+            .instructions
+            .get(copy.at)
+            .map(|i| i.args_text().to_string())
+            .unwrap_or_default();
+    }
     let mut out: Vec<String> = Vec::new();
     let b = text.as_bytes();
     let mut i = 0;
@@ -1662,7 +1679,7 @@ impl<'s> CopyIndex<'s> {
         if unknown_values(copy) {
             let unknown = || Origin::Unknown {
                 copy: copy.at,
-                names: value_names(df, copy.at),
+                names: value_names(df, copy),
             };
             let dest_unknown =
                 copy.dest.contains('$') || copy.workdir.as_deref().is_some_and(|w| w.contains('$'));
@@ -2225,6 +2242,8 @@ mod tests {
              FROM scratch AS s1\n\
              COPY --from=builder /src/entry.sh /relay.sh\n\
              FROM debian:bookworm\n\
+             ARG APP_ENV\n\
+             ARG DIR\n\
              COPY start.sh /start.sh\n\
              COPY start.sh /app/x.sh\n\
              COPY --from=builder /app /app\n\
@@ -2523,7 +2542,7 @@ mod tests {
             String::from("FROM golang:1.22 AS builder\nRUN make\nFROM debian:bookworm\n");
         for i in 0..n {
             text.push_str(&format!(
-                "COPY --from=builder /o/d{i} /\nCOPY x{i} ${{D{i}}}\n"
+                "ARG D{i}\nCOPY --from=builder /o/d{i} /\nCOPY x{i} ${{D{i}}}\n"
             ));
         }
         text.push_str("COPY <<EOF /start.sh\n#!/bin/sh\nEOF\n");

@@ -9,6 +9,7 @@
 pub mod chain;
 pub mod context;
 pub mod init;
+pub mod vars;
 
 use crate::shell::ShellKind;
 use crate::syntax::{Args, Dockerfile, Kind};
@@ -166,6 +167,16 @@ impl<T> Layered<T> {
         n
     }
 
+    /// The items, newest first, without a copy of the list.
+    pub fn rev_iter(&self) -> impl Iterator<Item = &T> {
+        let mut cur = self.last.as_deref();
+        std::iter::from_fn(move || {
+            let l = cur?;
+            cur = l.prev.as_deref();
+            Some(&l.item)
+        })
+    }
+
     /// The items, oldest first.
     pub fn iter(&self) -> std::vec::IntoIter<&T> {
         let mut v = Vec::new();
@@ -222,26 +233,28 @@ impl<T: std::fmt::Debug> std::fmt::Debug for Layered<T> {
 }
 
 /// The ENV of a stage: every setting, its parent stages' first, shared with
-/// the stages built FROM it.
+/// the stages built FROM it. A value holds the parts dsig does not know
+/// (`ENV MODE=${MODE}` of an ARG without a default): they are neither empty
+/// nor the literal `${MODE}`.
 #[derive(Clone, Default)]
 pub struct Env {
-    sets: Layered<(String, String)>,
+    sets: Layered<(String, vars::Word)>,
 }
 
 impl Env {
-    pub fn set(&mut self, key: String, value: String) {
+    pub fn set(&mut self, key: String, value: vars::Word) {
         self.sets.push((key, value));
     }
 
     /// The variables and their values, in the order in which each was last
     /// set.
-    pub fn iter(&self) -> std::vec::IntoIter<&(String, String)> {
-        let all: Vec<&(String, String)> = self.sets.iter().collect();
+    pub fn iter(&self) -> std::vec::IntoIter<&(String, vars::Word)> {
+        let all: Vec<&(String, vars::Word)> = self.sets.iter().collect();
         let mut last: HashMap<&str, usize> = HashMap::new();
         for (i, (k, _)) in all.iter().enumerate() {
             last.insert(k.as_str(), i);
         }
-        let live: Vec<&(String, String)> = all
+        let live: Vec<&(String, vars::Word)> = all
             .iter()
             .enumerate()
             .filter(|(i, (k, _))| last.get(k.as_str()) == Some(i))
@@ -250,8 +263,37 @@ impl Env {
         live.into_iter()
     }
 
-    pub fn to_vec(&self) -> Vec<(String, String)> {
-        self.iter().cloned().collect()
+    /// The value of `key`, if the Dockerfile sets it.
+    pub fn get(&self, key: &str) -> Option<&vars::Word> {
+        self.sets.rev_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// PATH as the stage leaves it: a part of it dsig does not know that is
+    /// the base image's `$PATH` is taken to be Docker's default (as when no
+    /// ENV sets PATH), a directory with another unknown part is left out.
+    pub fn path(&self) -> String {
+        let Some(w) = self.get("PATH") else {
+            return DEFAULT_PATH.to_string();
+        };
+        let text: String = w
+            .parts
+            .iter()
+            .map(|p| match p {
+                vars::Part::Text(t) => t.as_str(),
+                vars::Part::Unknown(u) if u == "$PATH" || u == "${PATH}" => DEFAULT_PATH,
+                vars::Part::Unknown(_) => "\0",
+            })
+            .collect();
+        text.split(':')
+            .filter(|d| !d.contains('\0'))
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+
+    /// The variables with their values, `None` where the value is not
+    /// known.
+    pub fn to_vec(&self) -> Vec<(String, Option<String>)> {
+        self.iter().map(|(k, v)| (k.clone(), v.known())).collect()
     }
 }
 
@@ -270,15 +312,23 @@ impl std::fmt::Debug for Env {
 }
 
 /// The image model of a whole Dockerfile.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Image {
     pub stages: Vec<Stage>,
+    /// The stage that the build's target (`--target`) names, if any.
+    pub target: Option<usize>,
+    /// The build names a target stage the Dockerfile does not have (`docker
+    /// build` fails): the message; the last stage stands in for it.
+    pub target_error: Option<String>,
 }
 
 impl Image {
-    /// The final stage (the one `docker build` produces by default).
+    /// The stage that runs: the build's target, or the last stage (the one
+    /// `docker build` produces by default).
     pub fn final_stage(&self) -> Option<&Stage> {
-        self.stages.last()
+        self.target
+            .and_then(|i| self.stages.get(i))
+            .or_else(|| self.stages.last())
     }
 
     /// The argv of PID 1: ENTRYPOINT's argv followed by CMD's (CMD is
@@ -313,39 +363,9 @@ impl Image {
     /// busybox, the RHEL family), whose only ENV is PATH. Official app images
     /// (postgres, node, ...) set more.
     pub fn base_env_known(&self) -> bool {
-        let Some(mut st) = self.final_stage() else {
-            return false;
-        };
-        loop {
-            match &st.base {
-                Base::Scratch => return true,
-                Base::Stage(i) if *i < self.stages.len() => st = &self.stages[*i],
-                Base::Stage(_) => return false,
-                Base::Image(r) => {
-                    let r = r.to_ascii_lowercase();
-                    let (name, _) = split_ref(&r);
-                    let base = name.rsplit('/').next().unwrap_or(name);
-                    return matches!(
-                        base,
-                        "debian"
-                            | "ubuntu"
-                            | "alpine"
-                            | "busybox"
-                            | "fedora"
-                            | "centos"
-                            | "rockylinux"
-                            | "almalinux"
-                            | "amazonlinux"
-                            | "oraclelinux"
-                            | "archlinux"
-                            | "opensuse"
-                            | "ubi"
-                            | "ubi-minimal"
-                            | "ubi8"
-                            | "ubi9"
-                    ) && !name.contains("distroless");
-                }
-            }
+        match self.final_stage() {
+            Some(st) => env_known(&self.stages, st),
+            None => false,
         }
     }
 
@@ -364,6 +384,43 @@ impl Image {
                 Base::Stage(i) if *i < self.stages.len() => st = &self.stages[*i],
                 Base::Stage(_) => return SystemShell::Unknown(String::new()),
                 Base::Image(r) => return classify_image(r),
+            }
+        }
+    }
+}
+
+/// Whether the environment of `st`'s base is all known (see
+/// [`Image::base_env_known`]).
+fn env_known(stages: &[Stage], st: &Stage) -> bool {
+    let mut st = st;
+    loop {
+        match &st.base {
+            Base::Scratch => return true,
+            Base::Stage(i) if *i < stages.len() => st = &stages[*i],
+            Base::Stage(_) => return false,
+            Base::Image(r) => {
+                let r = r.to_ascii_lowercase();
+                let (name, _) = split_ref(&r);
+                let base = name.rsplit('/').next().unwrap_or(name);
+                return matches!(
+                    base,
+                    "debian"
+                        | "ubuntu"
+                        | "alpine"
+                        | "busybox"
+                        | "fedora"
+                        | "centos"
+                        | "rockylinux"
+                        | "almalinux"
+                        | "amazonlinux"
+                        | "oraclelinux"
+                        | "archlinux"
+                        | "opensuse"
+                        | "ubi"
+                        | "ubi-minimal"
+                        | "ubi8"
+                        | "ubi9"
+                ) && !name.contains("distroless");
             }
         }
     }
@@ -515,77 +572,206 @@ fn split_ref(r: &str) -> (&str, &str) {
     }
 }
 
-/// Substitute `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` from
-/// `vars`; unknown variables become empty (as BuildKit does for FROM).
-pub fn substitute(s: &str, vars: &HashMap<String, String>) -> String {
-    let b = s.as_bytes();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'$' && i + 1 < b.len() {
-            if b[i + 1] == b'{' {
-                if let Some(close) = s[i..].find('}') {
-                    let inner = &s[i + 2..i + close];
-                    let (name, default) = match inner.find(":-").or_else(|| inner.find('-')) {
-                        Some(p) => {
-                            let skip = if inner[p..].starts_with(":-") { 2 } else { 1 };
-                            (&inner[..p], Some(&inner[p + skip..]))
-                        }
-                        None => (inner, None),
-                    };
-                    match vars.get(name).filter(|v| !v.is_empty()) {
-                        Some(v) => out.push_str(v),
-                        None => out.push_str(default.unwrap_or("")),
-                    }
-                    i += close + 1;
-                    continue;
-                }
-            } else if b[i + 1].is_ascii_alphabetic() || b[i + 1] == b'_' {
-                let n = s[i + 1..]
-                    .bytes()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
-                    .count();
-                out.push_str(vars.get(&s[i + 1..i + 1 + n]).map_or("", |v| v.as_str()));
-                i += 1 + n;
-                continue;
-            }
-        }
-        let ch = s[i..].chars().next().unwrap_or(' ');
-        out.push(ch);
-        i += ch.len_utf8();
-    }
-    out
+/// The PATH Docker gives a stage whose base sets none (scratch), and that
+/// of the bare OS images.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The ARGs BuildKit defines itself (`--platform` and the target): unknown
+/// to dsig unless the build gives them.
+const PREDEFINED_ARGS: [&str; 11] = [
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDOSVERSION",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETOSVERSION",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "TARGETSTAGE",
+];
+
+/// Steps of the variable lookups of one Dockerfile (each walks its stage's
+/// settings back to the one it needs); past them a variable is unknown.
+const LOOKUP_FUEL: usize = 1_000_000;
+
+/// The build-time variables while the model is built, with BuildKit's
+/// scopes: the global ARGs (before the first FROM) are seen by FROM only,
+/// unless a stage declares them again (`ARG NAME` takes the global value);
+/// a stage sees its own ARGs and ENVs, and those of the stage it is built
+/// FROM; values the build gives (`--build-arg`) replace the defaults of
+/// the ARGs declared. An ARG without a value that the build does not give
+/// is unknown (the build may give it), and so is a variable the stage does
+/// not set on a base whose environment dsig does not know.
+struct BuildVars<'b> {
+    given: HashMap<&'b str, &'b str>,
+    globals: HashMap<String, vars::Var>,
+    /// Per stage: its settings (its parents' first) and whether the
+    /// environment of its base is known.
+    scopes: Vec<(Layered<(String, vars::Var)>, bool)>,
+    /// The current stage's variables already looked up or set.
+    memo: std::cell::RefCell<HashMap<String, vars::Var>>,
+    fuel: std::cell::Cell<usize>,
 }
 
-/// Remove one level of shell-like quoting from an ENV/ARG value as BuildKit
-/// keeps it (`"a b"` → `a b`, `a\ b` → `a b`).
-pub fn unquote(v: &str, escape: char) -> String {
-    let mut out = String::new();
-    let mut q: Option<char> = None;
-    let mut it = v.chars();
-    while let Some(c) = it.next() {
-        match (q, c) {
-            (None, '"' | '\'') => q = Some(c),
-            (Some(open), c) if c == open => q = None,
-            (Some('\''), c) => out.push(c),
-            (_, c) if c == escape => {
-                if let Some(n) = it.next() {
-                    out.push(n);
-                }
-            }
-            (_, c) => out.push(c),
+impl<'b> BuildVars<'b> {
+    fn new(build: &'b crate::Build) -> BuildVars<'b> {
+        let given: HashMap<&str, &str> = build
+            .args
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut globals = HashMap::new();
+        for k in PREDEFINED_ARGS {
+            let target = build
+                .target
+                .as_deref()
+                .filter(|t| k == "TARGETSTAGE" && !t.is_empty());
+            let v = given.get(k).copied().or(target);
+            globals.insert(
+                k.to_string(),
+                v.map_or(vars::Var::Unknown, |v| vars::Var::Set(vars::Word::text(v))),
+            );
+        }
+        BuildVars {
+            given,
+            globals,
+            scopes: Vec::new(),
+            memo: Default::default(),
+            fuel: std::cell::Cell::new(LOOKUP_FUEL),
         }
     }
-    out
+
+    fn global(&self, name: &str) -> vars::Var {
+        self.globals.get(name).cloned().unwrap_or(vars::Var::Unset)
+    }
+
+    /// A FROM reference: the global ARGs substituted, unknown parts as
+    /// written.
+    fn base_reference(&self, raw: &str, escape: char) -> String {
+        match vars::expand(raw, escape, &|n| self.global(n)) {
+            Ok(w) => w.display(),
+            Err(_) => raw.to_string(),
+        }
+    }
+
+    /// `NAME` or `NAME=value` of an ARG: its name and value.
+    fn declared(
+        &self,
+        word: &str,
+        escape: char,
+        scope: &dyn Fn(&str) -> vars::Var,
+    ) -> (String, Option<vars::Var>) {
+        let (k, v) = match word.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (word, None),
+        };
+        let value = if let Some(g) = self.given.get(k) {
+            Some(vars::Var::Set(vars::Word::text(g)))
+        } else {
+            v.map(|v| match vars::expand(v, escape, scope) {
+                Ok(w) => vars::Var::Set(w),
+                Err(_) => vars::Var::Unknown,
+            })
+        };
+        (k.to_string(), value)
+    }
+
+    /// An ARG before the first FROM.
+    fn global_arg(&mut self, word: &str, escape: char) {
+        let (k, v) = self.declared(word, escape, &|n| self.global(n));
+        match v {
+            Some(v) => {
+                self.globals.insert(k, v);
+            }
+            None => {
+                self.globals.entry(k).or_insert(vars::Var::Unknown);
+            }
+        }
+    }
+
+    /// An ARG in a stage: without a value, the global one.
+    fn stage_arg(&mut self, word: &str, escape: char) {
+        let (k, v) = self.declared(word, escape, &|n| self.get(n));
+        let v = v.unwrap_or_else(|| self.globals.get(&k).cloned().unwrap_or(vars::Var::Unknown));
+        self.set(&k, v);
+    }
+
+    /// A new stage (the last of `stages`), built FROM stage `parent` if any.
+    fn enter_stage(&mut self, stages: &[Stage], parent: Option<usize>) {
+        let scope = match parent.and_then(|p| self.scopes.get(p)) {
+            Some(s) => s.clone(),
+            None => (
+                Layered::default(),
+                stages.last().is_some_and(|st| env_known(stages, st)),
+            ),
+        };
+        self.scopes.push(scope);
+        self.memo.get_mut().clear();
+    }
+
+    /// A variable of the current stage.
+    fn get(&self, name: &str) -> vars::Var {
+        if let Some(v) = self.memo.borrow().get(name) {
+            return v.clone();
+        }
+        let Some((sets, env_known)) = self.scopes.last() else {
+            return self.global(name);
+        };
+        let mut found = None;
+        for (k, v) in sets.rev_iter() {
+            let fuel = self.fuel.get();
+            if fuel == 0 {
+                return vars::Var::Unknown;
+            }
+            self.fuel.set(fuel - 1);
+            if k == name {
+                found = Some(v.clone());
+                break;
+            }
+        }
+        let v = found.unwrap_or_else(|| match (env_known, name) {
+            (false, _) => vars::Var::Unknown,
+            (true, "PATH") => vars::Var::Set(vars::Word::text(DEFAULT_PATH)),
+            (true, _) => vars::Var::Unset,
+        });
+        self.memo.borrow_mut().insert(name.to_string(), v.clone());
+        v
+    }
+
+    fn set(&mut self, key: &str, v: vars::Var) {
+        self.memo.get_mut().remove(key);
+        if let Some((sets, _)) = self.scopes.last_mut() {
+            sets.push((key.to_string(), v));
+        }
+    }
+
+    /// `text` with the current stage's variables substituted.
+    fn expand(&self, text: &str, escape: char) -> Result<vars::Word, String> {
+        vars::expand(text, escape, &|n| self.get(n))
+    }
+
+    /// `text` substituted, when all of it is known.
+    fn known(&self, text: &str, escape: char) -> Option<String> {
+        self.expand(text, escape).ok().and_then(|w| w.known())
+    }
 }
 
 const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
 
 impl Image {
-    /// Build the model from a parsed Dockerfile.
+    /// Build the model from a parsed Dockerfile, built with no build args
+    /// for its last stage.
     pub fn from_dockerfile(df: &Dockerfile) -> Image {
+        Image::from_dockerfile_with(df, &crate::Build::default())
+    }
+
+    /// Build the model from a parsed Dockerfile as `build` builds it: its
+    /// build args, its target stage.
+    pub fn from_dockerfile_with(df: &Dockerfile, build: &crate::Build) -> Image {
         let mut stages: Vec<Stage> = Vec::new();
-        let mut global_args: HashMap<String, String> = HashMap::new();
+        let mut bv = BuildVars::new(build);
         let mut cmd_set_in_stage = false;
         // Stage name -> index of the latest stage of that name: one lookup
         // per FROM instead of a scan of all earlier stages (quadratic in
@@ -598,7 +784,7 @@ impl Image {
                     _ => vec![],
                 };
                 let raw = words.first().copied().unwrap_or("");
-                let reference = substitute(raw, &global_args);
+                let reference = bv.base_reference(raw, df.escape);
                 let name = match words.as_slice() {
                     [_, as_, n, ..] if as_.eq_ignore_ascii_case("as") => {
                         Some(n.to_ascii_lowercase())
@@ -680,14 +866,14 @@ impl Image {
                 st.base_ref = reference;
                 cmd_set_in_stage = false;
                 stages.push(st);
+                bv.enter_stage(&stages, parent);
                 continue;
             }
             let Some(st) = stages.last_mut() else {
                 // Before the first FROM only ARG is meaningful: global build args.
                 if let Args::Words(ws) = &ins.args {
                     for w in ws {
-                        let (k, v) = w.value.split_once('=').unwrap_or((&w.value, ""));
-                        global_args.insert(k.to_string(), unquote(v, df.escape));
+                        bv.global_arg(&w.value, df.escape);
                     }
                 }
                 continue;
@@ -713,35 +899,52 @@ impl Image {
                     st.shell = w.iter().map(|w| w.value.clone()).collect();
                 }
                 (Kind::Workdir, Args::Text(t)) => {
-                    let v = t.value.clone();
-                    let joined = match (&st.workdir, v.starts_with('/')) {
-                        (Setting::Set { value, .. }, false) => {
-                            format!("{}/{}", value.trim_end_matches('/'), v)
-                        }
-                        (_, _) => v,
+                    st.workdir = match (bv.known(&t.value, df.escape), &st.workdir) {
+                        (Some(v), _) if v.starts_with('/') => Setting::Set { value: v, at },
+                        (Some(v), Setting::Set { value, .. }) => Setting::Set {
+                            value: format!("{}/{}", value.trim_end_matches('/'), v),
+                            at,
+                        },
+                        (Some(v), Setting::Unset) => Setting::Set {
+                            value: format!("/{v}"),
+                            at,
+                        },
+                        // Relative to a directory dsig does not know, or
+                        // unknown itself.
+                        _ => Setting::Unknown,
                     };
-                    st.workdir = Setting::Set { value: joined, at };
                 }
                 (Kind::User, Args::Text(t)) => {
-                    st.user = Setting::Set {
-                        value: t.value.clone(),
-                        at,
-                    }
+                    st.user = bv
+                        .known(&t.value, df.escape)
+                        .map_or(Setting::Unknown, |value| Setting::Set { value, at });
                 }
                 (Kind::StopSignal, Args::Text(t)) => {
-                    st.stopsignal = Setting::Set {
-                        value: t.value.clone(),
-                        at,
+                    st.stopsignal = bv
+                        .known(&t.value, df.escape)
+                        .map_or(Setting::Unknown, |value| Setting::Set { value, at });
+                }
+                (Kind::Arg, Args::Words(ws)) => {
+                    for w in ws {
+                        bv.stage_arg(&w.value, df.escape);
                     }
                 }
-                (Kind::Env, Args::KeyValues { pairs, legacy }) => {
-                    for (k, v) in pairs {
-                        let val = if *legacy {
-                            v.value.clone()
-                        } else {
-                            unquote(&v.value, df.escape)
-                        };
-                        st.env.set(k.value.clone(), val);
+                (Kind::Env, Args::KeyValues { pairs, .. }) => {
+                    // Every value sees the variables as they were before
+                    // the instruction (`ENV A=1 B=$A` gives B the old A).
+                    let set: Vec<(String, vars::Word)> = pairs
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            let key = bv.known(&k.value, df.escape)?;
+                            let value = bv
+                                .expand(&v.value, df.escape)
+                                .unwrap_or_else(|_| vars::Word::unknown(&v.value));
+                            Some((key, value))
+                        })
+                        .collect();
+                    for (k, v) in set {
+                        bv.set(&k, vars::Var::Set(v.clone()));
+                        st.env.set(k, v);
                     }
                 }
                 (Kind::Copy | Kind::Add, args) => {
@@ -758,23 +961,57 @@ impl Image {
                     let heredocs: Vec<String> =
                         ins.heredocs.iter().map(|h| h.name.clone()).collect();
                     words.retain(|w| !w.starts_with("<<"));
+                    let mut unknown = false;
+                    let mut value = |w: &str| match bv.expand(w, df.escape) {
+                        Ok(v) => v.known().unwrap_or_else(|| {
+                            unknown = true;
+                            v.display()
+                        }),
+                        Err(_) => {
+                            unknown = true;
+                            w.to_string()
+                        }
+                    };
+                    let sources: Vec<String> = words.iter().map(|w| value(w)).collect();
+                    let dest = value(&dest);
+                    let chmod = ins
+                        .flag("chmod")
+                        .and_then(|f| f.value.clone())
+                        .map(|c| bv.known(&c, df.escape).unwrap_or(c));
                     st.copies.push(CopyOp {
                         at,
-                        sources: words,
+                        sources,
                         dest,
                         from: ins.flag("from").and_then(|f| f.value.clone()),
-                        chmod: ins.flag("chmod").and_then(|f| f.value.clone()),
+                        chmod,
                         heredocs,
                         workdir: st.workdir.get().map(|(w, _)| w.clone()),
                         parents: ins.flag("parents").is_some(),
                         link: ins.flag("link").is_some(),
-                        unknown: false,
+                        unknown,
                     });
                 }
                 _ => {}
             }
         }
-        Image { stages }
+        // `--target`: a stage by name, as BuildKit finds it (case-insensitive).
+        let (target, target_error) = match build.target.as_deref().filter(|t| !t.is_empty()) {
+            None => (None, None),
+            Some(t) => match by_name.get(&t.to_ascii_lowercase()) {
+                Some(&i) => (Some(i), None),
+                None => (
+                    None,
+                    Some(format!(
+                        "target stage {t:?} could not be found: the last stage is linted"
+                    )),
+                ),
+            },
+        };
+        Image {
+            stages,
+            target,
+            target_error,
+        }
     }
 }
 
@@ -836,11 +1073,12 @@ mod tests {
 
     #[test]
     fn env_in_order_of_last_setting() {
-        let env =
-            |s: &str| -> Vec<(String, String)> { image(s).final_stage().unwrap().env.to_vec() };
-        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        let env = |s: &str| -> Vec<(String, Option<String>)> {
+            image(s).final_stage().unwrap().env.to_vec()
+        };
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, Option<String>)> {
             v.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, v)| (k.to_string(), Some(v.to_string())))
                 .collect()
         };
         assert_eq!(
@@ -882,9 +1120,284 @@ mod tests {
         assert_eq!(i.stages[1].copies.len(), 2, "a parent keeps its own");
         let env = last.env.to_vec();
         assert_eq!(env.len(), 4, "{env:?}");
-        assert_eq!(env[0], ("PATH".to_string(), "/x".to_string()));
+        assert_eq!(env[0], ("PATH".to_string(), Some("/x".to_string())));
         assert!(matches!(i.system_shell(), SystemShell::Missing(_)));
         drop(i);
+    }
+
+    fn image_with(s: &str, args: &[(&str, &str)], target: Option<&str>) -> Image {
+        let build = crate::Build {
+            args: args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            target: target.map(String::from),
+            ..crate::Build::default()
+        };
+        Image::from_dockerfile_with(&crate::syntax::parse(s).unwrap(), &build)
+    }
+
+    /// The sources and destination of the final stage's last COPY/ADD, and
+    /// whether a part of them is unknown.
+    fn last_copy(i: &Image) -> (Vec<String>, String, bool) {
+        let c = i
+            .final_stage()
+            .unwrap()
+            .copies
+            .iter()
+            .next_back()
+            .unwrap()
+            .clone();
+        (c.sources, c.dest, c.unknown)
+    }
+
+    fn copy_of(s: &str, args: &[(&str, &str)]) -> (Vec<String>, String, bool) {
+        last_copy(&image_with(s, args, None))
+    }
+
+    #[test]
+    fn build_args_in_copy_sources_and_destinations() {
+        let df =
+            "FROM debian:bookworm\nARG APP_ENV=prod\nADD entrypoint-${APP_ENV}.sh /entrypoint.sh\n";
+        assert_eq!(
+            copy_of(df, &[]),
+            (
+                vec!["entrypoint-prod.sh".into()],
+                "/entrypoint.sh".into(),
+                false
+            )
+        );
+        assert_eq!(
+            copy_of(df, &[("APP_ENV", "dev"), ("APP_ENV", "staging")]),
+            (
+                vec!["entrypoint-staging.sh".into()],
+                "/entrypoint.sh".into(),
+                false
+            ),
+            "a build arg replaces the default; the later one wins"
+        );
+        // Without a value the build may give one: unknown, as written.
+        let df = "FROM debian:bookworm\nARG APP_ENV\nADD entrypoint-${APP_ENV}.sh /entrypoint.sh\n";
+        assert_eq!(
+            copy_of(df, &[]),
+            (
+                vec!["entrypoint-${APP_ENV}.sh".into()],
+                "/entrypoint.sh".into(),
+                true
+            )
+        );
+        assert_eq!(copy_of(df, &[("APP_ENV", "dev")]).0, ["entrypoint-dev.sh"]);
+        // Build args count only for the ARGs the file declares: an undeclared
+        // one is unset on a base whose environment is known.
+        let df = "FROM scratch\nCOPY a${X}b /x\n";
+        assert_eq!(copy_of(df, &[("X", "1")]).0, ["ab"]);
+        // Quotes as BuildKit takes them; the exec form too.
+        let df =
+            "FROM scratch\nENV D=/srv\nCOPY [\"run.sh\", \"${D}/bin/\"]\nCOPY 'a$D' \"$D\"/c /z\n";
+        assert_eq!(copy_of(df, &[]).0, ["a$D", "/srv/c"]);
+        assert_eq!(
+            image_with(df, &[], None).stages[0]
+                .copies
+                .iter()
+                .next()
+                .unwrap()
+                .dest,
+            "/srv/bin/"
+        );
+    }
+
+    #[test]
+    fn scopes_as_buildkit_has_them() {
+        // A global ARG is seen by FROM only, unless the stage declares it
+        // again (then with the global value).
+        let df = "ARG V=1\nFROM scratch\nCOPY a${V} /x\n";
+        assert_eq!(copy_of(df, &[]).0, ["a"]);
+        let df = "ARG V=1\nFROM scratch\nARG V\nCOPY a${V} /x\n";
+        assert_eq!(copy_of(df, &[]).0, ["a1"]);
+        assert_eq!(copy_of(df, &[("V", "2")]).0, ["a2"]);
+        // ENV over ARG; every value of one ENV sees the variables before it.
+        let df = "FROM scratch\nARG A=1\nENV A=2\nCOPY $A /x\n";
+        assert_eq!(copy_of(df, &[]).0, ["2"]);
+        let df = "FROM scratch\nENV A=1\nENV A=2 B=$A\nCOPY $B /x\n";
+        assert_eq!(copy_of(df, &[]).0, ["1"]);
+        // ENV and ARG carry to the stages built FROM the stage.
+        let df = "FROM scratch AS base\nENV D=/opt\nARG E=e\nFROM base\nCOPY x $D/$E/\n";
+        assert_eq!(copy_of(df, &[]).1, "/opt/e/");
+        // A variable the stage does not set, on a base whose ENV dsig does
+        // not see, is unknown; on a bare OS base it is unset.
+        assert!(copy_of("FROM node:20\nCOPY x ${NODE_HOME}/\n", &[]).2);
+        assert!(!copy_of("FROM alpine:3.20\nCOPY x ${NODE_HOME}/\n", &[]).2);
+        // Platform args: unknown unless given.
+        let df =
+            "FROM --platform=$BUILDPLATFORM scratch\nARG TARGETARCH\nCOPY bin-${TARGETARCH} /app\n";
+        assert!(copy_of(df, &[]).2);
+        assert_eq!(copy_of(df, &[("TARGETARCH", "arm64")]).0, ["bin-arm64"]);
+    }
+
+    #[test]
+    fn workdir_user_stopsignal_and_env() {
+        let df = "FROM scratch\nARG HOME_DIR=/srv\nARG SIG=SIGQUIT\nARG WHO\nWORKDIR ${HOME_DIR}\nWORKDIR app\nUSER $WHO\nSTOPSIGNAL $SIG\nENV MODE=${WHO} LANG=C\n";
+        let i = image_with(df, &[], None);
+        let st = i.final_stage().unwrap();
+        assert_eq!(st.workdir.get().unwrap().0, "/srv/app");
+        assert_eq!(st.user, Setting::Unknown);
+        assert_eq!(st.stopsignal.get().unwrap().0, "SIGQUIT");
+        assert_eq!(
+            st.env.to_vec(),
+            [("MODE".into(), None), ("LANG".into(), Some("C".into()))],
+            "an ENV of an unknown value is unknown, not `${{WHO}}`"
+        );
+        let i = image_with(df, &[("WHO", "app")], None);
+        assert_eq!(i.final_stage().unwrap().user.get().unwrap().0, "app");
+        let i = image_with("FROM scratch\nARG D\nWORKDIR $D\n", &[], None);
+        assert_eq!(i.final_stage().unwrap().workdir, Setting::Unknown);
+        // Quotes and escapes as BuildKit's ProcessWord takes them, in both
+        // ENV forms.
+        let i = image_with(
+            "FROM scratch\nENV A \"x y\"\nENV B=\\$HOME C='$A' D=\"$A\"\n",
+            &[],
+            None,
+        );
+        let env = i.final_stage().unwrap().env.to_vec();
+        let val = |k: &str| env.iter().find(|(x, _)| x == k).unwrap().1.clone();
+        assert_eq!(val("A").as_deref(), Some("x y"));
+        assert_eq!(val("B").as_deref(), Some("$HOME"));
+        assert_eq!(val("C").as_deref(), Some("$A"));
+        assert_eq!(val("D").as_deref(), Some("x y"));
+        let i = image_with("FROM scratch\nWORKDIR app\n", &[], None);
+        assert_eq!(i.final_stage().unwrap().workdir.get().unwrap().0, "/app");
+    }
+
+    #[test]
+    fn path_with_parts_dsig_does_not_know() {
+        let path = |df: &str| image_with(df, &[], None).final_stage().unwrap().env.path();
+        assert_eq!(
+            path(
+                "FROM debian:bookworm\nENV CONDA_DIR=/opt/conda\nENV PATH=${CONDA_DIR}/bin:$PATH\n"
+            ),
+            format!("/opt/conda/bin:{DEFAULT_PATH}")
+        );
+        // The base image's PATH is not known: Docker's default stands in.
+        assert_eq!(
+            path("FROM continuumio/miniconda3\nENV PATH=/opt/conda/envs/app/bin:$PATH\n"),
+            format!("/opt/conda/envs/app/bin:{DEFAULT_PATH}")
+        );
+        assert_eq!(
+            path("FROM node:20\nARG TOOLS\nENV PATH=${TOOLS}/bin:/opt/x:${PATH}\n"),
+            format!("/opt/x:{DEFAULT_PATH}"),
+            "a directory with an unknown part is left out"
+        );
+        assert_eq!(path("FROM node:20\n"), DEFAULT_PATH);
+    }
+
+    #[test]
+    fn from_references() {
+        let i = image_with("ARG BASE\nFROM ${BASE}\nCMD x\n", &[], None);
+        assert_eq!(i.stages[0].base, Base::Image("${BASE}".into()));
+        assert!(matches!(i.system_shell(), SystemShell::Unknown(_)));
+        let i = image_with("ARG BASE\nFROM ${BASE}\n", &[("BASE", "alpine:3.20")], None);
+        assert_eq!(i.stages[0].base, Base::Image("alpine:3.20".into()));
+        // A global ARG naming a stage.
+        let i = image_with(
+            "ARG FLAVOUR=slim\nFROM scratch AS slim\nENV A=1\nFROM ${FLAVOUR}\n",
+            &[],
+            None,
+        );
+        assert_eq!(i.stages[1].base, Base::Stage(0));
+        // A stage's ARG is not seen by a later FROM.
+        let i = image_with("FROM scratch\nARG B=alpine\nFROM ${B}\n", &[], None);
+        assert_eq!(i.stages[1].base, Base::Image(String::new()));
+    }
+
+    #[test]
+    fn target_stage() {
+        let df = "FROM scratch AS build\nCMD [\"build\"]\nFROM scratch AS Runtime\nCMD [\"run\"]\nFROM scratch\nCMD [\"test\"]\n";
+        let argv = |t: Option<&str>| image_with(df, &[], t).pid1_argv().unwrap();
+        assert_eq!(argv(None), ["test"]);
+        assert_eq!(argv(Some("build")), ["build"]);
+        assert_eq!(argv(Some("RUNTIME")), ["run"], "names are case-insensitive");
+        let i = image_with(df, &[], Some("nope"));
+        assert_eq!(i.pid1_argv().unwrap(), ["test"], "the last stage");
+        assert!(i.target_error.as_deref().unwrap().contains("\"nope\""));
+        assert_eq!(image_with(df, &[], Some("build")).target_error, None);
+        // TARGETSTAGE is the target.
+        let df = "ARG TARGETSTAGE\nFROM scratch AS app\nARG TARGETSTAGE\nCOPY $TARGETSTAGE.sh /x\n";
+        assert_eq!(last_copy(&image_with(df, &[], Some("app"))).0, ["app.sh"]);
+    }
+
+    /// A script that branches on an ENV whose value is a build arg dsig does
+    /// not know: on a Debian base (whose environment is otherwise known, an
+    /// unset variable is empty) both branches stay possible.
+    #[test]
+    fn an_unknown_env_value_is_unknown_to_the_script() {
+        let dir = std::path::PathBuf::from("/nonexistent-dsig-values-test");
+        let df = "FROM debian:bookworm\nARG MODE\nENV MODE=${MODE}\nCOPY run.sh /run.sh\nCMD [\"/run.sh\"]\n";
+        let script =
+            "#!/bin/sh\nif [ \"$MODE\" = worker ]; then\n  exec worker\nfi\n/usr/local/bin/app\n";
+        let lint = |args: &[(&str, &str)]| {
+            let mut opts = crate::LintOptions::for_file(dir.join("Dockerfile"));
+            opts.overlay.insert(dir.join("run.sh"), script.to_string());
+            opts.build.args = args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let df_ = crate::syntax::parse(df).unwrap();
+            let image = Image::from_dockerfile_with(&df_, &opts.build);
+            let fs = context::ContextFs::new(opts.context_dir(), &opts.overlay);
+            let mut files = vec![];
+            let chain = chain::build(&image, &df_, &fs, &mut files);
+            let s = &chain.scripts[0];
+            let mut ends: Vec<String> = s
+                .flow
+                .paths
+                .iter()
+                .map(|p| format!("{:?}", p.end).split_whitespace().take(1).collect())
+                .collect();
+            ends.sort();
+            ends.dedup();
+            (s.env.clone(), ends, s.flow.paths.len())
+        };
+        let (env, ends, n) = lint(&[]);
+        assert_eq!(env, [("MODE".to_string(), None)]);
+        assert_eq!(
+            (n, ends),
+            (2, vec!["Exec".to_string(), "Foreground".to_string()]),
+            "both branches"
+        );
+        let (env, _, n) = lint(&[("MODE", "worker")]);
+        assert_eq!(env, [("MODE".to_string(), Some("worker".to_string()))]);
+        assert_eq!(n, 1, "the worker branch only");
+        let (_, _, n) = lint(&[("MODE", "web")]);
+        assert_eq!(n, 1, "the app branch only");
+    }
+
+    /// Values that double at each ARG, and lookups that would walk a long
+    /// chain of stages again and again, stay bounded: past the bounds a
+    /// value is unknown.
+    #[test]
+    fn hostile_values_are_bounded() {
+        let mut df = String::from("FROM scratch\nARG A0=0123456789abcdef\n");
+        for i in 1..64 {
+            df.push_str(&format!("ARG A{i}=$A{p}$A{p}\n", p = i - 1));
+        }
+        df.push_str("COPY $A63 /x\nCOPY $A8 /y\n");
+        let t = std::time::Instant::now();
+        let i = image_with(&df, &[], None);
+        let copies: Vec<CopyOp> = i.stages[0].copies.iter().cloned().collect();
+        assert!(copies[0].unknown);
+        assert_eq!(copies[1].sources[0].len(), 16 << 8);
+        let n = 20_000;
+        let mut df = String::from("FROM scratch AS s0\n");
+        for k in 1..n {
+            df.push_str(&format!(
+                "FROM s{} AS s{k}\nENV V{k}=1\nCOPY a$U{k} /x\n",
+                k - 1
+            ));
+        }
+        let i = image_with(&df, &[], None);
+        assert!(last_copy(&i).2, "out of lookups: unknown");
+        assert_eq!(i.stages[1].copies.iter().next().unwrap().sources, ["a"]);
+        assert!(t.elapsed() < std::time::Duration::from_secs(30));
     }
 
     #[test]

@@ -309,7 +309,7 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
         instructions: vec![],
         pieces: vec![],
     };
-    let image = Image { stages: vec![] };
+    let image = Image::default();
     let ctx = Context::new(0, &text, &df, &image, &chain, opts.init);
     report.diagnostics = check_all(&ctx);
 }

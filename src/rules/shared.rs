@@ -438,6 +438,8 @@ pub fn prog_short(prog: &crate::shell::flow::Prog) -> String {
         .skip(1)
         .take(2)
         .map_while(|w| w.as_deref())
+        // Internal values (`$!` is a job marker) are not shown.
+        .take_while(|w| !w.contains('\u{1}'))
         .filter(|w| !w.contains(['\n', '`']) && w.len() < 40)
         .collect();
     if rest.is_empty() {

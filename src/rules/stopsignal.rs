@@ -56,11 +56,28 @@ pub const DAEMONS: &[(&str, &str, &str)] = &[
     ("apachectl", "WINCH", "Apache httpd: SIGWINCH is graceful-stop (httpd.apache.org/docs/2.4/stopping.html)"),
     ("php-fpm", "QUIT", "php-fpm: SIGQUIT is graceful shutdown, SIGTERM immediate termination (php.net/manual/en/install.fpm.php)"),
     ("haproxy", "USR1", "HAProxy: SIGUSR1 is soft stop, SIGTERM hard stop (docs.haproxy.org, management: stopping)"),
+    ("systemd", "RTMIN+3", "systemd: SIGRTMIN+3 halts the system manager; SIGTERM makes it serialize its state and re-execute itself, so it never stops (man 1 systemd, SIGNALS)"),
+    ("runsvdir", "HUP", "runit: on SIGHUP runsvdir sends SIGTERM to every runsv, which stops its service, then exits; on SIGTERM it exits at once and the services are SIGKILLed with the container (man 8 runsvdir)"),
     ("postgres", "INT", "PostgreSQL: SIGTERM is smart shutdown (waits for every client to disconnect), SIGINT fast shutdown (postgresql.org/docs/current/server-shutdown.html)"),
 ];
 
-fn daemon(program: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+fn daemon(
+    program: &str,
+    shell: &crate::model::SystemShell,
+) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    use crate::model::SystemShell;
+    use crate::shell::ShellKind;
     let base = program.rsplit('/').next().unwrap_or(program);
+    // `/sbin/init` is systemd on the Debian, Ubuntu and RHEL families (the
+    // systemd-sysv package, systemd's own symlink); on Alpine it is busybox
+    // init, and on an image dsig does not know it could be either.
+    let base = match (program, shell) {
+        (
+            "/sbin/init" | "/usr/sbin/init",
+            SystemShell::Known(ShellKind::Dash | ShellKind::Bash, _),
+        ) => "systemd",
+        _ => base,
+    };
     DAEMONS
         .iter()
         .find(|(n, _, _)| base == *n || (*n == "php-fpm" && base.starts_with("php-fpm")))
@@ -119,15 +136,24 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(at) = ctx.chain.started_by else {
         return;
     };
-    let Some((prog, argv, _)) = shared::final_program(ctx) else {
-        return;
+    // The program that ends up running, or a supervisor that is PID 1
+    // (runsvdir: what it runs is in its service directory).
+    let prog = match shared::final_program(ctx) {
+        Some((prog, argv, _)) => {
+            // A program that daemonises gets no stop signal at all (SIG024
+            // says so).
+            let words: Vec<Option<&str>> = argv.iter().map(|a| Some(a.as_str())).collect();
+            if crate::shell::programs::daemonises(&words).is_some() {
+                return;
+            }
+            prog
+        }
+        None => match ctx.chain.pid1_init() {
+            Some(init) => init,
+            None => return,
+        },
     };
-    // A program that daemonises gets no stop signal at all (SIG024 says so).
-    let words: Vec<Option<&str>> = argv.iter().map(|a| Some(a.as_str())).collect();
-    if crate::shell::programs::daemonises(&words).is_some() {
-        return;
-    }
-    let Some((name, want, why)) = daemon(prog) else {
+    let Some((name, want, why)) = daemon(prog, &ctx.image.system_shell()) else {
         return;
     };
     let (current, stop_at) = match &st.stopsignal {

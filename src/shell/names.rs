@@ -868,6 +868,10 @@ fn unbalanced_quote(text: &str) -> Option<char> {
                             break;
                         }
                     }
+                    // The newline that ends the comment was read: the
+                    // next line starts a word (its own `#` is a comment).
+                    prev_blank = true;
+                    continue;
                 }
                 _ => {}
             },
@@ -880,6 +884,15 @@ fn unbalanced_quote(text: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_in_consecutive_comment_lines_are_not_quotes() {
+        // Ethorbit/steamcmd-server-docker start.sh: two comment lines, the
+        // second with an apostrophe.
+        let text = "# Copy files\n# it won't make its way\nfind . -exec sh -c \"cp '$D/'\" \\;\n";
+        assert_eq!(unbalanced_quote(text), None);
+        assert_eq!(unbalanced_quote("# a\necho 'x\n"), Some('\''));
+    }
 
     fn fit(src: &str, needle: &str) -> ExecFit {
         let at = src.find(needle).expect("needle");

@@ -982,6 +982,18 @@ pub fn lifetime(words: &[Word]) -> Lifetime {
             }
         }
         _ if ONE_SHOT.contains(&p) => OneShot,
+        _ if server_subcommands(p).is_some() => {
+            // `rr serve` runs, `rr get` downloads and ends: the first word
+            // that is not an option decides.
+            let serve = server_subcommands(p).unwrap_or_default();
+            match args.iter().find(|w| !w.is_some_and(|w| w.starts_with('-'))) {
+                Some(Some(sub)) if serve.contains(sub) => LongRunning,
+                Some(Some(_)) => OneShot,
+                Some(None) => Unknown,
+                None if info_option(p, args) => OneShot,
+                None => Unknown,
+            }
+        }
         _ if LONG_RUNNING.contains(&p) || p.starts_with("php-fpm") => {
             if info_option(p, args) {
                 OneShot
@@ -994,6 +1006,22 @@ pub fn lifetime(words: &[Word]) -> Lifetime {
         }
         _ => Unknown,
     }
+}
+
+/// Servers of [`LONG_RUNNING`] whose command line names what to do: only
+/// these subcommands run the server (checked in each tool's `--help`); any
+/// other (`rr get`, `vault login`, `consul members`) does its work and ends.
+fn server_subcommands(p: &str) -> Option<&'static [&'static str]> {
+    Some(match p {
+        "rr" => &["serve"],
+        "vault" => &["server"],
+        "consul" | "nomad" => &["agent"],
+        "minio" => &["server", "gateway"],
+        "registry" => &["serve"],
+        "frankenphp" => &["run", "php-server"],
+        "streamlit" => &["run"],
+        _ => return None,
+    })
 }
 
 /// Servers of [`LONG_RUNNING`] that [`daemonises`] knows: only their
@@ -1544,6 +1572,64 @@ fn nginx_daemon_off(g: &str) -> bool {
         let mut t = d.split_whitespace();
         t.next() == Some("daemon") && t.next() == Some("off") && t.next().is_none()
     })
+}
+
+/// What a command that stops services does in a signal handler: it
+/// signals them (true), and it returns only once they have stopped (the
+/// second bool). Each from the tool's manual: `gitlab-ctl stop` and runit's
+/// `sv stop` stop the services and wait for them (sv: up to 7 s); a
+/// supervisor's `supervisorctl stop|shutdown` waits; `nginx -s quit` and
+/// `apachectl graceful-stop` only send the signal; `pg_ctl stop` waits
+/// (its default `-w`); `rabbitmqctl stop`, `redis-cli shutdown` and
+/// `mysqladmin shutdown` return after the server stopped; `pkill` and
+/// `killall` send a signal by name, like `kill`; an app's control script
+/// asked to stop (`bin/nifi.sh stop`, `kafka-server-stop.sh`) signals and
+/// polls until the process is gone.
+pub fn stops_services(words: &[Word]) -> Option<(bool, bool)> {
+    let p = prog(words)?;
+    let sub = |set: &[&str]| {
+        words[1..]
+            .iter()
+            .flatten()
+            .find(|w| !w.starts_with('-'))
+            .is_some_and(|w| set.contains(w))
+    };
+    let has = |set: &[&str]| has_word(&words[1..], set);
+    let hard = has(&["-9", "-KILL", "-SIGKILL", "-s9"]);
+    let waits = match p {
+        "gitlab-ctl" if sub(&["stop", "graceful-kill"]) => true,
+        "sv" if sub(&[
+            "stop",
+            "down",
+            "force-stop",
+            "exit",
+            "force-shutdown",
+            "shutdown",
+        ]) =>
+        {
+            !has(&["-w0"])
+        }
+        "supervisorctl" if sub(&["stop", "shutdown"]) => true,
+        "s6-svscanctl" if has(&["-t", "-q", "-7", "-0"]) => false,
+        "s6-svc" if has(&["-d", "-t"]) => has(&["-w", "-wd", "-wD"]),
+        "nginx" | "openresty" if has(&["quit", "stop"]) && has(&["-s"]) => false,
+        "apachectl" | "apache2ctl" if sub(&["stop", "graceful-stop"]) => false,
+        "httpd" | "apache2" if has(&["-k"]) && has(&["stop", "graceful-stop"]) => false,
+        "pg_ctl" | "pg_ctlcluster" if has(&["stop"]) => !has(&["-W", "--no-wait"]),
+        "rabbitmqctl" if sub(&["stop", "shutdown"]) => true,
+        "redis-cli" | "valkey-cli" if has(&["shutdown", "SHUTDOWN"]) => true,
+        "mysqladmin" | "mariadb-admin" if has(&["shutdown"]) => true,
+        "service" if words.get(2).copied().flatten() == Some("stop") => true,
+        "systemctl" if sub(&["stop"]) => true,
+        "pkill" | "killall" if !hard && words.len() > 1 => false,
+        // An app's own control script asked to stop (`bin/nifi.sh stop`,
+        // `catalina.sh stop`, `kafka-server-stop.sh`, tomcat's
+        // `shutdown.sh`): these signal the process and poll until it is gone.
+        _ if p.ends_with(".sh") && sub(&["stop", "shutdown", "graceful-stop"]) => true,
+        _ if p.ends_with(".sh") && (p.contains("stop") || p.starts_with("shutdown")) => true,
+        _ => return None,
+    };
+    Some((true, waits))
 }
 
 /// A verdict that needs `absent` to hold for certain.
@@ -2866,6 +2952,13 @@ mod tests {
         assert_eq!(life("mysqld"), LongRunning);
         assert_eq!(life("mongod"), LongRunning);
         assert_eq!(life("traefik"), LongRunning);
+        assert_eq!(life("rr serve -c .rr.yaml"), LongRunning);
+        assert_eq!(life("rr get --location bin/"), OneShot);
+        assert_eq!(life("vault server -config /v"), LongRunning);
+        assert_eq!(life("vault operator unseal"), OneShot);
+        assert_eq!(life("consul agent -dev"), LongRunning);
+        assert_eq!(life("minio server /data"), LongRunning);
+        assert_eq!(life("minio"), Unknown);
         assert_eq!(
             life("haproxy -f /usr/local/etc/haproxy/haproxy.cfg"),
             LongRunning
@@ -2883,6 +2976,37 @@ mod tests {
         assert_eq!(life("my-app"), Unknown);
         assert_eq!(lifetime(&[]), Unknown);
         assert_eq!(lifetime(&[None]), Unknown);
+    }
+
+    #[test]
+    fn service_stop_commands() {
+        let stop = |t: &str| {
+            let w: Vec<Option<&str>> = t.split_whitespace().map(Some).collect();
+            stops_services(&w)
+        };
+        assert_eq!(stop("gitlab-ctl stop"), Some((true, true)));
+        assert_eq!(stop("gitlab-ctl reconfigure"), None);
+        assert_eq!(stop("sv stop /etc/service/app"), Some((true, true)));
+        assert_eq!(stop("sv -w0 down app"), Some((true, false)));
+        assert_eq!(stop("sv status app"), None);
+        assert_eq!(stop("supervisorctl shutdown"), Some((true, true)));
+        assert_eq!(stop("nginx -s quit"), Some((true, false)));
+        assert_eq!(stop("nginx -t"), None);
+        assert_eq!(stop("pg_ctl -D /data stop -m fast"), Some((true, true)));
+        assert_eq!(stop("redis-cli shutdown"), Some((true, true)));
+        assert_eq!(stop("service nginx stop"), Some((true, true)));
+        assert_eq!(stop("service nginx start"), None);
+        assert_eq!(stop("pkill -TERM java"), Some((true, false)));
+        assert_eq!(stop("pkill -9 java"), None);
+        assert_eq!(stop("killall"), None);
+        assert_eq!(stop("./bin/nifi.sh stop"), Some((true, true)));
+        assert_eq!(stop("./bin/nifi.sh run"), None);
+        assert_eq!(stop("kafka-server-stop.sh"), Some((true, true)));
+        assert_eq!(
+            stop("/usr/local/tomcat/bin/shutdown.sh"),
+            Some((true, true))
+        );
+        assert_eq!(stop("./start.sh"), None);
     }
 
     #[test]

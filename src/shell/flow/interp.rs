@@ -177,6 +177,10 @@ struct Interp<'t, 'e> {
     unresolved_source: bool,
     /// Trap handler effects, by handler text.
     handler_fx: HashMap<String, (bool, bool, bool)>,
+    /// Programs of unknown lifetime that a path ran before it exec'd,
+    /// started or waited for a long-running program: the script expects
+    /// them to finish, so no path takes them for the workload.
+    superseded: HashSet<Loc>,
 }
 
 /// What a function call did, for the next call with the same entry state.
@@ -252,6 +256,7 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
         generation: 0,
         nesting: 0,
         handler_fx: HashMap::new(),
+        superseded: HashSet::new(),
         unresolved_source: false,
     };
     let mut vars = Vars {
@@ -287,7 +292,7 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
         }
     }
     for (k, v) in &env.vars {
-        vars.set.insert(k.clone(), Some(v.clone()));
+        vars.set.insert(k.clone(), v.clone());
     }
     let st = St {
         vars,
@@ -309,6 +314,27 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
     let out = it.block(0, &stmts, vec![st]);
     for mut st in out {
         it.finish(&mut st, None);
+    }
+    // A step that some path runs before its workload is a setup step on
+    // every path (`tool set-credentials; ... exit 1` on an error branch,
+    // the server started on the others: apache/nifi's start.sh).
+    for p in &mut it.paths {
+        if let End::Foreground {
+            prog,
+            after,
+            only_exit_after,
+            ..
+        } = &p.end
+        {
+            if prog.lifetime == Lifetime::Unknown && it.superseded.contains(&prog.at) {
+                let at = if *only_exit_after {
+                    after.last().cloned()
+                } else {
+                    None
+                };
+                p.end = End::Exit { at };
+            }
+        }
     }
     // A handler runs when the signal comes, with the functions defined by
     // then (often after the `trap` line): its effects are judged at the end.
@@ -768,6 +794,15 @@ impl<'t, 'e> Interp<'t, 'e> {
         st.ctl = Ctl::Exit;
     }
 
+    /// The candidates of `st` finished: a long-running program comes next.
+    fn supersede(&mut self, st: &mut St) {
+        for c in st.fg.drain(..) {
+            if c.prog.lifetime == Lifetime::Unknown {
+                self.superseded.insert(c.prog.at.clone());
+            }
+        }
+    }
+
     /// `loc` runs after the path's workload (if it has one).
     fn after(&mut self, st: &mut St, loc: Loc, is_exit: bool) {
         if let Some(i) = st.done {
@@ -867,7 +902,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
             Lifetime::LongRunning => {
                 let c = self.cand(st, prog, how);
-                st.fg.clear();
+                self.supersede(st);
                 let i = self.emit_cand(c);
                 st.done = Some(i);
                 st.status = Tri::Unknown;
@@ -1566,7 +1601,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             st.ctl = Ctl::Exit;
             return vec![st];
         }
-        st.fg.clear();
+        self.supersede(&mut st);
         self.emit(
             &st,
             End::Exec {
@@ -1618,7 +1653,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             st.status = Tri::Unknown;
             return;
         }
-        st.fg.clear();
+        self.supersede(st);
         let i = self.emit(
             st,
             End::Wait {
@@ -1753,7 +1788,18 @@ impl<'t, 'e> Interp<'t, 'e> {
                     }
                     Some("wait") => fx.1 = true,
                     Some("exit") => fx.2 = true,
-                    Some(f) => todo.push(f.to_string()),
+                    Some(f) => {
+                        // `gitlab-ctl stop`, `sv stop`, `nginx -s quit`, ...
+                        let vals: Vec<Option<&str>> =
+                            words.iter().map(|w| w.value.as_deref()).collect();
+                        match crate::shell::programs::stops_services(&vals) {
+                            Some((signals, waits)) => {
+                                fx.0 |= signals;
+                                fx.1 |= waits;
+                            }
+                            None => todo.push(f.to_string()),
+                        }
+                    }
                     None => {}
                 }
             });
@@ -1860,9 +1906,16 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
             // `eval exec "'$JAVA'" $OPTS`: an exec of the words (one level of
             // quotes removed, as eval's second parse does).
-            if argv.get(1).and_then(|a| a.as_deref()) == Some("exec") {
-                let mut words: Vec<Option<String>> = vec![Some("exec".into())];
-                for a in &argv[2..] {
+            // The same when `exec` comes from a variable's value
+            // (`exec_cmd="exec su-exec neo4j"; eval ${exec_cmd} $cmd`: neo4j's
+            // docker-entrypoint.sh).
+            let first = argv
+                .get(1)
+                .and_then(|a| a.as_deref())
+                .and_then(|a| a.split_whitespace().next());
+            if first == Some("exec") {
+                let mut words: Vec<Option<String>> = Vec::new();
+                for a in &argv[1..] {
                     match a {
                         Some(v) => words.extend(v.split_whitespace().map(|w| {
                             let w = w

@@ -48,8 +48,9 @@ pub struct Env<'e> {
     pub shell: Option<ShellKind>,
     /// The arguments (`$1`...), when known.
     pub args: Option<Vec<String>>,
-    /// Variables the image sets (`ENV`).
-    pub vars: Vec<(String, String)>,
+    /// Variables the image sets (`ENV`); `None`: set to a value dsig does
+    /// not know (it stays unknown even when `env_complete`).
+    pub vars: Vec<(String, Option<String>)>,
     /// The image's whole environment is known (`vars`, on a bare OS base
     /// image or scratch): a variable not in it is empty when the container
     /// starts with its defaults. Otherwise it is "known only at run time".

@@ -9,7 +9,7 @@ fn paths(text: &str, shell: Option<ShellKind>, args: Option<&[&str]>, c: bool) -
     let env = Env {
         shell,
         args: args.map(|a| a.iter().map(|s| s.to_string()).collect()),
-        vars: vec![("MODE".into(), "worker".into())],
+        vars: vec![("MODE".into(), Some("worker".into()))],
         env_complete: false,
         zero: "/entrypoint.sh".into(),
         command_string: c,
@@ -361,4 +361,54 @@ fn too_complex_is_reported_not_guessed() {
         .paths
         .iter()
         .all(|p| matches!(p.end, End::Unknown { .. })));
+}
+
+#[test]
+fn setup_subcommand_of_a_server_before_exec() {
+    // shlinkio/shlink data/infra/roadrunner.Dockerfile: `rr get` downloads
+    // the server binary and ends; `rr serve` is the workload.
+    let s = "if [ ! -f ./bin/rr ]; then ./vendor/bin/rr get --location bin/ && chmod +x bin/rr ; fi && exec ./bin/rr serve\n";
+    assert_eq!(script(s, &[]), ["exec ./bin/rr serve", "exit"]);
+}
+
+#[test]
+fn eval_of_exec_from_a_variable() {
+    // neo4j/docker-neo4j docker-entrypoint.sh: `exec_cmd` holds "exec" or
+    // "exec su-exec neo4j:neo4j", the command comes from a function's output.
+    // (When both values meet after an `if`, the variable is unknown: the
+    // model keeps one value per variable.)
+    let s = "exec_cmd=\"exec su-exec neo4j:neo4j\"\nreadonly exec_cmd\ncmd=\"$(get_cmd)\"\neval ${exec_cmd} ${cmd?:none}\n";
+    assert_eq!(script(s, &[]), ["exec su-exec neo4j:neo4j ?"]);
+    assert_eq!(script("c=exec\neval $c ./app\n", &[]), ["exec ./app"]);
+}
+
+#[test]
+fn a_handler_that_stops_the_services() {
+    // gitlabhq/omnibus-gitlab docker/assets/init-container.
+    let s = "trap 'gitlab-ctl stop; exit' TERM\n/opt/gitlab/embedded/bin/runsvdir-start &\nwait\n";
+    let p = script(s, &[]);
+    assert!(p.iter().all(|e| e.contains("TERM:fwwx")), "{p:?}");
+}
+
+#[test]
+fn a_step_before_a_background_server_is_a_setup_step() {
+    // apache/nifi nifi-docker/dockerhub/sh/start.sh: `nifi.sh
+    // set-single-user-credentials` (unknown to dsig) before the server and
+    // `tail -F` are started in the background and waited for.
+    let s = "./bin/tool set-credentials a b\nredis-server &\npid=$!\nwait $pid\n";
+    assert_eq!(script(s, &[]), ["wait"]);
+    let s = "./bin/tool set-credentials a b\n./bin/server run &\ntail -F --pid=$! log &\nwait\n";
+    assert_eq!(script(s, &[]), ["wait"]);
+}
+
+#[test]
+fn a_setup_step_stays_one_on_an_error_branch() {
+    // apache/nifi start.sh: `nifi.sh set-single-user-credentials`, then a
+    // sourced file that exits 1 when a keystore is missing, else the server.
+    let s = "./bin/tool set-credentials a b\nif [ ! -f \"$KS\" ]; then\n  exit 1\nfi\n./bin/server run &\nwait $!\n";
+    let p = script(s, &[]);
+    assert!(!p.iter().any(|e| e.starts_with("fg")), "{p:?}");
+    // Without a later server, the unknown program may be the workload.
+    let s = "./bin/tool set-credentials a b\nif [ ! -f \"$KS\" ]; then\n  exit 1\nfi\n";
+    assert!(script(s, &[]).iter().any(|e| e.starts_with("fg")));
 }

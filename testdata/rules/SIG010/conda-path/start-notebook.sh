@@ -1,0 +1,4 @@
+#!/bin/bash
+set -e
+echo "Starting Jupyter in ${CONDA_DIR}"
+jupyter lab --ip=0.0.0.0 --no-browser "$@"

@@ -1,0 +1,3 @@
+#!/bin/sh
+cd "$APP_HOME"
+./server --listen :8080
