@@ -6,6 +6,12 @@
 //! follows a COPY source, inside the context (an absolute target starts
 //! from the context root, `..` stops at it), so nothing outside the context
 //! is ever opened. `.git/` is never read, and only regular files are opened.
+//! To judge a COPY source missing from the context (see
+//! [`ContextFs::missing_assumption`]), dsig looks above the context only up
+//! to the repository root (the directory holding `.git`): whether a path
+//! exists there, and the `.gitignore` and build files (Makefile, workflows,
+//! ...) of those directories, read only when they are regular files (never
+//! through a symlink) of at most 1 MiB.
 
 use super::{CopyOp, Image, Stage};
 use crate::syntax::{Args, Dockerfile, Kind};
@@ -482,7 +488,10 @@ fn gitignored(root: &Path, repo: Option<&Path>, rel: &str) -> Option<String> {
                     Ok(p) if p.as_os_str().is_empty() => ".gitignore".to_string(),
                     Ok(p) => format!("{}/.gitignore", p.to_string_lossy()),
                     Err(_) => {
-                        let up = root.components().count() - dir.components().count();
+                        let up = root
+                            .components()
+                            .count()
+                            .saturating_sub(dir.components().count());
                         format!("{}/.gitignore", vec![".."; up].join("/"))
                     }
                 };
@@ -2624,6 +2633,31 @@ mod tests {
             assert_eq!(rel(want), expected, "{want}");
         }
         let _ = std::fs::remove_dir_all(&base);
+    }
+
+    /// A context given as a relative path (`dsig lint sub/Dockerfile`, `.`)
+    /// is matched against `.dockerignore` and `.gitignore` as well, without
+    /// a panic of the matcher (paths under its root).
+    #[cfg(unix)]
+    #[test]
+    fn ignore_files_of_a_relative_context() {
+        let rel_root = PathBuf::from(format!("target/dsig-relctx-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&rel_root);
+        std::fs::create_dir_all(rel_root.join("d")).unwrap();
+        std::fs::write(rel_root.join(".dockerignore"), "d\n").unwrap();
+        std::fs::write(rel_root.join(".gitignore"), "gen/\n").unwrap();
+        std::fs::write(rel_root.join("d/x.sh"), "#!/bin/sh\n").unwrap();
+        let overlay = HashMap::new();
+        for root in [rel_root.clone(), PathBuf::from(".").join(&rel_root)] {
+            let fs = ContextFs::new(Some(root), &overlay);
+            assert!(fs.excluded("d/x.sh"));
+            assert!(fs.excluded("./d"));
+            assert!(!fs.excluded("x.sh"));
+            assert!(!fs.excluded("../../etc/passwd"));
+            let why = fs.missing_assumption("gen/app").unwrap_or_default();
+            assert!(why.contains("gitignored"), "{why}");
+        }
+        let _ = std::fs::remove_dir_all(&rel_root);
     }
 
     #[test]
