@@ -145,7 +145,8 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
                 model::base::with_project(&opts.build.images, opts.dockerfile.as_deref(), || {
                     model::Image::from_dockerfile_with(&df, &opts.build)
                 });
-            let fs = model::context::ContextFs::new(opts.context_dir(), &opts.overlay);
+            let fs = model::context::ContextFs::new(opts.context_dir(), &opts.overlay)
+                .with_build(opts.build.context_known, opts.build.origin.clone());
             let chain = model::chain::build(&image, &df, &fs, &mut report.files);
             // Startup scripts that CMD/ENTRYPOINT run but that cannot be
             // read: errors (exit 2), not a silent pass.

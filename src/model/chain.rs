@@ -67,11 +67,17 @@ pub struct LoadedScript {
 /// Something in the chain dsig could not follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gap {
-    /// COPY names a context file that is not there.
+    /// COPY names a context file that is not there. `assumed`: why the
+    /// build may still work (the file is gitignored, or the context is only
+    /// assumed and a directory above it has the file); `None`: dsig is sure
+    /// that the build fails.
     Missing {
         image_path: String,
         rel: String,
         copy: usize,
+        assumed: Option<String>,
+        /// It is on disk, but the context's `.dockerignore` leaves it out.
+        excluded: bool,
     },
     /// A startup script of the context that cannot be read (binary,
     /// invalid UTF-8, too large, not a regular file, permission denied):
@@ -307,7 +313,7 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
     };
     // Built when a path is first looked up.
     let copies_cell = std::cell::OnceCell::new();
-    let copies = || copies_cell.get_or_init(|| CopyIndex::new(stage, fs));
+    let copies = || copies_cell.get_or_init(|| CopyIndex::new(image, stage, df, fs));
     let (mut argv, started_by, entrypoint_with_cmd) = match (&stage.entrypoint, &stage.cmd) {
         (Setting::Set { value: ep, at }, cmd) => {
             let mut v = ep.argv();
@@ -678,8 +684,8 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
                 });
                 if matches!(base(&prog), "npm" | "yarn" | "pnpm") {
                     let path = super::context::normalize(&format!("{workdir}/package.json"));
-                    if let Origin::Context { rel, .. } = copies().locate(&path, df, fs) {
-                        chain.package_json = fs.read(&rel).and_then(Result::ok);
+                    if let Origin::Context { rel, .. } = copies().locate(&path, df, fs).leaf() {
+                        chain.package_json = fs.read(rel).and_then(Result::ok);
                     }
                 }
                 break;
@@ -850,12 +856,12 @@ impl RunCtx<'_> {
     /// A sourced file's text and where it is: (report file or 0 for the
     /// Dockerfile, offset, disk path).
     fn read(&self, image_path: &str) -> Option<(String, Option<std::path::PathBuf>, usize)> {
-        match self.copies.locate(image_path, self.df, self.fs) {
+        match self.copies.locate(image_path, self.df, self.fs).leaf() {
             Origin::Context { rel, .. } => {
-                let text = self.fs.read_script(&rel)?.ok()?;
-                Some((text, self.fs.disk(&rel), 0))
+                let text = self.fs.read_script(rel)?.ok()?;
+                Some((text, self.fs.disk(rel), 0))
             }
-            Origin::Heredoc {
+            &Origin::Heredoc {
                 instruction,
                 heredoc,
             } => {
@@ -950,11 +956,20 @@ fn load(
             .collect()
     };
     let looks_like_script = prog.ends_with(".sh") || is_script_arg;
+    // A copy that only may provide a candidate (its contents are unknown):
+    // a later PATH entry may surely have the program.
+    let mut first_maybe: Option<Origin> = None;
     for image_path in &candidates {
-        match copies.locate(image_path, df, fs) {
-            Origin::Context { rel, copy } => {
-                let disk = fs.disk(&rel)?;
-                let text = match fs.read_script(&rel)? {
+        let (origin, maybe) = copies.locate_maybe(image_path, fs);
+        if maybe {
+            first_maybe.get_or_insert(origin);
+            continue;
+        }
+        let outer = origin.copy();
+        match origin.leaf() {
+            Origin::Context { rel, .. } => {
+                let disk = fs.disk(rel)?;
+                let text = match fs.read_script(rel)? {
                     Ok(t) => t,
                     // A compiled program, not a script.
                     Err(ReadError::NotText { shebang: false, .. }) if !looks_like_script => {
@@ -992,47 +1007,80 @@ fn load(
                         files.len() - 1
                     }
                 };
-                return Some((idx, 0, text, image_path.clone(), Some(copy)));
+                // The copy whose `--chmod` decides its mode: the outermost
+                // one that has the flag (`COPY --from` keeps the mode that
+                // the other stage's COPY set).
+                let chmod_copy = origin
+                    .copies()
+                    .into_iter()
+                    .find(|&c| {
+                        df.instructions
+                            .get(c)
+                            .is_some_and(|i| i.flag("chmod").is_some())
+                    })
+                    .or(outer);
+                return Some((idx, 0, text, image_path.clone(), chmod_copy));
             }
-            Origin::Heredoc {
+            &Origin::Heredoc {
                 instruction,
                 heredoc,
             } => {
                 let h = &df.instructions[instruction].heredocs[heredoc];
+                let chmod_copy = origin.copies().into_iter().find(|&c| {
+                    df.instructions
+                        .get(c)
+                        .is_some_and(|i| i.flag("chmod").is_some())
+                });
                 return Some((
                     0,
                     h.body.start,
                     h.content.clone(),
                     image_path.clone(),
-                    Some(instruction),
+                    chmod_copy.or(Some(instruction)),
                 ));
             }
             Origin::Missing { rel, copy } => {
                 chain.gaps.push(Gap::Missing {
                     image_path: image_path.clone(),
-                    rel,
-                    copy,
-                });
-                return None;
-            }
-            Origin::Git { rel, copy } => {
-                chain.gaps.push(Gap::NotAnalysable {
-                    image_path: image_path.clone(),
-                    why: format!("it comes from `{rel}`, inside `.git/`, which dsig never reads"),
-                    at: copy,
-                });
-                return None;
-            }
-            Origin::OtherStage { from, copy } => {
-                chain.gaps.push(Gap::NotAnalysable {
-                    image_path: image_path.clone(),
-                    why: format!("it is copied from `{from}`, not from the build context"),
-                    at: copy,
+                    rel: rel.clone(),
+                    copy: *copy,
+                    assumed: fs.missing_assumption(rel),
+                    excluded: fs.excluded(rel) && fs.is_file(rel),
                 });
                 return None;
             }
             Origin::NotCopied => {}
+            leaf => {
+                // From `.git/`, another stage's RUN or base image, an image,
+                // a URL, an archive, or a copy with an unknown build-time
+                // value: not read. A program (no `.sh`, not given to a
+                // shell) is what it is; a script is noted.
+                if looks_like_script || matches!(leaf, Origin::Git { .. }) {
+                    chain.gaps.push(Gap::NotAnalysable {
+                        image_path: image_path.clone(),
+                        why: describe_origin(&origin, df),
+                        at: outer.unwrap_or(started_by),
+                    });
+                }
+                return None;
+            }
         }
+    }
+    if let Some(origin) = first_maybe {
+        if looks_like_script {
+            let why = describe_origin(&origin, df);
+            chain.gaps.push(Gap::NotAnalysable {
+                // Named as the CMD names it when it is looked up in PATH.
+                image_path: if candidates.len() > 1 {
+                    prog.to_string()
+                } else {
+                    candidates.first().cloned().unwrap_or_default()
+                },
+                why: format!("no COPY or ADD surely puts it in the image: it may come from the base image or a RUN, or from a copy whose contents dsig cannot see ({why})"),
+                at: origin.copy().unwrap_or(started_by),
+            });
+        }
+        return None;
     }
     if looks_like_script && fs.root.is_some() {
         chain.gaps.push(Gap::NotAnalysable {
@@ -1042,6 +1090,66 @@ fn load(
         });
     }
     None
+}
+
+/// Where a file that dsig does not read comes from, as a clause
+/// (`it is copied from /out/start.sh of stage `build`, which a RUN makes
+/// there (line 4)`).
+fn describe_origin(origin: &Origin, df: &Dockerfile) -> String {
+    let line = |at: usize| df.instructions.get(at).map_or(0, |i| i.start_line);
+    let via = origin.via();
+    let mut out = String::new();
+    for (i, (from, path)) in via.iter().enumerate() {
+        out.push_str(if i == 0 {
+            "it is copied from "
+        } else {
+            ", copied from "
+        });
+        out.push_str(&format!("`{path}` of stage `{from}`"));
+    }
+    let leaf = match origin.leaf() {
+        Origin::Built {
+            run: Some(at),
+            stage,
+            ..
+        } => format!("which a RUN of stage `{stage}` makes (line {})", line(*at)),
+        Origin::Built {
+            image: Some(image),
+            ..
+        } => format!("which no COPY puts there: a RUN makes it, or the image `{image}` has it"),
+        Origin::Built { .. } => "which no COPY puts there: a RUN makes it".to_string(),
+        Origin::Image { reference, .. } => {
+            format!("it is copied from the image `{reference}`, not from the build context")
+        }
+        Origin::Remote { url, .. } => format!("ADD downloads it from `{url}`"),
+        Origin::Archive { rel, .. } => {
+            format!("ADD extracts it from the archive `{rel}`, which dsig does not read")
+        }
+        Origin::Unknown { names, .. } if names.is_empty() => {
+            "its COPY/ADD uses a build-time value that dsig does not know (give it with --build-arg)".to_string()
+        }
+        Origin::Unknown { names, .. } => format!(
+            "its COPY/ADD uses {} `{}`, which dsig does not know (give {} with --build-arg)",
+            if names.len() == 1 { "the build-time value" } else { "the build-time values" },
+            names.join("`, `"),
+            if names.len() == 1 { "it" } else { "them" },
+        ),
+        Origin::TooDeep { from, .. } => format!(
+            "it is copied from stage `{from}` through more than {} `COPY --from`, which dsig does not follow",
+            super::context::MAX_STAGE_DEPTH
+        ),
+        Origin::Git { rel, .. } => {
+            format!("it comes from `{rel}`, inside `.git/`, which dsig never reads")
+        }
+        _ => "it does not come from the build context".to_string(),
+    };
+    if out.is_empty() {
+        leaf
+    } else if leaf.starts_with("which") {
+        format!("{out}, {leaf}")
+    } else {
+        format!("{out}, where {leaf}")
+    }
 }
 
 /// Offsets of a script inside its file.

@@ -96,17 +96,106 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             image_path,
             rel,
             copy,
+            assumed,
+            excluded,
         } = gap
         {
             let ins = &ctx.dockerfile.instructions[*copy];
-            let mut d = ctx.diagnostic(
-                &META,
-                ins.span.clone(),
-                format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which is not in the build context: the build fails"),
-            );
-            d.label = Some(format!("`{rel}` is missing"));
-            d.help = Some("check the path (it is relative to the build context, not to the Dockerfile when `--context` differs)".into());
+            let d = match assumed {
+                // dsig is not sure: a warning that states its assumption,
+                // never "the build fails".
+                Some(why) => {
+                    let mut d = ctx.diagnostic(
+                        &META,
+                        ins.span.clone(),
+                        format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which {why}"),
+                    );
+                    d.severity = Severity::Warning;
+                    d.label = Some(format!("`{rel}` is not in the context"));
+                    d.help = Some("if the build does make it, give dsig the real context (`--context DIR`, or a bake/compose file), or lint the image after that step".into());
+                    d
+                }
+                None if *excluded => {
+                    let mut d = ctx.diagnostic(
+                        &META,
+                        ins.span.clone(),
+                        format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which `.dockerignore` leaves out of the build context: the build fails"),
+                    );
+                    d.label = Some(format!("`{rel}` is excluded by .dockerignore"));
+                    d.help = Some("remove the pattern that matches it from `.dockerignore`, or add an exception (`!path`)".into());
+                    d
+                }
+                None => {
+                    let mut d = ctx.diagnostic(
+                        &META,
+                        ins.span.clone(),
+                        format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which is not in the build context: the build fails"),
+                    );
+                    d.label = Some(format!("`{rel}` is missing"));
+                    d.help = Some("check the path (it is relative to the build context, not to the Dockerfile when `--context` differs)".into());
+                    d
+                }
+            };
             out.push(d);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{lint, Build, LintOptions, Severity};
+
+    /// `COPY bin/app` in `docker/Dockerfile` of a repository whose `bin/app`
+    /// is at its root: with the context assumed (the Dockerfile's
+    /// directory) a warning that names the directory holding it; with that
+    /// context known (a bake file, `--context`) the error that the build
+    /// fails; with the real context, nothing.
+    #[cfg(unix)]
+    #[test]
+    fn missing_sources_error_only_when_sure() {
+        let base = std::env::temp_dir().join(format!("dsig-sig016-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        for d in [".git", "bin", "docker"] {
+            std::fs::create_dir_all(base.join(d)).unwrap();
+        }
+        std::fs::write(base.join("bin/app"), [0x7f, b'E', b'L', b'F', 0]).unwrap();
+        let text = "FROM alpine:3.19\nCOPY bin/app /usr/local/bin/app\nENTRYPOINT [\"/usr/local/bin/app\"]\n";
+        let dockerfile = base.join("docker/Dockerfile");
+        std::fs::write(&dockerfile, text).unwrap();
+        let sig016 = |opts: &LintOptions| {
+            lint("docker/Dockerfile", text, opts)
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.code == "SIG016")
+                .map(|d| (d.severity, d.message))
+                .collect::<Vec<_>>()
+        };
+        let assumed = LintOptions::for_file(&dockerfile);
+        let found = sig016(&assumed);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Severity::Warning);
+        assert!(
+            found[0].1.contains("comes from `bin/app`, which is not in the assumed build context `.` (the Dockerfile's directory), but is in `..`: built from there? give --context"),
+            "{}",
+            found[0].1
+        );
+        let known = LintOptions {
+            build: Build {
+                context_known: true,
+                origin: Some("docker-bake.hcl target \"app\"".into()),
+                ..Build::default()
+            },
+            ..LintOptions::for_file(&dockerfile)
+        };
+        let found = sig016(&known);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Severity::Error);
+        assert!(found[0].1.ends_with("the build fails"), "{}", found[0].1);
+        let right = LintOptions {
+            context: Some(base.clone()),
+            ..known.clone()
+        };
+        assert_eq!(sig016(&right), vec![]);
+        let _ = std::fs::remove_dir_all(&base);
     }
 }
