@@ -121,6 +121,11 @@ pub struct Chain {
     /// The package.json in WORKDIR, when the program is a package manager.
     pub package_json: Option<String>,
     pub gaps: Vec<Gap>,
+    /// The chain starts at the CMD while the ENTRYPOINT is inherited from
+    /// this base image, which dsig cannot see: that entrypoint may take the
+    /// CMD as its arguments instead of running it (a game-server image), so
+    /// what the chain says of the CMD holds only if it runs as a program.
+    pub cmd_may_be_arguments: Option<String>,
 }
 
 impl Chain {
@@ -401,9 +406,15 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
             }
             (v, *at, has_cmd)
         }
-        // Unknown ENTRYPOINT (external base image): follow CMD, assuming the
-        // base's entrypoint (if any) ends in `exec "$@"`, as official images do.
-        (_, Setting::Set { value, at }) => (value.argv(), *at, false),
+        // Unknown ENTRYPOINT (external base image): follow CMD as if the
+        // base's entrypoint (if any) ended in `exec "$@"`, as official images
+        // do, and say so: the rules' findings on it are then not errors.
+        (ep, Setting::Set { value, at }) => {
+            if matches!(ep, Setting::Unknown) {
+                chain.cmd_may_be_arguments = Some(external_base(image, stage));
+            }
+            (value.argv(), *at, false)
+        }
         _ => return chain,
     };
     let path_var = stage
@@ -668,6 +679,20 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
         }
     }
     chain
+}
+
+/// The external image a stage is built on, through the stages it is built
+/// FROM.
+fn external_base(image: &Image, stage: &super::Stage) -> String {
+    let mut st = stage;
+    for _ in 0..image.stages.len() {
+        match &st.base {
+            super::Base::Stage(i) if *i < image.stages.len() => st = &image.stages[*i],
+            super::Base::Image(r) => return r.clone(),
+            _ => break,
+        }
+    }
+    st.base_ref.clone()
 }
 
 /// Add a loaded script to the chain (as a step and as a script to judge):

@@ -249,7 +249,37 @@ pub fn check_all(ctx: &Context) -> Vec<Diagnostic> {
     for check in &CHECKS {
         check(ctx, &mut out);
     }
+    if let Some(base) = &ctx.chain.cmd_may_be_arguments {
+        for d in out.iter_mut().filter(|d| CMD_RUNS.contains(&d.code)) {
+            cmd_may_be_arguments(ctx, d, base);
+        }
+    }
     out
+}
+
+/// Rules whose findings hold only if the CMD runs as a program: the CMD
+/// itself and the chain of scripts and programs it starts.
+const CMD_RUNS: &[&str] = &[
+    "SIG001", "SIG005", "SIG010", "SIG011", "SIG012", "SIG013", "SIG014", "SIG015", "SIG016",
+    "SIG017", "SIG020", "SIG021", "SIG022", "SIG024",
+];
+
+/// The ENTRYPOINT comes from `base`, which dsig cannot see, so the CMD may be
+/// only its arguments: a finding on what the CMD runs is not an error, and
+/// says why; a fix that edits the Dockerfile changes what that entrypoint
+/// receives (or replaces it), so it is not safe.
+fn cmd_may_be_arguments(ctx: &Context, d: &mut Diagnostic, base: &str) {
+    if d.severity == crate::diagnostic::Severity::Error {
+        d.severity = crate::diagnostic::Severity::Warning;
+    }
+    d.message.push_str(&format!(
+        " (if the CMD runs as a program: the base image `{base}` may have an ENTRYPOINT that receives this CMD as arguments)"
+    ));
+    if let Some(f) = d.fix.as_mut() {
+        if f.edits.iter().any(|e| e.file == ctx.file) {
+            f.safety = FixSafety::Unsafe;
+        }
+    }
 }
 
 /// Every rule's metadata, in code order.
@@ -283,6 +313,7 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
         package_json: None,
         steps: vec![],
         gaps: vec![],
+        cmd_may_be_arguments: None,
         scripts: vec![LoadedScript {
             file: 0,
             base: 0,
