@@ -160,6 +160,8 @@ pub struct Config {
     pub ignore: Vec<String>,
     /// `--jobs`: files linted at once (`None`: one per CPU).
     pub jobs: Option<std::num::NonZeroUsize>,
+    /// `--no-ignore`: directory walks read no ignore file.
+    pub no_ignore: bool,
 }
 
 /// How standard input is named in output when `--stdin-filename` is absent.
@@ -185,6 +187,7 @@ impl Default for Config {
             select: None,
             ignore: Vec::new(),
             jobs: None,
+            no_ignore: false,
         }
     }
 }
@@ -238,6 +241,7 @@ impl Config {
         config.fail_level = args.fail_level.map(FailLevel::severity);
         config.fix = args.fix;
         config.unsafe_fixes = args.unsafe_fixes;
+        config.no_ignore = args.no_ignore;
         config.init = args.init.map(InitChoice::init);
         config.diff = args.diff;
         config.quiet = args.quiet;

@@ -139,8 +139,8 @@ fn fail_level_controls_exit_code() {
 fn multi_file_directory() {
     let out = run(&["lint", "--format", "json", "testdata/cli/multi"]);
     assert_no_panic(&out);
-    // Sorted, recursive; hidden dirs, node_modules, target, README.md and
-    // Dockerfile.dockerignore are skipped.
+    // Sorted, recursive; the hidden dir its .ignore lists, node_modules,
+    // target, README.md and Dockerfile.dockerignore are skipped.
     assert_eq!(
         json_files(&out),
         [
