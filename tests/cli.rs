@@ -694,12 +694,8 @@ fn seed_exit_codes_and_diffs() {
         let out = run(&["lint", &path]);
         assert_no_panic(&out);
         assert_eq!(code(&out), 1, "{v}");
-        // The exec-form fix changes what an unknown base ENTRYPOINT would
-        // receive: unsafe. v2's fix of its script (insert exec) stays safe.
         let out = run(&["lint", "--diff", &path]);
-        assert_eq!(code(&out), if v == "v2" { 1 } else { 0 }, "{v} --diff");
-        let out = run(&["lint", "--diff", "--unsafe-fixes", &path]);
-        assert_eq!(code(&out), 1, "{v} --diff --unsafe-fixes");
+        assert_eq!(code(&out), 1, "{v} --diff");
         insta::assert_snapshot!(format!("seed_{v}_diff"), transcript(&out));
         // v2's startup.sh runs the app without exec (SIG010), but the base
         // image's ENTRYPOINT is unknown, so the CMD may be only its

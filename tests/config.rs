@@ -250,9 +250,8 @@ fn ignored_rules_are_not_fixed_and_per_path_covers_scripts() {
     for (n, b) in ["Dockerfile", "startup.sh"].iter().zip(&before) {
         assert_eq!(&fs::read(dir.join(n)).expect("read"), b, "{n} changed");
     }
-    // Without them, both are fixed (the base image's ENTRYPOINT is unknown:
-    // the exec-form CMD fix is unsafe).
-    let out = run_in(&dir, &["lint", "--fix", "--unsafe-fixes", "--isolated"]);
+    // Without them, both are fixed.
+    let out = run_in(&dir, &["lint", "--fix", "--isolated"]);
     assert_eq!(code(&out), 0, "{}", transcript(&out));
     assert_ne!(fs::read(dir.join("startup.sh")).expect("read"), before[1]);
     let _ = fs::remove_dir_all(&dir);
