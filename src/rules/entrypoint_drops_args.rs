@@ -74,8 +74,16 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         }
                     }
                     Plan::Append(end) => {
+                        // What the app gets with this image's CMD, once fixed.
+                        let then = match cmd_args {
+                            Some(a) => format!(
+                                " (with this CMD the app then also gets `{}`)",
+                                a.join(" ")
+                            ),
+                            None => String::new(),
+                        };
                         d.help = Some(format!(
-                            "pass the arguments on to the app: `{prog} \"$@\"`, or end the script with `exec \"$@\"` so that CMD is the command"
+                            "pass the arguments on to the app: `{prog} \"$@\"`{then}, or end the script with `exec \"$@\"` so that CMD is the command"
                         ));
                         // Unsafe: the CMD's words are added to the app's, so
                         // what runs changes (and with every `docker run` ARGS).
