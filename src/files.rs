@@ -26,6 +26,13 @@ const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
 /// into unless `--no-ignore` is given.
 const SKIP_DIRS: &[&str] = &["node_modules", "target"];
 
+/// The largest ignore file (`.gitignore`, `.ignore`) a walk reads (1 MiB);
+/// real ones are a few hundred bytes.
+const MAX_IGNORE_FILE: u64 = 1024 * 1024;
+
+/// The ignore files a walk reads in each directory.
+const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore"];
+
 /// A file to lint, as found from the inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -171,20 +178,42 @@ fn dedup_key(path: &Path) -> PathBuf {
 /// Collect Dockerfiles under `root`, sorted by name at every level.
 ///
 /// Ignore files are read as ripgrep reads them: `.gitignore` (with those of
-/// the parent directories, up to the repository's root) and
-/// `.git/info/exclude` only inside a git repository (a `.git` directory or
-/// file in the directory or above it), `.ignore` everywhere. The user's
-/// global git excludes (`core.excludesFile`) are not read: the same tree gives
-/// the same files on every machine. Hidden directories are walked when
-/// nothing ignores them; version-control directories ([`VCS_DIRS`]) never,
+/// the parent directories) only inside a git repository (a `.git` directory
+/// or file in the directory or above it), `.ignore` everywhere. Not read:
+/// the user's global git excludes (`core.excludesFile`: the same tree gives
+/// the same files on every machine) and `.git/info/exclude` (dsig reads
+/// nothing inside `.git/`). Hidden directories are walked when nothing
+/// ignores them; version-control directories ([`VCS_DIRS`]) never,
 /// [`SKIP_DIRS`] only with `no_ignore`, which also reads no ignore file. The
 /// starting directory itself is always searched.
+///
+/// An ignore file is read only when it is a regular file of at most
+/// [`MAX_IGNORE_FILE`] bytes (or a symlink to one inside its directory): a
+/// FIFO would block the walk and a device never ends, so a directory with
+/// another kind is reported and not walked (see [`unsafe_ignore_file`]).
 ///
 /// Symlinked directories are not followed (no loops); symlinked files are
 /// when their target is inside `root` (a link out of the tree is an error,
 /// and is not read). A FIFO, socket or device with a Dockerfile's name is an
 /// error, not opened.
 fn walk(root: &Path, no_ignore: bool, found: &mut Vec<Result<PathBuf, FileError>>) {
+    if !no_ignore {
+        // The crate reads the ignore files of the starting directory and of
+        // every directory above it.
+        let canonical = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        for (i, dir) in canonical.ancestors().enumerate() {
+            let shown = if i == 0 { root } else { dir };
+            if let Some(e) = unsafe_ignore_file(dir, shown) {
+                found.push(Err(e));
+                return;
+            }
+        }
+    }
+    // Filled in walk order, by the entry filter (directories whose ignore
+    // files are not read) and by the loop below.
+    let shared: std::sync::Arc<std::sync::Mutex<Vec<Result<PathBuf, FileError>>>> =
+        Default::default();
+    let from_filter = shared.clone();
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         .standard_filters(false)
@@ -192,23 +221,46 @@ fn walk(root: &Path, no_ignore: bool, found: &mut Vec<Result<PathBuf, FileError>
         .parents(!no_ignore)
         .ignore(!no_ignore)
         .git_ignore(!no_ignore)
-        .git_exclude(!no_ignore)
+        .git_exclude(false)
         .git_global(false)
         .require_git(true)
         .follow_links(false)
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(move |e| {
-            let skip = e.depth() > 0
-                && e.file_type().is_some_and(|t| t.is_dir())
-                && (VCS_DIRS.iter().any(|d| e.file_name() == *d)
-                    || (!no_ignore && SKIP_DIRS.iter().any(|d| e.file_name() == *d)));
-            !skip
+            if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
+                return true;
+            }
+            let name = e.file_name();
+            if VCS_DIRS.iter().any(|d| name == *d)
+                || (!no_ignore && SKIP_DIRS.iter().any(|d| name == *d))
+            {
+                return false;
+            }
+            if no_ignore {
+                return true;
+            }
+            match unsafe_ignore_file(e.path(), e.path()) {
+                Some(err) => {
+                    if let Ok(mut v) = from_filter.lock() {
+                        v.push(Err(err));
+                    }
+                    false
+                }
+                None => true,
+            }
         });
+    let push = |item: Result<PathBuf, FileError>| {
+        if let Ok(mut v) = shared.lock() {
+            v.push(item);
+        }
+    };
     for item in builder.build() {
         let entry = match item {
             Ok(entry) => entry,
             Err(e) => {
-                found.extend(walk_error(&e, root).map(Err));
+                if let Some(e) = walk_error(&e, root) {
+                    push(Err(e));
+                }
                 continue;
             }
         };
@@ -232,12 +284,12 @@ fn walk(root: &Path, no_ignore: bool, found: &mut Vec<Result<PathBuf, FileError>
             match fs::metadata(&path) {
                 Ok(m) if m.is_dir() => continue,
                 Ok(m) if !m.is_file() => {
-                    found.push(Err(path_error(&path, &not_regular_message(&m))));
+                    push(Err(path_error(&path, &not_regular_message(&m))));
                     continue;
                 }
                 Ok(_) => {
                     if let Err(message) = inside(&path, root) {
-                        found.push(Err(path_error(&path, &message)));
+                        push(Err(path_error(&path, &message)));
                         continue;
                     }
                 }
@@ -245,12 +297,72 @@ fn walk(root: &Path, no_ignore: bool, found: &mut Vec<Result<PathBuf, FileError>
             }
         } else if !file_type.is_file() {
             if let Ok(m) = fs::symlink_metadata(&path) {
-                found.push(Err(path_error(&path, &not_regular_message(&m))));
+                push(Err(path_error(&path, &not_regular_message(&m))));
                 continue;
             }
         }
-        found.push(Ok(path));
+        push(Ok(path));
     }
+    let walked = match shared.lock() {
+        Ok(mut v) => std::mem::take(&mut *v),
+        Err(_) => Vec::new(),
+    };
+    found.extend(walked);
+}
+
+/// An ignore file of `dir` (shown under `shown`) that a walk must not read:
+/// not a regular file (a FIFO blocks, a device never ends), larger than
+/// [`MAX_IGNORE_FILE`], or a symlink that leaves `dir` or leads into
+/// `.git/`. Missing files, directories and dangling links are fine (the
+/// walk skips what it cannot open).
+fn unsafe_ignore_file(dir: &Path, shown: &Path) -> Option<FileError> {
+    let shown = shown.strip_prefix(".").unwrap_or(shown);
+    for name in IGNORE_FILES {
+        let path = dir.join(name);
+        let Ok(link) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let meta = if link.file_type().is_symlink() {
+            let (Ok(target), Ok(base)) = (fs::canonicalize(&path), fs::canonicalize(dir)) else {
+                continue; // dangling: not opened
+            };
+            match target.strip_prefix(&base) {
+                Ok(rel) if !in_git_dir(rel) => {}
+                _ => {
+                    return Some(path_error(
+                        &shown.join(name),
+                        "ignore file is a symlink out of its directory; not read, and the directory not walked (--no-ignore walks it)",
+                    ))
+                }
+            }
+            match fs::metadata(&target) {
+                Ok(m) => m,
+                Err(_) => continue,
+            }
+        } else {
+            link
+        };
+        let why = if meta.is_dir() {
+            continue;
+        } else if !meta.is_file() {
+            format!(
+                "ignore file is not a regular file ({})",
+                crate::model::context::special_kind(&meta.file_type())
+            )
+        } else if meta.len() > MAX_IGNORE_FILE {
+            format!(
+                "ignore file too large: {} bytes (dsig reads ignore files up to 1 MiB)",
+                meta.len()
+            )
+        } else {
+            continue;
+        };
+        return Some(path_error(
+            &shown.join(name),
+            &format!("{why}; not read, and the directory not walked (--no-ignore walks it)"),
+        ));
+    }
+    None
 }
 
 /// A walk error as a [`FileError`] naming its path (`root` when it names

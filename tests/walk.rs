@@ -252,3 +252,70 @@ fn unreadable_directory_is_an_error_with_its_path() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// An ignore file that cannot be read safely (a FIFO would block the walk,
+/// a symlink to a device never ends, a link out of its directory reads
+/// outside the tree, a huge one costs memory) is reported and its directory
+/// not walked; the rest of the tree is linted, and `--no-ignore` walks it.
+#[cfg(unix)]
+#[test]
+fn ignore_files_that_are_not_regular_files_are_not_read() {
+    use std::os::unix::fs::symlink;
+    let dir = temp_dir("walk-fifo");
+    tree(
+        &dir,
+        &[
+            ("Dockerfile", DOCKERFILE),
+            ("fifo/Dockerfile", DOCKERFILE),
+            ("device/Dockerfile", DOCKERFILE),
+            ("outside/Dockerfile", DOCKERFILE),
+            ("huge/Dockerfile", DOCKERFILE),
+            ("fine/Dockerfile", DOCKERFILE),
+            ("fine/.ignore.real", "*.tmp\n"),
+        ],
+    );
+    git_init(&dir);
+    let fifo = std::ffi::CString::new(
+        dir.join("fifo/.gitignore")
+            .to_str()
+            .expect("utf-8")
+            .as_bytes(),
+    )
+    .expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0, "mkfifo");
+    symlink("/dev/zero", dir.join("device/.ignore")).expect("symlink");
+    symlink("/etc/hostname", dir.join("outside/.gitignore")).expect("symlink");
+    fs::write(dir.join("huge/.ignore"), "x\n".repeat(600_000)).expect("write");
+    symlink(".ignore.real", dir.join("fine/.ignore")).expect("symlink");
+    let start = std::time::Instant::now();
+    let out = run_in(&dir, &["lint", "--format", "concise", "."]);
+    assert!(start.elapsed().as_secs() < 30, "the walk blocked");
+    assert_no_panic(&out);
+    assert_eq!(code(&out), 2);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in [
+        "fifo/.gitignore: error: ignore file is not a regular file (a FIFO)",
+        "device/.ignore: error: ignore file is a symlink out of its directory",
+        "outside/.gitignore: error: ignore file is a symlink out of its directory",
+        "huge/.ignore: error: ignore file too large: 1200000 bytes",
+    ] {
+        assert!(stderr.contains(line), "{line}:\n{stderr}");
+    }
+    assert!(!stderr.contains("fine/"), "{stderr}");
+    assert!(stdout.contains(" in 2 files"), "{stdout}");
+    // Without ignore files, every directory is walked.
+    assert_eq!(
+        linted(&dir, &["--no-ignore"]),
+        [
+            "Dockerfile",
+            "device/Dockerfile",
+            "fifo/Dockerfile",
+            "fine/Dockerfile",
+            "huge/Dockerfile",
+            "outside/Dockerfile",
+        ]
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
