@@ -172,6 +172,11 @@ pub struct LintArgs {
     #[arg(long, value_name = "STAGE")]
     pub target: Option<String>,
 
+    /// Walk directories without reading .gitignore or .ignore files, and
+    /// into node_modules and target (named paths are always linted).
+    #[arg(long)]
+    pub no_ignore: bool,
+
     /// Use this config file for every linted file, instead of the nearest
     /// dsig.toml or .dsig.toml above each one.
     #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
@@ -501,7 +506,7 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
         eprint_line(&format!("error: {message}"));
         return EXIT_ERROR;
     }
-    let found = files::discover(&config.inputs);
+    let found = files::discover(&config.inputs, config.no_ignore);
     let mut resolver = Resolver::new(config);
     // The fail level of each report in `run.reports` (config files may differ).
     let mut fail_levels: Vec<Severity> = Vec::new();

@@ -168,6 +168,8 @@ pub struct Config {
     pub build_args: Vec<(String, String)>,
     /// `--target STAGE`: the stage that runs, whatever build files say.
     pub target: Option<String>,
+    /// `--no-ignore`: directory walks read no ignore file.
+    pub no_ignore: bool,
 }
 
 /// How standard input is named in output when `--stdin-filename` is absent.
@@ -195,6 +197,7 @@ impl Default for Config {
             jobs: None,
             build_args: Vec::new(),
             target: None,
+            no_ignore: false,
         }
     }
 }
@@ -248,6 +251,7 @@ impl Config {
         config.fail_level = args.fail_level.map(FailLevel::severity);
         config.fix = args.fix;
         config.unsafe_fixes = args.unsafe_fixes;
+        config.no_ignore = args.no_ignore;
         config.init = args.init.map(InitChoice::init);
         config.diff = args.diff;
         config.quiet = args.quiet;

@@ -139,8 +139,8 @@ fn fail_level_controls_exit_code() {
 fn multi_file_directory() {
     let out = run(&["lint", "--format", "json", "testdata/cli/multi"]);
     assert_no_panic(&out);
-    // Sorted, recursive; hidden dirs, node_modules, target, README.md and
-    // Dockerfile.dockerignore are skipped.
+    // Sorted, recursive; the hidden dir its .ignore lists, node_modules,
+    // target, README.md and Dockerfile.dockerignore are skipped.
     assert_eq!(
         json_files(&out),
         [
@@ -697,13 +697,11 @@ fn seed_exit_codes_and_diffs() {
         let out = run(&["lint", "--diff", &path]);
         assert_eq!(code(&out), 1, "{v} --diff");
         insta::assert_snapshot!(format!("seed_{v}_diff"), transcript(&out));
-        // v2's startup.sh runs the app without exec: SIG010 is an error.
+        // v2's startup.sh runs the app without exec (SIG010), but the base
+        // image's ENTRYPOINT is unknown, so the CMD may be only its
+        // arguments: a warning, not an error.
         let out = run(&["lint", "--fail-level", "error", &path]);
-        assert_eq!(
-            code(&out),
-            if v == "v2" { 1 } else { 0 },
-            "{v}: error-level findings"
-        );
+        assert_eq!(code(&out), 0, "{v}: error-level findings");
     }
     let out = run(&["lint", "--format", "concise", "testdata/seed"]);
     assert_eq!(code(&out), 1);

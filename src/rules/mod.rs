@@ -249,7 +249,56 @@ pub fn check_all(ctx: &Context) -> Vec<Diagnostic> {
     for check in &CHECKS {
         check(ctx, &mut out);
     }
+    if let Some(base) = &ctx.chain.cmd_may_be_arguments {
+        for d in out.iter_mut().filter(|d| on_what_cmd_runs(ctx, d)) {
+            cmd_may_be_arguments(d, base);
+        }
+    }
     out
+}
+
+/// Whether finding `d` is about what the CMD runs: of a rule of
+/// [`CMD_RUNS`], at the CMD or in a script the chain reached (not at a COPY
+/// whose source is missing: that build fails whatever the CMD is).
+fn on_what_cmd_runs(ctx: &Context, d: &Diagnostic) -> bool {
+    if !CMD_RUNS.contains(&d.code) {
+        return false;
+    }
+    if d.file != ctx.file {
+        return true;
+    }
+    let at = d.span.start;
+    let in_cmd = ctx
+        .chain
+        .started_by
+        .and_then(|i| ctx.dockerfile.instructions.get(i))
+        .is_some_and(|ins| ins.span.contains(&at) || ins.span.start == at);
+    in_cmd
+        || ctx
+            .chain
+            .scripts
+            .iter()
+            .any(|s| s.file == ctx.file && (s.base..s.base + s.text.len()).contains(&at))
+}
+
+/// Rules whose findings hold only if the CMD runs as a program: the CMD
+/// itself and the chain of scripts and programs it starts.
+const CMD_RUNS: &[&str] = &[
+    "SIG001", "SIG005", "SIG010", "SIG011", "SIG012", "SIG013", "SIG014", "SIG015", "SIG016",
+    "SIG017", "SIG020", "SIG021", "SIG022", "SIG024",
+];
+
+/// The ENTRYPOINT comes from `base`, which dsig cannot see, so the CMD may be
+/// only its arguments: a finding on what the CMD runs is not an error, and
+/// says why. Fixes keep their safety: where the CMD does run (an entrypoint
+/// that ends in `exec "$@"`, as most do) they are what they say.
+fn cmd_may_be_arguments(d: &mut Diagnostic, base: &str) {
+    if d.severity == crate::diagnostic::Severity::Error {
+        d.severity = crate::diagnostic::Severity::Warning;
+    }
+    d.message.push_str(&format!(
+        " (if the CMD runs as a program: the base image `{base}` may have an ENTRYPOINT that receives this CMD as arguments)"
+    ));
 }
 
 /// Every rule's metadata, in code order.
@@ -283,6 +332,7 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
         package_json: None,
         steps: vec![],
         gaps: vec![],
+        cmd_may_be_arguments: None,
         scripts: vec![LoadedScript {
             file: 0,
             base: 0,

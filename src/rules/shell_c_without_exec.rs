@@ -15,36 +15,16 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/shell-c-without-exec.md"),
 };
 
-/// Index of the command string in `sh [-opts] -c STRING ...`, if argv is that.
+/// Index of the command string in `sh [-opts] -c STRING ...`, if argv is that
+/// (options read as the shell reads them: [`crate::model::chain::shell_run`]).
 pub fn command_string_index(argv: &[String]) -> Option<usize> {
     if !is_shell_program(argv.first()?) {
         return None;
     }
-    let mut saw_c = false;
-    let mut j = 1;
-    while j < argv.len() {
-        let a = &argv[j];
-        if a == "-o" || a == "+o" {
-            j += 2;
-            continue;
-        }
-        if a.len() > 1 && (a.starts_with('-') || a.starts_with('+')) && a != "--" {
-            if a.starts_with('-') && !a.starts_with("--") && a.contains('c') {
-                saw_c = true;
-            }
-            j += 1;
-            continue;
-        }
-        if a == "--" {
-            j += 1;
-        }
-        return if saw_c && j < argv.len() {
-            Some(j)
-        } else {
-            None
-        };
+    match crate::model::chain::shell_run(argv, crate::shell::ShellKind::from_program(&argv[0])) {
+        crate::model::chain::ShellRun::CommandString(j) => Some(j),
+        _ => None,
     }
-    None
 }
 
 /// `exec sh -c "..."` at the end of a startup script: the new shell is PID 1.
@@ -186,6 +166,14 @@ mod tests {
         assert_eq!(command_string_index(&v(&["sh", "-c", "x"])), Some(2));
         assert_eq!(
             command_string_index(&v(&["/bin/bash", "-o", "pipefail", "-ec", "x"])),
+            Some(4)
+        );
+        assert_eq!(
+            command_string_index(&v(&["/bin/ash", "-eo", "pipefail", "-c", "x"])),
+            Some(4)
+        );
+        assert_eq!(
+            command_string_index(&v(&["bash", "-O", "extglob", "-c", "x"])),
             Some(4)
         );
         assert_eq!(command_string_index(&v(&["bash", "script.sh"])), None);

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+echo "starting"
+/usr/local/bin/app "$@"

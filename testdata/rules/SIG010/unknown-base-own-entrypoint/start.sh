@@ -1,0 +1,5 @@
+#!/bin/sh
+set -e
+cd /home/steam/server
+./update.sh
+./server "$@"

@@ -1,0 +1,3 @@
+#!/bin/sh
+set -e
+exec sh -c "exec /usr/local/bin/app --port 80"
