@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 /// The PATH Docker's OS images set.
-pub const OS_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub const OS_PATH: &str = super::DEFAULT_PATH;
 
 /// How far FROM is followed inside the table (php → debian, wordpress →
 /// php → debian, tomcat → eclipse-temurin → ubuntu).
