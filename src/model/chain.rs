@@ -121,6 +121,9 @@ pub struct Chain {
     /// The package.json in WORKDIR, when the program is a package manager.
     pub package_json: Option<String>,
     pub gaps: Vec<Gap>,
+    /// What dsig read of the apps that interpreters of the chain run (see
+    /// [`super::app`]).
+    pub apps: Vec<super::app::AppScan>,
 }
 
 impl Chain {
@@ -583,6 +586,12 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
             }
         }
     }
+    let files = super::app::Files {
+        copies: copies(),
+        df,
+        fs,
+    };
+    chain.apps = super::app::scan_chain(&chain, &workdir, &files);
     chain
 }
 

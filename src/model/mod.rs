@@ -6,6 +6,7 @@
 //! FROM an external image inherits values dsig cannot see: those are
 //! [`Setting::Unknown`], never treated as empty.
 
+pub mod app;
 pub mod chain;
 pub mod context;
 pub mod init;

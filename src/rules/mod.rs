@@ -283,6 +283,7 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
         package_json: None,
         steps: vec![],
         gaps: vec![],
+        apps: vec![],
         scripts: vec![LoadedScript {
             file: 0,
             base: 0,
