@@ -465,7 +465,10 @@ pub fn when(p: &crate::shell::flow::Path) -> String {
 /// would be skipped; not offered (`Err` with the reason, for the help) when
 /// `exec` would break the script: the command is a function, builtin, alias
 /// or keyword, never runs, runs outside PID 1, the script has a syntax
-/// error, or the fixed script, run again, does not hand PID 1 to the program.
+/// error, the fixed script, run again, does not hand PID 1 to the program,
+/// or that program would ignore SIGTERM as PID 1 with no init in front
+/// (`tail -f /dev/null`, `cron -f`, an app with no handler found: see
+/// [`super::pid1_ignores_sigterm::would_ignore_as_pid1`]).
 pub fn insert_exec_fix(
     ctx: &super::Context,
     s: &crate::model::chain::LoadedScript,
@@ -505,6 +508,17 @@ pub fn insert_exec_fix(
         }
         ExecFit::Safe => FixSafety::Safe,
     };
+    // A program that ignores SIGTERM as PID 1 (tail, cron, an app without
+    // a handler) must not become PID 1 without an init.
+    if s.is_pid1 && ctx.chain.pid1_init().is_none() {
+        let words = crate::model::app::known_words(&prog.argv);
+        if let Some(why) = super::pid1_ignores_sigterm::would_ignore_as_pid1(ctx, &words) {
+            return Err(format!(
+                "{why}, so `exec` alone would not let `docker stop` stop it; run an init in front as well ({}, or `docker run --init`)",
+                ctx.init.name()
+            ));
+        }
+    }
     let edits = vec![(at..at, "exec ".to_string())];
     if !ctx.exec_verified(s).contains(&at) {
         return Err(format!(
