@@ -112,9 +112,12 @@ fn uwsgi_dies_on_term(ctx: &Context, argv: &[String]) -> bool {
 /// container deaf to SIGTERM, if it would: the program is in the runtime
 /// table as ignoring it and, for an interpreter, dsig read its app and
 /// found no handler there. `None` when it handles SIGTERM or dsig cannot
-/// tell (an app it could not read). Shells are not judged (the script they
-/// run is).
+/// tell (an app it could not read, a STOPSIGNAL other than SIGTERM). Shells
+/// are not judged (the script they run is).
 pub fn would_ignore_as_pid1(ctx: &Context, argv: &[String]) -> Option<String> {
+    if shared::stop_signal(ctx) != "TERM" {
+        return None; // the table is about SIGTERM; STOPSIGNAL says otherwise
+    }
     let argv = crate::model::app::unwrap(argv);
     let prog = argv.first()?;
     if crate::shell::is_shell_program(prog) {
