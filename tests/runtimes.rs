@@ -32,11 +32,27 @@ const SETTLE_SLOW: Duration = Duration::from_secs(12);
 /// Run `argv` as PID 1 of a new PID namespace, send SIGTERM, and report
 /// whether it was ignored (still running 2 s later).
 fn ignores_sigterm(argv: &[String], dir: &Path, table_ignores: bool) -> bool {
-    measure(argv, dir, SETTLE) && (table_ignores || measure(argv, dir, SETTLE_SLOW))
+    measure(argv, dir, SETTLE, "-TERM")
+        && (table_ignores || measure(argv, dir, SETTLE_SLOW, "-TERM"))
 }
 
-fn measure(argv: &[String], dir: &Path, settle: Duration) -> bool {
-    let mut unshare = Command::new("unshare")
+/// Run `argv` as PID 1 of a new PID namespace, send `signal` (`-TERM`)
+/// after `settle`, and report whether it was ignored. SIGINT and SIGQUIT
+/// start at their default action, as in a container (a shell's background
+/// job would start with them ignored, and Python then installs no SIGINT
+/// handler).
+fn measure(argv: &[String], dir: &Path, settle: Duration, signal: &str) -> bool {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new("unshare");
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut unshare = cmd
         .current_dir(dir)
         .args(["--pid", "--fork", "--kill-child", "--"])
         .args(argv)
@@ -63,11 +79,11 @@ fn measure(argv: &[String], dir: &Path, settle: Duration) -> bool {
         drop(unshare.stdin.take());
         let _ = unshare.wait();
         panic!(
-            "{argv:?} exited before SIGTERM: {}",
+            "{argv:?} exited before {signal}: {}",
             std::fs::read_to_string(dir.join("probe.err")).unwrap_or_default()
         );
     }
-    kill(pid1, "-TERM");
+    kill(pid1, signal);
     let deadline = Instant::now() + Duration::from_secs(2);
     while alive(pid1) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
@@ -331,4 +347,41 @@ fn library_calls_handle_sigterm() {
         "CI=true: every probe must run:\n{}",
         skipped.join("\n")
     );
+}
+
+/// Another STOPSIGNAL: SIGINT stops Python as PID 1 (its default handler
+/// raises KeyboardInterrupt), and not Node.js; SIGQUIT stops neither. The
+/// rule judges the image's stop signal with these facts
+/// (dsig::rules::pid1_ignores_sigterm::DEFAULT_HANDLERS).
+#[test]
+fn other_stop_signals() {
+    use dsig::rules::pid1_ignores_sigterm::DEFAULT_HANDLERS;
+    if !is_root() || which("unshare").is_none() {
+        assert!(std::env::var("CI").is_err(), "CI=true: must run");
+        println!("skipped: needs root and unshare");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("dsig-stopsignals-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: &[(&str, &[&str])] = &[
+        ("python", &["python3", "-c", "import time; time.sleep(100)"]),
+        ("node", &["node", "-e", "setTimeout(()=>{},100000)"]),
+    ];
+    for (name, probe) in cases {
+        let argv: Vec<String> = probe.iter().map(|s| s.to_string()).collect();
+        if which(&argv[0]).is_none() {
+            assert!(std::env::var("CI").is_err(), "CI=true: {} missing", argv[0]);
+            continue;
+        }
+        for sig in ["INT", "QUIT"] {
+            let ignored = measure(&argv, &dir, Duration::from_secs(2), &format!("-{sig}"));
+            let table = DEFAULT_HANDLERS.iter().any(|(n, s)| n == name && *s == sig);
+            println!(
+                "{name:<8} SIG{sig}: measured {}",
+                if ignored { "ignores" } else { "exits" }
+            );
+            assert_eq!(!ignored, table, "{name} as PID 1 on SIG{sig}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

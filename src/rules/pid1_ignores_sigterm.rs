@@ -88,6 +88,13 @@ pub const RUNTIMES: &[Runtime] = &[
     documented(&["pm2-runtime"], false, "https://github.com/Unitech/pm2/blob/f30b7b719807783f9ab3d8aa77ad97459228a947/lib/binaries/Runtime4Docker.js"),
 ];
 
+/// Programs of [`RUNTIMES`] that ignore SIGTERM as PID 1 but have a default
+/// handler for another stop signal (`STOPSIGNAL SIGINT`): Python raises
+/// KeyboardInterrupt on SIGINT. Measured as PID 1 by tests/runtimes.rs
+/// (`other_stop_signals`, which also finds Node.js deaf to SIGINT and both
+/// deaf to SIGQUIT).
+pub const DEFAULT_HANDLERS: &[(&str, &str)] = &[("python", "INT")];
+
 /// The runtime entry for a program, by basename (`python3.12` → python3).
 pub fn runtime(program: &str) -> Option<&'static Runtime> {
     let base = program.rsplit('/').next().unwrap_or(program);
@@ -175,6 +182,19 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     };
     let name = prog.rsplit('/').next().unwrap_or(prog);
     let ins = &ctx.dockerfile.instructions[at];
+    let stop = shared::stop_signal(ctx);
+    if stop != "TERM" {
+        // The table is measured with SIGTERM: another stop signal is judged
+        // by the program's default handlers and the app's own.
+        if rt.names[0] == "uwsgi"
+            || DEFAULT_HANDLERS
+                .iter()
+                .any(|(n, s)| rt.names[0] == *n && *s == stop)
+            || app.is_some_and(|a| a.handler(&stop).is_some())
+        {
+            return;
+        }
+    }
     if rt.names[0] == "uwsgi" {
         if uwsgi_dies_on_term(ctx, argv) {
             return;
@@ -191,35 +211,38 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         out.push(d);
         return;
     }
-    if app.is_some_and(|a| a.handler("TERM").is_some()) {
-        return; // the app handles SIGTERM itself (see the rule doc)
+    if app.is_some_and(|a| a.handler(&stop).is_some()) {
+        return; // the app handles the stop signal itself (see the rule doc)
     }
     let lang = crate::model::app::Lang::of(name);
     let what = match (app, lang) {
         (Some(a), Some(l)) if a.unread.is_none() => format!(
-            "`{name}` is PID 1 with no init in front, and dsig found no SIGTERM handler in the app: it looked in {} for {}",
+            "`{name}` is PID 1 with no init in front, and dsig found no SIG{stop} handler in the app: it looked in {} for {}",
             a.looked_in(),
-            l.looked_for()
+            l.looked_for().replace("SIGTERM", &format!("SIG{stop}"))
         ),
         (Some(a), Some(_)) => format!(
-            "`{name}` is PID 1 and, unless the app installs its own handler, has none for SIGTERM (dsig could not read the app: {})",
+            "`{name}` is PID 1 and, unless the app installs its own handler, has none for SIG{stop} (dsig could not read the app: {})",
             a.unread.as_deref().unwrap_or("")
         ),
         (None, Some(_)) => format!(
-            "`{name}` is PID 1 and, unless the app installs its own handler, has none for SIGTERM"
+            "`{name}` is PID 1 and, unless the app installs its own handler, has none for SIG{stop}"
         ),
-        (_, None) => format!("`{name}` is PID 1 and has no SIGTERM handler"),
+        (_, None) => format!("`{name}` is PID 1 and has no SIG{stop} handler"),
     };
     let mut d = ctx.diagnostic(
         &META,
         ins.span.clone(),
         format!(
-            "{what}: the kernel drops SIGTERM sent to PID 1 without a handler, so `docker stop` SIGKILLs it after the grace period; nothing reaps zombies either"
+            "{what}: the kernel drops SIG{stop} sent to PID 1 without a handler, so `docker stop` SIGKILLs it after the grace period; nothing reaps zombies either"
         ),
     );
     d.label = Some(format!("PID 1 is `{name}`"));
     let hint = match lang {
-        Some(l) => format!(", or make sure the app handles SIGTERM ({})", l.example()),
+        Some(l) => format!(
+            ", or make sure the app handles SIG{stop} ({})",
+            l.example().replace("SIGTERM", &format!("SIG{stop}"))
+        ),
         None => String::new(),
     };
     // Programs a script left in the background before it exec'd this one:
@@ -249,8 +272,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         Err(why) => {
             d.help = Some(match lang {
                 Some(l) => format!(
-                    "make sure the app handles SIGTERM ({}), or add an init: {why}",
-                    l.example()
+                    "make sure the app handles SIG{stop} ({}), or add an init: {why}",
+                    l.example().replace("SIGTERM", &format!("SIG{stop}"))
                 ),
                 None => format!("add an init: {why}"),
             })
