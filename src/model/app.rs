@@ -147,6 +147,8 @@ impl Files<'_> {
     /// when nothing of this build puts it there.
     fn read(&self, image_path: &str) -> Option<Result<(String, String), String>> {
         match self.copies.locate(image_path, self.df, self.fs) {
+            // A directory is not a candidate file (`node .` tries `.` first).
+            Origin::Context { rel, .. } if self.fs.is_dir(&rel) => None,
             Origin::Context { rel, .. } => match self.fs.read(&rel)? {
                 Ok(t) if t.len() <= MAX_BYTES => {
                     let mut name = rel.as_str();
@@ -356,8 +358,22 @@ pub fn scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> {
                 Ok(s) => {
                     let path = join(workdir, &s);
                     let mut c = js_candidates(&path);
-                    if let Some(Ok((pkg, _))) = files.read(&join(&path, "package.json")) {
-                        if let Some(main) = package_main(&pkg) {
+                    let pkg = files.read(&join(&path, "package.json"));
+                    if matches!(pkg, Some(Ok(_)))
+                        || s == "."
+                        || s == ".."
+                        || s.ends_with('/')
+                        || files.copies.locate_dir(&path, files.fs).is_some()
+                    {
+                        // A directory (`node .`): its package.json `main`,
+                        // else its index.js (named first in messages).
+                        c = ["index.js", "index.mjs", "index.cjs"]
+                            .iter()
+                            .map(|f| join(&path, f))
+                            .collect();
+                        if let Some(main) =
+                            pkg.and_then(Result::ok).and_then(|p| package_main(&p.0))
+                        {
                             c.splice(0..0, js_candidates(&join(&path, &main)));
                         }
                     }
