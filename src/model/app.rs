@@ -126,7 +126,7 @@ impl AppScan {
         }
         if self.truncated {
             s.push_str(&format!(
-                "; dsig stops after {MAX_FILES} files or {MAX_DEPTH} import levels"
+                ", and no further: dsig follows imports {MAX_DEPTH} levels deep and reads at most {MAX_FILES} files"
             ));
         }
         s
@@ -435,13 +435,20 @@ pub fn scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> {
             Lang::Node => node_handlers(&toks, &name),
             Lang::Perl => perl_handlers(&toks, &name),
         });
-        if depth >= MAX_DEPTH || lang == Lang::Perl {
+        if lang == Lang::Perl {
             continue;
         }
         let imports: Vec<Vec<String>> = match lang {
             Lang::Python => python_imports(&toks, &path, &root),
             _ => node_imports(&toks, &path),
         };
+        if depth >= MAX_DEPTH {
+            // Not followed; said in messages when one is a local module.
+            out.truncated |= imports.iter().take(64).any(|c| {
+                !c.iter().any(|x| seen.contains(x)) && matches!(files.first(c), Some(Ok(_)))
+            });
+            continue;
+        }
         for cands in imports.into_iter().take(64) {
             if cands.iter().any(|c| seen.contains(c)) {
                 continue;

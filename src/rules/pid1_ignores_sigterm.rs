@@ -217,9 +217,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let lang = crate::model::app::Lang::of(name);
     let what = match (app, lang) {
         (Some(a), Some(l)) if a.unread.is_none() => format!(
-            "`{name}` is PID 1 with no init in front, and dsig found no SIG{stop} handler in the app: it looked in {} for {}",
-            a.looked_in(),
-            l.looked_for().replace("SIGTERM", &format!("SIG{stop}"))
+            "`{name}` is PID 1 with no init in front, and dsig found no SIG{stop} handler in the app: it looked for {} in {}",
+            l.looked_for().replace("SIGTERM", &format!("SIG{stop}")),
+            a.looked_in()
         ),
         (Some(a), Some(_)) => format!(
             "`{name}` is PID 1 and, unless the app installs its own handler, has none for SIG{stop} (dsig could not read the app: {})",
