@@ -466,9 +466,11 @@ pub fn when(p: &crate::shell::flow::Path) -> String {
 /// `exec` would break the script: the command is a function, builtin, alias
 /// or keyword, never runs, runs outside PID 1, the script has a syntax
 /// error, the fixed script, run again, does not hand PID 1 to the program,
-/// or that program would ignore SIGTERM as PID 1 with no init in front
+/// When the program would ignore SIGTERM as PID 1 with no init in front
 /// (`tail -f /dev/null`, `cron -f`, an app with no handler found: see
-/// [`super::pid1_ignores_sigterm::would_ignore_as_pid1`]).
+/// [`super::pid1_ignores_sigterm::would_ignore_as_pid1`]), the `exec` comes
+/// with the init-injection fix (unsafe), or is not offered when no init can
+/// be added.
 pub fn insert_exec_fix(
     ctx: &super::Context,
     s: &crate::model::chain::LoadedScript,
@@ -508,17 +510,6 @@ pub fn insert_exec_fix(
         }
         ExecFit::Safe => FixSafety::Safe,
     };
-    // A program that ignores SIGTERM as PID 1 (tail, cron, an app without
-    // a handler) must not become PID 1 without an init.
-    if s.is_pid1 && ctx.chain.pid1_init().is_none() {
-        let words = crate::model::app::known_words(&prog.argv);
-        if let Some(why) = super::pid1_ignores_sigterm::would_ignore_as_pid1(ctx, &words) {
-            return Err(format!(
-                "{why}, so `exec` alone would not let `docker stop` stop it; run an init in front as well ({}, or `docker run --init`)",
-                ctx.init.name()
-            ));
-        }
-    }
     let edits = vec![(at..at, "exec ".to_string())];
     if !ctx.exec_verified(s).contains(&at) {
         return Err(format!(
@@ -526,7 +517,33 @@ pub fn insert_exec_fix(
             prog_name(prog)
         ));
     }
-    Ok(ctx.script_fix(s, safety, message, edits))
+    let fix = ctx.script_fix(s, safety, message, edits);
+    // A program that ignores SIGTERM as PID 1 (tail, cron, an app without
+    // a handler) must not become PID 1 without an init: the `exec` comes
+    // with an init in front, or not at all.
+    let deaf = (s.is_pid1 && ctx.chain.pid1_init().is_none())
+        .then(|| {
+            let words = crate::model::app::known_words(&prog.argv);
+            super::pid1_ignores_sigterm::would_ignore_as_pid1(ctx, &words)
+        })
+        .flatten();
+    let Some(why) = deaf else {
+        return Ok(fix);
+    };
+    match init_fix(ctx, false) {
+        Ok(init) => Ok(crate::diagnostic::Fix {
+            safety: FixSafety::Unsafe,
+            message: format!(
+                "Insert `exec` before `{}` and run {} as PID 1 in front ({why})",
+                prog_name(prog),
+                ctx.init.name()
+            ),
+            edits: init.edits.into_iter().chain(fix.edits).collect(),
+        }),
+        Err(no_init) => Err(format!(
+            "{why}, so `exec` alone would not let `docker stop` stop it, and no init can be added: {no_init}"
+        )),
+    }
 }
 
 /// The variable the forwarding trap collects background PIDs in.
