@@ -133,6 +133,9 @@ pub struct Chain {
     /// CMD as its arguments instead of running it (a game-server image), so
     /// what the chain says of the CMD holds only if it runs as a program.
     pub cmd_may_be_arguments: Option<String>,
+    /// What dsig read of the apps that interpreters of the chain run (see
+    /// [`super::app`]).
+    pub apps: Vec<super::app::AppScan>,
 }
 
 impl Chain {
@@ -787,6 +790,12 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
             }
         }
     }
+    let files = super::app::Files {
+        copies: copies(),
+        df,
+        fs,
+    };
+    chain.apps = super::app::scan_chain(&chain, &workdir, &files);
     chain
 }
 

@@ -6,6 +6,7 @@
 //! FROM an external image inherits values dsig cannot see: those are
 //! [`Setting::Unknown`], never treated as empty.
 
+pub mod app;
 pub mod base;
 pub mod chain;
 pub mod context;

@@ -333,6 +333,7 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
         steps: vec![],
         gaps: vec![],
         cmd_may_be_arguments: None,
+        apps: vec![],
         scripts: vec![LoadedScript {
             file: 0,
             base: 0,

@@ -467,7 +467,12 @@ pub fn when(p: &crate::shell::flow::Path) -> String {
 /// would be skipped; not offered (`Err` with the reason, for the help) when
 /// `exec` would break the script: the command is a function, builtin, alias
 /// or keyword, never runs, runs outside PID 1, the script has a syntax
-/// error, or the fixed script, run again, does not hand PID 1 to the program.
+/// error, the fixed script, run again, does not hand PID 1 to the program,
+/// When the program would ignore SIGTERM as PID 1 with no init in front
+/// (`tail -f /dev/null`, `cron -f`, an app with no handler found: see
+/// [`super::pid1_ignores_sigterm::would_ignore_as_pid1`]), the `exec` comes
+/// with the init-injection fix (unsafe), or is not offered when no init can
+/// be added.
 pub fn insert_exec_fix(
     ctx: &super::Context,
     s: &crate::model::chain::LoadedScript,
@@ -514,7 +519,33 @@ pub fn insert_exec_fix(
             prog_name(prog)
         ));
     }
-    Ok(ctx.script_fix(s, safety, message, edits))
+    let fix = ctx.script_fix(s, safety, message, edits);
+    // A program that ignores SIGTERM as PID 1 (tail, cron, an app without
+    // a handler) must not become PID 1 without an init: the `exec` comes
+    // with an init in front, or not at all.
+    let deaf = (s.is_pid1 && ctx.chain.pid1_init().is_none())
+        .then(|| {
+            let words = crate::model::app::known_words(&prog.argv);
+            super::pid1_ignores_sigterm::would_ignore_as_pid1(ctx, &words)
+        })
+        .flatten();
+    let Some(why) = deaf else {
+        return Ok(fix);
+    };
+    match init_fix(ctx, false) {
+        Ok(init) => Ok(crate::diagnostic::Fix {
+            safety: FixSafety::Unsafe,
+            message: format!(
+                "Insert `exec` before `{}` and run {} as PID 1 in front ({why})",
+                prog_name(prog),
+                ctx.init.name()
+            ),
+            edits: init.edits.into_iter().chain(fix.edits).collect(),
+        }),
+        Err(no_init) => Err(format!(
+            "{why}, so `exec` alone would not let `docker stop` stop it, and no init can be added: {no_init}"
+        )),
+    }
 }
 
 /// The variable the forwarding trap collects background PIDs in.

@@ -1,0 +1,3 @@
+#!/bin/sh
+export PYTHONUNBUFFERED=1
+python app.py

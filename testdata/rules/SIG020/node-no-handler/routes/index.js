@@ -1,0 +1,5 @@
+import { Router } from 'express';
+
+const router = Router();
+router.get('/', (req, res) => res.send('hello'));
+export default router;

@@ -1,0 +1,3 @@
+from svc.app import run
+
+run()

@@ -1,0 +1,5 @@
+from .runtime import loop
+
+
+def run():
+    loop()

@@ -1,0 +1,5 @@
+from . import signals
+
+
+def loop():
+    signals.install()
