@@ -71,9 +71,15 @@ pub fn is_dockerfile_name(name: &OsStr) -> bool {
         ]
         .iter()
         .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
-        || [&b"Dockerfile."[..], b"Containerfile."]
-            .iter()
-            .any(|prefix| name.len() > prefix.len() && name.starts_with(prefix))
+        || [
+            &b"Dockerfile."[..],
+            b"Containerfile.",
+            b"Dockerfile-",
+            b"Dockerfile_",
+            b"Containerfile-",
+        ]
+        .iter()
+        .any(|prefix| name.len() > prefix.len() && name.starts_with(prefix))
 }
 
 /// The bytes of a file name (on Unix exactly; elsewhere its lossy UTF-8).
@@ -747,6 +753,8 @@ mod tests {
             "x.dockerfile",
             "x.containerfile",
             "Dockerfile.dev",
+            "Dockerfile-trixie",
+            "Dockerfile_prod",
         ] {
             assert!(is_dockerfile_name(OsStr::new(yes)), "{yes}");
         }
@@ -757,6 +765,7 @@ mod tests {
             "Dockerfile.",
             "Dockerfile.dockerignore",
             "Dockerfiles",
+            "Dockerfile-",
         ] {
             assert!(!is_dockerfile_name(OsStr::new(no)), "{no}");
         }
