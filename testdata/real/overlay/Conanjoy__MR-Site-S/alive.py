@@ -1,0 +1,1 @@
+placeholder: alive.py (334 bytes in the repository)

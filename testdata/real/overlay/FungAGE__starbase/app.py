@@ -1,0 +1,1 @@
+placeholder: app.py (6512 bytes in the repository)

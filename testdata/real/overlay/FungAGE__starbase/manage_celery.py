@@ -1,0 +1,1 @@
+placeholder: manage_celery.py (2080 bytes in the repository)

@@ -1,0 +1,1 @@
+placeholder: sentry/sentry.conf.example.py

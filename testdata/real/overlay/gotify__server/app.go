@@ -1,0 +1,1 @@
+placeholder: app.go (3802 bytes in the repository)

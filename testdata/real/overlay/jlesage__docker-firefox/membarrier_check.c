@@ -1,0 +1,1 @@
+placeholder: membarrier_check.c (269 bytes in the repository)

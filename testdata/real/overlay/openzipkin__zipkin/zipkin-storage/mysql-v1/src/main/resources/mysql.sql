@@ -1,0 +1,1 @@
+placeholder: zipkin-storage/mysql-v1/src/main/resources/mysql.sql

@@ -1,0 +1,1 @@
+placeholder: build.go (39729 bytes in the repository)

@@ -1,0 +1,1 @@
+placeholder: go.mod (4936 bytes in the repository)
