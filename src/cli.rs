@@ -877,6 +877,22 @@ fn builds_of(
         (Some(found), None, Source::File { path, .. }) if !found.configs.is_empty() => {
             found.configs.iter().map(|c| (path, c)).collect::<Vec<_>>()
         }
+        (Some(found), None, Source::File { path, .. }) => {
+            // No build file: the directory where every COPY source is.
+            let abs = crate::project::clean(path);
+            let Some(ctx) = crate::project::infer::context_above(&abs, &found.root, &plain) else {
+                return vec![(None, plain)];
+            };
+            let given = context_as_given(path, &ctx);
+            let build = crate::Build {
+                origin: Some(format!(
+                    "inferred: `{}` holds the COPY sources that the Dockerfile's directory lacks",
+                    given.display()
+                )),
+                ..plain
+            };
+            return vec![(Some(given), build)];
+        }
         _ => return vec![(config.context.clone(), plain)],
     };
     let mut out: Vec<(Option<PathBuf>, crate::Build)> = Vec::new();

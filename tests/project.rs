@@ -100,13 +100,20 @@ fn bake_context_is_the_root_and_dockerfile_in_a_subdirectory() {
     assert_eq!(build["args"]["APP_ENV"], "production");
     assert_eq!(by_hand["builds"][0][0]["origin"], "--context");
 
-    // Without the bake file, the Dockerfile's directory is the (assumed)
-    // context, where the script is not.
+    // Without the bake file, the context is inferred: the nearest
+    // directory where every COPY source is (the root), still an assumption.
     fs::remove_file(root.join("docker-bake.hcl")).expect("rm");
     let alone = lint_json(&root, &["."]);
-    assert_eq!(findings(&alone), vec!["SIG016 debian/Dockerfile 3:1"]);
-    assert_eq!(alone["builds"][0][0]["origin"], Value::Null);
+    assert_eq!(findings(&alone), vec!["SIG010 scripts/entrypoint.sh 4:1"]);
+    let origin = alone["builds"][0][0]["origin"].as_str().unwrap_or("");
+    assert!(origin.starts_with("inferred: `.`"), "{origin}");
     assert_eq!(alone["builds"][0][0]["context_known"], false);
+    // A source that is nowhere: the Dockerfile's directory, assumed.
+    fs::remove_file(root.join("scripts/entrypoint.sh")).expect("rm");
+    let nowhere = lint_json(&root, &["."]);
+    assert_eq!(findings(&nowhere), vec!["SIG016 debian/Dockerfile 3:1"]);
+    assert_eq!(nowhere["builds"][0][0]["origin"], Value::Null);
+    assert_eq!(nowhere["builds"][0][0]["context_known"], false);
 }
 
 #[test]
@@ -260,9 +267,10 @@ fn broken_build_files_are_warnings() {
             && stderr.contains("not valid YAML"),
         "{stderr}"
     );
-    // Linted with the default context; no error for the build files.
+    // Linted as if there were no build file (the context inferred: the
+    // root, where the COPY source is); no error for the build files.
     assert_eq!(v["summary"]["errors"], 0);
-    assert_eq!(findings(&v), vec!["SIG016 debian/Dockerfile 3:1"]);
+    assert_eq!(findings(&v), vec!["SIG010 scripts/entrypoint.sh 4:1"]);
     // Named so that it opens from where dsig runs.
     let name = root
         .file_name()
@@ -297,7 +305,10 @@ fn contexts_outside_the_repository_are_not_used() {
     )
     .expect("write");
     let v = lint_json(&root, &["."]);
-    assert_eq!(v["builds"][0][0]["origin"], Value::Null, "{v}");
+    // Neither target is used: the context is inferred inside the root.
+    let origin = v["builds"][0][0]["origin"].as_str().unwrap_or("");
+    assert!(origin.starts_with("inferred: `.`"), "{v}");
+    assert_eq!(v["builds"][0][0]["context"], ".");
     assert_eq!(v["builds"][0][0]["context_known"], false);
 }
 

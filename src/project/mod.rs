@@ -24,6 +24,7 @@
 
 pub mod bake;
 pub mod compose;
+pub mod infer;
 pub mod workflows;
 pub mod yaml;
 
