@@ -50,7 +50,7 @@ struct Cache {
     globs: HashMap<String, Rc<Matches>>,
     archives: HashMap<String, bool>,
     /// The context's `.dockerignore`, read when first asked.
-    dockerignore: Option<Option<Rc<ignore::gitignore::Gitignore>>>,
+    dockerignore: Option<Option<Rc<DockerIgnore>>>,
 }
 
 /// A context-relative path, resolved inside the context.
@@ -319,24 +319,55 @@ fn archive_bytes(path: &Path) -> bool {
         || head.get(257..262) == Some(b"ustar")
 }
 
-/// The `.dockerignore` of the context at `root`, as a matcher (see
+/// A `.dockerignore` as Docker reads it (moby/patternmatcher
+/// `MatchesOrParentMatches`): each pattern in order is matched against the
+/// path and against each of its parent directories, and the last pattern
+/// that matches decides (`**` then `!ci` keeps `ci/a/b.sh`, which a
+/// gitignore reading would leave out). Patterns are anchored at the root.
+pub struct DockerIgnore {
+    /// Each pattern alone (as a gitignore line rooted at `/`), and whether
+    /// it is an exception (`!`).
+    patterns: Vec<(ignore::gitignore::Gitignore, bool)>,
+}
+
+/// At most this many patterns are read (a hostile file may hold more).
+const MAX_DOCKERIGNORE_PATTERNS: usize = 2048;
+
+impl DockerIgnore {
+    fn excludes(&self, root: &Path, rel: &str, is_dir: bool) -> bool {
+        let mut excluded = false;
+        let parents: Vec<&str> = rel.match_indices('/').map(|(i, _)| &rel[..i]).collect();
+        for (m, exception) in &self.patterns {
+            let hit = m.matched(root.join(rel), is_dir).is_ignore()
+                || parents
+                    .iter()
+                    .any(|p| m.matched(root.join(p), true).is_ignore());
+            if hit {
+                excluded = !exception;
+            }
+        }
+        excluded
+    }
+}
+
+/// The `.dockerignore` of the context at `root` (see
 /// [`ContextFs::excluded`]); `None` when there is none.
-fn read_dockerignore(root: &Path) -> Option<ignore::gitignore::Gitignore> {
+fn read_dockerignore(root: &Path) -> Option<DockerIgnore> {
     let file = root.join(".dockerignore");
     match std::fs::symlink_metadata(&file) {
         Ok(m) if m.is_file() && m.len() <= 1024 * 1024 => {}
         _ => return None,
     }
     let text = std::fs::read_to_string(&file).ok()?;
-    let mut b = ignore::gitignore::GitignoreBuilder::new(root);
+    let mut patterns = Vec::new();
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (neg, pat) = match line.strip_prefix('!') {
-            Some(p) => ("!", p.trim()),
-            None => ("", line),
+        let (exception, pat) = match line.strip_prefix('!') {
+            Some(p) => (true, p.trim()),
+            None => (false, line),
         };
         // Docker cleans each pattern (filepath.Clean) and drops a leading
         // `/`: every pattern is anchored at the root.
@@ -345,9 +376,18 @@ fn read_dockerignore(root: &Path) -> Option<ignore::gitignore::Gitignore> {
         if clean.is_empty() {
             continue;
         }
-        let _ = b.add_line(None, &format!("{neg}/{clean}"));
+        let mut b = ignore::gitignore::GitignoreBuilder::new(root);
+        if b.add_line(None, &format!("/{clean}")).is_err() {
+            continue;
+        }
+        if let Ok(m) = b.build() {
+            patterns.push((m, exception));
+        }
+        if patterns.len() >= MAX_DOCKERIGNORE_PATTERNS {
+            break;
+        }
     }
-    b.build().ok()
+    Some(DockerIgnore { patterns })
 }
 
 /// The repository root above `dir` (or `dir` itself): the first directory
@@ -553,8 +593,7 @@ impl<'a> ContextFs<'a> {
         if rel.is_empty() {
             return false;
         }
-        m.matched_path_or_any_parents(root.join(rel), self.is_dir(rel))
-            .is_ignore()
+        m.excludes(root, rel, self.is_dir(rel))
     }
 
     /// Whether a context file is a local tar archive that ADD extracts: a
@@ -2632,6 +2671,14 @@ mod tests {
         ] {
             assert_eq!(rel(want), expected, "{want}");
         }
+        // coder/code-server's: everything out, then directories back in; a
+        // file under a re-included directory is in (Docker matches each
+        // pattern against the parents too).
+        std::fs::write(base.join(".dockerignore"), "**\n!scripts\n").unwrap();
+        let fs = ContextFs::new(Some(base.clone()), &overlay);
+        assert!(!fs.excluded("scripts/a.sh"));
+        assert!(fs.excluded("run.sh"));
+        assert!(fs.excluded("sub/y.sh"));
         let _ = std::fs::remove_dir_all(&base);
     }
 
