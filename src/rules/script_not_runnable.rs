@@ -110,7 +110,15 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         ins.span.clone(),
                         format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which {why}"),
                     );
-                    d.severity = Severity::Warning;
+                    // A file that a step before the build makes (it is
+                    // gitignored, or a build file names it) is dsig's own
+                    // assumption, nothing to fix: info. One that is only
+                    // found above an assumed context: a warning.
+                    d.severity = if why.contains("dsig assumes") {
+                        Severity::Info
+                    } else {
+                        Severity::Warning
+                    };
                     d.label = Some(format!("`{rel}` is not in the context"));
                     d.help = Some("if the build does make it, give dsig the real context (`--context DIR`, or a bake/compose file), or lint the image after that step".into());
                     d
