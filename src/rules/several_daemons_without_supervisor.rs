@@ -154,6 +154,45 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The daemon's verdict is its package's default configuration: not when
+/// the image has its own. For nginx: `-c` names another file, the
+/// Dockerfile copies a file or directory onto the configuration, or a
+/// startup script names the configuration file (it writes it from a
+/// template at run time: openzipkin's start-nginx). What that file says
+/// (`daemon off;`) is not read: the verdict is then unknown.
+fn custom_config(
+    ctx: &Context,
+    d: &crate::shell::programs::Daemonises,
+    words: &[Option<&str>],
+) -> bool {
+    const DEFAULT: &str = "/etc/nginx/nginx.conf";
+    if d.config.is_none() || !matches!(d.program, "nginx" | "openresty") {
+        return false;
+    }
+    let mut conf = DEFAULT.to_string();
+    let mut it = words.iter().skip(1);
+    while let Some(w) = it.next() {
+        match w {
+            Some("-c") => match it.next() {
+                Some(Some(v)) => conf = (*v).to_string(),
+                _ => return true,
+            },
+            Some(v) if v.starts_with("-c") && v.len() > 2 => conf = v[2..].to_string(),
+            _ => {}
+        }
+    }
+    if conf != DEFAULT {
+        return true;
+    }
+    let copied = ctx.image.final_stage().is_some_and(|st| {
+        st.copies.iter().any(|c| {
+            let dest = crate::model::context::absolute(&c.dest, c.workdir.as_deref());
+            c.unknown || dest == DEFAULT || dest == "/etc/nginx"
+        })
+    });
+    copied || ctx.chain.scripts.iter().any(|s| s.text.contains(DEFAULT))
+}
+
 fn help(d: Option<&crate::shell::programs::Daemonises>) -> String {
     match d {
         Some(d) => format!(
@@ -167,13 +206,13 @@ fn help(d: Option<&crate::shell::programs::Daemonises>) -> String {
 /// A program that is PID 1 but daemonises, or is a package's wrapper
 /// script that keeps a shell as PID 1: (message, label, help).
 fn program_finding(
-    _ctx: &Context,
+    ctx: &Context,
     words: &[Option<&str>],
     stop: &str,
 ) -> Option<(String, String, String)> {
     use crate::shell::programs::{daemonises, wrapper_script};
     let name = words.first().copied().flatten()?;
-    if let Some(d) = daemonises(words) {
+    if let Some(d) = daemonises(words).filter(|d| !custom_config(ctx, d, words)) {
         let cfg = d
             .config
             .map(|c| format!(" (unless its configuration sets `{c}`)"))
