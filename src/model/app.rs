@@ -316,6 +316,9 @@ const PYTHON_MODULE_PROGRAMS: &[&str] = &["gunicorn", "uvicorn", "hypercorn", "c
 /// Read the app that `argv` runs (an interpreter and its arguments) with
 /// WORKDIR `workdir`. `None`: not an interpreter dsig reads.
 pub fn scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> {
+    if argv.first()?.rsplit('/').next() == Some("uwsgi") {
+        return uwsgi_scan(argv, workdir, files);
+    }
     let lang = Lang::of(argv.first()?)?;
     let mut out = AppScan {
         argv: argv.to_vec(),
@@ -535,6 +538,61 @@ pub fn scan_chain(chain: &super::chain::Chain, workdir: &str, files: &Files) -> 
         }
     }
     out
+}
+
+/// uWSGI's ini file (`uwsgi app.ini`, `--ini app.ini`) read for
+/// `die-on-term`, which makes SIGTERM shut it down (without it uWSGI 2.0
+/// reloads on SIGTERM): found, it is the app's TERM handler.
+fn uwsgi_scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> {
+    let mut ini = None;
+    let mut it = argv.iter().skip(1);
+    while let Some(a) = it.next() {
+        if a == "--ini" {
+            ini = it.next().cloned();
+        } else if let Some(v) = a.strip_prefix("--ini=") {
+            ini = Some(v.to_string());
+        } else if !a.starts_with('-') && a.ends_with(".ini") {
+            ini = Some(a.clone());
+        }
+    }
+    let path = join(workdir, &ini?);
+    let Some(Ok((text, name))) = files.read(&path) else {
+        return None;
+    };
+    let mut out = AppScan {
+        argv: argv.to_vec(),
+        lang: Lang::Python,
+        files: vec![name.clone()],
+        handlers: Vec::new(),
+        module_program: None,
+        unread: None,
+        truncated: false,
+    };
+    let mut section = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if let Some(sec) = l.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            section = sec.trim().to_string();
+            continue;
+        }
+        let (key, value) = match l.split_once('=') {
+            Some((k, v)) => (k.trim(), v.trim()),
+            None => (l, "true"),
+        };
+        if section == "uwsgi"
+            && matches!(key, "die-on-term" | "die_on_term")
+            && matches!(value, "true" | "1" | "yes" | "on")
+        {
+            out.handlers.push(Handler {
+                signal: "TERM".into(),
+                file: name.clone(),
+                line: i + 1,
+                call: "die-on-term".into(),
+            });
+            break;
+        }
+    }
+    Some(out)
 }
 
 /// The scan of the app `argv` runs (wrappers unwrapped), if dsig made one.

@@ -104,11 +104,14 @@ pub fn runtime(program: &str) -> Option<&'static Runtime> {
         .find(|r| r.names.contains(&base) || r.names.contains(&trimmed))
 }
 
-/// uWSGI is told to shut down on SIGTERM (`--die-on-term`, or its
-/// environment variable); its ini file is not read.
+/// uWSGI is told to shut down on SIGTERM (`--die-on-term`, its
+/// environment variable, or `die-on-term` in the ini file it is given, which
+/// the app reader reads).
 fn uwsgi_dies_on_term(ctx: &Context, argv: &[String]) -> bool {
     argv.iter()
         .any(|a| a == "--die-on-term" || a.starts_with("--die-on-term="))
+        || crate::model::app::find(&ctx.chain.apps, argv)
+            .is_some_and(|a| a.handler("TERM").is_some())
         || ctx
             .image
             .final_stage()
