@@ -21,6 +21,9 @@
 //!   finding, judged by hand.
 //! - MISSED: slug, file, line, expected (a rule code or a description),
 //!   reason, model (yes/no), caught (yes/no): problems dsig does not report.
+//! - ROOTDIFF: slug, dockerfile, reason: a Dockerfile whose build only prose
+//!   describes (a README's `docker build` line, no build file): the findings
+//!   of its manifest run that (1) does not give are printed, not compared.
 //! - FILES: slug, path, mode (100644, 100755 or 120000 for a symlink), source:
 //!   the files of the repository's tree as it was judged. `source` is `repo`
 //!   (the same path of the repository at the pinned commit), `repo:<path>`
@@ -421,6 +424,15 @@ fn real_world_suite() {
     }
     let write = std::env::var("DSIG_REAL_WRITE").is_ok_and(|v| v == "1");
     let manifests = read_tables("MANIFEST");
+    // Dockerfiles whose build only prose describes: (slug, dockerfile) →
+    // why dsig cannot find it from the repository root.
+    let rootdiff_tables = read_tables("ROOTDIFF");
+    let root_differs: BTreeMap<(&str, &str), &str> = rootdiff_tables
+        .iter()
+        .flat_map(|t| t.rows.iter())
+        .map(|r| ((cell(r, "slug"), cell(r, "dockerfile")), cell(r, "reason")))
+        .collect();
+    let mut accepted: Vec<String> = Vec::new();
     let mut judged_tables = read_tables("JUDGED");
     let missed_tables = read_tables("MISSED");
     assert!(!manifests.is_empty(), "no testdata/real/MANIFEST*.tsv");
@@ -531,6 +543,18 @@ fn real_world_suite() {
                 }
             };
             let how = format!("--context {} {dockerfile}", cell(row, "context"));
+            // A build described only in prose (a README's `docker build`
+            // line): dsig cannot find it from the root, and ROOTDIFF.tsv
+            // says why; its findings are printed, not compared.
+            if let Some(why) = root_differs.get(&(slug.as_str(), dockerfile)) {
+                for (k, msg) in &per_row {
+                    if !root.contains_key(k) {
+                        accepted.push(tsv(slug, k, &[&how, why, msg]));
+                    }
+                }
+                by_rows.extend(per_row);
+                continue;
+            }
             for (k, msg) in &per_row {
                 if !root.contains_key(k) {
                     context_only.push(tsv(slug, k, &[&how, msg]));
@@ -556,6 +580,13 @@ fn real_world_suite() {
         }
         root_findings.insert(slug.clone(), root);
         any_findings.insert(slug.clone(), union);
+    }
+    if !accepted.is_empty() {
+        println!(
+            "accepted differences (ROOTDIFF.tsv): findings of the manifest's runs that `dsig lint .` \
+             does not give:\n{}",
+            accepted.join("\n")
+        );
     }
     if !root_only.is_empty() {
         failures.push(format!(
