@@ -19,8 +19,11 @@ pub fn context_above(dockerfile: &Path, root: &Path, build: &crate::Build) -> Op
     let df = crate::syntax::parse(&text).ok()?;
     let image = crate::model::Image::from_dockerfile_with(&df, build);
     let mut sources: Vec<String> = Vec::new();
-    for st in &image.stages {
-        for copy in st.copies.iter() {
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    'stages: for st in &image.stages {
+        // The stage's own copies (those of the stages it is built FROM come
+        // after them, newest first): each COPY is looked at once.
+        for copy in st.copies.rev_iter().take_while(|c| c.at > st.from_at) {
             if copy.from.is_some() || copy.unknown {
                 continue;
             }
@@ -39,11 +42,11 @@ pub fn context_above(dockerfile: &Path, root: &Path, build: &crate::Build) -> Op
                     continue;
                 }
                 let rel = literal.join("/");
-                if !sources.contains(&rel) {
+                if seen.insert(rel.clone()) {
                     sources.push(rel);
                 }
                 if sources.len() >= MAX_SOURCES {
-                    break;
+                    break 'stages;
                 }
             }
         }
