@@ -76,6 +76,9 @@ fn daemon(
             "/sbin/init" | "/usr/sbin/init",
             SystemShell::Known(ShellKind::Dash | ShellKind::Bash, _),
         ) => "systemd",
+        // runit's packaged start script execs runsvdir (imeyer's runit RPM,
+        // omnibus-gitlab's embedded runit).
+        (_, _) if base == "runsvdir-start" => "runsvdir",
         _ => base,
     };
     DAEMONS
