@@ -1077,8 +1077,21 @@ fn load(
     // A copy that only may provide a candidate (its contents are unknown):
     // a later PATH entry may surely have the program.
     let mut first_maybe: Option<Origin> = None;
-    for image_path in &candidates {
-        let (origin, maybe) = copies.locate_maybe(image_path, fs);
+    for candidate in &candidates {
+        let mut image_path = candidate.clone();
+        let (mut origin, mut maybe) = copies.locate_maybe(&image_path, fs);
+        // A symlink that a RUN makes there (`ln -s usr/local/bin/x.sh /`):
+        // what it points to, a few hops at most.
+        for _ in 0..8 {
+            if maybe || !matches!(origin, Origin::NotCopied) {
+                break;
+            }
+            let Some(target) = copies.run_link(&image_path) else {
+                break;
+            };
+            image_path = target;
+            (origin, maybe) = copies.locate_maybe(&image_path, fs);
+        }
         if maybe {
             first_maybe.get_or_insert(origin);
             continue;

@@ -1417,6 +1417,8 @@ impl<'s> StageIndex<'s> {
 /// through `COPY --from` to the context, a RUN or an image.
 pub struct CopyIndex<'s> {
     own: StageIndex<'s>,
+    /// The stage whose copies these are.
+    stage: &'s Stage,
     stages: &'s [Stage],
     df: &'s Dockerfile,
     /// The other stages' indexes, built when first asked.
@@ -1432,12 +1434,78 @@ impl<'s> CopyIndex<'s> {
     pub fn new(image: &'s Image, stage: &'s Stage, df: &'s Dockerfile, fs: &ContextFs) -> Self {
         CopyIndex {
             own: StageIndex::new(stage, df, fs),
+            stage,
             stages: &image.stages,
             df,
             others: RefCell::new(HashMap::new()),
             runs: RefCell::new(HashMap::new()),
             names: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Where a symlink that a RUN of the stage makes at `image_path` points
+    /// (`ln -s usr/local/bin/docker-entrypoint.sh /docker-entrypoint.sh`,
+    /// or `ln -s usr/local/bin/docker-entrypoint.sh /`: docker-library's
+    /// backwards-compatible entrypoint, couchdb's): the absolute target.
+    /// Literal words only; the last `ln` naming the path wins.
+    pub fn run_link(&self, image_path: &str) -> Option<String> {
+        let want = normalize(image_path);
+        let mut found = None;
+        let end = self.stage.end.min(self.df.instructions.len());
+        for ins in &self.df.instructions[self.stage.from_at.min(end)..end] {
+            let (Kind::Run, Args::Shell { text, .. }) = (ins.kind, &ins.args) else {
+                continue;
+            };
+            for cmd in text.value.split(['&', ';', '|', '\n']) {
+                let words: Vec<&str> = cmd.split_whitespace().collect();
+                let Some(pos) = words.iter().position(|w| *w == "ln") else {
+                    continue;
+                };
+                let args = &words[pos + 1..];
+                let symbolic = args
+                    .iter()
+                    .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('s'))
+                    || args.contains(&"--symbolic");
+                let ops: Vec<&str> = args
+                    .iter()
+                    .filter(|a| !a.starts_with('-'))
+                    .map(|a| a.trim_matches(['"', '\'']))
+                    .collect();
+                let [target, link] = ops.as_slice() else {
+                    continue;
+                };
+                if !symbolic || target.contains('$') || link.contains('$') {
+                    continue;
+                }
+                let link_dir = self.stage_dir(ins);
+                let link_path = if link.ends_with('/') || *link == "/" || *link == "." {
+                    absolute(&format!("{link}/{}", basename(target)), Some(&link_dir))
+                } else {
+                    absolute(link, Some(&link_dir))
+                };
+                if link_path == want {
+                    let parent = link_path.rsplit_once('/').map_or("/", |(p, _)| p);
+                    let parent = if parent.is_empty() { "/" } else { parent };
+                    found = Some(absolute(target, Some(parent)));
+                }
+            }
+        }
+        found.filter(|t| *t != want)
+    }
+
+    /// WORKDIR in force at a RUN (for relative `ln` paths): the stage's
+    /// last WORKDIR before it, else `/`.
+    fn stage_dir(&self, ins: &crate::syntax::Instruction) -> String {
+        let mut dir = "/".to_string();
+        for i in &self.df.instructions[self.stage.from_at..] {
+            if std::ptr::eq(i, ins) {
+                break;
+            }
+            if let (Kind::Workdir, Args::Text(t)) = (i.kind, &i.args) {
+                dir = absolute(&t.value, Some(&dir));
+            }
+        }
+        dir
     }
 
     /// The build-context directory that provides the image directory
