@@ -636,8 +636,14 @@ target "debian" {
     /// matrix targets.
     #[test]
     fn real_alfresco() {
-        let text =
-            include_str!("../../testdata/project/real/alfresco-dockerfiles-bakery.docker-bake.hcl");
+        let Some(text) = crate::project::mirrored(
+            "Alfresco/alfresco-dockerfiles-bakery",
+            "55e77e7b60c44a9f2c0d711ca8baad9565677c9b",
+            "docker-bake.hcl",
+        ) else {
+            return;
+        };
+        let text = text.as_str();
         let c = configs(&[("docker-bake.hcl", text)]);
         let get = |name: &str| {
             c.iter()

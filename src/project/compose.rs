@@ -379,11 +379,16 @@ services:
     /// merge keys given as lists, args from the environment.
     #[test]
     fn real_sentry() {
-        let text =
-            include_str!("../../testdata/project/real/getsentry-self-hosted.docker-compose.yml");
-        let env = parse_env(include_str!(
-            "../../testdata/project/real/getsentry-self-hosted.env"
-        ));
+        const REPO: &str = "getsentry/self-hosted";
+        const AT: &str = "89a143f8e4d396a858cf6f462a832ae7da9fd2db";
+        let (Some(text), Some(env)) = (
+            crate::project::mirrored(REPO, AT, "docker-compose.yml"),
+            crate::project::mirrored(REPO, AT, ".env"),
+        ) else {
+            return;
+        };
+        let text = text.as_str();
+        let env = parse_env(&env);
         let services = parse("docker-compose.yml", text).expect("valid");
         assert!(services.len() > 50, "{}", services.len());
         let files = vec![(

@@ -586,6 +586,34 @@ fn interpolate_at(s: &str, vars: &dyn Fn(&str) -> Option<String>, depth: usize) 
     Some(out)
 }
 
+/// A file of a public repository at a pinned commit, read from the local
+/// fetch mirror (`DSIG_MIRROR`, default `/work/.mirror`, the repository's
+/// git directory at `<mirror>/<owner>+<name>/repo`): fetched code is not
+/// committed here, so the parser tests on real build files read it there
+/// and are skipped, saying what to fetch, when it is missing.
+#[cfg(test)]
+pub(crate) fn mirrored(repo: &str, commit: &str, path: &str) -> Option<String> {
+    let mirror = std::env::var_os("DSIG_MIRROR").unwrap_or_else(|| "/work/.mirror".into());
+    let git_dir = Path::new(&mirror).join(repo.replace('/', "+")).join("repo");
+    let out = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(&git_dir)
+        .args(["show", &format!("{commit}:{path}")])
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    match out {
+        Some(o) => String::from_utf8(o.stdout).ok(),
+        None => {
+            eprintln!(
+                "skipped: fetch github:{repo} (commit {commit}) into {}",
+                git_dir.display()
+            );
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
