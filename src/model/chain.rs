@@ -442,13 +442,18 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
     let path_var = stage.env.path();
     // A variable whose value is not known (`ENV MODE=${MODE}` of an ARG
     // without a default) is `None`: unknown to the script, not empty.
-    let stage_env: Vec<(String, Option<String>)> = stage.env.to_vec();
+    let mut stage_env: Vec<(String, Option<String>)> = stage.env.to_vec();
     let env_complete = image.base_env_known();
     let workdir = stage
         .workdir
         .get()
         .map(|(w, _)| w.clone())
         .unwrap_or_else(|| "/".to_string());
+    // The shell starts in WORKDIR and sets `$PWD` to it (zipkin's
+    // `--basedir=${PWD}`), when dsig knows WORKDIR.
+    if !matches!(stage.workdir, Setting::Unknown) && !stage_env.iter().any(|(k, _)| k == "PWD") {
+        stage_env.push(("PWD".to_string(), Some(workdir.clone())));
+    }
     chain.started_by = Some(started_by).filter(|&i| {
         matches!(
             df.instructions[i].kind,

@@ -1434,6 +1434,12 @@ impl<'t, 'e> Interp<'t, 'e> {
                 self.set(&argv, &mut st);
                 vec![st]
             }
+            Some("cd" | "pushd" | "popd") => {
+                // The directory changes: `$PWD` is no longer the WORKDIR.
+                st.vars.set.insert("PWD".to_string(), None);
+                st.status = Tri::Unknown;
+                vec![st]
+            }
             Some("shift") => {
                 let k: usize = argv
                     .get(1)

@@ -412,3 +412,23 @@ fn a_setup_step_stays_one_on_an_error_branch() {
     let s = "./bin/tool set-credentials a b\nif [ ! -f \"$KS\" ]; then\n  exit 1\nfi\n";
     assert!(script(s, &[]).iter().any(|e| e.starts_with("fg")));
 }
+
+#[test]
+fn pwd_is_unknown_after_cd() {
+    let env = Env {
+        vars: vec![("PWD".into(), Some("/srv".into()))],
+        ..Env::unknown()
+    };
+    let p = |t: &str| {
+        run(t, &env)
+            .paths
+            .iter()
+            .map(|p| match &p.end {
+                End::Exec { prog, .. } => format!("{:?}", prog.argv),
+                e => format!("{e:?}"),
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(p("exec ./app --dir=$PWD\n"), [r#"[Some("./app"), Some("--dir=/srv")]"#]);
+    assert_eq!(p("cd /tmp\nexec ./app --dir=$PWD\n"), [r#"[Some("./app"), None]"#]);
+}
