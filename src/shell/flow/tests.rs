@@ -429,6 +429,12 @@ fn pwd_is_unknown_after_cd() {
             })
             .collect::<Vec<_>>()
     };
-    assert_eq!(p("exec ./app --dir=$PWD\n"), [r#"[Some("./app"), Some("--dir=/srv")]"#]);
-    assert_eq!(p("cd /tmp\nexec ./app --dir=$PWD\n"), [r#"[Some("./app"), None]"#]);
+    assert_eq!(
+        p("exec ./app --dir=$PWD\n"),
+        [r#"[Some("./app"), Some("--dir=/srv")]"#]
+    );
+    assert_eq!(
+        p("cd /tmp\nexec ./app --dir=$PWD\n"),
+        [r#"[Some("./app"), None]"#]
+    );
 }
