@@ -804,6 +804,23 @@ pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<Sou
     chain
 }
 
+/// The image paths where the shell looks for `prog`: itself when absolute,
+/// under WORKDIR when it has a `/` (or is a script given to a shell,
+/// `relative`), else each PATH entry in order.
+fn image_candidates(prog: &str, workdir: &str, path_var: &str, relative: bool) -> Vec<String> {
+    if prog.starts_with('/') {
+        vec![super::context::normalize(prog)]
+    } else if prog.contains('/') || relative {
+        vec![super::context::normalize(&format!("{workdir}/{prog}"))]
+    } else {
+        path_var
+            .split(':')
+            .filter(|d| !d.is_empty())
+            .map(|d| super::context::normalize(&format!("{d}/{prog}")))
+            .collect()
+    }
+}
+
 /// A script of the base image (see [`super::base`]) that `prog` names,
 /// when no COPY or ADD of this Dockerfile provides a file where the shell
 /// finds it first.
@@ -819,18 +836,7 @@ fn base_script<'s>(
     if stage.base_files.is_empty() {
         return None;
     }
-    let candidates: Vec<String> = if prog.starts_with('/') {
-        vec![super::context::normalize(prog)]
-    } else if prog.contains('/') {
-        vec![super::context::normalize(&format!("{workdir}/{prog}"))]
-    } else {
-        path_var
-            .split(':')
-            .filter(|d| !d.is_empty())
-            .map(|d| super::context::normalize(&format!("{d}/{prog}")))
-            .collect()
-    };
-    for path in candidates {
+    for path in image_candidates(prog, workdir, path_var, false) {
         if !matches!(copies.locate(&path, df, fs), Origin::NotCopied) {
             return None;
         }
@@ -1067,17 +1073,7 @@ fn load(
     started_by: usize,
     is_script_arg: bool,
 ) -> Option<(usize, usize, String, String, Option<usize>)> {
-    let candidates: Vec<String> = if prog.starts_with('/') {
-        vec![super::context::normalize(prog)]
-    } else if prog.contains('/') || is_script_arg {
-        vec![super::context::normalize(&format!("{workdir}/{prog}"))]
-    } else {
-        path_var
-            .split(':')
-            .filter(|d| !d.is_empty())
-            .map(|d| super::context::normalize(&format!("{d}/{prog}")))
-            .collect()
-    };
+    let candidates = image_candidates(prog, workdir, path_var, is_script_arg);
     let looks_like_script = prog.ends_with(".sh") || is_script_arg;
     // A copy that only may provide a candidate (its contents are unknown):
     // a later PATH entry may surely have the program.
