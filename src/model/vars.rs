@@ -699,7 +699,7 @@ mod tests {
     /// the local fetch mirror, and the test is skipped when it is missing.
     #[test]
     fn buildkit_env_var_test() {
-        let Some(table) = mirrored(
+        let Some(table) = crate::project::mirrored(
             "moby/buildkit",
             "73ed6825c4b7569379ef89df0aedcdbe64473d31",
             "frontend/dockerfile/shell/envVarTest",
@@ -733,26 +733,6 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 100, "{checked} cases");
-    }
-
-    /// A file of a public repository at a pinned commit from the local
-    /// fetch mirror (`DSIG_MIRROR`, default `/work/.mirror`).
-    fn mirrored(repo: &str, commit: &str, path: &str) -> Option<String> {
-        let mirror = std::env::var_os("DSIG_MIRROR").unwrap_or_else(|| "/work/.mirror".into());
-        let git_dir = std::path::Path::new(&mirror)
-            .join(repo.replace('/', "+"))
-            .join("repo");
-        let out = std::process::Command::new("git")
-            .arg("--git-dir")
-            .arg(&git_dir)
-            .args(["show", &format!("{commit}:{path}")])
-            .output()
-            .ok()
-            .filter(|o| o.status.success());
-        if out.is_none() {
-            eprintln!("skipped: fetch github:{repo} (commit {commit})");
-        }
-        String::from_utf8(out?.stdout).ok()
     }
 
     /// `#`, `##`, `%`, `%%`, `/` and `//` as BuildKit's ProcessWord applies
