@@ -470,6 +470,17 @@ pub fn take_current() -> Option<RuleSettings> {
 }
 
 impl RuleSettings {
+    /// The rules that run at all (before per-path ignores).
+    pub fn rule_set(&self) -> crate::rules::RuleSet {
+        let mut set = crate::rules::RuleSet::none();
+        for r in crate::rules::all() {
+            if self.enabled(r.code, r.slug) {
+                set.insert(r.code);
+            }
+        }
+        set
+    }
+
     /// Whether the rule runs at all (before per-path ignores).
     pub fn enabled(&self, code: &str, slug: &str) -> bool {
         let selected = self

@@ -159,7 +159,7 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
                 })
                 .collect();
             let ctx = rules::Context::new(0, &text, &df, &image, &chain, opts.init);
-            report.diagnostics = rules::check_all(&ctx);
+            report.diagnostics = rules::check_all(&ctx, opts.settings.rule_set());
             report.files[0].text = text;
             opts.settings.apply(&mut report, path);
             suppress::apply(&mut report, Some(&df));

@@ -243,11 +243,60 @@ static CHECKS: [Check; 19] = [
     several_daemons_without_supervisor::check,
 ];
 
-/// Run every rule.
-pub fn check_all(ctx: &Context) -> Vec<Diagnostic> {
+/// Which rules run: one bit per rule of the registry, by its index in
+/// [`all`]. Made once from the configured selectors; a rule not in the set
+/// does not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSet(u64);
+
+impl RuleSet {
+    /// No rule.
+    pub const fn none() -> RuleSet {
+        RuleSet(0)
+    }
+
+    /// Every rule of the registry.
+    pub fn all() -> RuleSet {
+        RuleSet(u64::MAX >> (64 - ALL.len()))
+    }
+
+    fn index(code: &str) -> Option<usize> {
+        ALL.iter().position(|m| m.code.eq_ignore_ascii_case(code))
+    }
+
+    /// Add the rule with this code (unknown codes are ignored).
+    pub fn insert(&mut self, code: &str) {
+        if let Some(i) = RuleSet::index(code) {
+            self.0 |= 1 << i;
+        }
+    }
+
+    /// Remove the rule with this code.
+    pub fn remove(&mut self, code: &str) {
+        if let Some(i) = RuleSet::index(code) {
+            self.0 &= !(1 << i);
+        }
+    }
+
+    /// Whether the rule with this code runs.
+    pub fn contains(&self, code: &str) -> bool {
+        RuleSet::index(code).is_some_and(|i| self.0 & (1 << i) != 0)
+    }
+}
+
+impl Default for RuleSet {
+    fn default() -> RuleSet {
+        RuleSet::all()
+    }
+}
+
+/// Run the rules of `rules`.
+pub fn check_all(ctx: &Context, rules: RuleSet) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for check in &CHECKS {
-        check(ctx, &mut out);
+    for (check, meta) in CHECKS.iter().zip(&ALL) {
+        if rules.contains(meta.code) {
+            check(ctx, &mut out);
+        }
     }
     if let Some(base) = &ctx.chain.cmd_may_be_arguments {
         for d in out.iter_mut().filter(|d| on_what_cmd_runs(ctx, d)) {
@@ -362,5 +411,5 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
     };
     let image = Image::default();
     let ctx = Context::new(0, &text, &df, &image, &chain, opts.init);
-    report.diagnostics = check_all(&ctx);
+    report.diagnostics = check_all(&ctx, opts.settings.rule_set());
 }
