@@ -248,6 +248,9 @@ fn output_does_not_depend_on_the_number_of_threads() {
 // ----------------------------------------------------------- safe writes
 
 /// A rename that fails (injected) leaves the originals and no temp file.
+/// The fault injection exists in debug builds only (src/files.rs), so the
+/// test does too: `cargo test --release` tests a binary without it.
+#[cfg(debug_assertions)]
 #[test]
 fn failed_rename_leaves_the_original_intact() {
     let dir = temp_dir("fail-rename");
