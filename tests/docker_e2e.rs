@@ -10,8 +10,8 @@
 //! binaries.
 //!
 //! Each row records who PID 1 is, what it does with SIGTERM according to
-//! /proc/PID (a handler in SigCgt; blocked in SigBlk; or waiting for it in
-//! rt_sigtimedwait, as tini and docker-init do: the kernel unblocks the
+//! /proc/PID (a handler in `SigCgt`; blocked in `SigBlk`; or waiting for it in
+//! `rt_sigtimedwait`, as tini and docker-init do: the kernel unblocks the
 //! awaited signals for the wait, so /proc/PID/status shows neither and the
 //! set is read from the syscall's argument), how long `docker stop` took, the
 //! exit code and whether the app logged its graceful shutdown. A PID 1 that
@@ -29,6 +29,7 @@
 //! check fails (a Drop guard). `cargo test --test docker_e2e -- --nocapture`
 //! prints the table; it is also written to target/e2e-table.txt.
 
+use std::fmt::Write as _;
 mod common;
 
 use common::cli::run_in;
@@ -108,7 +109,7 @@ impl Cleanup {
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Drop for Cleanup {
@@ -168,11 +169,9 @@ impl Binaries {
             None
         })?;
         for p in [&busybox, &bash, &tini] {
-            let ok = Command::new("file")
-                .arg(p)
-                .output()
-                .map(|o| !String::from_utf8_lossy(&o.stdout).contains("dynamically linked"))
-                .unwrap_or(true);
+            let ok = Command::new("file").arg(p).output().map_or(true, |o| {
+                !String::from_utf8_lossy(&o.stdout).contains("dynamically linked")
+            });
             assert!(ok, "{} must be a static binary", p.display());
         }
         Some(Binaries {
@@ -336,9 +335,7 @@ fn offline_tini_stage(text: &str) -> String {
         {
             in_stage = true;
             replaced = true;
-            out.push_str(&format!(
-                "FROM scratch AS dsig-tini\nCOPY tini-static {src}\n\n"
-            ));
+            let _ = write!(out, "FROM scratch AS dsig-tini\nCOPY tini-static {src}\n\n");
             continue;
         }
         if in_stage && !from {
@@ -362,10 +359,10 @@ fn offline_tini_stage(text: &str) -> String {
 enum Sigterm {
     /// A handler (SigCgt): the kernel delivers it.
     Caught,
-    /// Blocked (SigBlk), or awaited in rt_sigtimedwait: the kernel queues it
+    /// Blocked (`SigBlk`), or awaited in `rt_sigtimedwait`: the kernel queues it
     /// for PID 1 to read.
     Awaited,
-    /// Ignored (SigIgn).
+    /// Ignored (`SigIgn`).
     Ignored,
     /// Default action: for a PID namespace's init, the kernel drops it.
     Dropped,
@@ -397,7 +394,7 @@ const SYS_RT_SIGTIMEDWAIT: Option<u64> = Some(137);
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 const SYS_RT_SIGTIMEDWAIT: Option<u64> = None;
 
-/// The signal set `pid` waits for, when it sleeps in rt_sigtimedwait: the
+/// The signal set `pid` waits for, when it sleeps in `rt_sigtimedwait`: the
 /// syscall's first argument (/proc/PID/syscall), read from /proc/PID/mem.
 fn sigtimedwait_set(pid: &str) -> Option<u64> {
     use std::io::{Read, Seek, SeekFrom};
@@ -450,7 +447,7 @@ fn pid1_state(pid: &str) -> (String, bool, Sigterm) {
 /// What one `docker run -d` + `docker stop -t GRACE` showed.
 struct Observed {
     pid1: String,
-    /// SIGTERM's bit (15, mask 1 << 14) in PID 1's SigCgt.
+    /// SIGTERM's bit (15, mask 1 << 14) in PID 1's `SigCgt`.
     sigcgt: bool,
     sigterm: Sigterm,
     stop: Duration,
@@ -511,7 +508,7 @@ fn run_and_stop(cleanup: &Cleanup, tag: &str, name: &str, init: bool, has_app: b
 enum Outcome {
     /// Under 1 s, with the app's graceful message.
     Graceful,
-    /// Under 1 s, without it (no app, or the app SIGKILLed by the kernel
+    /// Under 1 s, without it (no app, or the app `SIGKILLed` by the kernel
     /// when PID 1 exited).
     Fast,
     /// The whole grace period, then SIGKILL: exit 137, no message.
@@ -884,7 +881,7 @@ fn seed_experiment_in_docker() {
     if !notes.is_empty() {
         text.push_str("notes (dsig's findings beside what Docker did):\n");
         for n in &notes {
-            text.push_str(&format!("  - {n}\n"));
+            let _ = writeln!(text, "  - {n}");
         }
     }
     println!("{text}");

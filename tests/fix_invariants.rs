@@ -89,7 +89,7 @@ fn fixes_keep_files_parseable_idempotent_and_local() {
     );
 
     // Files are independent: check them on all cores.
-    let threads = std::thread::available_parallelism().map_or(4, |n| n.get());
+    let threads = std::thread::available_parallelism().map_or(4, std::num::NonZero::get);
     let chunk = files.len().div_ceil(threads);
     let results: Vec<(String, Option<FileResult>)> = std::thread::scope(|s| {
         let handles: Vec<_> = files

@@ -14,7 +14,7 @@
 //! The tables (TSV with a header; every file whose name starts with MANIFEST,
 //! JUDGED, MISSED or FILES and ends in .tsv is read, so a table split in
 //! halves still counts):
-//! - MANIFEST: slug, repo, commit, dockerfile, context, build_args (K=V;K=V or
+//! - MANIFEST: slug, repo, commit, dockerfile, context, `build_args` (K=V;K=V or
 //!   -), target (or -), source: how each Dockerfile is built.
 //! - JUDGED: slug, file, line, code, severity, verdict (TP, FP, DEBATABLE, or
 //!   `?` for a row nobody has judged yet), reason: every warning and error
@@ -86,7 +86,7 @@ const WARNING_PRECISION_MIN: f64 = 0.90;
 
 /// One table: which file of its kind it is, and its rows by column name.
 struct Table {
-    /// What follows MANIFEST/JUDGED/MISSED in the file name (`-a`, `-b`, ``).
+    /// What follows MANIFEST/JUDGED/MISSED in the file name (`-a`, `-b`, or nothing).
     suffix: String,
     rows: Vec<BTreeMap<String, String>>,
 }
@@ -131,7 +131,7 @@ fn read_tables(prefix: &str) -> Vec<Table> {
                         .zip(
                             cells
                                 .iter()
-                                .map(|c| c.to_string())
+                                .map(std::string::ToString::to_string)
                                 .chain(std::iter::repeat(String::new())),
                         )
                         .map(|(k, v)| (k.clone(), v))
@@ -147,7 +147,7 @@ fn read_tables(prefix: &str) -> Vec<Table> {
 }
 
 fn cell<'a>(row: &'a BTreeMap<String, String>, column: &str) -> &'a str {
-    row.get(column).map(String::as_str).unwrap_or("")
+    row.get(column).map_or("", String::as_str)
 }
 
 /// (file, line, code, severity) of one finding.
@@ -176,9 +176,7 @@ fn tsv(slug: &str, k: &Key, rest: &[&str]) -> String {
 
 /// Where the bare git directories of the repositories are.
 fn mirror_dir() -> PathBuf {
-    std::env::var_os("DSIG_MIRROR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/.mirror"))
+    std::env::var_os("DSIG_MIRROR").map_or_else(|| PathBuf::from("/work/.mirror"), PathBuf::from)
 }
 
 /// One file of a materialised tree: path, mode, source (FILES.tsv).
@@ -419,9 +417,7 @@ fn precision(tp: usize, fp: usize) -> Option<f64> {
 
 #[test]
 fn real_world_suite() {
-    if !real_dir().is_dir() {
-        panic!("testdata/real is missing");
-    }
+    assert!(real_dir().is_dir(), "testdata/real is missing");
     let write = std::env::var("DSIG_REAL_WRITE").is_ok_and(|v| v == "1");
     let manifests = read_tables("MANIFEST");
     // Dockerfiles whose build only prose describes: (slug, dockerfile) →

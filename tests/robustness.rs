@@ -6,6 +6,7 @@
 //! root (setpriv, and unshare for a private mount namespace); without root
 //! they print why they are skipped, and under CI=true they must run.
 
+use std::fmt::Write as _;
 mod common;
 
 use common::cli::{
@@ -137,11 +138,7 @@ fn bad_inputs_exit_2_with_clear_errors() {
         let out = run_in(&dir, args);
         assert_no_panic(&out);
         assert_eq!(code(&out), 2, "{args:?}: {}", transcript(&out));
-        all.push_str(&format!(
-            "$ dsig {}\n{}\n",
-            args.join(" "),
-            transcript(&out)
-        ));
+        let _ = write!(all, "$ dsig {}\n{}\n", args.join(" "), transcript(&out));
     }
     // Nothing was written, nothing left behind.
     assert_eq!(

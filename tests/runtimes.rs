@@ -4,7 +4,7 @@
 //! the Docker daemon sends it, and must behave as the table says. Servers get
 //! the small apps and configuration files of [`probe_files`] (loopback
 //! addresses, no TCP for redis). The doc's table must list exactly the
-//! code's table (dsig::rules::pid1_ignores_sigterm::RUNTIMES), and each row
+//! code's table (`dsig::rules::pid1_ignores_sigterm::RUNTIMES`), and each row
 //! without a probe must name its documentation.
 //!
 //! CI (CI=true) installs the programs (.ci/install-deps); a probe whose
@@ -209,7 +209,15 @@ fn doc_table_is_the_code_table() {
     let doc = doc_table();
     let code: Vec<(Vec<String>, bool)> = RUNTIMES
         .iter()
-        .map(|r| (r.names.iter().map(|n| n.to_string()).collect(), r.ignores))
+        .map(|r| {
+            (
+                r.names
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect(),
+                r.ignores,
+            )
+        })
         .collect();
     assert_eq!(
         doc, code,
@@ -290,7 +298,7 @@ fn runtimes_behave_as_the_table_says() {
 }
 
 /// The library calls that the app reader counts as handlers
-/// (dsig::model::app::LIBRARIES): a Python server run through each measured
+/// (`dsig::model::app::LIBRARIES)`: a Python server run through each measured
 /// call (with Debian's /usr/bin/python3 and its python3-uvicorn /
 /// python3-aiohttp) exits on SIGTERM as PID 1; each documented one is cited
 /// by the rule doc.
@@ -350,9 +358,9 @@ fn library_calls_handle_sigterm() {
 }
 
 /// Another STOPSIGNAL: SIGINT stops Python as PID 1 (its default handler
-/// raises KeyboardInterrupt), and not Node.js; SIGQUIT stops neither. The
+/// raises `KeyboardInterrupt`), and not Node.js; SIGQUIT stops neither. The
 /// rule judges the image's stop signal with these facts
-/// (dsig::rules::pid1_ignores_sigterm::DEFAULT_HANDLERS).
+/// (`dsig::rules::pid1_ignores_sigterm::DEFAULT_HANDLERS`).
 #[test]
 fn other_stop_signals() {
     use dsig::rules::pid1_ignores_sigterm::DEFAULT_HANDLERS;
@@ -368,7 +376,7 @@ fn other_stop_signals() {
         ("node", &["node", "-e", "setTimeout(()=>{},100000)"]),
     ];
     for (name, probe) in cases {
-        let argv: Vec<String> = probe.iter().map(|s| s.to_string()).collect();
+        let argv: Vec<String> = probe.iter().map(std::string::ToString::to_string).collect();
         if which(&argv[0]).is_none() {
             assert!(std::env::var("CI").is_err(), "CI=true: {} missing", argv[0]);
             continue;

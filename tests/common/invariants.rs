@@ -1,6 +1,6 @@
 //! Invariants of the parser, the shell analysis and the fixer, shared by
-//! tests/fix_invariants.rs (the real corpus), tests/properties.rs
-//! (proptest), tests/fuzz_regressions.rs (saved fuzz inputs) and the cargo
+//! `tests/fix_invariants.rs` (the real corpus), tests/properties.rs
+//! (proptest), `tests/fuzz_regressions.rs` (saved fuzz inputs) and the cargo
 //! fuzz targets under fuzz/ (which include this file with `#[path]`).
 //!
 //! Every check returns the problems it found as text instead of panicking, so
@@ -11,12 +11,13 @@
 use dsig::diagnostic::{Edit, Fix};
 use dsig::{LintOptions, Report};
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
 pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .or_else(|| p.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "(non-string panic)".into())
 }
@@ -25,7 +26,7 @@ pub fn errors(report: &Report) -> String {
     report
         .errors
         .iter()
-        .map(|e| e.to_string())
+        .map(std::string::ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -218,7 +219,7 @@ pub fn check_shell(text: &str) -> Result<(), String> {
             offset_ok(text, s.command_start, "command start")?;
         }
         Last::Pipeline(r) | Last::Compound(r) | Last::Background(r) => {
-            span_ok(text, r, "last command")?
+            span_ok(text, r, "last command")?;
         }
         Last::Empty => {}
     }
@@ -271,7 +272,7 @@ pub fn check_shell(text: &str) -> Result<(), String> {
         match &p.end {
             End::Exec { prog, .. } | End::Foreground { prog, .. } => prog_ok(prog, "path end")?,
             End::Wait { at, .. } | End::Fails { at, .. } | End::Unknown { at, .. } => {
-                loc_ok(at, "path end")?
+                loc_ok(at, "path end")?;
             }
             End::Exit { at } => {
                 if let Some(at) = at {
@@ -428,7 +429,7 @@ pub fn check_fix(path: &str, text: &str, opts: &LintOptions) -> FileResult {
                 .context_radius(1)
                 .to_string();
             for f in &twice.others {
-                diff.push_str(&format!("+++ {}\n", f.path));
+                let _ = writeln!(diff, "+++ {}", f.path);
                 diff.push_str(
                     &similar::TextDiff::from_lines(f.original.as_str(), f.text.as_str())
                         .unified_diff()
@@ -566,12 +567,11 @@ pub fn strip_sgr(text: &str) -> String {
                 .count();
             (a.as_bytes().get(n) == Some(&b'm')).then_some(n + 2)
         });
-        match len {
-            Some(len) => rest = &after[len..],
-            None => {
-                out.push('\x1b');
-                rest = after;
-            }
+        if let Some(len) = len {
+            rest = &after[len..]
+        } else {
+            out.push('\x1b');
+            rest = after;
         }
     }
     out.push_str(rest);

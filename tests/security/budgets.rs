@@ -10,6 +10,7 @@
 //! fix. The measured figures go to stderr (`--nocapture`).
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 use std::process::Stdio;
@@ -120,13 +121,13 @@ pub(crate) fn lint_stdin(what: &str, dir: &Path, file: &str) -> Vec<serde_json::
 fn case_chain(arms: usize, n: usize) -> String {
     let mut s = String::from("#!/bin/sh\n");
     for i in 1..n {
-        s.push_str(&format!("f{i}() {{\n  case \"$1\" in\n"));
+        let _ = write!(s, "f{i}() {{\n  case \"$1\" in\n");
         for a in 0..arms {
-            s.push_str(&format!("    {a}) f{} \"$@\";;\n", i + 1));
+            let _ = writeln!(s, "    {a}) f{} \"$@\";;", i + 1);
         }
         s.push_str("  esac\n}\n");
     }
-    s.push_str(&format!("f{n}() {{\n  app \"$@\"\n}}\nf1 \"$@\"\n"));
+    let _ = write!(s, "f{n}() {{\n  app \"$@\"\n}}\nf1 \"$@\"\n");
     s
 }
 
@@ -187,11 +188,11 @@ fn functions_calling_functions_in_every_construct() {
     }
     for i in 1..n {
         let g = format!("f{}", i + 1);
-        s.push_str(&format!(
+        let _ = write!(s,
             "f{i}() {{\n  if [ \"$1\" ]; then {g}; else {g}; fi\n  {g} && {g} || {g}\n  {g} | {g}\n  ( {g} ) & ( {g} )\n  while {g}; do {g}; done\n  x=$({g} $({g}))\n  {{ {g}; f1; }}\n  {g}\n}}\n"
-        ));
+        );
     }
-    s.push_str(&format!("f{n}() {{\n  f1\n  app\n}}\nf1\nwait\n"));
+    let _ = write!(s, "f{n}() {{\n  f1\n  app\n}}\nf1\nwait\n");
     let dir = script_image("constructs", &s);
     write(&dir, "lib.sh", "helper() { :; }\n");
     let diags = lint_json("constructs, Dockerfile", &dir, &["Dockerfile"]);
@@ -217,10 +218,10 @@ fn functions_calling_functions_in_every_construct() {
 fn many_traps_calling_a_long_chain_of_functions() {
     let mut s = String::from("#!/bin/sh\n");
     for i in 0..1500 {
-        s.push_str(&format!("trap \"f0 {i}\" TERM\n"));
+        let _ = writeln!(s, "trap \"f0 {i}\" TERM");
     }
     for i in 0..2000 {
-        s.push_str(&format!("f{i}() {{ f{}; echo $p; }}\n", i + 1));
+        let _ = writeln!(s, "f{i}() {{ f{}; echo $p; }}", i + 1);
     }
     s.push_str("f2000() { kill -TERM \"$p\"; wait \"$p\"; }\napp & p=$!\nwait\n");
     let dir = script_image("traps", &s);
@@ -242,13 +243,13 @@ fn thousands_of_functions_ending_in_wait() {
     let n = 3000;
     let mut s = String::from("#!/bin/sh\n");
     for i in 0..n {
-        s.push_str(&format!("f{i}() {{\n  a{i} &\n  wait\n}}\n"));
+        let _ = write!(s, "f{i}() {{\n  a{i} &\n  wait\n}}\n");
     }
     // A value known only at run time (`$(m)`): any arm may
     // run. (A variable the image does not set is empty on a Debian base.)
     s.push_str("case \"$(m)\" in\n");
     for i in 0..n {
-        s.push_str(&format!("  {i}) f{i};;\n"));
+        let _ = writeln!(s, "  {i}) f{i};;");
     }
     s.push_str("esac\n");
     let dir = script_image("waits", &s);
@@ -266,12 +267,12 @@ fn many_branches_calling_a_function_with_many_endings() {
     let word = "x".repeat(500);
     let mut s = String::from("#!/bin/sh\ng() {\n  case \"$2\" in\n");
     for i in 0..250 {
-        s.push_str(&format!("    {i}) app{i} {word};;\n"));
+        let _ = writeln!(s, "    {i}) app{i} {word};;");
     }
     s.push_str("  esac\n}\ncase \"$1\" in\n");
     for i in 0..5000 {
         // `"$@"`: g's `$2` is the script's (unknown: every arm may run).
-        s.push_str(&format!("  {i}) g \"$@\";;\n"));
+        let _ = writeln!(s, "  {i}) g \"$@\";;");
     }
     s.push_str("esac\n");
     let dir = script_image("many-endings", &s);
@@ -288,7 +289,7 @@ fn many_branches_calling_a_function_with_many_endings() {
 fn a_hundred_thousand_background_commands() {
     let mut s = String::from("#!/bin/sh\n");
     for i in 0..25_000 {
-        s.push_str(&format!("a{i} &\n"));
+        let _ = writeln!(s, "a{i} &");
     }
     s.push_str("wait\n");
     let dir = script_image("background", &s);
@@ -390,7 +391,7 @@ fn deep_nesting_in_scripts_is_analysed_or_too_complex_never_a_crash() {
             {
                 let mut s = String::from("#!/bin/sh\n");
                 for i in 0..5000 {
-                    s.push_str(&format!("f{i}() {{ f{}; }}\n", i + 1));
+                    let _ = writeln!(s, "f{i}() {{ f{}; }}", i + 1);
                 }
                 s.push_str("f5000() { app; }\nf0\n");
                 s
@@ -419,7 +420,7 @@ fn deep_nesting_in_scripts_is_analysed_or_too_complex_never_a_crash() {
     }
 }
 
-/// Exec-form JSON nested far deeper than the stack: BuildKit's decoder
+/// Exec-form JSON nested far deeper than the stack: `BuildKit`'s decoder
 /// stops at 10,000 levels (shell form); a valid nested array is an error.
 #[test]
 fn deeply_nested_exec_form_json() {
@@ -507,10 +508,11 @@ fn a_chain_of_stages_each_from_the_previous() {
     let n = 4000;
     let mut df = String::from("FROM debian:bookworm AS s0\nCOPY a.sh /a.sh\n");
     for i in 1..n {
-        df.push_str(&format!(
+        let _ = write!(
+            df,
             "FROM s{} AS s{i}\nENV V{i}=x\nCOPY a.sh /a{i}.sh\n",
             i - 1
-        ));
+        );
     }
     df.push_str("CMD [\"/a.sh\"]\n");
     write(&dir, "Dockerfile", &df);
@@ -530,10 +532,11 @@ fn a_chain_of_copies_from_the_previous_stage() {
     let n = 4000;
     let mut df = String::from("FROM debian:bookworm AS s0\nCOPY a.sh /a.sh\n");
     for i in 1..n {
-        df.push_str(&format!(
+        let _ = write!(
+            df,
             "FROM debian:bookworm AS s{i}\nCOPY --from=s{} /a.sh /a.sh\n",
             i - 1
-        ));
+        );
     }
     df.push_str("CMD [\"/a.sh\"]\n");
     write(&dir, "Dockerfile", &df);
@@ -621,10 +624,10 @@ fn copies_times_path_entries() {
     let n = 5000;
     let mut df = String::from("FROM alpine\n");
     for i in 0..n {
-        df.push_str(&format!("COPY d{i}/ /p{i}/\n"));
+        let _ = writeln!(df, "COPY d{i}/ /p{i}/");
     }
     let path: Vec<String> = (0..n).map(|i| format!("/p{i}")).collect();
-    df.push_str(&format!("ENV PATH={}\n", path.join(":")));
+    let _ = writeln!(df, "ENV PATH={}", path.join(":"));
     df.push_str("ENTRYPOINT [\"start.sh\"]\n");
     write(&dir, "Dockerfile", &df);
     fs::create_dir_all(dir.join(format!("d{}", n - 1))).expect("mkdir");

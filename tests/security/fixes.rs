@@ -5,10 +5,11 @@
 //! it, and asserts the safe outcome of that attack. Every result is then
 //! checked the same way ([`check_result`]): scripts that `dash -n` and
 //! `bash -n` accepted before still pass, the official Dockerfile parser
-//! (PyPI `dockerfile`, BuildKit's own parser) accepts the fixed Dockerfile
+//! (`PyPI` `dockerfile`, `BuildKit`'s own parser) accepts the fixed Dockerfile
 //! with the same instructions plus the ones the fix meant to add, heredoc
 //! bodies are byte-identical, and a second `--fix` changes nothing.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -159,7 +160,7 @@ fn shell_accepts(shell: &str, text: &str) -> Option<bool> {
     Some(st.success())
 }
 
-/// One instruction as BuildKit's parser sees it.
+/// One instruction as `BuildKit`'s parser sees it.
 #[derive(Debug, Clone, PartialEq)]
 struct Official {
     cmd: String,
@@ -181,7 +182,7 @@ print(json.dumps({"instructions": [
 "#;
 
 /// The official parser's reading of `text`: `None` (with a printed reason)
-/// when the PyPI package `dockerfile` is not importable outside CI.
+/// when the `PyPI` package `dockerfile` is not importable outside CI.
 fn official(text: &str) -> Option<Result<Vec<Official>, String>> {
     use std::io::Write;
     let child = Command::new("python3")
@@ -301,7 +302,7 @@ fn exec_is_never_put_before_a_function_builtin_alias_or_keyword() {
     // Ten functions that call the next: deeper than the analysis follows.
     let mut chain = String::from("#!/bin/sh\n");
     for i in 1..10 {
-        chain.push_str(&format!("f{i}() {{\n  f{}\n}}\n", i + 1));
+        let _ = write!(chain, "f{i}() {{\n  f{}\n}}\n", i + 1);
     }
     chain.push_str("f10() {\n  node server.js\n}\nf1\n");
     let cases: Vec<(&str, String, Vec<&str>)> = vec![
@@ -573,12 +574,12 @@ fn deciding_where_exec_fits_stays_near_linear() {
     // A value known only at run time: every arm may run.
     let mut script = String::from("#!/bin/sh\ncase \"$(cat /etc/mode)\" in\n");
     for i in 0..arms {
-        script.push_str(&format!("  a{i}) node s{i}.js ;;\n"));
+        let _ = writeln!(script, "  a{i}) node s{i}.js ;;");
     }
     script.push_str("esac\n");
     script.push_str(&"exit 0\n".repeat(3000));
     for i in 0..1000 {
-        script.push_str(&format!("g{i}() {{\n  g{}\n}}\n", i + 1));
+        let _ = write!(script, "g{i}() {{\n  g{}\n}}\n", i + 1);
     }
     script.push_str("g1000() {\n  node x.js\n}\n");
     let dir = setup(
@@ -779,11 +780,11 @@ fn a_long_block_and_many_variable_command_words_stay_near_linear() {
     // values chain through all of them.
     let mut script = String::from("#!/bin/sh\ns() { :; }\n");
     for i in 0..20_000 {
-        script.push_str(&format!("v{}=$v{}\n", i % 50, (i + 1) % 50));
+        let _ = writeln!(script, "v{}=$v{}", i % 50, (i + 1) % 50);
     }
     script.push_str("case \"$(cat /etc/mode)\" in\n");
     for i in 0..250 {
-        script.push_str(&format!("  a{i}) \"$v{}\" x ;;\n", i % 50));
+        let _ = writeln!(script, "  a{i}) \"$v{}\" x ;;", i % 50);
     }
     script.push_str("esac\n");
     let dir = setup(

@@ -4,6 +4,7 @@
 //! unreadable scripts are errors, a file changed during `--fix` is not
 //! overwritten, and directory listings are read once per lint.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -578,7 +579,7 @@ fn directory_listings_are_read_once_per_lint() {
     let path: Vec<String> = (0..100).map(|i| format!("/opt/p{i}")).collect();
     let mut dockerfile = format!("FROM debian\nENV PATH={}\n", path.join(":"));
     for i in 0..100 {
-        dockerfile.push_str(&format!("COPY *.sh /d{i}/\n"));
+        let _ = writeln!(dockerfile, "COPY *.sh /d{i}/");
     }
     dockerfile.push_str("CMD [\"app\"]\n");
     fs::write(dir.join("Dockerfile"), dockerfile).unwrap();
@@ -768,9 +769,9 @@ fn long_path_patterns_are_bounded() {
     // exponential time.
     let mut many = String::from("[per-path-ignores]\n");
     for i in 0..300 {
-        many.push_str(&format!("\"{}{i}\" = [\"SIG001\"]\n", "**/*/".repeat(200)));
+        let _ = writeln!(many, "\"{}{i}\" = [\"SIG001\"]", "**/*/".repeat(200));
     }
-    many.push_str(&format!("\"{deep}/**\" = [\"SIG001\"]\n"));
+    let _ = writeln!(many, "\"{deep}/**\" = [\"SIG001\"]");
     fs::write(dir.join("dsig.toml"), &many).unwrap();
     let m = run_measured(&dir, &["lint", "."], Duration::from_secs(60));
     m.assert_within("300 patterns of 200 `**/*/`", 10.0, 500);

@@ -8,6 +8,7 @@
 //! string, gets a SIG017 note and no fix. Release figures before the fix are
 //! in each test's comment; the bounds here are for a debug build.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -196,14 +197,15 @@ fn large_cmd_line_is_too_large() {
 fn ordinary_script_under_the_limit_is_analysed() {
     let mut s = String::from("#!/bin/sh\nset -e\n");
     for i in 0..300 {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "if [ -n \"${{VAR{i}:-}}\" ]; then\n  echo \"setting {i}\" >> /tmp/conf\nfi\n"
-        ));
+        );
     }
     s.push_str("cat > /etc/app.conf <<'EOF'\n");
     let mut i = 0;
     while s.len() < 250 * 1024 {
-        s.push_str(&format!("option_{i} = \"value {i}\" # (see $HOME/docs)\n"));
+        let _ = writeln!(s, "option_{i} = \"value {i}\" # (see $HOME/docs)");
         i += 1;
     }
     s.push_str("EOF\napp --serve\n");

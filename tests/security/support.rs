@@ -104,7 +104,7 @@ pub fn run_command_measured(mut cmd: Command, limit: Duration) -> Measured {
         // SAFETY: a zeroed rusage is a valid value; wait4 fills it.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
         // SAFETY: pid is our child; status and usage point to live locals.
-        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        let r = unsafe { libc::wait4(pid, &raw mut status, libc::WNOHANG, &raw mut usage) };
         if r == pid {
             break (status, usage);
         }
