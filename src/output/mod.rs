@@ -19,8 +19,9 @@ pub mod pretty;
 pub mod sarif;
 
 use std::io::{self, Write};
+use std::ops::Range;
 
-use crate::diagnostic::{Diagnostic, FileError, FixSafety, Report, Severity};
+use crate::diagnostic::{Diagnostic, FileError, FixSafety, Report, Severity, SourceFile};
 
 /// Everything a lint run produced, in input order.
 #[derive(Debug, Clone, Default)]
@@ -213,22 +214,41 @@ pub fn snippet_lines(snippet: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The file of `report` that file number `index` (of a diagnostic or an
+/// edit) names; the report's input itself when the index is out of range.
+pub fn source_file(report: &Report, index: usize) -> Option<&SourceFile> {
+    report.files.get(index).or_else(|| report.files.first())
+}
+
 /// The path of the file a diagnostic points into.
 pub fn diagnostic_path<'a>(report: &'a Report, d: &Diagnostic) -> &'a str {
-    report
-        .files
-        .get(d.file)
-        .or_else(|| report.files.first())
-        .map_or("", |f| f.path.as_str())
+    source_file(report, d.file).map_or("", |f| f.path.as_str())
 }
 
 /// The text of the file a diagnostic points into.
 pub fn diagnostic_text<'a>(report: &'a Report, d: &Diagnostic) -> &'a str {
-    report
-        .files
-        .get(d.file)
-        .or_else(|| report.files.first())
-        .map_or("", |f| f.text.as_str())
+    source_file(report, d.file).map_or("", |f| f.text.as_str())
+}
+
+/// `span` without the line breaks it ends with (clamped to `text`), so
+/// that a shown region does not spill onto the next line. Empty when
+/// nothing is left (also for a span that starts past its end).
+pub fn without_line_breaks(text: &str, span: &Range<usize>) -> Range<usize> {
+    let bytes = text.as_bytes();
+    let mut end = span.end.min(text.len());
+    while end > span.start && matches!(bytes[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    span.start..end
+}
+
+/// Write a JSON document (`--format json` and `sarif`): pretty-printed,
+/// with no raw `##[` or terminal control in the text ([`escape::json`]: the
+/// same values), followed by a newline.
+pub fn write_json(out: &mut dyn Write, document: &impl serde::Serialize) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(document).map_err(io::Error::other)?;
+    out.write_all(escape::json(text).as_bytes())?;
+    out.write_all(b"\n")
 }
 
 /// Write the summary lines unless quiet.
@@ -240,4 +260,26 @@ pub fn write_summary(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A run of one report: `Dockerfile` with `text` and one finding.
+    pub(crate) fn one_file_run(text: &str, finding: Diagnostic) -> Run {
+        Run {
+            reports: vec![Report {
+                files: vec![SourceFile {
+                    path: "Dockerfile".to_string(),
+                    text: text.to_string(),
+                    disk: None,
+                }],
+                diagnostics: vec![finding],
+                errors: vec![],
+                builds: vec![],
+            }],
+            ..Run::default()
+        }
+    }
 }

@@ -282,7 +282,7 @@ pub fn render(out: &mut dyn Write, run: &Run, opts: &Options) -> io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{Fix, Report, SourceFile};
+    use crate::diagnostic::Fix;
 
     fn diag(span: std::ops::Range<usize>, fix: Option<Fix>) -> Diagnostic {
         Diagnostic {
@@ -299,19 +299,7 @@ mod tests {
     }
 
     fn render_one(text: &str, d: Diagnostic) -> String {
-        let run = Run {
-            reports: vec![Report {
-                files: vec![SourceFile {
-                    path: "Dockerfile".to_string(),
-                    text: text.to_string(),
-                    disk: None,
-                }],
-                diagnostics: vec![d],
-                errors: vec![],
-                builds: vec![],
-            }],
-            ..Run::default()
-        };
+        let run = super::super::tests::one_file_run(text, d);
         let opts = Options {
             color: false,
             width: 80,
