@@ -71,7 +71,7 @@ use std::ops::Range;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{diagnostic_path, source_file, Run};
+use super::{file_of, Run};
 use crate::diagnostic::{self, BuildInfo, LineIndexes, Report};
 
 /// The schema version in the `version` field.
@@ -211,14 +211,13 @@ impl<'a> Build<'a> {
 
 impl<'a> Diagnostic<'a> {
     fn new(report: &'a Report, d: &'a diagnostic::Diagnostic, at: &mut Positions<'a>) -> Self {
-        let text = source_file(report, d.file).map_or("", |f| f.text.as_str());
+        let (path, text) = file_of(report, d.file);
         let fix = d.fix.as_ref().map(|fix| Fix {
             edits: fix
                 .edits
                 .iter()
                 .map(|e| {
-                    let (path, text) = source_file(report, e.file)
-                        .map_or(("", ""), |f| (f.path.as_str(), f.text.as_str()));
+                    let (path, text) = file_of(report, e.file);
                     Edit {
                         file: path,
                         replacement: &e.replacement,
@@ -231,7 +230,7 @@ impl<'a> Diagnostic<'a> {
         });
         Diagnostic {
             code: d.code,
-            file: diagnostic_path(report, d),
+            file: path,
             fix,
             help: d.help.as_deref(),
             message: &d.message,
@@ -308,44 +307,11 @@ pub fn render(out: &mut dyn Write, run: &Run) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{Edit, FileError, Fix, FixSafety, LineCol, Severity};
     use serde_json::json;
-
-    /// A run with every field of the document set.
-    fn sample() -> Run {
-        let finding = diagnostic::Diagnostic {
-            code: "SIG999",
-            slug: "test-rule",
-            severity: Severity::Error,
-            message: "m".to_string(),
-            file: 0,
-            span: 14..15,
-            label: None,
-            help: None,
-            fix: Some(Fix {
-                safety: FixSafety::Safe,
-                message: "f".to_string(),
-                edits: vec![Edit {
-                    file: 0,
-                    range: 11..13,
-                    replacement: "y".to_string(),
-                }],
-            }),
-        };
-        let mut run = super::super::tests::one_file_run("FROM a\nCMD é x\n", finding);
-        run.errors.push(FileError {
-            file: None,
-            path: "x".to_string(),
-            message: "e".to_string(),
-            offset: None,
-            location: Some(LineCol { line: 2, col: 3 }),
-        });
-        run
-    }
 
     #[test]
     fn schema() {
-        let run = sample();
+        let run = super::super::tests::sample();
         let v = to_value(&run);
         assert_eq!(v["version"], 1);
         assert_eq!(v["files"], json!(["Dockerfile"]));
@@ -370,7 +336,7 @@ mod tests {
 
     #[test]
     fn fields_are_in_name_order() {
-        let mut run = sample();
+        let mut run = super::super::tests::sample();
         run.reports[0].builds.push(BuildInfo {
             context: "web".to_string(),
             context_known: true,

@@ -21,7 +21,7 @@ pub mod sarif;
 use std::io::{self, Write};
 use std::ops::Range;
 
-use crate::diagnostic::{Diagnostic, FileError, FixSafety, Report, Severity, SourceFile};
+use crate::diagnostic::{Diagnostic, FileError, FixSafety, Report, Severity};
 
 /// Everything a lint run produced, in input order.
 #[derive(Debug, Clone, Default)]
@@ -214,20 +214,25 @@ pub fn snippet_lines(snippet: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The file of `report` that file number `index` (of a diagnostic or an
-/// edit) names; the report's input itself when the index is out of range.
-pub fn source_file(report: &Report, index: usize) -> Option<&SourceFile> {
-    report.files.get(index).or_else(|| report.files.first())
+/// The path and text of the file of `report` that file number `index` (of
+/// a diagnostic or an edit) names: the report's input itself when the index
+/// is out of range, empty when the report has no files.
+pub fn file_of(report: &Report, index: usize) -> (&str, &str) {
+    report
+        .files
+        .get(index)
+        .or_else(|| report.files.first())
+        .map_or(("", ""), |f| (f.path.as_str(), f.text.as_str()))
 }
 
 /// The path of the file a diagnostic points into.
 pub fn diagnostic_path<'a>(report: &'a Report, d: &Diagnostic) -> &'a str {
-    source_file(report, d.file).map_or("", |f| f.path.as_str())
+    file_of(report, d.file).0
 }
 
 /// The text of the file a diagnostic points into.
 pub fn diagnostic_text<'a>(report: &'a Report, d: &Diagnostic) -> &'a str {
-    source_file(report, d.file).map_or("", |f| f.text.as_str())
+    file_of(report, d.file).1
 }
 
 /// `span` without the line breaks it ends with (clamped to `text`), so
@@ -265,6 +270,7 @@ pub fn write_summary(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::diagnostic::{Edit, Fix, LineCol, SourceFile};
 
     /// A run of one report: `Dockerfile` with `text` and one finding.
     pub(crate) fn one_file_run(text: &str, finding: Diagnostic) -> Run {
@@ -281,5 +287,37 @@ pub(crate) mod tests {
             }],
             ..Run::default()
         }
+    }
+
+    /// A run with every field of the document set.
+    pub(crate) fn sample() -> Run {
+        let finding = Diagnostic {
+            code: "SIG999",
+            slug: "test-rule",
+            severity: Severity::Error,
+            message: "m".to_string(),
+            file: 0,
+            span: 14..15,
+            label: None,
+            help: None,
+            fix: Some(Fix {
+                safety: FixSafety::Safe,
+                message: "f".to_string(),
+                edits: vec![Edit {
+                    file: 0,
+                    range: 11..13,
+                    replacement: "y".to_string(),
+                }],
+            }),
+        };
+        let mut run = one_file_run("FROM a\nCMD é x\n", finding);
+        run.errors.push(FileError {
+            file: None,
+            path: "x".to_string(),
+            message: "e".to_string(),
+            offset: None,
+            location: Some(LineCol { line: 2, col: 3 }),
+        });
+        run
     }
 }
