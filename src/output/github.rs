@@ -20,7 +20,7 @@
 
 use std::io::{self, Write};
 
-use super::{diagnostic_path, diagnostic_text, escape, write_summary, Run};
+use super::{diagnostic_path, diagnostic_text, escape, without_line_breaks, write_summary, Run};
 use crate::diagnostic::{LineIndexes, Severity};
 
 /// The command for a severity.
@@ -51,19 +51,11 @@ pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
         let text = diagnostic_text(report, d);
         let start = lines.line_col(text, d.span.start);
         // The last character of the span, not counting a final line break.
-        let bytes = text.as_bytes();
-        let mut end = d.span.end.min(text.len());
-        while end > d.span.start && matches!(bytes[end - 1], b'\n' | b'\r') {
-            end -= 1;
-        }
-        let last = if end > d.span.start {
-            let mut i = end - 1;
-            while !text.is_char_boundary(i) {
-                i -= 1;
-            }
-            lines.line_col(text, i)
-        } else {
+        let shown = without_line_breaks(text, &d.span);
+        let last = if shown.is_empty() {
             start
+        } else {
+            lines.line_col(text, shown.end - 1)
         };
         // Each line of the data escaped first (see `escape`): the runner
         // decodes `%0A`, and what it shows must not hold controls or
