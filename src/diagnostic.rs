@@ -147,6 +147,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     /// 1-based line and character column of byte `offset` (clamped to the text).
+    #[must_use]
     pub fn line_col(&self, offset: usize) -> LineCol {
         line_col(&self.text, offset)
     }
@@ -155,6 +156,7 @@ impl SourceFile {
 /// 1-based line and character column of byte `offset` in `text` (clamped
 /// like [`clamp_offset`]). For many lookups in one text, build a
 /// [`LineIndex`] once.
+#[must_use]
 pub fn line_col(text: &str, offset: usize) -> LineCol {
     let offset = clamp_offset(text, offset);
     // The lines up to the offset are all it needs.
@@ -162,6 +164,7 @@ pub fn line_col(text: &str, offset: usize) -> LineCol {
 }
 
 /// `offset` clamped to `text` and moved back to a character boundary.
+#[must_use]
 pub fn clamp_offset(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
@@ -181,6 +184,7 @@ pub struct LineIndex {
 
 impl LineIndex {
     /// The index of `text`.
+    #[must_use]
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(
@@ -194,17 +198,20 @@ impl LineIndex {
 
     /// The 0-based line that byte `offset` is on (the last line for an
     /// offset past the end).
+    #[must_use]
     pub fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|&s| s <= offset) - 1
     }
 
     /// The offset where 0-based line `line` starts, if the text has it.
+    #[must_use]
     pub fn line_start(&self, line: usize) -> Option<usize> {
         self.starts.get(line).copied()
     }
 
     /// [`line_col`]`(text, offset)`; `text` is the one the index was built
     /// from (or a longer text that starts with it, for offsets inside it).
+    #[must_use]
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = clamp_offset(text, offset);
         let line = self.line_of(offset);

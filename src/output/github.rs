@@ -18,12 +18,14 @@
 //! too.
 //! Unless `--quiet`, the summary line follows as plain log text.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{diagnostic_path, diagnostic_text, escape, without_line_breaks, write_summary, Run};
 use crate::diagnostic::{LineIndexes, Severity};
 
 /// The command for a severity.
+#[must_use]
 pub fn command(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
@@ -33,6 +35,7 @@ pub fn command(severity: Severity) -> &'static str {
 }
 
 /// Escape a command's data (the message).
+#[must_use]
 pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
@@ -40,11 +43,16 @@ pub fn escape_data(s: &str) -> String {
 }
 
 /// Escape a property value (`file=`, `title=`).
+#[must_use]
 pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// Write one annotation per finding and error, then the summary.
+///
+/// # Errors
+///
+/// The I/O errors of writing to `out`.
 pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
     let mut lines = LineIndexes::default();
     for (report, d) in run.diagnostics() {
@@ -81,7 +89,7 @@ pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
     for e in run.all_errors() {
         let mut props = format!("file={}", escape_property(&escape::field(&e.path)));
         if let Some(lc) = e.location {
-            props.push_str(&format!(",line={},col={}", lc.line, lc.col));
+            let _ = write!(props, ",line={},col={}", lc.line, lc.col);
         }
         writeln!(
             out,

@@ -243,6 +243,7 @@ impl<'a> Diagnostic<'a> {
 
 impl<'a> Document<'a> {
     /// The document for `run`.
+    #[must_use]
     pub fn new(run: &'a Run) -> Document<'a> {
         let files: Vec<&str> = run
             .reports
@@ -295,11 +296,16 @@ impl<'a> Document<'a> {
 }
 
 /// The whole run as a JSON value.
+#[must_use]
 pub fn to_value(run: &Run) -> Value {
     serde_json::to_value(Document::new(run)).unwrap_or(Value::Null)
 }
 
 /// Write the run as pretty-printed JSON followed by a newline.
+///
+/// # Errors
+///
+/// The I/O errors of writing to `out`.
 pub fn render(out: &mut dyn Write, run: &Run) -> io::Result<()> {
     super::write_json(out, &Document::new(run))
 }

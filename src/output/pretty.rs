@@ -21,11 +21,14 @@ use crate::diagnostic::{clamp_offset, Diagnostic, FixSafety, LineCol, LineIndex,
 /// Width used when not writing to a terminal, so output is reproducible.
 pub const DEFAULT_WIDTH: usize = 100;
 
+/// How findings are shown.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
+    /// Whether to colour the output.
     pub color: bool,
     /// Wrap width in columns.
     pub width: usize,
+    /// Leave out the summary.
     pub quiet: bool,
     /// Whether unsafe fixes are enabled (`--unsafe-fixes`), which changes how
     /// unsafe fixes are described.
@@ -52,6 +55,8 @@ pub struct Source<'a> {
 }
 
 impl<'a> Source<'a> {
+    /// The source of file `name` with `text`.
+    #[must_use]
     pub fn new(name: &str, text: &'a str) -> Source<'a> {
         Source {
             name: escape::field(name).into_owned(),
@@ -62,6 +67,7 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// The file's name as shown (escaped).
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -231,6 +237,7 @@ pub fn render_diagnostic(
 }
 
 /// The miette handler for these options.
+#[must_use]
 pub fn handler(opts: &Options) -> GraphicalReportHandler {
     let theme = if opts.color {
         GraphicalTheme::unicode()
@@ -246,6 +253,10 @@ pub fn handler(opts: &Options) -> GraphicalReportHandler {
 }
 
 /// Write every finding of `run`, a blank line between them, then the summary.
+///
+/// # Errors
+///
+/// The I/O errors of writing to `out`.
 pub fn render(out: &mut dyn Write, run: &Run, opts: &Options) -> io::Result<()> {
     let handler = handler(opts);
     for report in &run.reports {

@@ -20,6 +20,7 @@
 //! paths are relative URIs against `%SRCROOT%` (the directory dsig ran in);
 //! absolute ones are `file://` URIs.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::Range;
 
@@ -40,11 +41,13 @@ pub const SCHEMA_URI: &str =
 pub const SRCROOT: &str = "%SRCROOT%";
 
 /// The URI of a rule's documentation.
+#[must_use]
 pub fn help_uri(meta: &RuleMeta) -> String {
     format!("{RULE_DOC_BASE}{}.md", meta.slug)
 }
 
 /// SARIF level for a severity.
+#[must_use]
 pub fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
@@ -55,6 +58,7 @@ pub fn level(severity: Severity) -> &'static str {
 
 /// A path as a URI reference: `/` separators, percent-encoded; absolute
 /// paths become `file://` URIs.
+#[must_use]
 pub fn path_uri(path: &str) -> (String, bool) {
     let path = path.replace('\\', "/");
     let mut out = String::new();
@@ -62,7 +66,7 @@ pub fn path_uri(path: &str) -> (String, bool) {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     if path.starts_with('/') {
@@ -314,12 +318,11 @@ struct Artifacts {
 impl Artifacts {
     fn index(&mut self, path: &str) -> usize {
         let (uri, _) = path_uri(path);
-        match self.uris.iter().position(|u| *u == uri) {
-            Some(i) => i,
-            None => {
-                self.uris.push(uri);
-                self.uris.len() - 1
-            }
+        if let Some(i) = self.uris.iter().position(|u| *u == uri) {
+            i
+        } else {
+            self.uris.push(uri);
+            self.uris.len() - 1
         }
     }
 
@@ -518,11 +521,16 @@ impl<'a> Log<'a> {
 }
 
 /// The whole run as a SARIF log.
+#[must_use]
 pub fn to_value(run: &Run) -> Value {
     serde_json::to_value(Log::new(run)).unwrap_or(Value::Null)
 }
 
 /// Write the run as a pretty-printed SARIF log followed by a newline.
+///
+/// # Errors
+///
+/// The I/O errors of writing to `out`.
 pub fn render(out: &mut dyn Write, run: &Run) -> io::Result<()> {
     super::write_json(out, &Log::new(run))
 }
