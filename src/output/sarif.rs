@@ -20,6 +20,7 @@
 //! paths are relative URIs against `%SRCROOT%` (the directory dsig ran in);
 //! absolute ones are `file://` URIs.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::Range;
@@ -211,7 +212,13 @@ struct Region {
 /// A text: a message, a description.
 #[derive(Debug, Serialize)]
 struct Message<'a> {
-    text: &'a str,
+    text: Cow<'a, str>,
+}
+
+impl<'a> Message<'a> {
+    fn new(text: impl Into<Cow<'a, str>>) -> Message<'a> {
+        Message { text: text.into() }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -262,18 +269,12 @@ struct Driver {
 #[serde(rename_all = "camelCase")]
 struct Rule {
     default_configuration: RuleConfiguration,
-    full_description: Text,
+    full_description: Message<'static>,
     help_uri: String,
     id: &'static str,
     name: &'static str,
     properties: RuleProperties,
-    short_description: Text,
-}
-
-/// An owned text.
-#[derive(Debug, Serialize)]
-struct Text {
-    text: String,
+    short_description: Message<'static>,
 }
 
 #[derive(Debug, Serialize)]
@@ -292,18 +293,14 @@ impl Rule {
             default_configuration: RuleConfiguration {
                 level: level(m.severity),
             },
-            full_description: Text {
-                text: full_description(m),
-            },
+            full_description: Message::new(full_description(m)),
             help_uri: help_uri(m),
             id: m.code,
             name: m.slug,
             properties: RuleProperties {
                 fix: m.fix.as_str(),
             },
-            short_description: Text {
-                text: m.summary.to_string(),
-            },
+            short_description: Message::new(m.summary),
         }
     }
 }
@@ -415,9 +412,7 @@ impl<'a> Results<'a> {
                             .into_iter()
                             .map(|e| Replacement {
                                 deleted_region: Region::of(&mut self.lines, text, &e.range),
-                                inserted_content: Message {
-                                    text: &e.replacement,
-                                },
+                                inserted_content: Message::new(&e.replacement),
                             })
                             .collect(),
                     }
@@ -425,7 +420,7 @@ impl<'a> Results<'a> {
                 .collect();
             [SarifFix {
                 artifact_changes,
-                description: Message { text: &fix.message },
+                description: Message::new(&fix.message),
                 properties: FixProperties {
                     safety: fix.safety.as_str(),
                 },
@@ -435,7 +430,7 @@ impl<'a> Results<'a> {
             fixes,
             level: level(d.severity),
             locations: [location],
-            message: Message { text: &d.message },
+            message: Message::new(&d.message),
             rule_id: d.code,
             rule_index,
         }
@@ -455,7 +450,7 @@ impl<'a> Results<'a> {
                     }),
                 },
             }],
-            message: Message { text: &e.message },
+            message: Message::new(&e.message),
         }
     }
 }
