@@ -147,33 +147,44 @@ pub struct SourceFile {
 
 impl SourceFile {
     /// 1-based line and character column of byte `offset` (clamped to the text).
+    #[must_use]
     pub fn line_col(&self, offset: usize) -> LineCol {
         line_col(&self.text, offset)
     }
 }
 
-/// 1-based line and character column of byte `offset` in `text`.
+/// 1-based line and character column of byte `offset` in `text` (clamped
+/// like [`clamp_offset`]). For many lookups in one text, build a
+/// [`LineIndex`] once.
+#[must_use]
 pub fn line_col(text: &str, offset: usize) -> LineCol {
+    let offset = clamp_offset(text, offset);
+    // The lines up to the offset are all it needs.
+    LineIndex::new(&text[..offset]).line_col(text, offset)
+}
+
+/// `offset` clamped to `text` and moved back to a character boundary.
+#[must_use]
+pub fn clamp_offset(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = text[line_start..offset].chars().count() + 1;
-    LineCol { line, col }
+    offset
 }
 
-/// The line starts of one text, for many [`line_col`] lookups: a binary
-/// search each instead of a scan from the start of the text (the findings
-/// of a large file would otherwise cost findings x file size).
+/// The line starts of one text: lines and columns of offsets by binary
+/// search. Every line and column dsig shows comes from here. Lines end at
+/// `\n` (a `\r` before it is the previous line's last character).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineIndex {
+    /// 0, then the offset after every `\n`.
     starts: Vec<usize>,
 }
 
 impl LineIndex {
+    /// The index of `text`.
+    #[must_use]
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(
@@ -185,16 +196,59 @@ impl LineIndex {
         LineIndex { starts }
     }
 
-    /// [`line_col`]`(text, offset)`; `text` is the one the index was built from.
+    /// The 0-based line that byte `offset` is on (the last line for an
+    /// offset past the end).
+    #[must_use]
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// The offset where 0-based line `line` starts, if the text has it.
+    #[must_use]
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line).copied()
+    }
+
+    /// [`line_col`]`(text, offset)`; `text` is the one the index was built
+    /// from (or a longer text that starts with it, for offsets inside it).
+    #[must_use]
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
-        let mut offset = offset.min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
+        let offset = clamp_offset(text, offset);
+        let line = self.line_of(offset);
+        let col = text[self.starts[line]..offset].chars().count() + 1;
+        LineCol {
+            line: line + 1,
+            col,
         }
-        let line = self.starts.partition_point(|&s| s <= offset);
-        let line_start = self.starts[line - 1];
-        let col = text[line_start..offset].chars().count() + 1;
-        LineCol { line, col }
+    }
+}
+
+#[cfg(test)]
+mod line_index_tests {
+    use super::*;
+
+    #[test]
+    fn one_lookup_and_the_index_agree() {
+        let text = "a\r\nbé\rc\n\nd";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                line_col(text, offset),
+                index.line_col(text, offset),
+                "{offset}"
+            );
+        }
+        // Columns count characters; inside `é` is its start; a lone `\r`
+        // does not end a line.
+        assert_eq!(line_col(text, 5), LineCol { line: 2, col: 2 });
+        assert_eq!(line_col(text, 6), LineCol { line: 2, col: 3 });
+        assert_eq!(line_col(text, 8), LineCol { line: 2, col: 5 });
+        assert_eq!(line_col(text, 9), LineCol { line: 3, col: 1 });
+        assert_eq!(line_col(text, 10), LineCol { line: 4, col: 1 });
+        assert_eq!(line_col(text, 99), LineCol { line: 4, col: 2 });
+        assert_eq!(index.line_of(3), 1);
+        assert_eq!(index.line_start(3), Some(10));
+        assert_eq!(index.line_start(4), None);
     }
 }
 

@@ -10,6 +10,10 @@ use super::{diagnostic_path, escape, write_summary, Run};
 use crate::diagnostic::LineIndexes;
 
 /// Write every finding of `run`, then the summary.
+///
+/// # Errors
+///
+/// The I/O errors of writing to `out`.
 pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
     let mut lines = LineIndexes::default();
     for (report, d) in run.diagnostics() {

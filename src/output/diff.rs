@@ -11,6 +11,10 @@ use super::escape;
 /// is, a leading `./` is dropped) and three lines of context. Writes
 /// nothing when the texts are equal. A missing final newline is marked the
 /// way `diff` does.
+///
+/// # Errors
+///
+/// The I/O errors of writing to `out`.
 pub fn render(out: &mut dyn Write, path: &str, old: &str, new: &str) -> io::Result<()> {
     if old == new {
         return Ok(());

@@ -23,6 +23,7 @@
 //! spelled in the document.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// Whether `c` is shown escaped in a single-line field.
 fn hostile(c: char) -> bool {
@@ -41,8 +42,13 @@ fn push_escape(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),
         '\r' => out.push_str("\\r"),
-        c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-        c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        // (Writing to a `String` does not fail.)
+        c if (c as u32) < 0x80 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
     }
 }
 
@@ -69,6 +75,7 @@ pub fn field(s: &str) -> Cow<'_, str> {
 
 /// A whole output line: [`field`], and a line that a runner would take as
 /// a `::command` gets a `\` in front of its first `:`.
+#[must_use]
 pub fn line(s: &str) -> Cow<'_, str> {
     commands(&field(s)).into_owned().into()
 }
@@ -76,6 +83,7 @@ pub fn line(s: &str) -> Cow<'_, str> {
 /// Only the runner's command forms neutralised (`##[` broken, a leading `::`
 /// escaped), for a line that carries dsig's own colours: the control
 /// characters of the text it shows were escaped before it was rendered.
+#[must_use]
 pub fn commands(line: &str) -> Cow<'_, str> {
     let trimmed = line.trim_start();
     let leading = trimmed.starts_with("::");
@@ -99,6 +107,7 @@ pub fn commands(line: &str) -> Cow<'_, str> {
 
 /// A multi-line text ([`line`] on each line), e.g. a line of stderr whose
 /// message spans lines: line breaks are kept, everything else escaped.
+#[must_use]
 pub fn lines(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, l) in s.split('\n').enumerate() {
@@ -122,6 +131,7 @@ pub struct Source {
 }
 
 impl Source {
+    #[must_use]
     pub fn new(text: &str) -> Source {
         let b = text.as_bytes();
         let clean = !text.contains("##[")
@@ -160,6 +170,7 @@ impl Source {
     /// Where byte `offset` of the original text is in the escaped text.
     /// Every escaped piece is one character, so an offset on a character
     /// boundary is never inside one.
+    #[must_use]
     pub fn map(&self, offset: usize) -> usize {
         let n = self.shifts.partition_point(|&(_, end, _)| end <= offset);
         let added = n.checked_sub(1).map_or(0, |i| self.shifts[i].2);
@@ -167,12 +178,14 @@ impl Source {
     }
 
     /// Whether anything was escaped.
+    #[must_use]
     pub fn changed(&self) -> bool {
         !self.shifts.is_empty()
     }
 
     /// The offset in the original text of byte `shown` of the escaped text
     /// (inside an escape: the start of the character it shows).
+    #[must_use]
     pub fn unmap(&self, shown: usize) -> usize {
         let n = self
             .shifts
@@ -189,8 +202,9 @@ impl Source {
 /// A serialized JSON document with the same values, spelled so that no raw
 /// line holds `##[` or a character a terminal acts on: DEL, the C1 controls,
 /// the bidirectional controls and U+2028/U+2029 become `\uXXXX` escapes and
-/// `##[` becomes `#\u0023[` (serde_json already escapes the C0 controls).
+/// `##[` becomes `#\u0023[` (`serde_json` already escapes the C0 controls).
 /// These only occur inside strings, where the escapes mean the same.
+#[must_use]
 pub fn json(text: String) -> String {
     let needs = |c: char| {
         (c.is_control() && c as u32 >= 0x7f) || is_bidi(c) || matches!(c, '\u{2028}' | '\u{2029}')
@@ -201,7 +215,7 @@ pub fn json(text: String) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         if needs(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
+            let _ = write!(out, "\\u{:04x}", c as u32);
         } else {
             out.push(c);
         }

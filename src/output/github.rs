@@ -18,12 +18,14 @@
 //! too.
 //! Unless `--quiet`, the summary line follows as plain log text.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{diagnostic_path, diagnostic_text, escape, write_summary, Run};
+use super::{diagnostic_path, diagnostic_text, escape, without_line_breaks, write_summary, Run};
 use crate::diagnostic::{LineIndexes, Severity};
 
 /// The command for a severity.
+#[must_use]
 pub fn command(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
@@ -33,6 +35,7 @@ pub fn command(severity: Severity) -> &'static str {
 }
 
 /// Escape a command's data (the message).
+#[must_use]
 pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
@@ -40,30 +43,27 @@ pub fn escape_data(s: &str) -> String {
 }
 
 /// Escape a property value (`file=`, `title=`).
+#[must_use]
 pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// Write one annotation per finding and error, then the summary.
+///
+/// # Errors
+///
+/// The I/O errors of writing to `out`.
 pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
     let mut lines = LineIndexes::default();
     for (report, d) in run.diagnostics() {
         let text = diagnostic_text(report, d);
         let start = lines.line_col(text, d.span.start);
         // The last character of the span, not counting a final line break.
-        let bytes = text.as_bytes();
-        let mut end = d.span.end.min(text.len());
-        while end > d.span.start && matches!(bytes[end - 1], b'\n' | b'\r') {
-            end -= 1;
-        }
-        let last = if end > d.span.start {
-            let mut i = end - 1;
-            while !text.is_char_boundary(i) {
-                i -= 1;
-            }
-            lines.line_col(text, i)
-        } else {
+        let shown = without_line_breaks(text, &d.span);
+        let last = if shown.is_empty() {
             start
+        } else {
+            lines.line_col(text, shown.end - 1)
         };
         // Each line of the data escaped first (see `escape`): the runner
         // decodes `%0A`, and what it shows must not hold controls or
@@ -89,7 +89,7 @@ pub fn render(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
     for e in run.all_errors() {
         let mut props = format!("file={}", escape_property(&escape::field(&e.path)));
         if let Some(lc) = e.location {
-            props.push_str(&format!(",line={},col={}", lc.line, lc.col));
+            let _ = write!(props, ",line={},col={}", lc.line, lc.col);
         }
         writeln!(
             out,

@@ -64,188 +64,260 @@
 //! code. Fields may be added in later versions of the same `version`; none are
 //! removed or change meaning without bumping it.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::ops::Range;
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
-use super::{diagnostic_path, Run};
-use crate::diagnostic::{LineIndexes, Report};
+use super::{file_of, Run};
+use crate::diagnostic::{self, BuildInfo, LineIndexes, Report};
 
 /// The schema version in the `version` field.
 pub const VERSION: u64 = 1;
 
-fn position<'a>(lines: &mut LineIndexes<'a>, text: &'a str, offset: usize) -> Value {
-    let lc = lines.line_col(text, offset);
-    json!({"line": lc.line, "column": lc.col, "offset": offset})
+// The document's types. Fields are declared in the order of their names
+// (byte order), the order serde_json's own maps print, which the output has
+// always had; the `fields_are_in_name_order` test keeps it so.
+
+/// The whole document (see the module docs).
+#[derive(Debug, Serialize)]
+pub struct Document<'a> {
+    builds: Vec<Vec<Build<'a>>>,
+    configs: Vec<Option<&'a str>>,
+    diagnostics: Vec<Diagnostic<'a>>,
+    errors: Vec<Error<'a>>,
+    files: Vec<&'a str>,
+    summary: Summary,
+    version: u64,
 }
 
-fn span<'a>(lines: &mut LineIndexes<'a>, text: &'a str, range: &std::ops::Range<usize>) -> Value {
-    json!({"start": position(lines, text, range.start), "end": position(lines, text, range.end)})
+/// How a file was built for linting.
+#[derive(Debug, Serialize)]
+struct Build<'a> {
+    args: BTreeMap<&'a str, &'a str>,
+    context: Option<&'a str>,
+    context_known: bool,
+    origin: Option<&'a str>,
+    target: Option<&'a str>,
+    unknown_args: &'a [String],
 }
 
-fn file_of(report: &Report, index: usize) -> (&str, &str) {
-    report
-        .files
-        .get(index)
-        .or_else(|| report.files.first())
-        .map_or(("", ""), |f| (f.path.as_str(), f.text.as_str()))
+/// A position in a file.
+#[derive(Debug, Serialize)]
+struct Position {
+    column: usize,
+    line: usize,
+    offset: usize,
+}
+
+/// A byte range of a file, `end` exclusive.
+#[derive(Debug, Serialize)]
+struct Span {
+    end: Position,
+    start: Position,
+}
+
+/// One finding.
+#[derive(Debug, Serialize)]
+struct Diagnostic<'a> {
+    code: &'a str,
+    file: &'a str,
+    fix: Option<Fix<'a>>,
+    help: Option<&'a str>,
+    message: &'a str,
+    severity: &'a str,
+    slug: &'a str,
+    span: Span,
+}
+
+/// A finding's fix.
+#[derive(Debug, Serialize)]
+struct Fix<'a> {
+    edits: Vec<Edit<'a>>,
+    message: &'a str,
+    safety: &'a str,
+}
+
+/// One edit of a fix.
+#[derive(Debug, Serialize)]
+struct Edit<'a> {
+    file: &'a str,
+    replacement: &'a str,
+    span: Span,
+}
+
+/// A file that could not be read or parsed.
+#[derive(Debug, Serialize)]
+struct Error<'a> {
+    column: Option<usize>,
+    line: Option<usize>,
+    message: &'a str,
+    path: &'a str,
+}
+
+/// The counts of the run.
+#[derive(Debug, Serialize)]
+struct Summary {
+    diagnostics: usize,
+    errors: usize,
+    files: usize,
+    fixable: usize,
+    fixed: usize,
+    unsafe_fixable: usize,
+}
+
+/// Positions in the texts of one run.
+struct Positions<'a> {
+    lines: LineIndexes<'a>,
+}
+
+impl<'a> Positions<'a> {
+    fn span(&mut self, text: &'a str, range: &Range<usize>) -> Span {
+        Span {
+            end: self.position(text, range.end),
+            start: self.position(text, range.start),
+        }
+    }
+
+    fn position(&mut self, text: &'a str, offset: usize) -> Position {
+        let lc = self.lines.line_col(text, offset);
+        Position {
+            column: lc.col,
+            line: lc.line,
+            offset,
+        }
+    }
+}
+
+impl<'a> Build<'a> {
+    fn new(b: &'a BuildInfo) -> Build<'a> {
+        Build {
+            // A later value of the same arg wins.
+            args: b
+                .args
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+            context: Some(b.context.as_str()).filter(|c| !c.is_empty()),
+            context_known: b.context_known,
+            origin: b.origin.as_deref(),
+            target: b.target.as_deref(),
+            unknown_args: &b.unknown_args,
+        }
+    }
+}
+
+impl<'a> Diagnostic<'a> {
+    fn new(report: &'a Report, d: &'a diagnostic::Diagnostic, at: &mut Positions<'a>) -> Self {
+        let (path, text) = file_of(report, d.file);
+        let fix = d.fix.as_ref().map(|fix| Fix {
+            edits: fix
+                .edits
+                .iter()
+                .map(|e| {
+                    let (path, text) = file_of(report, e.file);
+                    Edit {
+                        file: path,
+                        replacement: &e.replacement,
+                        span: at.span(text, &e.range),
+                    }
+                })
+                .collect(),
+            message: &fix.message,
+            safety: fix.safety.as_str(),
+        });
+        Diagnostic {
+            code: d.code,
+            file: path,
+            fix,
+            help: d.help.as_deref(),
+            message: &d.message,
+            severity: d.severity.as_str(),
+            slug: d.slug,
+            span: at.span(text, &d.span),
+        }
+    }
+}
+
+impl<'a> Document<'a> {
+    /// The document for `run`.
+    #[must_use]
+    pub fn new(run: &'a Run) -> Document<'a> {
+        let files: Vec<&str> = run
+            .reports
+            .iter()
+            .filter_map(|r| r.files.first())
+            .map(|f| f.path.as_str())
+            .collect();
+        let configs = (0..files.len())
+            .map(|i| run.configs.get(i).and_then(Option::as_deref))
+            .collect();
+        let builds = run
+            .reports
+            .iter()
+            .map(|r| r.builds.iter().map(Build::new).collect())
+            .collect();
+        let mut at = Positions {
+            lines: LineIndexes::default(),
+        };
+        let diagnostics = run
+            .diagnostics()
+            .map(|(report, d)| Diagnostic::new(report, d, &mut at))
+            .collect();
+        let errors = run
+            .all_errors()
+            .map(|e| Error {
+                column: e.location.map(|l| l.col),
+                line: e.location.map(|l| l.line),
+                message: &e.message,
+                path: &e.path,
+            })
+            .collect();
+        let s = run.summary();
+        Document {
+            builds,
+            configs,
+            diagnostics,
+            errors,
+            files,
+            summary: Summary {
+                diagnostics: s.findings,
+                errors: s.errors,
+                files: s.files,
+                fixable: s.fixable,
+                fixed: s.fixed,
+                unsafe_fixable: s.unsafe_fixable,
+            },
+            version: VERSION,
+        }
+    }
 }
 
 /// The whole run as a JSON value.
+#[must_use]
 pub fn to_value(run: &Run) -> Value {
-    let files: Vec<Value> = run
-        .reports
-        .iter()
-        .filter_map(|r| r.files.first())
-        .map(|f| Value::String(f.path.clone()))
-        .collect();
-    let configs: Vec<Value> = (0..files.len())
-        .map(|i| match run.configs.get(i) {
-            Some(Some(path)) => Value::String(path.clone()),
-            _ => Value::Null,
-        })
-        .collect();
-    let builds: Vec<Value> = run
-        .reports
-        .iter()
-        .map(|r| {
-            Value::Array(
-                r.builds
-                    .iter()
-                    .map(|b| {
-                        let args: serde_json::Map<String, Value> = b
-                            .args
-                            .iter()
-                            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                            .collect();
-                        json!({
-                            "context": if b.context.is_empty() { Value::Null } else { Value::String(b.context.clone()) },
-                            "context_known": b.context_known,
-                            "origin": b.origin,
-                            "args": args,
-                            "unknown_args": b.unknown_args,
-                            "target": b.target,
-                        })
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
-    let mut lines = LineIndexes::default();
-    let diagnostics: Vec<Value> = run
-        .diagnostics()
-        .map(|(report, d)| {
-            let (_, text) = file_of(report, d.file);
-            let fix = match &d.fix {
-                None => Value::Null,
-                Some(fix) => json!({
-                    "safety": fix.safety.as_str(),
-                    "message": fix.message,
-                    "edits": fix.edits.iter().map(|e| {
-                        let (path, text) = file_of(report, e.file);
-                        json!({"file": path, "span": span(&mut lines, text, &e.range), "replacement": e.replacement})
-                    }).collect::<Vec<_>>(),
-                }),
-            };
-            json!({
-                "code": d.code,
-                "slug": d.slug,
-                "severity": d.severity.as_str(),
-                "message": d.message,
-                "help": d.help,
-                "file": diagnostic_path(report, d),
-                "span": span(&mut lines, text, &d.span),
-                "fix": fix,
-            })
-        })
-        .collect();
-    let errors: Vec<Value> = run
-        .all_errors()
-        .map(|e| {
-            json!({
-                "path": e.path,
-                "message": e.message,
-                "line": e.location.map(|l| l.line),
-                "column": e.location.map(|l| l.col),
-            })
-        })
-        .collect();
-    let s = run.summary();
-    json!({
-        "version": VERSION,
-        "files": files,
-        "configs": configs,
-        "builds": builds,
-        "diagnostics": diagnostics,
-        "errors": errors,
-        "summary": {
-            "files": s.files,
-            "diagnostics": s.findings,
-            "errors": s.errors,
-            "fixable": s.fixable,
-            "unsafe_fixable": s.unsafe_fixable,
-            "fixed": s.fixed,
-        },
-    })
+    serde_json::to_value(Document::new(run)).unwrap_or(Value::Null)
 }
 
 /// Write the run as pretty-printed JSON followed by a newline.
+///
+/// # Errors
+///
+/// The I/O errors of writing to `out`.
 pub fn render(out: &mut dyn Write, run: &Run) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(&to_value(run)).map_err(io::Error::other)?;
-    // The same values, with no raw `##[` or terminal control in the text.
-    let text = super::escape::json(text);
-    out.write_all(text.as_bytes())?;
-    out.write_all(b"\n")
+    super::write_json(out, &Document::new(run))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{
-        Diagnostic, Edit, FileError, Fix, FixSafety, LineCol, Severity, SourceFile,
-    };
+    use serde_json::json;
 
     #[test]
     fn schema() {
-        let text = "FROM a\nCMD é x\n";
-        let run = Run {
-            reports: vec![Report {
-                files: vec![SourceFile {
-                    path: "Dockerfile".to_string(),
-                    text: text.to_string(),
-                    disk: None,
-                }],
-                diagnostics: vec![Diagnostic {
-                    code: "SIG999",
-                    slug: "test-rule",
-                    severity: Severity::Error,
-                    message: "m".to_string(),
-                    file: 0,
-                    span: 14..15,
-                    label: None,
-                    help: None,
-                    fix: Some(Fix {
-                        safety: FixSafety::Safe,
-                        message: "f".to_string(),
-                        edits: vec![Edit {
-                            file: 0,
-                            range: 11..13,
-                            replacement: "y".to_string(),
-                        }],
-                    }),
-                }],
-                errors: vec![],
-                builds: vec![],
-            }],
-            errors: vec![FileError {
-                file: None,
-                path: "x".to_string(),
-                message: "e".to_string(),
-                offset: None,
-                location: Some(LineCol { line: 2, col: 3 }),
-            }],
-            ..Run::default()
-        };
+        let run = super::super::tests::sample();
         let v = to_value(&run);
         assert_eq!(v["version"], 1);
         assert_eq!(v["files"], json!(["Dockerfile"]));
@@ -266,5 +338,23 @@ mod tests {
         );
         assert_eq!(v["summary"]["fixable"], 1);
         assert_eq!(v["summary"]["errors"], 1);
+    }
+
+    #[test]
+    fn fields_are_in_name_order() {
+        let mut run = super::super::tests::sample();
+        run.reports[0].builds.push(BuildInfo {
+            context: "web".to_string(),
+            context_known: true,
+            origin: Some("--context".to_string()),
+            args: vec![("B".into(), "1".into()), ("A".into(), "2".into())],
+            unknown_args: vec!["T".to_string()],
+            target: Some("runtime".to_string()),
+        });
+        run.reports[0].diagnostics[0].help = Some("h".to_string());
+        let typed = serde_json::to_string_pretty(&Document::new(&run)).unwrap();
+        // serde_json's maps print their keys in order.
+        let sorted = serde_json::to_string_pretty(&to_value(&run)).unwrap();
+        assert_eq!(typed, sorted);
     }
 }

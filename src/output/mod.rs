@@ -19,6 +19,7 @@ pub mod pretty;
 pub mod sarif;
 
 use std::io::{self, Write};
+use std::ops::Range;
 
 use crate::diagnostic::{Diagnostic, FileError, FixSafety, Report, Severity};
 
@@ -48,10 +49,15 @@ pub struct Summary {
     pub files: usize,
     /// Files with at least one finding.
     pub files_with_findings: usize,
+    /// Findings reported.
     pub findings: usize,
+    /// Files that could not be read, parsed or written.
     pub errors: usize,
+    /// Findings of severity info.
     pub infos: usize,
+    /// Findings of severity warning.
     pub warnings: usize,
+    /// Findings of severity error.
     pub error_findings: usize,
     /// Findings with a safe fix.
     pub fixable: usize,
@@ -78,6 +84,8 @@ impl Run {
             .chain(self.errors.iter())
     }
 
+    /// The counts of the run.
+    #[must_use]
     pub fn summary(&self) -> Summary {
         let mut s = Summary {
             files: self.reports.len(),
@@ -88,13 +96,10 @@ impl Run {
         let mut with_findings = std::collections::HashSet::new();
         for (report, d) in self.diagnostics() {
             let file = report.files.get(d.file);
-            with_findings.insert(
-                file.and_then(|f| f.disk.as_deref())
-                    .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
-                    .unwrap_or_else(|| {
-                        file.map_or_else(Default::default, |f| f.path.clone().into())
-                    }),
-            );
+            with_findings.insert(file.and_then(|f| f.disk.as_deref()).map_or_else(
+                || file.map_or_else(Default::default, |f| f.path.clone().into()),
+                |p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()),
+            ));
         }
         s.files_with_findings = with_findings.len();
         for (_, d) in self.diagnostics() {
@@ -116,6 +121,7 @@ impl Run {
 }
 
 /// English plural for counts: `1 finding`, `2 findings`.
+#[must_use]
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
@@ -127,6 +133,7 @@ pub fn plural(n: usize, word: &str) -> String {
 /// The closing lines of the human formats: `Fixed N findings.` (with `--fix`)
 /// then `Found N findings in M files (…).`, `All checks passed.`, or with
 /// errors and no findings `No findings in M files; E errors.`.
+#[must_use]
 pub fn summary_lines(summary: &Summary, fix_mode: bool) -> Vec<String> {
     let mut lines = Vec::new();
     if fix_mode {
@@ -171,6 +178,7 @@ pub fn summary_lines(summary: &Summary, fix_mode: bool) -> Vec<String> {
 /// `path: error: message` when it has no location; escaped
 /// ([`escape::line`]), so a name or message from the repository stays on
 /// its line and cannot command a CI runner.
+#[must_use]
 pub fn error_line(e: &FileError) -> String {
     let line = match e.location {
         Some(lc) => format!("{}:{}:{}: error: {}", e.path, lc.line, lc.col, e.message),
@@ -182,6 +190,7 @@ pub fn error_line(e: &FileError) -> String {
 /// The source snippet under a config error (`3 | key = 1` and a caret line
 /// under the problem), escaped like [`escape::line`] with the carets moved
 /// under the same characters as shown.
+#[must_use]
 pub fn snippet_lines(snippet: &[String]) -> Vec<String> {
     let parts = |l: &str| {
         let (head, rest) = l.split_once(" | ")?;
@@ -213,25 +222,61 @@ pub fn snippet_lines(snippet: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The path of the file a diagnostic points into.
-pub fn diagnostic_path<'a>(report: &'a Report, d: &Diagnostic) -> &'a str {
+/// The path and text of the file of `report` that file number `index` (of
+/// a diagnostic or an edit) names: the report's input itself when the index
+/// is out of range, empty when the report has no files.
+#[must_use]
+pub fn file_of(report: &Report, index: usize) -> (&str, &str) {
     report
         .files
-        .get(d.file)
+        .get(index)
         .or_else(|| report.files.first())
-        .map_or("", |f| f.path.as_str())
+        .map_or(("", ""), |f| (f.path.as_str(), f.text.as_str()))
+}
+
+/// The path of the file a diagnostic points into.
+#[must_use]
+pub fn diagnostic_path<'a>(report: &'a Report, d: &Diagnostic) -> &'a str {
+    file_of(report, d.file).0
 }
 
 /// The text of the file a diagnostic points into.
+#[must_use]
 pub fn diagnostic_text<'a>(report: &'a Report, d: &Diagnostic) -> &'a str {
-    report
-        .files
-        .get(d.file)
-        .or_else(|| report.files.first())
-        .map_or("", |f| f.text.as_str())
+    file_of(report, d.file).1
+}
+
+/// `span` without the line breaks it ends with (clamped to `text`), so
+/// that a shown region does not spill onto the next line. Empty when
+/// nothing is left (also for a span that starts past its end).
+#[must_use]
+pub fn without_line_breaks(text: &str, span: &Range<usize>) -> Range<usize> {
+    let bytes = text.as_bytes();
+    let mut end = span.end.min(text.len());
+    while end > span.start && matches!(bytes[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    span.start..end
+}
+
+/// Write a JSON document (`--format json` and `sarif`): pretty-printed,
+/// with no raw `##[` or terminal control in the text ([`escape::json`]: the
+/// same values), followed by a newline.
+///
+/// # Errors
+///
+/// The I/O errors of writing to `out`.
+pub fn write_json(out: &mut dyn Write, document: &impl serde::Serialize) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(document).map_err(io::Error::other)?;
+    out.write_all(escape::json(text).as_bytes())?;
+    out.write_all(b"\n")
 }
 
 /// Write the summary lines unless quiet.
+///
+/// # Errors
+///
+/// The I/O errors of writing to `out`.
 pub fn write_summary(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
     if quiet {
         return Ok(());
@@ -240,4 +285,59 @@ pub fn write_summary(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::diagnostic::{Edit, Fix, LineCol, SourceFile};
+
+    /// A run of one report: `Dockerfile` with `text` and one finding.
+    pub(crate) fn one_file_run(text: &str, finding: Diagnostic) -> Run {
+        Run {
+            reports: vec![Report {
+                files: vec![SourceFile {
+                    path: "Dockerfile".to_string(),
+                    text: text.to_string(),
+                    disk: None,
+                }],
+                diagnostics: vec![finding],
+                errors: vec![],
+                builds: vec![],
+            }],
+            ..Run::default()
+        }
+    }
+
+    /// A run with every field of the document set.
+    pub(crate) fn sample() -> Run {
+        let finding = Diagnostic {
+            code: "SIG999",
+            slug: "test-rule",
+            severity: Severity::Error,
+            message: "m".to_string(),
+            file: 0,
+            span: 14..15,
+            label: None,
+            help: None,
+            fix: Some(Fix {
+                safety: FixSafety::Safe,
+                message: "f".to_string(),
+                edits: vec![Edit {
+                    file: 0,
+                    range: 11..13,
+                    replacement: "y".to_string(),
+                }],
+            }),
+        };
+        let mut run = one_file_run("FROM a\nCMD é x\n", finding);
+        run.errors.push(FileError {
+            file: None,
+            path: "x".to_string(),
+            message: "e".to_string(),
+            offset: None,
+            location: Some(LineCol { line: 2, col: 3 }),
+        });
+        run
+    }
 }

@@ -16,16 +16,19 @@ use miette::{
 };
 
 use super::{escape, write_summary, Run};
-use crate::diagnostic::{Diagnostic, FixSafety, Severity};
+use crate::diagnostic::{clamp_offset, Diagnostic, FixSafety, LineCol, LineIndex, Severity};
 
 /// Width used when not writing to a terminal, so output is reproducible.
 pub const DEFAULT_WIDTH: usize = 100;
 
+/// How findings are shown.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
+    /// Whether to colour the output.
     pub color: bool,
     /// Wrap width in columns.
     pub width: usize,
+    /// Leave out the summary.
     pub quiet: bool,
     /// Whether unsafe fixes are enabled (`--unsafe-fixes`), which changes how
     /// unsafe fixes are described.
@@ -44,36 +47,36 @@ pub struct Source<'a> {
     /// The text as shown: control characters and `##[` escaped
     /// ([`escape::Source`]); spans are mapped into it.
     shown: escape::Source,
-    /// 0, then the offset after every line break as miette counts them
-    /// (`\n`, `\r\n`, a lone `\r`); built on the first snippet.
-    starts: OnceLock<Vec<usize>>,
+    /// The lines of `shown`, built on the first snippet. The shown text has
+    /// no lone `\r` (it is escaped), so these are the lines miette counts.
+    shown_lines: OnceLock<LineIndex>,
+    /// The lines of `original`, for the columns shown.
+    lines: OnceLock<LineIndex>,
 }
 
 impl<'a> Source<'a> {
+    /// The source of file `name` with `text`.
+    #[must_use]
     pub fn new(name: &str, text: &'a str) -> Source<'a> {
         Source {
             name: escape::field(name).into_owned(),
             original: text,
             shown: escape::Source::new(text),
-            starts: OnceLock::new(),
+            shown_lines: OnceLock::new(),
+            lines: OnceLock::new(),
         }
     }
 
+    /// The file's name as shown (escaped).
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    fn starts(&self) -> &[usize] {
-        self.starts.get_or_init(|| {
-            let b = self.shown.text.as_bytes();
-            let mut starts = vec![0];
-            for (i, &c) in b.iter().enumerate() {
-                if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
-                    starts.push(i + 1);
-                }
-            }
-            starts
-        })
+    /// The line and column of byte `offset` of the original text.
+    fn line_col(&self, offset: usize) -> LineCol {
+        self.lines
+            .get_or_init(|| LineIndex::new(self.original))
+            .line_col(self.original, offset)
     }
 }
 
@@ -84,23 +87,22 @@ impl SourceCode for Source<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let starts = self.starts();
-        // 0-based line of an offset, as miette counts lines.
-        let line_of = |offset: usize| starts.partition_point(|&s| s <= offset) - 1;
+        let lines = self
+            .shown_lines
+            .get_or_init(|| LineIndex::new(&self.shown.text));
         // Whole lines: one more than the context on each side, so that miette
         // stops where it would in the whole text.
-        let first = line_of(span.offset()).saturating_sub(before + 1);
-        let last = line_of(span.offset() + span.len()) + after + 2;
-        let lo = starts[first];
-        let hi = starts.get(last).copied().unwrap_or(self.shown.text.len());
+        let first = lines.line_of(span.offset()).saturating_sub(before + 1);
+        let last = lines.line_of(span.offset() + span.len()) + after + 2;
+        let lo = lines.line_start(first).unwrap_or(0);
+        let hi = lines.line_start(last).unwrap_or(self.shown.text.len());
         let local = SourceSpan::new((span.offset() - lo).into(), span.len());
         let inner = self.shown.text.as_bytes()[lo..hi].read_span(&local, before, after)?;
         // The column miette names is counted in the text as shown; when
         // escapes precede the span on its line, count it in the original so
         // that it agrees with the other formats.
         let column = if self.shown.changed() && before == 0 && after == 0 {
-            let at = self.shown.unmap(span.offset());
-            crate::diagnostic::line_col(self.original, at).col - 1
+            self.line_col(self.shown.unmap(span.offset())).col - 1
         } else {
             inner.column()
         };
@@ -136,15 +138,6 @@ impl fmt::Display for Adapter<'_> {
 
 impl std::error::Error for Adapter<'_> {}
 
-/// Clamp `offset` into `text` and back to a character boundary.
-fn clamp(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
-}
-
 impl miette::Diagnostic for Adapter<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         Some(Box::new(format!("{} {}", self.d.code, self.d.slug)))
@@ -171,8 +164,8 @@ impl miette::Diagnostic for Adapter<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let text = self.source.original;
-        let start = clamp(text, self.d.span.start);
-        let end = clamp(text, self.d.span.end.max(start));
+        let start = clamp_offset(text, self.d.span.start);
+        let end = clamp_offset(text, self.d.span.end.max(start));
         // Where the span is in the text as shown.
         let (start, end) = (self.source.shown.map(start), self.source.shown.map(end));
         let label = self
@@ -209,12 +202,11 @@ pub fn render_diagnostic(
     source: &Source<'_>,
     opts: &Options,
 ) -> String {
-    let text = source.original;
     let adapter = Adapter { d, source };
     let mut s = String::new();
     if handler.render_report(&mut s, &adapter).is_err() {
         // miette could not read the snippet: fall back to a plain line.
-        let lc = crate::diagnostic::line_col(text, d.span.start);
+        let lc = source.line_col(d.span.start);
         s = format!(
             "{}:{}:{}: {}[{}] {}\n",
             source.name(),
@@ -245,6 +237,7 @@ pub fn render_diagnostic(
 }
 
 /// The miette handler for these options.
+#[must_use]
 pub fn handler(opts: &Options) -> GraphicalReportHandler {
     let theme = if opts.color {
         GraphicalTheme::unicode()
@@ -260,6 +253,10 @@ pub fn handler(opts: &Options) -> GraphicalReportHandler {
 }
 
 /// Write every finding of `run`, a blank line between them, then the summary.
+///
+/// # Errors
+///
+/// The I/O errors of writing to `out`.
 pub fn render(out: &mut dyn Write, run: &Run, opts: &Options) -> io::Result<()> {
     let handler = handler(opts);
     for report in &run.reports {
@@ -282,7 +279,7 @@ pub fn render(out: &mut dyn Write, run: &Run, opts: &Options) -> io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{Fix, Report, SourceFile};
+    use crate::diagnostic::Fix;
 
     fn diag(span: std::ops::Range<usize>, fix: Option<Fix>) -> Diagnostic {
         Diagnostic {
@@ -299,19 +296,7 @@ mod tests {
     }
 
     fn render_one(text: &str, d: Diagnostic) -> String {
-        let run = Run {
-            reports: vec![Report {
-                files: vec![SourceFile {
-                    path: "Dockerfile".to_string(),
-                    text: text.to_string(),
-                    disk: None,
-                }],
-                diagnostics: vec![d],
-                errors: vec![],
-                builds: vec![],
-            }],
-            ..Run::default()
-        };
+        let run = super::super::tests::one_file_run(text, d);
         let opts = Options {
             color: false,
             width: 80,
