@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
-use crate::config::{ColorChoice, Config, ConfigError, FailLevel, Format, InitChoice, Resolver};
+use crate::config::{
+    ColorChoice, Config, ConfigError, FailLevel, Format, InitChoice, Input, Resolver,
+};
 use crate::diagnostic::{FileError, Severity};
 use crate::files::{self, Source};
 use crate::output::{self, pretty, Run};
@@ -206,6 +208,82 @@ pub struct LintArgs {
     /// is the same whatever N; --fix and --diff go one file at a time.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<std::num::NonZeroUsize>,
+}
+
+/// Split comma-separated rule lists (`--ignore SIG001,SIG002 --ignore SIG003`).
+fn split_rules(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// From the command line to a [`Config`]: [`LintArgs`] holds what the user
+/// typed, [`Config`] every default filled in (config files are read later,
+/// per linted file, by [`Resolver`]).
+impl Config {
+    /// Build the configuration for `dsig lint` from its parsed arguments and
+    /// the environment (`GITHUB_ACTIONS=true` selects `--format github`
+    /// when no format is given).
+    pub fn from_args(args: &LintArgs) -> Config {
+        let github = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
+        Config::from_args_in(args, github)
+    }
+
+    /// [`Config::from_args`] with the environment given: `github_actions`
+    /// is whether GitHub Actions runs us.
+    pub fn from_args_in(args: &LintArgs, github_actions: bool) -> Config {
+        let mut config = Config::default();
+        if !args.paths.is_empty() {
+            config.inputs = args
+                .paths
+                .iter()
+                .map(|p| {
+                    if p.as_os_str() == "-" {
+                        Input::Stdin
+                    } else {
+                        Input::Path(p.clone())
+                    }
+                })
+                .collect();
+        } else if args.stdin_filename.is_some() {
+            // `--stdin-filename` without paths means "lint stdin" (editor use).
+            config.inputs = vec![Input::Stdin];
+        }
+        config.format = match args.format {
+            Some(format) => format,
+            None if github_actions => Format::Github,
+            None => Format::Pretty,
+        };
+        config.format_given = args.format.is_some();
+        config.fail_level = args.fail_level.map(FailLevel::severity);
+        config.fix = args.fix;
+        config.unsafe_fixes = args.unsafe_fixes;
+        config.no_ignore = args.no_ignore;
+        config.init = args.init.map(InitChoice::init);
+        config.diff = args.diff;
+        config.quiet = args.quiet;
+        if args.no_color {
+            config.color = ColorChoice::Never;
+        } else if let Some(color) = args.color {
+            config.color = color;
+        }
+        config.stdin_filename = args.stdin_filename.clone();
+        config.context = args.context.clone();
+        config.config_file = args.config.clone();
+        config.isolated = args.isolated;
+        if !args.select.is_empty() {
+            config.select = Some(split_rules(&args.select));
+        }
+        config.ignore = split_rules(&args.ignore);
+        config.jobs = args.jobs;
+        config.build_args = args.build_args.clone();
+        config.target = args.target.clone();
+        config
+    }
 }
 
 /// `--build-arg KEY=VALUE`.

@@ -788,15 +788,9 @@ fn suppresses(s: &mut Suppression, d: &Diagnostic) -> bool {
 /// that matched nothing. `dockerfile` is the parsed `report.files[0]` (`None`
 /// when that is a script linted on its own).
 ///
-/// The rule settings are those [`RuleSettings::apply`] just applied on this
-/// thread (as [`crate::lint`] calls them in turn); default ones otherwise.
-pub fn apply(report: &mut Report, dockerfile: Option<&Dockerfile>) {
-    let settings = crate::config::take_current().unwrap_or_default();
-    apply_with(report, dockerfile, &settings);
-}
-
-/// [`apply`] with the rule settings given.
-pub fn apply_with(report: &mut Report, dockerfile: Option<&Dockerfile>, settings: &RuleSettings) {
+/// `settings` are the rule settings that [`RuleSettings::apply`] applied
+/// to the report: SIG000 findings, made here, obey them too.
+pub fn apply(report: &mut Report, dockerfile: Option<&Dockerfile>, settings: &RuleSettings) {
     let mut sups = collect(report, dockerfile);
     if sups.is_empty() {
         return;
