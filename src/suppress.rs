@@ -73,6 +73,20 @@ struct Name {
     used: bool,
 }
 
+impl Name {
+    /// The names of a suppression as written, none used yet.
+    fn unused(names: Vec<(String, Range<usize>)>) -> Vec<Name> {
+        names
+            .into_iter()
+            .map(|(text, span)| Name {
+                text,
+                span,
+                used: false,
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Suppression {
     origin: Origin,
@@ -322,15 +336,7 @@ fn dsig_suppression(
         file,
         comment,
         list: p.list,
-        names: p
-            .names
-            .into_iter()
-            .map(|(text, span)| Name {
-                text,
-                span,
-                used: false,
-            })
-            .collect(),
+        names: Name::unused(p.names),
         file_wide: p.file_wide,
         used_bare: false,
         malformed: p.malformed,
@@ -586,14 +592,7 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
                 file: 0,
                 comment,
                 list: None,
-                names: names
-                    .into_iter()
-                    .map(|(text, span)| Name {
-                        text,
-                        span,
-                        used: false,
-                    })
-                    .collect(),
+                names: Name::unused(names),
                 file_wide: global,
                 used_bare: false,
                 malformed: None,
