@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -228,6 +229,7 @@ impl Config {
     /// Build the configuration for `dsig lint` from its parsed arguments and
     /// the environment (`GITHUB_ACTIONS=true` selects `--format github`
     /// when no format is given).
+    #[must_use]
     pub fn from_args(args: &LintArgs) -> Config {
         let github = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
         Config::from_args_in(args, github)
@@ -271,17 +273,17 @@ impl Config {
         } else if let Some(color) = args.color {
             config.color = color;
         }
-        config.stdin_filename = args.stdin_filename.clone();
-        config.context = args.context.clone();
-        config.config_file = args.config.clone();
+        config.stdin_filename.clone_from(&args.stdin_filename);
+        config.context.clone_from(&args.context);
+        config.config_file.clone_from(&args.config);
         config.isolated = args.isolated;
         if !args.select.is_empty() {
             config.select = Some(split_rules(&args.select));
         }
         config.ignore = split_rules(&args.ignore);
         config.jobs = args.jobs;
-        config.build_args = args.build_args.clone();
-        config.target = args.target.clone();
+        config.build_args.clone_from(&args.build_args);
+        config.target.clone_from(&args.target);
         config
     }
 }
@@ -515,7 +517,7 @@ fn rules(format: RulesFormat) -> u8 {
                     if i + 1 == row.len() {
                         line.push_str(cell);
                     } else {
-                        line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+                        let _ = write!(line, "{cell:<width$}  ", width = widths[i]);
                     }
                 }
                 out.emit(|w| writeln!(w, "{}", line.trim_end()));
@@ -573,6 +575,7 @@ fn pretty_width(is_terminal: bool) -> usize {
 }
 
 /// `dsig lint`.
+#[must_use]
 pub fn lint(config: &Config) -> u8 {
     lint_verbose(config, false)
 }
@@ -584,6 +587,7 @@ pub fn lint(config: &Config) -> u8 {
 /// thread), lint the files ([`lint_all`], in parallel) or fix them
 /// ([`Fixer`], one at a time), [`collect`] the results into a run (once
 /// per shared script), then print it and give the [`exit_code`].
+#[must_use]
 pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     if let Err(message) = config.check_usage() {
         eprint_line(&format!("error: {message}"));
@@ -1173,17 +1177,14 @@ fn say_builds(
             ),
         };
         if let Some(t) = &info.target {
-            line.push_str(&format!(", target {t}"));
+            let _ = write!(line, ", target {t}");
         }
         if !info.args.is_empty() {
             let names: Vec<&str> = info.args.iter().map(|(k, _)| k.as_str()).collect();
-            line.push_str(&format!(", build args {}", names.join(" ")));
+            let _ = write!(line, ", build args {}", names.join(" "));
         }
         if !info.unknown_args.is_empty() {
-            line.push_str(&format!(
-                ", unknown build args {}",
-                info.unknown_args.join(" ")
-            ));
+            let _ = write!(line, ", unknown build args {}", info.unknown_args.join(" "));
         }
         eprint_line(&line);
     }
@@ -1201,12 +1202,11 @@ fn merge_report(into: &mut crate::Report, other: crate::Report) {
             (None, None) => g.path == f.path,
             _ => false,
         });
-        map.push(match at {
-            Some(i) => i,
-            None => {
-                into.files.push(f);
-                into.files.len() - 1
-            }
+        map.push(if let Some(i) = at {
+            i
+        } else {
+            into.files.push(f);
+            into.files.len() - 1
         });
     }
     let remap = |i: usize| map.get(i).copied().unwrap_or(i);

@@ -85,6 +85,7 @@ pub enum FailLevel {
 }
 
 impl FailLevel {
+    #[must_use]
     pub fn severity(self) -> Severity {
         match self {
             FailLevel::Info => Severity::Info,
@@ -104,6 +105,7 @@ pub enum InitChoice {
 }
 
 impl InitChoice {
+    #[must_use]
     pub fn init(self) -> crate::model::init::Init {
         match self {
             InitChoice::Tini => crate::model::init::Init::Tini,
@@ -210,6 +212,7 @@ impl Config {
     }
 
     /// The display name of stdin.
+    #[must_use]
     pub fn stdin_name(&self) -> &str {
         self.stdin_filename.as_deref().unwrap_or(STDIN_DISPLAY)
     }
@@ -218,6 +221,7 @@ impl Config {
     ///
     /// `--color always|never` decide alone; `auto` colours only a terminal,
     /// and not when `NO_COLOR` is set (non-empty) or `TERM=dumb`.
+    #[must_use]
     pub fn use_color(&self, is_terminal: bool) -> bool {
         match self.color {
             ColorChoice::Always => true,
@@ -234,6 +238,10 @@ impl Config {
     /// [`Config::check_rule_args`]), that `--context` is a directory, and
     /// that `--diff` is not combined with a machine format (`--diff` prints a
     /// unified diff whatever the format, so `--format json` would be ignored).
+    ///
+    /// # Errors
+    ///
+    /// The message of the first problem, for `error: ...`.
     pub fn check_usage(&self) -> Result<(), String> {
         self.check_rule_args()?;
         if let Some(dir) = &self.context {
@@ -275,6 +283,10 @@ impl Config {
 
     /// Check the command line's rule lists (`--select`, `--ignore`): every
     /// entry must name a rule, and `--select` must not be empty.
+    ///
+    /// # Errors
+    ///
+    /// The message of the first entry that names no rule.
     pub fn check_rule_args(&self) -> Result<(), String> {
         if self.select.as_ref().is_some_and(Vec::is_empty) {
             return Err(
@@ -351,6 +363,10 @@ impl Eq for PathIgnore {}
 impl PathIgnore {
     /// Compile `pattern` (a glob relative to the config file's directory)
     /// for the rules `rules` name.
+    ///
+    /// # Errors
+    ///
+    /// When `pattern` is not a valid glob (an unclosed `[`, say).
     pub fn new(pattern: &str, rules: Vec<String>) -> Result<PathIgnore, globset::Error> {
         Ok(PathIgnore {
             matcher: PathPattern::new(pattern)?,
@@ -361,6 +377,7 @@ impl PathIgnore {
     }
 
     /// The pattern as written.
+    #[must_use]
     pub fn pattern(&self) -> &str {
         &self.pattern
     }
@@ -387,6 +404,7 @@ fn rule_set_of(selectors: &[String]) -> RuleSet {
 }
 
 /// Whether `selector` names the rule `code` / `slug`.
+#[must_use]
 pub fn selector_matches(selector: &str, code: &str, slug: &str) -> bool {
     selector.eq_ignore_ascii_case("all")
         || selector.eq_ignore_ascii_case(code)
@@ -406,11 +424,13 @@ fn is_code_prefix(s: &str) -> bool {
 }
 
 /// `SIG` and three digits: the shape of a rule code, known or not.
+#[must_use]
 pub fn is_rule_code(s: &str) -> bool {
     s.len() == 6 && s[..3].eq_ignore_ascii_case("SIG") && s[3..].bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A known rule's code or slug, a code prefix that matches a rule, or `all`.
+#[must_use]
 pub fn is_valid_selector(s: &str) -> bool {
     s.eq_ignore_ascii_case("all")
         || crate::rules::find(s).is_some()
@@ -424,6 +444,7 @@ pub fn is_valid_selector(s: &str) -> bool {
 /// rule has (`SIG999`), or a code prefix that matches no rule (`SIG1`).
 /// Selecting it would silently run nothing, so it is an error like a typo
 /// (for which this returns `None`: the caller says what a rule looks like).
+#[must_use]
 pub fn unknown_rule_detail(s: &str) -> Option<String> {
     if is_valid_selector(s) {
         None
@@ -444,6 +465,7 @@ impl RuleSettings {
     /// Settings from rule selectors: `select` (`None`: all rules), `ignore`
     /// and per-rule severities (`None` switches a rule off; later entries
     /// win). The rules that run are resolved here, once.
+    #[must_use]
     pub fn new(
         select: Option<Vec<String>>,
         ignore: Vec<String>,
@@ -461,6 +483,7 @@ impl RuleSettings {
 
     /// These settings with rules ignored for files under `base` that match
     /// the patterns of `ignores`.
+    #[must_use]
     pub fn with_path_ignores(mut self, base: PathBuf, ignores: Vec<PathIgnore>) -> RuleSettings {
         self.base = Some(base);
         self.per_path_ignores = ignores;
@@ -469,6 +492,7 @@ impl RuleSettings {
 
     /// Layer the command line over these settings: `select` (`--select`)
     /// replaces the selection, `ignore` (`--ignore`) adds to it.
+    #[must_use]
     pub fn layered(mut self, select: Option<&[String]>, ignore: &[String]) -> RuleSettings {
         if let Some(select) = select {
             self.select = Some(select.to_vec());
@@ -491,6 +515,7 @@ impl RuleSettings {
 
     /// The rules that run at all (before per-path ignores), resolved when
     /// the settings were made.
+    #[must_use]
     pub fn rule_set(&self) -> RuleSet {
         self.rules
     }
@@ -504,6 +529,7 @@ impl RuleSettings {
     }
 
     /// Whether the rule runs at all (before per-path ignores).
+    #[must_use]
     pub fn enabled(&self, code: &str, slug: &str) -> bool {
         let selected = self
             .select
@@ -537,6 +563,7 @@ impl RuleSettings {
     }
 
     /// The severity a finding of this rule gets.
+    #[must_use]
     pub fn severity(&self, code: &str, slug: &str, default: Severity) -> Severity {
         self.severity_override(code, slug)
             .flatten()
@@ -544,6 +571,7 @@ impl RuleSettings {
     }
 
     /// Whether a per-path ignore drops rule `code` for any of `paths`.
+    #[must_use]
     pub fn path_ignored(&self, code: &str, slug: &str, paths: &[&Path]) -> bool {
         let mut ignores = self
             .per_path_ignores
@@ -570,6 +598,7 @@ impl RuleSettings {
     }
 
     /// Whether a finding survives the settings (its rule runs, for its file).
+    #[must_use]
     pub fn keeps(&self, report: &Report, d: &Diagnostic, linted: &Path) -> bool {
         if !self.enabled(d.code, d.slug) {
             return false;
@@ -612,6 +641,7 @@ impl RuleSettings {
 
 /// `path` relative to `base` with `/` separators, both made absolute and
 /// cleaned of `.` and `..` first; `None` when `path` is outside `base`.
+#[must_use]
 pub fn relative_to(base: &Path, path: &Path) -> Option<String> {
     let base = normalize(base);
     let path = normalize(path);
@@ -700,6 +730,7 @@ fn glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
 /// Whether `text` matches the glob `pattern` (`*` and `?` stay within one
 /// path segment, `**` spans segments); an invalid glob matches nothing.
 /// Compiles the pattern: to match many texts, compile it once instead.
+#[must_use]
 pub fn glob_match(pattern: &str, text: &str) -> bool {
     glob(pattern).is_ok_and(|g| g.compile_matcher().is_match(text))
 }
@@ -844,6 +875,11 @@ fn not_regular(meta: &std::fs::Metadata) -> String {
 /// Read and check a config file: a regular file (checked before it is
 /// opened and again on the opened file, so a FIFO or a device is never
 /// read), of at most [`MAX_CONFIG_SIZE`] bytes (checked while reading).
+///
+/// # Errors
+///
+/// When the file cannot be read, is not a regular file, is too large,
+/// is not UTF-8, or is not a valid config (see [`parse_config`]).
 pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
     use std::io::Read;
     let io = |e: std::io::Error| {
@@ -906,6 +942,11 @@ fn type_name(value: &toml::de::DeValue<'_>) -> &'static str {
 type At<'a> = dyn Fn(Range<usize>, String) -> ConfigError + 'a;
 
 /// Parse config text read from `path`; per-path patterns are relative to `base`.
+///
+/// # Errors
+///
+/// The first problem: invalid TOML, an unknown key, a wrong type, an
+/// unknown rule or an invalid path pattern, at its line and column.
 pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, ConfigError> {
     use toml::de::DeValue;
     let at = |span: Range<usize>, message: String| ConfigError::at(path, text, span, message);
@@ -1114,6 +1155,7 @@ fn rule_list(at: &At<'_>, key: &str, value: &Value<'_>) -> Result<Vec<String>, C
 /// The nearest config file in `dir` or above it.
 ///
 /// It is shown relative to the current directory when it is inside it.
+#[must_use]
 pub fn find(dir: &Path) -> Option<PathBuf> {
     let dir = normalize(dir);
     let found = dir.ancestors().find_map(|d| {
@@ -1215,6 +1257,7 @@ fn check_found_config(file: &Path) -> Result<(), ConfigError> {
 }
 
 impl<'c> Resolver<'c> {
+    #[must_use]
     pub fn new(config: &'c Config) -> Resolver<'c> {
         Resolver {
             config,
@@ -1248,6 +1291,10 @@ impl<'c> Resolver<'c> {
 
     /// The settings for a file in `dir`. An error is returned in full the
     /// first time a config file fails, and as `Err(None)` after that.
+    ///
+    /// # Errors
+    ///
+    /// When the config file for `dir` cannot be used.
     pub fn for_dir(&mut self, dir: &Path) -> Result<Rc<Resolved>, Option<ConfigError>> {
         let file = if self.config.isolated {
             None

@@ -12,7 +12,7 @@
 //!   only those rules. `# dsig ignore-file=SIG000` silences SIG000 itself.
 //! - `# hadolint ignore=DL3025` above an instruction and `# hadolint global
 //!   ignore=DL3025` suppress SIG001 and SIG002 (hadolint's "use JSON
-//!   notation for CMD and ENTRYPOINT"), and so does BuildKit's
+//!   notation for CMD and ENTRYPOINT"), and so does `BuildKit`'s
 //!   `# check=skip=JSONArgsRecommended` (or `skip=all`) parser directive for
 //!   the whole file. These belong to other tools too: they are never
 //!   reported as unused.
@@ -44,7 +44,7 @@ enum Origin {
     Dsig,
     /// `# hadolint ignore=` / `# hadolint global ignore=`.
     Hadolint,
-    /// `# check=skip=` (BuildKit build checks).
+    /// `# check=skip=` (`BuildKit` build checks).
     Check,
 }
 
@@ -280,7 +280,7 @@ fn parse_hadolint(comment: &str, at: usize) -> Option<(bool, Vec<NameSpan>)> {
         let word: String = part
             .trim_start()
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
+            .take_while(char::is_ascii_alphanumeric)
             .collect();
         if !word.is_empty() {
             let s = offset + pos + lead;
@@ -748,16 +748,15 @@ impl Index {
             covering.extend(active.iter().map(|&r| ranges[r].2));
             let mut hit = false;
             for &g in &covering {
-                hit |= match self.memo.get(&(g, d.code, d.slug)) {
-                    Some(&h) => h,
-                    None => {
-                        let mut h = false;
-                        for &s in &self.groups[g] {
-                            h |= suppresses(&mut sups[s], d);
-                        }
-                        self.memo.insert((g, d.code, d.slug), h);
-                        h
+                hit |= if let Some(&h) = self.memo.get(&(g, d.code, d.slug)) {
+                    h
+                } else {
+                    let mut h = false;
+                    for &s in &self.groups[g] {
+                        h |= suppresses(&mut sups[s], d);
                     }
+                    self.memo.insert((g, d.code, d.slug), h);
+                    h
                 };
             }
             out[i] = hit;
