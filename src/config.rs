@@ -2,8 +2,9 @@
 //!
 //! Like ripgrep's "high-level arguments": [`crate::cli`] parses the command
 //! line into [`crate::cli::LintArgs`] (everything optional, exactly what the
-//! user typed), and [`Config::from_args`] turns that into one plain struct with
-//! every default filled in.
+//! user typed), and [`Config::from_args`] (defined in cli.rs, so that this
+//! module does not depend on the command line's types) turns that into one
+//! plain struct with every default filled in.
 //!
 //! Rule settings come from configuration files: for each linted file,
 //! [`Resolver`] finds the nearest `dsig.toml` (or `.dsig.toml`) by walking up
@@ -31,8 +32,10 @@
 //! ```
 //!
 //! The same keys may instead sit under a `[tool.dsig]` table (then the file's
-//! other top-level tables belong to other tools and are not read). Unknown
-//! keys, unknown rules and wrong types are errors that point at the line.
+//! other top-level tables belong to other tools and are not read). The file
+//! is read with the `toml` crate (all of TOML, with the span of every key
+//! and value); unknown keys, unknown rules, wrong types and invalid globs
+//! are errors that point at the line.
 
 use std::collections::HashMap;
 use std::ops::Range;
