@@ -388,7 +388,11 @@ impl PathIgnore {
     /// Whether it ignores the rule `code` / `slug` (a rule outside the
     /// registry, like SIG000, by its selectors).
     fn covers(&self, code: &str, slug: &str) -> bool {
-        self.ignored.contains(code) || self.rules.iter().any(|s| selector_matches(s, code, slug))
+        if RuleSet::all().contains(code) {
+            self.ignored.contains(code)
+        } else {
+            self.rules.iter().any(|s| selector_matches(s, code, slug))
+        }
     }
 }
 
@@ -509,7 +513,7 @@ impl RuleSettings {
     fn resolve(&mut self) {
         let mut set = RuleSet::none();
         for r in crate::rules::all() {
-            if self.enabled(r.code, r.slug) {
+            if self.selected(r.code, r.slug) {
                 set.insert(r.code);
             }
         }
@@ -531,9 +535,20 @@ impl RuleSettings {
             && self.per_path_ignores.is_empty()
     }
 
-    /// Whether the rule runs at all (before per-path ignores).
+    /// Whether the rule runs at all (before per-path ignores): from the
+    /// rule set for the rules of the registry, from the selectors for the
+    /// others (SIG000).
     #[must_use]
     pub fn enabled(&self, code: &str, slug: &str) -> bool {
+        if RuleSet::all().contains(code) {
+            self.rules.contains(code)
+        } else {
+            self.selected(code, slug)
+        }
+    }
+
+    /// Whether the selectors let the rule run.
+    fn selected(&self, code: &str, slug: &str) -> bool {
         let selected = self
             .select
             .as_ref()
