@@ -583,10 +583,10 @@ pub fn lint(config: &Config) -> u8 {
 /// `dsig lint`; `verbose` (`--verbose`) names on stderr the config file in
 /// use for each directory.
 ///
-/// In four steps: [`plan`] what each input is (in input order, on this
-/// thread), lint the files ([`lint_all`], in parallel) or fix them
-/// ([`Fixer`], one at a time), [`collect`] the results into a run (once
-/// per shared script), then print it and give the [`exit_code`].
+/// In four steps: `plan` what each input is (in input order, on this
+/// thread), lint the files (`lint_all`, in parallel) or fix them (`Fixer`,
+/// one at a time), `collect` the results into a run (once per shared
+/// script), then print it and give the `exit_code`.
 #[must_use]
 pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     if let Err(message) = config.check_usage() {
