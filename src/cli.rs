@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
-use crate::config::{ColorChoice, Config, ConfigError, FailLevel, Format, InitChoice, Resolver};
+use crate::config::{
+    ColorChoice, Config, ConfigError, FailLevel, Format, InitChoice, Input, Resolver,
+};
 use crate::diagnostic::{FileError, Severity};
 use crate::files::{self, Source};
 use crate::output::{self, pretty, Run};
@@ -206,6 +209,83 @@ pub struct LintArgs {
     /// is the same whatever N; --fix and --diff go one file at a time.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<std::num::NonZeroUsize>,
+}
+
+/// Split comma-separated rule lists (`--ignore SIG001,SIG002 --ignore SIG003`).
+fn split_rules(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// From the command line to a [`Config`]: [`LintArgs`] holds what the user
+/// typed, [`Config`] every default filled in (config files are read later,
+/// per linted file, by [`Resolver`]).
+impl Config {
+    /// Build the configuration for `dsig lint` from its parsed arguments and
+    /// the environment (`GITHUB_ACTIONS=true` selects `--format github`
+    /// when no format is given).
+    #[must_use]
+    pub fn from_args(args: &LintArgs) -> Config {
+        let github = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
+        Config::from_args_in(args, github)
+    }
+
+    /// [`Config::from_args`] with the environment given: `github_actions`
+    /// is whether GitHub Actions runs us.
+    pub fn from_args_in(args: &LintArgs, github_actions: bool) -> Config {
+        let mut config = Config::default();
+        if !args.paths.is_empty() {
+            config.inputs = args
+                .paths
+                .iter()
+                .map(|p| {
+                    if p.as_os_str() == "-" {
+                        Input::Stdin
+                    } else {
+                        Input::Path(p.clone())
+                    }
+                })
+                .collect();
+        } else if args.stdin_filename.is_some() {
+            // `--stdin-filename` without paths means "lint stdin" (editor use).
+            config.inputs = vec![Input::Stdin];
+        }
+        config.format = match args.format {
+            Some(format) => format,
+            None if github_actions => Format::Github,
+            None => Format::Pretty,
+        };
+        config.format_given = args.format.is_some();
+        config.fail_level = args.fail_level.map(FailLevel::severity);
+        config.fix = args.fix;
+        config.unsafe_fixes = args.unsafe_fixes;
+        config.no_ignore = args.no_ignore;
+        config.init = args.init.map(InitChoice::init);
+        config.diff = args.diff;
+        config.quiet = args.quiet;
+        if args.no_color {
+            config.color = ColorChoice::Never;
+        } else if let Some(color) = args.color {
+            config.color = color;
+        }
+        config.stdin_filename.clone_from(&args.stdin_filename);
+        config.context.clone_from(&args.context);
+        config.config_file.clone_from(&args.config);
+        config.isolated = args.isolated;
+        if !args.select.is_empty() {
+            config.select = Some(split_rules(&args.select));
+        }
+        config.ignore = split_rules(&args.ignore);
+        config.jobs = args.jobs;
+        config.build_args.clone_from(&args.build_args);
+        config.target.clone_from(&args.target);
+        config
+    }
 }
 
 /// `--build-arg KEY=VALUE`.
@@ -437,7 +517,7 @@ fn rules(format: RulesFormat) -> u8 {
                     if i + 1 == row.len() {
                         line.push_str(cell);
                     } else {
-                        line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+                        let _ = write!(line, "{cell:<width$}  ", width = widths[i]);
                     }
                 }
                 out.emit(|w| writeln!(w, "{}", line.trim_end()));
@@ -495,23 +575,26 @@ fn pretty_width(is_terminal: bool) -> usize {
 }
 
 /// `dsig lint`.
+#[must_use]
 pub fn lint(config: &Config) -> u8 {
     lint_verbose(config, false)
 }
 
 /// `dsig lint`; `verbose` (`--verbose`) names on stderr the config file in
 /// use for each directory.
+///
+/// In four steps: `plan` what each input is (in input order, on this
+/// thread), lint the files (`lint_all`, in parallel) or fix them (`Fixer`,
+/// one at a time), `collect` the results into a run (once per shared
+/// script), then print it and give the `exit_code`.
+#[must_use]
 pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     if let Err(message) = config.check_usage() {
         eprint_line(&format!("error: {message}"));
         return EXIT_ERROR;
     }
     let found = files::discover(&config.inputs, config.no_ignore);
-    let mut resolver = Resolver::new(config);
-    // The fail level of each report in `run.reports` (config files may differ).
-    let mut fail_levels: Vec<Severity> = Vec::new();
-    // Config errors, with the source lines shown under them on stderr.
-    let mut config_errors: Vec<ConfigError> = Vec::new();
+    let slots = plan(config, &found, verbose);
     let diff_mode = config.diff;
     let fix_mode = config.fix && !diff_mode;
     let mut run = Run {
@@ -521,17 +604,81 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     let mut out = Stdout::new();
     // With `--fix` on stdin, stdout carries the fixed text: findings go to stderr.
     let stdin_fix = fix_mode && found.iter().any(|s| matches!(s, Ok(Source::Stdin)));
-    let mut would_fix = 0usize;
-    // `--diff`: every changed file once, with its original text and the text
-    // after all fixes of the run (a script shared by two Dockerfiles is
-    // fixed once, like `--fix` does).
-    let mut pending: Vec<PendingDiff> = Vec::new();
-    // Findings already reported, so that a script reached from two
-    // Dockerfiles is reported once.
-    let mut reported: HashSet<(PathBuf, Range<usize>, &'static str)> = HashSet::new();
 
-    // First, in input order and on this thread, what each input is: an error
-    // found on the way, or a file to lint with the options its config gives.
+    // Linting only reads, so files are linted in parallel; fixes go one file
+    // at a time, because a startup script can be shared by several
+    // Dockerfiles.
+    let jobs: Vec<&Job> = slots
+        .iter()
+        .filter_map(|slot| match slot {
+            Slot::Job(job) => Some(&**job),
+            _ => None,
+        })
+        .collect();
+    let mut fixer = Fixer::default();
+    let done: Vec<Done> = if diff_mode {
+        jobs.iter().map(|job| fixer.diff(config, job)).collect()
+    } else if fix_mode {
+        jobs.iter()
+            .map(|job| fixer.fix(config, job, &mut out))
+            .collect()
+    } else {
+        lint_all(config, &jobs)
+    };
+    run.fixed = fixer.fixed;
+    let collected = collect(slots, done, &mut run);
+
+    for e in run.all_errors() {
+        eprint_line(&output::error_line(e));
+        if let Some(ce) = collected.config_errors.iter().find(|ce| *ce.error == *e) {
+            for line in output::snippet_lines(&ce.snippet) {
+                eprint_line(&line);
+            }
+        }
+    }
+    let mut diffs = 0usize;
+    for p in fixer.pending.iter().filter(|p| p.text != p.original) {
+        diffs += 1;
+        out.emit(|w| output::diff::render(w, &p.display, &p.original, &p.text));
+    }
+    if diff_mode {
+        if !config.quiet {
+            let line = if diffs == 0 {
+                "No fixes available.".to_string()
+            } else {
+                format!(
+                    "Would fix {} in {}.",
+                    output::plural(fixer.would_fix, "finding"),
+                    output::plural(diffs, "file")
+                )
+            };
+            eprint_line(&line);
+        }
+    } else if stdin_fix {
+        let mut err = BufWriter::new(io::stderr().lock());
+        let _ = render(config, &run, &mut err, true);
+        let _ = err.flush();
+    } else {
+        out.emit(|w| render(config, &run, w, false));
+    }
+    let output_ok = out.finish();
+    exit_code(
+        &run,
+        &collected.fail_levels,
+        diff_mode.then_some(diffs),
+        output_ok,
+    )
+}
+
+/// What each input is, in input order: an error found on the way, or a
+/// file to lint with the options its config file and its builds give
+/// (one job per build). `--verbose` says which config and builds apply.
+fn plan<'a>(
+    config: &Config,
+    found: &'a [Result<Source, FileError>],
+    verbose: bool,
+) -> Vec<Slot<'a>> {
+    let mut resolver = Resolver::new(config);
     let mut slots: Vec<Slot> = Vec::with_capacity(found.len());
     // Directories whose config file `--verbose` has named.
     let mut said: HashSet<PathBuf> = HashSet::new();
@@ -539,12 +686,12 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     // build one of them is read first, so that the images the project
     // builds are known whole for each file.
     let mut discovery = crate::project::Discovery::new();
-    for item in &found {
+    for item in found {
         if let Ok(Source::File { path, root }) = item {
             discovery.scan(path, root);
         }
     }
-    for item in &found {
+    for item in found {
         let source = match item {
             Ok(source) => source,
             Err(e) => {
@@ -613,117 +760,154 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     for w in &discovery.warnings {
         eprint_line(&w.to_string());
     }
+    slots
+}
 
-    // Then the files. Linting only reads, so files are linted in parallel;
-    // fixes go one file at a time, because a startup script can be shared
-    // by several Dockerfiles.
-    let jobs: Vec<&Job> = slots
-        .iter()
-        .filter_map(|slot| match slot {
-            Slot::Job(job) => Some(&**job),
-            _ => None,
-        })
-        .collect();
-    let mut done: Vec<Done> = if diff_mode || fix_mode {
-        jobs.iter()
-            .map(|job| {
-                let mut text = match read_job(config, job) {
-                    Ok(text) => text,
-                    Err(e) => return Done::failed(e),
-                };
-                let mut opts = job.opts.clone();
-                if diff_mode && job.again {
-                    // The same Dockerfile built another way: from the text
-                    // the fixes of its earlier builds left.
-                    if let Source::File { path, .. } = job.source {
-                        let key = Some(file_key(path));
-                        if let Some(p) = pending.iter().find(|p| p.key == key) {
-                            text = p.text.clone();
-                        }
-                    }
-                }
-                if diff_mode {
-                    // Start from the fixes earlier files made to shared scripts.
-                    overlay_pending(&mut opts, &pending);
-                    let outcome = crate::fix(&job.display, &text, &opts, config.unsafe_fixes);
-                    would_fix += outcome.applied;
-                    if outcome.text != text {
-                        let key = match job.source {
-                            Source::File { path, .. } => Some(file_key(path)),
-                            Source::Stdin => None,
-                        };
-                        record_diff(&mut pending, key, None, &job.display, &text, &outcome.text);
-                    }
-                    for f in &outcome.others {
-                        let key = Some(file_key(&f.disk));
-                        record_diff(
-                            &mut pending,
-                            key,
-                            Some(&f.disk),
-                            &f.path,
-                            &f.original,
-                            &f.text,
-                        );
-                    }
-                    return Done::linted(outcome.report);
-                }
-                let outcome = crate::fix(&job.display, &text, &opts, config.unsafe_fixes);
-                let (path, root) = match job.source {
-                    Source::Stdin => {
-                        run.fixed += outcome.applied;
-                        out.emit(|w| w.write_all(outcome.text.as_bytes()));
-                        return Done::linted(outcome.report);
-                    }
-                    Source::File { path, root } => (path, root),
-                };
-                // Scripts first, then the Dockerfile: on any failure the
-                // original findings are reported again.
-                let context_root = opts.context_dir().unwrap_or_else(|| root.clone());
-                let mut result = Ok(());
-                for f in &outcome.others {
-                    result = files::write_fixed(
-                        &f.disk,
-                        &context_root,
-                        f.original.as_bytes(),
-                        f.text.as_bytes(),
-                    )
-                    .map_err(|m| (f.path.clone(), m));
-                    if result.is_err() {
-                        break;
-                    }
-                }
-                if result.is_ok() && outcome.text != text {
-                    result =
-                        files::write_fixed(path, root, text.as_bytes(), outcome.text.as_bytes())
-                            .map_err(|m| (job.display.clone(), m));
-                }
-                match result {
-                    Ok(()) => {
-                        run.fixed += outcome.applied;
-                        Done::linted(outcome.report)
-                    }
-                    Err((failed, message)) => Done {
-                        errors: vec![FileError {
-                            file: None,
-                            path: failed,
-                            message,
-                            offset: None,
-                            location: None,
-                        }],
-                        report: Some(crate::lint(&job.display, &text, &opts)),
-                    },
-                }
-            })
-            .collect()
-    } else {
-        parallel_map(&jobs, config.threads(), |job| match read_job(config, job) {
-            Ok(text) => Done::linted(crate::lint_text(&job.display, text, &job.opts)),
-            Err(e) => Done::failed(e),
-        })
+/// Lint the jobs, `--jobs` at a time; the results in the jobs' order.
+fn lint_all(config: &Config, jobs: &[&Job]) -> Vec<Done> {
+    parallel_map(jobs, config.threads(), |job| match read_job(config, job) {
+        Ok(text) => Done::linted(crate::lint_text(&job.display, text, &job.opts)),
+        Err(e) => Done::failed(e),
+    })
+}
+
+/// `--fix` and `--diff`, one job after the other.
+#[derive(Default)]
+struct Fixer {
+    /// `--diff`: every changed file once, with its original text and the
+    /// text after all fixes of the run (a script shared by two Dockerfiles
+    /// is fixed once, like `--fix` does).
+    pending: Vec<PendingDiff>,
+    /// `--diff`: the fixes that would be applied.
+    would_fix: usize,
+    /// `--fix`: the fixes applied.
+    fixed: usize,
+}
+
+impl Fixer {
+    /// `--diff`: fix the job in memory, over the fixes earlier jobs made,
+    /// and keep the changed texts for the diff.
+    fn diff(&mut self, config: &Config, job: &Job) -> Done {
+        let mut text = match read_job(config, job) {
+            Ok(text) => text,
+            Err(e) => return Done::failed(e),
+        };
+        let key = match job.source {
+            Source::File { path, .. } => Some(file_key(path)),
+            Source::Stdin => None,
+        };
+        if job.again && key.is_some() {
+            // The same Dockerfile built another way: from the text the
+            // fixes of its earlier builds left.
+            if let Some(p) = self.pending.iter().find(|p| p.key == key) {
+                text = p.text.clone();
+            }
+        }
+        let mut opts = job.opts.clone();
+        // Start from the fixes earlier files made to shared scripts.
+        overlay_pending(&mut opts, &self.pending);
+        let outcome = crate::fix(&job.display, &text, &opts, config.unsafe_fixes);
+        self.would_fix += outcome.applied;
+        if outcome.text != text {
+            record_diff(
+                &mut self.pending,
+                key,
+                None,
+                &job.display,
+                &text,
+                &outcome.text,
+            );
+        }
+        for f in &outcome.others {
+            let key = Some(file_key(&f.disk));
+            record_diff(
+                &mut self.pending,
+                key,
+                Some(&f.disk),
+                &f.path,
+                &f.original,
+                &f.text,
+            );
+        }
+        Done::linted(outcome.report)
+    }
+
+    /// `--fix`: fix the job and write the fixed files (stdin: print the
+    /// fixed text to `out`).
+    fn fix(&mut self, config: &Config, job: &Job, out: &mut Stdout) -> Done {
+        let text = match read_job(config, job) {
+            Ok(text) => text,
+            Err(e) => return Done::failed(e),
+        };
+        let opts = &job.opts;
+        let outcome = crate::fix(&job.display, &text, opts, config.unsafe_fixes);
+        let (path, root) = match job.source {
+            Source::Stdin => {
+                self.fixed += outcome.applied;
+                out.emit(|w| w.write_all(outcome.text.as_bytes()));
+                return Done::linted(outcome.report);
+            }
+            Source::File { path, root } => (path, root),
+        };
+        // Scripts first, then the Dockerfile: on any failure the original
+        // findings are reported again.
+        let context_root = opts.context_dir().unwrap_or_else(|| root.clone());
+        let mut result = Ok(());
+        for f in &outcome.others {
+            result = files::write_fixed(
+                &f.disk,
+                &context_root,
+                f.original.as_bytes(),
+                f.text.as_bytes(),
+            )
+            .map_err(|m| (f.path.clone(), m));
+            if result.is_err() {
+                break;
+            }
+        }
+        if result.is_ok() && outcome.text != text {
+            result = files::write_fixed(path, root, text.as_bytes(), outcome.text.as_bytes())
+                .map_err(|m| (job.display.clone(), m));
+        }
+        match result {
+            Ok(()) => {
+                self.fixed += outcome.applied;
+                Done::linted(outcome.report)
+            }
+            Err((failed, message)) => Done {
+                errors: vec![FileError {
+                    file: None,
+                    path: failed,
+                    message,
+                    offset: None,
+                    location: None,
+                }],
+                report: Some(crate::lint(&job.display, &text, opts)),
+            },
+        }
+    }
+}
+
+/// What [`collect`] gathered besides the run.
+struct Collected {
+    /// The fail level of each report of the run (config files may differ).
+    fail_levels: Vec<Severity>,
+    /// Config errors, with the source lines shown under them on stderr.
+    config_errors: Vec<ConfigError>,
+}
+
+/// Put the errors and reports into `run`, in input order: the builds of one
+/// Dockerfile join its first report, and a finding in a file that an
+/// earlier Dockerfile of the run also reached (a shared startup script) is
+/// reported once.
+fn collect(slots: Vec<Slot>, done: Vec<Done>, run: &mut Run) -> Collected {
+    let mut collected = Collected {
+        fail_levels: Vec::new(),
+        config_errors: Vec::new(),
     };
-
-    // Last, in input order again: errors and reports into the run.
-    let mut done = done.drain(..);
+    // Findings already reported.
+    let mut reported: HashSet<(PathBuf, Range<usize>, &'static str)> = HashSet::new();
+    let mut done = done.into_iter();
     // The report of the previous job, where a Dockerfile's other builds go.
     let mut previous: Option<usize> = None;
     for slot in slots {
@@ -734,7 +918,7 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
             }
             Slot::ConfigError(e) => {
                 run.errors.push((*e.error).clone());
-                config_errors.push(e);
+                collected.config_errors.push(e);
                 continue;
             }
             Slot::Skipped => continue,
@@ -754,8 +938,6 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
             continue;
         };
         report.builds = vec![build_info(&job.opts)];
-        // A finding in a file that an earlier Dockerfile of the run also
-        // reached (a shared startup script) is reported once.
         let files = &report.files;
         report.diagnostics.retain(
             |d| match files.get(d.file).and_then(|f| f.disk.as_deref()) {
@@ -779,65 +961,33 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
         if report.errors.is_empty() {
             run.reports.push(report);
             run.configs.push(job.config.clone());
-            fail_levels.push(job.fail_level);
+            collected.fail_levels.push(job.fail_level);
             previous = Some(run.reports.len() - 1);
         } else {
             run.errors.append(&mut report.errors);
             previous = None;
         }
     }
+    collected
+}
 
-    for e in run.all_errors() {
-        eprint_line(&output::error_line(e));
-        if let Some(ce) = config_errors.iter().find(|ce| *ce.error == *e) {
-            for line in output::snippet_lines(&ce.snippet) {
-                eprint_line(&line);
-            }
-        }
+/// The exit status of `dsig lint`: 2 on any error (or when output could not
+/// be written); with `--diff` (`diffs`: how many files would change), 1
+/// when a fix is available; otherwise 1 when a finding reaches its file's
+/// fail level.
+fn exit_code(run: &Run, fail_levels: &[Severity], diffs: Option<usize>, output_ok: bool) -> u8 {
+    if run.all_errors().next().is_some() || !output_ok {
+        return EXIT_ERROR;
     }
-
-    let mut diffs = 0usize;
-    for p in pending.iter().filter(|p| p.text != p.original) {
-        diffs += 1;
-        out.emit(|w| output::diff::render(w, &p.display, &p.original, &p.text));
-    }
-    if diff_mode {
-        if !config.quiet {
-            let line = if diffs == 0 {
-                "No fixes available.".to_string()
-            } else {
-                format!(
-                    "Would fix {} in {}.",
-                    output::plural(would_fix, "finding"),
-                    output::plural(diffs, "file")
-                )
-            };
-            eprint_line(&line);
-        }
-    } else if stdin_fix {
-        let mut err = BufWriter::new(io::stderr().lock());
-        let _ = render(config, &run, &mut err, true);
-        let _ = err.flush();
-    } else {
-        out.emit(|w| render(config, &run, w, false));
-    }
-    let output_ok = out.finish();
-
-    let has_errors = run.all_errors().next().is_some();
-    if has_errors || !output_ok {
-        EXIT_ERROR
-    } else if diff_mode {
-        if diffs > 0 {
-            EXIT_FINDINGS
-        } else {
-            EXIT_OK
-        }
-    } else if run
-        .reports
-        .iter()
-        .zip(&fail_levels)
-        .any(|(r, &level)| r.max_severity().is_some_and(|s| s >= level))
-    {
+    let findings = match diffs {
+        Some(diffs) => diffs > 0,
+        None => run
+            .reports
+            .iter()
+            .zip(fail_levels)
+            .any(|(r, &level)| r.max_severity().is_some_and(|s| s >= level)),
+    };
+    if findings {
         EXIT_FINDINGS
     } else {
         EXIT_OK
@@ -1027,17 +1177,14 @@ fn say_builds(
             ),
         };
         if let Some(t) = &info.target {
-            line.push_str(&format!(", target {t}"));
+            let _ = write!(line, ", target {t}");
         }
         if !info.args.is_empty() {
             let names: Vec<&str> = info.args.iter().map(|(k, _)| k.as_str()).collect();
-            line.push_str(&format!(", build args {}", names.join(" ")));
+            let _ = write!(line, ", build args {}", names.join(" "));
         }
         if !info.unknown_args.is_empty() {
-            line.push_str(&format!(
-                ", unknown build args {}",
-                info.unknown_args.join(" ")
-            ));
+            let _ = write!(line, ", unknown build args {}", info.unknown_args.join(" "));
         }
         eprint_line(&line);
     }
@@ -1055,12 +1202,11 @@ fn merge_report(into: &mut crate::Report, other: crate::Report) {
             (None, None) => g.path == f.path,
             _ => false,
         });
-        map.push(match at {
-            Some(i) => i,
-            None => {
-                into.files.push(f);
-                into.files.len() - 1
-            }
+        map.push(if let Some(i) = at {
+            i
+        } else {
+            into.files.push(f);
+            into.files.len() - 1
         });
     }
     let remap = |i: usize| map.get(i).copied().unwrap_or(i);

@@ -2,8 +2,9 @@
 //!
 //! Like ripgrep's "high-level arguments": [`crate::cli`] parses the command
 //! line into [`crate::cli::LintArgs`] (everything optional, exactly what the
-//! user typed), and [`Config::from_args`] turns that into one plain struct with
-//! every default filled in.
+//! user typed), and [`Config::from_args`] (defined in cli.rs, so that this
+//! module does not depend on the command line's types) turns that into one
+//! plain struct with every default filled in.
 //!
 //! Rule settings come from configuration files: for each linted file,
 //! [`Resolver`] finds the nearest `dsig.toml` (or `.dsig.toml`) by walking up
@@ -31,20 +32,21 @@
 //! ```
 //!
 //! The same keys may instead sit under a `[tool.dsig]` table (then the file's
-//! other top-level tables belong to other tools and are not read). Unknown
-//! keys, unknown rules and wrong types are errors that point at the line.
+//! other top-level tables belong to other tools and are not read). The file
+//! is read with the `toml` crate (all of TOML, with the span of every key
+//! and value); unknown keys, unknown rules, wrong types and invalid globs
+//! are errors that point at the line.
 
-mod toml;
-
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use self::toml::{Spanned, Table, Value};
-use crate::cli::LintArgs;
+use toml::Spanned;
+
 use crate::diagnostic::{line_col, Diagnostic, FileError, Report, Severity};
+use crate::project::clean as normalize;
+use crate::rules::RuleSet;
 
 /// How findings are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -86,6 +88,7 @@ pub enum FailLevel {
 }
 
 impl FailLevel {
+    #[must_use]
     pub fn severity(self) -> Severity {
         match self {
             FailLevel::Info => Severity::Info,
@@ -105,6 +108,7 @@ pub enum InitChoice {
 }
 
 impl InitChoice {
+    #[must_use]
     pub fn init(self) -> crate::model::init::Init {
         match self {
             InitChoice::Tini => crate::model::init::Init::Tini,
@@ -202,78 +206,7 @@ impl Default for Config {
     }
 }
 
-/// Split comma-separated rule lists (`--ignore SIG001,SIG002 --ignore SIG003`).
-fn split_rules(values: &[String]) -> Vec<String> {
-    values
-        .iter()
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 impl Config {
-    /// Build the configuration for `dsig lint` from its parsed arguments and
-    /// the environment (`GITHUB_ACTIONS=true` selects `--format github`
-    /// when no format is given).
-    pub fn from_args(args: &LintArgs) -> Config {
-        let github = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
-        Config::from_args_in(args, github)
-    }
-
-    /// [`Config::from_args`] with the environment given: `github_actions`
-    /// is whether GitHub Actions runs us.
-    pub fn from_args_in(args: &LintArgs, github_actions: bool) -> Config {
-        let mut config = Config::default();
-        if !args.paths.is_empty() {
-            config.inputs = args
-                .paths
-                .iter()
-                .map(|p| {
-                    if p.as_os_str() == "-" {
-                        Input::Stdin
-                    } else {
-                        Input::Path(p.clone())
-                    }
-                })
-                .collect();
-        } else if args.stdin_filename.is_some() {
-            // `--stdin-filename` without paths means "lint stdin" (editor use).
-            config.inputs = vec![Input::Stdin];
-        }
-        config.format = match args.format {
-            Some(format) => format,
-            None if github_actions => Format::Github,
-            None => Format::Pretty,
-        };
-        config.format_given = args.format.is_some();
-        config.fail_level = args.fail_level.map(FailLevel::severity);
-        config.fix = args.fix;
-        config.unsafe_fixes = args.unsafe_fixes;
-        config.no_ignore = args.no_ignore;
-        config.init = args.init.map(InitChoice::init);
-        config.diff = args.diff;
-        config.quiet = args.quiet;
-        if args.no_color {
-            config.color = ColorChoice::Never;
-        } else if let Some(color) = args.color {
-            config.color = color;
-        }
-        config.stdin_filename = args.stdin_filename.clone();
-        config.context = args.context.clone();
-        config.config_file = args.config.clone();
-        config.isolated = args.isolated;
-        if !args.select.is_empty() {
-            config.select = Some(split_rules(&args.select));
-        }
-        config.ignore = split_rules(&args.ignore);
-        config.jobs = args.jobs;
-        config.build_args = args.build_args.clone();
-        config.target = args.target.clone();
-        config
-    }
-
     /// How many files to lint at once.
     pub fn threads(&self) -> usize {
         self.jobs
@@ -282,6 +215,7 @@ impl Config {
     }
 
     /// The display name of stdin.
+    #[must_use]
     pub fn stdin_name(&self) -> &str {
         self.stdin_filename.as_deref().unwrap_or(STDIN_DISPLAY)
     }
@@ -290,6 +224,7 @@ impl Config {
     ///
     /// `--color always|never` decide alone; `auto` colours only a terminal,
     /// and not when `NO_COLOR` is set (non-empty) or `TERM=dumb`.
+    #[must_use]
     pub fn use_color(&self, is_terminal: bool) -> bool {
         match self.color {
             ColorChoice::Always => true,
@@ -306,6 +241,10 @@ impl Config {
     /// [`Config::check_rule_args`]), that `--context` is a directory, and
     /// that `--diff` is not combined with a machine format (`--diff` prints a
     /// unified diff whatever the format, so `--format json` would be ignored).
+    ///
+    /// # Errors
+    ///
+    /// The message of the first problem, for `error: ...`.
     pub fn check_usage(&self) -> Result<(), String> {
         self.check_rule_args()?;
         if let Some(dir) = &self.context {
@@ -347,6 +286,10 @@ impl Config {
 
     /// Check the command line's rule lists (`--select`, `--ignore`): every
     /// entry must name a rule, and `--select` must not be empty.
+    ///
+    /// # Errors
+    ///
+    /// The message of the first entry that names no rule.
     pub fn check_rule_args(&self) -> Result<(), String> {
         if self.select.as_ref().is_some_and(Vec::is_empty) {
             return Err(
@@ -378,30 +321,97 @@ impl Config {
 /// an ignored rule.
 ///
 /// Rules are named by code (`SIG001`), slug (`shell-form-cmd`), code prefix
-/// (`SIG01` is SIG010-SIG019) or `all`, in any case.
+/// (`SIG01` is SIG010-SIG019) or `all`, in any case. The selectors are
+/// resolved into a [`RuleSet`] when the settings are made (see
+/// [`RuleSettings::new`]), and per-path globs are compiled when the config
+/// file is read, not for each finding.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuleSettings {
     /// Rules to run; `None` runs all.
-    pub select: Option<Vec<String>>,
+    select: Option<Vec<String>>,
     /// Rules not to run (wins over `select`).
-    pub ignore: Vec<String>,
+    ignore: Vec<String>,
     /// Severity overrides, later entries win; `None` switches the rule off.
-    pub severity: Vec<(String, Option<Severity>)>,
+    severity: Vec<(String, Option<Severity>)>,
     /// Rules ignored for files matching a glob.
-    pub per_path_ignores: Vec<PathIgnore>,
+    per_path_ignores: Vec<PathIgnore>,
     /// The directory per-path patterns are relative to (the config file's);
     /// `None`: the current directory.
-    pub base: Option<PathBuf>,
+    base: Option<PathBuf>,
+    /// The rules of the registry that run, from the selectors above.
+    rules: RuleSet,
 }
 
 /// `"legacy/**" = ["SIG001"]`: rules ignored for files that match a glob.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct PathIgnore {
-    pub pattern: String,
-    pub rules: Vec<String>,
+    /// The pattern as written.
+    pattern: String,
+    /// The rule selectors as written.
+    rules: Vec<String>,
+    /// The rules of the registry they name.
+    ignored: RuleSet,
+    /// The pattern, compiled.
+    matcher: PathPattern,
+}
+
+impl PartialEq for PathIgnore {
+    fn eq(&self, other: &PathIgnore) -> bool {
+        self.pattern == other.pattern && self.rules == other.rules
+    }
+}
+
+impl Eq for PathIgnore {}
+
+impl PathIgnore {
+    /// Compile `pattern` (a glob relative to the config file's directory)
+    /// for the rules `rules` name.
+    ///
+    /// # Errors
+    ///
+    /// When `pattern` is not a valid glob (an unclosed `[`, say).
+    pub fn new(pattern: &str, rules: Vec<String>) -> Result<PathIgnore, globset::Error> {
+        Ok(PathIgnore {
+            matcher: PathPattern::new(pattern)?,
+            pattern: pattern.to_string(),
+            ignored: rule_set_of(&rules),
+            rules,
+        })
+    }
+
+    /// The pattern as written.
+    #[must_use]
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    /// Whether it ignores the rule `code` / `slug` (a rule outside the
+    /// registry, like SIG000, by its selectors).
+    fn covers(&self, code: &str, slug: &str) -> bool {
+        if RuleSet::all().contains(code) {
+            self.ignored.contains(code)
+        } else {
+            self.rules.iter().any(|s| selector_matches(s, code, slug))
+        }
+    }
+}
+
+/// The rules of the registry that one of `selectors` names.
+fn rule_set_of(selectors: &[String]) -> RuleSet {
+    let mut set = RuleSet::none();
+    for r in crate::rules::all() {
+        if selectors
+            .iter()
+            .any(|s| selector_matches(s, r.code, r.slug))
+        {
+            set.insert(r.code);
+        }
+    }
+    set
 }
 
 /// Whether `selector` names the rule `code` / `slug`.
+#[must_use]
 pub fn selector_matches(selector: &str, code: &str, slug: &str) -> bool {
     selector.eq_ignore_ascii_case("all")
         || selector.eq_ignore_ascii_case(code)
@@ -421,11 +431,13 @@ fn is_code_prefix(s: &str) -> bool {
 }
 
 /// `SIG` and three digits: the shape of a rule code, known or not.
+#[must_use]
 pub fn is_rule_code(s: &str) -> bool {
     s.len() == 6 && s[..3].eq_ignore_ascii_case("SIG") && s[3..].bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A known rule's code or slug, a code prefix that matches a rule, or `all`.
+#[must_use]
 pub fn is_valid_selector(s: &str) -> bool {
     s.eq_ignore_ascii_case("all")
         || crate::rules::find(s).is_some()
@@ -439,6 +451,7 @@ pub fn is_valid_selector(s: &str) -> bool {
 /// rule has (`SIG999`), or a code prefix that matches no rule (`SIG1`).
 /// Selecting it would silently run nothing, so it is an error like a typo
 /// (for which this returns `None`: the caller says what a rule looks like).
+#[must_use]
 pub fn unknown_rule_detail(s: &str) -> Option<String> {
     if is_valid_selector(s) {
         None
@@ -455,34 +468,87 @@ pub fn unknown_rule_detail(s: &str) -> Option<String> {
     }
 }
 
-thread_local! {
-    /// The settings that [`RuleSettings::apply`] last applied on this thread,
-    /// for the [`crate::suppress::apply`] call that follows it in
-    /// [`crate::lint`]: SIG000 findings are made after the settings ran and
-    /// must obey them too. See [`take_current`].
-    static CURRENT: RefCell<Option<RuleSettings>> = const { RefCell::new(None) };
-}
-
-/// The settings [`RuleSettings::apply`] handed over on this thread, if any
-/// (taken: a second call returns `None`).
-pub fn take_current() -> Option<RuleSettings> {
-    CURRENT.with(|c| c.borrow_mut().take())
-}
-
 impl RuleSettings {
-    /// The rules that run at all (before per-path ignores).
-    pub fn rule_set(&self) -> crate::rules::RuleSet {
-        let mut set = crate::rules::RuleSet::none();
+    /// Settings from rule selectors: `select` (`None`: all rules), `ignore`
+    /// and per-rule severities (`None` switches a rule off; later entries
+    /// win). The rules that run are resolved here, once.
+    #[must_use]
+    pub fn new(
+        select: Option<Vec<String>>,
+        ignore: Vec<String>,
+        severity: Vec<(String, Option<Severity>)>,
+    ) -> RuleSettings {
+        let mut settings = RuleSettings {
+            select,
+            ignore,
+            severity,
+            ..RuleSettings::default()
+        };
+        settings.resolve();
+        settings
+    }
+
+    /// These settings with rules ignored for files under `base` that match
+    /// the patterns of `ignores`.
+    #[must_use]
+    pub fn with_path_ignores(mut self, base: PathBuf, ignores: Vec<PathIgnore>) -> RuleSettings {
+        self.base = Some(base);
+        self.per_path_ignores = ignores;
+        self
+    }
+
+    /// Layer the command line over these settings: `select` (`--select`)
+    /// replaces the selection, `ignore` (`--ignore`) adds to it.
+    #[must_use]
+    pub fn layered(mut self, select: Option<&[String]>, ignore: &[String]) -> RuleSettings {
+        if let Some(select) = select {
+            self.select = Some(select.to_vec());
+        }
+        self.ignore.extend(ignore.iter().cloned());
+        self.resolve();
+        self
+    }
+
+    /// Compute [`RuleSettings::rule_set`] from the selectors.
+    fn resolve(&mut self) {
+        let mut set = RuleSet::none();
         for r in crate::rules::all() {
-            if self.enabled(r.code, r.slug) {
+            if self.selected(r.code, r.slug) {
                 set.insert(r.code);
             }
         }
-        set
+        self.rules = set;
     }
 
-    /// Whether the rule runs at all (before per-path ignores).
+    /// The rules that run at all (before per-path ignores), resolved when
+    /// the settings were made.
+    #[must_use]
+    pub fn rule_set(&self) -> RuleSet {
+        self.rules
+    }
+
+    /// Whether nothing is configured (every rule runs as it is).
+    fn is_default(&self) -> bool {
+        self.select.is_none()
+            && self.ignore.is_empty()
+            && self.severity.is_empty()
+            && self.per_path_ignores.is_empty()
+    }
+
+    /// Whether the rule runs at all (before per-path ignores): from the
+    /// rule set for the rules of the registry, from the selectors for the
+    /// others (SIG000).
+    #[must_use]
     pub fn enabled(&self, code: &str, slug: &str) -> bool {
+        if RuleSet::all().contains(code) {
+            self.rules.contains(code)
+        } else {
+            self.selected(code, slug)
+        }
+    }
+
+    /// Whether the selectors let the rule run.
+    fn selected(&self, code: &str, slug: &str) -> bool {
         let selected = self
             .select
             .as_ref()
@@ -515,6 +581,7 @@ impl RuleSettings {
     }
 
     /// The severity a finding of this rule gets.
+    #[must_use]
     pub fn severity(&self, code: &str, slug: &str, default: Severity) -> Severity {
         self.severity_override(code, slug)
             .flatten()
@@ -522,32 +589,34 @@ impl RuleSettings {
     }
 
     /// Whether a per-path ignore drops rule `code` for any of `paths`.
+    #[must_use]
     pub fn path_ignored(&self, code: &str, slug: &str, paths: &[&Path]) -> bool {
-        if self.per_path_ignores.is_empty() {
+        let mut ignores = self
+            .per_path_ignores
+            .iter()
+            .filter(|pi| pi.covers(code, slug))
+            .peekable();
+        if ignores.peek().is_none() {
             return false;
         }
         let base = self
             .base
             .clone()
             .unwrap_or_else(|| std::env::current_dir().unwrap_or_default());
-        let rels: Vec<Option<String>> = paths.iter().map(|p| relative_to(&base, p)).collect();
+        let rels: Vec<String> = paths.iter().filter_map(|p| relative_to(&base, p)).collect();
         let names: Vec<String> = paths
             .iter()
             .filter_map(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .collect();
-        self.per_path_ignores.iter().any(|pi| {
-            pi.rules.iter().any(|sel| selector_matches(sel, code, slug))
-                && (rels
-                    .iter()
-                    .flatten()
-                    .any(|rel| path_matches(&pi.pattern, rel))
-                    || (!pi.pattern.trim_end_matches('/').contains('/')
-                        && names.iter().any(|n| glob_match(&pi.pattern, n))))
+        ignores.any(|pi| {
+            rels.iter().any(|rel| pi.matcher.matches(rel))
+                || names.iter().any(|n| pi.matcher.matches_name(n))
         })
     }
 
     /// Whether a finding survives the settings (its rule runs, for its file).
+    #[must_use]
     pub fn keeps(&self, report: &Report, d: &Diagnostic, linted: &Path) -> bool {
         if !self.enabled(d.code, d.slug) {
             return false;
@@ -565,12 +634,8 @@ impl RuleSettings {
     /// overrides. `path` is the linted file (its display path, used when it
     /// is not on disk), for per-path ignores: a finding is dropped when the
     /// pattern matches the linted Dockerfile or the script it points into.
-    ///
-    /// The settings are also handed to the [`crate::suppress::apply`] call
-    /// that follows in [`crate::lint`] (see [`take_current`]).
     pub fn apply(&self, report: &mut Report, path: &str) {
-        CURRENT.with(|c| *c.borrow_mut() = Some(self.clone()));
-        if *self == RuleSettings::default() {
+        if self.is_default() {
             return;
         }
         let linted = report
@@ -588,21 +653,13 @@ impl RuleSettings {
             })
             .collect();
     }
-
-    /// Layer the command line over a file's settings.
-    fn with_args(mut self, config: &Config) -> RuleSettings {
-        if let Some(select) = &config.select {
-            self.select = Some(select.clone());
-        }
-        self.ignore.extend(config.ignore.iter().cloned());
-        self
-    }
 }
 
 // ---------------------------------------------------------------- paths and globs
 
 /// `path` relative to `base` with `/` separators, both made absolute and
 /// cleaned of `.` and `..` first; `None` when `path` is outside `base`.
+#[must_use]
 pub fn relative_to(base: &Path, path: &Path) -> Option<String> {
     let base = normalize(base);
     let path = normalize(path);
@@ -614,182 +671,86 @@ pub fn relative_to(base: &Path, path: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn normalize(path: &Path) -> PathBuf {
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
+/// A per-path pattern of `[per-path-ignores]`, compiled once with globset:
+/// `*` and `?` stay within one path segment, `**` spans segments,
+/// `[a-z]`, `[!a]`, `{a,b}`.
+#[derive(Debug, Clone)]
+struct PathPattern {
+    glob: globset::GlobMatcher,
+    /// No `/` but a trailing one: the pattern matches a name at any depth.
+    any_depth: bool,
+    /// A trailing `/`: only directories match.
+    dir_only: bool,
+    /// The pattern as written has no `/` at all (`./x` has one): it also
+    /// matches the name of a file outside the config's directory.
+    bare_name: bool,
 }
 
-/// Whether a per-path pattern matches the relative path `rel`: the whole
-/// path, or one of its directories (so `legacy/` and `legacy` cover all
-/// files under it). A pattern without `/` matches a name at any depth.
-pub fn path_matches(pattern: &str, rel: &str) -> bool {
-    let pattern = pattern.strip_prefix("./").unwrap_or(pattern);
-    let dir_only = pattern.ends_with('/');
-    let pattern = pattern.trim_end_matches('/');
-    let parts: Vec<&str> = rel.split('/').collect();
-    if !pattern.contains('/') {
-        let names = if dir_only {
-            &parts[..parts.len().saturating_sub(1)]
+impl PathPattern {
+    fn new(pattern: &str) -> Result<PathPattern, globset::Error> {
+        let bare_name = !pattern.contains('/');
+        let p = pattern.strip_prefix("./").unwrap_or(pattern);
+        let dir_only = p.ends_with('/');
+        let p = p.trim_end_matches('/');
+        let any_depth = !p.contains('/');
+        let p = if any_depth {
+            p
         } else {
-            &parts[..]
+            p.strip_prefix('/').unwrap_or(p)
         };
-        return names.iter().any(|n| glob_match(pattern, n));
+        let glob = glob(p)?.compile_matcher();
+        Ok(PathPattern {
+            glob,
+            any_depth,
+            dir_only,
+            bare_name,
+        })
     }
-    let pattern = pattern.strip_prefix('/').unwrap_or(pattern);
-    let last = if dir_only {
-        parts.len().saturating_sub(1)
-    } else {
-        parts.len()
-    };
-    // The first `last` segments of `rel`, matched in one pass: the pattern
-    // matches one of those prefixes if it is matched where a segment ends.
-    let prefix: Vec<char> = parts[..last].join("/").chars().collect();
-    let p: Vec<char> = pattern.chars().collect();
-    glob_at(&p, &prefix, |i| {
-        i > 0 && (i == prefix.len() || prefix[i] == '/')
-    })
-}
 
-/// Match `text` against a glob: `*` and `?` stay within one path segment,
-/// `**` spans segments (`a/**/b` matches `a/b`), `[abc]`, `[a-z]`, `[!a]`.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    glob_at(&p, &t, |i| i == t.len())
-}
-
-/// One item of a glob: what one step of the match consumes.
-#[derive(Debug, Clone, Copy)]
-enum GlobItem<'p> {
-    /// One character.
-    Lit(char),
-    /// `?`: one character but `/`.
-    One,
-    /// `[...]` (its inside): one character of the class but `/`.
-    Class(&'p [char]),
-    /// `*`: any run of characters but `/`.
-    Star,
-    /// A bare `**`: anything.
-    Any,
-    /// `**/`: nothing, or anything that ends in `/`.
-    Dirs,
-}
-
-fn glob_items(p: &[char]) -> Vec<GlobItem<'_>> {
-    let mut items = Vec::with_capacity(p.len());
-    let mut i = 0;
-    while i < p.len() {
-        match p[i] {
-            '*' if p.get(i + 1) == Some(&'*') => {
-                if p.get(i + 2) == Some(&'/') {
-                    items.push(GlobItem::Dirs);
-                    i += 3;
-                } else {
-                    items.push(GlobItem::Any);
-                    i += 2;
-                }
-                continue;
-            }
-            '*' => items.push(GlobItem::Star),
-            '?' => items.push(GlobItem::One),
-            '[' => {
-                // `[]` holds a `]`; without a closing `]`, a literal `[`.
-                if let Some(close) = p.iter().skip(i + 2).position(|&c| c == ']') {
-                    let close = close + i + 2;
-                    items.push(GlobItem::Class(&p[i + 1..close]));
-                    i = close + 1;
-                    continue;
-                }
-                items.push(GlobItem::Lit('['));
-            }
-            c => items.push(GlobItem::Lit(c)),
-        }
-        i += 1;
-    }
-    items
-}
-
-/// `p` matches `t[..i]` for an `i` that `end(i)` accepts: the set of
-/// pattern positions reachable after each character of the text, without
-/// recursion or backtracking, so a pattern costs O(pattern x text) however
-/// many stars it has, and a long pattern cannot overflow the stack.
-fn glob_at(p: &[char], t: &[char], end: impl Fn(usize) -> bool) -> bool {
-    let items = glob_items(p);
-    let n = items.len();
-    // Positions that match the empty string may be skipped.
-    let close = |states: &mut Vec<bool>| {
-        for k in 0..n {
-            if states[k] && matches!(items[k], GlobItem::Star | GlobItem::Any | GlobItem::Dirs) {
-                states[k + 1] = true;
-            }
-        }
-    };
-    let mut states = vec![false; n + 1];
-    states[0] = true;
-    close(&mut states);
-    if states[n] && end(0) {
-        return true;
-    }
-    let mut next = vec![false; n + 1];
-    for (i, &c) in t.iter().enumerate() {
-        next.iter_mut().for_each(|s| *s = false);
-        let mut any = false;
-        for k in 0..n {
-            if !states[k] {
-                continue;
-            }
-            let (stay, advance) = match items[k] {
-                GlobItem::Lit(x) => (false, x == c),
-                GlobItem::One => (false, c != '/'),
-                GlobItem::Class(class) => (false, c != '/' && class_matches(class, c)),
-                GlobItem::Star => (c != '/', false),
-                GlobItem::Any => (true, false),
-                GlobItem::Dirs => (true, c == '/'),
+    /// Whether it matches the relative path `rel`: the whole path, or one of
+    /// its directories (so `legacy/` and `legacy` cover all files under
+    /// it). A pattern without `/` matches a name at any depth.
+    fn matches(&self, rel: &str) -> bool {
+        // Where each leading part of `rel` ends: at each `/`, and at its end
+        // unless only directories match.
+        let ends = rel
+            .match_indices('/')
+            .map(|(i, _)| i)
+            .chain((!self.dir_only).then_some(rel.len()));
+        let mut start = 0;
+        for end in ends {
+            let hit = if self.any_depth {
+                self.glob.is_match(&rel[start..end])
+            } else {
+                end > 0 && self.glob.is_match(&rel[..end])
             };
-            next[k] |= stay;
-            next[k + 1] |= advance;
-            any |= stay || advance;
+            if hit {
+                return true;
+            }
+            start = end + 1;
         }
-        if !any {
-            return false;
-        }
-        std::mem::swap(&mut states, &mut next);
-        close(&mut states);
-        if states[n] && end(i + 1) {
-            return true;
-        }
+        false
     }
-    false
+
+    /// Whether it matches the file name `name` wherever the file is.
+    fn matches_name(&self, name: &str) -> bool {
+        self.bare_name && self.glob.is_match(name)
+    }
 }
 
-/// Does the inside of a glob's `[...]` (`a-z0`, `!x`, `^x`) match `c`?
-pub(crate) fn class_matches(class: &[char], c: char) -> bool {
-    let (negate, class) = match class.first() {
-        Some('!' | '^') => (true, &class[1..]),
-        _ => (false, class),
-    };
-    let mut hit = false;
-    let mut i = 0;
-    while i < class.len() {
-        if i + 2 < class.len() && class[i + 1] == '-' {
-            hit |= class[i] <= c && c <= class[i + 2];
-            i += 3;
-        } else {
-            hit |= class[i] == c;
-            i += 1;
-        }
-    }
-    hit != negate
+/// A glob as dsig reads them: `*` and `?` do not match `/`.
+fn glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+}
+
+/// Whether `text` matches the glob `pattern` (`*` and `?` stay within one
+/// path segment, `**` spans segments); an invalid glob matches nothing.
+/// Compiles the pattern: to match many texts, compile it once instead.
+#[must_use]
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    glob(pattern).is_ok_and(|g| g.compile_matcher().is_match(text))
 }
 
 // ---------------------------------------------------------------- config files
@@ -932,6 +893,11 @@ fn not_regular(meta: &std::fs::Metadata) -> String {
 /// Read and check a config file: a regular file (checked before it is
 /// opened and again on the opened file, so a FIFO or a device is never
 /// read), of at most [`MAX_CONFIG_SIZE`] bytes (checked while reading).
+///
+/// # Errors
+///
+/// When the file cannot be read, is not a regular file, is too large,
+/// is not UTF-8, or is not a valid config (see [`parse_config`]).
 pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
     use std::io::Read;
     let io = |e: std::io::Error| {
@@ -971,70 +937,94 @@ pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
     parse_config(path, &text, &base)
 }
 
+/// A TOML table of `toml`'s spanned document tree.
+type Table<'t> = toml::de::DeTable<'t>;
+/// A TOML value with its byte span.
+type Value<'t> = Spanned<toml::de::DeValue<'t>>;
+
+/// What a TOML value is, for error messages.
+fn type_name(value: &toml::de::DeValue<'_>) -> &'static str {
+    use toml::de::DeValue;
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// Reports an error at a byte range of the config text.
+type At<'a> = dyn Fn(Range<usize>, String) -> ConfigError + 'a;
+
 /// Parse config text read from `path`; per-path patterns are relative to `base`.
+///
+/// # Errors
+///
+/// The first problem: invalid TOML, an unknown key, a wrong type, an
+/// unknown rule or an invalid path pattern, at its line and column.
 pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, ConfigError> {
+    use toml::de::DeValue;
     let at = |span: Range<usize>, message: String| ConfigError::at(path, text, span, message);
-    let root = toml::parse(text).map_err(|e| at(e.span, e.message))?;
+    let root = Table::parse(text)
+        .map_err(|e| at(e.span().unwrap_or(0..0), e.message().to_string()))?
+        .into_inner();
+    let empty = Table::new();
     let table = match root.get("tool") {
         Some(tool) => {
-            for (k, _) in &root.entries {
-                if k.value != "tool" {
-                    return Err(at(
-                        k.span.clone(),
-                        format!(
-                            "unknown key `{}`: with a [tool.dsig] table, dsig reads only that table",
-                            k.value
-                        ),
-                    ));
-                }
+            if let Some((k, _)) = root.iter().find(|(k, _)| k.get_ref() != "tool") {
+                return Err(at(
+                    k.span(),
+                    format!(
+                        "unknown key `{}`: with a [tool.dsig] table, dsig reads only that table",
+                        k.get_ref()
+                    ),
+                ));
             }
-            let Value::Table(tool_table) = &tool.value else {
-                return Err(at(tool.span.clone(), "`tool` must be a table".to_string()));
+            let DeValue::Table(tool_table) = tool.get_ref() else {
+                return Err(at(tool.span(), "`tool` must be a table".to_string()));
             };
             match tool_table.get("dsig") {
-                Some(Spanned {
-                    value: Value::Table(t),
-                    ..
-                }) => t.clone(),
-                Some(v) => {
-                    return Err(at(
-                        v.span.clone(),
-                        "`tool.dsig` must be a table".to_string(),
-                    ))
-                }
-                None => Table::default(),
+                Some(v) => match v.get_ref() {
+                    DeValue::Table(t) => t,
+                    _ => return Err(at(v.span(), "`tool.dsig` must be a table".to_string())),
+                },
+                None => &empty,
             }
         }
-        None => root,
+        None => &root,
     };
     let mut out = FileConfig {
         path: path.to_path_buf(),
-        settings: RuleSettings {
-            base: Some(normalize(base)),
-            ..RuleSettings::default()
-        },
+        settings: RuleSettings::default(),
         fail_level: None,
         init: None,
         build_args: Vec::new(),
     };
-    for (key, value) in &table.entries {
-        match key.value.as_str() {
+    let mut select = None;
+    let mut ignore = Vec::new();
+    let mut severity = Vec::new();
+    let mut per_path = Vec::new();
+    for (key, value) in table {
+        match key.get_ref().as_ref() {
             "select" => {
                 let rules = rule_list(&at, "select", value)?;
                 if rules.is_empty() {
                     return Err(at(
-                        value.span.clone(),
+                        value.span(),
                         "`select` is empty, so no rule would run (name codes, names, code prefixes or \"all\")".to_string(),
                     ));
                 }
-                out.settings.select = Some(rules);
+                select = Some(rules);
             }
-            "ignore" => out.settings.ignore = rule_list(&at, "ignore", value)?,
+            "ignore" => ignore = rule_list(&at, "ignore", value)?,
             "fail-level" => {
                 let s = string(&at, "fail-level", value)?;
                 out.fail_level = Some(Severity::parse(s).ok_or_else(|| {
                     at(
-                        value.span.clone(),
+                        value.span(),
                         format!(
                             "`fail-level` must be \"info\", \"warning\" or \"error\", not \"{s}\""
                         ),
@@ -1045,67 +1035,65 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
                 let s = string(&at, "init", value)?;
                 out.init = Some(crate::model::init::Init::parse(s).ok_or_else(|| {
                     at(
-                        value.span.clone(),
+                        value.span(),
                         format!("`init` must be \"tini\" or \"dumb-init\", not \"{s}\""),
                     )
                 })?);
             }
             "severity" => {
-                let t = table_of(&at, "severity", value)?;
-                for (rule, level) in &t.entries {
-                    check_rule(&at, rule)?;
-                    let s = string(&at, &format!("severity.{}", rule.value), level)?;
+                for (rule, level) in table_of(&at, "severity", value)? {
+                    check_rule(&at, rule.get_ref(), rule.span())?;
+                    let s = string(&at, &format!("severity.{}", rule.get_ref()), level)?;
                     let sev = if s.eq_ignore_ascii_case("off") {
                         None
                     } else {
                         Some(Severity::parse(s).ok_or_else(|| {
                             at(
-                                level.span.clone(),
+                                level.span(),
                                 format!(
                                     "severity must be \"info\", \"warning\", \"error\" or \"off\", not \"{s}\""
                                 ),
                             )
                         })?)
                     };
-                    out.settings.severity.push((rule.value.clone(), sev));
+                    severity.push((rule.get_ref().to_string(), sev));
                 }
             }
             "build-args" => {
-                let t = table_of(&at, "build-args", value)?;
-                for (name, v) in &t.entries {
-                    if name.value.is_empty() || name.value.contains('=') {
+                for (name, v) in table_of(&at, "build-args", value)? {
+                    let name_text = name.get_ref();
+                    if name_text.is_empty() || name_text.contains('=') {
                         return Err(at(
-                            name.span.clone(),
-                            format!("`{}` is not a build arg name", name.value),
+                            name.span(),
+                            format!("`{name_text}` is not a build arg name"),
                         ));
                     }
-                    let s = string(&at, &format!("build-args.{}", name.value), v)?;
-                    out.build_args.push((name.value.clone(), s.to_string()));
+                    let s = string(&at, &format!("build-args.{name_text}"), v)?;
+                    out.build_args.push((name_text.to_string(), s.to_string()));
                 }
             }
             "per-path-ignores" => {
-                let t = table_of(&at, "per-path-ignores", value)?;
-                for (pattern, rules) in &t.entries {
-                    if pattern.value.is_empty() {
-                        return Err(at(pattern.span.clone(), "empty path pattern".to_string()));
+                for (pattern, rules) in table_of(&at, "per-path-ignores", value)? {
+                    let text = pattern.get_ref();
+                    if text.is_empty() {
+                        return Err(at(pattern.span(), "empty path pattern".to_string()));
                     }
-                    if pattern.value.len() > MAX_PATTERN_LEN {
+                    if text.len() > MAX_PATTERN_LEN {
                         return Err(at(
-                            pattern.span.clone(),
+                            pattern.span(),
                             format!(
                                 "path pattern longer than {MAX_PATTERN_LEN} bytes; no path is that deep"
                             ),
                         ));
                     }
-                    let rules = rule_list(
-                        &at,
-                        &format!("per-path-ignores.\"{}\"", pattern.value),
-                        rules,
-                    )?;
-                    out.settings.per_path_ignores.push(PathIgnore {
-                        pattern: pattern.value.clone(),
-                        rules,
-                    });
+                    let rules = rule_list(&at, &format!("per-path-ignores.\"{text}\""), rules)?;
+                    let ignore = PathIgnore::new(text, rules).map_err(|e| {
+                        at(
+                            pattern.span(),
+                            format!("invalid path pattern `{text}`: {}", e.kind()),
+                        )
+                    })?;
+                    per_path.push(ignore);
                 }
             }
             other => {
@@ -1118,84 +1106,65 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
                         KEYS.map(|k| format!("`{k}`")).join(", ")
                     )
                 };
-                return Err(at(
-                    key.span.clone(),
-                    format!("unknown key `{other}` ({hint})"),
-                ));
+                return Err(at(key.span(), format!("unknown key `{other}` ({hint})")));
             }
         }
     }
+    out.settings =
+        RuleSettings::new(select, ignore, severity).with_path_ignores(normalize(base), per_path);
     Ok(out)
 }
 
-fn string<'v>(
-    at: &dyn Fn(Range<usize>, String) -> ConfigError,
-    key: &str,
-    value: &'v Spanned<Value>,
-) -> Result<&'v str, ConfigError> {
-    match &value.value {
-        Value::String(s) => Ok(s),
+fn string<'v>(at: &At<'_>, key: &str, value: &'v Value<'_>) -> Result<&'v str, ConfigError> {
+    match value.get_ref() {
+        toml::de::DeValue::String(s) => Ok(s),
         other => Err(at(
-            value.span.clone(),
-            format!("`{key}` must be a string, not {}", other.type_name()),
+            value.span(),
+            format!("`{key}` must be a string, not {}", type_name(other)),
         )),
     }
 }
 
-fn table_of<'v>(
-    at: &dyn Fn(Range<usize>, String) -> ConfigError,
+fn table_of<'v, 't>(
+    at: &At<'_>,
     key: &str,
-    value: &'v Spanned<Value>,
-) -> Result<&'v Table, ConfigError> {
-    match &value.value {
-        Value::Table(t) => Ok(t),
+    value: &'v Value<'t>,
+) -> Result<&'v Table<'t>, ConfigError> {
+    match value.get_ref() {
+        toml::de::DeValue::Table(t) => Ok(t),
         other => Err(at(
-            value.span.clone(),
-            format!("`{key}` must be a table, not {}", other.type_name()),
+            value.span(),
+            format!("`{key}` must be a table, not {}", type_name(other)),
         )),
     }
 }
 
-fn check_rule(
-    at: &dyn Fn(Range<usize>, String) -> ConfigError,
-    rule: &Spanned<String>,
-) -> Result<(), ConfigError> {
-    if is_valid_selector(&rule.value) {
+fn check_rule(at: &At<'_>, rule: &str, span: Range<usize>) -> Result<(), ConfigError> {
+    if is_valid_selector(rule) {
         return Ok(());
     }
-    let problem = unknown_rule_detail(&rule.value).unwrap_or_else(|| {
+    let problem = unknown_rule_detail(rule).unwrap_or_else(|| {
         format!(
-            "unknown rule `{}` (a code such as SIG001, a name such as shell-form-cmd, a code prefix, or \"all\")",
-            rule.value
+            "unknown rule `{rule}` (a code such as SIG001, a name such as shell-form-cmd, a code prefix, or \"all\")"
         )
     });
-    Err(at(rule.span.clone(), problem))
+    Err(at(span, problem))
 }
 
-fn rule_list(
-    at: &dyn Fn(Range<usize>, String) -> ConfigError,
-    key: &str,
-    value: &Spanned<Value>,
-) -> Result<Vec<String>, ConfigError> {
-    let Value::Array(items) = &value.value else {
+fn rule_list(at: &At<'_>, key: &str, value: &Value<'_>) -> Result<Vec<String>, ConfigError> {
+    let toml::de::DeValue::Array(items) = value.get_ref() else {
         return Err(at(
-            value.span.clone(),
+            value.span(),
             format!(
                 "`{key}` must be an array of rules, not {}",
-                value.value.type_name()
+                type_name(value.get_ref())
             ),
         ));
     };
     let mut out = Vec::new();
     for item in items {
         let s = string(at, key, item)?;
-        check_rule(
-            at,
-            &Spanned {
-                value: s.to_string(),
-                span: item.span.clone(),
-            },
-        )?;
+        check_rule(at, s, item.span())?;
         out.push(s.to_string());
     }
     Ok(out)
@@ -1204,6 +1173,7 @@ fn rule_list(
 /// The nearest config file in `dir` or above it.
 ///
 /// It is shown relative to the current directory when it is inside it.
+#[must_use]
 pub fn find(dir: &Path) -> Option<PathBuf> {
     let dir = normalize(dir);
     let found = dir.ancestors().find_map(|d| {
@@ -1305,6 +1275,7 @@ fn check_found_config(file: &Path) -> Result<(), ConfigError> {
 }
 
 impl<'c> Resolver<'c> {
+    #[must_use]
     pub fn new(config: &'c Config) -> Resolver<'c> {
         Resolver {
             config,
@@ -1338,6 +1309,10 @@ impl<'c> Resolver<'c> {
 
     /// The settings for a file in `dir`. An error is returned in full the
     /// first time a config file fails, and as `Err(None)` after that.
+    ///
+    /// # Errors
+    ///
+    /// When the config file for `dir` cannot be used.
     pub fn for_dir(&mut self, dir: &Path) -> Result<Rc<Resolved>, Option<ConfigError>> {
         let file = if self.config.isolated {
             None
@@ -1356,7 +1331,8 @@ impl<'c> Resolver<'c> {
                 .none
                 .get_or_insert_with(|| {
                     Rc::new(Resolved {
-                        settings: RuleSettings::default().with_args(config),
+                        settings: RuleSettings::default()
+                            .layered(config.select.as_deref(), &config.ignore),
                         fail_level: config.fail_level.unwrap_or(DEFAULT_FAIL_LEVEL),
                         init: config.init.unwrap_or_default(),
                         build_args: Vec::new(),
@@ -1375,7 +1351,9 @@ impl<'c> Resolver<'c> {
             check_config_jail(&file, trees)?;
             load(&file).map(|fc| {
                 Rc::new(Resolved {
-                    settings: fc.settings.with_args(config),
+                    settings: fc
+                        .settings
+                        .layered(config.select.as_deref(), &config.ignore),
                     fail_level: config
                         .fail_level
                         .or(fc.fail_level)
@@ -1403,6 +1381,10 @@ impl<'c> Resolver<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn path_matches(pattern: &str, rel: &str) -> bool {
+        PathPattern::new(pattern).expect("valid").matches(rel)
+    }
 
     #[test]
     fn globs() {
@@ -1454,16 +1436,19 @@ mod tests {
 
     #[test]
     fn settings() {
-        let s = RuleSettings {
-            select: Some(vec!["SIG00".into()]),
-            ignore: vec!["shell-form-entrypoint".into()],
-            severity: vec![
+        let s = RuleSettings::new(
+            Some(vec!["SIG00".into()]),
+            vec!["shell-form-entrypoint".into()],
+            vec![
                 ("all".into(), Some(Severity::Info)),
                 ("SIG001".into(), Some(Severity::Error)),
                 ("SIG003".into(), None),
             ],
-            ..RuleSettings::default()
-        };
+        );
+        assert!(s.rule_set().contains("SIG001"));
+        assert!(!s.rule_set().contains("SIG002"));
+        assert!(!s.rule_set().contains("SIG003"));
+        assert!(!s.rule_set().contains("SIG010"));
         assert!(s.enabled("SIG001", "shell-form-cmd"));
         assert!(!s.enabled("SIG002", "shell-form-entrypoint"));
         assert!(!s.enabled("SIG003", "invalid-exec-form"));

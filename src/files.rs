@@ -52,9 +52,10 @@ pub enum Source {
 /// Whether a file name looks like a Dockerfile: `Dockerfile`, `Containerfile`,
 /// `*.Dockerfile`, `*.dockerfile`, `*.containerfile`, `*.Containerfile`,
 /// `Dockerfile.*`, `Containerfile.*`, but not `*.dockerignore`
-/// (`Dockerfile.dockerignore` is BuildKit's per-Dockerfile ignore file).
+/// (`Dockerfile.dockerignore` is `BuildKit`'s per-Dockerfile ignore file).
 /// A name that is not UTF-8 is judged on its bytes (`Dockerfile.\xff` is
 /// one: it is linted, and shown with the bad bytes replaced).
+#[must_use]
 pub fn is_dockerfile_name(name: &OsStr) -> bool {
     let name = name_bytes(name);
     let name: &[u8] = &name;
@@ -99,6 +100,7 @@ fn name_bytes(name: &OsStr) -> std::borrow::Cow<'_, [u8]> {
 }
 
 /// Whether `path` has a `.git` component: dsig never reads or writes there.
+#[must_use]
 pub fn in_git_dir(path: &Path) -> bool {
     path.components()
         .any(|c| matches!(c, std::path::Component::Normal(n) if n == ".git"))
@@ -156,7 +158,7 @@ pub fn discover(inputs: &[Input], no_ignore: bool) -> Vec<Result<Source, FileErr
                 }
             }
             Ok(meta) if !meta.is_file() => {
-                found.push(Err(path_error(path, &not_regular_message(&meta))))
+                found.push(Err(path_error(path, &not_regular_message(&meta))));
             }
             Ok(_) if in_git_dir(path) => found.push(Err(path_error(
                 path,
@@ -233,7 +235,7 @@ fn walk(root: &Path, no_ignore: bool, found: &mut Vec<Result<PathBuf, FileError>
         .git_global(false)
         .require_git(true)
         .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
+        .sort_by_file_name(std::cmp::Ord::cmp)
         .filter_entry(move |e| {
             if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
                 return true;
@@ -386,7 +388,7 @@ fn walk_error(e: &ignore::Error, root: &Path) -> Option<FileError> {
                 cur = err;
             }
             ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-                cur = err
+                cur = err;
             }
             ignore::Error::Partial(_) | ignore::Error::Glob { .. } => return None,
             ignore::Error::Io(io) => {
@@ -429,6 +431,7 @@ fn path_error(path: &Path, message: &str) -> FileError {
 }
 
 /// A short, lower-case description of an I/O error, without "(os error N)".
+#[must_use]
 pub fn io_message(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::NotFound => "no such file or directory".to_string(),
@@ -450,6 +453,10 @@ pub fn io_message(e: &io::Error) -> String {
 }
 
 /// Check bytes read from `display`: no NUL bytes, valid UTF-8.
+///
+/// # Errors
+///
+/// When the bytes hold a NUL byte or are not UTF-8.
 pub fn decode(display: &str, bytes: Vec<u8>) -> Result<String, FileError> {
     if bytes.contains(&0) {
         return Err(FileError {
@@ -479,6 +486,10 @@ pub fn decode(display: &str, bytes: Vec<u8>) -> Result<String, FileError> {
 /// Read at most [`MAX_FILE_SIZE`] bytes from `reader`: `Ok(None)` when
 /// there is more (the size is checked while reading, so a growing file, a
 /// FIFO or `/dev/zero` cannot exhaust memory).
+///
+/// # Errors
+///
+/// When reading fails.
 pub fn read_limited(reader: impl Read) -> io::Result<Option<Vec<u8>>> {
     read_limited_sized(reader, 0)
 }
@@ -494,6 +505,7 @@ fn read_limited_sized(reader: impl Read, expected: u64) -> io::Result<Option<Vec
 }
 
 /// The error for input over [`MAX_FILE_SIZE`].
+#[must_use]
 pub fn too_large_message(size: Option<u64>) -> String {
     let limit = MAX_FILE_SIZE / (1024 * 1024);
     match size {
@@ -536,6 +548,11 @@ fn path_io_message(path: &Path, e: &io::Error) -> String {
 ///
 /// Only a regular file is opened (a FIFO would block, a device never ends):
 /// the type is checked before the open and again on the opened file.
+///
+/// # Errors
+///
+/// When the file cannot be read, is not a regular file, is too large or
+/// is not text.
 pub fn read_file(path: &Path, display: &str) -> Result<String, FileError> {
     if let Ok(meta) = fs::metadata(path) {
         if !meta.is_file() {
@@ -564,6 +581,10 @@ pub fn read_file(path: &Path, display: &str) -> Result<String, FileError> {
 }
 
 /// Read all of standard input as a Dockerfile.
+///
+/// # Errors
+///
+/// When standard input cannot be read or is not text.
 pub fn read_stdin(display: &str) -> Result<String, FileError> {
     match read_limited(io::stdin().lock()) {
         Ok(Some(bytes)) => decode(display, bytes),
@@ -587,6 +608,10 @@ pub fn read_stdin(display: &str) -> Result<String, FileError> {
 /// and nothing is written over a file whose content is no longer
 /// `original` (the text the fixes were computed from): it was edited while
 /// dsig ran, and that edit is kept.
+///
+/// # Errors
+///
+/// Why the file was not written (the message for the user).
 pub fn write_fixed(path: &Path, root: &Path, original: &[u8], bytes: &[u8]) -> Result<(), String> {
     let link_meta =
         fs::symlink_metadata(path).map_err(|e| format!("cannot write: {}", io_message(&e)))?;

@@ -134,7 +134,7 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
         report.files[0].text = text;
         rules::check_script(&mut report, opts);
         opts.settings.apply(&mut report, path);
-        suppress::apply(&mut report, None);
+        suppress::apply(&mut report, None, &opts.settings);
         report.sort();
         return report;
     }
@@ -162,7 +162,7 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
             report.diagnostics = rules::check_all(&ctx, opts.settings.rule_set());
             report.files[0].text = text;
             opts.settings.apply(&mut report, path);
-            suppress::apply(&mut report, Some(&df));
+            suppress::apply(&mut report, Some(&df), &opts.settings);
             report.errors.extend(script_errors);
         }
         Err(e) => {

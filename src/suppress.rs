@@ -12,7 +12,7 @@
 //!   only those rules. `# dsig ignore-file=SIG000` silences SIG000 itself.
 //! - `# hadolint ignore=DL3025` above an instruction and `# hadolint global
 //!   ignore=DL3025` suppress SIG001 and SIG002 (hadolint's "use JSON
-//!   notation for CMD and ENTRYPOINT"), and so does BuildKit's
+//!   notation for CMD and ENTRYPOINT"), and so does `BuildKit`'s
 //!   `# check=skip=JSONArgsRecommended` (or `skip=all`) parser directive for
 //!   the whole file. These belong to other tools too: they are never
 //!   reported as unused.
@@ -44,7 +44,7 @@ enum Origin {
     Dsig,
     /// `# hadolint ignore=` / `# hadolint global ignore=`.
     Hadolint,
-    /// `# check=skip=` (BuildKit build checks).
+    /// `# check=skip=` (`BuildKit` build checks).
     Check,
 }
 
@@ -71,6 +71,20 @@ struct Name {
     text: String,
     span: Range<usize>,
     used: bool,
+}
+
+impl Name {
+    /// The names of a suppression as written, none used yet.
+    fn unused(names: Vec<(String, Range<usize>)>) -> Vec<Name> {
+        names
+            .into_iter()
+            .map(|(text, span)| Name {
+                text,
+                span,
+                used: false,
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -266,7 +280,7 @@ fn parse_hadolint(comment: &str, at: usize) -> Option<(bool, Vec<NameSpan>)> {
         let word: String = part
             .trim_start()
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
+            .take_while(char::is_ascii_alphanumeric)
             .collect();
         if !word.is_empty() {
             let s = offset + pos + lead;
@@ -322,15 +336,7 @@ fn dsig_suppression(
         file,
         comment,
         list: p.list,
-        names: p
-            .names
-            .into_iter()
-            .map(|(text, span)| Name {
-                text,
-                span,
-                used: false,
-            })
-            .collect(),
+        names: Name::unused(p.names),
         file_wide: p.file_wide,
         used_bare: false,
         malformed: p.malformed,
@@ -586,14 +592,7 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
                 file: 0,
                 comment,
                 list: None,
-                names: names
-                    .into_iter()
-                    .map(|(text, span)| Name {
-                        text,
-                        span,
-                        used: false,
-                    })
-                    .collect(),
+                names: Name::unused(names),
                 file_wide: global,
                 used_bare: false,
                 malformed: None,
@@ -749,16 +748,15 @@ impl Index {
             covering.extend(active.iter().map(|&r| ranges[r].2));
             let mut hit = false;
             for &g in &covering {
-                hit |= match self.memo.get(&(g, d.code, d.slug)) {
-                    Some(&h) => h,
-                    None => {
-                        let mut h = false;
-                        for &s in &self.groups[g] {
-                            h |= suppresses(&mut sups[s], d);
-                        }
-                        self.memo.insert((g, d.code, d.slug), h);
-                        h
+                hit |= if let Some(&h) = self.memo.get(&(g, d.code, d.slug)) {
+                    h
+                } else {
+                    let mut h = false;
+                    for &s in &self.groups[g] {
+                        h |= suppresses(&mut sups[s], d);
                     }
+                    self.memo.insert((g, d.code, d.slug), h);
+                    h
                 };
             }
             out[i] = hit;
@@ -788,15 +786,9 @@ fn suppresses(s: &mut Suppression, d: &Diagnostic) -> bool {
 /// that matched nothing. `dockerfile` is the parsed `report.files[0]` (`None`
 /// when that is a script linted on its own).
 ///
-/// The rule settings are those [`RuleSettings::apply`] just applied on this
-/// thread (as [`crate::lint`] calls them in turn); default ones otherwise.
-pub fn apply(report: &mut Report, dockerfile: Option<&Dockerfile>) {
-    let settings = crate::config::take_current().unwrap_or_default();
-    apply_with(report, dockerfile, &settings);
-}
-
-/// [`apply`] with the rule settings given.
-pub fn apply_with(report: &mut Report, dockerfile: Option<&Dockerfile>, settings: &RuleSettings) {
+/// `settings` are the rule settings that [`RuleSettings::apply`] applied
+/// to the report: SIG000 findings, made here, obey them too.
+pub fn apply(report: &mut Report, dockerfile: Option<&Dockerfile>, settings: &RuleSettings) {
     let mut sups = collect(report, dockerfile);
     if sups.is_empty() {
         return;

@@ -256,3 +256,67 @@ fn ignored_rules_are_not_fixed_and_per_path_covers_scripts() {
     assert_ne!(fs::read(dir.join("startup.sh")).expect("read"), before[1]);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// Valid TOML that the old hand-written reader refused: multi-line basic
+/// and literal strings, floats and dates in other tools' tables. The config
+/// applies (SIG001 ignored, the multi-line build arg read).
+#[test]
+fn multi_line_strings_and_the_rest_of_toml_are_read() {
+    let dir = temp_dir("multiline");
+    fs::write(
+        dir.join("Dockerfile"),
+        "FROM debian:bookworm\nARG GREETING\nCMD /usr/local/bin/app\n",
+    )
+    .expect("write");
+    fs::write(
+        dir.join("dsig.toml"),
+        concat!(
+            "[tool.dsig]\n",
+            "ignore = [\"\"\"SIG001\"\"\", '''SIG004''']\n",
+            "fail-level = '''warning'''\n",
+            "[tool.dsig.build-args]\n",
+            "GREETING = \"\"\"\n",
+            "hello\n",
+            "world\"\"\"\n",
+            "NOTE = '''\n",
+            "a literal \\ with \"quotes\"\n",
+            "'''\n",
+            "[tool.other]\n",
+            "ratio = 0.5\n",
+            "since = 2024-01-01\n",
+        ),
+    )
+    .expect("write");
+    let out = run_in(&dir, &["lint", "--format", "concise"]);
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    assert_eq!(stdout(&out), "All checks passed.\n", "{}", transcript(&out));
+    // Without the config, SIG001 is reported: the config above was applied.
+    let out = run_in(&dir, &["lint", "--format", "concise", "--isolated"]);
+    assert!(stdout(&out).contains("[SIG001]"), "{}", transcript(&out));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// A per-path pattern that is not a valid glob is an error at its line and
+/// column (exit 2), not a pattern that silently matches nothing.
+#[test]
+fn an_invalid_path_glob_points_at_it() {
+    let dir = temp_dir("badglob");
+    fs::write(
+        dir.join("Dockerfile"),
+        "FROM debian:bookworm\nCMD [\"/usr/local/bin/app\"]\n",
+    )
+    .expect("write");
+    fs::write(
+        dir.join("dsig.toml"),
+        "[per-path-ignores]\n\"legacy/[a\" = [\"SIG001\"]\n",
+    )
+    .expect("write");
+    let out = run_in(&dir, &["lint"]);
+    assert_eq!(code(&out), 2, "{}", transcript(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("dsig.toml:2:1: error: invalid path pattern `legacy/[a`"),
+        "{err}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}

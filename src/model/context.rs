@@ -881,7 +881,7 @@ pub fn glob_match(pat: &str, name: &str) -> bool {
                 if end == i + 1 {
                     return None; // `[]`: matches nothing
                 }
-                crate::config::class_matches(&p[i + 1..end], c).then_some(end + 1 - i)
+                class_matches(&p[i + 1..end], c).then_some(end + 1 - i)
             }
             x => (x == c).then_some(1),
         }
@@ -915,6 +915,26 @@ pub fn glob_match(pat: &str, name: &str) -> bool {
         }
     }
     p[i..].iter().all(|&c| c == '*')
+}
+
+/// Does the inside of a glob's `[...]` (`a-z0`, `!x`, `^x`) match `c`?
+fn class_matches(class: &[char], c: char) -> bool {
+    let (negate, class) = match class.first() {
+        Some('!' | '^') => (true, &class[1..]),
+        _ => (false, class),
+    };
+    let mut hit = false;
+    let mut i = 0;
+    while i < class.len() {
+        if i + 2 < class.len() && class[i + 1] == '-' {
+            hit |= class[i] <= c && c <= class[i + 2];
+            i += 3;
+        } else {
+            hit |= class[i] == c;
+            i += 1;
+        }
+    }
+    hit != negate
 }
 
 /// Where a file in the image comes from.

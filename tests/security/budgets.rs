@@ -460,7 +460,8 @@ fn deeply_nested_exec_form_json() {
 }
 
 /// `a = [[[...` 30,000 deep in dsig.toml aborted the run (exit 134): now a
-/// config error at path:line:col, exit 2.
+/// config error at path:line:col, exit 2 (the `toml` crate stops at 80
+/// levels).
 #[test]
 fn deeply_nested_config() {
     let dir = temp_dir("budgets-toml");
@@ -475,7 +476,7 @@ fn deeply_nested_config() {
     check("dsig.toml [[[...", &m);
     assert_eq!(m.code, Some(2), "{}", m.stderr);
     assert!(
-        m.stderr.contains("dsig.toml:1:69") && m.stderr.contains("nest more than 64 deep"),
+        m.stderr.contains("dsig.toml:1:85") && m.stderr.contains("max recursion depth met"),
         "{}",
         m.stderr
     );
@@ -487,7 +488,11 @@ fn deeply_nested_config() {
     let m = run_measured(&dir, &["lint", "Dockerfile"], KILL);
     check("dsig.toml k.k.k...", &m);
     assert_eq!(m.code, Some(2), "{}", m.stderr);
-    assert!(m.stderr.contains("more than 64 parts"), "{}", m.stderr);
+    assert!(
+        m.stderr.contains("dsig.toml:1:1: error: recursion limit"),
+        "{}",
+        m.stderr
+    );
     // 80,000 keys in a table (under the 1 MiB config limit): each key was
     // looked up with a scan of the table (100,000 keys: 11 s in a release
     // build). Unknown keys: a config error.
