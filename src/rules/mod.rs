@@ -8,26 +8,32 @@ use crate::model::Image;
 use crate::syntax::Dockerfile;
 use std::ops::Range;
 
-mod entrypoint_drops_args;
-mod exec_lost;
-mod init_misplaced;
-mod invalid_exec_form;
-mod package_manager_as_pid1;
-pub mod pid1_ignores_sigterm;
-mod privilege_drop_without_exec;
-mod repeated_cmd_or_entrypoint;
-mod script_missing_exec;
-mod script_not_analysable;
-mod script_not_runnable;
-mod several_daemons_without_supervisor;
 mod shared;
-mod shell_c_without_exec;
-mod shell_form_cmd;
-mod shell_form_entrypoint;
-pub mod stopsignal;
-mod trap_cannot_fire;
-mod trap_does_not_forward;
-pub mod unused_suppression;
+
+// `pub mod <rule>;` for each rule file, and `static RULES`: see build.rs.
+include!(concat!(env!("OUT_DIR"), "/registry.rs"));
+
+/// A check: reads the [`Context`] and reports findings with [`Context::report`].
+pub type Check = fn(&Context);
+
+/// One rule of the registry: its metadata and its check (`None` for a rule
+/// whose findings are made elsewhere, like SIG000 by [`crate::suppress`]).
+/// Derefs to its [`RuleMeta`], so `rule.code` reads the metadata.
+#[derive(Debug)]
+pub struct Rule {
+    /// What `dsig rules` lists.
+    pub meta: RuleMeta,
+    /// What runs when the rule is enabled.
+    pub check: Option<Check>,
+}
+
+impl std::ops::Deref for Rule {
+    type Target = RuleMeta;
+
+    fn deref(&self) -> &RuleMeta {
+        &self.meta
+    }
+}
 
 /// What a rule may look at.
 pub struct Context<'a> {
@@ -48,6 +54,8 @@ pub struct Context<'a> {
     /// For each script, where `exec` inserted before a program is verified
     /// (see [`shared::exec_verified`]), computed on first use.
     execs: Vec<std::cell::OnceCell<std::collections::HashSet<usize>>>,
+    /// The findings reported so far (see [`Context::report`]).
+    out: std::cell::RefCell<Vec<Diagnostic>>,
 }
 
 impl<'a> Context<'a> {
@@ -76,6 +84,7 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|_| std::cell::OnceCell::new())
                 .collect(),
+            out: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -106,51 +115,59 @@ impl Context<'_> {
         self.execs[i].get_or_init(|| shared::exec_verified(s, &shared::stop_signal(self)))
     }
 
-    /// A finding of rule `meta` at `span`, with the rule's default severity.
-    pub fn diagnostic(&self, meta: &RuleMeta, span: Range<usize>, message: String) -> Diagnostic {
-        Diagnostic {
-            code: meta.code,
-            slug: meta.slug,
-            severity: meta.severity,
-            message,
-            file: self.file,
-            span,
-            label: None,
-            help: None,
-            fix: None,
+    /// Report a finding of rule `meta` at `span` of the Dockerfile, with the
+    /// rule's default severity. The returned [`Finding`] adds a label, help,
+    /// fix or another severity, and is recorded when it is dropped:
+    ///
+    /// ```ignore
+    /// ctx.report(&META, ins.span.clone(), message)
+    ///     .label("PID 1 is /bin/sh")
+    ///     .help("use exec form");
+    /// ```
+    pub fn report(&self, meta: &RuleMeta, span: Range<usize>, message: String) -> Finding<'_> {
+        Finding {
+            out: &self.out,
+            diagnostic: Some(Diagnostic {
+                code: meta.code,
+                slug: meta.slug,
+                severity: meta.severity,
+                message,
+                file: self.file,
+                span,
+                label: None,
+                help: None,
+                fix: None,
+            }),
         }
     }
 
-    /// A finding in a script (`span` relative to the script's text).
-    pub fn script_diagnostic(
+    /// [`Context::report`] in a script (`span` relative to the script's text).
+    pub fn report_script(
         &self,
         meta: &RuleMeta,
         script: &crate::model::chain::LoadedScript,
         span: Range<usize>,
         message: String,
-    ) -> Diagnostic {
-        let mut d = self.diagnostic(
+    ) -> Finding<'_> {
+        self.report(
             meta,
             script.base + span.start..script.base + span.end,
             message,
-        );
-        d.file = script.file;
-        d
+        )
+        .in_file(script.file)
     }
 
-    /// A finding at a place of a script's flow (in the script, a file it
-    /// sources, or the `eval` of a text).
-    pub fn flow_diagnostic(
+    /// [`Context::report`] at a place of a script's flow (in the script, a
+    /// file it sources, or the `eval` of a text).
+    pub fn report_flow(
         &self,
         meta: &RuleMeta,
         script: &crate::model::chain::LoadedScript,
         loc: &crate::shell::flow::Loc,
         message: String,
-    ) -> Diagnostic {
+    ) -> Finding<'_> {
         let (file, span) = shared::flow_span(script, loc);
-        let mut d = self.diagnostic(meta, span, message);
-        d.file = file;
-        d
+        self.report(meta, span, message).in_file(file)
     }
 
     /// A fix made of edits to a script (spans relative to the script's text).
@@ -197,51 +214,60 @@ impl Context<'_> {
     }
 }
 
-type Check = fn(&Context, &mut Vec<Diagnostic>);
+/// A finding being reported: see [`Context::report`]. Each method sets one
+/// field of the [`Diagnostic`]; it is recorded in the context's findings
+/// when the `Finding` is dropped (at the end of the statement, unless it is
+/// kept in a variable).
+pub struct Finding<'c> {
+    out: &'c std::cell::RefCell<Vec<Diagnostic>>,
+    /// `Some` until dropped.
+    diagnostic: Option<Diagnostic>,
+}
 
-static ALL: [RuleMeta; 19] = [
-    unused_suppression::META,
-    shell_form_cmd::META,
-    shell_form_entrypoint::META,
-    invalid_exec_form::META,
-    repeated_cmd_or_entrypoint::META,
-    shell_c_without_exec::META,
-    script_missing_exec::META,
-    trap_cannot_fire::META,
-    trap_does_not_forward::META,
-    entrypoint_drops_args::META,
-    exec_lost::META,
-    privilege_drop_without_exec::META,
-    script_not_runnable::META,
-    script_not_analysable::META,
-    pid1_ignores_sigterm::META,
-    package_manager_as_pid1::META,
-    init_misplaced::META,
-    stopsignal::META,
-    several_daemons_without_supervisor::META,
-];
+impl Finding<'_> {
+    fn set(mut self, f: impl FnOnce(&mut Diagnostic)) -> Self {
+        if let Some(d) = self.diagnostic.as_mut() {
+            f(d);
+        }
+        self
+    }
 
-static CHECKS: [Check; 19] = [
-    unused_suppression::check,
-    shell_form_cmd::check,
-    shell_form_entrypoint::check,
-    invalid_exec_form::check,
-    repeated_cmd_or_entrypoint::check,
-    shell_c_without_exec::check,
-    script_missing_exec::check,
-    trap_cannot_fire::check,
-    trap_does_not_forward::check,
-    entrypoint_drops_args::check,
-    exec_lost::check,
-    privilege_drop_without_exec::check,
-    script_not_runnable::check,
-    script_not_analysable::check,
-    pid1_ignores_sigterm::check,
-    package_manager_as_pid1::check,
-    init_misplaced::check,
-    stopsignal::check,
-    several_daemons_without_supervisor::check,
-];
+    /// The short text shown under the source snippet.
+    pub fn label(self, label: impl Into<String>) -> Self {
+        let label = label.into();
+        self.set(|d| d.label = Some(label))
+    }
+
+    /// How to resolve it, in words.
+    pub fn help(self, help: impl Into<String>) -> Self {
+        let help = help.into();
+        self.set(|d| d.help = Some(help))
+    }
+
+    /// The fix, if any (`Fix` or `Option<Fix>`).
+    pub fn fix(self, fix: impl Into<Option<Fix>>) -> Self {
+        let fix = fix.into();
+        self.set(|d| d.fix = fix)
+    }
+
+    /// Another severity than the rule's default.
+    pub fn severity(self, severity: crate::diagnostic::Severity) -> Self {
+        self.set(|d| d.severity = severity)
+    }
+
+    /// The report file the span points into (the Dockerfile by default).
+    fn in_file(self, file: usize) -> Self {
+        self.set(|d| d.file = file)
+    }
+}
+
+impl Drop for Finding<'_> {
+    fn drop(&mut self) {
+        if let Some(d) = self.diagnostic.take() {
+            self.out.borrow_mut().push(d);
+        }
+    }
+}
 
 /// Which rules run: one bit per rule of the registry, by its index in
 /// [`all`]. Made once from the configured selectors; a rule not in the set
@@ -257,11 +283,11 @@ impl RuleSet {
 
     /// Every rule of the registry.
     pub fn all() -> RuleSet {
-        RuleSet(u64::MAX >> (64 - ALL.len()))
+        RuleSet(u64::MAX >> (64 - RULES.len()))
     }
 
     fn index(code: &str) -> Option<usize> {
-        ALL.iter().position(|m| m.code.eq_ignore_ascii_case(code))
+        RULES.iter().position(|r| r.code.eq_ignore_ascii_case(code))
     }
 
     /// Add the rule with this code (unknown codes are ignored).
@@ -292,12 +318,12 @@ impl Default for RuleSet {
 
 /// Run the rules of `rules`.
 pub fn check_all(ctx: &Context, rules: RuleSet) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for (check, meta) in CHECKS.iter().zip(&ALL) {
-        if rules.contains(meta.code) {
-            check(ctx, &mut out);
+    for (i, rule) in RULES.iter().enumerate() {
+        if let Some(check) = rule.check.filter(|_| rules.0 & (1 << i) != 0) {
+            check(ctx);
         }
     }
+    let mut out = ctx.out.take();
     if let Some(base) = &ctx.chain.cmd_may_be_arguments {
         for d in out.iter_mut().filter(|d| on_what_cmd_runs(ctx, d)) {
             cmd_may_be_arguments(d, base);
@@ -350,16 +376,19 @@ fn cmd_may_be_arguments(d: &mut Diagnostic, base: &str) {
     ));
 }
 
-/// Every rule's metadata, in code order.
-pub fn all() -> &'static [RuleMeta] {
-    &ALL
+/// Every rule, in code order (each derefs to its [`RuleMeta`]).
+pub fn all() -> &'static [Rule] {
+    &RULES
 }
 
 /// Look a rule up by code (`SIG001`, any case) or slug (`shell-form-cmd`).
 pub fn find(code_or_slug: &str) -> Option<&'static RuleMeta> {
-    all().iter().find(|r| {
-        r.code.eq_ignore_ascii_case(code_or_slug) || r.slug.eq_ignore_ascii_case(code_or_slug)
-    })
+    all()
+        .iter()
+        .find(|r| {
+            r.code.eq_ignore_ascii_case(code_or_slug) || r.slug.eq_ignore_ascii_case(code_or_slug)
+        })
+        .map(|r| &r.meta)
 }
 
 /// Lint a script on its own, as the image's entrypoint (`dsig lint start.sh`):

@@ -1,7 +1,7 @@
 //! SIG024 several-daemons-without-supervisor.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::shell::flow::{End, Job, Lifetime};
 
 pub const META: RuleMeta = RuleMeta {
@@ -36,7 +36,7 @@ fn words(prog: &crate::shell::flow::Prog) -> Vec<Option<&str>> {
     prog.argv.iter().map(|w| w.as_deref()).collect()
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     let stop = shared::stop_signal(ctx);
     let has_init = ctx.chain.has_init();
     for s in &ctx.chain.scripts {
@@ -48,11 +48,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 if let Some(d) = program_finding(ctx, &words(prog), &stop) {
                     if !seen.contains(&prog.at) {
                         seen.push(prog.at.clone());
-                        let mut diag =
-                            ctx.flow_diagnostic(&META, s, &prog.at, format!("{when}{}", d.0));
-                        diag.label = Some(d.1);
-                        diag.help = Some(d.2);
-                        out.push(diag);
+                        ctx.report_flow(&META, s, &prog.at, format!("{when}{}", d.0))
+                            .label(d.1)
+                            .help(d.2);
                     }
                 }
             }
@@ -69,7 +67,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     seen.push(bg[0].prog.at.clone());
-                    let mut d = ctx.flow_diagnostic(
+                    ctx.report_flow(
                         &META,
                         s,
                         &bg[0].prog.at,
@@ -78,11 +76,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                             bg.len(),
                             names.join(", ")
                         ),
-                    );
-                    d.label = Some("started in the background".into());
-                    d.help = Some(format!("run one program per container, or forward SIG{stop} to every background program and wait for them (or use a supervisor: s6-overlay, supervisord)"));
-                    d.fix = shared::forward_trap_fix(ctx, s, p);
-                    out.push(d);
+                    )
+                    .label("started in the background")
+                    .help(format!("run one program per container, or forward SIG{stop} to every background program and wait for them (or use a supervisor: s6-overlay, supervisord)"))
+                    .fix(shared::forward_trap_fix(ctx, s, p));
                 }
                 End::Foreground { prog, .. } | End::Exec { prog, .. } => {
                     if has_init && daemonised.is_none() {
@@ -102,7 +99,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     }
                     seen.push(bg[0].prog.at.clone());
                     let fg = shared::prog_short(prog);
-                    let mut d = ctx.flow_diagnostic(
+                    ctx.report_flow(
                         &META,
                         s,
                         &bg[0].prog.at,
@@ -112,14 +109,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                             if bg.len() == 1 { "s" } else { "" },
                             if bg.len() == 1 { "is" } else { "are" },
                         ),
-                    );
-                    d.label = Some("runs in the background".into());
-                    d.help = Some(help(daemonised));
-                    out.push(d);
+                    )
+                    .label("runs in the background")
+                    .help(help(daemonised));
                 }
                 End::Exit { .. } => {
                     seen.push(bg[0].prog.at.clone());
-                    let mut d = ctx.flow_diagnostic(
+                    ctx.report_flow(
                         &META,
                         s,
                         &bg[0].prog.at,
@@ -128,10 +124,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                             names.join(", "),
                             if bg.len() == 1 { "is" } else { "are" },
                         ),
-                    );
-                    d.label = Some("runs in the background".into());
-                    d.help = Some(help(daemonised));
-                    out.push(d);
+                    )
+                    .label("runs in the background")
+                    .help(help(daemonised));
                 }
                 _ => {}
             }
@@ -145,10 +140,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let w: Vec<Option<&str>> = argv.iter().map(|a| Some(a.as_str())).collect();
             if let Some(d) = program_finding(ctx, &w, &stop) {
                 let ins = &ctx.dockerfile.instructions[at];
-                let mut diag = ctx.diagnostic(&META, ins.span.clone(), d.0);
-                diag.label = Some(d.1);
-                diag.help = Some(d.2);
-                out.push(diag);
+                ctx.report(&META, ins.span.clone(), d.0)
+                    .label(d.1)
+                    .help(d.2);
             }
         }
     }
