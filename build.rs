@@ -40,6 +40,11 @@ fn main() {
         rules.push((code, module, path, check));
     }
     rules.sort();
+    // `RuleSet` has one bit per rule.
+    assert!(
+        rules.len() <= 64,
+        "more than 64 rules: widen rules::RuleSet"
+    );
     for w in rules.windows(2) {
         assert!(w[0].0 != w[1].0, "rule code {} is used twice", w[0].0);
     }

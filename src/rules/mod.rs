@@ -1,7 +1,14 @@
-//! Rules: one file each, with its metadata and one check function.
+//! Rules: one file each, with its metadata and its check.
 //!
-//! A rule reads the parsed Dockerfile and the image model from a [`Context`]
-//! and returns findings. Rules never print and never depend on output code.
+//! A rule file `src/rules/<name>.rs` has `pub const META: RuleMeta` and
+//! usually `pub fn check(ctx: &Context)`; its doc is `rules/<slug>.md`.
+//! build.rs finds the rule files and generates their `mod` lines and the
+//! registry [`all`] (in code order): nothing else is edited to add a rule.
+//!
+//! A check reads the parsed Dockerfile and the image model from a
+//! [`Context`] and reports findings with [`Context::report`] (or
+//! [`Context::report_script`], [`Context::report_flow`]). Rules never print
+//! and never depend on output code. See CONTRIBUTING.md.
 
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, RuleMeta};
 use crate::model::Image;
@@ -178,18 +185,7 @@ impl Context<'_> {
         message: String,
         edits: Vec<(Range<usize>, String)>,
     ) -> Fix {
-        Fix {
-            safety,
-            message,
-            edits: edits
-                .into_iter()
-                .map(|(r, replacement)| Edit {
-                    file: script.file,
-                    range: script.base + r.start..script.base + r.end,
-                    replacement,
-                })
-                .collect(),
-        }
+        fix_in(script.file, script.base, safety, message, edits)
     }
 
     /// A fix made of edits to the Dockerfile.
@@ -199,18 +195,30 @@ impl Context<'_> {
         message: String,
         edits: Vec<(Range<usize>, String)>,
     ) -> Fix {
-        Fix {
-            safety,
-            message,
-            edits: edits
-                .into_iter()
-                .map(|(range, replacement)| Edit {
-                    file: self.file,
-                    range,
-                    replacement,
-                })
-                .collect(),
-        }
+        fix_in(self.file, 0, safety, message, edits)
+    }
+}
+
+/// A fix made of edits to report file `file`, whose spans are relative to
+/// byte `base` of it.
+fn fix_in(
+    file: usize,
+    base: usize,
+    safety: FixSafety,
+    message: String,
+    edits: Vec<(Range<usize>, String)>,
+) -> Fix {
+    Fix {
+        safety,
+        message,
+        edits: edits
+            .into_iter()
+            .map(|(r, replacement)| Edit {
+                file,
+                range: base + r.start..base + r.end,
+                replacement,
+            })
+            .collect(),
     }
 }
 

@@ -61,25 +61,21 @@ pub fn check(ctx: &Context) {
             let names: Vec<String> = bg.iter().map(|j| job_name(j)).collect();
             let they = if bg.len() == 1 { "it" } else { "they" };
             let daemonised = bg.iter().find_map(|j| j.daemon);
-            match &p.end {
+            let (message, label, help, fix) = match &p.end {
                 End::Wait { .. } => {
                     if has_init || bg.len() < 2 || p.trap(&stop).is_some_and(|t| t.forwards) {
                         continue;
                     }
-                    seen.push(bg[0].prog.at.clone());
-                    ctx.report_flow(
-                        &META,
-                        s,
-                        &bg[0].prog.at,
+                    (
                         format!(
                             "{when}{} long-running programs ({}) run in the background of a shell that is PID 1 and forwards no signal: on `docker stop` none of them gets SIG{stop} and all are SIGKILLed after the grace period",
                             bg.len(),
                             names.join(", ")
                         ),
+                        "started in the background",
+                        format!("run one program per container, or forward SIG{stop} to every background program and wait for them (or use a supervisor: s6-overlay, supervisord)"),
+                        shared::forward_trap_fix(ctx, s, p),
                     )
-                    .label("started in the background")
-                    .help(format!("run one program per container, or forward SIG{stop} to every background program and wait for them (or use a supervisor: s6-overlay, supervisord)"))
-                    .fix(shared::forward_trap_fix(ctx, s, p));
                 }
                 End::Foreground { prog, .. } | End::Exec { prog, .. } => {
                     if has_init && daemonised.is_none() {
@@ -97,39 +93,36 @@ pub fn check(ctx: &Context) {
                     {
                         continue;
                     }
-                    seen.push(bg[0].prog.at.clone());
                     let fg = shared::prog_short(prog);
-                    ctx.report_flow(
-                        &META,
-                        s,
-                        &bg[0].prog.at,
+                    (
                         format!(
                             "{when}{} keeps running in the background next to `{fg}`: the stop signal goes to PID 1 only, so {they} never get{} SIG{stop} and {} SIGKILLed when the container stops",
                             names.join(", "),
                             if bg.len() == 1 { "s" } else { "" },
                             if bg.len() == 1 { "is" } else { "are" },
                         ),
+                        "runs in the background",
+                        help(daemonised),
+                        None,
                     )
-                    .label("runs in the background")
-                    .help(help(daemonised));
                 }
-                End::Exit { .. } => {
-                    seen.push(bg[0].prog.at.clone());
-                    ctx.report_flow(
-                        &META,
-                        s,
-                        &bg[0].prog.at,
-                        format!(
-                            "{when}the script ends while {} keeps running in the background: PID 1 exits, so the container stops at once and {they} {} killed",
-                            names.join(", "),
-                            if bg.len() == 1 { "is" } else { "are" },
-                        ),
-                    )
-                    .label("runs in the background")
-                    .help(help(daemonised));
-                }
-                _ => {}
-            }
+                End::Exit { .. } => (
+                    format!(
+                        "{when}the script ends while {} keeps running in the background: PID 1 exits, so the container stops at once and {they} {} killed",
+                        names.join(", "),
+                        if bg.len() == 1 { "is" } else { "are" },
+                    ),
+                    "runs in the background",
+                    help(daemonised),
+                    None,
+                ),
+                _ => continue,
+            };
+            seen.push(bg[0].prog.at.clone());
+            ctx.report_flow(&META, s, &bg[0].prog.at, message)
+                .label(label)
+                .help(help)
+                .fix(fix);
         }
     }
     // A program that CMD/ENTRYPOINT starts directly.
