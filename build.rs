@@ -12,7 +12,7 @@ use std::path::Path;
 
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
-    println!("cargo:rerun-if-changed={}", dir.display());
+    println!("cargo:rerun-if-changed=src/rules");
     println!("cargo:rerun-if-changed=build.rs");
     let mut rules = Vec::new();
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
