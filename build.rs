@@ -34,8 +34,10 @@ fn main() {
         let code = text[meta..]
             .split_once("code: \"")
             .and_then(|(_, rest)| rest.split_once('"'))
-            .map(|(code, _)| code.to_string())
-            .unwrap_or_else(|| panic!("src/rules/{module}.rs: META has no `code: \"...\"`"));
+            .map_or_else(
+                || panic!("src/rules/{module}.rs: META has no `code: \"...\"`"),
+                |(code, _)| code.to_string(),
+            );
         let check = text.contains("\npub fn check(");
         rules.push((code, module, path, check));
     }

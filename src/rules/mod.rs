@@ -13,6 +13,7 @@
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, RuleMeta};
 use crate::model::Image;
 use crate::syntax::Dockerfile;
+use std::fmt::Write as _;
 use std::ops::Range;
 
 mod shared;
@@ -66,6 +67,9 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// The context of one lint of `dockerfile` (report file `file`, whose
+    /// text is `text`), with its image model and PID 1 chain.
+    #[must_use]
     pub fn new(
         file: usize,
         text: &'a str,
@@ -96,6 +100,9 @@ impl<'a> Context<'a> {
     }
 
     /// The names facts of `s`, a script of the chain (parsed once per lint).
+    ///
+    /// # Panics
+    /// If `s` is not one of `self.chain.scripts`.
     pub fn names(&self, s: &crate::model::chain::LoadedScript) -> &crate::shell::names::Script<'a> {
         let chain: &'a crate::model::chain::Chain = self.chain;
         let i = chain
@@ -109,6 +116,9 @@ impl<'a> Context<'a> {
 
 impl Context<'_> {
     /// Where `exec` may go in script `s`: see [`shared::exec_verified`].
+    ///
+    /// # Panics
+    /// If `s` is not one of `self.chain.scripts`.
     pub fn exec_verified(
         &self,
         s: &crate::model::chain::LoadedScript,
@@ -226,12 +236,16 @@ fn fix_in(
 /// field of the [`Diagnostic`]; it is recorded in the context's findings
 /// when the `Finding` is dropped (at the end of the statement, unless it is
 /// kept in a variable).
+#[derive(Debug)]
 pub struct Finding<'c> {
     out: &'c std::cell::RefCell<Vec<Diagnostic>>,
     /// `Some` until dropped.
     diagnostic: Option<Diagnostic>,
 }
 
+// The methods return `Self` without `#[must_use]`: a finding is recorded
+// when dropped, so `ctx.report(..).help(..);` is the intended use.
+#[allow(clippy::return_self_not_must_use, clippy::must_use_candidate)]
 impl Finding<'_> {
     fn set(mut self, f: impl FnOnce(&mut Diagnostic)) -> Self {
         if let Some(d) = self.diagnostic.as_mut() {
@@ -285,11 +299,13 @@ pub struct RuleSet(u64);
 
 impl RuleSet {
     /// No rule.
+    #[must_use]
     pub const fn none() -> RuleSet {
         RuleSet(0)
     }
 
     /// Every rule of the registry.
+    #[must_use]
     pub fn all() -> RuleSet {
         RuleSet(u64::MAX >> (64 - RULES.len()))
     }
@@ -313,6 +329,7 @@ impl RuleSet {
     }
 
     /// Whether the rule with this code runs.
+    #[must_use]
     pub fn contains(&self, code: &str) -> bool {
         RuleSet::index(code).is_some_and(|i| self.0 & (1 << i) != 0)
     }
@@ -379,17 +396,20 @@ fn cmd_may_be_arguments(d: &mut Diagnostic, base: &str) {
     if d.severity == crate::diagnostic::Severity::Error {
         d.severity = crate::diagnostic::Severity::Warning;
     }
-    d.message.push_str(&format!(
+    let _ = write!(
+        d.message,
         " (if the CMD runs as a program: the base image `{base}` may have an ENTRYPOINT that receives this CMD as arguments)"
-    ));
+    );
 }
 
 /// Every rule, in code order (each derefs to its [`RuleMeta`]).
+#[must_use]
 pub fn all() -> &'static [Rule] {
     &RULES
 }
 
 /// Look a rule up by code (`SIG001`, any case) or slug (`shell-form-cmd`).
+#[must_use]
 pub fn find(code_or_slug: &str) -> Option<&'static RuleMeta> {
     all()
         .iter()

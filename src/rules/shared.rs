@@ -435,8 +435,7 @@ pub fn shell_name(s: &crate::model::chain::LoadedScript) -> String {
 pub fn program_of(cmd: &crate::shell::script::Cmd) -> String {
     cmd.words
         .first()
-        .map(|w| w.raw.clone())
-        .unwrap_or_else(|| "the command".into())
+        .map_or_else(|| "the command".into(), |w| w.raw.clone())
 }
 
 /// Privilege droppers: they start the program as another user.
@@ -525,7 +524,7 @@ pub fn when(p: &crate::shell::flow::Path) -> String {
         c
     } else {
         let mut it = c.chars();
-        let first = it.next().map(|f| f.to_ascii_uppercase()).unwrap_or('W');
+        let first = it.next().map_or('W', |f| f.to_ascii_uppercase());
         format!("{first}{}: ", it.as_str())
     }
 }
@@ -777,7 +776,7 @@ pub fn flow_span(
     loc: &crate::shell::flow::Loc,
 ) -> (usize, std::ops::Range<usize>) {
     let mut loc = loc.clone();
-    for _ in 0..crate::shell::flow::MAX_DEPTH + 1 {
+    for _ in 0..=crate::shell::flow::MAX_DEPTH {
         if loc.file == 0 {
             return (s.file, s.base + loc.span.start..s.base + loc.span.end);
         }
@@ -820,11 +819,10 @@ pub fn path_graceful(p: &crate::shell::flow::Path, stop: &str) -> bool {
             false
         }
         End::Exec { .. } | End::Exit { .. } | End::Unknown { .. } => true,
-        End::Fails { .. } => false,
         End::Wait { waits_again, .. } => {
             handler.is_some_and(|t| t.forwards && (t.waits || *waits_again))
         }
-        End::Foreground { .. } => false,
+        End::Fails { .. } | End::Foreground { .. } => false,
     }
 }
 
@@ -905,11 +903,11 @@ pub fn exec_verified(
     let edits: Vec<(std::ops::Range<usize>, String)> =
         at.iter().map(|&a| (a..a, "exec ".to_string())).collect();
     let Some(fixed) = apply_edits(&s.text, &edits) else {
-        return Default::default();
+        return std::collections::HashSet::default();
     };
     let after = rerun(s, &fixed);
     if after.unparsed.is_some() {
-        return Default::default();
+        return std::collections::HashSet::default();
     }
     let execs: std::collections::HashSet<usize> = after
         .paths
