@@ -15,6 +15,8 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The lower-case name (`error`).
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -23,6 +25,8 @@ impl Severity {
         }
     }
 
+    /// A severity by name, any case (`warn` for `warning`).
+    #[must_use]
     pub fn parse(s: &str) -> Option<Severity> {
         match s.to_ascii_lowercase().as_str() {
             "info" => Some(Severity::Info),
@@ -51,6 +55,8 @@ pub enum FixSafety {
 }
 
 impl FixSafety {
+    /// `safe` or `unsafe`.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             FixSafety::Safe => "safe",
@@ -68,6 +74,8 @@ pub enum FixAvailability {
 }
 
 impl FixAvailability {
+    /// How `dsig rules` says it (`sometimes (safe)`).
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             FixAvailability::None => "none",
@@ -92,7 +100,7 @@ pub struct Edit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
     pub safety: FixSafety,
-    /// Imperative summary, e.g. "Use exec form: CMD [\"app\"]".
+    /// Imperative summary, e.g. `Use exec form: CMD ["app"]`.
     pub message: String,
     pub edits: Vec<Edit>,
 }
@@ -342,6 +350,8 @@ impl Report {
             .dedup_by(|b, a| (a.file, &a.span, a.code) == (b.file, &b.span, b.code));
     }
 
+    /// The most serious finding's severity (`None` without findings).
+    #[must_use]
     pub fn max_severity(&self) -> Option<Severity> {
         self.diagnostics.iter().map(|d| d.severity).max()
     }

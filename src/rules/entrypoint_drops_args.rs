@@ -1,7 +1,7 @@
 //! SIG013 entrypoint-drops-args.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::shell::flow::End;
 use crate::shell::script::{ArgsUse, ScriptWord};
 
@@ -14,7 +14,7 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/entrypoint-drops-args.md"),
 };
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     for s in ctx.chain.scripts.iter().filter(|s| s.entrypoint_with_cmd) {
         let workload = s.flow.paths.iter().find_map(|p| match &p.end {
             End::Exec { prog, .. } | End::Foreground { prog, .. } if prog.at.file == 0 => {
@@ -42,8 +42,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .map_or(0..s.text.lines().next().map_or(0, str::len), |c| {
                 c.span.clone()
             });
-        let mut d = ctx.script_diagnostic(&META, s, span, message.to_string());
-        d.label = Some("CMD arguments are not passed on".into());
+        let d = ctx.report_script(&META, s, span, message.to_string())
+        .label("CMD arguments are not passed on");
         match (&workload, fix) {
             (Some(c), true) => {
                 let target = match c.name() {
@@ -59,19 +59,19 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 match plan(target, cmd_args) {
                     Plan::Replace(range) => {
                         let old = &s.text[range.clone()];
-                        d.help = Some(format!(
+                        let help = format!(
                             "the CMD is the command itself (`{old}`): run it with `\"$@\"` in its place, so that CMD and `docker run IMAGE ARGS` choose what runs"
-                        ));
+                        );
                         // Unsafe: with the image's CMD the same program
                         // runs, but `docker run IMAGE ARGS` now replaces it.
-                        if edits {
-                            d.fix = Some(ctx.script_fix(
+                        d.help(help).fix(edits.then(|| {
+                            ctx.script_fix(
                                 s,
                                 FixSafety::Unsafe,
                                 format!("Run the CMD: `\"$@\"` in place of `{old}`"),
                                 vec![(range, "\"$@\"".into())],
-                            ));
-                        }
+                            )
+                        }));
                     }
                     Plan::Append(end) => {
                         // What the app gets with this image's CMD, once fixed.
@@ -82,26 +82,29 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                             ),
                             None => String::new(),
                         };
-                        d.help = Some(format!(
+                        let help = format!(
                             "pass the arguments on to the app: `{prog} \"$@\"`{then}, or end the script with `exec \"$@\"` so that CMD is the command"
-                        ));
+                        );
                         // Unsafe: the CMD's words are added to the app's, so
                         // what runs changes (and with every `docker run` ARGS).
-                        if edits {
-                            d.fix = Some(ctx.script_fix(
+                        d.help(help).fix(edits.then(|| {
+                            ctx.script_fix(
                                 s,
                                 FixSafety::Unsafe,
                                 "Pass \"$@\" on to the app".into(),
                                 vec![(end..end, " \"$@\"".into())],
-                            ));
-                        }
+                            )
+                        }));
                     }
-                    Plan::No(why) => d.help = Some(format!("no automatic fix: {why}")),
+                    Plan::No(why) => {
+                        d.help(format!("no automatic fix: {why}"));
+                    }
                 }
             }
-            _ => d.help = Some("use \"$@\" (quoted) where the arguments are passed on, e.g. `exec app \"$@\"` or `exec \"$@\"`".into()),
+            _ => {
+                d.help("use \"$@\" (quoted) where the arguments are passed on, e.g. `exec app \"$@\"` or `exec \"$@\"`");
+            }
         }
-        out.push(d);
     }
 }
 

@@ -1,7 +1,7 @@
 //! SIG014 exec-lost.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, RuleMeta, Severity};
 use crate::shell::flow::{End, How};
 
 pub const META: RuleMeta = RuleMeta {
@@ -13,7 +13,7 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/exec-lost.md"),
 };
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     let stop = shared::stop_signal(ctx);
     for s in shared::pid1_scripts(ctx) {
         let shell = shared::shell_name(s);
@@ -25,28 +25,26 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     how: How::ExecInChild,
                     ..
                 } => {
-                    let mut d = ctx.flow_diagnostic(
+                    ctx.report_flow(
                         &META,
                         s,
                         &prog.at,
                         format!("{when}this `exec` does not replace PID 1 (it runs in a pipeline, subshell or command substitution, a child of the shell): {shell} stays PID 1, does not pass SIG{stop} on, and `docker stop` SIGKILLs the app after the grace period"),
-                    );
-                    d.label = Some("exec here replaces a child, not PID 1".into());
-                    d.help = Some("`exec` must be a top-level command of the script; for logging to a file and stdout use `exec app > >(tee log) 2>&1` in bash, or let Docker collect stdout".into());
-                    out.push(d);
+                    )
+                    .label("exec here replaces a child, not PID 1")
+                    .help("`exec` must be a top-level command of the script; for logging to a file and stdout use `exec app > >(tee log) 2>&1` in bash, or let Docker collect stdout");
                 }
                 End::Fails { at, why } => {
-                    let mut d = ctx.flow_diagnostic(
+                    ctx.report_flow(
                         &META,
                         s,
                         at,
                         format!(
                             "{when}{why}: the container exits at once instead of running the app"
                         ),
-                    );
-                    d.label = Some(format!("{shell} cannot run this `exec`"));
-                    d.help = Some("write `exec /path/to/program args` (a program file; for bash-only options such as `exec -a`, run the script with bash)".into());
-                    out.push(d);
+                    )
+                    .label(format!("{shell} cannot run this `exec`"))
+                    .help("write `exec /path/to/program args` (a program file; for bash-only options such as `exec -a`, run the script with bash)");
                 }
                 _ => {}
             }

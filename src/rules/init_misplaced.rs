@@ -1,7 +1,7 @@
 //! SIG022 init-misplaced.
 
 use super::Context;
-use crate::diagnostic::{Diagnostic, FixAvailability, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, RuleMeta, Severity};
 use crate::model::chain::{Step, INITS};
 use crate::model::{Command, Setting};
 
@@ -25,7 +25,7 @@ fn base(p: &str) -> &str {
     p.rsplit('/').next().unwrap_or(p)
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     let Some(at) = ctx.chain.started_by else {
         return;
     };
@@ -41,36 +41,34 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         };
         if *as_child {
-            let mut d = ctx.diagnostic(
+            ctx.report(
                 &META,
                 ins.span.clone(),
                 format!("`{name}` is not PID 1: a shell or script that stays PID 1 starts it as a child, so SIGTERM never reaches it and it reaps nothing"),
-            );
-            d.label = Some(format!("`{name}` runs as a child"));
-            d.help = Some(format!("put `{name}` first: `ENTRYPOINT [\"{name}\", \"--\", ...]`, and `exec` anything that starts it"));
-            out.push(d);
+            )
+            .label(format!("`{name}` runs as a child"))
+            .help(format!("put `{name}` first: `ENTRYPOINT [\"{name}\", \"--\", ...]`, and `exec` anything that starts it"));
         } else if name.starts_with("tini")
             && !options.iter().any(|o| o == "--")
             && command.iter().skip(1).any(|w| w.starts_with('-'))
         {
-            let mut d = ctx.diagnostic(
+            ctx.report(
                 &META,
                 ins.span.clone(),
                 format!("`{name}` without `--`: it reads the command's options that start with `-` as its own"),
-            );
-            d.label = Some("no `--` after tini".into());
-            d.help = Some("write `tini --` before the command".into());
-            out.push(d);
+            )
+            .label("no `--` after tini")
+            .help("write `tini --` before the command");
         }
     }
-    init_in_cmd_behind_entrypoint(ctx, out);
+    init_in_cmd_behind_entrypoint(ctx);
 }
 
 /// `ENTRYPOINT ["/usr/bin/myapp"]` + `CMD ["tini", "--", "app"]`: CMD only
 /// gives ENTRYPOINT its arguments (a shell-form ENTRYPOINT ignores it), so the
 /// init never runs as PID 1. Reported when dsig followed the ENTRYPOINT to the
 /// end (no gaps) and never reached the init.
-fn init_in_cmd_behind_entrypoint(ctx: &Context, out: &mut Vec<Diagnostic>) {
+fn init_in_cmd_behind_entrypoint(ctx: &Context) {
     let Some(stage) = ctx.image.final_stage() else {
         return;
     };
@@ -114,15 +112,14 @@ fn init_in_cmd_behind_entrypoint(ctx: &Context, out: &mut Vec<Diagnostic>) {
         ),
     };
     let ins = &ctx.dockerfile.instructions[*cmd_at];
-    let mut d = ctx.diagnostic(
+    ctx.report(
         &META,
         ins.span.clone(),
         format!("`{init}` in CMD is never PID 1: {why}, so `{init}` forwards no signal and reaps nothing"),
-    );
-    d.label = Some(format!("`{init}` is not PID 1"));
-    d.help = Some(format!(
+    )
+    .label(format!("`{init}` is not PID 1"))
+    .help(format!(
         "put `{init}` first in an exec-form ENTRYPOINT: `ENTRYPOINT [{}, \"--\", {entry}]`, and leave only the arguments in CMD",
         serde_json::Value::from(written.as_str())
     ));
-    out.push(d);
 }

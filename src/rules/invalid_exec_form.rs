@@ -1,7 +1,7 @@
 //! SIG003 invalid-exec-form.
 
 use super::Context;
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::syntax::{json_array, Args, Instruction, Kind};
 
 pub const META: RuleMeta = RuleMeta {
@@ -98,7 +98,6 @@ fn check_one(
     ins: &Instruction,
     args: &Args,
     keyword: &str,
-    out: &mut Vec<Diagnostic>,
 ) {
     let Args::Shell {
         text,
@@ -114,73 +113,71 @@ fn check_one(
     let message = format!(
         "{keyword} arguments look like exec form but are not a valid JSON array ({err}): Docker runs the text with /bin/sh -c, which tries to run a command named like the first element, brackets and quotes included"
     );
-    let mut d = ctx.diagnostic(&META, text.span.clone(), message);
-    d.label = Some("not valid JSON".into());
+    let d = ctx
+        .report(&META, text.span.clone(), message)
+        .label("not valid JSON");
     match intended.filter(|v| !v.is_empty() && !ins.has_inner_comments) {
         Some(v) => {
             let new = json_array(&v);
-            d.help = Some(format!(
+            d.help(format!(
                 "write valid JSON with double quotes: `{keyword} {new}`"
-            ));
-            d.fix = Some(ctx.fix(
+            ))
+            .fix(ctx.fix(
                 FixSafety::Safe,
                 format!("Rewrite as valid JSON: {new}"),
                 vec![(text.span.clone(), new)],
             ));
         }
         None => {
-            d.help = Some(
-                "exec form must be a JSON array of double-quoted strings: `[\"app\", \"arg\"]`"
-                    .into(),
-            )
+            d.help(
+                "exec form must be a JSON array of double-quoted strings: `[\"app\", \"arg\"]`",
+            );
         }
     }
-    out.push(d);
 }
 
 /// `CMD ["a"] trailing`: BuildKit v0.12 reads the array and drops the rest;
 /// parsers that decode strictly make the whole line shell form.
-fn check_trailing(ctx: &Context, ins: &Instruction, out: &mut Vec<Diagnostic>) {
+fn check_trailing(ctx: &Context, ins: &Instruction) {
     let Some(t) = ins.json_trailing.clone() else {
         return;
     };
     let keyword = ins.keyword.to_ascii_uppercase();
-    let mut d = ctx.diagnostic(
+    // Delete from the end of the array (blanks included) to the end.
+    let start = ctx.text[..t.start].trim_end_matches([' ', '\t']).len();
+    let fix = (!ins.has_inner_comments && ctx.text[start..t.end].lines().count() <= 1).then(|| {
+        ctx.fix(
+            FixSafety::Safe,
+            "Remove the text after the JSON array".into(),
+            vec![(start..t.end, String::new())],
+        )
+    });
+    ctx.report(
         &META,
         t.clone(),
         format!(
             "text after the exec-form array of {keyword} is ignored by BuildKit v0.12 and makes strict JSON parsers treat the whole line as shell form (/bin/sh -c as PID 1)"
         ),
-    );
-    d.label = Some("after the JSON array".into());
-    d.help =
-        Some("remove the text after `]`; put comments on their own line starting with `#`".into());
-    // Delete from the end of the array (blanks included) to the end.
-    let start = ctx.text[..t.start].trim_end_matches([' ', '\t']).len();
-    if !ins.has_inner_comments && ctx.text[start..t.end].lines().count() <= 1 {
-        d.fix = Some(ctx.fix(
-            FixSafety::Safe,
-            "Remove the text after the JSON array".into(),
-            vec![(start..t.end, String::new())],
-        ));
-    }
-    out.push(d);
+    )
+    .label("after the JSON array")
+    .help("remove the text after `]`; put comments on their own line starting with `#`")
+    .fix(fix);
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     for ins in &ctx.dockerfile.instructions {
         if matches!(
             ins.kind,
             Kind::Cmd | Kind::Entrypoint | Kind::Run | Kind::Shell
         ) {
-            check_trailing(ctx, ins, out);
+            check_trailing(ctx, ins);
         }
         match (ins.kind, &ins.args) {
             (Kind::Cmd | Kind::Entrypoint | Kind::Run | Kind::Shell, args) => {
-                check_one(ctx, ins, args, &ins.keyword.to_ascii_uppercase(), out)
+                check_one(ctx, ins, args, &ins.keyword.to_ascii_uppercase())
             }
             (Kind::Healthcheck, Args::Health { cmd, .. }) => {
-                check_one(ctx, ins, cmd, "HEALTHCHECK CMD", out)
+                check_one(ctx, ins, cmd, "HEALTHCHECK CMD")
             }
             _ => {}
         }

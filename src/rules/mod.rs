@@ -1,33 +1,47 @@
-//! Rules: one file each, with its metadata and one check function.
+//! Rules: one file each, with its metadata and its check.
 //!
-//! A rule reads the parsed Dockerfile and the image model from a [`Context`]
-//! and returns findings. Rules never print and never depend on output code.
+//! A rule file `src/rules/<name>.rs` has `pub const META: RuleMeta` and
+//! usually `pub fn check(ctx: &Context)`; its doc is `rules/<slug>.md`.
+//! build.rs finds the rule files and generates their `mod` lines and the
+//! registry [`all`] (in code order): nothing else is edited to add a rule.
+//!
+//! A check reads the parsed Dockerfile and the image model from a
+//! [`Context`] and reports findings with [`Context::report`] (or
+//! [`Context::report_script`], [`Context::report_flow`]). Rules never print
+//! and never depend on output code. See CONTRIBUTING.md.
 
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, RuleMeta};
 use crate::model::Image;
 use crate::syntax::Dockerfile;
+use std::fmt::Write as _;
 use std::ops::Range;
 
-mod entrypoint_drops_args;
-mod exec_lost;
-mod init_misplaced;
-mod invalid_exec_form;
-mod package_manager_as_pid1;
-pub mod pid1_ignores_sigterm;
-mod privilege_drop_without_exec;
-mod repeated_cmd_or_entrypoint;
-mod script_missing_exec;
-mod script_not_analysable;
-mod script_not_runnable;
-mod several_daemons_without_supervisor;
 mod shared;
-mod shell_c_without_exec;
-mod shell_form_cmd;
-mod shell_form_entrypoint;
-pub mod stopsignal;
-mod trap_cannot_fire;
-mod trap_does_not_forward;
-pub mod unused_suppression;
+
+// `pub mod <rule>;` for each rule file, and `static RULES`: see build.rs.
+include!(concat!(env!("OUT_DIR"), "/registry.rs"));
+
+/// A check: reads the [`Context`] and reports findings with [`Context::report`].
+pub type Check = fn(&Context);
+
+/// One rule of the registry: its metadata and its check (`None` for a rule
+/// whose findings are made elsewhere, like SIG000 by [`crate::suppress`]).
+/// Derefs to its [`RuleMeta`], so `rule.code` reads the metadata.
+#[derive(Debug)]
+pub struct Rule {
+    /// What `dsig rules` lists.
+    pub meta: RuleMeta,
+    /// What runs when the rule is enabled.
+    pub check: Option<Check>,
+}
+
+impl std::ops::Deref for Rule {
+    type Target = RuleMeta;
+
+    fn deref(&self) -> &RuleMeta {
+        &self.meta
+    }
+}
 
 /// What a rule may look at.
 pub struct Context<'a> {
@@ -48,9 +62,14 @@ pub struct Context<'a> {
     /// For each script, where `exec` inserted before a program is verified
     /// (see [`shared::exec_verified`]), computed on first use.
     execs: Vec<std::cell::OnceCell<std::collections::HashSet<usize>>>,
+    /// The findings reported so far (see [`Context::report`]).
+    out: std::cell::RefCell<Vec<Diagnostic>>,
 }
 
 impl<'a> Context<'a> {
+    /// The context of one lint of `dockerfile` (report file `file`, whose
+    /// text is `text`), with its image model and PID 1 chain.
+    #[must_use]
     pub fn new(
         file: usize,
         text: &'a str,
@@ -76,10 +95,14 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|_| std::cell::OnceCell::new())
                 .collect(),
+            out: std::cell::RefCell::new(Vec::new()),
         }
     }
 
     /// The names facts of `s`, a script of the chain (parsed once per lint).
+    ///
+    /// # Panics
+    /// If `s` is not one of `self.chain.scripts`.
     pub fn names(&self, s: &crate::model::chain::LoadedScript) -> &crate::shell::names::Script<'a> {
         let chain: &'a crate::model::chain::Chain = self.chain;
         let i = chain
@@ -93,6 +116,9 @@ impl<'a> Context<'a> {
 
 impl Context<'_> {
     /// Where `exec` may go in script `s`: see [`shared::exec_verified`].
+    ///
+    /// # Panics
+    /// If `s` is not one of `self.chain.scripts`.
     pub fn exec_verified(
         &self,
         s: &crate::model::chain::LoadedScript,
@@ -106,51 +132,59 @@ impl Context<'_> {
         self.execs[i].get_or_init(|| shared::exec_verified(s, &shared::stop_signal(self)))
     }
 
-    /// A finding of rule `meta` at `span`, with the rule's default severity.
-    pub fn diagnostic(&self, meta: &RuleMeta, span: Range<usize>, message: String) -> Diagnostic {
-        Diagnostic {
-            code: meta.code,
-            slug: meta.slug,
-            severity: meta.severity,
-            message,
-            file: self.file,
-            span,
-            label: None,
-            help: None,
-            fix: None,
+    /// Report a finding of rule `meta` at `span` of the Dockerfile, with the
+    /// rule's default severity. The returned [`Finding`] adds a label, help,
+    /// fix or another severity, and is recorded when it is dropped:
+    ///
+    /// ```ignore
+    /// ctx.report(&META, ins.span.clone(), message)
+    ///     .label("PID 1 is /bin/sh")
+    ///     .help("use exec form");
+    /// ```
+    pub fn report(&self, meta: &RuleMeta, span: Range<usize>, message: String) -> Finding<'_> {
+        Finding {
+            out: &self.out,
+            diagnostic: Some(Diagnostic {
+                code: meta.code,
+                slug: meta.slug,
+                severity: meta.severity,
+                message,
+                file: self.file,
+                span,
+                label: None,
+                help: None,
+                fix: None,
+            }),
         }
     }
 
-    /// A finding in a script (`span` relative to the script's text).
-    pub fn script_diagnostic(
+    /// [`Context::report`] in a script (`span` relative to the script's text).
+    pub fn report_script(
         &self,
         meta: &RuleMeta,
         script: &crate::model::chain::LoadedScript,
         span: Range<usize>,
         message: String,
-    ) -> Diagnostic {
-        let mut d = self.diagnostic(
+    ) -> Finding<'_> {
+        self.report(
             meta,
             script.base + span.start..script.base + span.end,
             message,
-        );
-        d.file = script.file;
-        d
+        )
+        .in_file(script.file)
     }
 
-    /// A finding at a place of a script's flow (in the script, a file it
-    /// sources, or the `eval` of a text).
-    pub fn flow_diagnostic(
+    /// [`Context::report`] at a place of a script's flow (in the script, a
+    /// file it sources, or the `eval` of a text).
+    pub fn report_flow(
         &self,
         meta: &RuleMeta,
         script: &crate::model::chain::LoadedScript,
         loc: &crate::shell::flow::Loc,
         message: String,
-    ) -> Diagnostic {
+    ) -> Finding<'_> {
         let (file, span) = shared::flow_span(script, loc);
-        let mut d = self.diagnostic(meta, span, message);
-        d.file = file;
-        d
+        self.report(meta, span, message).in_file(file)
     }
 
     /// A fix made of edits to a script (spans relative to the script's text).
@@ -161,18 +195,7 @@ impl Context<'_> {
         message: String,
         edits: Vec<(Range<usize>, String)>,
     ) -> Fix {
-        Fix {
-            safety,
-            message,
-            edits: edits
-                .into_iter()
-                .map(|(r, replacement)| Edit {
-                    file: script.file,
-                    range: script.base + r.start..script.base + r.end,
-                    replacement,
-                })
-                .collect(),
-        }
+        fix_in(script.file, script.base, safety, message, edits)
     }
 
     /// A fix made of edits to the Dockerfile.
@@ -182,66 +205,91 @@ impl Context<'_> {
         message: String,
         edits: Vec<(Range<usize>, String)>,
     ) -> Fix {
-        Fix {
-            safety,
-            message,
-            edits: edits
-                .into_iter()
-                .map(|(range, replacement)| Edit {
-                    file: self.file,
-                    range,
-                    replacement,
-                })
-                .collect(),
-        }
+        fix_in(self.file, 0, safety, message, edits)
     }
 }
 
-type Check = fn(&Context, &mut Vec<Diagnostic>);
+/// A fix made of edits to report file `file`, whose spans are relative to
+/// byte `base` of it.
+fn fix_in(
+    file: usize,
+    base: usize,
+    safety: FixSafety,
+    message: String,
+    edits: Vec<(Range<usize>, String)>,
+) -> Fix {
+    Fix {
+        safety,
+        message,
+        edits: edits
+            .into_iter()
+            .map(|(r, replacement)| Edit {
+                file,
+                range: base + r.start..base + r.end,
+                replacement,
+            })
+            .collect(),
+    }
+}
 
-static ALL: [RuleMeta; 19] = [
-    unused_suppression::META,
-    shell_form_cmd::META,
-    shell_form_entrypoint::META,
-    invalid_exec_form::META,
-    repeated_cmd_or_entrypoint::META,
-    shell_c_without_exec::META,
-    script_missing_exec::META,
-    trap_cannot_fire::META,
-    trap_does_not_forward::META,
-    entrypoint_drops_args::META,
-    exec_lost::META,
-    privilege_drop_without_exec::META,
-    script_not_runnable::META,
-    script_not_analysable::META,
-    pid1_ignores_sigterm::META,
-    package_manager_as_pid1::META,
-    init_misplaced::META,
-    stopsignal::META,
-    several_daemons_without_supervisor::META,
-];
+/// A finding being reported: see [`Context::report`]. Each method sets one
+/// field of the [`Diagnostic`]; it is recorded in the context's findings
+/// when the `Finding` is dropped (at the end of the statement, unless it is
+/// kept in a variable).
+#[derive(Debug)]
+pub struct Finding<'c> {
+    out: &'c std::cell::RefCell<Vec<Diagnostic>>,
+    /// `Some` until dropped.
+    diagnostic: Option<Diagnostic>,
+}
 
-static CHECKS: [Check; 19] = [
-    unused_suppression::check,
-    shell_form_cmd::check,
-    shell_form_entrypoint::check,
-    invalid_exec_form::check,
-    repeated_cmd_or_entrypoint::check,
-    shell_c_without_exec::check,
-    script_missing_exec::check,
-    trap_cannot_fire::check,
-    trap_does_not_forward::check,
-    entrypoint_drops_args::check,
-    exec_lost::check,
-    privilege_drop_without_exec::check,
-    script_not_runnable::check,
-    script_not_analysable::check,
-    pid1_ignores_sigterm::check,
-    package_manager_as_pid1::check,
-    init_misplaced::check,
-    stopsignal::check,
-    several_daemons_without_supervisor::check,
-];
+// The methods return `Self` without `#[must_use]`: a finding is recorded
+// when dropped, so `ctx.report(..).help(..);` is the intended use.
+#[allow(clippy::return_self_not_must_use, clippy::must_use_candidate)]
+impl Finding<'_> {
+    fn set(mut self, f: impl FnOnce(&mut Diagnostic)) -> Self {
+        if let Some(d) = self.diagnostic.as_mut() {
+            f(d);
+        }
+        self
+    }
+
+    /// The short text shown under the source snippet.
+    pub fn label(self, label: impl Into<String>) -> Self {
+        let label = label.into();
+        self.set(|d| d.label = Some(label))
+    }
+
+    /// How to resolve it, in words.
+    pub fn help(self, help: impl Into<String>) -> Self {
+        let help = help.into();
+        self.set(|d| d.help = Some(help))
+    }
+
+    /// The fix, if any (`Fix` or `Option<Fix>`).
+    pub fn fix(self, fix: impl Into<Option<Fix>>) -> Self {
+        let fix = fix.into();
+        self.set(|d| d.fix = fix)
+    }
+
+    /// Another severity than the rule's default.
+    pub fn severity(self, severity: crate::diagnostic::Severity) -> Self {
+        self.set(|d| d.severity = severity)
+    }
+
+    /// The report file the span points into (the Dockerfile by default).
+    fn in_file(self, file: usize) -> Self {
+        self.set(|d| d.file = file)
+    }
+}
+
+impl Drop for Finding<'_> {
+    fn drop(&mut self) {
+        if let Some(d) = self.diagnostic.take() {
+            self.out.borrow_mut().push(d);
+        }
+    }
+}
 
 /// Which rules run: one bit per rule of the registry, by its index in
 /// [`all`]. Made once from the configured selectors; a rule not in the set
@@ -251,17 +299,19 @@ pub struct RuleSet(u64);
 
 impl RuleSet {
     /// No rule.
+    #[must_use]
     pub const fn none() -> RuleSet {
         RuleSet(0)
     }
 
     /// Every rule of the registry.
+    #[must_use]
     pub fn all() -> RuleSet {
-        RuleSet(u64::MAX >> (64 - ALL.len()))
+        RuleSet(u64::MAX >> (64 - RULES.len()))
     }
 
     fn index(code: &str) -> Option<usize> {
-        ALL.iter().position(|m| m.code.eq_ignore_ascii_case(code))
+        RULES.iter().position(|r| r.code.eq_ignore_ascii_case(code))
     }
 
     /// Add the rule with this code (unknown codes are ignored).
@@ -279,6 +329,7 @@ impl RuleSet {
     }
 
     /// Whether the rule with this code runs.
+    #[must_use]
     pub fn contains(&self, code: &str) -> bool {
         RuleSet::index(code).is_some_and(|i| self.0 & (1 << i) != 0)
     }
@@ -292,12 +343,12 @@ impl Default for RuleSet {
 
 /// Run the rules of `rules`.
 pub fn check_all(ctx: &Context, rules: RuleSet) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for (check, meta) in CHECKS.iter().zip(&ALL) {
-        if rules.contains(meta.code) {
-            check(ctx, &mut out);
+    for (i, rule) in RULES.iter().enumerate() {
+        if let Some(check) = rule.check.filter(|_| rules.0 & (1 << i) != 0) {
+            check(ctx);
         }
     }
+    let mut out = ctx.out.take();
     if let Some(base) = &ctx.chain.cmd_may_be_arguments {
         for d in out.iter_mut().filter(|d| on_what_cmd_runs(ctx, d)) {
             cmd_may_be_arguments(d, base);
@@ -345,21 +396,27 @@ fn cmd_may_be_arguments(d: &mut Diagnostic, base: &str) {
     if d.severity == crate::diagnostic::Severity::Error {
         d.severity = crate::diagnostic::Severity::Warning;
     }
-    d.message.push_str(&format!(
+    let _ = write!(
+        d.message,
         " (if the CMD runs as a program: the base image `{base}` may have an ENTRYPOINT that receives this CMD as arguments)"
-    ));
+    );
 }
 
-/// Every rule's metadata, in code order.
-pub fn all() -> &'static [RuleMeta] {
-    &ALL
+/// Every rule, in code order (each derefs to its [`RuleMeta`]).
+#[must_use]
+pub fn all() -> &'static [Rule] {
+    &RULES
 }
 
 /// Look a rule up by code (`SIG001`, any case) or slug (`shell-form-cmd`).
+#[must_use]
 pub fn find(code_or_slug: &str) -> Option<&'static RuleMeta> {
-    all().iter().find(|r| {
-        r.code.eq_ignore_ascii_case(code_or_slug) || r.slug.eq_ignore_ascii_case(code_or_slug)
-    })
+    all()
+        .iter()
+        .find(|r| {
+            r.code.eq_ignore_ascii_case(code_or_slug) || r.slug.eq_ignore_ascii_case(code_or_slug)
+        })
+        .map(|r| &r.meta)
 }
 
 /// Lint a script on its own, as the image's entrypoint (`dsig lint start.sh`):

@@ -1,7 +1,7 @@
 //! SIG021 package-manager-as-pid1.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::shell::command_string;
 use crate::shell::flow::End;
 
@@ -65,7 +65,7 @@ fn lifecycle_hooks(package_json: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     let Some(at) = ctx.chain.started_by else {
         return;
     };
@@ -90,14 +90,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let tool = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
         let ins = &ctx.dockerfile.instructions[at];
         let shown = argv.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
-        let mut d = ctx.diagnostic(
+        let d = ctx.report(
             &META,
             ins.span.clone(),
             format!(
                 "`{shown}` makes {tool} the parent of the app: {tool} stays between PID 1's SIGTERM and the app (npm and yarn start it through `sh -c`) and does not reliably pass the signal on, so `docker stop` can end in SIGKILL and the app's shutdown never runs"
             ),
-        );
-        d.label = Some(format!("{tool} is PID 1, not the app"));
+        )
+        .label(format!("{tool} is PID 1, not the app"));
         let direct = (!in_script && !script.is_empty())
             .then(|| {
                 ctx.chain.package_json.as_deref().and_then(|p| {
@@ -111,7 +111,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             Some((cmd, hooks)) if !hooks.is_empty() => {
                 let new = crate::syntax::json_array(&cmd);
                 let names = hooks.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(" and ");
-                d.help = Some(format!(
+                d.help(format!(
                     "package.json also has {names}, which `{shown}` runs around `{script}`, so `{} {new}` alone would skip {them}: do that work at build time, or in an entrypoint script that runs {them} and then `exec`s the app (no automatic fix)",
                     ins.keyword.to_ascii_uppercase(),
                     them = if hooks.len() == 1 { "it" } else { "them" },
@@ -119,13 +119,16 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
             Some((cmd, _)) => {
                 let new = crate::syntax::json_array(&cmd);
-                d.help = Some(format!("run what `{shown}` runs, directly: `{} {new}`", ins.keyword.to_ascii_uppercase()));
-                d.fix = Some(ctx.fix(FixSafety::Safe, format!("Run the package.json `{script}` script directly: {new}"), vec![(ins.args_span(), new)]));
+                d.help(format!("run what `{shown}` runs, directly: `{} {new}`", ins.keyword.to_ascii_uppercase()))
+                    .fix(ctx.fix(FixSafety::Safe, format!("Run the package.json `{script}` script directly: {new}"), vec![(ins.args_span(), new)]));
             }
-            None if tool == "pm2" => d.help = Some("use `pm2-runtime`, which is made to be PID 1 and forwards signals".into()),
-            None => d.help = Some("run the app's own command (for npm: the `scripts.start` of package.json, e.g. `CMD [\"node\", \"server.js\"]`)".into()),
+            None if tool == "pm2" => {
+                d.help("use `pm2-runtime`, which is made to be PID 1 and forwards signals");
+            }
+            None => {
+                d.help("run the app's own command (for npm: the `scripts.start` of package.json, e.g. `CMD [\"node\", \"server.js\"]`)");
+            }
         }
-        out.push(d);
         break;
     }
 }

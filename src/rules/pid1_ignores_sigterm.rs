@@ -1,7 +1,7 @@
 //! SIG020 pid1-ignores-sigterm.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG020",
@@ -159,7 +159,7 @@ pub fn would_ignore_as_pid1(ctx: &Context, argv: &[String]) -> Option<String> {
     }
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     let Some(at) = ctx.chain.started_by else {
         return;
     };
@@ -202,16 +202,15 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if uwsgi_dies_on_term(ctx, argv) {
             return;
         }
-        let mut d = ctx.diagnostic(
+        ctx.report(
             &META,
             ins.span.clone(),
             format!(
                 "`{name}` is PID 1 and, unless its configuration sets `die-on-term`, reloads on SIGTERM (uWSGI 2.0's default, measured): `docker stop` waits the grace period and SIGKILLs it"
             ),
-        );
-        d.label = Some(format!("PID 1 is `{name}`"));
-        d.help = Some("add `--die-on-term` (ini: `die-on-term = true`) so that SIGTERM shuts uWSGI down; an init in front does not help, it forwards SIGTERM, which still reloads".into());
-        out.push(d);
+        )
+        .label(format!("PID 1 is `{name}`"))
+        .help("add `--die-on-term` (ini: `die-on-term = true`) so that SIGTERM shuts uWSGI down; an init in front does not help, it forwards SIGTERM, which still reloads");
         return;
     }
     if app.is_some_and(|a| a.handler(&stop).is_some()) {
@@ -233,14 +232,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         ),
         (_, None) => format!("`{name}` is PID 1 and has no SIG{stop} handler"),
     };
-    let mut d = ctx.diagnostic(
+    let d = ctx.report(
         &META,
         ins.span.clone(),
         format!(
             "{what}: the kernel drops SIG{stop} sent to PID 1 without a handler, so `docker stop` SIGKILLs it after the grace period; nothing reaps zombies either"
         ),
-    );
-    d.label = Some(format!("PID 1 is `{name}`"));
+    )
+    .label(format!("PID 1 is `{name}`"));
     let hint = match lang {
         Some(l) => format!(
             ", or make sure the app handles SIG{stop} ({})",
@@ -266,21 +265,19 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     };
     match fix {
         Ok(fix) => {
-            d.help = Some(format!(
+            d.help(format!(
                 "run an init in front that forwards signals and reaps zombies ({}, or `docker run --init`){hint}",
                 ctx.init.name()
-            ));
-            d.fix = Some(fix);
+            ))
+            .fix(fix);
         }
         Err(why) => {
-            d.help = Some(match lang {
+            d.help(match lang {
                 Some(l) => format!(
                     "make sure the app handles SIG{stop} ({}), or add an init: {why}",
                     l.example().replace("SIGTERM", &format!("SIG{stop}"))
                 ),
                 None => format!("add an init: {why}"),
-            })
-        }
+            });}
     }
-    out.push(d);
 }

@@ -1,7 +1,7 @@
 //! SIG004 repeated-cmd-or-entrypoint.
 
 use super::Context;
-use crate::diagnostic::{Diagnostic, FixAvailability, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG004",
@@ -12,7 +12,7 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/repeated-cmd-or-entrypoint.md"),
 };
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     for st in &ctx.image.stages {
         for (list, name) in [
             (&st.cmd_instructions, "CMD"),
@@ -24,18 +24,17 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let last_line = ctx.dockerfile.instructions[last].start_line;
             for &at in earlier {
                 let ins = &ctx.dockerfile.instructions[at];
-                let mut d = ctx.diagnostic(
+                ctx.report(
                     &META,
                     ins.span.clone(),
                     format!(
                         "this {name} never takes effect: the {name} on line {last_line} replaces it (only the last {name} of a stage counts)"
                     ),
-                );
-                d.label = Some(format!("overridden on line {last_line}"));
-                d.help = Some(format!(
+                )
+                .label(format!("overridden on line {last_line}"))
+                .help(format!(
                     "delete this {name}, or merge what it should run into the last one; to run several programs use a script that ends with `exec`"
                 ));
-                out.push(d);
             }
         }
     }

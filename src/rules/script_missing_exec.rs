@@ -1,7 +1,7 @@
 //! SIG010 script-missing-exec.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::shell::flow::{End, How};
 
 pub const META: RuleMeta = RuleMeta {
@@ -41,7 +41,7 @@ fn fate(ctx: &Context, shell: &str, victim: &str, stop: &str) -> (String, Severi
     }
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     let stop = shared::stop_signal(ctx);
     for s in shared::pid1_scripts(ctx) {
         let shell = shared::shell_name(s);
@@ -63,29 +63,28 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     }
                     let name = shared::prog_name(prog);
                     let (what, severity) = fate(ctx, &shell, "the app", &stop);
-                    let mut d = ctx.flow_diagnostic(
+                    let d = ctx.report_flow(
                         &META,
                         s,
                         &prog.at,
                         format!("{when}`{name}` runs as a child of {shell} without `exec`: {what}"),
-                    );
-                    d.severity = severity;
-                    d.label = Some(format!("runs as a child of {shell}"));
+                    )
+                    .severity(severity)
+                    .label(format!("runs as a child of {shell}"));
                     let last = after.is_empty() || *only_exit_after;
                     let exec_fix = last.then(|| shared::insert_exec_fix(ctx, s, p, prog));
                     if let Some(Ok(fix)) = exec_fix {
-                        d.help = Some(format!("put `exec` before `{name}` so that it replaces the shell and receives SIG{stop} itself"));
-                        d.fix = Some(fix);
+                        d.help(format!("put `exec` before `{name}` so that it replaces the shell and receives SIG{stop} itself"))
+                            .fix(fix);
                     } else if let Some(Err(why)) = exec_fix {
-                        d.help = Some(format!(
+                        d.help(format!(
                             "no automatic `exec`: {why}. Make the script end with `exec <program>` (the program itself, not a function, builtin or alias)"
                         ));
                     } else {
-                        d.help = Some(format!(
+                        d.help(format!(
                             "commands run after `{name}`, so `exec` would change the script: move them before it and `exec` it"
                         ));
                     }
-                    out.push(d);
                 }
                 End::Foreground { prog, how, .. } if *how != How::ExecInChild => {
                     if *how == How::Negated && shared::dropper(prog).is_some() {
@@ -105,33 +104,31 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     } else {
                         format!("`{name}` runs in {what}")
                     };
-                    let mut d = ctx.flow_diagnostic(
+                    ctx.report_flow(
                         &META,
                         s,
                         &prog.at,
                         format!("{when}{subject}, as a child of {shell}: {fate}"),
-                    );
-                    d.severity = severity;
-                    d.label = Some(format!("{what} under {shell}"));
-                    d.help = Some("`exec` cannot replace the shell with a pipeline, loop or subshell: end the script with `exec <app>` (log with Docker's own logging, not a pipe; keep restart loops out of the container: Docker's restart policy restarts it). No automatic fix: an init in front (tini -g) races the shell's death and the app is SIGKILLed mid-shutdown".into());
-                    out.push(d);
+                    )
+                    .severity(severity)
+                    .label(format!("{what} under {shell}"))
+                    .help("`exec` cannot replace the shell with a pipeline, loop or subshell: end the script with `exec <app>` (log with Docker's own logging, not a pipe; keep restart loops out of the container: Docker's restart policy restarts it). No automatic fix: an init in front (tini -g) races the shell's death and the app is SIGKILLed mid-shutdown");
                 }
                 End::Wait { at, .. } => {
                     let (fate, severity) = fate(ctx, &shell, "the background programs", &stop);
-                    let mut d = ctx.flow_diagnostic(
+                    ctx.report_flow(
                         &META,
                         s,
                         at,
                         format!(
                             "{when}{shell} waits for background children and has no SIG{stop} trap: {fate}"
                         ),
-                    );
-                    d.severity = severity;
-                    d.label = Some(format!("waits without a SIG{stop} trap"));
-                    d.help = Some(format!("remember each background PID (`pids=\"$pids $!\"`) and add `trap 'kill -TERM $pids; wait' {stop}` before the `wait`, or exec a single app"));
-                    d.fix = shared::forward_trap_fix(ctx, s, p)
-                        .or_else(|| shared::trap_signal_fix(ctx, s, p, &stop));
-                    out.push(d);
+                    )
+                    .severity(severity)
+                    .label(format!("waits without a SIG{stop} trap"))
+                    .help(format!("remember each background PID (`pids=\"$pids $!\"`) and add `trap 'kill -TERM $pids; wait' {stop}` before the `wait`, or exec a single app"))
+                    .fix(shared::forward_trap_fix(ctx, s, p)
+                        .or_else(|| shared::trap_signal_fix(ctx, s, p, &stop)));
                 }
                 _ => {}
             }

@@ -1,7 +1,7 @@
 //! SIG017 script-not-analysable.
 
 use super::Context;
-use crate::diagnostic::{Diagnostic, FixAvailability, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, RuleMeta, Severity};
 use crate::model::chain::Gap;
 use crate::model::{Command, Setting};
 
@@ -14,8 +14,8 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/script-not-analysable.md"),
 };
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    command_strings(ctx, out);
+pub fn check(ctx: &Context) {
+    command_strings(ctx);
     for s in &ctx.chain.scripts {
         if let Some(unparsed) = s.analysis.unparsed.or(s.flow.unparsed) {
             // The shebang stands for the whole script (a first line can be
@@ -23,29 +23,27 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let span = s.analysis.shebang.as_ref().map_or(0..0, |b| b.span.clone());
             let why = unparsed.describe();
             let label = unparsed.label();
-            let mut d = ctx.script_diagnostic(
+            ctx.report_script(
                 &META,
                 s,
                 span.clone(),
                 format!("{} is {label}: {why}; dsig did not read it and cannot tell whether it hands PID 1 over or forwards SIGTERM", s.image_path),
-            );
-            d.label = Some(label.into());
-            d.help = Some("keep the startup script small and simple, so that it visibly ends with `exec <app>`; move long data out of it".into());
-            out.push(d);
+            )
+            .label(label)
+            .help("keep the startup script small and simple, so that it visibly ends with `exec <app>`; move long data out of it");
             continue;
         }
         let Some((span, why)) = &s.flow.too_complex else {
             continue;
         };
-        let mut d = ctx.script_diagnostic(
+        ctx.report_script(
             &META,
             s,
             span.clone(),
             format!("{} is too complex to analyse: {why}; dsig did not follow this part and cannot tell whether it hands PID 1 over or forwards SIGTERM", s.image_path),
-        );
-        d.label = Some("too complex to analyse".into());
-        d.help = Some("make the startup flow simpler (fewer nested blocks and function calls), so that it visibly ends with `exec <app>`".into());
-        out.push(d);
+        )
+        .label("too complex to analyse")
+        .help("make the startup flow simpler (fewer nested blocks and function calls), so that it visibly ends with `exec <app>`");
     }
     for gap in &ctx.chain.gaps {
         let Gap::NotAnalysable {
@@ -59,21 +57,20 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(ins) = ctx.dockerfile.instructions.get(*at) else {
             continue;
         };
-        let mut d = ctx.diagnostic(
+        ctx.report(
             &META,
             ins.span.clone(),
             format!("{image_path} is not analysable: {why}; dsig cannot tell whether it hands PID 1 over or forwards SIGTERM"),
-        );
-        d.label = Some("not in the build context".into());
-        d.help = Some("check that the script ends with `exec \"$@\"` or `exec <app>`, or lint it directly with `dsig lint path/to/script.sh`".into());
-        out.push(d);
+        )
+        .label("not in the build context")
+        .help("check that the script ends with `exec \"$@\"` or `exec <app>`, or lint it directly with `dsig lint path/to/script.sh`");
     }
 }
 
 /// The command strings of the final stage's CMD and ENTRYPOINT (shell form,
 /// or the string after `sh -c`) that are too large or too complex to parse:
 /// the rules that read them see nothing there.
-fn command_strings(ctx: &Context, out: &mut Vec<Diagnostic>) {
+fn command_strings(ctx: &Context) {
     let Some(st) = ctx.image.final_stage() else {
         return;
     };
@@ -100,16 +97,15 @@ fn command_strings(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let label = unparsed.label();
-        let mut d = ctx.diagnostic(
+        ctx.report(
             &META,
             ins.span.clone(),
             format!(
                 "{what} is {label}: {}; dsig did not read it and cannot tell whether it hands PID 1 over or forwards SIGTERM",
                 unparsed.describe()
             ),
-        );
-        d.label = Some(label.into());
-        d.help = Some("move the commands into a small startup script that ends with `exec <app>`, and run it in exec form".into());
-        out.push(d);
+        )
+        .label(label)
+        .help("move the commands into a small startup script that ends with `exec <app>`, and run it in exec form");
     }
 }

@@ -1,7 +1,7 @@
 //! SIG016 script-not-runnable.
 
 use super::Context;
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::model::chain::{Gap, Invocation};
 
 pub const META: RuleMeta = RuleMeta {
@@ -21,7 +21,7 @@ fn wants_bash(text: &str) -> bool {
         || text.contains("declare -a")
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     for s in &ctx.chain.scripts {
         let first_line = 0..s.text.find('\n').unwrap_or(s.text.len());
         let direct = s.invocation == Invocation::Direct;
@@ -31,14 +31,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             } else {
                 "the shell reads `\\r` as part of every command (`$'\\r': command not found`)"
             };
-            let mut d = ctx.script_diagnostic(
+            let d = ctx.report_script(
                 &META,
                 s,
                 first_line.clone(),
                 format!("{} has Windows (CRLF) line endings: {how}", s.image_path),
-            );
-            d.label = Some("CRLF line endings".into());
-            d.help = Some("convert the file to LF line endings (and add `*.sh text eol=lf` to .gitattributes)".into());
+            )
+            .label("CRLF line endings")
+            .help("convert the file to LF line endings (and add `*.sh text eol=lf` to .gitattributes)");
             // Every CR before a line feed goes (`\r\r\n` too), so that the
             // fixed text has no CRLF left and a second run changes nothing.
             let edits: Vec<_> = s
@@ -49,13 +49,12 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     (start..i + 1, String::new())
                 })
                 .collect();
-            d.fix = Some(ctx.script_fix(
+            d.fix(ctx.script_fix(
                 s,
                 FixSafety::Safe,
                 "Convert CRLF line endings to LF".into(),
                 edits,
             ));
-            out.push(d);
         }
         if direct && s.analysis.shebang.is_none() {
             let sh = if wants_bash(&s.text) {
@@ -63,32 +62,30 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             } else {
                 "#!/bin/sh"
             };
-            let mut d = ctx.script_diagnostic(
+            ctx.report_script(
                 &META,
                 s,
                 first_line.clone(),
                 format!("{} is run as a program but has no `#!` line: the container fails with `exec format error`", s.image_path),
-            );
-            d.label = Some("no shebang".into());
-            d.help = Some(format!("start the script with `{sh}`"));
-            d.fix = Some(ctx.script_fix(
+            )
+            .label("no shebang")
+            .help(format!("start the script with `{sh}`"))
+            .fix(ctx.script_fix(
                 s,
                 FixSafety::Safe,
                 format!("Add `{sh}`"),
                 vec![(0..0, format!("{sh}\n"))],
             ));
-            out.push(d);
         }
         if direct && s.executable == Some(false) {
-            let mut d = ctx.script_diagnostic(
+            ctx.report_script(
                 &META,
                 s,
                 first_line.clone(),
                 format!("{} is run as a program but is not executable: the context file has no execute bit and no `COPY --chmod` or `RUN chmod +x` sets one, so the container fails with `permission denied`", s.image_path),
-            );
-            d.label = Some("not executable".into());
-            d.help = Some("`chmod +x` the file in the repository (git keeps the bit), or copy it with `COPY --chmod=755`".into());
-            out.push(d);
+            )
+            .label("not executable")
+            .help("`chmod +x` the file in the repository (git keeps the bit), or copy it with `COPY --chmod=755`");
         }
     }
     for gap in &ctx.chain.gaps {
@@ -101,50 +98,39 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         } = gap
         {
             let ins = &ctx.dockerfile.instructions[*copy];
-            let d = match assumed {
-                // dsig is not sure: a warning that states its assumption,
-                // never "the build fails".
-                Some(why) => {
-                    let mut d = ctx.diagnostic(
-                        &META,
-                        ins.span.clone(),
-                        format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which {why}"),
-                    );
-                    // A file that a step before the build makes (it is
-                    // gitignored, or a build file names it) is dsig's own
-                    // assumption, nothing to fix: info. One that is only
-                    // found above an assumed context: a warning.
-                    d.severity = if why.contains("dsig assumes") {
-                        Severity::Info
-                    } else {
-                        Severity::Warning
-                    };
-                    d.label = Some(format!("`{rel}` is not in the context"));
-                    d.help = Some("if the build does make it, give dsig the real context (`--context DIR`, or a bake/compose file), or lint the image after that step".into());
-                    d
-                }
-                None if *excluded => {
-                    let mut d = ctx.diagnostic(
-                        &META,
-                        ins.span.clone(),
-                        format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which `.dockerignore` leaves out of the build context: the build fails"),
-                    );
-                    d.label = Some(format!("`{rel}` is excluded by .dockerignore"));
-                    d.help = Some("remove the pattern that matches it from `.dockerignore`, or add an exception (`!path`)".into());
-                    d
-                }
-                None => {
-                    let mut d = ctx.diagnostic(
-                        &META,
-                        ins.span.clone(),
-                        format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which is not in the build context: the build fails"),
-                    );
-                    d.label = Some(format!("`{rel}` is missing"));
-                    d.help = Some("check the path (it is relative to the build context, not to the Dockerfile when `--context` differs)".into());
-                    d
-                }
+            let (message, label, help) = match assumed {
+                Some(why) => (
+                    format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which {why}"),
+                    format!("`{rel}` is not in the context"),
+                    "if the build does make it, give dsig the real context (`--context DIR`, or a bake/compose file), or lint the image after that step",
+                ),
+                None if *excluded => (
+                    format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which `.dockerignore` leaves out of the build context: the build fails"),
+                    format!("`{rel}` is excluded by .dockerignore"),
+                    "remove the pattern that matches it from `.dockerignore`, or add an exception (`!path`)",
+                ),
+                None => (
+                    format!("{image_path}, which CMD/ENTRYPOINT runs, comes from `{rel}`, which is not in the build context: the build fails"),
+                    format!("`{rel}` is missing"),
+                    "check the path (it is relative to the build context, not to the Dockerfile when `--context` differs)",
+                ),
             };
-            out.push(d);
+            let d = ctx
+                .report(&META, ins.span.clone(), message)
+                .label(label)
+                .help(help);
+            // dsig is not sure: a warning that states its assumption, never
+            // "the build fails". A file that a step before the build makes
+            // (it is gitignored, or a build file names it) is dsig's own
+            // assumption, nothing to fix: info. One that is only found
+            // above an assumed context: a warning.
+            if let Some(why) = assumed {
+                d.severity(if why.contains("dsig assumes") {
+                    Severity::Info
+                } else {
+                    Severity::Warning
+                });
+            }
         }
     }
 }

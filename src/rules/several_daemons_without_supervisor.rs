@@ -1,7 +1,7 @@
 //! SIG024 several-daemons-without-supervisor.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::shell::flow::{End, Job, Lifetime};
 
 pub const META: RuleMeta = RuleMeta {
@@ -36,7 +36,7 @@ fn words(prog: &crate::shell::flow::Prog) -> Vec<Option<&str>> {
     prog.argv.iter().map(|w| w.as_deref()).collect()
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     let stop = shared::stop_signal(ctx);
     let has_init = ctx.chain.has_init();
     for s in &ctx.chain.scripts {
@@ -48,11 +48,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 if let Some(d) = program_finding(ctx, &words(prog), &stop) {
                     if !seen.contains(&prog.at) {
                         seen.push(prog.at.clone());
-                        let mut diag =
-                            ctx.flow_diagnostic(&META, s, &prog.at, format!("{when}{}", d.0));
-                        diag.label = Some(d.1);
-                        diag.help = Some(d.2);
-                        out.push(diag);
+                        ctx.report_flow(&META, s, &prog.at, format!("{when}{}", d.0))
+                            .label(d.1)
+                            .help(d.2);
                     }
                 }
             }
@@ -63,26 +61,21 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let names: Vec<String> = bg.iter().map(|j| job_name(j)).collect();
             let they = if bg.len() == 1 { "it" } else { "they" };
             let daemonised = bg.iter().find_map(|j| j.daemon);
-            match &p.end {
+            let (message, label, help, fix) = match &p.end {
                 End::Wait { .. } => {
                     if has_init || bg.len() < 2 || p.trap(&stop).is_some_and(|t| t.forwards) {
                         continue;
                     }
-                    seen.push(bg[0].prog.at.clone());
-                    let mut d = ctx.flow_diagnostic(
-                        &META,
-                        s,
-                        &bg[0].prog.at,
+                    (
                         format!(
                             "{when}{} long-running programs ({}) run in the background of a shell that is PID 1 and forwards no signal: on `docker stop` none of them gets SIG{stop} and all are SIGKILLed after the grace period",
                             bg.len(),
                             names.join(", ")
                         ),
-                    );
-                    d.label = Some("started in the background".into());
-                    d.help = Some(format!("run one program per container, or forward SIG{stop} to every background program and wait for them (or use a supervisor: s6-overlay, supervisord)"));
-                    d.fix = shared::forward_trap_fix(ctx, s, p);
-                    out.push(d);
+                        "started in the background",
+                        format!("run one program per container, or forward SIG{stop} to every background program and wait for them (or use a supervisor: s6-overlay, supervisord)"),
+                        shared::forward_trap_fix(ctx, s, p),
+                    )
                 }
                 End::Foreground { prog, .. } | End::Exec { prog, .. } => {
                     if has_init && daemonised.is_none() {
@@ -100,41 +93,36 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     {
                         continue;
                     }
-                    seen.push(bg[0].prog.at.clone());
                     let fg = shared::prog_short(prog);
-                    let mut d = ctx.flow_diagnostic(
-                        &META,
-                        s,
-                        &bg[0].prog.at,
+                    (
                         format!(
                             "{when}{} keeps running in the background next to `{fg}`: the stop signal goes to PID 1 only, so {they} never get{} SIG{stop} and {} SIGKILLed when the container stops",
                             names.join(", "),
                             if bg.len() == 1 { "s" } else { "" },
                             if bg.len() == 1 { "is" } else { "are" },
                         ),
-                    );
-                    d.label = Some("runs in the background".into());
-                    d.help = Some(help(daemonised));
-                    out.push(d);
+                        "runs in the background",
+                        help(daemonised),
+                        None,
+                    )
                 }
-                End::Exit { .. } => {
-                    seen.push(bg[0].prog.at.clone());
-                    let mut d = ctx.flow_diagnostic(
-                        &META,
-                        s,
-                        &bg[0].prog.at,
-                        format!(
-                            "{when}the script ends while {} keeps running in the background: PID 1 exits, so the container stops at once and {they} {} killed",
-                            names.join(", "),
-                            if bg.len() == 1 { "is" } else { "are" },
-                        ),
-                    );
-                    d.label = Some("runs in the background".into());
-                    d.help = Some(help(daemonised));
-                    out.push(d);
-                }
-                _ => {}
-            }
+                End::Exit { .. } => (
+                    format!(
+                        "{when}the script ends while {} keeps running in the background: PID 1 exits, so the container stops at once and {they} {} killed",
+                        names.join(", "),
+                        if bg.len() == 1 { "is" } else { "are" },
+                    ),
+                    "runs in the background",
+                    help(daemonised),
+                    None,
+                ),
+                _ => continue,
+            };
+            seen.push(bg[0].prog.at.clone());
+            ctx.report_flow(&META, s, &bg[0].prog.at, message)
+                .label(label)
+                .help(help)
+                .fix(fix);
         }
     }
     // A program that CMD/ENTRYPOINT starts directly.
@@ -145,10 +133,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let w: Vec<Option<&str>> = argv.iter().map(|a| Some(a.as_str())).collect();
             if let Some(d) = program_finding(ctx, &w, &stop) {
                 let ins = &ctx.dockerfile.instructions[at];
-                let mut diag = ctx.diagnostic(&META, ins.span.clone(), d.0);
-                diag.label = Some(d.1);
-                diag.help = Some(d.2);
-                out.push(diag);
+                ctx.report(&META, ins.span.clone(), d.0)
+                    .label(d.1)
+                    .help(d.2);
             }
         }
     }

@@ -239,6 +239,58 @@ pub fn blocked_help(why: &str, keyword: &str) -> String {
     )
 }
 
+/// The final stage and its CMD or ENTRYPOINT (`pick`) when that is in shell
+/// form: the instruction, the command text and the shell that runs it.
+/// `None` for a text SIG003 reports (an exec-form attempt that is not JSON).
+pub fn shell_form<'a>(
+    ctx: &super::Context<'a>,
+    pick: fn(&crate::model::Stage) -> &crate::model::Setting<crate::model::Command>,
+) -> Option<(
+    &'a crate::model::Stage,
+    &'a crate::syntax::Instruction,
+    &'a str,
+    &'a [String],
+)> {
+    let st = ctx.image.final_stage()?;
+    let (crate::model::Command::Shell { text, shell }, at) = pick(st).get()? else {
+        return None;
+    };
+    let ins = &ctx.dockerfile.instructions[at];
+    (!is_invalid_json(ins)).then_some((st, ins, text.as_str(), shell.as_slice()))
+}
+
+/// The check SIG001 and SIG002 share: `ins`, a shell-form CMD or ENTRYPOINT
+/// whose `text` `shell` runs as PID 1, when that shell may not pass the stop
+/// signal on. `also` ends the message; the exec-form fix has
+/// `exec_form_safety`.
+pub fn report_shell_pid1(
+    ctx: &super::Context,
+    meta: &crate::diagnostic::RuleMeta,
+    (ins, text, shell): (&crate::syntax::Instruction, &str, &[String]),
+    also: &str,
+    exec_form_safety: crate::diagnostic::FixSafety,
+) {
+    let Some(runner) = shell.first().and_then(|p| runner(p, ctx.image)) else {
+        return;
+    };
+    let what = format!("shell-form {}", ins.keyword.to_ascii_uppercase());
+    let Some(v) = judge(&what, text, &runner) else {
+        return;
+    };
+    let (fix, help) = shell_form_fix(
+        ctx,
+        ins,
+        &v.analysis,
+        exec_form_safety,
+        !matches!(runner, Runner::Missing(_)),
+    );
+    ctx.report(meta, ins.span.clone(), format!("{}{also}", v.message))
+        .severity(v.severity)
+        .label(format!("PID 1 is `{} ...`", shell.join(" ")))
+        .fix(fix)
+        .help(help);
+}
+
 /// The fix for a shell-form CMD or ENTRYPOINT: exec form when the string is
 /// one simple command of literal words (with `exec_form_safety`), else `exec`
 /// before the last command (safe), else none. Returns the fix and the help.
@@ -383,8 +435,7 @@ pub fn shell_name(s: &crate::model::chain::LoadedScript) -> String {
 pub fn program_of(cmd: &crate::shell::script::Cmd) -> String {
     cmd.words
         .first()
-        .map(|w| w.raw.clone())
-        .unwrap_or_else(|| "the command".into())
+        .map_or_else(|| "the command".into(), |w| w.raw.clone())
 }
 
 /// Privilege droppers: they start the program as another user.
@@ -449,6 +500,23 @@ pub fn prog_short(prog: &crate::shell::flow::Prog) -> String {
     }
 }
 
+/// The program path `p` ends with in the foreground, how it runs, and
+/// whether it is the script's last command (nothing, or only `exit`, runs
+/// after it: an `exec` before it changes nothing else).
+pub fn foreground(
+    p: &crate::shell::flow::Path,
+) -> Option<(&crate::shell::flow::Prog, crate::shell::flow::How, bool)> {
+    match &p.end {
+        crate::shell::flow::End::Foreground {
+            prog,
+            how,
+            after,
+            only_exit_after,
+        } => Some((prog, *how, after.is_empty() || *only_exit_after)),
+        _ => None,
+    }
+}
+
 /// "When `[ "$1" = serve ]` is true, " or "".
 pub fn when(p: &crate::shell::flow::Path) -> String {
     let c = p.describe_conditions();
@@ -456,7 +524,7 @@ pub fn when(p: &crate::shell::flow::Path) -> String {
         c
     } else {
         let mut it = c.chars();
-        let first = it.next().map(|f| f.to_ascii_uppercase()).unwrap_or('W');
+        let first = it.next().map_or('W', |f| f.to_ascii_uppercase());
         format!("{first}{}: ", it.as_str())
     }
 }
@@ -708,7 +776,7 @@ pub fn flow_span(
     loc: &crate::shell::flow::Loc,
 ) -> (usize, std::ops::Range<usize>) {
     let mut loc = loc.clone();
-    for _ in 0..crate::shell::flow::MAX_DEPTH + 1 {
+    for _ in 0..=crate::shell::flow::MAX_DEPTH {
         if loc.file == 0 {
             return (s.file, s.base + loc.span.start..s.base + loc.span.end);
         }
@@ -751,11 +819,10 @@ pub fn path_graceful(p: &crate::shell::flow::Path, stop: &str) -> bool {
             false
         }
         End::Exec { .. } | End::Exit { .. } | End::Unknown { .. } => true,
-        End::Fails { .. } => false,
         End::Wait { waits_again, .. } => {
             handler.is_some_and(|t| t.forwards && (t.waits || *waits_again))
         }
-        End::Foreground { .. } => false,
+        End::Fails { .. } | End::Foreground { .. } => false,
     }
 }
 
@@ -836,11 +903,11 @@ pub fn exec_verified(
     let edits: Vec<(std::ops::Range<usize>, String)> =
         at.iter().map(|&a| (a..a, "exec ".to_string())).collect();
     let Some(fixed) = apply_edits(&s.text, &edits) else {
-        return Default::default();
+        return std::collections::HashSet::default();
     };
     let after = rerun(s, &fixed);
     if after.unparsed.is_some() {
-        return Default::default();
+        return std::collections::HashSet::default();
     }
     let execs: std::collections::HashSet<usize> = after
         .paths

@@ -1,7 +1,7 @@
 //! SIG005 shell-c-without-exec.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::model::{Command, Setting};
 use crate::shell::is_shell_program;
 use crate::syntax::{json_quote, Args};
@@ -28,7 +28,7 @@ pub fn command_string_index(argv: &[String]) -> Option<usize> {
 }
 
 /// `exec sh -c "..."` at the end of a startup script: the new shell is PID 1.
-fn in_scripts(ctx: &Context, out: &mut Vec<Diagnostic>) {
+fn in_scripts(ctx: &Context) {
     for s in &ctx.chain.scripts {
         let mut seen = Vec::new();
         for p in &s.flow.paths {
@@ -52,22 +52,21 @@ fn in_scripts(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let Some(v) = shared::judge(&what, &argv[j], &runner) else {
                 continue;
             };
-            let mut d = ctx.flow_diagnostic(
+            ctx.report_flow(
                 &META,
                 s,
                 &prog.at,
                 format!("{}{}", shared::when(p), v.message),
-            );
-            d.severity = v.severity;
-            d.label = Some(format!("`{}` becomes PID 1", argv[0]));
-            d.help = Some("put `exec` before the last command inside the string too (`exec sh -c 'exec app'`), or exec the program directly".into());
-            out.push(d);
+            )
+            .severity(v.severity)
+            .label(format!("`{}` becomes PID 1", argv[0]))
+            .help("put `exec` before the last command inside the string too (`exec sh -c 'exec app'`), or exec the program directly");
         }
     }
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    in_scripts(ctx, out);
+pub fn check(ctx: &Context) {
+    in_scripts(ctx);
     let Some(st) = ctx.image.final_stage() else {
         return;
     };
@@ -98,9 +97,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let elem = &words[j];
-        let mut d = ctx.diagnostic(&META, elem.span.clone(), v.message);
-        d.severity = v.severity;
-        d.label = Some(format!("run by `{}` as PID 1", argv[0]));
+        let d = ctx.report(&META, elem.span.clone(), v.message)
+        .severity(v.severity)
+        .label(format!("run by `{}` as PID 1", argv[0]));
         let checked = v
             .analysis
             .exec_insertion()
@@ -125,8 +124,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
         });
         if let Some(why) = blocked {
-            d.help = Some(shared::blocked_help(&why, name));
-            out.push(d);
+            d.help(shared::blocked_help(&why, name));
             continue;
         }
         match insertion {
@@ -140,16 +138,17 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     s.insert_str(off, "exec ");
                     (elem.span.clone(), json_quote(&s))
                 };
-                d.fix = Some(ctx.fix(
+                d.fix(ctx.fix(
                     FixSafety::Safe,
                     "Insert `exec` before the last command".into(),
                     vec![edit],
-                ));
-                d.help = Some("put `exec` before the last command of the string, so that the shell hands PID 1 to it".into());
+                ))
+                .help("put `exec` before the last command of the string, so that the shell hands PID 1 to it");
             }
-            None => d.help = Some(shared::no_fix_help(&v.analysis, name)),
+            None => {
+                d.help(shared::no_fix_help(&v.analysis, name));
+            }
         }
-        out.push(d);
     }
 }
 

@@ -1,8 +1,7 @@
 //! SIG002 shell-form-entrypoint.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
-use crate::model::Command;
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG002",
@@ -13,40 +12,17 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/shell-form-entrypoint.md"),
 };
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(st) = ctx.image.final_stage() else {
+/// The shell check SIG001 runs on CMD. Exec form changes how CMD and run
+/// arguments are passed (appended to the argv instead of ignored): unsafe.
+pub fn check(ctx: &Context) {
+    let Some((_, ins, text, shell)) = shared::shell_form(ctx, |st| &st.entrypoint) else {
         return;
     };
-    let Some((Command::Shell { text, shell }, at)) = st.entrypoint.get() else {
-        return;
-    };
-    let ins = &ctx.dockerfile.instructions[at];
-    if shared::is_invalid_json(ins) {
-        return;
-    }
-    let Some(runner) = shell.first().and_then(|p| shared::runner(p, ctx.image)) else {
-        return;
-    };
-    let Some(v) = shared::judge("shell-form ENTRYPOINT", text, &runner) else {
-        return;
-    };
-    let message = format!(
-        "{}; it also ignores CMD and `docker run` arguments",
-        v.message
-    );
-    let mut d = ctx.diagnostic(&META, ins.span.clone(), message);
-    d.severity = v.severity;
-    d.label = Some(format!("PID 1 is `{} ...`", shell.join(" ")));
-    // Exec form changes how CMD and run arguments are passed (appended to the
-    // argv instead of ignored): unsafe.
-    let (fix, help) = shared::shell_form_fix(
+    shared::report_shell_pid1(
         ctx,
-        ins,
-        &v.analysis,
+        &META,
+        (ins, text, shell),
+        "; it also ignores CMD and `docker run` arguments",
         FixSafety::Unsafe,
-        !matches!(runner, shared::Runner::Missing(_)),
     );
-    d.fix = fix;
-    d.help = Some(help);
-    out.push(d);
 }

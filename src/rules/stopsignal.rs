@@ -1,7 +1,7 @@
 //! SIG023 stopsignal.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::model::Setting;
 use crate::syntax::{Args, Kind};
 
@@ -86,7 +86,7 @@ fn daemon(
         .find(|(n, _, _)| base == *n || (*n == "php-fpm" && base.starts_with("php-fpm")))
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     let Some(st) = ctx.image.final_stage() else {
         return;
     };
@@ -101,21 +101,20 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         match normalize(&t.value).as_deref() {
             None => {
-                let mut d = ctx.diagnostic(
+                ctx.report(
                     &META,
                     t.span.clone(),
                     format!(
                         "`{}` is not a signal: Docker rejects the image configuration",
                         t.value
                     ),
-                );
-                d.severity = Severity::Error;
-                d.label = Some("unknown signal".into());
-                d.help = Some("use a signal name such as SIGTERM, SIGINT or SIGQUIT".into());
-                out.push(d);
+                )
+                .severity(Severity::Error)
+                .label("unknown signal")
+                .help("use a signal name such as SIGTERM, SIGINT or SIGQUIT");
             }
             Some(s @ ("KILL" | "STOP")) => {
-                let mut d = ctx.diagnostic(
+                ctx.report(
                     &META,
                     t.span.clone(),
                     format!(
@@ -126,11 +125,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                             "the app is frozen, then SIGKILLed after the grace period"
                         }
                     ),
-                );
-                d.severity = Severity::Error;
-                d.label = Some(format!("SIG{s} cannot be caught"));
-                d.help = Some("use the signal the app shuts down on (SIGTERM by default)".into());
-                out.push(d);
+                )
+                .severity(Severity::Error)
+                .label(format!("SIG{s} cannot be caught"))
+                .help("use the signal the app shuts down on (SIGTERM by default)");
             }
             _ => {}
         }
@@ -171,13 +169,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         || ctx.dockerfile.instructions[at].span.clone(),
         |i| ctx.dockerfile.instructions[i].span.clone(),
     );
-    let mut d = ctx.diagnostic(
+    let d = ctx.report(
         &META,
         span,
         format!("PID 1 is {name}, whose graceful stop is SIG{want}, but `docker stop` sends SIG{}: {why}", current.unwrap_or_default()),
-    );
-    d.label = Some(format!("{name} stops gracefully on SIG{want}"));
-    d.help = Some(format!("add `STOPSIGNAL SIG{want}`"));
+    )
+    .label(format!("{name} stops gracefully on SIG{want}"))
+    .help(format!("add `STOPSIGNAL SIG{want}`"));
     let nl = if ctx.text.contains("\r\n") {
         "\r\n"
     } else {
@@ -196,10 +194,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
     };
     // Unsafe: it changes how the container stops (graceful waits longer).
-    d.fix = Some(ctx.fix(
+    d.fix(ctx.fix(
         FixSafety::Unsafe,
         format!("Set STOPSIGNAL SIG{want}"),
         vec![edit],
     ));
-    out.push(d);
 }

@@ -1,8 +1,8 @@
 //! SIG011 trap-cannot-fire.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
-use crate::shell::flow::{End, How};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::shell::flow::How;
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG011",
@@ -13,20 +13,14 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/trap-cannot-fire.md"),
 };
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     let stop = shared::stop_signal(ctx);
     for s in shared::pid1_scripts(ctx) {
         for p in &s.flow.paths {
             let Some(trap) = p.trap(&stop).filter(|t| !t.ignores()) else {
                 continue;
             };
-            let End::Foreground {
-                prog,
-                how,
-                after,
-                only_exit_after,
-            } = &p.end
-            else {
+            let Some((prog, how, last)) = shared::foreground(p) else {
                 continue;
             };
             // A loop of short commands: the trap fires between them.
@@ -37,27 +31,28 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let trap_line = ctx_line(ctx, s, tf, tspan.start);
             let name = shared::prog_name(prog);
             let when = shared::when(p);
-            let mut d = ctx.flow_diagnostic(
+            // exec drops the trap's own clean-up: unsafe.
+            let fix = (how == How::Simple && last)
+                .then(|| shared::insert_exec_fix(ctx, s, p, prog).ok())
+                .flatten()
+                .map(|mut fix| {
+                    fix.safety = FixSafety::Unsafe;
+                    fix.message = format!("{} (the trap handler will no longer run)", fix.message);
+                    fix
+                });
+            ctx.report_flow(
                 &META,
                 s,
                 &prog.at,
                 format!(
                     "{when}the SIG{stop} trap on line {trap_line} cannot run while `{name}` runs in the foreground: the shell runs traps only between commands, so the signal waits until the app exits and `docker stop` SIGKILLs it first"
                 ),
-            );
-            d.label = Some("foreground: traps wait for it".into());
-            d.help = Some(format!(
+            )
+            .label("foreground: traps wait for it")
+            .help(format!(
                 "run it in the background and wait, so the trap can fire and forward: `{name} & pid=$!; wait \"$pid\"` with `trap 'kill -TERM \"$pid\"; wait \"$pid\"' {stop}`; or `exec` it (the trap then no longer runs)"
-            ));
-            if *how == How::Simple && (after.is_empty() || *only_exit_after) {
-                // exec drops the trap's own clean-up: unsafe.
-                if let Ok(mut fix) = shared::insert_exec_fix(ctx, s, p, prog) {
-                    fix.safety = FixSafety::Unsafe;
-                    fix.message = format!("{} (the trap handler will no longer run)", fix.message);
-                    d.fix = Some(fix);
-                }
-            }
-            out.push(d);
+            ))
+            .fix(fix);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! SIG012 trap-does-not-forward.
 
 use super::{shared, Context};
-use crate::diagnostic::{Diagnostic, FixAvailability, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, RuleMeta, Severity};
 use crate::shell::flow::End;
 
 pub const META: RuleMeta = RuleMeta {
@@ -13,7 +13,7 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/trap-does-not-forward.md"),
 };
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub fn check(ctx: &Context) {
     let stop = shared::stop_signal(ctx);
     for s in shared::pid1_scripts(ctx) {
         let mut seen = Vec::new();
@@ -36,17 +36,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             } else {
                 format!("{}the SIG{stop} handler does not signal the app: when the shell exits, the app is SIGKILLed without a chance to shut down", shared::when(p))
             };
-            let mut d = ctx.flow_diagnostic(&META, s, &trap.at, message);
-            d.label = Some(
-                if trap.forwards {
+            ctx.report_flow(&META, s, &trap.at, message)
+                .label(if trap.forwards {
                     "no `wait` in the handler"
                 } else {
                     "no `kill` in the handler"
-                }
-                .into(),
-            );
-            d.help = Some(format!("forward and wait: `trap 'kill -TERM \"$pid\" 2>/dev/null; wait \"$pid\"' {stop}` with `pid=$!` after starting the app"));
-            out.push(d);
+                })
+                .help(format!("forward and wait: `trap 'kill -TERM \"$pid\" 2>/dev/null; wait \"$pid\"' {stop}` with `pid=$!` after starting the app"));
         }
     }
 }

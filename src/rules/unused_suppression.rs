@@ -1,8 +1,7 @@
 //! SIG000 unused-suppression. Its findings are made by [`crate::suppress`],
-//! after every other rule has run; the check here has nothing to do.
+//! after every other rule has run: the rule has no check.
 
-use super::Context;
-use crate::diagnostic::{Diagnostic, FixAvailability, FixSafety, RuleMeta, Severity};
+use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
     code: "SIG000",
@@ -12,5 +11,3 @@ pub const META: RuleMeta = RuleMeta {
     summary: "A suppression comment that suppresses nothing",
     doc: include_str!("../../rules/unused-suppression.md"),
 };
-
-pub fn check(_ctx: &Context, _out: &mut Vec<Diagnostic>) {}
