@@ -13,6 +13,7 @@ mod json;
 mod parser;
 pub mod words;
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 pub use json::{
@@ -50,35 +51,99 @@ pub enum PieceKind {
 /// input: concatenated in order they give it back byte for byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
+    /// What the text is.
     pub kind: PieceKind,
+    /// Where it is in the source.
     pub span: Range<usize>,
+}
+
+/// The pieces of a file, stored compactly: as they tile the input, each one
+/// is its kind and its end offset (it starts where the one before ended).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pieces {
+    ends: Vec<u32>,
+    kinds: Vec<PieceKind>,
+}
+
+impl Pieces {
+    /// Append a piece that starts where the last one ended. Empty spans are
+    /// not kept.
+    pub(crate) fn push(&mut self, kind: PieceKind, span: Range<usize>) {
+        if span.is_empty() {
+            return;
+        }
+        debug_assert_eq!(span.start, self.ends.last().map_or(0, |&e| e as usize));
+        // The parser refuses inputs of 4 GiB or more, so the end fits.
+        self.ends.push(u32::try_from(span.end).unwrap_or(u32::MAX));
+        self.kinds.push(kind);
+    }
+
+    /// The number of pieces.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are none (only for an empty input).
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`-th piece.
+    pub fn get(&self, i: usize) -> Option<Piece> {
+        let end = *self.ends.get(i)? as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        Some(Piece {
+            kind: self.kinds[i],
+            span: start..end,
+        })
+    }
+
+    /// The pieces in order, with their spans.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Piece> + ExactSizeIterator + '_ {
+        (0..self.len()).map(|i| {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+            Piece {
+                kind: self.kinds[i],
+                span: start..self.ends[i] as usize,
+            }
+        })
+    }
 }
 
 /// A parser directive.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Directive {
+pub struct Directive<'s> {
     /// Lower-cased name: `syntax`, `escape` or `check`.
-    pub name: String,
-    pub value: String,
+    pub name: Cow<'s, str>,
+    /// The value, trimmed (a slice of the source).
+    pub value: &'s str,
+    /// The directive's text, from `#` to the end of the line.
     pub span: Range<usize>,
 }
 
 /// A word of an instruction with its processed value and source span.
+///
+/// The value borrows the source when it is the text of its span; it is owned
+/// only when it differs (quotes removed, escapes applied, or a word joined
+/// across a line continuation).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
-    pub value: String,
+pub struct Word<'s> {
+    /// The value as BuildKit keeps it.
+    pub value: Cow<'s, str>,
+    /// Where the word is in the source.
     pub span: Range<usize>,
 }
 
 /// An instruction flag such as `--from=build`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flag {
+pub struct Flag<'s> {
     /// As BuildKit keeps it: `--from=build` (quotes removed).
-    pub text: String,
+    pub text: Cow<'s, str>,
     /// `from`.
-    pub name: String,
+    pub name: Cow<'s, str>,
     /// `Some("build")`, or `None` for a bare `--link`.
-    pub value: Option<String>,
+    pub value: Option<Cow<'s, str>>,
+    /// Where the flag is in the source.
     pub span: Range<usize>,
 }
 
@@ -108,6 +173,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of a keyword, case-insensitively.
     pub fn from_keyword(k: &str) -> Kind {
         const KINDS: [(&str, Kind); 18] = [
             ("add", Kind::Add),
@@ -139,36 +205,45 @@ impl Kind {
 
 /// An instruction's arguments, shaped by BuildKit's per-instruction parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Args {
+pub enum Args<'s> {
     /// No arguments at all.
     None,
     /// Exec (JSON) form: a valid JSON array of strings. `span`s cover each
     /// string literal including its quotes.
-    Exec(Vec<Word>),
+    Exec(Vec<Word<'s>>),
     /// Shell form text (RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK's command).
     /// `json_error` is set when the text starts with `[` but is not a valid
     /// JSON array, so Docker runs it through the shell.
     Shell {
-        text: Word,
+        /// The text, as written on the logical line.
+        text: Word<'s>,
+        /// Why the text is not a JSON array although it starts with `[`.
         json_error: Option<String>,
     },
     /// White-space separated words (FROM, EXPOSE, and ADD/COPY/VOLUME in
     /// shell form).
-    List(Vec<Word>),
+    List(Vec<Word<'s>>),
     /// `parseWords` output, quotes kept (ARG).
-    Words(Vec<Word>),
+    Words(Vec<Word<'s>>),
     /// ENV and LABEL: key/value pairs. `legacy` is the `ENV key value` form.
     /// Values keep their quotes, as BuildKit leaves them.
     KeyValues {
-        pairs: Vec<(Word, Word)>,
+        /// Keys and values in order.
+        pairs: Vec<(Word<'s>, Word<'s>)>,
+        /// `ENV key value` (one pair, the value is the rest of the line).
         legacy: bool,
     },
     /// HEALTHCHECK: its type word (`CMD`, `NONE`) and command.
-    Health { kind: Word, cmd: Box<Args> },
+    Health {
+        /// `CMD` or `NONE` as written.
+        kind: Word<'s>,
+        /// The command's arguments.
+        cmd: Box<Args<'s>>,
+    },
     /// ONBUILD and the instruction it carries.
-    OnBuild(Box<Instruction>),
+    OnBuild(Box<Instruction<'s>>),
     /// A single string (MAINTAINER, STOPSIGNAL, USER, WORKDIR).
-    Text(Word),
+    Text(Word<'s>),
     /// An unknown instruction's arguments, ignored as BuildKit does.
     Ignored,
 }
@@ -235,17 +310,18 @@ impl LineMap {
 
 /// A heredoc attached to RUN, COPY or ADD.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Heredoc {
+pub struct Heredoc<'s> {
     /// The delimiter word with quotes removed.
-    pub name: String,
+    pub name: Cow<'s, str>,
     /// File descriptor before `<<` (0 when none).
     pub fd: u32,
     /// `<<-`: leading tabs are stripped.
     pub chomp: bool,
     /// False when the delimiter was quoted (no expansion).
     pub expand: bool,
-    /// The body, lines with their newlines, as BuildKit keeps it.
-    pub content: String,
+    /// The body, lines with their newlines, as BuildKit keeps it (the source
+    /// text of `body`).
+    pub content: &'s str,
     /// The `<<EOF` word in the instruction line.
     pub marker: Range<usize>,
     /// The body lines (may be empty).
@@ -256,26 +332,34 @@ pub struct Heredoc {
 
 /// One instruction.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Instruction {
+pub struct Instruction<'s> {
     /// The keyword as written (`cmd`, `CMD`).
-    pub keyword: String,
+    pub keyword: Cow<'s, str>,
+    /// Which instruction it is.
     pub kind: Kind,
+    /// Where the keyword is.
     pub keyword_span: Range<usize>,
     /// From the keyword to the end of the last line that belongs to it
     /// (heredoc terminator included), without the final newline.
     pub span: Range<usize>,
     /// 1-based first and last line, as BuildKit counts them.
     pub start_line: usize,
+    /// See `start_line`.
     pub end_line: usize,
     /// The logical line (BuildKit's `Original`): continuations joined,
-    /// comment lines inside them dropped.
-    pub line: String,
+    /// comment lines inside them dropped. Borrowed from the source when the
+    /// instruction is on one physical line.
+    pub line: Cow<'s, str>,
+    /// Maps offsets in `line` to source offsets.
     pub map: LineMap,
-    pub flags: Vec<Flag>,
-    pub args: Args,
+    /// The flags before the arguments.
+    pub flags: Vec<Flag<'s>>,
+    /// The arguments.
+    pub args: Args<'s>,
     /// Logical range of the argument text (after keyword and flags, trimmed).
     pub args_range: Range<usize>,
-    pub heredocs: Vec<Heredoc>,
+    /// The heredocs, in the order of their markers.
+    pub heredocs: Vec<Heredoc<'s>>,
     /// A comment line sits inside the instruction's continuation lines.
     pub has_inner_comments: bool,
     /// Exec form with text after the JSON array (`CMD ["a"] # note`): BuildKit
@@ -283,7 +367,7 @@ pub struct Instruction {
     pub json_trailing: Option<Range<usize>>,
 }
 
-impl Instruction {
+impl<'s> Instruction<'s> {
     /// The argument text as BuildKit sees it (logical, trimmed).
     pub fn args_text(&self) -> &str {
         &self.line[self.args_range.clone()]
@@ -294,25 +378,39 @@ impl Instruction {
         self.map.range(self.args_range.clone())
     }
 
-    pub fn flag(&self, name: &str) -> Option<&Flag> {
+    /// The first flag named `name` (case-insensitive).
+    pub fn flag(&self, name: &str) -> Option<&Flag<'s>> {
         self.flags
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 }
 
-/// A parsed Dockerfile.
+/// A parsed Dockerfile, borrowing the source text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dockerfile {
+pub struct Dockerfile<'s> {
     /// The escape character in force (`\` or `` ` ``).
     pub escape: char,
-    pub directives: Vec<Directive>,
-    pub instructions: Vec<Instruction>,
+    /// The parser directives at the top.
+    pub directives: Vec<Directive<'s>>,
+    /// The instructions in order.
+    pub instructions: Vec<Instruction<'s>>,
     /// Every byte of the input, in order.
-    pub pieces: Vec<Piece>,
+    pub pieces: Pieces,
 }
 
-impl Dockerfile {
+impl Default for Dockerfile<'_> {
+    fn default() -> Self {
+        Dockerfile {
+            escape: '\\',
+            directives: Vec::new(),
+            instructions: Vec::new(),
+            pieces: Pieces::default(),
+        }
+    }
+}
+
+impl Dockerfile<'_> {
     /// Standalone comment lines (not inside an instruction), with their spans.
     pub fn comments<'a>(
         &'a self,
@@ -321,7 +419,7 @@ impl Dockerfile {
         self.pieces
             .iter()
             .filter(|p| p.kind == PieceKind::Comment)
-            .map(move |p| (p.span.clone(), &text[p.span.clone()]))
+            .map(move |p| (p.span.clone(), &text[p.span]))
     }
 }
 

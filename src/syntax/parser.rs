@@ -3,12 +3,13 @@
 use super::json::{parse_array, JsonArray};
 use super::words::{
     extract_flags, is_space, is_ws_sep, parse_words, shell_words_cooked, shell_words_raw, split_ws,
-    trim_space_range, LWord,
+    trim_space_range, LValue, LWord,
 };
 use super::{
-    Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Kind, LineMap, ParseError, Piece,
-    PieceKind, Word,
+    Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Kind, LineMap, ParseError, PieceKind,
+    Pieces, Word,
 };
+use std::borrow::Cow;
 use std::ops::Range;
 
 const BOM: &str = "\u{feff}";
@@ -22,11 +23,24 @@ struct Line {
     end: usize,
 }
 
-fn split_lines(text: &str, skip: usize) -> Vec<Line> {
-    let b = text.as_bytes();
-    let mut lines = Vec::new();
-    let mut start = skip;
-    while start < b.len() {
+/// The physical lines of the text, read one at a time (nothing is kept).
+struct Lines<'s> {
+    bytes: &'s [u8],
+    /// Where the next line starts.
+    pos: usize,
+    /// How many lines were read (the 1-based number of the last one).
+    count: usize,
+}
+
+impl Iterator for Lines<'_> {
+    type Item = Line;
+
+    fn next(&mut self) -> Option<Line> {
+        let b = self.bytes;
+        let start = self.pos;
+        if start >= b.len() {
+            return None;
+        }
         let end = match b[start..].iter().position(|&c| c == b'\n') {
             Some(i) => start + i + 1,
             None => b.len(),
@@ -35,14 +49,14 @@ fn split_lines(text: &str, skip: usize) -> Vec<Line> {
         while content_end > start && matches!(b[content_end - 1], b'\n' | b'\r') {
             content_end -= 1;
         }
-        lines.push(Line {
+        self.pos = end;
+        self.count += 1;
+        Some(Line {
             start,
             content_end,
             end,
-        });
-        start = end;
+        })
     }
-    lines
 }
 
 /// Parser-directive state (BuildKit's `DirectiveParser`).
@@ -58,7 +72,7 @@ fn is_re_space(c: char) -> bool {
 }
 
 /// Match `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`.
-fn match_directive(tok: &str) -> Option<(String, String)> {
+fn match_directive(tok: &str) -> Option<(&str, &str)> {
     let rest = tok.strip_prefix('#')?.trim_start_matches(is_re_space);
     let name_len = rest
         .bytes()
@@ -76,15 +90,19 @@ fn match_directive(tok: &str) -> Option<(String, String)> {
     }
     let v = after.trim_matches(is_re_space);
     if !v.is_empty() {
-        return Some((name.to_string(), v.to_string()));
+        return Some((name, v));
     }
     // Only blanks after `=`: the lazy group takes the last one.
     let last = after.chars().last()?;
-    Some((name.to_string(), last.to_string()))
+    Some((name, &after[after.len() - last.len_utf8()..]))
 }
 
 impl Directives {
-    fn check(&mut self, tok: &str, span: Range<usize>) -> Result<Option<Directive>, ParseError> {
+    fn check<'s>(
+        &mut self,
+        tok: &'s str,
+        span: Range<usize>,
+    ) -> Result<Option<Directive<'s>>, ParseError> {
         if self.done {
             return Ok(None);
         }
@@ -92,18 +110,22 @@ impl Directives {
             self.done = true;
             return Ok(None);
         };
-        let k = name.to_ascii_lowercase();
-        if !matches!(k.as_str(), "syntax" | "escape" | "check") {
+        let k: Cow<'s, str> = if name.bytes().any(|c| c.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        if !matches!(&*k, "syntax" | "escape" | "check") {
             self.done = true;
             return Ok(None);
         }
-        if self.seen.contains(&k) {
+        if self.seen.iter().any(|s| *s == *k) {
             return Err(ParseError {
                 message: format!("only one {k} parser directive can be used"),
                 offset: span.start,
             });
         }
-        self.seen.push(k.clone());
+        self.seen.push(k.to_string());
         if k == "escape" {
             if value != "`" && value != "\\" {
                 return Err(ParseError {
@@ -141,6 +163,7 @@ fn is_comment(s: &str) -> bool {
 /// An instruction parsed from its logical line, offsets logical.
 struct Node {
     keyword: LWord,
+    kind: Kind,
     flags: Vec<LWord>,
     args: LArgs,
     args_range: Range<usize>,
@@ -163,45 +186,52 @@ type LResult<T> = Result<T, (String, usize)>;
 
 const NOT_STRINGS: &str = "when using JSON array syntax, arrays must be comprised of strings only";
 
+/// The words of a valid JSON array, `lead` bytes into `rest` at `base`.
+/// A string without escapes keeps its text (the quotes dropped).
+fn exec_words(items: Vec<(String, Range<usize>)>, t: &str, base: usize) -> Vec<LWord> {
+    items
+        .into_iter()
+        .map(|(v, r)| {
+            let inner = t.get(r.start + 1..r.end.saturating_sub(1)) == Some(v.as_str());
+            LWord {
+                value: if inner {
+                    LValue::Inner
+                } else {
+                    LValue::Owned(v)
+                },
+                range: base + r.start..base + r.end,
+            }
+        })
+        .collect()
+}
+
+/// The JSON array at the start of `rest` (after white space): `Ok(Some)` for
+/// exec form, `Ok(None)` when it is not one, with BuildKit's error for an
+/// array of something else than strings.
+fn json_form(rest: &str, base: usize) -> LResult<Option<Result<Vec<LWord>, String>>> {
+    let t = rest.trim_start_matches(is_space);
+    if !t.starts_with('[') {
+        return Ok(None);
+    }
+    let lead = rest.len() - t.len();
+    match parse_array(t) {
+        JsonArray::Strings(items) => Ok(Some(Ok(exec_words(items, t, base + lead)))),
+        JsonArray::NotStrings => Err((NOT_STRINGS.into(), base)),
+        JsonArray::Invalid(e) => Ok(Some(Err(e))),
+    }
+}
+
 /// parseJSON + parseMaybeJSON.
 fn maybe_json(rest: &str, base: usize) -> LResult<LArgs> {
     if rest.is_empty() {
         return Ok(LArgs::None);
     }
-    let lead = rest.len() - rest.trim_start_matches(is_space).len();
-    let t = &rest[lead..];
-    if t.starts_with('[') {
-        match parse_array(t) {
-            JsonArray::Strings(items) => {
-                return Ok(LArgs::Exec(
-                    items
-                        .into_iter()
-                        .map(|(v, r)| LWord {
-                            value: v,
-                            range: base + lead + r.start..base + lead + r.end,
-                        })
-                        .collect(),
-                ))
-            }
-            JsonArray::NotStrings => return Err((NOT_STRINGS.into(), base)),
-            JsonArray::Invalid(e) => {
-                return Ok(LArgs::Shell(
-                    LWord {
-                        value: rest.to_string(),
-                        range: base..base + rest.len(),
-                    },
-                    Some(e),
-                ))
-            }
-        }
-    }
-    Ok(LArgs::Shell(
-        LWord {
-            value: rest.to_string(),
-            range: base..base + rest.len(),
-        },
-        None,
-    ))
+    let text = LWord::slice(base..base + rest.len());
+    Ok(match json_form(rest, base)? {
+        Some(Ok(words)) => LArgs::Exec(words),
+        Some(Err(e)) => LArgs::Shell(text, Some(e)),
+        None => LArgs::Shell(text, None),
+    })
 }
 
 fn whitespace_list(rest: &str, base: usize) -> LArgs {
@@ -212,68 +242,61 @@ fn whitespace_list(rest: &str, base: usize) -> LArgs {
 }
 
 fn maybe_json_list(rest: &str, base: usize) -> LResult<LArgs> {
-    let t = rest.trim_start_matches(is_space);
-    if t.starts_with('[') {
-        let lead = rest.len() - t.len();
-        match parse_array(t) {
-            JsonArray::Strings(items) => {
-                return Ok(LArgs::Exec(
-                    items
-                        .into_iter()
-                        .map(|(v, r)| LWord {
-                            value: v,
-                            range: base + lead + r.start..base + lead + r.end,
-                        })
-                        .collect(),
-                ))
-            }
-            JsonArray::NotStrings => return Err((NOT_STRINGS.into(), base)),
-            JsonArray::Invalid(_) => {}
-        }
+    if let Some(Ok(words)) = json_form(rest, base)? {
+        return Ok(LArgs::Exec(words));
     }
     Ok(whitespace_list(rest, base))
 }
 
 fn name_val(rest: &str, base: usize, key: &str, escape: char) -> LResult<LArgs> {
     let words = parse_words(rest, base, escape);
-    if words.is_empty() {
+    let Some(first) = words.first() else {
         return Ok(LArgs::None);
+    };
+    // The words' ranges are offsets in the logical line; `rest` starts at
+    // `base` in it.
+    fn word_text<'a>(w: &'a LWord, rest: &'a str, base: usize) -> &'a str {
+        match &w.value {
+            LValue::Owned(v) => v,
+            _ => &rest[w.range.start - base..w.range.end - base],
+        }
     }
-    if !words[0].value.contains('=') {
+    if !word_text(first, rest, base).contains('=') {
         let parts = split_ws(rest, base);
         if parts.len() < 2 {
             return Err((format!("{key} must have two arguments"), base));
         }
         let k = parts[0].clone();
-        let vstart = parts[1].range.start;
-        let v = LWord {
-            value: rest[vstart - base..].to_string(),
-            range: vstart..base + rest.len(),
-        };
+        let v = LWord::slice(parts[1].range.start..base + rest.len());
         return Ok(LArgs::KeyValues(vec![(k, v)], true));
     }
-    let mut pairs = Vec::new();
-    for w in words {
-        let Some(eq) = w.value.find('=') else {
+    let mut pairs = Vec::with_capacity(words.len());
+    for w in &words {
+        let t = word_text(w, rest, base);
+        let Some(eq) = t.find('=') else {
             return Err((
-                format!(
-                    "Syntax error - can't find = in {:?}. Must be of the form: name=value",
-                    w.value
-                ),
+                format!("Syntax error - can't find = in {t:?}. Must be of the form: name=value"),
                 w.range.start,
             ));
         };
         let s = w.range.start;
-        pairs.push((
-            LWord {
-                value: w.value[..eq].to_string(),
-                range: s..s + eq,
-            },
-            LWord {
-                value: w.value[eq + 1..].to_string(),
-                range: s + eq + 1..w.range.end,
-            },
-        ));
+        let (k, v) = match &w.value {
+            LValue::Owned(o) => (
+                LWord {
+                    value: LValue::Owned(o[..eq].to_string()),
+                    range: s..s + eq,
+                },
+                LWord {
+                    value: LValue::Owned(o[eq + 1..].to_string()),
+                    range: s + eq + 1..w.range.end,
+                },
+            ),
+            _ => (
+                LWord::slice(s..s + eq),
+                LWord::slice(s + eq + 1..w.range.end),
+            ),
+        };
+        pairs.push((k, v));
     }
     Ok(LArgs::KeyValues(pairs, false))
 }
@@ -291,10 +314,7 @@ fn health(rest: &str, base: usize) -> LResult<LArgs> {
     while next < b.len() && (b[next].is_ascii_whitespace() || b[next] == 0x0b) {
         next += 1;
     }
-    let kind = LWord {
-        value: rest[..sep].to_string(),
-        range: base..base + sep,
-    };
+    let kind = LWord::slice(base..base + sep);
     let cmd = maybe_json(&rest[next..], base + next)?;
     Ok(LArgs::Health(kind, Box::new(cmd)))
 }
@@ -305,10 +325,8 @@ fn parse_node(line: &str, base: usize, escape: char) -> LResult<Node> {
     let t = &line[tr.clone()];
     let tb = t.as_bytes();
     let kw_end = tb.iter().position(|&c| is_ws_sep(c)).unwrap_or(tb.len());
-    let keyword = LWord {
-        value: t[..kw_end].to_string(),
-        range: base + tr.start..base + tr.start + kw_end,
-    };
+    let keyword = LWord::slice(base + tr.start..base + tr.start + kw_end);
+    let kind = Kind::from_keyword(&t[..kw_end]);
     let (flags, args_range) = if kw_end < tb.len() {
         let mut rs = kw_end;
         while rs < tb.len() && is_ws_sep(tb[rs]) {
@@ -326,7 +344,7 @@ fn parse_node(line: &str, base: usize, escape: char) -> LResult<Node> {
     };
     let args_text = &line[args_range.start - base..args_range.end - base];
     let ab = args_range.start;
-    let args = match Kind::from_keyword(&keyword.value) {
+    let args = match kind {
         Kind::Add | Kind::Copy | Kind::Volume => maybe_json_list(args_text, ab)?,
         Kind::Arg => {
             let w = parse_words(args_text, ab, escape);
@@ -345,10 +363,7 @@ fn parse_node(line: &str, base: usize, escape: char) -> LResult<Node> {
             if args_text.is_empty() {
                 LArgs::None
             } else {
-                LArgs::Text(LWord {
-                    value: args_text.to_string(),
-                    range: args_range.clone(),
-                })
+                LArgs::Text(LWord::slice(args_range.clone()))
             }
         }
         Kind::Onbuild => {
@@ -362,6 +377,7 @@ fn parse_node(line: &str, base: usize, escape: char) -> LResult<Node> {
     };
     Ok(Node {
         keyword,
+        kind,
         flags,
         args,
         args_range,
@@ -372,20 +388,15 @@ impl Node {
     /// BuildKit's `canContainHeredoc`.
     fn can_contain_heredoc(&self) -> bool {
         let n = match &self.args {
-            LArgs::OnBuild(child) if Kind::from_keyword(&self.keyword.value) == Kind::Onbuild => {
-                child
-            }
+            LArgs::OnBuild(child) if self.kind == Kind::Onbuild => child,
             _ => self,
         };
-        matches!(
-            Kind::from_keyword(&n.keyword.value),
-            Kind::Run | Kind::Copy | Kind::Add
-        ) && !matches!(n.args, LArgs::Exec(_))
+        matches!(n.kind, Kind::Run | Kind::Copy | Kind::Add) && !matches!(n.args, LArgs::Exec(_))
     }
 }
 
 struct Marker {
-    name: String,
+    name: LWord,
     fd: u32,
     chomp: bool,
     expand: bool,
@@ -393,8 +404,8 @@ struct Marker {
 }
 
 /// Match `^(\d*)<<(-?)([^<]*)$` on a raw word and read the delimiter.
-fn heredoc_marker(w: &LWord) -> Result<Option<Marker>, String> {
-    let s = w.value.as_str();
+fn heredoc_marker(w: &LWord, line: &str) -> Result<Option<Marker>, String> {
+    let s = w.text(line);
     let digits = s.bytes().take_while(u8::is_ascii_digit).count();
     let Some(after) = s[digits..].strip_prefix("<<") else {
         return Ok(None);
@@ -412,8 +423,18 @@ fn heredoc_marker(w: &LWord) -> Result<Option<Marker>, String> {
     }
     let name = cooked.into_iter().next().unwrap_or_default();
     let quotes = |x: &str| x.matches(['\'', '"']).count();
+    let expand = quotes(&name) == quotes(rest);
+    // The name is the text after `<<`/`<<-` when nothing was removed.
+    let name = if name == rest && matches!(w.value, LValue::Slice) {
+        LWord::slice(w.range.end - rest.len()..w.range.end)
+    } else {
+        LWord {
+            value: LValue::Owned(name),
+            range: w.range.clone(),
+        }
+    };
     Ok(Some(Marker {
-        expand: quotes(&name) == quotes(rest),
+        expand,
         name,
         fd: s[..digits].parse().unwrap_or(0),
         chomp,
@@ -421,16 +442,13 @@ fn heredoc_marker(w: &LWord) -> Result<Option<Marker>, String> {
     }))
 }
 
-struct Builder<'a> {
-    text: &'a str,
-    pieces: Vec<Piece>,
+struct Builder {
+    pieces: Pieces,
 }
 
-impl Builder<'_> {
+impl Builder {
     fn piece(&mut self, kind: PieceKind, span: Range<usize>) {
-        if !span.is_empty() {
-            self.pieces.push(Piece { kind, span });
-        }
+        self.pieces.push(kind, span);
     }
 
     fn newline(&mut self, l: &Line) {
@@ -445,99 +463,157 @@ impl Builder<'_> {
     }
 }
 
-fn convert(a: LArgs, map: &LineMap, line: &str, escape: char) -> Args {
-    let w = |lw: LWord| Word {
-        value: lw.value,
-        span: map.range(lw.range),
-    };
-    match a {
-        LArgs::None => Args::None,
-        LArgs::Exec(v) => Args::Exec(v.into_iter().map(w).collect()),
-        LArgs::Shell(t, e) => Args::Shell {
-            text: w(t),
-            json_error: e,
-        },
-        LArgs::List(v) => Args::List(v.into_iter().map(w).collect()),
-        LArgs::Words(v) => Args::Words(v.into_iter().map(w).collect()),
-        LArgs::KeyValues(v, legacy) => Args::KeyValues {
-            pairs: v.into_iter().map(|(k, v)| (w(k), w(v))).collect(),
-            legacy,
-        },
-        LArgs::Health(k, c) => Args::Health {
-            kind: w(k),
-            cmd: Box::new(convert(*c, map, line, escape)),
-        },
-        LArgs::OnBuild(n) => Args::OnBuild(Box::new(instruction(
-            *n,
-            map,
-            line,
-            escape,
-            0,
-            0,
-            Vec::new(),
-            false,
-        ))),
-        LArgs::Text(t) => Args::Text(w(t)),
-        LArgs::Ignored => Args::Ignored,
-    }
+/// Turns the words of a logical line into words of the source: a value
+/// borrows the source when it is the source text of its span, and is owned
+/// only when it differs.
+struct Cx<'s, 'l> {
+    src: &'s str,
+    /// The logical line.
+    line: &'l str,
+    /// The logical line when it is a slice of the source (one physical line).
+    line_src: Option<&'s str>,
+    map: &'l LineMap,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn instruction(
-    n: Node,
-    map: &LineMap,
-    line: &str,
-    escape: char,
-    start_line: usize,
-    end_line: usize,
-    heredocs: Vec<Heredoc>,
-    has_inner_comments: bool,
-) -> Instruction {
-    let keyword_span = map.range(n.keyword.range.clone());
-    let flags = n
-        .flags
-        .into_iter()
-        .map(|f| {
-            let body = f.value.trim_start_matches('-');
-            let (name, value) = match body.split_once('=') {
-                Some((a, b)) => (a.to_string(), Some(b.to_string())),
-                None => (body.to_string(), None),
-            };
-            Flag {
-                span: map.range(f.range),
-                text: f.value,
-                name,
-                value,
+impl<'s> Cx<'s, '_> {
+    /// The logical text of `r`, borrowed when the source has it as is.
+    fn text(&self, r: Range<usize>) -> Cow<'s, str> {
+        if let Some(l) = self.line_src {
+            return Cow::Borrowed(l.get(r).unwrap_or(""));
+        }
+        let logical = self.line.get(r.clone()).unwrap_or("");
+        if self.map.is_contiguous(r.clone()) {
+            if let Some(s) = self.src.get(self.map.range(r)) {
+                if s == logical {
+                    return Cow::Borrowed(s);
+                }
             }
-        })
-        .collect();
-    let kind = Kind::from_keyword(&n.keyword.value);
-    Instruction {
-        keyword: n.keyword.value,
-        kind,
-        span: keyword_span.clone(),
-        keyword_span,
-        start_line,
-        end_line,
-        line: line.to_string(),
-        map: map.clone(),
-        flags,
-        args: convert(n.args, map, line, escape),
-        args_range: n.args_range,
-        heredocs,
-        has_inner_comments,
-        json_trailing: None,
+        }
+        Cow::Owned(logical.to_string())
+    }
+
+    fn value(&self, w: LWord) -> Cow<'s, str> {
+        match w.value {
+            LValue::Slice => self.text(w.range),
+            LValue::Inner => self.text(w.range.start + 1..w.range.end.saturating_sub(1)),
+            LValue::Owned(v) => Cow::Owned(v),
+        }
+    }
+
+    fn word(&self, w: LWord) -> Word<'s> {
+        Word {
+            span: self.map.range(w.range.clone()),
+            value: self.value(w),
+        }
+    }
+
+    /// The logical line as an instruction keeps it.
+    fn line(&self) -> Cow<'s, str> {
+        match self.line_src {
+            Some(l) => Cow::Borrowed(l),
+            None => Cow::Owned(self.line.to_string()),
+        }
+    }
+
+    fn flag(&self, f: LWord) -> Flag<'s> {
+        let span = self.map.range(f.range.clone());
+        let text = self.value(f);
+        let dashes = text.len() - text.trim_start_matches('-').len();
+        let (name, value) = match text[dashes..].find('=') {
+            Some(eq) => (dashes..dashes + eq, Some(dashes + eq + 1..text.len())),
+            None => (dashes..text.len(), None),
+        };
+        let sub = |r: Range<usize>| match &text {
+            Cow::Borrowed(t) => Cow::Borrowed(&t[r]),
+            Cow::Owned(t) => Cow::Owned(t[r].to_string()),
+        };
+        Flag {
+            name: sub(name),
+            value: value.map(sub),
+            text,
+            span,
+        }
+    }
+
+    fn args(&self, a: LArgs) -> Args<'s> {
+        let words = |v: Vec<LWord>| v.into_iter().map(|w| self.word(w)).collect();
+        match a {
+            LArgs::None => Args::None,
+            LArgs::Exec(v) => Args::Exec(words(v)),
+            LArgs::Shell(t, e) => Args::Shell {
+                text: self.word(t),
+                json_error: e,
+            },
+            LArgs::List(v) => Args::List(words(v)),
+            LArgs::Words(v) => Args::Words(words(v)),
+            LArgs::KeyValues(v, legacy) => Args::KeyValues {
+                pairs: v
+                    .into_iter()
+                    .map(|(k, v)| (self.word(k), self.word(v)))
+                    .collect(),
+                legacy,
+            },
+            LArgs::Health(k, c) => Args::Health {
+                kind: self.word(k),
+                cmd: Box::new(self.args(*c)),
+            },
+            LArgs::OnBuild(n) => {
+                let mut child = self.instruction(*n, 0, 0, Vec::new(), false);
+                child.line = self.line();
+                Args::OnBuild(Box::new(child))
+            }
+            LArgs::Text(t) => Args::Text(self.word(t)),
+            LArgs::Ignored => Args::Ignored,
+        }
+    }
+
+    /// The instruction of a node. Its `line` is left empty for the caller to
+    /// move in.
+    fn instruction(
+        &self,
+        n: Node,
+        start_line: usize,
+        end_line: usize,
+        heredocs: Vec<Heredoc<'s>>,
+        has_inner_comments: bool,
+    ) -> Instruction<'s> {
+        let keyword_span = self.map.range(n.keyword.range.clone());
+        Instruction {
+            keyword: self.value(n.keyword),
+            kind: n.kind,
+            span: keyword_span.clone(),
+            keyword_span,
+            start_line,
+            end_line,
+            line: Cow::Borrowed(""),
+            map: self.map.clone(),
+            flags: n.flags.into_iter().map(|f| self.flag(f)).collect(),
+            args: self.args(n.args),
+            args_range: n.args_range,
+            heredocs,
+            has_inner_comments,
+            json_trailing: None,
+        }
     }
 }
 
 /// Parse a Dockerfile. Fails where BuildKit fails, with the offset of the
-/// offending text.
-pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
+/// offending text. The tree borrows `text`.
+pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
+    if u32::try_from(text.len()).is_err() {
+        return Err(ParseError {
+            message: "file too large (4 GiB or more)".into(),
+            offset: 0,
+        });
+    }
     let skip = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let lines = split_lines(text, skip);
+    let mut lines = Lines {
+        bytes: text.as_bytes(),
+        pos: skip,
+        count: 0,
+    };
     let mut b = Builder {
-        text,
-        pieces: Vec::new(),
+        pieces: Pieces::default(),
     };
     b.piece(PieceKind::Bom, 0..skip);
     let mut d = Directives {
@@ -547,10 +623,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
     };
     let mut directives = Vec::new();
     let mut instructions = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let l = lines[i];
-        i += 1;
+    while let Some(l) = lines.next() {
         let raw = &text[l.start..l.content_end];
         let lead = raw.len() - raw.trim_start_matches(is_space).len();
         let tok = &raw[lead..];
@@ -574,18 +647,17 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
             b.newline(&l);
             continue;
         }
-        let start_line = i;
+        let start_line = lines.count;
         let mut map = LineMap::default();
-        let mut logical = String::new();
+        // Borrowed while the instruction is on one physical line.
+        let mut logical = Cow::Borrowed(&tok[..keep]);
         map.push(0, tok_start, keep);
-        logical.push_str(&tok[..keep]);
         b.piece(PieceKind::Indent, l.start..tok_start);
         b.code_line(tok_start, keep, &l);
         let mut inner_comments = false;
         let mut last_content_end = tok_start + keep;
-        while cont && i < lines.len() {
-            let l = lines[i];
-            i += 1;
+        while cont {
+            let Some(l) = lines.next() else { break };
             let raw = &text[l.start..l.content_end];
             if is_comment(raw) {
                 inner_comments = true;
@@ -603,7 +675,9 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
             let (keep, c) = trim_continuation(raw, d.escape);
             cont = c;
             map.push(logical.len(), l.start, keep);
-            logical.push_str(&raw[..keep]);
+            if keep > 0 {
+                logical.to_mut().push_str(&raw[..keep]);
+            }
             b.code_line(l.start, keep, &l);
             last_content_end = l.content_end.max(l.start + keep);
         }
@@ -611,13 +685,22 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
             message,
             offset: map.start(off).max(tok_start),
         })?;
+        let cx = Cx {
+            src: text,
+            line: &logical,
+            line_src: match &logical {
+                Cow::Borrowed(s) => Some(*s),
+                Cow::Owned(_) => None,
+            },
+            map: &map,
+        };
         let mut heredocs = Vec::new();
         if node.can_contain_heredoc() && logical.contains("<<") {
             let markers = match shell_words_raw(&logical) {
                 Some(words) => {
                     let mut ms = Vec::new();
                     for w in &words {
-                        let m = heredoc_marker(w).map_err(|message| ParseError {
+                        let m = heredoc_marker(w, &logical).map_err(|message| ParseError {
                             message,
                             offset: map.start(w.range.start),
                         })?;
@@ -628,21 +711,18 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
                 None => Vec::new(),
             };
             for m in markers {
-                let body_start = lines.get(i).map_or(text.len(), |l| l.start);
-                let mut content = String::new();
+                let body_start = lines.pos.min(text.len());
+                let name = m.name.text(&logical);
                 let mut terminated = None;
-                while i < lines.len() {
-                    let l = lines[i];
-                    i += 1;
+                for l in lines.by_ref() {
                     let mut cand = &text[l.start..l.content_end];
                     if m.chomp {
                         cand = cand.trim_start_matches('\t');
                     }
-                    if cand == m.name {
+                    if cand == name {
                         terminated = Some(l);
                         break;
                     }
-                    content.push_str(&text[l.start..l.end]);
                 }
                 let Some(end) = terminated else {
                     return Err(ParseError {
@@ -655,27 +735,18 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
                 b.newline(&end);
                 last_content_end = end.content_end;
                 heredocs.push(Heredoc {
-                    name: m.name,
+                    name: cx.value(m.name),
                     fd: m.fd,
                     chomp: m.chomp,
                     expand: m.expand,
-                    content,
+                    content: &text[body_start..end.start],
                     marker: map.range(m.range),
                     body: body_start..end.start,
                     terminator: end.start..end.content_end,
                 });
             }
         }
-        let mut ins = instruction(
-            node,
-            &map,
-            &logical,
-            d.escape,
-            start_line,
-            i,
-            heredocs,
-            inner_comments,
-        );
+        let mut ins = cx.instruction(node, start_line, lines.count, heredocs, inner_comments);
         if let Args::Exec(_) = &ins.args {
             let a = ins.args_range.clone();
             let lead =
@@ -685,13 +756,11 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
             }
         }
         ins.span = ins.keyword_span.start..last_content_end.max(ins.keyword_span.end);
+        ins.line = logical;
         instructions.push(ins);
     }
     let pieces = b.pieces;
-    debug_assert_eq!(
-        pieces.iter().map(|p| p.span.len()).sum::<usize>(),
-        b.text.len()
-    );
+    debug_assert_eq!(pieces.ends.last().map_or(0, |&e| e as usize), text.len());
     if instructions.is_empty() {
         return Err(ParseError {
             message: "file with no instructions".into(),
