@@ -50,7 +50,7 @@ fn view(ins: &Instruction) -> Value {
         _ => (Value::Null, ins),
     };
     let (is_json, value) = values(&ins.args);
-    let mut original = ins.line.to_string();
+    let mut original = ins.line().into_owned();
     // The package reads heredocs off the node it reports; for ONBUILD that is
     // the inner node, which BuildKit never gives any.
     let heredocs: Vec<Value> = if matches!(ins.args, Args::OnBuild(_)) {
@@ -64,7 +64,7 @@ fn view(ins: &Instruction) -> Value {
     if !heredocs.is_empty() {
         original.push('\n');
         for h in &ins.heredocs {
-            original.push_str(&h.content);
+            original.push_str(h.content);
             original.push_str(&h.name);
             original.push('\n');
         }

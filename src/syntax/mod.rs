@@ -248,38 +248,80 @@ pub enum Args<'s> {
     Ignored,
 }
 
+/// A run of the logical line taken from one place in the source:
+/// (logical start, source start, length).
+type Segment = (usize, usize, usize);
+
+/// The segments of a [`LineMap`]: an instruction on one physical line (most
+/// of them) has one, kept inline.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+enum Segments {
+    #[default]
+    None,
+    One(Segment),
+    Many(Vec<Segment>),
+}
+
 /// Maps offsets in an instruction's logical line (continuations joined,
 /// comment lines dropped) back to source offsets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LineMap {
-    /// (logical start, source start, length), in order, non-empty segments.
-    segments: Vec<(usize, usize, usize)>,
+    /// In order, non-empty.
+    segments: Segments,
 }
 
 impl LineMap {
     pub(crate) fn push(&mut self, logical: usize, src: usize, len: usize) {
-        if len > 0 {
-            self.segments.push((logical, src, len));
+        if len == 0 {
+            return;
         }
+        let seg = (logical, src, len);
+        self.segments = match std::mem::take(&mut self.segments) {
+            Segments::None => Segments::One(seg),
+            Segments::One(first) => Segments::Many(vec![first, seg]),
+            Segments::Many(mut v) => {
+                v.push(seg);
+                Segments::Many(v)
+            }
+        };
+    }
+
+    /// The segments in logical order.
+    fn segs(&self) -> &[Segment] {
+        match &self.segments {
+            Segments::None => &[],
+            Segments::One(s) => std::slice::from_ref(s),
+            Segments::Many(v) => v,
+        }
+    }
+
+    /// The number of physical pieces the logical line is made of.
+    pub fn len(&self) -> usize {
+        self.segs().len()
+    }
+
+    /// True for the map of an empty logical line.
+    pub fn is_empty(&self) -> bool {
+        self.segs().is_empty()
     }
 
     /// Source offset of the character at logical offset `l` (for range starts).
     pub fn start(&self, l: usize) -> usize {
         // Segments are in logical order: the first one that ends after `l`.
-        let i = self.segments.partition_point(|&(ls, _, len)| ls + len <= l);
-        match self.segments.get(i) {
+        let i = self.segs().partition_point(|&(ls, _, len)| ls + len <= l);
+        match self.segs().get(i) {
             Some(&(ls, ss, _)) => ss + l.saturating_sub(ls),
-            None => self.segments.last().map_or(0, |&(_, ss, len)| ss + len),
+            None => self.segs().last().map_or(0, |&(_, ss, len)| ss + len),
         }
     }
 
     /// Source offset just after logical offset `l - 1` (for range ends).
     pub fn end(&self, l: usize) -> usize {
         // The first segment that ends at or after `l`, if `l` is inside it.
-        let i = self.segments.partition_point(|&(ls, _, len)| ls + len < l);
-        match self.segments.get(i) {
+        let i = self.segs().partition_point(|&(ls, _, len)| ls + len < l);
+        match self.segs().get(i) {
             Some(&(ls, ss, _)) if l > ls => ss + (l - ls),
-            _ => self.segments.first().map_or(0, |&(_, ss, _)| ss),
+            _ => self.segs().first().map_or(0, |&(_, ss, _)| ss),
         }
     }
 
@@ -298,10 +340,9 @@ impl LineMap {
         // Segments are in logical order: only those from the first that ends
         // at or after `r.start` up to the last that starts at or before it
         // can hold it (an empty range at a boundary touches two).
-        let i = self
-            .segments
-            .partition_point(|&(ls, _, len)| ls + len < r.start);
-        self.segments[i..]
+        let segs = self.segs();
+        let i = segs.partition_point(|&(ls, _, len)| ls + len < r.start);
+        segs[i..]
             .iter()
             .take_while(|&&(ls, _, _)| ls <= r.start)
             .any(|&(ls, _, len)| r.start >= ls && r.end <= ls + len)
@@ -331,7 +372,7 @@ pub struct Heredoc<'s> {
 }
 
 /// One instruction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Instruction<'s> {
     /// The keyword as written (`cmd`, `CMD`).
     pub keyword: Cow<'s, str>,
@@ -346,11 +387,10 @@ pub struct Instruction<'s> {
     pub start_line: usize,
     /// See `start_line`.
     pub end_line: usize,
-    /// The logical line (BuildKit's `Original`): continuations joined,
-    /// comment lines inside them dropped. Borrowed from the source when the
-    /// instruction is on one physical line.
-    pub line: Cow<'s, str>,
-    /// Maps offsets in `line` to source offsets.
+    /// The source text the spans point into (see [`Instruction::line`]).
+    src: &'s str,
+    /// Maps offsets in the logical line ([`Instruction::line`]) to source
+    /// offsets.
     pub map: LineMap,
     /// The flags before the arguments.
     pub flags: Vec<Flag<'s>>,
@@ -367,10 +407,53 @@ pub struct Instruction<'s> {
     pub json_trailing: Option<Range<usize>>,
 }
 
+impl std::fmt::Debug for Instruction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The logical line instead of the whole source.
+        f.debug_struct("Instruction")
+            .field("keyword", &self.keyword)
+            .field("kind", &self.kind)
+            .field("keyword_span", &self.keyword_span)
+            .field("span", &self.span)
+            .field("start_line", &self.start_line)
+            .field("end_line", &self.end_line)
+            .field("line", &self.line())
+            .field("map", &self.map)
+            .field("flags", &self.flags)
+            .field("args", &self.args)
+            .field("args_range", &self.args_range)
+            .field("heredocs", &self.heredocs)
+            .field("has_inner_comments", &self.has_inner_comments)
+            .field("json_trailing", &self.json_trailing)
+            .finish()
+    }
+}
+
 impl<'s> Instruction<'s> {
+    /// The logical line (BuildKit's `Original`): continuations joined,
+    /// comment lines inside them dropped. Borrowed from the source when the
+    /// instruction is on one physical line, built on each call otherwise
+    /// (the tree keeps no copy).
+    pub fn line(&self) -> Cow<'s, str> {
+        let src = self.src;
+        match self.map.segs() {
+            [] => Cow::Borrowed(""),
+            &[(_, s, len)] => Cow::Borrowed(src.get(s..s + len).unwrap_or("")),
+            segs => Cow::Owned(
+                segs.iter()
+                    .map(|&(_, s, len)| src.get(s..s + len).unwrap_or(""))
+                    .collect(),
+            ),
+        }
+    }
+
     /// The argument text as BuildKit sees it (logical, trimmed).
-    pub fn args_text(&self) -> &str {
-        &self.line[self.args_range.clone()]
+    pub fn args_text(&self) -> Cow<'s, str> {
+        let r = self.args_range.clone();
+        match self.line() {
+            Cow::Borrowed(l) => Cow::Borrowed(l.get(r).unwrap_or("")),
+            Cow::Owned(l) => Cow::Owned(l.get(r).unwrap_or("").to_string()),
+        }
     }
 
     /// Source span of the argument text.
@@ -451,7 +534,7 @@ mod tests {
         map.push(3, 20, 0);
         map.push(3, 20, 2);
         map.push(5, 30, 1);
-        let segs = map.segments.clone();
+        let segs = map.segs().to_vec();
         let start = |l: usize| {
             segs.iter()
                 .find(|&&(ls, _, len)| l < ls + len)

@@ -507,14 +507,6 @@ impl<'s> Cx<'s, '_> {
         }
     }
 
-    /// The logical line as an instruction keeps it.
-    fn line(&self) -> Cow<'s, str> {
-        match self.line_src {
-            Some(l) => Cow::Borrowed(l),
-            None => Cow::Owned(self.line.to_string()),
-        }
-    }
-
     fn flag(&self, f: LWord) -> Flag<'s> {
         let span = self.map.range(f.range.clone());
         let text = self.value(f);
@@ -558,17 +550,14 @@ impl<'s> Cx<'s, '_> {
                 cmd: Box::new(self.args(*c)),
             },
             LArgs::OnBuild(n) => {
-                let mut child = self.instruction(*n, 0, 0, Vec::new(), false);
-                child.line = self.line();
-                Args::OnBuild(Box::new(child))
+                Args::OnBuild(Box::new(self.instruction(*n, 0, 0, Vec::new(), false)))
             }
             LArgs::Text(t) => Args::Text(self.word(t)),
             LArgs::Ignored => Args::Ignored,
         }
     }
 
-    /// The instruction of a node. Its `line` is left empty for the caller to
-    /// move in.
+    /// The instruction of a node.
     fn instruction(
         &self,
         n: Node,
@@ -585,7 +574,7 @@ impl<'s> Cx<'s, '_> {
             keyword_span,
             start_line,
             end_line,
-            line: Cow::Borrowed(""),
+            src: self.src,
             map: self.map.clone(),
             flags: n.flags.into_iter().map(|f| self.flag(f)).collect(),
             args: self.args(n.args),
@@ -756,7 +745,6 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
             }
         }
         ins.span = ins.keyword_span.start..last_content_end.max(ins.keyword_span.end);
-        ins.line = logical;
         instructions.push(ins);
     }
     let pieces = b.pieces;
