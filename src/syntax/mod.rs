@@ -249,8 +249,9 @@ pub enum Args<'s> {
 }
 
 /// A run of the logical line taken from one place in the source:
-/// (logical start, source start, length).
-type Segment = (usize, usize, usize);
+/// (logical start, source start, length). `u32`: the parser refuses inputs
+/// of 4 GiB or more.
+type Segment = (u32, u32, u32);
 
 /// The segments of a [`LineMap`]: an instruction on one physical line (most
 /// of them) has one, kept inline.
@@ -259,7 +260,7 @@ enum Segments {
     #[default]
     None,
     One(Segment),
-    Many(Vec<Segment>),
+    Many(Box<[Segment]>),
 }
 
 /// Maps offsets in an instruction's logical line (continuations joined,
@@ -270,29 +271,53 @@ pub struct LineMap {
     segments: Segments,
 }
 
+/// Offsets below 4 GiB (the parser refuses larger inputs) as `u32`.
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 impl LineMap {
-    pub(crate) fn push(&mut self, logical: usize, src: usize, len: usize) {
-        if len == 0 {
-            return;
-        }
-        let seg = (logical, src, len);
-        self.segments = match std::mem::take(&mut self.segments) {
-            Segments::None => Segments::One(seg),
-            Segments::One(first) => Segments::Many(vec![first, seg]),
-            Segments::Many(mut v) => {
-                v.push(seg);
-                Segments::Many(v)
+    /// A map of the segments (logical start, source start, length), in
+    /// logical order; empty ones are dropped.
+    pub(crate) fn from_segments(segs: &[(usize, usize, usize)]) -> LineMap {
+        let mut kept = segs
+            .iter()
+            .filter(|s| s.2 > 0)
+            .map(|&(l, s, n)| (small(l), small(s), small(n)));
+        let segments = match (kept.next(), kept.next()) {
+            (None, _) => Segments::None,
+            (Some(one), None) => Segments::One(one),
+            (Some(a), Some(b)) => {
+                let mut v = Vec::with_capacity(segs.len());
+                v.extend([a, b]);
+                v.extend(kept);
+                Segments::Many(v.into_boxed_slice())
             }
         };
+        LineMap { segments }
     }
 
-    /// The segments in logical order.
+    /// The segments in logical order, as `usize`.
     fn segs(&self) -> &[Segment] {
         match &self.segments {
             Segments::None => &[],
             Segments::One(s) => std::slice::from_ref(s),
             Segments::Many(v) => v,
         }
+    }
+
+    /// The segment `i` as `usize`.
+    fn seg(&self, i: usize) -> Option<(usize, usize, usize)> {
+        self.segs()
+            .get(i)
+            .map(|&(l, s, n)| (l as usize, s as usize, n as usize))
+    }
+
+    /// The segments as `usize`, in logical order.
+    fn iter(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        self.segs()
+            .iter()
+            .map(|&(l, s, n)| (l as usize, s as usize, n as usize))
     }
 
     /// The number of physical pieces the logical line is made of.
@@ -308,20 +333,24 @@ impl LineMap {
     /// Source offset of the character at logical offset `l` (for range starts).
     pub fn start(&self, l: usize) -> usize {
         // Segments are in logical order: the first one that ends after `l`.
-        let i = self.segs().partition_point(|&(ls, _, len)| ls + len <= l);
-        match self.segs().get(i) {
-            Some(&(ls, ss, _)) => ss + l.saturating_sub(ls),
-            None => self.segs().last().map_or(0, |&(_, ss, len)| ss + len),
+        let i = self
+            .segs()
+            .partition_point(|&(ls, _, len)| ls as usize + len as usize <= l);
+        match self.seg(i) {
+            Some((ls, ss, _)) => ss + l.saturating_sub(ls),
+            None => self.iter().last().map_or(0, |(_, ss, len)| ss + len),
         }
     }
 
     /// Source offset just after logical offset `l - 1` (for range ends).
     pub fn end(&self, l: usize) -> usize {
         // The first segment that ends at or after `l`, if `l` is inside it.
-        let i = self.segs().partition_point(|&(ls, _, len)| ls + len < l);
-        match self.segs().get(i) {
-            Some(&(ls, ss, _)) if l > ls => ss + (l - ls),
-            _ => self.segs().first().map_or(0, |&(_, ss, _)| ss),
+        let i = self
+            .segs()
+            .partition_point(|&(ls, _, len)| (ls as usize + len as usize) < l);
+        match self.seg(i) {
+            Some((ls, ss, _)) if l > ls => ss + (l - ls),
+            _ => self.seg(0).map_or(0, |(_, ss, _)| ss),
         }
     }
 
@@ -340,12 +369,13 @@ impl LineMap {
         // Segments are in logical order: only those from the first that ends
         // at or after `r.start` up to the last that starts at or before it
         // can hold it (an empty range at a boundary touches two).
-        let segs = self.segs();
-        let i = segs.partition_point(|&(ls, _, len)| ls + len < r.start);
-        segs[i..]
-            .iter()
-            .take_while(|&&(ls, _, _)| ls <= r.start)
-            .any(|&(ls, _, len)| r.start >= ls && r.end <= ls + len)
+        let i = self
+            .segs()
+            .partition_point(|&(ls, _, len)| (ls as usize + len as usize) < r.start);
+        self.iter()
+            .skip(i)
+            .take_while(|&(ls, _, _)| ls <= r.start)
+            .any(|(ls, _, len)| r.start >= ls && r.end <= ls + len)
     }
 }
 
@@ -436,14 +466,11 @@ impl<'s> Instruction<'s> {
     /// (the tree keeps no copy).
     pub fn line(&self) -> Cow<'s, str> {
         let src = self.src;
-        match self.map.segs() {
-            [] => Cow::Borrowed(""),
-            &[(_, s, len)] => Cow::Borrowed(src.get(s..s + len).unwrap_or("")),
-            segs => Cow::Owned(
-                segs.iter()
-                    .map(|&(_, s, len)| src.get(s..s + len).unwrap_or(""))
-                    .collect(),
-            ),
+        let piece = |(_, s, len): (usize, usize, usize)| src.get(s..s + len).unwrap_or("");
+        match self.map.len() {
+            0 => Cow::Borrowed(""),
+            1 => Cow::Borrowed(self.map.seg(0).map_or("", piece)),
+            _ => Cow::Owned(self.map.iter().map(piece).collect()),
         }
     }
 
@@ -528,13 +555,9 @@ mod tests {
     /// maps with gaps between segments, for every offset and range.
     #[test]
     fn line_map_lookups_match_linear_definitions() {
-        let mut map = LineMap::default();
         // Logical "abc" + "de" + "f" taken from source offsets 10, 20, 30.
-        map.push(0, 10, 3);
-        map.push(3, 20, 0);
-        map.push(3, 20, 2);
-        map.push(5, 30, 1);
-        let segs = map.segs().to_vec();
+        let map = LineMap::from_segments(&[(0, 10, 3), (3, 20, 0), (3, 20, 2), (5, 30, 1)]);
+        let segs: Vec<_> = map.iter().collect();
         let start = |l: usize| {
             segs.iter()
                 .find(|&&(ls, _, len)| l < ls + len)

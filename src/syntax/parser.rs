@@ -528,7 +528,13 @@ impl<'s> Cx<'s, '_> {
     }
 
     fn args(&self, a: LArgs) -> Args<'s> {
-        let words = |v: Vec<LWord>| v.into_iter().map(|w| self.word(w)).collect();
+        // Exactly sized (collecting in place would keep the lexer's spare
+        // capacity).
+        let words = |v: Vec<LWord>| {
+            let mut out = Vec::with_capacity(v.len());
+            out.extend(v.into_iter().map(|w| self.word(w)));
+            out
+        };
         match a {
             LArgs::None => Args::None,
             LArgs::Exec(v) => Args::Exec(words(v)),
@@ -539,10 +545,11 @@ impl<'s> Cx<'s, '_> {
             LArgs::List(v) => Args::List(words(v)),
             LArgs::Words(v) => Args::Words(words(v)),
             LArgs::KeyValues(v, legacy) => Args::KeyValues {
-                pairs: v
-                    .into_iter()
-                    .map(|(k, v)| (self.word(k), self.word(v)))
-                    .collect(),
+                pairs: {
+                    let mut out = Vec::with_capacity(v.len());
+                    out.extend(v.into_iter().map(|(k, v)| (self.word(k), self.word(v))));
+                    out
+                },
                 legacy,
             },
             LArgs::Health(k, c) => Args::Health {
@@ -612,6 +619,8 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
     };
     let mut directives = Vec::new();
     let mut instructions = Vec::new();
+    // The segments of the logical line being read (one allocation reused).
+    let mut segments = Vec::new();
     while let Some(l) = lines.next() {
         let raw = &text[l.start..l.content_end];
         let lead = raw.len() - raw.trim_start_matches(is_space).len();
@@ -637,10 +646,10 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
             continue;
         }
         let start_line = lines.count;
-        let mut map = LineMap::default();
+        segments.clear();
         // Borrowed while the instruction is on one physical line.
         let mut logical = Cow::Borrowed(&tok[..keep]);
-        map.push(0, tok_start, keep);
+        segments.push((0, tok_start, keep));
         b.piece(PieceKind::Indent, l.start..tok_start);
         b.code_line(tok_start, keep, &l);
         let mut inner_comments = false;
@@ -663,13 +672,14 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
             }
             let (keep, c) = trim_continuation(raw, d.escape);
             cont = c;
-            map.push(logical.len(), l.start, keep);
+            segments.push((logical.len(), l.start, keep));
             if keep > 0 {
                 logical.to_mut().push_str(&raw[..keep]);
             }
             b.code_line(l.start, keep, &l);
             last_content_end = l.content_end.max(l.start + keep);
         }
+        let map = LineMap::from_segments(&segments);
         let node = parse_node(&logical, 0, d.escape).map_err(|(message, off)| ParseError {
             message,
             offset: map.start(off).max(tok_start),
