@@ -79,16 +79,19 @@ impl Pieces {
     }
 
     /// The number of pieces.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.ends.len()
     }
 
     /// True when there are none (only for an empty input).
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
 
     /// The `i`-th piece.
+    #[must_use]
     pub fn get(&self, i: usize) -> Option<Piece> {
         let end = *self.ends.get(i)? as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
@@ -99,6 +102,7 @@ impl Pieces {
     }
 
     /// The pieces in order, with their spans.
+    #[must_use]
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Piece> + ExactSizeIterator + '_ {
         (0..self.len()).map(|i| {
             let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
@@ -174,6 +178,7 @@ pub enum Kind {
 
 impl Kind {
     /// The kind of a keyword, case-insensitively.
+    #[must_use]
     pub fn from_keyword(k: &str) -> Kind {
         const KINDS: [(&str, Kind); 18] = [
             ("add", Kind::Add),
@@ -321,16 +326,19 @@ impl LineMap {
     }
 
     /// The number of physical pieces the logical line is made of.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.segs().len()
     }
 
     /// True for the map of an empty logical line.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.segs().is_empty()
     }
 
     /// Source offset of the character at logical offset `l` (for range starts).
+    #[must_use]
     pub fn start(&self, l: usize) -> usize {
         // Segments are in logical order: the first one that ends after `l`.
         let i = self
@@ -343,6 +351,7 @@ impl LineMap {
     }
 
     /// Source offset just after logical offset `l - 1` (for range ends).
+    #[must_use]
     pub fn end(&self, l: usize) -> usize {
         // The first segment that ends at or after `l`, if `l` is inside it.
         let i = self
@@ -355,6 +364,7 @@ impl LineMap {
     }
 
     /// Source span of the logical range `r`.
+    #[must_use]
     pub fn range(&self, r: Range<usize>) -> Range<usize> {
         if r.is_empty() {
             let p = self.start(r.start);
@@ -365,6 +375,7 @@ impl LineMap {
 
     /// True when the logical range `r` lies in one physical segment, so its
     /// source text equals its logical text.
+    #[must_use]
     pub fn is_contiguous(&self, r: Range<usize>) -> bool {
         // Segments are in logical order: only those from the first that ends
         // at or after `r.start` up to the last that starts at or before it
@@ -464,6 +475,7 @@ impl<'s> Instruction<'s> {
     /// comment lines inside them dropped. Borrowed from the source when the
     /// instruction is on one physical line, built on each call otherwise
     /// (the tree keeps no copy).
+    #[must_use]
     pub fn line(&self) -> Cow<'s, str> {
         let src = self.src;
         let piece = |(_, s, len): (usize, usize, usize)| src.get(s..s + len).unwrap_or("");
@@ -475,6 +487,7 @@ impl<'s> Instruction<'s> {
     }
 
     /// The argument text as BuildKit sees it (logical, trimmed).
+    #[must_use]
     pub fn args_text(&self) -> Cow<'s, str> {
         let r = self.args_range.clone();
         match self.line() {
@@ -484,11 +497,13 @@ impl<'s> Instruction<'s> {
     }
 
     /// Source span of the argument text.
+    #[must_use]
     pub fn args_span(&self) -> Range<usize> {
         self.map.range(self.args_range.clone())
     }
 
     /// The first flag named `name` (case-insensitive).
+    #[must_use]
     pub fn flag(&self, name: &str) -> Option<&Flag<'s>> {
         self.flags
             .iter()

@@ -66,6 +66,16 @@ struct Directives {
     escape: char,
 }
 
+impl Default for Directives {
+    fn default() -> Self {
+        Directives {
+            done: false,
+            seen: Vec::new(),
+            escape: '\\',
+        }
+    }
+}
+
 fn is_re_space(c: char) -> bool {
     // Go regexp `\s`: [\t\n\f\r ]
     matches!(c, '\t' | '\n' | '\x0c' | '\r' | ' ')
@@ -74,10 +84,7 @@ fn is_re_space(c: char) -> bool {
 /// Match `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`.
 fn match_directive(tok: &str) -> Option<(&str, &str)> {
     let rest = tok.strip_prefix('#')?.trim_start_matches(is_re_space);
-    let name_len = rest
-        .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric())
-        .count();
+    let name_len = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
     if name_len == 0 || !rest.as_bytes()[0].is_ascii_alphabetic() {
         return None;
     }
@@ -248,19 +255,20 @@ fn maybe_json_list(rest: &str, base: usize) -> LResult<LArgs> {
     Ok(whitespace_list(rest, base))
 }
 
+/// The value of a `parseWords` word: its ranges are offsets in the logical
+/// line, and `rest` starts at `base` in it.
+fn word_text<'a>(w: &'a LWord, rest: &'a str, base: usize) -> &'a str {
+    match &w.value {
+        LValue::Owned(v) => v,
+        _ => &rest[w.range.start - base..w.range.end - base],
+    }
+}
+
 fn name_val(rest: &str, base: usize, key: &str, escape: char) -> LResult<LArgs> {
     let words = parse_words(rest, base, escape);
     let Some(first) = words.first() else {
         return Ok(LArgs::None);
     };
-    // The words' ranges are offsets in the logical line; `rest` starts at
-    // `base` in it.
-    fn word_text<'a>(w: &'a LWord, rest: &'a str, base: usize) -> &'a str {
-        match &w.value {
-            LValue::Owned(v) => v,
-            _ => &rest[w.range.start - base..w.range.end - base],
-        }
-    }
     if !word_text(first, rest, base).contains('=') {
         let parts = split_ws(rest, base);
         if parts.len() < 2 {
@@ -442,6 +450,7 @@ fn heredoc_marker(w: &LWord, line: &str) -> Result<Option<Marker>, String> {
     }))
 }
 
+#[derive(Default)]
 struct Builder {
     pieces: Pieces,
 }
@@ -453,6 +462,14 @@ impl Builder {
 
     fn newline(&mut self, l: &Line) {
         self.piece(PieceKind::Newline, l.content_end..l.end);
+    }
+
+    /// Pieces of a comment (or directive) line: its indent, the text from
+    /// `at`, the newline.
+    fn comment_line(&mut self, kind: PieceKind, at: usize, l: &Line) {
+        self.piece(PieceKind::Indent, l.start..at);
+        self.piece(kind, at..l.content_end);
+        self.newline(l);
     }
 
     /// Pieces of a line of instruction text: code, then a continuation marker.
@@ -593,8 +610,125 @@ impl<'s> Cx<'s, '_> {
     }
 }
 
-/// Parse a Dockerfile. Fails where BuildKit fails, with the offset of the
-/// offending text. The tree borrows `text`.
+/// Exec form with text after the JSON array: the source span of that text.
+fn json_trailing(ins: &Instruction<'_>, logical: &str, map: &LineMap) -> Option<Range<usize>> {
+    if !matches!(ins.args, Args::Exec(_)) {
+        return None;
+    }
+    let a = ins.args_range.clone();
+    let lead = logical[a.clone()].len() - logical[a.clone()].trim_start_matches(is_space).len();
+    let t = super::json::trailing_text(&logical[a.start + lead..a.end])?;
+    Some(map.range(a.start + lead + t..a.end))
+}
+
+/// The logical line of an instruction being joined across continuation
+/// lines.
+struct Joined<'a, 's> {
+    logical: &'a mut Cow<'s, str>,
+    segments: &'a mut Vec<(usize, usize, usize)>,
+    /// A comment line was skipped.
+    inner_comments: bool,
+    /// Where the text of the last code line ends.
+    last_content_end: usize,
+}
+
+impl<'s> Joined<'_, 's> {
+    /// Read the lines after one that ends with the escape: comment and blank
+    /// lines are skipped, code lines joined, until one does not continue.
+    fn read(&mut self, text: &'s str, lines: &mut Lines<'_>, b: &mut Builder, escape: char) {
+        for l in lines.by_ref() {
+            let raw = &text[l.start..l.content_end];
+            if is_comment(raw) {
+                self.inner_comments = true;
+                let lead = raw.len() - raw.trim_start_matches(is_space).len();
+                b.comment_line(PieceKind::Comment, l.start + lead, &l);
+                continue;
+            }
+            if raw.trim_start_matches(is_space).is_empty() {
+                b.piece(PieceKind::Blank, l.start..l.content_end);
+                b.newline(&l);
+                continue;
+            }
+            let (keep, cont) = trim_continuation(raw, escape);
+            self.segments.push((self.logical.len(), l.start, keep));
+            if keep > 0 {
+                self.logical.to_mut().push_str(&raw[..keep]);
+            }
+            b.code_line(l.start, keep, &l);
+            self.last_content_end = l.content_end.max(l.start + keep);
+            if !cont {
+                break;
+            }
+        }
+    }
+}
+
+/// The heredocs of an instruction whose logical line `cx` has: their
+/// markers, then their bodies read from `lines` (pieces to `b`). Returns where
+/// the last terminator line's text ends, if there was one.
+fn read_heredocs<'s>(
+    cx: &Cx<'s, '_>,
+    lines: &mut Lines<'_>,
+    b: &mut Builder,
+    heredocs: &mut Vec<Heredoc<'s>>,
+) -> Result<Option<usize>, ParseError> {
+    let (text, logical, map) = (cx.src, cx.line, cx.map);
+    let mut markers = Vec::new();
+    // An unterminated quote: BuildKit finds no heredocs at all.
+    for w in shell_words_raw(logical).unwrap_or_default() {
+        let m = heredoc_marker(&w, logical).map_err(|message| ParseError {
+            message,
+            offset: map.start(w.range.start),
+        })?;
+        markers.extend(m);
+    }
+    let mut last_end = None;
+    for m in markers {
+        let body_start = lines.pos.min(text.len());
+        let name = m.name.text(logical);
+        let mut terminated = None;
+        for l in lines.by_ref() {
+            let mut cand = &text[l.start..l.content_end];
+            if m.chomp {
+                cand = cand.trim_start_matches('\t');
+            }
+            if cand == name {
+                terminated = Some(l);
+                break;
+            }
+        }
+        let Some(end) = terminated else {
+            return Err(ParseError {
+                message: "unterminated heredoc".into(),
+                offset: map.start(m.range.start),
+            });
+        };
+        b.piece(PieceKind::HeredocBody, body_start..end.start);
+        b.piece(PieceKind::HeredocEnd, end.start..end.content_end);
+        b.newline(&end);
+        last_end = Some(end.content_end);
+        heredocs.push(Heredoc {
+            name: cx.value(m.name),
+            fd: m.fd,
+            chomp: m.chomp,
+            expand: m.expand,
+            content: &text[body_start..end.start],
+            marker: map.range(m.range),
+            body: body_start..end.start,
+            terminator: end.start..end.content_end,
+        });
+    }
+    Ok(last_end)
+}
+
+/// Parse a Dockerfile. The tree borrows `text`.
+///
+/// # Errors
+///
+/// Where BuildKit fails (no instructions, a bad parser directive, an
+/// unterminated heredoc, a JSON array of something else than strings, ENV or
+/// LABEL without a value), with the offset of the offending text; and for a
+/// text of 4 GiB or more.
 pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
     if u32::try_from(text.len()).is_err() {
         return Err(ParseError {
@@ -608,15 +742,9 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
         pos: skip,
         count: 0,
     };
-    let mut b = Builder {
-        pieces: Pieces::default(),
-    };
+    let mut b = Builder::default();
     b.piece(PieceKind::Bom, 0..skip);
-    let mut d = Directives {
-        done: false,
-        seen: Vec::new(),
-        escape: '\\',
-    };
+    let mut d = Directives::default();
     let mut directives = Vec::new();
     let mut instructions = Vec::new();
     // The segments of the logical line being read (one allocation reused).
@@ -628,18 +756,16 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
         let tok_start = l.start + lead;
         let directive = d.check(tok, tok_start..l.content_end)?;
         if is_comment(tok) {
-            b.piece(PieceKind::Indent, l.start..tok_start);
             let kind = if directive.is_some() {
                 PieceKind::Directive
             } else {
                 PieceKind::Comment
             };
-            b.piece(kind, tok_start..l.content_end);
-            b.newline(&l);
+            b.comment_line(kind, tok_start, &l);
             directives.extend(directive);
             continue;
         }
-        let (keep, mut cont) = trim_continuation(tok, d.escape);
+        let (keep, cont) = trim_continuation(tok, d.escape);
         if !cont && keep == 0 {
             b.piece(PieceKind::Blank, l.start..l.content_end);
             b.newline(&l);
@@ -652,33 +778,17 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
         segments.push((0, tok_start, keep));
         b.piece(PieceKind::Indent, l.start..tok_start);
         b.code_line(tok_start, keep, &l);
-        let mut inner_comments = false;
-        let mut last_content_end = tok_start + keep;
-        while cont {
-            let Some(l) = lines.next() else { break };
-            let raw = &text[l.start..l.content_end];
-            if is_comment(raw) {
-                inner_comments = true;
-                let lead = raw.len() - raw.trim_start_matches(is_space).len();
-                b.piece(PieceKind::Indent, l.start..l.start + lead);
-                b.piece(PieceKind::Comment, l.start + lead..l.content_end);
-                b.newline(&l);
-                continue;
-            }
-            if raw.trim_start_matches(is_space).is_empty() {
-                b.piece(PieceKind::Blank, l.start..l.content_end);
-                b.newline(&l);
-                continue;
-            }
-            let (keep, c) = trim_continuation(raw, d.escape);
-            cont = c;
-            segments.push((logical.len(), l.start, keep));
-            if keep > 0 {
-                logical.to_mut().push_str(&raw[..keep]);
-            }
-            b.code_line(l.start, keep, &l);
-            last_content_end = l.content_end.max(l.start + keep);
+        let mut joined = Joined {
+            logical: &mut logical,
+            segments: &mut segments,
+            inner_comments: false,
+            last_content_end: tok_start + keep,
+        };
+        if cont {
+            joined.read(text, &mut lines, &mut b, d.escape);
         }
+        let (inner_comments, mut last_content_end) =
+            (joined.inner_comments, joined.last_content_end);
         let map = LineMap::from_segments(&segments);
         let node = parse_node(&logical, 0, d.escape).map_err(|(message, off)| ParseError {
             message,
@@ -695,78 +805,23 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
         };
         let mut heredocs = Vec::new();
         if node.can_contain_heredoc() && logical.contains("<<") {
-            let markers = match shell_words_raw(&logical) {
-                Some(words) => {
-                    let mut ms = Vec::new();
-                    for w in &words {
-                        let m = heredoc_marker(w, &logical).map_err(|message| ParseError {
-                            message,
-                            offset: map.start(w.range.start),
-                        })?;
-                        ms.extend(m);
-                    }
-                    ms
-                }
-                None => Vec::new(),
-            };
-            for m in markers {
-                let body_start = lines.pos.min(text.len());
-                let name = m.name.text(&logical);
-                let mut terminated = None;
-                for l in lines.by_ref() {
-                    let mut cand = &text[l.start..l.content_end];
-                    if m.chomp {
-                        cand = cand.trim_start_matches('\t');
-                    }
-                    if cand == name {
-                        terminated = Some(l);
-                        break;
-                    }
-                }
-                let Some(end) = terminated else {
-                    return Err(ParseError {
-                        message: "unterminated heredoc".into(),
-                        offset: map.start(m.range.start),
-                    });
-                };
-                b.piece(PieceKind::HeredocBody, body_start..end.start);
-                b.piece(PieceKind::HeredocEnd, end.start..end.content_end);
-                b.newline(&end);
-                last_content_end = end.content_end;
-                heredocs.push(Heredoc {
-                    name: cx.value(m.name),
-                    fd: m.fd,
-                    chomp: m.chomp,
-                    expand: m.expand,
-                    content: &text[body_start..end.start],
-                    marker: map.range(m.range),
-                    body: body_start..end.start,
-                    terminator: end.start..end.content_end,
-                });
+            if let Some(end) = read_heredocs(&cx, &mut lines, &mut b, &mut heredocs)? {
+                last_content_end = end;
             }
         }
         let mut ins = cx.instruction(node, start_line, lines.count, heredocs, inner_comments);
-        if let Args::Exec(_) = &ins.args {
-            let a = ins.args_range.clone();
-            let lead =
-                logical[a.clone()].len() - logical[a.clone()].trim_start_matches(is_space).len();
-            if let Some(t) = super::json::trailing_text(&logical[a.start + lead..a.end]) {
-                ins.json_trailing = Some(map.range(a.start + lead + t..a.end));
-            }
-        }
+        ins.json_trailing = json_trailing(&ins, &logical, &map);
         ins.span = ins.keyword_span.start..last_content_end.max(ins.keyword_span.end);
         instructions.push(ins);
     }
     let pieces = b.pieces;
     debug_assert_eq!(pieces.ends.last().map_or(0, |&e| e as usize), text.len());
     if instructions.is_empty() {
+        // At the start of the last line with text (not past the end).
+        let offset = text.trim_end().rfind('\n').map_or(0, |i| i + 1);
         return Err(ParseError {
             message: "file with no instructions".into(),
-            // The start of the last line with text (not past the end).
-            offset: {
-                let body = text.trim_end();
-                body.rfind('\n').map_or(0, |i| i + 1)
-            },
+            offset,
         });
     }
     Ok(Dockerfile {

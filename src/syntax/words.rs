@@ -28,6 +28,7 @@ pub struct LWord {
 
 impl LWord {
     /// A word whose value is its text.
+    #[must_use]
     pub fn slice(range: Range<usize>) -> LWord {
         LWord {
             value: LValue::Slice,
@@ -50,6 +51,7 @@ impl LWord {
     }
 
     /// The value, given the logical line the range points into.
+    #[must_use]
     pub fn text<'a>(&'a self, line: &'a str) -> &'a str {
         match &self.value {
             LValue::Slice => line.get(self.range.clone()).unwrap_or(""),
@@ -62,17 +64,20 @@ impl LWord {
 }
 
 /// BuildKit's `reWhitespace`: `[\t\v\f\r ]`.
+#[must_use]
 pub fn is_ws_sep(b: u8) -> bool {
     matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
 /// Go's `unicode.IsSpace`.
+#[must_use]
 pub fn is_space(c: char) -> bool {
     c.is_whitespace()
 }
 
 /// Split on runs of `[\t\v\f\r ]` (Go's `regexp.Split(s, -1)`), keeping ranges.
 /// Leading or trailing separators give empty words, as in Go.
+#[must_use]
 pub fn split_ws(s: &str, base: usize) -> Vec<LWord> {
     let b = s.as_bytes();
     let mut out = Vec::new();
@@ -105,6 +110,7 @@ pub fn trim_space_range(s: &str) -> Range<usize> {
 /// BuildKit's `extractBuilderFlags`: leading `--flag` words. Returns the flags
 /// (value as BuildKit keeps it, quotes removed) and the offset in `line` where
 /// the arguments start.
+#[must_use]
 pub fn extract_flags(line: &str, base: usize) -> (Vec<LWord>, usize) {
     #[derive(PartialEq)]
     enum Phase {
@@ -209,6 +215,7 @@ pub fn extract_flags(line: &str, base: usize) -> (Vec<LWord>, usize) {
 
 /// BuildKit's `parseWords`: white-space separated words, quotes and escapes
 /// kept in the value.
+#[must_use]
 pub fn parse_words(rest: &str, base: usize, escape: char) -> Vec<LWord> {
     #[derive(PartialEq)]
     enum Phase {
@@ -308,6 +315,7 @@ pub fn parse_words(rest: &str, base: usize, escape: char) -> Vec<LWord> {
 /// it when looking for heredoc markers (raw quotes and escapes kept; the escape
 /// is always `\`). `None` when a quote is unterminated (BuildKit then finds no
 /// heredocs at all).
+#[must_use]
 pub fn shell_words_raw(line: &str) -> Option<Vec<LWord>> {
     let mut words = Vec::new();
     let mut cur = String::new();
@@ -363,7 +371,10 @@ pub fn shell_words_raw(line: &str) -> Option<Vec<LWord>> {
 }
 
 /// Shell words with quotes removed and escapes applied (the heredoc name).
-/// `Err` for an unterminated quote.
+///
+/// # Errors
+///
+/// An unterminated quote, with the message BuildKit's shell lexer gives.
 pub fn shell_words_cooked(s: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut cur = String::new();
