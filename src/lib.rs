@@ -160,7 +160,9 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
                 .collect();
             let ctx = rules::Context::new(0, &text, &df, &image, &chain, opts.init);
             report.diagnostics = rules::check_all(&ctx, opts.settings.rule_set());
-            report.files[0].text = text;
+            // The parse tree borrows `text`, and suppress reads the report's
+            // copy next to it: the report gets its own until the tree is gone.
+            report.files[0].text = text.clone();
             opts.settings.apply(&mut report, path);
             suppress::apply(&mut report, Some(&df), &opts.settings);
             report.errors.extend(script_errors);

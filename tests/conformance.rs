@@ -22,23 +22,23 @@ const DELIBERATE: &[(&str, &str)] = &[(
 fn values(args: &Args) -> (bool, Vec<String>) {
     match args {
         Args::None => (false, vec![]),
-        Args::Exec(w) => (true, w.iter().map(|w| w.value.clone()).collect()),
-        Args::Shell { text, .. } => (false, vec![text.value.clone()]),
-        Args::List(w) | Args::Words(w) => (false, w.iter().map(|w| w.value.clone()).collect()),
+        Args::Exec(w) => (true, w.iter().map(|w| w.value.to_string()).collect()),
+        Args::Shell { text, .. } => (false, vec![text.value.to_string()]),
+        Args::List(w) | Args::Words(w) => (false, w.iter().map(|w| w.value.to_string()).collect()),
         Args::KeyValues { pairs, .. } => (
             false,
             pairs
                 .iter()
-                .flat_map(|(k, v)| [k.value.clone(), v.value.clone()])
+                .flat_map(|(k, v)| [k.value.to_string(), v.value.to_string()])
                 .collect(),
         ),
         Args::Health { kind, cmd } => {
             let (json, mut rest) = values(cmd);
-            rest.insert(0, kind.value.clone());
+            rest.insert(0, kind.value.to_string());
             (json, rest)
         }
         Args::OnBuild(i) => values(&i.args),
-        Args::Text(t) => (false, vec![t.value.clone()]),
+        Args::Text(t) => (false, vec![t.value.to_string()]),
         Args::Ignored => (false, vec![String::new()]),
     }
 }
@@ -46,11 +46,11 @@ fn values(args: &Args) -> (bool, Vec<String>) {
 /// The same view of an instruction the PyPI package gives.
 fn view(ins: &Instruction) -> Value {
     let (sub_cmd, flags_of) = match &ins.args {
-        Args::OnBuild(child) => (Value::String(child.keyword.clone()), ins),
+        Args::OnBuild(child) => (Value::String(child.keyword.to_string()), ins),
         _ => (Value::Null, ins),
     };
     let (is_json, value) = values(&ins.args);
-    let mut original = ins.line.clone();
+    let mut original = ins.line().into_owned();
     // The package reads heredocs off the node it reports; for ONBUILD that is
     // the inner node, which BuildKit never gives any.
     let heredocs: Vec<Value> = if matches!(ins.args, Args::OnBuild(_)) {
@@ -64,7 +64,7 @@ fn view(ins: &Instruction) -> Value {
     if !heredocs.is_empty() {
         original.push('\n');
         for h in &ins.heredocs {
-            original.push_str(&h.content);
+            original.push_str(h.content);
             original.push_str(&h.name);
             original.push('\n');
         }
@@ -248,8 +248,8 @@ fn dump(ins: &Instruction) -> String {
             .iter()
             .flat_map(|(k, v)| {
                 [
-                    k.value.clone(),
-                    v.value.clone(),
+                    k.value.to_string(),
+                    v.value.to_string(),
                     if *legacy { String::new() } else { "=".into() },
                 ]
             })

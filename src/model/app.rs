@@ -137,7 +137,7 @@ impl AppScan {
 /// sees it.
 pub struct Files<'a> {
     pub copies: &'a CopyIndex<'a>,
-    pub df: &'a Dockerfile,
+    pub df: &'a Dockerfile<'a>,
     pub fs: &'a ContextFs<'a>,
 }
 
@@ -180,7 +180,7 @@ impl Files<'_> {
                     .get(instruction)?
                     .heredocs
                     .get(heredoc)?;
-                Some(Ok((h.content.clone(), image_path.to_string())))
+                Some(Ok((h.content.to_string(), image_path.to_string())))
             }
             Origin::Missing { rel, .. } => {
                 Some(Err(format!("`{rel}` is not in the build context")))

@@ -944,7 +944,7 @@ struct RunCtx<'a> {
     /// See [`flow::Env::env_complete`].
     env_complete: bool,
     copies: &'a CopyIndex<'a>,
-    df: &'a Dockerfile,
+    df: &'a Dockerfile<'a>,
     fs: &'a ContextFs<'a>,
 }
 
@@ -995,7 +995,7 @@ impl RunCtx<'_> {
                 heredoc,
             } => {
                 let h = &self.df.instructions[instruction].heredocs[heredoc];
-                Some((h.content.clone(), None, h.body.start))
+                Some((h.content.to_string(), None, h.body.start))
             }
             _ => None,
         }
@@ -1166,7 +1166,7 @@ fn load(
                 return Some((
                     0,
                     h.body.start,
-                    h.content.clone(),
+                    h.content.to_string(),
                     image_path.clone(),
                     chmod_copy.or(Some(instruction)),
                 ));

@@ -1440,7 +1440,7 @@ pub struct CopyIndex<'s> {
     /// The stage whose copies these are.
     stage: &'s Stage,
     stages: &'s [Stage],
-    df: &'s Dockerfile,
+    df: &'s Dockerfile<'s>,
     /// The other stages' indexes, built when first asked.
     others: RefCell<HashMap<usize, Rc<StageIndex<'s>>>>,
     /// The stages of each name, in order.
@@ -1451,7 +1451,7 @@ pub struct CopyIndex<'s> {
 
 impl<'s> CopyIndex<'s> {
     /// The copies of `stage`, one of `image`'s stages, of Dockerfile `df`.
-    pub fn new(image: &'s Image, stage: &'s Stage, df: &'s Dockerfile, fs: &ContextFs) -> Self {
+    pub fn new(image: &'s Image, stage: &'s Stage, df: &'s Dockerfile<'s>, fs: &ContextFs) -> Self {
         CopyIndex {
             own: StageIndex::new(stage, df, fs),
             stage,
@@ -2106,10 +2106,10 @@ pub fn made_executable(image_path: &str, copy_at: Option<usize>, df: &Dockerfile
         .filter(|i| i.kind == Kind::Run)
         .any(|i| {
             let text = match &i.args {
-                Args::Shell { text, .. } => text.value.clone(),
+                Args::Shell { text, .. } => text.value.to_string(),
                 Args::Exec(w) => w
                     .iter()
-                    .map(|w| w.value.clone())
+                    .map(|w| w.value.to_string())
                     .collect::<Vec<_>>()
                     .join(" "),
                 _ => return false,

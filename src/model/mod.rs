@@ -799,7 +799,7 @@ impl Image {
         for (at, ins) in df.instructions.iter().enumerate() {
             if ins.kind == Kind::From {
                 let words: Vec<&str> = match &ins.args {
-                    Args::List(w) => w.iter().map(|w| w.value.as_str()).collect(),
+                    Args::List(w) => w.iter().map(|w| w.value.as_ref()).collect(),
                     _ => vec![],
                 };
                 let raw = words.first().copied().unwrap_or("");
@@ -940,7 +940,7 @@ impl Image {
                     }
                 }
                 (Kind::Shell, Args::Exec(w)) if !w.is_empty() => {
-                    st.shell = w.iter().map(|w| w.value.clone()).collect();
+                    st.shell = w.iter().map(|w| w.value.to_string()).collect();
                 }
                 (Kind::Workdir, Args::Text(t)) => {
                     st.workdir = match (bv.known(&t.value, df.escape), &st.workdir) {
@@ -994,7 +994,7 @@ impl Image {
                 (Kind::Copy | Kind::Add, args) => {
                     let mut words: Vec<String> = match args {
                         Args::Exec(w) | Args::List(w) => {
-                            w.iter().map(|w| w.value.clone()).collect()
+                            w.iter().map(|w| w.value.to_string()).collect()
                         }
                         _ => vec![],
                     };
@@ -1003,7 +1003,7 @@ impl Image {
                     }
                     let dest = words.pop().unwrap_or_default();
                     let heredocs: Vec<String> =
-                        ins.heredocs.iter().map(|h| h.name.clone()).collect();
+                        ins.heredocs.iter().map(|h| h.name.to_string()).collect();
                     words.retain(|w| !w.starts_with("<<"));
                     let mut unknown = false;
                     let mut value = |w: &str| match bv.expand(w, df.escape) {
@@ -1020,13 +1020,15 @@ impl Image {
                     let dest = value(&dest);
                     let chmod = ins
                         .flag("chmod")
-                        .and_then(|f| f.value.clone())
+                        .and_then(|f| f.value.as_deref().map(str::to_string))
                         .map(|c| bv.known(&c, df.escape).unwrap_or(c));
                     st.copies.push(CopyOp {
                         at,
                         sources,
                         dest,
-                        from: ins.flag("from").and_then(|f| f.value.clone()),
+                        from: ins
+                            .flag("from")
+                            .and_then(|f| f.value.as_deref().map(str::to_string)),
                         chmod,
                         heredocs,
                         workdir: st.workdir.get().map(|(w, _)| w.clone()),
@@ -1061,9 +1063,11 @@ impl Image {
 
 fn command(args: &Args, shell: &[String]) -> Option<Command> {
     match args {
-        Args::Exec(w) => Some(Command::Exec(w.iter().map(|w| w.value.clone()).collect())),
+        Args::Exec(w) => Some(Command::Exec(
+            w.iter().map(|w| w.value.to_string()).collect(),
+        )),
         Args::Shell { text, .. } => Some(Command::Shell {
-            text: text.value.clone(),
+            text: text.value.to_string(),
             shell: shell.to_vec(),
         }),
         _ => None,

@@ -48,7 +48,7 @@ pub struct Context<'a> {
     /// Index of the Dockerfile in the report's files.
     pub file: usize,
     pub text: &'a str,
-    pub dockerfile: &'a Dockerfile,
+    pub dockerfile: &'a Dockerfile<'a>,
     pub image: &'a Image,
     /// The PID 1 chain and the scripts it reached.
     pub chain: &'a crate::model::chain::Chain,
@@ -73,7 +73,7 @@ impl<'a> Context<'a> {
     pub fn new(
         file: usize,
         text: &'a str,
-        dockerfile: &'a Dockerfile,
+        dockerfile: &'a Dockerfile<'a>,
         image: &'a Image,
         chain: &'a crate::model::chain::Chain,
         init: crate::model::init::Init,
@@ -460,12 +460,7 @@ pub fn check_script(report: &mut crate::Report, opts: &crate::LintOptions) {
             args: None,
         }],
     };
-    let df = Dockerfile {
-        escape: '\\',
-        directives: vec![],
-        instructions: vec![],
-        pieces: vec![],
-    };
+    let df = Dockerfile::default();
     let image = Image::default();
     let ctx = Context::new(0, &text, &df, &image, &chain, opts.init);
     report.diagnostics = check_all(&ctx, opts.settings.rule_set());

@@ -134,7 +134,7 @@ pub fn check(ctx: &Context) {
                     let p = elem.span.start + 1 + off;
                     (p..p, "exec ".to_string())
                 } else {
-                    let mut s = elem.value.clone();
+                    let mut s = elem.value.to_string();
                     s.insert_str(off, "exec ");
                     (elem.span.clone(), json_quote(&s))
                 };

