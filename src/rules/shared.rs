@@ -247,7 +247,7 @@ pub fn shell_form<'a>(
     pick: fn(&crate::model::Stage) -> &crate::model::Setting<crate::model::Command>,
 ) -> Option<(
     &'a crate::model::Stage,
-    &'a crate::syntax::Instruction,
+    &'a crate::syntax::Instruction<'a>,
     &'a str,
     &'a [String],
 )> {
