@@ -1452,7 +1452,13 @@ impl<'s> CopyIndex<'s> {
         let want = normalize(image_path);
         let mut found = None;
         let end = self.stage.end.min(self.df.instructions.len());
+        // WORKDIR in force at each RUN (for relative `ln` paths): the
+        // stage's last WORKDIR before it, else `/`.
+        let mut link_dir = "/".to_string();
         for ins in &self.df.instructions[self.stage.from_at.min(end)..end] {
+            if let (Kind::Workdir, Args::Text(t)) = (ins.kind, &ins.args) {
+                link_dir = absolute(&t.value, Some(&link_dir));
+            }
             let (Kind::Run, Args::Shell { text, .. }) = (ins.kind, &ins.args) else {
                 continue;
             };
@@ -1477,7 +1483,6 @@ impl<'s> CopyIndex<'s> {
                 if !symbolic || target.contains('$') || link.contains('$') {
                     continue;
                 }
-                let link_dir = self.stage_dir(ins);
                 let link_path = if link.ends_with('/') || *link == "/" || *link == "." {
                     absolute(&format!("{link}/{}", basename(target)), Some(&link_dir))
                 } else {
@@ -1491,21 +1496,6 @@ impl<'s> CopyIndex<'s> {
             }
         }
         found.filter(|t| *t != want)
-    }
-
-    /// WORKDIR in force at a RUN (for relative `ln` paths): the stage's
-    /// last WORKDIR before it, else `/`.
-    fn stage_dir(&self, ins: &crate::syntax::Instruction) -> String {
-        let mut dir = "/".to_string();
-        for i in &self.df.instructions[self.stage.from_at..] {
-            if std::ptr::eq(i, ins) {
-                break;
-            }
-            if let (Kind::Workdir, Args::Text(t)) = (i.kind, &i.args) {
-                dir = absolute(&t.value, Some(&dir));
-            }
-        }
-        dir
     }
 
     /// The build-context directory that provides the image directory
@@ -2062,8 +2052,9 @@ pub fn absolute(dest: &str, workdir: Option<&str>) -> String {
     }
 }
 
+/// The last component of a path that may end in `/`.
 fn basename(p: &str) -> &str {
-    p.trim_end_matches('/').rsplit('/').next().unwrap_or(p)
+    crate::shell::base_name(p.trim_end_matches('/'))
 }
 
 /// Whether the Dockerfile makes `image_path` executable: `--chmod` on its

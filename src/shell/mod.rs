@@ -38,7 +38,7 @@ impl ShellKind {
     /// Classify a shell by the path or name of its binary (`/bin/bash`,
     /// `ash`). `sh` is not classified: it depends on the image.
     pub fn from_program(p: &str) -> Option<ShellKind> {
-        match p.rsplit('/').next().unwrap_or(p) {
+        match base_name(p) {
             "bash" => Some(ShellKind::Bash),
             "dash" => Some(ShellKind::Dash),
             "ash" | "busybox" => Some(ShellKind::Ash),
@@ -47,10 +47,16 @@ impl ShellKind {
     }
 }
 
+/// The last component of a path: the name a program is run by
+/// (`/usr/bin/tini` -> `tini`, `tini` -> `tini`).
+pub fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
 /// Whether a program name is a POSIX-like shell that takes `-c`.
 pub fn is_shell_program(p: &str) -> bool {
     matches!(
-        p.rsplit('/').next().unwrap_or(p),
+        base_name(p),
         "sh" | "bash" | "dash" | "ash" | "busybox" | "zsh" | "ksh" | "mksh"
     )
 }
@@ -204,6 +210,25 @@ impl CommandString {
             _ => None,
         }
     }
+}
+
+/// Builtins that set the shell up (options, traps, variables, the
+/// directory, limits): they are never the workload.
+pub fn is_setup_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "set"
+            | "trap"
+            | "export"
+            | "unset"
+            | "shift"
+            | "cd"
+            | "local"
+            | "readonly"
+            | "declare"
+            | "umask"
+            | "ulimit"
+    )
 }
 
 /// Commands that, when last, are not the workload but something run after

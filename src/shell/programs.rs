@@ -241,14 +241,12 @@ pub struct Wrapped {
     pub shell_string: bool,
 }
 
+use super::base_name;
+
 type Word<'a> = Option<&'a str>;
 
-fn base(w: &str) -> &str {
-    w.rsplit('/').next().unwrap_or(w)
-}
-
 fn prog<'a>(words: &[Word<'a>]) -> Option<&'a str> {
-    words.first().copied().flatten().map(base)
+    words.first().copied().flatten().map(base_name)
 }
 
 fn all_known(words: &[Word]) -> bool {
@@ -1084,7 +1082,7 @@ fn info_option(p: &str, args: &[Word]) -> bool {
 fn script_server(args: &[Word]) -> Lifetime {
     let script = args.iter().find(|w| !w.is_some_and(|w| w.starts_with('-')));
     match script {
-        Some(Some(s)) if base(s).starts_with("server.") => Lifetime::LongRunning,
+        Some(Some(s)) if base_name(s).starts_with("server.") => Lifetime::LongRunning,
         _ => Lifetime::Unknown,
     }
 }
@@ -1101,7 +1099,7 @@ fn php(args: &[Word]) -> Lifetime {
     }
     let Some(i) = args
         .iter()
-        .position(|w| w.is_some_and(|w| base(w) == "artisan"))
+        .position(|w| w.is_some_and(|w| base_name(w) == "artisan"))
     else {
         return Unknown;
     };
@@ -1179,7 +1177,7 @@ fn python(args: &[Word]) -> Lifetime {
             "-W" | "-X" | "--check-hash-based-pycs" => i += 2,
             _ if w.starts_with('-') => i += 1,
             script => {
-                return if base(script) == "manage.py" {
+                return if base_name(script) == "manage.py" {
                     django(args.get(i + 1).copied().flatten())
                 } else {
                     Lifetime::Unknown
@@ -1641,7 +1639,7 @@ fn when(absent: Option<bool>, entry: &'static Daemonises) -> Option<&'static Dae
 /// doc for the table.
 pub fn daemonises(words: &[Word]) -> Option<&'static Daemonises> {
     let first = words.first().copied().flatten()?;
-    let p = base(first);
+    let p = base_name(first);
     let args = &words[1..];
     if first.starts_with("/etc/init.d/") {
         return matches!(args.first(), Some(Some("start" | "restart"))).then_some(&INIT_D);
@@ -2070,7 +2068,7 @@ pub static WRAPPER_SCRIPTS: &[&WrapperScript] = &[
 pub fn wrapper_script(words: &[Word]) -> Option<&'static WrapperScript> {
     let first = words.first().copied().flatten()?;
     let args = &words[1..];
-    match base(first) {
+    match base_name(first) {
         "apache2ctl" | "apachectl" => {
             let action = args.first().copied().flatten();
             let own = matches!(

@@ -192,28 +192,14 @@ pub struct ScriptAnalysis {
 /// Commands that are not the workload when they come after it.
 fn is_chore(name: &str) -> bool {
     crate::shell::is_trailing_chore(name)
-        || matches!(
-            name,
-            "set"
-                | "trap"
-                | "export"
-                | "unset"
-                | "shift"
-                | "cd"
-                | "."
-                | "source"
-                | "local"
-                | "readonly"
-                | "declare"
-                | "umask"
-                | "ulimit"
-        )
+        || crate::shell::is_setup_builtin(name)
+        || matches!(name, "." | "source")
 }
 
 /// Tools that finish by themselves: a script that ends with one is not
 /// keeping a workload alive.
 pub fn is_one_shot(name: &str) -> bool {
-    let base = name.rsplit('/').next().unwrap_or(name);
+    let base = crate::shell::base_name(name);
     matches!(
         base,
         "sed"
@@ -277,6 +263,24 @@ pub const MAX_LEAVES: usize = 256;
 /// `&` is an edit (100,000 of them made a fix of 19 MB, twice in the JSON
 /// output, and 1.2 GB of memory).
 pub const MAX_FORWARDED: usize = 64;
+
+/// The statements of a block, each with whether `&` follows it.
+pub(crate) fn statements(n: Node) -> Vec<(Node, bool)> {
+    let mut out: Vec<(Node, bool)> = Vec::new();
+    let mut c = n.walk();
+    for k in n.children(&mut c) {
+        if k.kind() == "&" {
+            if let Some(last) = out.last_mut() {
+                last.1 = true;
+            }
+            continue;
+        }
+        if k.is_named() && k.kind() != "comment" {
+            out.push((k, false));
+        }
+    }
+    out
+}
 
 /// Visit `n` and its descendants in document order without recursion (a
 /// script may nest thousands of `$(`): `f` returns whether to go into a
@@ -641,24 +645,6 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Statements of a block, each with whether it is followed by `&`.
-    fn statements(&self, n: Node<'a>) -> Vec<(Node<'a>, bool)> {
-        let mut out: Vec<(Node<'a>, bool)> = Vec::new();
-        let mut c = n.walk();
-        for k in n.children(&mut c) {
-            if k.kind() == "&" {
-                if let Some(last) = out.last_mut() {
-                    last.1 = true;
-                }
-                continue;
-            }
-            if k.is_named() && k.kind() != "comment" {
-                out.push((k, false));
-            }
-        }
-        out
-    }
-
     /// Statements between `then`/`do`/`else` keywords of an if/elif/else.
     fn branch_bodies(&self, n: Node<'a>) -> Vec<Vec<(Node<'a>, bool)>> {
         let mut bodies = Vec::new();
@@ -706,7 +692,7 @@ impl<'a> Walker<'a> {
 
     fn branch_bodies_of_clause(&self, n: Node<'a>) -> Vec<Vec<(Node<'a>, bool)>> {
         if n.kind() == "else_clause" {
-            return vec![self.statements(n)];
+            return vec![statements(n)];
         }
         let mut cur = Vec::new();
         let mut in_body = false;
@@ -1100,8 +1086,7 @@ impl<'a> Walker<'a> {
                     .filter(|k| k.kind() == "case_item")
                     .collect();
                 let endings = items.iter().map(|item| {
-                    let stmts: Vec<(Node, bool)> = self
-                        .statements(*item)
+                    let stmts: Vec<(Node, bool)> = statements(*item)
                         .into_iter()
                         .filter(|(k, _)| {
                             k.start_byte()
@@ -1118,7 +1103,7 @@ impl<'a> Walker<'a> {
                 if self.contains_command(n, "wait") {
                     // Background commands inside the loop body count too.
                     if let Some(body) = n.child_by_field_name("body") {
-                        for (k, amp) in self.statements(body) {
+                        for (k, amp) in statements(body) {
                             if amp {
                                 self.collect_background(k, bg);
                             }
@@ -1136,7 +1121,7 @@ impl<'a> Walker<'a> {
                 }
             }
             "compound_statement" => {
-                let stmts = self.statements(n);
+                let stmts = statements(n);
                 match self.ending(&stmts, depth + 1, bg) {
                     Ending::Nothing => None,
                     e => Some(e),
@@ -1186,7 +1171,7 @@ impl<'a> Walker<'a> {
 
     fn function_statements(&self, f: Node<'a>) -> Vec<(Node<'a>, bool)> {
         match f.child_by_field_name("body") {
-            Some(b) if b.kind() == "compound_statement" => self.statements(b),
+            Some(b) if b.kind() == "compound_statement" => statements(b),
             Some(b) => vec![(b, false)],
             None => Vec::new(),
         }
@@ -1371,7 +1356,7 @@ pub fn compound_ending(text: &str) -> Ending {
     let mut functions = HashMap::new();
     collect_functions(text, root, &mut functions);
     let w = Walker::new(text, functions);
-    let stmts = w.statements(root);
+    let stmts = statements(root);
     let mut background = Background::default();
     w.ending(&stmts, 0, &mut background)
 }

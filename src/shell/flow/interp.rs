@@ -6,7 +6,7 @@ use super::{
     MAX_PATHS, MAX_SOURCED, MAX_STATES, STEPS_BASE, STEPS_PER_BYTE,
 };
 use crate::shell::facts::facts;
-use crate::shell::script::{parse_checked, Cmd, ScriptWord};
+use crate::shell::script::{parse_checked, statements, Cmd, ScriptWord};
 use crate::shell::ShellKind;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
@@ -520,7 +520,7 @@ fn preload(
 
 fn source_key(path: &str, rel: bool) -> String {
     if rel {
-        format!("rel:{}", path.rsplit('/').next().unwrap_or(path))
+        format!("rel:{}", crate::shell::base_name(path))
     } else {
         path.to_string()
     }
@@ -532,24 +532,6 @@ fn walk<'t>(n: Node<'t>, mut f: impl FnMut(Node<'t>)) {
         f(k);
         true
     });
-}
-
-/// The statements of a block, each with whether `&` follows it.
-fn statements(n: Node) -> Vec<(Node, bool)> {
-    let mut out: Vec<(Node, bool)> = Vec::new();
-    let mut c = n.walk();
-    for k in n.children(&mut c) {
-        if k.kind() == "&" {
-            if let Some(l) = out.last_mut() {
-                l.1 = true;
-            }
-            continue;
-        }
-        if k.is_named() && k.kind() != "comment" {
-            out.push((k, false));
-        }
-    }
-    out
 }
 
 /// The words of a command node (name first), literal values where literal.
@@ -601,23 +583,20 @@ fn literal(src: &str, n: Node) -> Option<String> {
     }
 }
 
+/// How many loops `break N` or `continue N` leaves (1 when not given).
+fn loop_levels(argv: &[Option<String>]) -> u32 {
+    argv.get(1)
+        .and_then(|a| a.as_deref()?.parse().ok())
+        .unwrap_or(1)
+}
+
 /// Builtins and chores: commands that are not a workload.
 fn is_chore(name: &str) -> bool {
     crate::shell::is_trailing_chore(name)
+        || crate::shell::is_setup_builtin(name)
         || matches!(
             name,
-            "set"
-                | "trap"
-                | "export"
-                | "unset"
-                | "shift"
-                | "cd"
-                | "local"
-                | "readonly"
-                | "declare"
-                | "typeset"
-                | "umask"
-                | "ulimit"
+            "typeset"
                 | "echo"
                 | "printf"
                 | "true"
@@ -1406,19 +1385,11 @@ impl<'t, 'e> Interp<'t, 'e> {
                 vec![st]
             }
             Some("break") => {
-                let k = argv
-                    .get(1)
-                    .and_then(|a| a.as_deref()?.parse().ok())
-                    .unwrap_or(1);
-                st.ctl = Ctl::Break(k);
+                st.ctl = Ctl::Break(loop_levels(&argv));
                 vec![st]
             }
             Some("continue") => {
-                let k = argv
-                    .get(1)
-                    .and_then(|a| a.as_deref()?.parse().ok())
-                    .unwrap_or(1);
-                st.ctl = Ctl::Continue(k);
+                st.ctl = Ctl::Continue(loop_levels(&argv));
                 vec![st]
             }
             Some("wait") => {
@@ -1847,7 +1818,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             (Some(Some(v)), _) if self.sources.contains_key(v) => Some(v.clone()),
             (_, Some(w)) => {
                 let raw = w.raw.trim_matches('"');
-                let name = raw.rsplit('/').next().unwrap_or(raw);
+                let name = crate::shell::base_name(raw);
                 let k = source_key(name, true);
                 self.sources
                     .contains_key(&k)
@@ -2188,7 +2159,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             };
             let filter = i > 0
                 && matches!(
-                    prog.name().map(|p| p.rsplit('/').next().unwrap_or(p)),
+                    prog.name().map(crate::shell::base_name),
                     Some(
                         "tee"
                             | "grep"
@@ -3025,7 +2996,7 @@ fn table_lifetime(words: &[Option<&str>]) -> Lifetime {
                 .first()
                 .copied()
                 .flatten()
-                .map(|n| n.rsplit('/').next().unwrap_or(n));
+                .map(crate::shell::base_name);
             // Files after the program text for grep, sed, awk and jq.
             let needs = match base {
                 Some(
@@ -3064,7 +3035,7 @@ fn table_lifetime(words: &[Option<&str>]) -> Lifetime {
 /// --reuid=...` fail to start under busybox ash (busybox 1.35).
 fn busybox_lacks(argv: &[Option<String>]) -> Option<String> {
     let name = argv.first()?.as_deref()?;
-    let base = name.rsplit('/').next().unwrap_or(name);
+    let base = crate::shell::base_name(name);
     let opts: &[&str] = match base {
         "chroot" => &["--userspec", "--groups", "--skip-chdir"],
         "setpriv" => &[
