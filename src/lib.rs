@@ -141,10 +141,8 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
     match syntax::parse(&text) {
         Ok(df) => {
             // FROM an image the project builds is followed (model::base).
-            let image =
-                model::base::with_project(&opts.build.images, opts.dockerfile.as_deref(), || {
-                    model::Image::from_dockerfile_with(&df, &opts.build)
-                });
+            let mut parents = model::base::Parents::new(opts.dockerfile.as_deref());
+            let image = model::Image::from_dockerfile_in(&df, &opts.build, &mut parents);
             let fs = model::context::ContextFs::new(opts.context_dir(), &opts.overlay)
                 .with_build(opts.build.context_known, opts.build.origin.clone());
             let chain = model::chain::build(&image, &df, &fs, &mut report.files);

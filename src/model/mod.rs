@@ -410,7 +410,7 @@ fn env_known(stages: &[Stage], st: &Stage) -> bool {
             Base::Image(r) => {
                 let r = r.to_ascii_lowercase();
                 let (name, _) = split_ref(&r);
-                let base = name.rsplit('/').next().unwrap_or(name);
+                let base = crate::shell::base_name(name);
                 return matches!(
                     base,
                     "debian"
@@ -447,7 +447,7 @@ fn copied_shell(st: &Stage) -> Option<SystemShell> {
                 "/bin/sh" | "/usr/bin/sh"
             )
     })?;
-    let src = op.sources[0].rsplit('/').next().unwrap_or(&op.sources[0]);
+    let src = crate::shell::base_name(&op.sources[0]);
     let what = format!("the image (COPY {} {})", op.sources[0], op.dest);
     Some(if src.starts_with("bash") {
         SystemShell::Known(ShellKind::Bash, what)
@@ -474,7 +474,7 @@ pub fn classify_image(reference: &str) -> SystemShell {
 fn classify_by_name(reference: &str) -> SystemShell {
     let r = reference.to_ascii_lowercase();
     let (name, tag) = split_ref(&r);
-    let base = name.rsplit('/').next().unwrap_or(name);
+    let base = crate::shell::base_name(name);
     let known = |k| SystemShell::Known(k, reference.to_string());
     if name.contains("distroless") {
         return if tag.contains("debug") {
@@ -787,8 +787,20 @@ impl Image {
     }
 
     /// Build the model from a parsed Dockerfile as `build` builds it: its
-    /// build args, its target stage.
+    /// build args, its target stage, the images of its project (`FROM` one
+    /// of them is followed, see [`base::Parents`]).
     pub fn from_dockerfile_with(df: &Dockerfile, build: &crate::Build) -> Image {
+        Image::from_dockerfile_in(df, build, &mut base::Parents::default())
+    }
+
+    /// [`Image::from_dockerfile_with`], with the parent images of the
+    /// project already being modelled (`parents`): the Dockerfile linted
+    /// (see [`base::Parents::new`]) and, for a parent, its children.
+    pub fn from_dockerfile_in(
+        df: &Dockerfile,
+        build: &crate::Build,
+        parents: &mut base::Parents,
+    ) -> Image {
         let mut stages: Vec<Stage> = Vec::new();
         let mut bv = BuildVars::new(build);
         let mut cmd_set_in_stage = false;
@@ -814,7 +826,7 @@ impl Image {
                 let parent = by_name.get(lower.as_str()).copied();
                 // The base image, when dsig knows it (see `base`).
                 let known_base = match parent {
-                    None => base::lookup(&reference),
+                    None => base::lookup_in(&reference, &build.images, parents),
                     Some(_) => None,
                 };
                 let mut st = match parent {
