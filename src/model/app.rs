@@ -40,7 +40,7 @@ pub enum Lang {
 impl Lang {
     /// The language of an interpreter program (`python3.12` → Python).
     pub fn of(program: &str) -> Option<Lang> {
-        let base = program.rsplit('/').next().unwrap_or(program);
+        let base = crate::shell::base_name(program);
         let trimmed = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
         match trimmed {
             "python" => Some(Lang::Python),
@@ -100,6 +100,19 @@ pub struct AppScan {
 }
 
 impl AppScan {
+    /// What `argv` runs, nothing read yet.
+    fn new(argv: &[String], lang: Lang) -> AppScan {
+        AppScan {
+            argv: argv.to_vec(),
+            lang,
+            files: Vec::new(),
+            handlers: Vec::new(),
+            module_program: None,
+            unread: None,
+            truncated: false,
+        }
+    }
+
     /// The first handler found for `signal` (without `SIG`).
     pub fn handler(&self, signal: &str) -> Option<&Handler> {
         self.handlers.iter().find(|h| h.signal == signal)
@@ -135,13 +148,13 @@ impl AppScan {
 
 /// Where the app's files come from: the build context as the final stage
 /// sees it.
-pub struct Files<'a> {
-    pub copies: &'a CopyIndex<'a>,
+pub struct Files<'a, 's> {
+    pub copies: &'a CopyIndex<'s>,
     pub df: &'a Dockerfile,
     pub fs: &'a ContextFs<'a>,
 }
 
-impl Files<'_> {
+impl Files<'_, '_> {
     /// The text of the file at an image path, with the name to show:
     /// `Err(why)` when it is in the image but not readable here, `None`
     /// when nothing of this build puts it there.
@@ -320,15 +333,7 @@ pub fn scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> {
         return uwsgi_scan(argv, workdir, files);
     }
     let lang = Lang::of(argv.first()?)?;
-    let mut out = AppScan {
-        argv: argv.to_vec(),
-        lang,
-        files: Vec::new(),
-        handlers: Vec::new(),
-        module_program: None,
-        unread: None,
-        truncated: false,
-    };
+    let mut out = AppScan::new(argv, lang);
     // (image path candidates of the entry, root for absolute imports).
     let (entries, root): (Vec<Vec<String>>, String) = match lang {
         Lang::Python => match python_entry(&argv[1..]) {
@@ -559,15 +564,8 @@ fn uwsgi_scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> 
     let Some(Ok((text, name))) = files.read(&path) else {
         return None;
     };
-    let mut out = AppScan {
-        argv: argv.to_vec(),
-        lang: Lang::Python,
-        files: vec![name.clone()],
-        handlers: Vec::new(),
-        module_program: None,
-        unread: None,
-        truncated: false,
-    };
+    let mut out = AppScan::new(argv, Lang::Python);
+    out.files.push(name.clone());
     let mut section = String::new();
     for (i, line) in text.lines().enumerate() {
         let l = line.trim();
@@ -841,19 +839,28 @@ fn tokens_hash(text: &str, python: bool) -> Vec<Token> {
                 tok: Tok::Ident(word),
                 line,
             });
-        } else if c.is_ascii_digit() {
-            while i < b.len() && (is_ident(b[i]) || b[i] == '.') {
-                i += 1;
-            }
         } else {
-            out.push(Token {
-                tok: Tok::Punct(c),
-                line,
-            });
-            i += 1;
+            i = number_or_punct(&b, i, line, &mut out);
         }
     }
     out
+}
+
+/// A number (skipped) or a punctuation token at `b[i]`; returns where the
+/// next token starts.
+fn number_or_punct(b: &[char], mut i: usize, line: usize, out: &mut Vec<Token>) -> usize {
+    if b[i].is_ascii_digit() {
+        while i < b.len() && (is_ident(b[i]) || b[i] == '.') {
+            i += 1;
+        }
+    } else {
+        out.push(Token {
+            tok: Tok::Punct(b[i]),
+            line,
+        });
+        i += 1;
+    }
+    i
 }
 
 fn starts(b: &[char], i: usize, s: &str) -> bool {
@@ -969,16 +976,8 @@ fn tokens_js(text: &str) -> Vec<Token> {
                 tok: Tok::Ident(b[start..i].iter().collect()),
                 line,
             });
-        } else if c.is_ascii_digit() {
-            while i < b.len() && (is_ident(b[i]) || b[i] == '.') {
-                i += 1;
-            }
         } else {
-            out.push(Token {
-                tok: Tok::Punct(c),
-                line,
-            });
-            i += 1;
+            i = number_or_punct(&b, i, line, &mut out);
         }
     }
     out

@@ -226,7 +226,7 @@ pub fn plan(df: &Dockerfile, image: &Image, text: &str, init: Init, group: bool)
 /// Is an init already in front (tini, dumb-init, ...)?
 pub fn is_init(program: &str) -> bool {
     matches!(
-        program.rsplit('/').next().unwrap_or(program),
+        crate::shell::base_name(program),
         "tini"
             | "tini-static"
             | "dumb-init"
