@@ -813,14 +813,7 @@ fn tokens_hash(text: &str, python: bool) -> Vec<Token> {
                 i += 1;
             }
         } else if c == '\'' || c == '"' {
-            let start_line = line;
-            let (s, j, nl) = string_at(&b, i, python);
-            line += nl;
-            out.push(Token {
-                tok: Tok::Str(s),
-                line: start_line,
-            });
-            i = j;
+            i = string_token(&b, i, python, &mut line, &mut out);
         } else if is_ident_start(c) {
             let start = i;
             while i < b.len() && is_ident(b[i]) {
@@ -844,6 +837,24 @@ fn tokens_hash(text: &str, python: bool) -> Vec<Token> {
         }
     }
     out
+}
+
+/// The string literal at `b[i]` as a token (counting the lines it spans);
+/// returns where the next token starts.
+fn string_token(
+    b: &[char],
+    i: usize,
+    python: bool,
+    line: &mut usize,
+    out: &mut Vec<Token>,
+) -> usize {
+    let (s, j, nl) = string_at(b, i, python);
+    out.push(Token {
+        tok: Tok::Str(s),
+        line: *line,
+    });
+    *line += nl;
+    j
 }
 
 /// A number (skipped) or a punctuation token at `b[i]`; returns where the
@@ -935,14 +946,7 @@ fn tokens_js(text: &str) -> Vec<Token> {
             }
             i += 2;
         } else if c == '\'' || c == '"' || c == '`' {
-            let start_line = line;
-            let (s, j, nl) = string_at(&b, i, false);
-            line += nl;
-            out.push(Token {
-                tok: Tok::Str(s),
-                line: start_line,
-            });
-            i = j;
+            i = string_token(&b, i, false, &mut line, &mut out);
         } else if c == '/' && regex_may_start(out.last()) {
             // A regular expression literal: to the closing `/` on this line.
             let mut j = i + 1;

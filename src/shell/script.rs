@@ -264,6 +264,27 @@ pub const MAX_LEAVES: usize = 256;
 /// output, and 1.2 GB of memory).
 pub const MAX_FORWARDED: usize = 64;
 
+/// The word nodes of a command node, name first (after its assignments,
+/// without redirections): each with the node its value is read from (the
+/// name's inner word).
+pub(crate) fn command_word_nodes(n: Node) -> Vec<(Node, Node)> {
+    let mut words = Vec::new();
+    let mut c = n.walk();
+    let mut seen_name = false;
+    for k in n.named_children(&mut c) {
+        match k.kind() {
+            "command_name" if k.start_byte() != k.end_byte() => {
+                seen_name = true;
+                words.push((k, k.named_child(0).unwrap_or(k)));
+            }
+            "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment" => {}
+            _ if seen_name => words.push((k, k)),
+            _ => {}
+        }
+    }
+    words
+}
+
 /// The statements of a block, each with whether `&` follows it.
 pub(crate) fn statements(n: Node) -> Vec<(Node, bool)> {
     let mut out: Vec<(Node, bool)> = Vec::new();
@@ -610,37 +631,17 @@ impl<'a> Walker<'a> {
 
     fn cmd(&self, n: Node<'a>) -> Cmd {
         let span = n.start_byte()..n.end_byte();
-        let mut words = Vec::new();
-        let mut name_start = span.start;
-        let mut c = n.walk();
-        let mut seen_name = false;
-        for k in n.named_children(&mut c) {
-            match k.kind() {
-                "variable_assignment" if !seen_name => {}
-                // Inserted by error recovery (`a && # comment`): no command.
-                "command_name" if k.start_byte() == k.end_byte() => {}
-                "command_name" => {
-                    seen_name = true;
-                    name_start = k.start_byte();
-                    let inner = k.named_child(0).unwrap_or(k);
-                    words.push(ScriptWord {
-                        raw: text_of(self.src, k).to_string(),
-                        value: literal(self.src, inner),
-                        span: k.start_byte()..k.end_byte(),
-                    });
-                }
-                "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment" => {}
-                _ if seen_name => words.push(ScriptWord {
-                    raw: text_of(self.src, k).to_string(),
-                    value: literal(self.src, k),
-                    span: k.start_byte()..k.end_byte(),
-                }),
-                _ => {}
-            }
-        }
+        let words: Vec<ScriptWord> = command_word_nodes(n)
+            .into_iter()
+            .map(|(k, inner)| ScriptWord {
+                raw: text_of(self.src, k).to_string(),
+                value: literal(self.src, inner),
+                span: k.start_byte()..k.end_byte(),
+            })
+            .collect();
         Cmd {
+            name_start: words.first().map_or(span.start, |w| w.span.start),
             span,
-            name_start,
             words,
         }
     }

@@ -6,7 +6,7 @@ use super::{
     MAX_PATHS, MAX_SOURCED, MAX_STATES, STEPS_BASE, STEPS_PER_BYTE,
 };
 use crate::shell::facts::facts;
-use crate::shell::script::{parse_checked, statements, Cmd, ScriptWord};
+use crate::shell::script::{command_word_nodes, parse_checked, statements, Cmd, ScriptWord};
 use crate::shell::ShellKind;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
@@ -536,30 +536,14 @@ fn walk<'t>(n: Node<'t>, mut f: impl FnMut(Node<'t>)) {
 
 /// The words of a command node (name first), literal values where literal.
 fn command_words(src: &str, n: Node) -> Vec<ScriptWord> {
-    let mut words = Vec::new();
-    let mut c = n.walk();
-    let mut seen_name = false;
-    for k in n.named_children(&mut c) {
-        match k.kind() {
-            "command_name" if k.start_byte() != k.end_byte() => {
-                seen_name = true;
-                let inner = k.named_child(0).unwrap_or(k);
-                words.push(ScriptWord {
-                    raw: text(src, k).to_string(),
-                    value: literal(src, inner),
-                    span: k.start_byte()..k.end_byte(),
-                });
-            }
-            "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment" => {}
-            _ if seen_name => words.push(ScriptWord {
-                raw: text(src, k).to_string(),
-                value: literal(src, k),
-                span: k.start_byte()..k.end_byte(),
-            }),
-            _ => {}
-        }
-    }
-    words
+    command_word_nodes(n)
+        .into_iter()
+        .map(|(k, inner)| ScriptWord {
+            raw: text(src, k).to_string(),
+            value: literal(src, inner),
+            span: k.start_byte()..k.end_byte(),
+        })
+        .collect()
 }
 
 /// A word's value when it is literal.
@@ -1306,19 +1290,8 @@ impl<'t, 'e> Interp<'t, 'e> {
     fn argv(&self, file: usize, n: Node<'t>, vars: &Vars) -> Vec<Option<String>> {
         let src = self.src(file);
         let mut out = Vec::new();
-        let mut c = n.walk();
-        let mut seen_name = false;
-        for k in n.named_children(&mut c) {
-            match k.kind() {
-                "command_name" if k.start_byte() != k.end_byte() => {
-                    seen_name = true;
-                    let inner = k.named_child(0).unwrap_or(k);
-                    out.extend(expand(src, inner, vars));
-                }
-                "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment" => {}
-                _ if seen_name => out.extend(expand(src, k, vars)),
-                _ => {}
-            }
+        for (_, inner) in command_word_nodes(n) {
+            out.extend(expand(src, inner, vars));
         }
         out
     }
