@@ -329,7 +329,7 @@ const PYTHON_MODULE_PROGRAMS: &[&str] = &["gunicorn", "uvicorn", "hypercorn", "c
 /// Read the app that `argv` runs (an interpreter and its arguments) with
 /// WORKDIR `workdir`. `None`: not an interpreter dsig reads.
 pub fn scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> {
-    if argv.first()?.rsplit('/').next() == Some("uwsgi") {
+    if crate::shell::base_name(argv.first()?) == "uwsgi" {
         return uwsgi_scan(argv, workdir, files);
     }
     let lang = Lang::of(argv.first()?)?;

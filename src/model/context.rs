@@ -390,20 +390,6 @@ fn read_dockerignore(root: &Path) -> Option<DockerIgnore> {
     Some(DockerIgnore { patterns })
 }
 
-/// The repository root above `dir` (or `dir` itself): the first directory
-/// holding `.git` (a directory, or a file in a worktree).
-fn repo_root(dir: &Path) -> Option<PathBuf> {
-    let mut cur = Some(dir);
-    for _ in 0..256 {
-        let d = cur?;
-        if std::fs::symlink_metadata(d.join(".git")).is_ok() {
-            return Some(d.to_path_buf());
-        }
-        cur = d.parent();
-    }
-    None
-}
-
 /// The build files that a project runs before `docker build`, at the
 /// context's root and the repository's: a Makefile, a justfile, a Taskfile,
 /// package.json scripts, GoReleaser, and the GitHub workflows.
@@ -651,7 +637,7 @@ impl<'a> ContextFs<'a> {
             return None;
         }
         let abs_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
-        let repo = repo_root(&abs_root);
+        let repo = crate::project::git_root(&abs_root);
         if let Some(how) = gitignored(&abs_root, repo.as_deref(), rel) {
             return Some(format!(
                 "is gitignored ({how}): dsig assumes that a step before `docker build` makes it"

@@ -152,10 +152,15 @@ pub fn local_path(s: &str) -> bool {
 /// The repository root of a Dockerfile in `dir` (absolute): the nearest
 /// directory at or above it with `.git`, else `fallback`.
 pub fn repo_root(dir: &Path, fallback: &Path) -> PathBuf {
+    git_root(dir).unwrap_or_else(|| fallback.to_path_buf())
+}
+
+/// The nearest directory at or above `dir` that holds `.git` (a directory,
+/// or a file in a worktree).
+pub fn git_root(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| fallback.to_path_buf())
 }
 
 /// `path` relative to `root` with `/` separators (`root` and `path`

@@ -15,6 +15,7 @@
 //! (`echo`, `test`, `kill`) is in the tables too: `exec` would run that
 //! program instead, with its own options and behaviour.
 
+use super::script::text_of;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, Tree};
@@ -180,10 +181,6 @@ struct Level {
     unreached: Option<String>,
     /// What would no longer run after it.
     after: Option<String>,
-}
-
-fn text_of<'t>(src: &'t str, n: Node) -> &'t str {
-    src.get(n.start_byte()..n.end_byte()).unwrap_or("")
 }
 
 /// The literal value of a command name (quotes removed), if it is one.

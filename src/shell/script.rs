@@ -525,7 +525,8 @@ struct Walker<'a> {
     amps: std::cell::Cell<Option<usize>>,
 }
 
-fn text_of<'a>(src: &'a str, n: Node) -> &'a str {
+/// The source text of a node (empty when its span is not in `src`).
+pub fn text_of<'a>(src: &'a str, n: Node) -> &'a str {
     src.get(n.start_byte()..n.end_byte()).unwrap_or("")
 }
 
@@ -1289,7 +1290,7 @@ fn shebang(text: &str) -> Option<Shebang> {
     let rest = rest.trim_end_matches('\r');
     let mut parts = rest.split_whitespace();
     let prog = parts.next()?;
-    let interpreter = if prog.rsplit('/').next() == Some("env") {
+    let interpreter = if super::base_name(prog) == "env" {
         parts
             .find(|p| !p.starts_with('-') && !p.contains('='))?
             .to_string()

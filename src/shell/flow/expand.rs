@@ -88,9 +88,8 @@ impl Vars {
     }
 }
 
-pub fn text<'a>(src: &'a str, n: Node) -> &'a str {
-    src.get(n.start_byte()..n.end_byte()).unwrap_or("")
-}
+/// The source text of a node.
+pub use crate::shell::script::text_of as text;
 
 /// Remove backslash escapes of an unquoted word.
 fn unescape(t: &str) -> String {
