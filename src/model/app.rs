@@ -39,6 +39,7 @@ pub enum Lang {
 
 impl Lang {
     /// The language of an interpreter program (`python3.12` → Python).
+    #[must_use]
     pub fn of(program: &str) -> Option<Lang> {
         let base = crate::shell::base_name(program);
         let trimmed = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
@@ -51,6 +52,7 @@ impl Lang {
     }
 
     /// How an app of this language handles SIGTERM, for help texts.
+    #[must_use]
     pub fn example(self) -> &'static str {
         match self {
             Lang::Python => "`signal.signal(signal.SIGTERM, ...)`",
@@ -60,6 +62,7 @@ impl Lang {
     }
 
     /// The calls dsig looks for, for messages.
+    #[must_use]
     pub fn looked_for(self) -> &'static str {
         match self {
             Lang::Python => "`signal.signal(SIGTERM, ...)`, `loop.add_signal_handler(SIGTERM, ...)`, `uvicorn.run` or `web.run_app`",
@@ -114,12 +117,14 @@ impl AppScan {
     }
 
     /// The first handler found for `signal` (without `SIG`).
+    #[must_use]
     pub fn handler(&self, signal: &str) -> Option<&Handler> {
         self.handlers.iter().find(|h| h.signal == signal)
     }
 
     /// "app.py and the 2 local modules it imports (a.py, b.py)", for
     /// messages.
+    #[must_use]
     pub fn looked_in(&self) -> String {
         let Some((entry, rest)) = self.files.split_first() else {
             return "no file".into();
@@ -309,7 +314,11 @@ fn library_handlers(
         .flatten()
         .collect();
     if named.is_empty() {
-        named = lib.signals.iter().map(|s| s.to_string()).collect();
+        named = lib
+            .signals
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
     }
     named
         .into_iter()
@@ -487,6 +496,7 @@ pub fn scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> {
 /// The program a command runs once wrappers that exec it are unwrapped
 /// (`gosu app python app.py` → `python app.py`; `env`, `nice`, ...). Inits
 /// are not unwrapped.
+#[must_use]
 pub fn unwrap(argv: &[String]) -> &[String] {
     let mut rest = argv;
     for _ in 0..8 {
@@ -499,7 +509,7 @@ pub fn unwrap(argv: &[String]) -> &[String] {
                     && w.command_at > 0
                     && w.command_at < rest.len() =>
             {
-                rest = &rest[w.command_at..]
+                rest = &rest[w.command_at..];
             }
             _ => break,
         }
@@ -509,12 +519,14 @@ pub fn unwrap(argv: &[String]) -> &[String] {
 
 /// The known leading words of a flow program (up to the first word known
 /// only at run time).
+#[must_use]
 pub fn known_words(argv: &[Option<String>]) -> Vec<String> {
-    argv.iter().map_while(|w| w.clone()).collect()
+    argv.iter().map_while(std::clone::Clone::clone).collect()
 }
 
 /// Scan the apps of the chain: the program it ends in and the programs its
 /// scripts run or exec, when they are interpreters dsig reads.
+#[must_use]
 pub fn scan_chain(chain: &super::chain::Chain, workdir: &str, files: &Files) -> Vec<AppScan> {
     use crate::shell::flow::End;
     let mut argvs: Vec<Vec<String>> = Vec::new();
@@ -594,6 +606,7 @@ fn uwsgi_scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> 
 }
 
 /// The scan of the app `argv` runs (wrappers unwrapped), if dsig made one.
+#[must_use]
 pub fn find<'a>(apps: &'a [AppScan], argv: &[String]) -> Option<&'a AppScan> {
     let a = unwrap(argv);
     apps.iter().find(|x| x.argv == a)
@@ -686,14 +699,13 @@ fn node_entry(args: &[String]) -> (Result<String, String>, Vec<String>) {
                 return (Err("the program is an `-e`/`-p` string".into()), preload)
             }
             "-r" | "--require" | "--import" | "--loader" | "--experimental-loader" => {
-                match inline {
-                    Some(v) => preload.push(v),
-                    None => {
-                        if let Some(v) = args.get(i + 1) {
-                            preload.push(v.clone());
-                        }
-                        i += 1;
+                if let Some(v) = inline {
+                    preload.push(v)
+                } else {
+                    if let Some(v) = args.get(i + 1) {
+                        preload.push(v.clone());
                     }
+                    i += 1;
                 }
             }
             "-C" | "--conditions" | "--title" | "--input-type" | "--env-file"
@@ -1180,7 +1192,7 @@ fn node_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
                 }
             }
             "createTerminus" | "gracefulShutdown" => {
-                out.extend(library_handlers(toks, k + 1, w, file, t.line))
+                out.extend(library_handlers(toks, k + 1, w, file, t.line));
             }
             _ => {}
         }

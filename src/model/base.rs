@@ -80,6 +80,7 @@ pub struct BaseImage {
 
 impl BaseImage {
     /// An image dsig knows nothing of.
+    #[must_use]
     pub fn unknown(reference: &str) -> BaseImage {
         BaseImage {
             entrypoint: None,
@@ -97,6 +98,7 @@ impl BaseImage {
     }
 
     /// A file of the image at `path`, if dsig has its text.
+    #[must_use]
     pub fn file(&self, path: &str) -> Option<&BaseFile> {
         self.files.iter().find(|f| f.path == path)
     }
@@ -294,6 +296,7 @@ fn tokens_match(row: &Row, tokens: &[String]) -> bool {
 /// What dsig knows of the image `reference` names from its table: a bare
 /// OS image, an official image, or `None`. An image the project builds is
 /// looked up with [`lookup_in`].
+#[must_use]
 pub fn lookup(reference: &str) -> Option<BaseImage> {
     lookup_depth(reference, 0).0
 }
@@ -558,7 +561,7 @@ fn resolve_reference(reference: &str, depth: usize) -> (Option<BaseImage>, bool)
         let os = BaseImage {
             entrypoint: Some(None),
             cmd: Some(Some(Command::Exec(
-                cmd.iter().map(|s| s.to_string()).collect(),
+                cmd.iter().map(std::string::ToString::to_string).collect(),
             ))),
             stopsignal: Some(None),
             user: Some(None),
@@ -723,17 +726,14 @@ fn resolve(row: &Row, mut b: BaseImage) -> BaseImage {
     for (k, v) in &row.env {
         let env_known = b.env_complete;
         // `$PATH` is the parent's: known only when the parent's ENV is.
-        match expand(v, &vars, env_known) {
-            Some(val) => {
-                b.env.retain(|(x, _)| x != k);
-                b.env.push((k.clone(), val.clone()));
-                vars.insert(k.clone(), val);
-            }
-            None => {
-                b.env.retain(|(x, _)| x != k);
-                vars.remove(k);
-                b.env_complete = false;
-            }
+        if let Some(val) = expand(v, &vars, env_known) {
+            b.env.retain(|(x, _)| x != k);
+            b.env.push((k.clone(), val.clone()));
+            vars.insert(k.clone(), val);
+        } else {
+            b.env.retain(|(x, _)| x != k);
+            vars.remove(k);
+            b.env_complete = false;
         }
     }
     if row.shell != "-" {
@@ -898,6 +898,7 @@ pub fn handover_of(text: &str) -> Option<Vec<String>> {
 }
 
 /// `/bin/sh` of an image reference the table knows.
+#[must_use]
 pub fn shell_of(reference: &str) -> Option<ShellKind> {
     match lookup(reference)?.sh {
         SystemShell::Known(k, _) => Some(k),

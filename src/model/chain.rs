@@ -142,6 +142,7 @@ impl Chain {
     /// The program that ends up running, as far as dsig knows: its name,
     /// its argv, and whether it runs as a child (a shell or script stayed
     /// PID 1).
+    #[must_use]
     pub fn final_program(&self) -> Option<(&str, &[String], bool)> {
         self.steps.iter().rev().find_map(|s| match s {
             Step::Program {
@@ -155,6 +156,7 @@ impl Chain {
 
     /// An init in front signals the whole process group: `tini -g`, or
     /// dumb-init (its default), so children of a shell get SIGTERM too.
+    #[must_use]
     pub fn init_signals_group(&self) -> bool {
         self.steps.iter().any(|s| match s {
             Step::Init {
@@ -172,6 +174,7 @@ impl Chain {
     }
 
     /// The init that is PID 1, if any (`tini`, `dumb-init`, ...).
+    #[must_use]
     pub fn pid1_init(&self) -> Option<&str> {
         self.steps.iter().find_map(|s| match s {
             Step::Init {
@@ -184,6 +187,7 @@ impl Chain {
     }
 
     /// An init (tini, dumb-init, ...) runs before the workload.
+    #[must_use]
     pub fn has_init(&self) -> bool {
         self.steps.iter().any(|s| matches!(s, Step::Init { .. }))
     }
@@ -1047,16 +1051,15 @@ fn chmod_copy(origin: &Origin, df: &Dockerfile) -> Option<usize> {
 /// The index of the report file read from `disk`, added (with `text`) when
 /// it is not there yet.
 fn file_index(files: &mut Vec<SourceFile>, disk: std::path::PathBuf, text: &str) -> usize {
-    match files.iter().position(|f| f.disk.as_ref() == Some(&disk)) {
-        Some(i) => i,
-        None => {
-            files.push(SourceFile {
-                path: disk.to_string_lossy().to_string(),
-                text: text.to_string(),
-                disk: Some(disk),
-            });
-            files.len() - 1
-        }
+    if let Some(i) = files.iter().position(|f| f.disk.as_ref() == Some(&disk)) {
+        i
+    } else {
+        files.push(SourceFile {
+            path: disk.to_string_lossy().to_string(),
+            text: text.to_string(),
+            disk: Some(disk),
+        });
+        files.len() - 1
     }
 }
 
@@ -1114,7 +1117,7 @@ fn shell_kind(prog: &str, image: &Image) -> Option<ShellKind> {
 
 /// What runs after the script: `Some((argv, as_child))` when every path
 /// that keeps running ends in the same program with known words: handed
-/// over with `exec` (as_child false) or run in the foreground.
+/// over with `exec` (`as_child` false) or run in the foreground.
 fn next_argv(flow: &Flow) -> Option<(Vec<String>, bool)> {
     let mut found: Option<(Vec<String>, bool)> = None;
     for p in flow.running() {
@@ -1352,6 +1355,7 @@ fn describe_origin(origin: &Origin, df: &Dockerfile) -> String {
 }
 
 /// Offsets of a script inside its file.
+#[must_use]
 pub fn span_in_file(s: &LoadedScript, r: Range<usize>) -> Range<usize> {
     s.base + r.start..s.base + r.end
 }

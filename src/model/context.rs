@@ -92,6 +92,7 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    #[must_use]
     pub fn message(&self) -> &str {
         match self {
             ReadError::NotText { why, .. } | ReadError::Unreadable(why) => why,
@@ -108,6 +109,7 @@ struct Matches {
 }
 
 /// The describing word for a file that is not regular or a directory.
+#[must_use]
 pub fn special_kind(ft: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
@@ -392,7 +394,7 @@ fn read_dockerignore(root: &Path) -> Option<DockerIgnore> {
 
 /// The build files that a project runs before `docker build`, at the
 /// context's root and the repository's: a Makefile, a justfile, a Taskfile,
-/// package.json scripts, GoReleaser, and the GitHub workflows.
+/// package.json scripts, `GoReleaser`, and the GitHub workflows.
 const BUILD_FILES: [&str; 11] = [
     "Makefile",
     "makefile",
@@ -453,22 +455,21 @@ fn named_by_build_step(root: &Path, repo: Option<&Path>, rel: &str) -> Option<St
             continue;
         };
         if names(&text) {
-            let shown = match f.strip_prefix(root) {
-                Ok(p) => p.to_string_lossy().to_string(),
-                Err(_) => {
-                    let up = f.parent().map_or(0, |d| {
-                        root.components()
-                            .count()
-                            .saturating_sub(d.components().count())
-                    });
-                    format!(
-                        "{}/{}",
-                        vec![".."; up].join("/"),
-                        f.strip_prefix(repo.unwrap_or(root))
-                            .unwrap_or(&f)
-                            .to_string_lossy()
-                    )
-                }
+            let shown = if let Ok(p) = f.strip_prefix(root) {
+                p.to_string_lossy().to_string()
+            } else {
+                let up = f.parent().map_or(0, |d| {
+                    root.components()
+                        .count()
+                        .saturating_sub(d.components().count())
+                });
+                format!(
+                    "{}/{}",
+                    vec![".."; up].join("/"),
+                    f.strip_prefix(repo.unwrap_or(root))
+                        .unwrap_or(&f)
+                        .to_string_lossy()
+                )
             };
             return Some(format!("`{shown}`"));
         }
@@ -533,6 +534,7 @@ fn gitignored(root: &Path, repo: Option<&Path>, rel: &str) -> Option<String> {
 impl<'a> ContextFs<'a> {
     /// The context at `root` (none: nothing is read), with `overlay` texts
     /// standing in for files on disk.
+    #[must_use]
     pub fn new(root: Option<PathBuf>, overlay: &'a HashMap<PathBuf, String>) -> ContextFs<'a> {
         ContextFs {
             root,
@@ -552,7 +554,7 @@ impl<'a> ContextFs<'a> {
     }
 
     /// Whether the context's `.dockerignore` leaves `rel` out of the
-    /// context (BuildKit sends the builder only what it does not exclude).
+    /// context (`BuildKit` sends the builder only what it does not exclude).
     /// Its patterns are anchored at the context root, as Docker reads them
     /// (Go's filepath.Match per component, `**`, `!` exceptions, the last
     /// match wins, a directory excludes what is under it); read as
@@ -563,13 +565,12 @@ impl<'a> ContextFs<'a> {
             return false;
         };
         let cached = self.cache.borrow().dockerignore.clone();
-        let matcher = match cached {
-            Some(m) => m,
-            None => {
-                let m = read_dockerignore(root).map(Rc::new);
-                self.cache.borrow_mut().dockerignore = Some(m.clone());
-                m
-            }
+        let matcher = if let Some(m) = cached {
+            m
+        } else {
+            let m = read_dockerignore(root).map(Rc::new);
+            self.cache.borrow_mut().dockerignore = Some(m.clone());
+            m
         };
         let Some(m) = matcher else {
             return false;
@@ -584,7 +585,7 @@ impl<'a> ContextFs<'a> {
 
     /// Whether a context file is a local tar archive that ADD extracts: a
     /// name of an archive (`.tar`, `.tar.gz`, `.tgz`, ...) and the bytes of
-    /// one (BuildKit goes by the bytes alone; the name keeps dsig from
+    /// one (`BuildKit` goes by the bytes alone; the name keeps dsig from
     /// opening every file an `ADD *` names).
     pub fn is_archive(&self, rel: &str) -> bool {
         const NAMES: [&str; 11] = [
@@ -857,6 +858,7 @@ impl<'a> ContextFs<'a> {
 /// `[!x]`). Iterative, backtracking only to the last `*`: O(pattern x name),
 /// where the recursive form was exponential in the number of stars
 /// (`COPY *a*a*a*a*a*a*b .` against a long name).
+#[must_use]
 pub fn glob_match(pat: &str, name: &str) -> bool {
     /// Does the one-character item at `p[i]` match `c`? Its length if so.
     fn item(p: &[char], i: usize, c: char) -> Option<usize> {
@@ -952,6 +954,7 @@ pub enum Origin {
 impl Origin {
     /// Where the file finally comes from, through the stages it is copied
     /// from.
+    #[must_use]
     pub fn leaf(&self) -> &Origin {
         let mut o = self;
         while let Origin::Stage { inner, .. } = o {
@@ -961,6 +964,7 @@ impl Origin {
     }
 
     /// The COPY or ADD that puts it in the image (the outermost one).
+    #[must_use]
     pub fn copy(&self) -> Option<usize> {
         match self {
             Origin::Context { copy, .. }
@@ -980,6 +984,7 @@ impl Origin {
     /// The COPY and ADD instructions that put it in the image, the
     /// outermost (this stage's) first, then those of the stages it is
     /// copied from.
+    #[must_use]
     pub fn copies(&self) -> Vec<usize> {
         let mut out = Vec::new();
         let mut o = self;
@@ -994,6 +999,7 @@ impl Origin {
 
     /// The stages it is copied through, outermost first: (`--from` value,
     /// path in that stage).
+    #[must_use]
     pub fn via(&self) -> Vec<(&str, &str)> {
         let mut out = Vec::new();
         let mut o = self;
@@ -1101,7 +1107,7 @@ fn remote_source(src: &str) -> Option<bool> {
         .then_some(false)
 }
 
-/// The file name BuildKit gives a URL download: the last component of the
+/// The file name `BuildKit` gives a URL download: the last component of the
 /// URL's path.
 fn url_file_name(url: &str) -> String {
     let no_frag = url.split(['#', '?']).next().unwrap_or(url);
@@ -1117,7 +1123,7 @@ fn url_file_name(url: &str) -> String {
 }
 
 /// A destination that names a directory: a trailing slash, or `.`/`..`
-/// (BuildKit turns `.` into `./`).
+/// (`BuildKit` turns `.` into `./`).
 fn dest_names_dir(dest: &str) -> bool {
     dest.ends_with('/')
         || dest == "."
@@ -2015,6 +2021,7 @@ impl<'s> CopyIndex<'s> {
 }
 
 /// `/a/./b/` → `/a/b`.
+#[must_use]
 pub fn normalize(p: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for c in p.split('/') {
@@ -2030,6 +2037,7 @@ pub fn normalize(p: &str) -> String {
 }
 
 /// A COPY/ADD destination as an absolute, normalised image path.
+#[must_use]
 pub fn absolute(dest: &str, workdir: Option<&str>) -> String {
     if dest.starts_with('/') {
         normalize(dest)
@@ -2045,6 +2053,7 @@ fn basename(p: &str) -> &str {
 
 /// Whether the Dockerfile makes `image_path` executable: `--chmod` on its
 /// COPY, or a RUN `chmod` naming it (or its directory) with an execute mode.
+#[must_use]
 pub fn made_executable(image_path: &str, copy_at: Option<usize>, df: &Dockerfile) -> bool {
     if let Some(at) = copy_at {
         if let Some(v) = df.instructions[at]

@@ -14,6 +14,7 @@ const MAX_SOURCES: usize = 256;
 
 /// The inferred context, when it is not the Dockerfile's directory.
 /// `dockerfile` and `root` are absolute and clean.
+#[must_use]
 pub fn context_above(dockerfile: &Path, root: &Path, build: &crate::Build) -> Option<PathBuf> {
     let text = crate::files::read_file(dockerfile, &dockerfile.display().to_string()).ok()?;
     let df = crate::syntax::parse(&text).ok()?;

@@ -87,6 +87,7 @@ pub enum NameKind {
 }
 
 impl NameKind {
+    #[must_use]
     pub fn describe(self) -> &'static str {
         match self {
             NameKind::Keyword => "a shell keyword",
@@ -98,6 +99,7 @@ impl NameKind {
 }
 
 /// A keyword or a builtin of any of the shells above (not a path).
+#[must_use]
 pub fn builtin_kind(name: &str) -> Option<NameKind> {
     if KEYWORDS.contains(&name) {
         return Some(NameKind::Keyword);
@@ -221,6 +223,7 @@ fn command_name<'t>(n: Node<'t>) -> Option<Node<'t>> {
 }
 
 impl<'a> Script<'a> {
+    #[must_use]
     pub fn new(src: &'a str) -> Script<'a> {
         let tree = crate::shell::script::parse(src);
         let mut functions = HashSet::new();
@@ -808,6 +811,7 @@ fn sites_reach(why: &str) -> bool {
 
 /// Why `text` is not a valid script: tree-sitter's error nodes, or an
 /// unterminated quote (error recovery can hide one).
+#[must_use]
 pub fn syntax_error(text: &str) -> Option<String> {
     let Some(tree) = crate::shell::script::parse(text) else {
         return Some(NOT_PARSED.into());

@@ -137,7 +137,7 @@
 //! | `apache2ctl`, `apachectl` | any action but `start`/`stop`/`restart`/`graceful`/`graceful-stop`/`configtest`/`status`/`fullstatus` (e.g. `-D FOREGROUND`) | `$HTTPD ${APACHE_ARGUMENTS} "$@"` as a child | no exec, no trap: a shell stays PID 1 and SIGTERM is lost | apache2 2.4.71-1~deb12u1, /usr/sbin/apache2ctl (apachectl is a symlink to it) |
 //! | `mysqld_safe`, `mariadbd-safe` | no `--nowatch` | `mariadbd` as a child, in a restart loop | no exec; `trap '' 1 2 3 15` ignores SIGTERM | mariadb-server 1:10.11.19-0+deb12u1, /usr/bin/mariadbd-safe |
 //! | `catalina.sh` | `run` | `eval exec java ... Bootstrap start` | execs | tomcat10-common 10.1.60-1~deb12u1, /usr/share/tomcat10/bin/catalina.sh |
-//! | `pg_ctlcluster` | `--foreground` | perl `exec '/bin/sh', '-c', "exec $postgres ..."` | execs (twice) | postgresql-common 248+deb12u2, /usr/bin/pg_ctlcluster |
+//! | `pg_ctlcluster` | `--foreground` | perl `exec '/bin/sh', '-c', "exec $postgres ..."` | execs (twice) | postgresql-common 248+deb12u2, /`usr/bin/pg_ctlcluster` |
 //! | `rabbitmq-server` (upstream script) | | `start_rabbitmq_server "$@" &` then `wait`, `trap "stop_rabbitmq_server; exit 0" TERM` | no exec, but forwards SIGTERM | rabbitmq-server 3.10.8-1.1+deb12u1, /usr/lib/rabbitmq/lib/rabbitmq_server-3.10.8/sbin/rabbitmq-server |
 //! | `/usr/sbin/rabbitmq-server` (Debian's rabbitmq-script-wrapper) | by that path | the upstream script as a child (as root through `su rabbitmq -c`) | no exec, no trap | rabbitmq-server 3.10.8-1.1+deb12u1, /usr/lib/rabbitmq/bin/rabbitmq-script-wrapper |
 //! | `zkServer.sh` | `start-foreground` | `ZOO_CMD=(exec "$JAVA")` | execs | zookeeper 3.8.0-11+deb12u2, /usr/share/zookeeper/bin/zkServer.sh |
@@ -602,6 +602,7 @@ const STDIN_READERS: &[&str] = &[
 /// Whether the command reads its standard input until end of file (so a
 /// redirection from a file, seen by the caller, makes it one-shot; with
 /// `docker run -i` or `-it` it waits for input).
+#[must_use]
 pub fn reads_stdin(words: &[Word]) -> bool {
     let Some(p) = prog(words) else {
         return false;
@@ -1583,6 +1584,7 @@ fn nginx_daemon_off(g: &str) -> bool {
 /// `killall` send a signal by name, like `kill`; an app's control script
 /// asked to stop (`bin/nifi.sh stop`, `kafka-server-stop.sh`) signals and
 /// polls until the process is gone.
+#[must_use]
 pub fn stops_services(words: &[Word]) -> Option<(bool, bool)> {
     let p = prog(words)?;
     let sub = |set: &[&str]| {
@@ -1637,6 +1639,7 @@ fn when(absent: Option<bool>, entry: &'static Daemonises) -> Option<&'static Dae
 
 /// Whether the command puts its program in the background. See the module
 /// doc for the table.
+#[must_use]
 pub fn daemonises(words: &[Word]) -> Option<&'static Daemonises> {
     let first = words.first().copied().flatten()?;
     let p = base_name(first);
@@ -2065,6 +2068,7 @@ pub static WRAPPER_SCRIPTS: &[&WrapperScript] = &[
 
 /// Whether the command is a package's script that starts the real program
 /// in the foreground, and whether it execs it. See the module doc.
+#[must_use]
 pub fn wrapper_script(words: &[Word]) -> Option<&'static WrapperScript> {
     let first = words.first().copied().flatten()?;
     let args = &words[1..];
@@ -2283,6 +2287,7 @@ const XVFB_RUN: Opts = Opts {
 
 /// Whether the command is a program that runs another one (and where that
 /// starts). See the module doc for the table.
+#[must_use]
 pub fn exec_wrapper(words: &[Word]) -> Option<Wrapped> {
     let p = prog(words)?;
     match p {

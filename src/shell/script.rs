@@ -36,11 +36,13 @@ pub struct Trap {
 
 impl Trap {
     /// Does it catch `signal` (`TERM`)?
+    #[must_use]
     pub fn catches(&self, signal: &str) -> bool {
         self.signals.iter().any(|s| s == signal)
     }
 
     /// `trap - TERM` or `trap '' TERM`: reset or ignore, no handler.
+    #[must_use]
     pub fn is_reset(&self) -> bool {
         self.handler.is_empty() || self.handler == "-"
     }
@@ -83,11 +85,13 @@ pub struct Cmd {
 
 impl Cmd {
     /// The literal command name, if it is one.
+    #[must_use]
     pub fn name(&self) -> Option<&str> {
         self.words.first().and_then(|w| w.value.as_deref())
     }
 
     /// The words after `exec` and its options (`exec -a name app` → app...).
+    #[must_use]
     pub fn exec_target(&self) -> &[ScriptWord] {
         let mut i = 1;
         while let Some(w) = self.words.get(i) {
@@ -102,6 +106,7 @@ impl Cmd {
 
     /// The argument words as the program will see them: `Some` for each
     /// literal word, `None` where the value is only known at run time.
+    #[must_use]
     pub fn values(&self) -> Vec<Option<String>> {
         self.words.iter().map(|w| w.value.clone()).collect()
     }
@@ -144,6 +149,7 @@ pub enum Ending {
 
 impl Ending {
     /// Where a leaf ending starts (none for branches and for nothing).
+    #[must_use]
     pub fn start(&self) -> Option<usize> {
         match self {
             Ending::Exec(cmd) | Ending::Foreground { cmd, .. } => Some(cmd.span.start),
@@ -156,6 +162,7 @@ impl Ending {
     }
 
     /// Every leaf ending (branches flattened).
+    #[must_use]
     pub fn leaves(&self) -> Vec<&Ending> {
         match self {
             Ending::Branches(v) => v.iter().flat_map(|e| e.leaves()).collect(),
@@ -198,6 +205,7 @@ fn is_chore(name: &str) -> bool {
 
 /// Tools that finish by themselves: a script that ends with one is not
 /// keeping a workload alive.
+#[must_use]
 pub fn is_one_shot(name: &str) -> bool {
     let base = crate::shell::base_name(name);
     matches!(
@@ -372,6 +380,7 @@ pub enum Unparsed {
 
 impl Unparsed {
     /// Why, for a message: "... is too large to analyse: {why}".
+    #[must_use]
     pub fn describe(self) -> String {
         match self {
             Unparsed::TooLarge => format!(
@@ -385,6 +394,7 @@ impl Unparsed {
     }
 
     /// "too large" or "too complex".
+    #[must_use]
     pub fn label(self) -> &'static str {
         match self {
             Unparsed::TooLarge => "too large to analyse",
@@ -394,6 +404,7 @@ impl Unparsed {
 }
 
 /// The parse budget for `len` bytes (see [`PARSE_BUDGET_BASE`]).
+#[must_use]
 pub fn parse_budget(len: usize) -> u64 {
     PARSE_BUDGET_BASE.saturating_add(PARSE_BUDGET_PER_BYTE.saturating_mul(len as u64))
 }
@@ -477,6 +488,7 @@ pub fn parse_checked(text: &str) -> Result<Tree, Unparsed> {
 }
 
 /// Parse shell source; `None` past the limits (see [`parse_counted`]).
+#[must_use]
 pub fn parse(text: &str) -> Option<Tree> {
     parse_checked(text).ok()
 }
@@ -526,6 +538,7 @@ struct Walker<'a> {
 }
 
 /// The source text of a node (empty when its span is not in `src`).
+#[must_use]
 pub fn text_of<'a>(src: &'a str, n: Node) -> &'a str {
     src.get(n.start_byte()..n.end_byte()).unwrap_or("")
 }
@@ -1304,6 +1317,7 @@ fn shebang(text: &str) -> Option<Shebang> {
 }
 
 /// Analyse a script.
+#[must_use]
 pub fn analyze(text: &str) -> ScriptAnalysis {
     match parse_checked(text) {
         Ok(tree) => analyze_parsed(text, Ok(&tree)),
@@ -1313,6 +1327,7 @@ pub fn analyze(text: &str) -> ScriptAnalysis {
 
 /// [`analyze`] with the tree already parsed (the script model's: see
 /// [`crate::shell::flow::Flow::tree`]).
+#[must_use]
 pub fn analyze_parsed(text: &str, tree: Result<&Tree, Unparsed>) -> ScriptAnalysis {
     let crlf = text.contains("\r\n");
     let shebang = shebang(text);
@@ -1342,6 +1357,7 @@ pub fn analyze_parsed(text: &str, tree: Result<&Tree, Unparsed>) -> ScriptAnalys
 }
 
 /// The shebang of a script (`#!/usr/bin/env bash` → bash).
+#[must_use]
 pub fn shebang_of(text: &str) -> Option<Shebang> {
     shebang(text)
 }
@@ -1350,6 +1366,7 @@ pub fn shebang_of(text: &str) -> Option<Shebang> {
 /// lexer-based [`crate::shell::CommandString::handover`] asks it for busybox
 /// ash's `if` and `( )`; everything else reads scripts with
 /// [`crate::shell::flow`]).
+#[must_use]
 pub fn compound_ending(text: &str) -> Ending {
     let Ok(tree) = parse_checked(text) else {
         return Ending::Nothing;

@@ -14,6 +14,7 @@ pub enum Tri {
 }
 
 impl Tri {
+    #[must_use]
     pub fn negate(self) -> Tri {
         match self {
             Tri::True => Tri::False,
@@ -461,6 +462,7 @@ fn strip(value: Option<&str>, pat: &str, prefix: bool, longest: bool) -> Val {
 }
 
 /// Shell pattern matching (`*`, `?`, `[...]`, `\x`), iterative.
+#[must_use]
 pub fn glob(pat: &str, s: &str) -> bool {
     let p: Vec<char> = pat.chars().collect();
     let t: Vec<char> = s.chars().collect();

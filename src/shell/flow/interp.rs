@@ -361,7 +361,7 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
     }
     let mut amps = 0;
     walk(files[0].tree.root_node(), |k| {
-        amps += usize::from(k.kind() == "&")
+        amps += usize::from(k.kind() == "&");
     });
     flow.amps = amps;
     flow.tree = Some(files[0].tree.clone());
@@ -448,16 +448,14 @@ fn preload(
                 match first.value.as_deref() {
                     Some("." | "source") => {
                         if let Some(w) = words.get(1) {
-                            match &w.value {
-                                Some(v) => found.push((v.clone(), false)),
-                                None => {
-                                    // `"$(dirname "$0")/lib.sh"`: the name after the last `/`.
-                                    let raw = w.raw.trim_matches('"');
-                                    if let Some((_, name)) = raw.rsplit_once('/') {
-                                        if !name.is_empty() && !name.contains(['$', '`', '"', '\''])
-                                        {
-                                            found.push((name.to_string(), true));
-                                        }
+                            if let Some(v) = &w.value {
+                                found.push((v.clone(), false))
+                            } else {
+                                // `"$(dirname "$0")/lib.sh"`: the name after the last `/`.
+                                let raw = w.raw.trim_matches('"');
+                                if let Some((_, name)) = raw.rsplit_once('/') {
+                                    if !name.is_empty() && !name.contains(['$', '`', '"', '\'']) {
+                                        found.push((name.to_string(), true));
                                     }
                                 }
                             }
@@ -1526,7 +1524,7 @@ impl<'t, 'e> Interp<'t, 'e> {
         }
         if let Some(name) = target[0].as_deref() {
             let builtin = crate::shell::names::builtin_kind(name)
-                .map(|k| k.describe())
+                .map(super::super::names::NameKind::describe)
                 .or_else(|| {
                     self.functions
                         .contains_key(name)
@@ -1631,22 +1629,21 @@ impl<'t, 'e> Interp<'t, 'e> {
             return; // trap -l, trap -p
         }
         // A double-quoted handler with expansions: its raw text runs.
-        let handler = match args[0].clone() {
-            Some(h) => Some(h),
-            None => {
-                let words = command_words(self.src(file), n);
-                words
-                    .iter()
-                    .skip(1)
-                    .find(|w| w.value.as_deref() != Some("--"))
-                    .map(|w| {
-                        let raw = w.raw.as_str();
-                        raw.strip_prefix('"')
-                            .and_then(|r| r.strip_suffix('"'))
-                            .unwrap_or(raw)
-                            .to_string()
-                    })
-            }
+        let handler = if let Some(h) = args[0].clone() {
+            Some(h)
+        } else {
+            let words = command_words(self.src(file), n);
+            words
+                .iter()
+                .skip(1)
+                .find(|w| w.value.as_deref() != Some("--"))
+                .map(|w| {
+                    let raw = w.raw.as_str();
+                    raw.strip_prefix('"')
+                        .and_then(|r| r.strip_suffix('"'))
+                        .unwrap_or(raw)
+                        .to_string()
+                })
         };
         let sigs: Vec<String> = args[1..]
             .iter()
@@ -1901,7 +1898,7 @@ impl<'t, 'e> Interp<'t, 'e> {
                     None => words.push(None),
                 }
             }
-            let named = words.iter().take(2).all(|w| w.is_some());
+            let named = words.iter().take(2).all(std::option::Option::is_some);
             if plain && named && !words.is_empty() {
                 if words[0].as_deref() == Some("exec") {
                     return self.exec(file, n, &words, st);
@@ -2194,17 +2191,14 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
         }
         let _ = src;
-        match chosen {
-            Some((mut prog, how)) => {
-                prog.at = self.loc(file, n);
-                prog.cmd.span = n.start_byte()..n.end_byte();
-                self.program(&mut st, prog, how);
-            }
-            None => {
-                let loc = self.loc(file, n);
-                self.after(&mut st, loc, false);
-                st.status = Tri::True;
-            }
+        if let Some((mut prog, how)) = chosen {
+            prog.at = self.loc(file, n);
+            prog.cmd.span = n.start_byte()..n.end_byte();
+            self.program(&mut st, prog, how);
+        } else {
+            let loc = self.loc(file, n);
+            self.after(&mut st, loc, false);
+            st.status = Tri::True;
         }
         vec![st]
     }
@@ -2590,29 +2584,26 @@ impl<'t, 'e> Interp<'t, 'e> {
                 c.how = How::RestartLoop;
                 self.emit_cand(c);
             }
-            match fg.first() {
-                Some(_) => {}
-                None => {
-                    let _ = &before_fg;
-                    let src = self.src(file);
-                    let prog = Prog {
-                        at: self.loc(file, n),
-                        cmd: Cmd {
+            if fg.is_empty() {
+                let _ = &before_fg;
+                let src = self.src(file);
+                let prog = Prog {
+                    at: self.loc(file, n),
+                    cmd: Cmd {
+                        span: n.start_byte()..n.end_byte(),
+                        name_start: n.start_byte(),
+                        words: vec![ScriptWord {
+                            raw: shorten(text(src, n)),
+                            value: None,
                             span: n.start_byte()..n.end_byte(),
-                            name_start: n.start_byte(),
-                            words: vec![ScriptWord {
-                                raw: shorten(text(src, n)),
-                                value: None,
-                                span: n.start_byte()..n.end_byte(),
-                            }],
-                        },
-                        argv: vec![None],
-                        lifetime: Lifetime::LongRunning,
-                    };
-                    let mut c = self.cand(&s, prog, How::PollLoop);
-                    c.how = How::PollLoop;
-                    self.emit_cand(c);
-                }
+                        }],
+                    },
+                    argv: vec![None],
+                    lifetime: Lifetime::LongRunning,
+                };
+                let mut c = self.cand(&s, prog, How::PollLoop);
+                c.how = How::PollLoop;
+                self.emit_cand(c);
             }
             s.done = Some(usize::MAX);
             s.ctl = Ctl::Exit;
