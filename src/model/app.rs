@@ -1096,6 +1096,15 @@ fn not_a_handler(arg: &[Token]) -> bool {
     }) && arg.len() <= 3
 }
 
+/// The identifiers of `toks` that are called (followed by `(`): their
+/// index, name and line.
+fn calls(toks: &[Token]) -> impl Iterator<Item = (usize, &String, usize)> {
+    toks.iter().enumerate().filter_map(|(k, t)| match &t.tok {
+        Tok::Ident(w) if punct(toks.get(k + 1), '(') => Some((k, w, t.line)),
+        _ => None,
+    })
+}
+
 fn python_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
     let named = |t: &Tok| match t {
         Tok::Ident(w) => sig_name(w),
@@ -1106,13 +1115,9 @@ fn python_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
         .windows(2)
         .any(|w| ident(Some(&w[0])) == Some("from") && ident(Some(&w[1])) == Some("signal"));
     let mut out = Vec::new();
-    for (k, t) in toks.iter().enumerate() {
+    for (k, w, line) in calls(toks) {
         if out.len() >= MAX_HANDLERS {
             break;
-        }
-        let Tok::Ident(w) = &t.tok else { continue };
-        if !punct(toks.get(k + 1), '(') {
-            continue;
         }
         let prev = k.checked_sub(1).and_then(|p| toks.get(p));
         let dotted = punct(prev, '.');
@@ -1129,11 +1134,11 @@ fn python_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
                 if dotted
                     && ident(k.checked_sub(2).and_then(|p| toks.get(p))) == Some("uvicorn") =>
             {
-                out.extend(library_handlers(toks, k + 1, "uvicorn.run", file, t.line));
+                out.extend(library_handlers(toks, k + 1, "uvicorn.run", file, line));
                 continue;
             }
             "run_app" if dotted => {
-                out.extend(library_handlers(toks, k + 1, "web.run_app", file, t.line));
+                out.extend(library_handlers(toks, k + 1, "web.run_app", file, line));
                 continue;
             }
             _ => continue,
@@ -1149,7 +1154,7 @@ fn python_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
             out.push(Handler {
                 signal: s,
                 file: file.to_string(),
-                line: t.line,
+                line,
                 call: format!("`{call}`"),
             });
         }
@@ -1164,13 +1169,9 @@ fn node_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
         _ => None,
     };
     let mut out = Vec::new();
-    for (k, t) in toks.iter().enumerate() {
+    for (k, w, line) in calls(toks) {
         if out.len() >= MAX_HANDLERS {
             break;
-        }
-        let Tok::Ident(w) = &t.tok else { continue };
-        if !punct(toks.get(k + 1), '(') {
-            continue;
         }
         match w.as_str() {
             "on" | "once" | "addListener" | "prependListener" | "prependOnceListener"
@@ -1186,13 +1187,13 @@ fn node_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
                     out.push(Handler {
                         signal: s,
                         file: file.to_string(),
-                        line: t.line,
+                        line,
                         call: format!("`process.{w}(...)`"),
                     });
                 }
             }
             "createTerminus" | "gracefulShutdown" => {
-                out.extend(library_handlers(toks, k + 1, w, file, t.line));
+                out.extend(library_handlers(toks, k + 1, w, file, line));
             }
             _ => {}
         }
