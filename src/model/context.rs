@@ -858,7 +858,6 @@ impl<'a> ContextFs<'a> {
 /// `[!x]`). Iterative, backtracking only to the last `*`: O(pattern x name),
 /// where the recursive form was exponential in the number of stars
 /// (`COPY *a*a*a*a*a*a*b .` against a long name).
-#[must_use]
 pub fn glob_match(pat: &str, name: &str) -> bool {
     /// Does the one-character item at `p[i]` match `c`? Its length if so.
     fn item(p: &[char], i: usize, c: char) -> Option<usize> {
