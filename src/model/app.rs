@@ -320,15 +320,7 @@ fn library_handlers(
             .map(std::string::ToString::to_string)
             .collect();
     }
-    named
-        .into_iter()
-        .map(|signal| Handler {
-            signal,
-            file: file.to_string(),
-            line,
-            call: format!("`{call}`"),
-        })
-        .collect()
+    handlers(named, file, line, &format!("`{call}`"))
 }
 
 /// Programs of the runtime table that Python runs as a module
@@ -1096,6 +1088,19 @@ fn not_a_handler(arg: &[Token]) -> bool {
     }) && arg.len() <= 3
 }
 
+/// A handler of each signal, installed by the call `call` at `file:line`.
+fn handlers(signals: Vec<String>, file: &str, line: usize, call: &str) -> Vec<Handler> {
+    signals
+        .into_iter()
+        .map(|signal| Handler {
+            signal,
+            file: file.to_string(),
+            line,
+            call: call.to_string(),
+        })
+        .collect()
+}
+
 /// The identifiers of `toks` that are called (followed by `(`): their
 /// index, name and line.
 fn calls(toks: &[Token]) -> impl Iterator<Item = (usize, &String, usize)> {
@@ -1150,14 +1155,8 @@ fn python_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
         if not_a_handler(second) {
             continue;
         }
-        for s in signals_of(first, &all, toks, named) {
-            out.push(Handler {
-                signal: s,
-                file: file.to_string(),
-                line,
-                call: format!("`{call}`"),
-            });
-        }
+        let signals = signals_of(first, &all, toks, named);
+        out.extend(handlers(signals, file, line, &format!("`{call}`")));
     }
     out
 }
@@ -1183,14 +1182,13 @@ fn node_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
                 if args.len() < 2 {
                     continue;
                 }
-                for s in signals_of(first, &all, toks, named) {
-                    out.push(Handler {
-                        signal: s,
-                        file: file.to_string(),
-                        line,
-                        call: format!("`process.{w}(...)`"),
-                    });
-                }
+                let signals = signals_of(first, &all, toks, named);
+                out.extend(handlers(
+                    signals,
+                    file,
+                    line,
+                    &format!("`process.{w}(...)`"),
+                ));
             }
             "createTerminus" | "gracefulShutdown" => {
                 out.extend(library_handlers(toks, k + 1, w, file, line));
