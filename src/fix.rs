@@ -44,6 +44,7 @@ pub struct FixOutcome {
 
 /// Apply `edits` (all for the same text) to `text`. Edits must not overlap;
 /// insertions at the same offset are applied in the given order.
+#[must_use]
 pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
@@ -63,6 +64,7 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
 /// Two edits of the same file conflict: their ranges overlap, or both insert
 /// at the same point (their order would be arbitrary), or one inserts inside
 /// the other's range.
+#[must_use]
 pub fn overlaps(a: &Edit, b: &Edit) -> bool {
     if a.file != b.file {
         return false;
@@ -106,6 +108,7 @@ fn select(report: &crate::Report, unsafe_fixes: bool) -> Vec<&crate::diagnostic:
 /// allowed (safe, or `unsafe_fixes`), edits only the Dockerfile or files on
 /// disk (not standard input), and conflicts with none taken before it. Also
 /// returns how many fixes were taken.
+#[must_use]
 pub fn take_round(report: &crate::Report, unsafe_fixes: bool) -> (Vec<Edit>, usize) {
     let fixes = select(report, unsafe_fixes);
     let edits = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
@@ -113,6 +116,7 @@ pub fn take_round(report: &crate::Report, unsafe_fixes: bool) -> (Vec<Edit>, usi
 }
 
 /// Fix a Dockerfile given as text, reading nothing else (see [`fix`]).
+#[must_use]
 pub fn fix_source(path: &str, text: &str, unsafe_fixes: bool) -> FixOutcome {
     fix(path, text, &crate::LintOptions::default(), unsafe_fixes)
 }
@@ -299,6 +303,7 @@ pub fn dockerfile_kept(old: &str, edits: &[Edit], new: &str) -> Result<(), Strin
 /// Fix a Dockerfile and the scripts it leads to: apply safe fixes (and unsafe
 /// ones when `unsafe_fixes`) until none applies. Nothing is written: changed
 /// files are returned.
+#[must_use]
 pub fn fix(path: &str, text: &str, opts: &crate::LintOptions, unsafe_fixes: bool) -> FixOutcome {
     let mut opts = opts.clone();
     let mut current = text.to_string();

@@ -90,6 +90,7 @@ impl LintOptions {
     }
 
     /// The build context directory, if there is one to read.
+    #[must_use]
     pub fn context_dir(&self) -> Option<PathBuf> {
         if let Some(c) = &self.context {
             return Some(c.clone());
@@ -104,23 +105,27 @@ impl LintOptions {
 
 /// A shell script given to `dsig lint` directly (it is linted as the
 /// image's entrypoint): it starts with `#!` or is named `*.sh`.
+#[must_use]
 pub fn is_script(path: &str, text: &str) -> bool {
     text.starts_with("#!") || path.ends_with(".sh") || path.ends_with(".bash")
 }
 
 /// Lint one Dockerfile given as text, without reading anything else: scripts
 /// in the build context are not followed. `path` names the file in findings.
+#[must_use]
 pub fn lint_source(path: &str, text: &str) -> Report {
     lint(path, text, &LintOptions::default())
 }
 
 /// Lint one Dockerfile given as text, following its CMD and ENTRYPOINT into
 /// the build context that `opts` names.
+#[must_use]
 pub fn lint(path: &str, text: &str, opts: &LintOptions) -> Report {
     lint_text(path, text.to_string(), opts)
 }
 
 /// [`lint`], taking the text: the report keeps it without a copy.
+#[must_use]
 pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
     let mut report = Report {
         files: vec![SourceFile {
@@ -141,10 +146,8 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
     match syntax::parse(&text) {
         Ok(df) => {
             // FROM an image the project builds is followed (model::base).
-            let image =
-                model::base::with_project(&opts.build.images, opts.dockerfile.as_deref(), || {
-                    model::Image::from_dockerfile_with(&df, &opts.build)
-                });
+            let mut parents = model::base::Parents::new(opts.dockerfile.as_deref());
+            let image = model::Image::from_dockerfile_in(&df, &opts.build, &mut parents);
             let fs = model::context::ContextFs::new(opts.context_dir(), &opts.overlay)
                 .with_build(opts.build.context_known, opts.build.origin.clone());
             let chain = model::chain::build(&image, &df, &fs, &mut report.files);

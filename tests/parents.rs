@@ -96,10 +96,12 @@ fn child_of_a_parent_with_tini() {
 fn pid1(df: &std::path::Path, images: &Arc<Vec<ProjectImage>>) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(df).unwrap();
     let parsed = dsig::syntax::parse(&text).unwrap();
-    dsig::model::base::with_project(images, Some(df), || {
-        dsig::model::Image::from_dockerfile(&parsed)
-    })
-    .pid1_argv()
+    let build = dsig::Build {
+        images: images.clone(),
+        ..dsig::Build::default()
+    };
+    let mut parents = dsig::model::base::Parents::new(Some(df));
+    dsig::model::Image::from_dockerfile_in(&parsed, &build, &mut parents).pid1_argv()
 }
 
 /// The parent's script runs the CMD without exec: reported in that script

@@ -39,8 +39,9 @@ pub enum Lang {
 
 impl Lang {
     /// The language of an interpreter program (`python3.12` → Python).
+    #[must_use]
     pub fn of(program: &str) -> Option<Lang> {
-        let base = program.rsplit('/').next().unwrap_or(program);
+        let base = crate::shell::base_name(program);
         let trimmed = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
         match trimmed {
             "python" => Some(Lang::Python),
@@ -51,6 +52,7 @@ impl Lang {
     }
 
     /// How an app of this language handles SIGTERM, for help texts.
+    #[must_use]
     pub fn example(self) -> &'static str {
         match self {
             Lang::Python => "`signal.signal(signal.SIGTERM, ...)`",
@@ -60,6 +62,7 @@ impl Lang {
     }
 
     /// The calls dsig looks for, for messages.
+    #[must_use]
     pub fn looked_for(self) -> &'static str {
         match self {
             Lang::Python => "`signal.signal(SIGTERM, ...)`, `loop.add_signal_handler(SIGTERM, ...)`, `uvicorn.run` or `web.run_app`",
@@ -100,13 +103,28 @@ pub struct AppScan {
 }
 
 impl AppScan {
+    /// What `argv` runs, nothing read yet.
+    fn new(argv: &[String], lang: Lang) -> AppScan {
+        AppScan {
+            argv: argv.to_vec(),
+            lang,
+            files: Vec::new(),
+            handlers: Vec::new(),
+            module_program: None,
+            unread: None,
+            truncated: false,
+        }
+    }
+
     /// The first handler found for `signal` (without `SIG`).
+    #[must_use]
     pub fn handler(&self, signal: &str) -> Option<&Handler> {
         self.handlers.iter().find(|h| h.signal == signal)
     }
 
     /// "app.py and the 2 local modules it imports (a.py, b.py)", for
     /// messages.
+    #[must_use]
     pub fn looked_in(&self) -> String {
         let Some((entry, rest)) = self.files.split_first() else {
             return "no file".into();
@@ -135,13 +153,13 @@ impl AppScan {
 
 /// Where the app's files come from: the build context as the final stage
 /// sees it.
-pub struct Files<'a> {
-    pub copies: &'a CopyIndex<'a>,
-    pub df: &'a Dockerfile<'a>,
+pub struct Files<'a, 's> {
+    pub copies: &'a CopyIndex<'s>,
+    pub df: &'a Dockerfile<'s>,
     pub fs: &'a ContextFs<'a>,
 }
 
-impl Files<'_> {
+impl Files<'_, '_> {
     /// The text of the file at an image path, with the name to show:
     /// `Err(why)` when it is in the image but not readable here, `None`
     /// when nothing of this build puts it there.
@@ -296,17 +314,13 @@ fn library_handlers(
         .flatten()
         .collect();
     if named.is_empty() {
-        named = lib.signals.iter().map(|s| s.to_string()).collect();
+        named = lib
+            .signals
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
     }
-    named
-        .into_iter()
-        .map(|signal| Handler {
-            signal,
-            file: file.to_string(),
-            line,
-            call: format!("`{call}`"),
-        })
-        .collect()
+    handlers(named, file, line, &format!("`{call}`"))
 }
 
 /// Programs of the runtime table that Python runs as a module
@@ -316,19 +330,11 @@ const PYTHON_MODULE_PROGRAMS: &[&str] = &["gunicorn", "uvicorn", "hypercorn", "c
 /// Read the app that `argv` runs (an interpreter and its arguments) with
 /// WORKDIR `workdir`. `None`: not an interpreter dsig reads.
 pub fn scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> {
-    if argv.first()?.rsplit('/').next() == Some("uwsgi") {
+    if crate::shell::base_name(argv.first()?) == "uwsgi" {
         return uwsgi_scan(argv, workdir, files);
     }
     let lang = Lang::of(argv.first()?)?;
-    let mut out = AppScan {
-        argv: argv.to_vec(),
-        lang,
-        files: Vec::new(),
-        handlers: Vec::new(),
-        module_program: None,
-        unread: None,
-        truncated: false,
-    };
+    let mut out = AppScan::new(argv, lang);
     // (image path candidates of the entry, root for absolute imports).
     let (entries, root): (Vec<Vec<String>>, String) = match lang {
         Lang::Python => match python_entry(&argv[1..]) {
@@ -482,6 +488,7 @@ pub fn scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> {
 /// The program a command runs once wrappers that exec it are unwrapped
 /// (`gosu app python app.py` → `python app.py`; `env`, `nice`, ...). Inits
 /// are not unwrapped.
+#[must_use]
 pub fn unwrap(argv: &[String]) -> &[String] {
     let mut rest = argv;
     for _ in 0..8 {
@@ -494,7 +501,7 @@ pub fn unwrap(argv: &[String]) -> &[String] {
                     && w.command_at > 0
                     && w.command_at < rest.len() =>
             {
-                rest = &rest[w.command_at..]
+                rest = &rest[w.command_at..];
             }
             _ => break,
         }
@@ -504,12 +511,14 @@ pub fn unwrap(argv: &[String]) -> &[String] {
 
 /// The known leading words of a flow program (up to the first word known
 /// only at run time).
+#[must_use]
 pub fn known_words(argv: &[Option<String>]) -> Vec<String> {
-    argv.iter().map_while(|w| w.clone()).collect()
+    argv.iter().map_while(std::clone::Clone::clone).collect()
 }
 
 /// Scan the apps of the chain: the program it ends in and the programs its
 /// scripts run or exec, when they are interpreters dsig reads.
+#[must_use]
 pub fn scan_chain(chain: &super::chain::Chain, workdir: &str, files: &Files) -> Vec<AppScan> {
     use crate::shell::flow::End;
     let mut argvs: Vec<Vec<String>> = Vec::new();
@@ -559,15 +568,8 @@ fn uwsgi_scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> 
     let Some(Ok((text, name))) = files.read(&path) else {
         return None;
     };
-    let mut out = AppScan {
-        argv: argv.to_vec(),
-        lang: Lang::Python,
-        files: vec![name.clone()],
-        handlers: Vec::new(),
-        module_program: None,
-        unread: None,
-        truncated: false,
-    };
+    let mut out = AppScan::new(argv, Lang::Python);
+    out.files.push(name.clone());
     let mut section = String::new();
     for (i, line) in text.lines().enumerate() {
         let l = line.trim();
@@ -596,6 +598,7 @@ fn uwsgi_scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> 
 }
 
 /// The scan of the app `argv` runs (wrappers unwrapped), if dsig made one.
+#[must_use]
 pub fn find<'a>(apps: &'a [AppScan], argv: &[String]) -> Option<&'a AppScan> {
     let a = unwrap(argv);
     apps.iter().find(|x| x.argv == a)
@@ -688,14 +691,13 @@ fn node_entry(args: &[String]) -> (Result<String, String>, Vec<String>) {
                 return (Err("the program is an `-e`/`-p` string".into()), preload)
             }
             "-r" | "--require" | "--import" | "--loader" | "--experimental-loader" => {
-                match inline {
-                    Some(v) => preload.push(v),
-                    None => {
-                        if let Some(v) = args.get(i + 1) {
-                            preload.push(v.clone());
-                        }
-                        i += 1;
+                if let Some(v) = inline {
+                    preload.push(v)
+                } else {
+                    if let Some(v) = args.get(i + 1) {
+                        preload.push(v.clone());
                     }
+                    i += 1;
                 }
             }
             "-C" | "--conditions" | "--title" | "--input-type" | "--env-file"
@@ -815,14 +817,7 @@ fn tokens_hash(text: &str, python: bool) -> Vec<Token> {
                 i += 1;
             }
         } else if c == '\'' || c == '"' {
-            let start_line = line;
-            let (s, j, nl) = string_at(&b, i, python);
-            line += nl;
-            out.push(Token {
-                tok: Tok::Str(s),
-                line: start_line,
-            });
-            i = j;
+            i = string_token(&b, i, python, &mut line, &mut out);
         } else if is_ident_start(c) {
             let start = i;
             while i < b.len() && is_ident(b[i]) {
@@ -841,19 +836,46 @@ fn tokens_hash(text: &str, python: bool) -> Vec<Token> {
                 tok: Tok::Ident(word),
                 line,
             });
-        } else if c.is_ascii_digit() {
-            while i < b.len() && (is_ident(b[i]) || b[i] == '.') {
-                i += 1;
-            }
         } else {
-            out.push(Token {
-                tok: Tok::Punct(c),
-                line,
-            });
-            i += 1;
+            i = number_or_punct(&b, i, line, &mut out);
         }
     }
     out
+}
+
+/// The string literal at `b[i]` as a token (counting the lines it spans);
+/// returns where the next token starts.
+fn string_token(
+    b: &[char],
+    i: usize,
+    python: bool,
+    line: &mut usize,
+    out: &mut Vec<Token>,
+) -> usize {
+    let (s, j, nl) = string_at(b, i, python);
+    out.push(Token {
+        tok: Tok::Str(s),
+        line: *line,
+    });
+    *line += nl;
+    j
+}
+
+/// A number (skipped) or a punctuation token at `b[i]`; returns where the
+/// next token starts.
+fn number_or_punct(b: &[char], mut i: usize, line: usize, out: &mut Vec<Token>) -> usize {
+    if b[i].is_ascii_digit() {
+        while i < b.len() && (is_ident(b[i]) || b[i] == '.') {
+            i += 1;
+        }
+    } else {
+        out.push(Token {
+            tok: Tok::Punct(b[i]),
+            line,
+        });
+        i += 1;
+    }
+    i
 }
 
 fn starts(b: &[char], i: usize, s: &str) -> bool {
@@ -928,14 +950,7 @@ fn tokens_js(text: &str) -> Vec<Token> {
             }
             i += 2;
         } else if c == '\'' || c == '"' || c == '`' {
-            let start_line = line;
-            let (s, j, nl) = string_at(&b, i, false);
-            line += nl;
-            out.push(Token {
-                tok: Tok::Str(s),
-                line: start_line,
-            });
-            i = j;
+            i = string_token(&b, i, false, &mut line, &mut out);
         } else if c == '/' && regex_may_start(out.last()) {
             // A regular expression literal: to the closing `/` on this line.
             let mut j = i + 1;
@@ -969,16 +984,8 @@ fn tokens_js(text: &str) -> Vec<Token> {
                 tok: Tok::Ident(b[start..i].iter().collect()),
                 line,
             });
-        } else if c.is_ascii_digit() {
-            while i < b.len() && (is_ident(b[i]) || b[i] == '.') {
-                i += 1;
-            }
         } else {
-            out.push(Token {
-                tok: Tok::Punct(c),
-                line,
-            });
-            i += 1;
+            i = number_or_punct(&b, i, line, &mut out);
         }
     }
     out
@@ -1081,6 +1088,28 @@ fn not_a_handler(arg: &[Token]) -> bool {
     }) && arg.len() <= 3
 }
 
+/// A handler of each signal, installed by the call `call` at `file:line`.
+fn handlers(signals: Vec<String>, file: &str, line: usize, call: &str) -> Vec<Handler> {
+    signals
+        .into_iter()
+        .map(|signal| Handler {
+            signal,
+            file: file.to_string(),
+            line,
+            call: call.to_string(),
+        })
+        .collect()
+}
+
+/// The identifiers of `toks` that are called (followed by `(`): their
+/// index, name and line.
+fn calls(toks: &[Token]) -> impl Iterator<Item = (usize, &String, usize)> {
+    toks.iter().enumerate().filter_map(|(k, t)| match &t.tok {
+        Tok::Ident(w) if punct(toks.get(k + 1), '(') => Some((k, w, t.line)),
+        _ => None,
+    })
+}
+
 fn python_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
     let named = |t: &Tok| match t {
         Tok::Ident(w) => sig_name(w),
@@ -1091,13 +1120,9 @@ fn python_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
         .windows(2)
         .any(|w| ident(Some(&w[0])) == Some("from") && ident(Some(&w[1])) == Some("signal"));
     let mut out = Vec::new();
-    for (k, t) in toks.iter().enumerate() {
+    for (k, w, line) in calls(toks) {
         if out.len() >= MAX_HANDLERS {
             break;
-        }
-        let Tok::Ident(w) = &t.tok else { continue };
-        if !punct(toks.get(k + 1), '(') {
-            continue;
         }
         let prev = k.checked_sub(1).and_then(|p| toks.get(p));
         let dotted = punct(prev, '.');
@@ -1114,11 +1139,11 @@ fn python_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
                 if dotted
                     && ident(k.checked_sub(2).and_then(|p| toks.get(p))) == Some("uvicorn") =>
             {
-                out.extend(library_handlers(toks, k + 1, "uvicorn.run", file, t.line));
+                out.extend(library_handlers(toks, k + 1, "uvicorn.run", file, line));
                 continue;
             }
             "run_app" if dotted => {
-                out.extend(library_handlers(toks, k + 1, "web.run_app", file, t.line));
+                out.extend(library_handlers(toks, k + 1, "web.run_app", file, line));
                 continue;
             }
             _ => continue,
@@ -1130,14 +1155,8 @@ fn python_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
         if not_a_handler(second) {
             continue;
         }
-        for s in signals_of(first, &all, toks, named) {
-            out.push(Handler {
-                signal: s,
-                file: file.to_string(),
-                line: t.line,
-                call: format!("`{call}`"),
-            });
-        }
+        let signals = signals_of(first, &all, toks, named);
+        out.extend(handlers(signals, file, line, &format!("`{call}`")));
     }
     out
 }
@@ -1149,13 +1168,9 @@ fn node_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
         _ => None,
     };
     let mut out = Vec::new();
-    for (k, t) in toks.iter().enumerate() {
+    for (k, w, line) in calls(toks) {
         if out.len() >= MAX_HANDLERS {
             break;
-        }
-        let Tok::Ident(w) = &t.tok else { continue };
-        if !punct(toks.get(k + 1), '(') {
-            continue;
         }
         match w.as_str() {
             "on" | "once" | "addListener" | "prependListener" | "prependOnceListener"
@@ -1167,17 +1182,16 @@ fn node_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
                 if args.len() < 2 {
                     continue;
                 }
-                for s in signals_of(first, &all, toks, named) {
-                    out.push(Handler {
-                        signal: s,
-                        file: file.to_string(),
-                        line: t.line,
-                        call: format!("`process.{w}(...)`"),
-                    });
-                }
+                let signals = signals_of(first, &all, toks, named);
+                out.extend(handlers(
+                    signals,
+                    file,
+                    line,
+                    &format!("`process.{w}(...)`"),
+                ));
             }
             "createTerminus" | "gracefulShutdown" => {
-                out.extend(library_handlers(toks, k + 1, w, file, t.line))
+                out.extend(library_handlers(toks, k + 1, w, file, line));
             }
             _ => {}
         }

@@ -6,9 +6,9 @@ use super::{Command, Image, Setting, SystemShell};
 use crate::diagnostic::SourceFile;
 use crate::shell::flow::{self, End, Flow};
 use crate::shell::script::ScriptAnalysis;
-use crate::shell::{is_shell_program, ShellKind};
+use crate::shell::{base_name, is_shell_program, ShellKind};
 use crate::syntax::Dockerfile;
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 
 /// How far dsig follows scripts that exec or run other scripts.
 pub const MAX_DEPTH: usize = 8;
@@ -139,16 +139,24 @@ pub struct Chain {
 }
 
 impl Chain {
-    /// The program that ends up running, as far as dsig knows.
-    pub fn final_program(&self) -> Option<(&str, bool)> {
+    /// The program that ends up running, as far as dsig knows: its name,
+    /// its argv, and whether it runs as a child (a shell or script stayed
+    /// PID 1).
+    #[must_use]
+    pub fn final_program(&self) -> Option<(&str, &[String], bool)> {
         self.steps.iter().rev().find_map(|s| match s {
-            Step::Program { name, as_child, .. } => Some((name.as_str(), *as_child)),
+            Step::Program {
+                name,
+                argv,
+                as_child,
+            } => Some((name.as_str(), argv.as_slice(), *as_child)),
             _ => None,
         })
     }
 
     /// An init in front signals the whole process group: `tini -g`, or
     /// dumb-init (its default), so children of a shell get SIGTERM too.
+    #[must_use]
     pub fn init_signals_group(&self) -> bool {
         self.steps.iter().any(|s| match s {
             Step::Init {
@@ -166,6 +174,7 @@ impl Chain {
     }
 
     /// The init that is PID 1, if any (`tini`, `dumb-init`, ...).
+    #[must_use]
     pub fn pid1_init(&self) -> Option<&str> {
         self.steps.iter().find_map(|s| match s {
             Step::Init {
@@ -178,6 +187,7 @@ impl Chain {
     }
 
     /// An init (tini, dumb-init, ...) runs before the workload.
+    #[must_use]
     pub fn has_init(&self) -> bool {
         self.steps.iter().any(|s| matches!(s, Step::Init { .. }))
     }
@@ -194,10 +204,6 @@ pub const INITS: &[&str] = &[
     "runsvdir",
     "supervisord",
 ];
-
-fn base(p: &str) -> &str {
-    p.rsplit('/').next().unwrap_or(p)
-}
 
 /// Skip an init's or wrapper's own options and arguments; returns how many
 /// words (after the program) belong to it.
@@ -324,7 +330,7 @@ pub fn shell_run(argv: &[String], kind: Option<ShellKind>) -> ShellRun {
         None => ("abcefilmsuvxCE", "abefmuvxCl", false),
     };
     let mut j = 1;
-    if argv.first().is_some_and(|p| base(p) == "busybox") {
+    if argv.first().is_some_and(|p| base_name(p) == "busybox") {
         match argv.get(1).map(String::as_str) {
             Some("sh" | "ash") => j = 2,
             _ => return ShellRun::Unknown,
@@ -399,409 +405,662 @@ fn shell_operand(argv: &[String], kind: Option<ShellKind>) -> (Option<usize>, bo
 /// Build the chain for the final stage. Scripts read from the build context
 /// are appended to `files`.
 pub fn build(image: &Image, df: &Dockerfile, fs: &ContextFs, files: &mut Vec<SourceFile>) -> Chain {
-    let mut chain = Chain::default();
-    let Some(stage) = image.final_stage() else {
-        return chain;
-    };
-    // Built when a path is first looked up.
-    let copies_cell = std::cell::OnceCell::new();
-    let copies = || copies_cell.get_or_init(|| CopyIndex::new(image, stage, df, fs));
-    let (mut argv, started_by, entrypoint_with_cmd) = match (&stage.entrypoint, &stage.cmd) {
-        (Setting::Set { value: ep, at }, cmd) => {
-            let mut v = ep.argv();
-            let has_cmd = matches!(cmd, Setting::Set { .. }) && matches!(ep, Command::Exec(_));
-            let mut at = *at;
-            if let (
-                Setting::Set {
-                    value: c,
-                    at: cmd_at,
-                },
-                Command::Exec(_),
-            ) = (cmd, ep)
-            {
-                v.extend(c.argv());
-                // The base image's ENTRYPOINT (set at FROM) with this
-                // Dockerfile's CMD: the CMD is what the user wrote.
-                if at == stage.from_at {
-                    at = *cmd_at;
-                }
-            }
-            (v, at, has_cmd)
-        }
-        // Unknown ENTRYPOINT (external base image): follow CMD as if the
-        // base's entrypoint (if any) ended in `exec "$@"`, as official images
-        // do, and say so: the rules' findings on it are then not errors.
-        (ep, Setting::Set { value, at }) => {
-            if matches!(ep, Setting::Unknown) {
-                chain.cmd_may_be_arguments = Some(external_base(image, stage));
-            }
-            (value.argv(), *at, false)
-        }
-        _ => return chain,
-    };
-    let path_var = stage.env.path();
-    // A variable whose value is not known (`ENV MODE=${MODE}` of an ARG
-    // without a default) is `None`: unknown to the script, not empty.
-    let mut stage_env: Vec<(String, Option<String>)> = stage.env.to_vec();
-    let env_complete = image.base_env_known();
-    let workdir = stage
-        .workdir
-        .get()
-        .map(|(w, _)| w.clone())
-        .unwrap_or_else(|| "/".to_string());
-    // The shell starts in WORKDIR and sets `$PWD` to it (zipkin's
-    // `--basedir=${PWD}`), when dsig knows WORKDIR.
-    if !matches!(stage.workdir, Setting::Unknown) && !stage_env.iter().any(|(k, _)| k == "PWD") {
-        stage_env.push(("PWD".to_string(), Some(workdir.clone())));
+    match Walker::start(image, df, fs, files) {
+        Some(walker) => walker.walk(),
+        None => Chain::default(),
     }
-    chain.started_by = Some(started_by).filter(|&i| {
-        matches!(
-            df.instructions[i].kind,
-            crate::syntax::Kind::Cmd | crate::syntax::Kind::Entrypoint
-        )
-    });
-    let mut as_child = false;
-    let mut first_script = true;
-    let mut seen: Vec<String> = Vec::new();
-    for _ in 0..MAX_DEPTH * 4 {
-        // Inits and wrappers.
-        let Some(prog) = argv.first().cloned() else {
-            break;
-        };
-        let name = base(&prog).to_string();
-        if INITS.contains(&name.as_str()) || is_wrapper(&name) {
-            let n = wrapper_arity(&name, &argv[1..]);
-            if INITS.contains(&name.as_str()) {
-                let options = argv[1..(1 + n).min(argv.len())].to_vec();
-                let command = argv.get(1 + n..).unwrap_or(&[]).to_vec();
-                chain.steps.push(Step::Init {
-                    name: name.clone(),
-                    options,
-                    command,
-                    as_child,
-                });
-                if matches!(name.as_str(), "s6-svscan" | "runsvdir" | "supervisord") {
-                    break; // a supervisor: what runs is in its configuration
+}
+
+/// Walks the chain from the argv Docker execs, one link per [`Walker::step`]:
+/// inits and wrappers, shells, the base image's scripts, and scripts or
+/// programs run directly.
+struct Walker<'a> {
+    /// The image and where the chain runs in it.
+    run: RunCtx<'a>,
+    /// The report's files: the scripts read are added.
+    files: &'a mut Vec<SourceFile>,
+    chain: Chain,
+    /// What runs next.
+    argv: Vec<String>,
+    /// The CMD or ENTRYPOINT that starts the chain (or the FROM that
+    /// inherits it).
+    started_by: usize,
+    /// The ENTRYPOINT is exec form and a CMD is set (its arguments).
+    entrypoint_with_cmd: bool,
+    /// A link before runs what follows as a child, not as PID 1.
+    as_child: bool,
+    /// No script reached yet.
+    first_script: bool,
+    /// The image paths of the scripts reached (one reached again is a loop).
+    seen: Vec<String>,
+}
+
+/// A file of this build that the walk reached and read.
+struct Loaded {
+    /// The report file holding the text (0 for a heredoc in the Dockerfile).
+    file: usize,
+    /// Offset of the text in that file.
+    base: usize,
+    text: String,
+    /// Where it is in the image.
+    image_path: String,
+    /// The copy whose `--chmod` decides its mode, or the one that puts it
+    /// there.
+    copied_by: Option<usize>,
+}
+
+/// Where the text of a script that the walk runs is in the report's files.
+enum InFile {
+    /// In a report file already: (file, offset).
+    At(usize, usize),
+    /// A script of a parent image's context, added after its run: this disk
+    /// path (`None`: not on disk, the chain ends there).
+    Disk(Option<std::path::PathBuf>),
+}
+
+/// A shell script the walk reached, to run and add to the chain.
+struct Reached {
+    text: String,
+    image_path: String,
+    in_file: InFile,
+    copied_by: Option<usize>,
+    invocation: Invocation,
+    shell: Option<ShellKind>,
+    executable: Option<bool>,
+    args: Vec<String>,
+}
+
+impl<'a> Walker<'a> {
+    /// Where the final stage's chain starts: its ENTRYPOINT and CMD, its
+    /// ENV and WORKDIR. `None` when the image runs nothing dsig knows.
+    fn start(
+        image: &'a Image,
+        df: &'a Dockerfile,
+        fs: &'a ContextFs<'a>,
+        files: &'a mut Vec<SourceFile>,
+    ) -> Option<Walker<'a>> {
+        let stage = image.final_stage()?;
+        let mut chain = Chain::default();
+        let (argv, started_by, entrypoint_with_cmd) = match (&stage.entrypoint, &stage.cmd) {
+            (Setting::Set { value: ep, at }, cmd) => {
+                let mut v = ep.argv();
+                let has_cmd = matches!(cmd, Setting::Set { .. }) && matches!(ep, Command::Exec(_));
+                let mut at = *at;
+                if let (
+                    Setting::Set {
+                        value: c,
+                        at: cmd_at,
+                    },
+                    Command::Exec(_),
+                ) = (cmd, ep)
+                {
+                    v.extend(c.argv());
+                    // The base image's ENTRYPOINT (set at FROM) with this
+                    // Dockerfile's CMD: the CMD is what the user wrote.
+                    if at == stage.from_at {
+                        at = *cmd_at;
+                    }
                 }
-            } else {
-                chain.steps.push(Step::Wrapper(name.clone()));
+                (v, at, has_cmd)
             }
-            argv.drain(..(1 + n).min(argv.len()));
-            continue;
+            // Unknown ENTRYPOINT (external base image): follow CMD as if the
+            // base's entrypoint (if any) ended in `exec "$@"`, as official
+            // images do, and say so: the rules' findings on it are then not
+            // errors.
+            (ep, Setting::Set { value, at }) => {
+                if matches!(ep, Setting::Unknown) {
+                    chain.cmd_may_be_arguments = Some(external_base(image, stage));
+                }
+                (value.argv(), *at, false)
+            }
+            _ => return None,
+        };
+        // A variable whose value is not known (`ENV MODE=${MODE}` of an ARG
+        // without a default) is `None`: unknown to the script, not empty.
+        let mut env: Vec<(String, Option<String>)> = stage.env.to_vec();
+        let workdir = stage
+            .workdir
+            .get()
+            .map(|(w, _)| w.clone())
+            .unwrap_or_else(|| "/".to_string());
+        // The shell starts in WORKDIR and sets `$PWD` to it (zipkin's
+        // `--basedir=${PWD}`), when dsig knows WORKDIR.
+        if !matches!(stage.workdir, Setting::Unknown) && !env.iter().any(|(k, _)| k == "PWD") {
+            env.push(("PWD".to_string(), Some(workdir.clone())));
         }
-        // Other programs that run a command: exec'd (nohup, nice, chroot,
-        // stdbuf, ...) or as a child (timeout, su, sudo, ...): the table of
-        // src/shell/programs.rs.
-        let words: Vec<Option<&str>> = argv.iter().map(|a| Some(a.as_str())).collect();
-        if let Some(w) = crate::shell::programs::exec_wrapper(&words)
-            .filter(|w| !w.init && !w.shell_string && w.command_at > 0 && w.command_at < argv.len())
-        {
-            chain.steps.push(Step::Wrapper(w.name.to_string()));
-            // A child that gets no signal from its wrapper.
-            as_child |= !w.execs && !w.forwards;
-            argv.drain(..w.command_at);
-            continue;
+        chain.started_by = Some(started_by).filter(|&i| {
+            matches!(
+                df.instructions[i].kind,
+                crate::syntax::Kind::Cmd | crate::syntax::Kind::Entrypoint
+            )
+        });
+        Some(Walker {
+            run: RunCtx {
+                image,
+                stage,
+                df,
+                fs,
+                copies: std::cell::OnceCell::new(),
+                path_var: stage.env.path(),
+                workdir,
+                env,
+                env_complete: image.base_env_known(),
+            },
+            files,
+            chain,
+            argv,
+            started_by,
+            entrypoint_with_cmd,
+            as_child: false,
+            first_script: true,
+            seen: Vec::new(),
+        })
+    }
+
+    /// Follow the chain as far as dsig can, then read the apps that its
+    /// interpreters run.
+    fn walk(mut self) -> Chain {
+        for _ in 0..MAX_DEPTH * 4 {
+            if self.step().is_break() {
+                break;
+            }
+        }
+        let files = super::app::Files {
+            copies: self.run.copies(),
+            df: self.run.df,
+            fs: self.run.fs,
+        };
+        let apps = super::app::scan_chain(&self.chain, &self.run.workdir, &files);
+        self.chain.apps = apps;
+        self.chain
+    }
+
+    /// One link: what runs `argv`; `Continue` with the argv it runs next.
+    fn step(&mut self) -> ControlFlow<()> {
+        let Some(prog) = self.argv.first().cloned() else {
+            return ControlFlow::Break(());
+        };
+        let name = base_name(&prog);
+        if INITS.contains(&name) || is_wrapper(name) {
+            return self.init_or_wrapper(name.to_string());
+        }
+        if let Some(next) = self.exec_wrapper() {
+            return next;
         }
         if is_shell_program(&prog) {
-            let (operand, dash_c) = shell_operand(&argv, shell_kind(&prog, image));
-            let Some(j) = operand else { break };
-            if dash_c {
-                // `sh -c STRING [$0 [$1...]]`: run it with the shell's
-                // semantics; follow the program every path ends in.
-                let kind = shell_kind(&prog, image);
-                let env = flow::Env {
-                    shell: kind,
-                    args: Some(argv.get(j + 2..).unwrap_or(&[]).to_vec()),
-                    vars: stage_env.clone(),
-                    env_complete,
-                    zero: argv.get(j + 1).cloned().unwrap_or_else(|| prog.clone()),
-                    command_string: true,
-                    source: &|_, _| None,
-                    list: &|_| None,
-                    depth: 0,
-                };
-                let f = flow::run(&argv[j], &env);
-                let hands = f.running().next().is_some()
-                    && f.running().all(|p| match &p.end {
-                        End::Exec { explicit, .. } => *explicit || kind.is_some(),
-                        _ => false,
-                    });
-                chain.steps.push(Step::Shell {
-                    program: prog.clone(),
-                    hands_over: hands,
-                });
-                as_child |= !hands;
-                match next_argv(&f) {
-                    Some((w, _)) => argv = w,
-                    None => break,
-                }
-                continue;
-            }
-            // `bash /start.sh args`
-            let path = argv[j].clone();
-            let args = argv[j + 1..].to_vec();
-            match load(
-                &path,
-                &workdir,
-                &path_var,
-                copies(),
-                df,
-                fs,
-                files,
-                &mut chain,
-                started_by,
-                true,
-            ) {
-                Some((file, base_off, text, image_path, copied_by)) => {
-                    if seen.contains(&image_path) {
-                        break;
-                    }
-                    seen.push(image_path.clone());
-                    let shell = shell_kind(&prog, image);
-                    let run = RunCtx {
-                        workdir: &workdir,
-                        env: &stage_env,
-                        env_complete,
-                        copies: copies(),
-                        df,
-                        fs,
-                    };
-                    let (flow, sourced_files) =
-                        script_flow(&run, &text, &image_path, shell, &args, files);
-                    let script = LoadedScript {
-                        file,
-                        base: base_off,
-                        analysis: flow.analysis(&text),
-                        flow,
-                        sourced_files,
-                        env: stage_env.clone(),
-                        env_complete,
-                        text,
-                        image_path,
-                        invocation: Invocation::Interpreter(prog.clone()),
-                        shell,
-                        is_pid1: !as_child,
-                        entrypoint_with_cmd: entrypoint_with_cmd
-                            && first_script
-                            && !args.is_empty(),
-                        executable: None,
-                        started_by: Some(started_by),
-                        copied_by,
-                        args: Some(args),
-                    };
-                    match push_script(&mut chain, script, &mut as_child, &mut first_script) {
-                        Some(v) => argv = v,
-                        None => break,
-                    }
-                }
-                None => break,
-            }
-            continue;
+            return self.shell(&prog);
         }
-        // A startup script of the base image that this Dockerfile does not
-        // replace: an official image's docker-entrypoint.sh is run to see
-        // what it hands PID 1 to (it is not the user's file: a step of the
-        // chain, not a script to judge); a script that a parent image of
-        // the project copies from its context is judged like the user's.
-        if let Some(f) = base_script(&prog, &workdir, &path_var, stage, copies(), df, fs) {
-            if seen.contains(&f.path) {
-                break;
-            }
-            seen.push(f.path.clone());
-            let Some(text) = f.text.as_deref() else {
-                // An official image's script: what it hands over to was
-                // worked out from its text when the table was made.
-                chain.steps.push(Step::Script {
-                    path: f.path.clone(),
-                    as_child,
-                });
-                first_script = false;
-                let Some(template) = &f.handover else { break };
-                let mut next = Vec::new();
-                for w in template {
-                    if w == "$@" {
-                        next.extend(argv[1..].iter().cloned());
-                    } else {
-                        next.push(w.clone());
-                    }
-                }
-                if next.is_empty() {
-                    break;
-                }
-                argv = next;
-                continue;
-            };
-            let interp = crate::shell::script::shebang_of(text).map(|s| s.interpreter);
-            if let Some(i) = interp.as_deref().filter(|i| !is_shell_program(i)) {
-                let mut full = vec![i.to_string(), f.path.clone()];
-                full.extend(argv[1..].iter().cloned());
-                chain.steps.push(Step::Program {
-                    name: i.to_string(),
-                    argv: full,
-                    as_child,
-                });
-                break;
-            }
-            let shell = interp.as_deref().and_then(|i| shell_kind(i, image));
-            let args = argv[1..].to_vec();
-            let run = RunCtx {
-                workdir: &workdir,
-                env: &stage_env,
-                env_complete,
-                copies: copies(),
-                df,
-                fs,
-            };
-            let (flow, sourced_files) = script_flow(&run, text, &f.path, shell, &args, files);
-            let Some(disk) = f.disk.clone() else {
-                break;
-            };
-            let file = match files.iter().position(|x| x.disk.as_ref() == Some(&disk)) {
-                Some(i) => i,
-                None => {
-                    files.push(SourceFile {
-                        path: disk.to_string_lossy().to_string(),
-                        text: text.to_string(),
-                        disk: Some(disk),
-                    });
-                    files.len() - 1
-                }
-            };
-            let script = LoadedScript {
-                file,
-                base: 0,
-                analysis: flow.analysis(text),
-                flow,
-                sourced_files,
-                env: stage_env.clone(),
-                env_complete,
-                text: text.to_string(),
-                image_path: f.path.clone(),
-                invocation: Invocation::Direct,
-                shell,
-                is_pid1: !as_child,
-                entrypoint_with_cmd: entrypoint_with_cmd && first_script && !args.is_empty(),
-                executable: Some(f.executable),
-                started_by: Some(started_by),
-                copied_by: None,
-                args: Some(args),
-            };
-            match push_script(&mut chain, script, &mut as_child, &mut first_script) {
-                Some(v) => argv = v,
-                None => break,
-            }
-            continue;
+        if let Some(next) = self.base_script(&prog) {
+            return next;
         }
-        // A program or a script run directly.
-        match load(
-            &prog,
-            &workdir,
-            &path_var,
-            copies(),
-            df,
-            fs,
-            files,
-            &mut chain,
-            started_by,
-            false,
-        ) {
-            Some((file, base_off, text, image_path, copied_by)) => {
-                if seen.contains(&image_path) {
-                    break;
-                }
-                seen.push(image_path.clone());
-                let interp = crate::shell::script::shebang_of(&text).map(|s| s.interpreter);
-                if let Some(i) = interp.as_deref().filter(|i| !is_shell_program(i)) {
-                    // `#!/usr/bin/env node`: the interpreter is the program
-                    // (PID 1 when run directly); the file is not shell.
-                    let mut full = vec![i.to_string(), image_path.clone()];
-                    full.extend(argv[1..].iter().cloned());
-                    chain.steps.push(Step::Program {
-                        name: i.to_string(),
-                        argv: full,
-                        as_child,
-                    });
-                    break;
-                }
-                let ctx_rel = match copied_by.map(|_| ()) {
-                    Some(()) => fs_rel_of(files, file, fs),
-                    None => None,
-                };
-                let executable = if file == 0 {
-                    Some(made_executable(&image_path, copied_by, df))
-                } else {
-                    let from_ctx = ctx_rel.as_deref().and_then(|r| fs.is_executable(r));
-                    match from_ctx {
-                        Some(true) => Some(true),
-                        other => {
-                            if made_executable(&image_path, copied_by, df) {
-                                Some(true)
-                            } else {
-                                other
-                            }
-                        }
-                    }
-                };
-                let args = argv[1..].to_vec();
-                let shell = interp.as_deref().and_then(|i| shell_kind(i, image));
-                let run = RunCtx {
-                    workdir: &workdir,
-                    env: &stage_env,
-                    env_complete,
-                    copies: copies(),
-                    df,
-                    fs,
-                };
-                let (flow, sourced_files) =
-                    script_flow(&run, &text, &image_path, shell, &args, files);
-                let analysis = flow.analysis(&text);
-                let script = LoadedScript {
-                    file,
-                    base: base_off,
-                    flow,
-                    sourced_files,
-                    env: stage_env.clone(),
-                    env_complete,
-                    text,
-                    image_path,
-                    invocation: Invocation::Direct,
-                    shell,
-                    is_pid1: !as_child,
-                    entrypoint_with_cmd: entrypoint_with_cmd && first_script && !args.is_empty(),
-                    executable,
-                    started_by: Some(started_by),
-                    copied_by,
-                    args: Some(args),
-                    analysis,
-                };
-                match push_script(&mut chain, script, &mut as_child, &mut first_script) {
-                    Some(v) => argv = v,
-                    None => break,
-                }
+        self.program(&prog)
+    }
+
+    /// An init or a wrapper of [`INITS`] and [`is_wrapper`]: its options
+    /// are skipped.
+    fn init_or_wrapper(&mut self, name: String) -> ControlFlow<()> {
+        let argv = &self.argv;
+        let n = wrapper_arity(&name, &argv[1..]);
+        if INITS.contains(&name.as_str()) {
+            let options = argv[1..(1 + n).min(argv.len())].to_vec();
+            let command = argv.get(1 + n..).unwrap_or(&[]).to_vec();
+            let supervisor = matches!(name.as_str(), "s6-svscan" | "runsvdir" | "supervisord");
+            self.chain.steps.push(Step::Init {
+                name,
+                options,
+                command,
+                as_child: self.as_child,
+            });
+            if supervisor {
+                return ControlFlow::Break(()); // what runs is in its configuration
             }
-            None => {
-                chain.steps.push(Step::Program {
-                    name: prog.clone(),
-                    argv: argv.clone(),
-                    as_child,
-                });
-                if matches!(base(&prog), "npm" | "yarn" | "pnpm") {
-                    let path = super::context::normalize(&format!("{workdir}/package.json"));
-                    if let Origin::Context { rel, .. } = copies().locate(&path, df, fs).leaf() {
-                        chain.package_json = fs.read(rel).and_then(Result::ok);
-                    }
-                }
-                break;
+        } else {
+            self.chain.steps.push(Step::Wrapper(name));
+        }
+        let len = self.argv.len();
+        self.argv.drain(..(1 + n).min(len));
+        ControlFlow::Continue(())
+    }
+
+    /// Other programs that run a command: exec'd (nohup, nice, chroot,
+    /// stdbuf, ...) or as a child (timeout, su, sudo, ...): the table of
+    /// src/shell/programs.rs.
+    fn exec_wrapper(&mut self) -> Option<ControlFlow<()>> {
+        let words: Vec<Option<&str>> = self.argv.iter().map(|a| Some(a.as_str())).collect();
+        let w = crate::shell::programs::exec_wrapper(&words).filter(|w| {
+            !w.init && !w.shell_string && w.command_at > 0 && w.command_at < self.argv.len()
+        })?;
+        self.chain.steps.push(Step::Wrapper(w.name.to_string()));
+        // A child that gets no signal from its wrapper.
+        self.as_child |= !w.execs && !w.forwards;
+        self.argv.drain(..w.command_at);
+        Some(ControlFlow::Continue(()))
+    }
+
+    /// A shell: its `-c` string, or the script it is given.
+    fn shell(&mut self, prog: &str) -> ControlFlow<()> {
+        let kind = shell_kind(prog, self.run.image);
+        let (Some(j), dash_c) = shell_operand(&self.argv, kind) else {
+            return ControlFlow::Break(());
+        };
+        if dash_c {
+            return self.command_string(prog, kind, j);
+        }
+        // `bash /start.sh args`
+        let path = self.argv[j].clone();
+        let args = self.argv[j + 1..].to_vec();
+        let Some(loaded) = self.load(&path, true) else {
+            return ControlFlow::Break(());
+        };
+        if self.again(&loaded.image_path) {
+            return ControlFlow::Break(());
+        }
+        self.run_script(Reached {
+            text: loaded.text,
+            image_path: loaded.image_path,
+            in_file: InFile::At(loaded.file, loaded.base),
+            copied_by: loaded.copied_by,
+            invocation: Invocation::Interpreter(prog.to_string()),
+            shell: kind,
+            executable: None,
+            args,
+        })
+    }
+
+    /// `sh -c STRING [$0 [$1...]]` (the string is word `j`): run it with
+    /// the shell's semantics; follow the program every path ends in.
+    fn command_string(&mut self, prog: &str, kind: Option<ShellKind>, j: usize) -> ControlFlow<()> {
+        let argv = &self.argv;
+        let env = flow::Env {
+            shell: kind,
+            args: Some(argv.get(j + 2..).unwrap_or(&[]).to_vec()),
+            vars: self.run.env.clone(),
+            env_complete: self.run.env_complete,
+            zero: argv.get(j + 1).cloned().unwrap_or_else(|| prog.to_string()),
+            command_string: true,
+            source: &|_, _| None,
+            list: &|_| None,
+            depth: 0,
+        };
+        let f = flow::run(&argv[j], &env);
+        let hands = f.running().next().is_some()
+            && f.running().all(|p| match &p.end {
+                End::Exec { explicit, .. } => *explicit || kind.is_some(),
+                _ => false,
+            });
+        self.chain.steps.push(Step::Shell {
+            program: prog.to_string(),
+            hands_over: hands,
+        });
+        self.as_child |= !hands;
+        match next_argv(&f) {
+            Some((w, _)) => {
+                self.argv = w;
+                ControlFlow::Continue(())
             }
+            None => ControlFlow::Break(()),
         }
     }
-    let files = super::app::Files {
-        copies: copies(),
-        df,
-        fs,
-    };
-    chain.apps = super::app::scan_chain(&chain, &workdir, &files);
-    chain
+
+    /// A startup script of the base image that this Dockerfile does not
+    /// replace: an official image's docker-entrypoint.sh is run to see what
+    /// it hands PID 1 to (it is not the user's file: a step of the chain,
+    /// not a script to judge); a script that a parent image of the project
+    /// copies from its context is judged like the user's.
+    fn base_script(&mut self, prog: &str) -> Option<ControlFlow<()>> {
+        let f = self.run.base_file(prog)?;
+        if self.again(&f.path) {
+            return Some(ControlFlow::Break(()));
+        }
+        let Some(text) = f.text.as_deref() else {
+            return Some(self.official_script(f));
+        };
+        let interp = crate::shell::script::shebang_of(text).map(|s| s.interpreter);
+        if let Some(i) = interp.as_deref().filter(|i| !is_shell_program(i)) {
+            return Some(self.interpreted(i, &f.path));
+        }
+        Some(
+            self.run_script(Reached {
+                text: text.to_string(),
+                image_path: f.path.clone(),
+                in_file: InFile::Disk(f.disk.clone()),
+                copied_by: None,
+                invocation: Invocation::Direct,
+                shell: interp
+                    .as_deref()
+                    .and_then(|i| shell_kind(i, self.run.image)),
+                executable: Some(f.executable),
+                args: self.argv[1..].to_vec(),
+            }),
+        )
+    }
+
+    /// An official image's script: what it hands over to was worked out from
+    /// its text when the table was made.
+    fn official_script(&mut self, f: &super::base::BaseFile) -> ControlFlow<()> {
+        self.chain.steps.push(Step::Script {
+            path: f.path.clone(),
+            as_child: self.as_child,
+        });
+        self.first_script = false;
+        let Some(template) = &f.handover else {
+            return ControlFlow::Break(());
+        };
+        let mut next = Vec::new();
+        for w in template {
+            if w == "$@" {
+                next.extend(self.argv[1..].iter().cloned());
+            } else {
+                next.push(w.clone());
+            }
+        }
+        if next.is_empty() {
+            return ControlFlow::Break(());
+        }
+        self.argv = next;
+        ControlFlow::Continue(())
+    }
+
+    /// `#!/usr/bin/env node`: the interpreter is the program (PID 1 when run
+    /// directly); the file at `path` is not shell. The chain ends there.
+    fn interpreted(&mut self, interpreter: &str, path: &str) -> ControlFlow<()> {
+        let mut argv = vec![interpreter.to_string(), path.to_string()];
+        argv.extend(self.argv[1..].iter().cloned());
+        self.chain.steps.push(Step::Program {
+            name: interpreter.to_string(),
+            argv,
+            as_child: self.as_child,
+        });
+        ControlFlow::Break(())
+    }
+
+    /// A program or a script run directly.
+    fn program(&mut self, prog: &str) -> ControlFlow<()> {
+        let Some(loaded) = self.load(prog, false) else {
+            return self.binary(prog);
+        };
+        if self.again(&loaded.image_path) {
+            return ControlFlow::Break(());
+        }
+        let interp = crate::shell::script::shebang_of(&loaded.text).map(|s| s.interpreter);
+        if let Some(i) = interp.as_deref().filter(|i| !is_shell_program(i)) {
+            return self.interpreted(i, &loaded.image_path);
+        }
+        let executable = self.executable(&loaded);
+        self.run_script(Reached {
+            in_file: InFile::At(loaded.file, loaded.base),
+            copied_by: loaded.copied_by,
+            text: loaded.text,
+            image_path: loaded.image_path,
+            invocation: Invocation::Direct,
+            shell: interp
+                .as_deref()
+                .and_then(|i| shell_kind(i, self.run.image)),
+            executable,
+            args: self.argv[1..].to_vec(),
+        })
+    }
+
+    /// A program dsig does not read: the chain ends with it (and the
+    /// package.json in WORKDIR of a package manager is read).
+    fn binary(&mut self, prog: &str) -> ControlFlow<()> {
+        self.chain.steps.push(Step::Program {
+            name: prog.to_string(),
+            argv: self.argv.clone(),
+            as_child: self.as_child,
+        });
+        if matches!(base_name(prog), "npm" | "yarn" | "pnpm") {
+            let run = &self.run;
+            let path = super::context::normalize(&format!("{}/package.json", run.workdir));
+            if let Origin::Context { rel, .. } = run.copies().locate(&path, run.df, run.fs).leaf() {
+                self.chain.package_json = run.fs.read(rel).and_then(Result::ok);
+            }
+        }
+        ControlFlow::Break(())
+    }
+
+    /// Whether a script run directly is executable in the image (`None`:
+    /// unknown).
+    fn executable(&self, loaded: &Loaded) -> Option<bool> {
+        let (df, fs) = (self.run.df, self.run.fs);
+        let made = || made_executable(&loaded.image_path, loaded.copied_by, df);
+        if loaded.file == 0 {
+            return Some(made());
+        }
+        let ctx_rel = loaded
+            .copied_by
+            .and_then(|_| fs_rel_of(self.files, loaded.file, fs));
+        match ctx_rel.as_deref().and_then(|r| fs.is_executable(r)) {
+            Some(true) => Some(true),
+            _ if made() => Some(true),
+            other => other,
+        }
+    }
+
+    /// Whether the walk reached the script at `image_path` before (a loop:
+    /// the chain ends); notes it.
+    fn again(&mut self, image_path: &str) -> bool {
+        if self.seen.iter().any(|s| s == image_path) {
+            return true;
+        }
+        self.seen.push(image_path.to_string());
+        false
+    }
+
+    /// Run a script the chain reached with what dsig knows of its image and
+    /// add it to the chain (as a step and as a script to judge): `Continue`
+    /// with the argv it hands over to next.
+    fn run_script(&mut self, r: Reached) -> ControlFlow<()> {
+        let (flow, sourced_files) = script_flow(
+            &self.run,
+            &r.text,
+            &r.image_path,
+            r.shell,
+            &r.args,
+            self.files,
+        );
+        let (file, base) = match r.in_file {
+            InFile::At(file, base) => (file, base),
+            InFile::Disk(Some(disk)) => (file_index(self.files, disk, &r.text), 0),
+            InFile::Disk(None) => return ControlFlow::Break(()),
+        };
+        let script = LoadedScript {
+            file,
+            base,
+            analysis: flow.analysis(&r.text),
+            flow,
+            sourced_files,
+            env: self.run.env.clone(),
+            env_complete: self.run.env_complete,
+            text: r.text,
+            image_path: r.image_path,
+            invocation: r.invocation,
+            shell: r.shell,
+            is_pid1: !self.as_child,
+            entrypoint_with_cmd: self.entrypoint_with_cmd
+                && self.first_script
+                && !r.args.is_empty(),
+            executable: r.executable,
+            started_by: Some(self.started_by),
+            copied_by: r.copied_by,
+            args: Some(r.args),
+        };
+        self.chain.steps.push(Step::Script {
+            path: script.image_path.clone(),
+            as_child: self.as_child,
+        });
+        let next = next_argv(&script.flow);
+        self.chain.scripts.push(script);
+        self.first_script = false;
+        let Some((argv, child)) = next else {
+            return ControlFlow::Break(());
+        };
+        self.as_child |= child;
+        self.argv = argv;
+        ControlFlow::Continue(())
+    }
+
+    /// Find `prog` in the image and read it if it comes from this build
+    /// (`is_script_arg`: a script given to a shell); what cannot be followed
+    /// is noted as a [`Gap`].
+    fn load(&mut self, prog: &str, is_script_arg: bool) -> Option<Loaded> {
+        let run = &self.run;
+        let (copies, df, fs) = (run.copies(), run.df, run.fs);
+        let candidates = image_candidates(prog, &run.workdir, &run.path_var, is_script_arg);
+        let looks_like_script = prog.ends_with(".sh") || is_script_arg;
+        // A copy that only may provide a candidate (its contents are
+        // unknown): a later PATH entry may surely have the program.
+        let mut first_maybe: Option<Origin> = None;
+        for candidate in &candidates {
+            let mut image_path = candidate.clone();
+            let (mut origin, mut maybe) = copies.locate_maybe(&image_path, fs);
+            // A symlink that a RUN makes there (`ln -s usr/local/bin/x.sh
+            // /`): what it points to, a few hops at most.
+            for _ in 0..8 {
+                if maybe || !matches!(origin, Origin::NotCopied) {
+                    break;
+                }
+                let Some(target) = copies.run_link(&image_path) else {
+                    break;
+                };
+                image_path = target;
+                (origin, maybe) = copies.locate_maybe(&image_path, fs);
+            }
+            if maybe {
+                first_maybe.get_or_insert(origin);
+                continue;
+            }
+            let outer = origin.copy();
+            match origin.leaf() {
+                Origin::Context { rel, .. } => {
+                    let disk = fs.disk(rel)?;
+                    let text = match fs.read_script(rel)? {
+                        Ok(t) => t,
+                        // A compiled program, not a script.
+                        Err(ReadError::NotText { shebang: false, .. }) if !looks_like_script => {
+                            return None
+                        }
+                        Err(e) => {
+                            self.chain
+                                .gaps
+                                .push(Gap::Unreadable(crate::diagnostic::FileError {
+                                    file: None,
+                                    path: disk.to_string_lossy().to_string(),
+                                    message: format!(
+                                        "{} (run by CMD/ENTRYPOINT as {image_path}): {}",
+                                        "cannot analyse this startup script",
+                                        e.message()
+                                    ),
+                                    offset: None,
+                                    location: None,
+                                }));
+                            return None;
+                        }
+                    };
+                    if !text.starts_with("#!") && !looks_like_script {
+                        return None;
+                    }
+                    let file = file_index(self.files, disk, &text);
+                    // The copy whose `--chmod` decides its mode: the
+                    // outermost one that has the flag (`COPY --from` keeps
+                    // the mode that the other stage's COPY set).
+                    return Some(Loaded {
+                        file,
+                        base: 0,
+                        text,
+                        image_path,
+                        copied_by: chmod_copy(&origin, df).or(outer),
+                    });
+                }
+                &Origin::Heredoc {
+                    instruction,
+                    heredoc,
+                } => {
+                    let h = &df.instructions[instruction].heredocs[heredoc];
+                    return Some(Loaded {
+                        file: 0,
+                        base: h.body.start,
+                        text: h.content.to_string(),
+                        image_path,
+                        copied_by: chmod_copy(&origin, df).or(Some(instruction)),
+                    });
+                }
+                Origin::Missing { rel, copy } => {
+                    self.chain.gaps.push(Gap::Missing {
+                        image_path: image_path.clone(),
+                        rel: rel.clone(),
+                        copy: *copy,
+                        assumed: fs.missing_assumption(rel),
+                        excluded: fs.excluded(rel) && fs.is_file(rel),
+                    });
+                    return None;
+                }
+                Origin::NotCopied => {}
+                leaf => {
+                    // From `.git/`, another stage's RUN or base image, an
+                    // image, a URL, an archive, or a copy with an unknown
+                    // build-time value: not read. A program (no `.sh`, not
+                    // given to a shell) is what it is; a script is noted.
+                    if looks_like_script || matches!(leaf, Origin::Git { .. }) {
+                        self.chain.gaps.push(Gap::NotAnalysable {
+                            image_path: image_path.clone(),
+                            why: describe_origin(&origin, df),
+                            at: outer.unwrap_or(self.started_by),
+                        });
+                    }
+                    return None;
+                }
+            }
+        }
+        if let Some(origin) = first_maybe {
+            if looks_like_script {
+                let why = describe_origin(&origin, df);
+                self.chain.gaps.push(Gap::NotAnalysable {
+                    // Named as the CMD names it when it is looked up in PATH.
+                    image_path: if candidates.len() > 1 {
+                        prog.to_string()
+                    } else {
+                        candidates.first().cloned().unwrap_or_default()
+                    },
+                    why: format!("no COPY or ADD surely puts it in the image: it may come from the base image or a RUN, or from a copy whose contents dsig cannot see ({why})"),
+                    at: origin.copy().unwrap_or(self.started_by),
+                });
+            }
+            return None;
+        }
+        if looks_like_script && fs.root.is_some() {
+            self.chain.gaps.push(Gap::NotAnalysable {
+                image_path: candidates.first().cloned().unwrap_or_default(),
+                why: "no COPY or ADD of this Dockerfile puts it in the image (it comes from the base image or a RUN)".into(),
+                at: self.started_by,
+            });
+        }
+        None
+    }
+}
+
+/// The first copy of `origin` (outermost first) that has a `--chmod` flag.
+fn chmod_copy(origin: &Origin, df: &Dockerfile) -> Option<usize> {
+    origin.copies().into_iter().find(|&c| {
+        df.instructions
+            .get(c)
+            .is_some_and(|i| i.flag("chmod").is_some())
+    })
+}
+
+/// The index of the report file read from `disk`, added (with `text`) when
+/// it is not there yet.
+fn file_index(files: &mut Vec<SourceFile>, disk: std::path::PathBuf, text: &str) -> usize {
+    if let Some(i) = files.iter().position(|f| f.disk.as_ref() == Some(&disk)) {
+        i
+    } else {
+        files.push(SourceFile {
+            path: disk.to_string_lossy().to_string(),
+            text: text.to_string(),
+            disk: Some(disk),
+        });
+        files.len() - 1
+    }
 }
 
 /// The image paths where the shell looks for `prog`: itself when absolute,
@@ -821,32 +1080,6 @@ fn image_candidates(prog: &str, workdir: &str, path_var: &str, relative: bool) -
     }
 }
 
-/// A script of the base image (see [`super::base`]) that `prog` names,
-/// when no COPY or ADD of this Dockerfile provides a file where the shell
-/// finds it first.
-fn base_script<'s>(
-    prog: &str,
-    workdir: &str,
-    path_var: &str,
-    stage: &'s super::Stage,
-    copies: &CopyIndex,
-    df: &Dockerfile,
-    fs: &ContextFs,
-) -> Option<&'s super::base::BaseFile> {
-    if stage.base_files.is_empty() {
-        return None;
-    }
-    for path in image_candidates(prog, workdir, path_var, false) {
-        if !matches!(copies.locate(&path, df, fs), Origin::NotCopied) {
-            return None;
-        }
-        if let Some(f) = stage.base_files.iter().find(|f| f.path == path) {
-            return Some(f);
-        }
-    }
-    None
-}
-
 /// The external image a stage is built on, through the stages it is built
 /// FROM.
 fn external_base(image: &Image, stage: &super::Stage) -> String {
@@ -859,26 +1092,6 @@ fn external_base(image: &Image, stage: &super::Stage) -> String {
         }
     }
     st.base_ref.clone()
-}
-
-/// Add a loaded script to the chain (as a step and as a script to judge):
-/// the argv it hands over to next, or `None` where the chain ends.
-fn push_script(
-    chain: &mut Chain,
-    script: LoadedScript,
-    as_child: &mut bool,
-    first_script: &mut bool,
-) -> Option<Vec<String>> {
-    chain.steps.push(Step::Script {
-        path: script.image_path.clone(),
-        as_child: *as_child,
-    });
-    let next = next_argv(&script.flow);
-    chain.scripts.push(script);
-    *first_script = false;
-    let (argv, child) = next?;
-    *as_child |= child;
-    Some(argv)
 }
 
 /// The display path of a loaded context file, relative to the context.
@@ -894,7 +1107,7 @@ fn shell_kind(prog: &str, image: &Image) -> Option<ShellKind> {
     if let Some(k) = ShellKind::from_program(prog) {
         return Some(k);
     }
-    if base(prog) == "sh" {
+    if base_name(prog) == "sh" {
         if let SystemShell::Known(k, _) = image.system_shell() {
             return Some(k);
         }
@@ -904,7 +1117,7 @@ fn shell_kind(prog: &str, image: &Image) -> Option<ShellKind> {
 
 /// What runs after the script: `Some((argv, as_child))` when every path
 /// that keeps running ends in the same program with known words: handed
-/// over with `exec` (as_child false) or run in the foreground.
+/// over with `exec` (`as_child` false) or run in the foreground.
 fn next_argv(flow: &Flow) -> Option<(Vec<String>, bool)> {
     let mut found: Option<(Vec<String>, bool)> = None;
     for p in flow.running() {
@@ -939,16 +1152,52 @@ fn next_argv(flow: &Flow) -> Option<(Vec<String>, bool)> {
 /// What a script's run needs of the image: where it runs, its ENV, and how
 /// to read the files it sources.
 struct RunCtx<'a> {
-    workdir: &'a str,
-    env: &'a [(String, Option<String>)],
-    /// See [`flow::Env::env_complete`].
-    env_complete: bool,
-    copies: &'a CopyIndex<'a>,
+    image: &'a Image,
+    /// The final stage.
+    stage: &'a super::Stage,
     df: &'a Dockerfile<'a>,
     fs: &'a ContextFs<'a>,
+    /// Built when a path is first looked up (see [`RunCtx::copies`]).
+    copies: std::cell::OnceCell<CopyIndex<'a>>,
+    /// `$PATH`, where a program is looked up.
+    path_var: String,
+    workdir: String,
+    /// A variable whose value is not known (`ENV MODE=${MODE}` of an ARG
+    /// without a default) is `None`: unknown to the script, not empty.
+    env: Vec<(String, Option<String>)>,
+    /// See [`flow::Env::env_complete`].
+    env_complete: bool,
 }
 
-impl RunCtx<'_> {
+impl<'a> RunCtx<'a> {
+    /// Where the files of the final stage come from.
+    fn copies(&self) -> &CopyIndex<'a> {
+        self.copies
+            .get_or_init(|| CopyIndex::new(self.image, self.stage, self.df, self.fs))
+    }
+
+    /// A script of the base image (see [`super::base`]) that `prog` names,
+    /// when no COPY or ADD of this Dockerfile provides a file where the
+    /// shell finds it first.
+    fn base_file(&self, prog: &str) -> Option<&'a super::base::BaseFile> {
+        let stage = self.stage;
+        if stage.base_files.is_empty() {
+            return None;
+        }
+        for path in image_candidates(prog, &self.workdir, &self.path_var, false) {
+            if !matches!(
+                self.copies().locate(&path, self.df, self.fs),
+                Origin::NotCopied
+            ) {
+                return None;
+            }
+            if let Some(f) = stage.base_files.iter().find(|f| f.path == path) {
+                return Some(f);
+            }
+        }
+        None
+    }
+
     /// The image path of a sourced file, as the script names it.
     fn source_path(&self, script: &str, p: &str, rel: bool) -> String {
         let dir = script
@@ -971,7 +1220,7 @@ impl RunCtx<'_> {
             return None;
         }
         let image_dir = self.source_path(script, if dir.is_empty() { "/" } else { dir }, false);
-        let rel = self.copies.locate_dir(&image_dir, self.fs)?;
+        let rel = self.copies().locate_dir(&image_dir, self.fs)?;
         let names = self.fs.list_dir(&rel)?;
         Some(
             names
@@ -985,7 +1234,7 @@ impl RunCtx<'_> {
     /// A sourced file's text and where it is: (report file or 0 for the
     /// Dockerfile, offset, disk path).
     fn read(&self, image_path: &str) -> Option<(String, Option<std::path::PathBuf>, usize)> {
-        match self.copies.locate(image_path, self.df, self.fs).leaf() {
+        match self.copies().locate(image_path, self.df, self.fs).leaf() {
             Origin::Context { rel, .. } => {
                 let text = self.fs.read_script(rel)?.ok()?;
                 Some((text, self.fs.disk(rel), 0))
@@ -1037,191 +1286,12 @@ fn script_flow(
                 .filter(|r| r.0 == s.text)
         });
         where_.push(match found {
-            Some((_, Some(disk), _)) => {
-                let idx = match files.iter().position(|f| f.disk.as_ref() == Some(&disk)) {
-                    Some(i) => i,
-                    None => {
-                        files.push(SourceFile {
-                            path: disk.to_string_lossy().to_string(),
-                            text: s.text.clone(),
-                            disk: Some(disk),
-                        });
-                        files.len() - 1
-                    }
-                };
-                Some((idx, 0))
-            }
+            Some((_, Some(disk), _)) => Some((file_index(files, disk, &s.text), 0)),
             Some((_, None, base)) => Some((0, base)),
             None => None,
         });
     }
     (f, where_)
-}
-
-/// Find `prog` in the image and read it if it comes from this build.
-/// Returns (file index, base offset, text, image path, copying instruction).
-#[allow(clippy::too_many_arguments)]
-fn load(
-    prog: &str,
-    workdir: &str,
-    path_var: &str,
-    copies: &CopyIndex,
-    df: &Dockerfile,
-    fs: &ContextFs,
-    files: &mut Vec<SourceFile>,
-    chain: &mut Chain,
-    started_by: usize,
-    is_script_arg: bool,
-) -> Option<(usize, usize, String, String, Option<usize>)> {
-    let candidates = image_candidates(prog, workdir, path_var, is_script_arg);
-    let looks_like_script = prog.ends_with(".sh") || is_script_arg;
-    // A copy that only may provide a candidate (its contents are unknown):
-    // a later PATH entry may surely have the program.
-    let mut first_maybe: Option<Origin> = None;
-    for candidate in &candidates {
-        let mut image_path = candidate.clone();
-        let (mut origin, mut maybe) = copies.locate_maybe(&image_path, fs);
-        // A symlink that a RUN makes there (`ln -s usr/local/bin/x.sh /`):
-        // what it points to, a few hops at most.
-        for _ in 0..8 {
-            if maybe || !matches!(origin, Origin::NotCopied) {
-                break;
-            }
-            let Some(target) = copies.run_link(&image_path) else {
-                break;
-            };
-            image_path = target;
-            (origin, maybe) = copies.locate_maybe(&image_path, fs);
-        }
-        if maybe {
-            first_maybe.get_or_insert(origin);
-            continue;
-        }
-        let outer = origin.copy();
-        match origin.leaf() {
-            Origin::Context { rel, .. } => {
-                let disk = fs.disk(rel)?;
-                let text = match fs.read_script(rel)? {
-                    Ok(t) => t,
-                    // A compiled program, not a script.
-                    Err(ReadError::NotText { shebang: false, .. }) if !looks_like_script => {
-                        return None
-                    }
-                    Err(e) => {
-                        chain
-                            .gaps
-                            .push(Gap::Unreadable(crate::diagnostic::FileError {
-                                file: None,
-                                path: disk.to_string_lossy().to_string(),
-                                message: format!(
-                                    "{} (run by CMD/ENTRYPOINT as {image_path}): {}",
-                                    "cannot analyse this startup script",
-                                    e.message()
-                                ),
-                                offset: None,
-                                location: None,
-                            }));
-                        return None;
-                    }
-                };
-                if !text.starts_with("#!") && !looks_like_script {
-                    return None;
-                }
-                let display = disk.to_string_lossy().to_string();
-                let idx = match files.iter().position(|f| f.disk.as_ref() == Some(&disk)) {
-                    Some(i) => i,
-                    None => {
-                        files.push(SourceFile {
-                            path: display,
-                            text: text.clone(),
-                            disk: Some(disk),
-                        });
-                        files.len() - 1
-                    }
-                };
-                // The copy whose `--chmod` decides its mode: the outermost
-                // one that has the flag (`COPY --from` keeps the mode that
-                // the other stage's COPY set).
-                let chmod_copy = origin
-                    .copies()
-                    .into_iter()
-                    .find(|&c| {
-                        df.instructions
-                            .get(c)
-                            .is_some_and(|i| i.flag("chmod").is_some())
-                    })
-                    .or(outer);
-                return Some((idx, 0, text, image_path.clone(), chmod_copy));
-            }
-            &Origin::Heredoc {
-                instruction,
-                heredoc,
-            } => {
-                let h = &df.instructions[instruction].heredocs[heredoc];
-                let chmod_copy = origin.copies().into_iter().find(|&c| {
-                    df.instructions
-                        .get(c)
-                        .is_some_and(|i| i.flag("chmod").is_some())
-                });
-                return Some((
-                    0,
-                    h.body.start,
-                    h.content.to_string(),
-                    image_path.clone(),
-                    chmod_copy.or(Some(instruction)),
-                ));
-            }
-            Origin::Missing { rel, copy } => {
-                chain.gaps.push(Gap::Missing {
-                    image_path: image_path.clone(),
-                    rel: rel.clone(),
-                    copy: *copy,
-                    assumed: fs.missing_assumption(rel),
-                    excluded: fs.excluded(rel) && fs.is_file(rel),
-                });
-                return None;
-            }
-            Origin::NotCopied => {}
-            leaf => {
-                // From `.git/`, another stage's RUN or base image, an image,
-                // a URL, an archive, or a copy with an unknown build-time
-                // value: not read. A program (no `.sh`, not given to a
-                // shell) is what it is; a script is noted.
-                if looks_like_script || matches!(leaf, Origin::Git { .. }) {
-                    chain.gaps.push(Gap::NotAnalysable {
-                        image_path: image_path.clone(),
-                        why: describe_origin(&origin, df),
-                        at: outer.unwrap_or(started_by),
-                    });
-                }
-                return None;
-            }
-        }
-    }
-    if let Some(origin) = first_maybe {
-        if looks_like_script {
-            let why = describe_origin(&origin, df);
-            chain.gaps.push(Gap::NotAnalysable {
-                // Named as the CMD names it when it is looked up in PATH.
-                image_path: if candidates.len() > 1 {
-                    prog.to_string()
-                } else {
-                    candidates.first().cloned().unwrap_or_default()
-                },
-                why: format!("no COPY or ADD surely puts it in the image: it may come from the base image or a RUN, or from a copy whose contents dsig cannot see ({why})"),
-                at: origin.copy().unwrap_or(started_by),
-            });
-        }
-        return None;
-    }
-    if looks_like_script && fs.root.is_some() {
-        chain.gaps.push(Gap::NotAnalysable {
-            image_path: candidates.first().cloned().unwrap_or_default(),
-            why: "no COPY or ADD of this Dockerfile puts it in the image (it comes from the base image or a RUN)".into(),
-            at: started_by,
-        });
-    }
-    None
 }
 
 /// Where a file that dsig does not read comes from, as a clause
@@ -1285,6 +1355,7 @@ fn describe_origin(origin: &Origin, df: &Dockerfile) -> String {
 }
 
 /// Offsets of a script inside its file.
+#[must_use]
 pub fn span_in_file(s: &LoadedScript, r: Range<usize>) -> Range<usize> {
     s.base + r.start..s.base + r.end
 }

@@ -92,6 +92,7 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    #[must_use]
     pub fn message(&self) -> &str {
         match self {
             ReadError::NotText { why, .. } | ReadError::Unreadable(why) => why,
@@ -108,6 +109,7 @@ struct Matches {
 }
 
 /// The describing word for a file that is not regular or a directory.
+#[must_use]
 pub fn special_kind(ft: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
@@ -390,23 +392,9 @@ fn read_dockerignore(root: &Path) -> Option<DockerIgnore> {
     Some(DockerIgnore { patterns })
 }
 
-/// The repository root above `dir` (or `dir` itself): the first directory
-/// holding `.git` (a directory, or a file in a worktree).
-fn repo_root(dir: &Path) -> Option<PathBuf> {
-    let mut cur = Some(dir);
-    for _ in 0..256 {
-        let d = cur?;
-        if std::fs::symlink_metadata(d.join(".git")).is_ok() {
-            return Some(d.to_path_buf());
-        }
-        cur = d.parent();
-    }
-    None
-}
-
 /// The build files that a project runs before `docker build`, at the
 /// context's root and the repository's: a Makefile, a justfile, a Taskfile,
-/// package.json scripts, GoReleaser, and the GitHub workflows.
+/// package.json scripts, `GoReleaser`, and the GitHub workflows.
 const BUILD_FILES: [&str; 11] = [
     "Makefile",
     "makefile",
@@ -467,22 +455,21 @@ fn named_by_build_step(root: &Path, repo: Option<&Path>, rel: &str) -> Option<St
             continue;
         };
         if names(&text) {
-            let shown = match f.strip_prefix(root) {
-                Ok(p) => p.to_string_lossy().to_string(),
-                Err(_) => {
-                    let up = f.parent().map_or(0, |d| {
-                        root.components()
-                            .count()
-                            .saturating_sub(d.components().count())
-                    });
-                    format!(
-                        "{}/{}",
-                        vec![".."; up].join("/"),
-                        f.strip_prefix(repo.unwrap_or(root))
-                            .unwrap_or(&f)
-                            .to_string_lossy()
-                    )
-                }
+            let shown = if let Ok(p) = f.strip_prefix(root) {
+                p.to_string_lossy().to_string()
+            } else {
+                let up = f.parent().map_or(0, |d| {
+                    root.components()
+                        .count()
+                        .saturating_sub(d.components().count())
+                });
+                format!(
+                    "{}/{}",
+                    vec![".."; up].join("/"),
+                    f.strip_prefix(repo.unwrap_or(root))
+                        .unwrap_or(&f)
+                        .to_string_lossy()
+                )
             };
             return Some(format!("`{shown}`"));
         }
@@ -547,6 +534,7 @@ fn gitignored(root: &Path, repo: Option<&Path>, rel: &str) -> Option<String> {
 impl<'a> ContextFs<'a> {
     /// The context at `root` (none: nothing is read), with `overlay` texts
     /// standing in for files on disk.
+    #[must_use]
     pub fn new(root: Option<PathBuf>, overlay: &'a HashMap<PathBuf, String>) -> ContextFs<'a> {
         ContextFs {
             root,
@@ -566,7 +554,7 @@ impl<'a> ContextFs<'a> {
     }
 
     /// Whether the context's `.dockerignore` leaves `rel` out of the
-    /// context (BuildKit sends the builder only what it does not exclude).
+    /// context (`BuildKit` sends the builder only what it does not exclude).
     /// Its patterns are anchored at the context root, as Docker reads them
     /// (Go's filepath.Match per component, `**`, `!` exceptions, the last
     /// match wins, a directory excludes what is under it); read as
@@ -577,13 +565,12 @@ impl<'a> ContextFs<'a> {
             return false;
         };
         let cached = self.cache.borrow().dockerignore.clone();
-        let matcher = match cached {
-            Some(m) => m,
-            None => {
-                let m = read_dockerignore(root).map(Rc::new);
-                self.cache.borrow_mut().dockerignore = Some(m.clone());
-                m
-            }
+        let matcher = if let Some(m) = cached {
+            m
+        } else {
+            let m = read_dockerignore(root).map(Rc::new);
+            self.cache.borrow_mut().dockerignore = Some(m.clone());
+            m
         };
         let Some(m) = matcher else {
             return false;
@@ -598,7 +585,7 @@ impl<'a> ContextFs<'a> {
 
     /// Whether a context file is a local tar archive that ADD extracts: a
     /// name of an archive (`.tar`, `.tar.gz`, `.tgz`, ...) and the bytes of
-    /// one (BuildKit goes by the bytes alone; the name keeps dsig from
+    /// one (`BuildKit` goes by the bytes alone; the name keeps dsig from
     /// opening every file an `ADD *` names).
     pub fn is_archive(&self, rel: &str) -> bool {
         const NAMES: [&str; 11] = [
@@ -651,7 +638,7 @@ impl<'a> ContextFs<'a> {
             return None;
         }
         let abs_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
-        let repo = repo_root(&abs_root);
+        let repo = crate::project::git_root(&abs_root);
         if let Some(how) = gitignored(&abs_root, repo.as_deref(), rel) {
             return Some(format!(
                 "is gitignored ({how}): dsig assumes that a step before `docker build` makes it"
@@ -986,6 +973,7 @@ pub enum Origin {
 impl Origin {
     /// Where the file finally comes from, through the stages it is copied
     /// from.
+    #[must_use]
     pub fn leaf(&self) -> &Origin {
         let mut o = self;
         while let Origin::Stage { inner, .. } = o {
@@ -995,6 +983,7 @@ impl Origin {
     }
 
     /// The COPY or ADD that puts it in the image (the outermost one).
+    #[must_use]
     pub fn copy(&self) -> Option<usize> {
         match self {
             Origin::Context { copy, .. }
@@ -1014,6 +1003,7 @@ impl Origin {
     /// The COPY and ADD instructions that put it in the image, the
     /// outermost (this stage's) first, then those of the stages it is
     /// copied from.
+    #[must_use]
     pub fn copies(&self) -> Vec<usize> {
         let mut out = Vec::new();
         let mut o = self;
@@ -1028,6 +1018,7 @@ impl Origin {
 
     /// The stages it is copied through, outermost first: (`--from` value,
     /// path in that stage).
+    #[must_use]
     pub fn via(&self) -> Vec<(&str, &str)> {
         let mut out = Vec::new();
         let mut o = self;
@@ -1135,7 +1126,7 @@ fn remote_source(src: &str) -> Option<bool> {
         .then_some(false)
 }
 
-/// The file name BuildKit gives a URL download: the last component of the
+/// The file name `BuildKit` gives a URL download: the last component of the
 /// URL's path.
 fn url_file_name(url: &str) -> String {
     let no_frag = url.split(['#', '?']).next().unwrap_or(url);
@@ -1151,7 +1142,7 @@ fn url_file_name(url: &str) -> String {
 }
 
 /// A destination that names a directory: a trailing slash, or `.`/`..`
-/// (BuildKit turns `.` into `./`).
+/// (`BuildKit` turns `.` into `./`).
 fn dest_names_dir(dest: &str) -> bool {
     dest.ends_with('/')
         || dest == "."
@@ -1472,7 +1463,13 @@ impl<'s> CopyIndex<'s> {
         let want = normalize(image_path);
         let mut found = None;
         let end = self.stage.end.min(self.df.instructions.len());
+        // WORKDIR in force at each RUN (for relative `ln` paths): the
+        // stage's last WORKDIR before it, else `/`.
+        let mut link_dir = "/".to_string();
         for ins in &self.df.instructions[self.stage.from_at.min(end)..end] {
+            if let (Kind::Workdir, Args::Text(t)) = (ins.kind, &ins.args) {
+                link_dir = absolute(&t.value, Some(&link_dir));
+            }
             let (Kind::Run, Args::Shell { text, .. }) = (ins.kind, &ins.args) else {
                 continue;
             };
@@ -1497,7 +1494,6 @@ impl<'s> CopyIndex<'s> {
                 if !symbolic || target.contains('$') || link.contains('$') {
                     continue;
                 }
-                let link_dir = self.stage_dir(ins);
                 let link_path = if link.ends_with('/') || *link == "/" || *link == "." {
                     absolute(&format!("{link}/{}", basename(target)), Some(&link_dir))
                 } else {
@@ -1511,21 +1507,6 @@ impl<'s> CopyIndex<'s> {
             }
         }
         found.filter(|t| *t != want)
-    }
-
-    /// WORKDIR in force at a RUN (for relative `ln` paths): the stage's
-    /// last WORKDIR before it, else `/`.
-    fn stage_dir(&self, ins: &crate::syntax::Instruction) -> String {
-        let mut dir = "/".to_string();
-        for i in &self.df.instructions[self.stage.from_at..] {
-            if std::ptr::eq(i, ins) {
-                break;
-            }
-            if let (Kind::Workdir, Args::Text(t)) = (i.kind, &i.args) {
-                dir = absolute(&t.value, Some(&dir));
-            }
-        }
-        dir
     }
 
     /// The build-context directory that provides the image directory
@@ -2059,6 +2040,7 @@ impl<'s> CopyIndex<'s> {
 }
 
 /// `/a/./b/` → `/a/b`.
+#[must_use]
 pub fn normalize(p: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for c in p.split('/') {
@@ -2074,6 +2056,7 @@ pub fn normalize(p: &str) -> String {
 }
 
 /// A COPY/ADD destination as an absolute, normalised image path.
+#[must_use]
 pub fn absolute(dest: &str, workdir: Option<&str>) -> String {
     if dest.starts_with('/') {
         normalize(dest)
@@ -2082,12 +2065,14 @@ pub fn absolute(dest: &str, workdir: Option<&str>) -> String {
     }
 }
 
+/// The last component of a path that may end in `/`.
 fn basename(p: &str) -> &str {
-    p.trim_end_matches('/').rsplit('/').next().unwrap_or(p)
+    crate::shell::base_name(p.trim_end_matches('/'))
 }
 
 /// Whether the Dockerfile makes `image_path` executable: `--chmod` on its
 /// COPY, or a RUN `chmod` naming it (or its directory) with an execute mode.
+#[must_use]
 pub fn made_executable(image_path: &str, copy_at: Option<usize>, df: &Dockerfile) -> bool {
     if let Some(at) = copy_at {
         if let Some(v) = df.instructions[at]

@@ -16,6 +16,7 @@ pub enum Init {
 }
 
 impl Init {
+    #[must_use]
     pub fn parse(s: &str) -> Option<Init> {
         match s {
             "tini" => Some(Init::Tini),
@@ -24,6 +25,7 @@ impl Init {
         }
     }
 
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Init::Tini => "tini",
@@ -66,6 +68,7 @@ fn family(image: &Image) -> (Option<ShellKind>, String) {
 }
 
 /// How to install `init` in the final stage.
+#[must_use]
 pub fn install(image: &Image, init: Init) -> Option<Install> {
     let (kind, reference) = family(image);
     let non_root = image
@@ -224,9 +227,10 @@ pub fn plan(df: &Dockerfile, image: &Image, text: &str, init: Init, group: bool)
 }
 
 /// Is an init already in front (tini, dumb-init, ...)?
+#[must_use]
 pub fn is_init(program: &str) -> bool {
     matches!(
-        program.rsplit('/').next().unwrap_or(program),
+        crate::shell::base_name(program),
         "tini"
             | "tini-static"
             | "dumb-init"

@@ -49,6 +49,7 @@ pub enum Command {
 
 impl Command {
     /// The argv Docker stores for it.
+    #[must_use]
     pub fn argv(&self) -> Vec<String> {
         match self {
             Command::Exec(v) => v.clone(),
@@ -161,11 +162,13 @@ impl<T> Layered<T> {
         self.last = Some(Arc::new(Layer { item, prev }));
     }
 
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.last.is_none()
     }
 
     /// The number of items (a walk of the list).
+    #[must_use]
     pub fn len(&self) -> usize {
         let mut n = 0;
         let mut cur = self.last.as_deref();
@@ -187,6 +190,7 @@ impl<T> Layered<T> {
     }
 
     /// The items, oldest first.
+    #[must_use]
     pub fn iter(&self) -> std::vec::IntoIter<&T> {
         let mut v = Vec::new();
         let mut cur = self.last.as_deref();
@@ -257,6 +261,7 @@ impl Env {
 
     /// The variables and their values, in the order in which each was last
     /// set.
+    #[must_use]
     pub fn iter(&self) -> std::vec::IntoIter<&(String, vars::Word)> {
         let all: Vec<&(String, vars::Word)> = self.sets.iter().collect();
         let mut last: HashMap<&str, usize> = HashMap::new();
@@ -273,6 +278,7 @@ impl Env {
     }
 
     /// The value of `key`, if the Dockerfile sets it.
+    #[must_use]
     pub fn get(&self, key: &str) -> Option<&vars::Word> {
         self.sets.rev_iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
@@ -280,6 +286,7 @@ impl Env {
     /// PATH as the stage leaves it: a part of it dsig does not know that is
     /// the base image's `$PATH` is taken to be Docker's default (as when no
     /// ENV sets PATH), a directory with another unknown part is left out.
+    #[must_use]
     pub fn path(&self) -> String {
         let Some(w) = self.get("PATH") else {
             return DEFAULT_PATH.to_string();
@@ -301,6 +308,7 @@ impl Env {
 
     /// The variables with their values, `None` where the value is not
     /// known.
+    #[must_use]
     pub fn to_vec(&self) -> Vec<(String, Option<String>)> {
         self.iter().map(|(k, v)| (k.clone(), v.known())).collect()
     }
@@ -334,6 +342,7 @@ pub struct Image {
 impl Image {
     /// The stage that runs: the build's target, or the last stage (the one
     /// `docker build` produces by default).
+    #[must_use]
     pub fn final_stage(&self) -> Option<&Stage> {
         self.target
             .and_then(|i| self.stages.get(i))
@@ -344,6 +353,7 @@ impl Image {
     /// ignored after a shell-form ENTRYPOINT's string, as Docker does: it is
     /// passed as `$0...` to `sh -c`, which never reads it). `None` when a part
     /// is unknown.
+    #[must_use]
     pub fn pid1_argv(&self) -> Option<Vec<String>> {
         let st = self.final_stage()?;
         let mut argv = match &st.entrypoint {
@@ -360,6 +370,7 @@ impl Image {
     }
 
     /// What `/bin/sh` is in the final stage's image.
+    #[must_use]
     pub fn system_shell(&self) -> SystemShell {
         match self.final_stage() {
             Some(st) => self.stage_shell(st),
@@ -371,6 +382,7 @@ impl Image {
     /// is built on scratch or on a bare OS image (Debian, Ubuntu, Alpine,
     /// busybox, the RHEL family), whose only ENV is PATH. Official app images
     /// (postgres, node, ...) set more.
+    #[must_use]
     pub fn base_env_known(&self) -> bool {
         match self.final_stage() {
             Some(st) => env_known(&self.stages, st),
@@ -410,7 +422,7 @@ fn env_known(stages: &[Stage], st: &Stage) -> bool {
             Base::Image(r) => {
                 let r = r.to_ascii_lowercase();
                 let (name, _) = split_ref(&r);
-                let base = name.rsplit('/').next().unwrap_or(name);
+                let base = crate::shell::base_name(name);
                 return matches!(
                     base,
                     "debian"
@@ -447,7 +459,7 @@ fn copied_shell(st: &Stage) -> Option<SystemShell> {
                 "/bin/sh" | "/usr/bin/sh"
             )
     })?;
-    let src = op.sources[0].rsplit('/').next().unwrap_or(&op.sources[0]);
+    let src = crate::shell::base_name(&op.sources[0]);
     let what = format!("the image (COPY {} {})", op.sources[0], op.dest);
     Some(if src.starts_with("bash") {
         SystemShell::Known(ShellKind::Bash, what)
@@ -461,6 +473,7 @@ fn copied_shell(st: &Stage) -> Option<SystemShell> {
 }
 
 /// Infer `/bin/sh` from an image reference.
+#[must_use]
 pub fn classify_image(reference: &str) -> SystemShell {
     if known_os_base(reference).is_none() {
         if let Some(k) = base::shell_of(reference) {
@@ -474,7 +487,7 @@ pub fn classify_image(reference: &str) -> SystemShell {
 fn classify_by_name(reference: &str) -> SystemShell {
     let r = reference.to_ascii_lowercase();
     let (name, tag) = split_ref(&r);
-    let base = name.rsplit('/').next().unwrap_or(name);
+    let base = crate::shell::base_name(name);
     let known = |k| SystemShell::Known(k, reference.to_string());
     if name.contains("distroless") {
         return if tag.contains("debug") {
@@ -565,6 +578,7 @@ fn classify_by_name(reference: &str) -> SystemShell {
 /// The CMD of plain OS base images, which set no ENTRYPOINT, USER, WORKDIR
 /// or STOPSIGNAL (as published on Docker Hub). `None` for any other image:
 /// its configuration is unknown.
+#[must_use]
 pub fn known_os_base(reference: &str) -> Option<&'static [&'static str]> {
     let r = reference.to_ascii_lowercase();
     let (name, _) = split_ref(&r);
@@ -595,7 +609,7 @@ fn split_ref(r: &str) -> (&str, &str) {
 /// of the bare OS images.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// The ARGs BuildKit defines itself (`--platform` and the target): unknown
+/// The ARGs `BuildKit` defines itself (`--platform` and the target): unknown
 /// to dsig unless the build gives them.
 const PREDEFINED_ARGS: [&str; 11] = [
     "BUILDPLATFORM",
@@ -615,7 +629,7 @@ const PREDEFINED_ARGS: [&str; 11] = [
 /// settings back to the one it needs); past them a variable is unknown.
 const LOOKUP_FUEL: usize = 1_000_000;
 
-/// The build-time variables while the model is built, with BuildKit's
+/// The build-time variables while the model is built, with `BuildKit`'s
 /// scopes: the global ARGs (before the first FROM) are seen by FROM only,
 /// unless a stage declares them again (`ARG NAME` takes the global value);
 /// a stage sees its own ARGs and ENVs, and those of the stage it is built
@@ -782,13 +796,27 @@ const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
 impl Image {
     /// Build the model from a parsed Dockerfile, built with no build args
     /// for its last stage.
+    #[must_use]
     pub fn from_dockerfile(df: &Dockerfile) -> Image {
         Image::from_dockerfile_with(df, &crate::Build::default())
     }
 
     /// Build the model from a parsed Dockerfile as `build` builds it: its
-    /// build args, its target stage.
+    /// build args, its target stage, the images of its project (`FROM` one
+    /// of them is followed, see [`base::Parents`]).
+    #[must_use]
     pub fn from_dockerfile_with(df: &Dockerfile, build: &crate::Build) -> Image {
+        Image::from_dockerfile_in(df, build, &mut base::Parents::default())
+    }
+
+    /// [`Image::from_dockerfile_with`], with the parent images of the
+    /// project already being modelled (`parents`): the Dockerfile linted
+    /// (see [`base::Parents::new`]) and, for a parent, its children.
+    pub fn from_dockerfile_in(
+        df: &Dockerfile,
+        build: &crate::Build,
+        parents: &mut base::Parents,
+    ) -> Image {
         let mut stages: Vec<Stage> = Vec::new();
         let mut bv = BuildVars::new(build);
         let mut cmd_set_in_stage = false;
@@ -814,7 +842,7 @@ impl Image {
                 let parent = by_name.get(lower.as_str()).copied();
                 // The base image, when dsig knows it (see `base`).
                 let known_base = match parent {
-                    None => base::lookup(&reference),
+                    None => base::lookup_in(&reference, &build.images, parents),
                     Some(_) => None,
                 };
                 let mut st = match parent {
@@ -854,7 +882,10 @@ impl Image {
                             entrypoint: known(b.entrypoint, at),
                             cmd: known(b.cmd, at),
                             shell: b.shell.unwrap_or_else(|| {
-                                DEFAULT_SHELL.iter().map(|s| s.to_string()).collect()
+                                DEFAULT_SHELL
+                                    .iter()
+                                    .map(std::string::ToString::to_string)
+                                    .collect()
                             }),
                             workdir: known(b.workdir, at),
                             user: known(b.user, at),
@@ -888,7 +919,10 @@ impl Image {
                             base_ref: reference.clone(),
                             entrypoint: inherit(scratch),
                             cmd: inherit(scratch),
-                            shell: DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
+                            shell: DEFAULT_SHELL
+                                .iter()
+                                .map(std::string::ToString::to_string)
+                                .collect(),
                             workdir: inherit(scratch),
                             user: inherit(scratch),
                             stopsignal: inherit(scratch),
@@ -1006,12 +1040,13 @@ impl Image {
                         ins.heredocs.iter().map(|h| h.name.to_string()).collect();
                     words.retain(|w| !w.starts_with("<<"));
                     let mut unknown = false;
-                    let mut value = |w: &str| match bv.expand(w, df.escape) {
-                        Ok(v) => v.known().unwrap_or_else(|| {
-                            unknown = true;
-                            v.display()
-                        }),
-                        Err(_) => {
+                    let mut value = |w: &str| {
+                        if let Ok(v) = bv.expand(w, df.escape) {
+                            v.known().unwrap_or_else(|| {
+                                unknown = true;
+                                v.display()
+                            })
+                        } else {
                             unknown = true;
                             w.to_string()
                         }

@@ -1,12 +1,12 @@
-//! Build-time variable substitution as BuildKit does it in a Dockerfile:
+//! Build-time variable substitution as `BuildKit` does it in a Dockerfile:
 //! `$a`, `${a}`, `${a:-b}`, `${a-b}`, `${a:+b}`, `${a+b}`, `${a:?m}`,
 //! `${a?m}`, `${a#p}`, `${a##p}`, `${a%p}`, `${a%%p}`, `${a/p/r}`,
 //! `${a//p/r}`, quotes (`'...'` literal, `"..."` expanding) and the
 //! Dockerfile's escape character.
 //!
-//! The reference is BuildKit's shell lexer, `frontend/dockerfile/shell/
+//! The reference is `BuildKit`'s shell lexer, `frontend/dockerfile/shell/
 //! lex.go` (`ProcessWord`), and its test cases (`envVarTest`,
-//! `lex_test.go`), from which the unit tests below are taken. BuildKit
+//! `lex_test.go`), from which the unit tests below are taken. `BuildKit`
 //! applies it to FROM (with the global ARGs), ARG, ENV, LABEL, COPY/ADD
 //! sources, destination and `--chmod`/`--chown`, WORKDIR, USER, VOLUME,
 //! STOPSIGNAL and EXPOSE; never to RUN, CMD or ENTRYPOINT, whose text the
@@ -34,12 +34,14 @@ pub struct Word {
 }
 
 impl Word {
+    #[must_use]
     pub fn text(s: &str) -> Word {
         let mut w = Word::default();
         w.push_str(s);
         w
     }
 
+    #[must_use]
     pub fn unknown(written: &str) -> Word {
         Word {
             parts: vec![Part::Unknown(written.to_string())],
@@ -71,6 +73,7 @@ impl Word {
     }
 
     /// The value, when every part of it is known.
+    #[must_use]
     pub fn known(&self) -> Option<String> {
         let mut s = String::new();
         for p in &self.parts {
@@ -82,11 +85,13 @@ impl Word {
         Some(s)
     }
 
+    #[must_use]
     pub fn is_known(&self) -> bool {
         self.parts.iter().all(|p| matches!(p, Part::Text(_)))
     }
 
     /// The known text with each unknown part as it was written.
+    #[must_use]
     pub fn display(&self) -> String {
         self.parts
             .iter()
@@ -140,8 +145,8 @@ const MAX_DEPTH: usize = 32;
 /// Most steps of a `#`/`%`/`/` pattern match (value × pattern).
 const MAX_MATCH_WORK: usize = 4_000_000;
 
-/// Substitute the variables of `src` as BuildKit's `ProcessWord` does,
-/// `escape` being the Dockerfile's escape character. `Err` where BuildKit
+/// Substitute the variables of `src` as `BuildKit`'s `ProcessWord` does,
+/// `escape` being the Dockerfile's escape character. `Err` where `BuildKit`
 /// fails the build (bad substitution, unterminated quote, `${a:?}` of an
 /// empty `a`) or where the word grows past [`MAX_LEN`].
 pub fn expand(src: &str, escape: char, lookup: &dyn Fn(&str) -> Var) -> Result<Word, String> {
@@ -603,7 +608,7 @@ fn trim_prefix(pattern: &str, value: &str, greedy: bool) -> Result<Option<String
 }
 
 /// `${v%p}` / `${v%%p}`: the prefix match of the reversed pattern on the
-/// reversed value, as BuildKit does.
+/// reversed value, as `BuildKit` does.
 fn trim_suffix(pattern: &str, value: &str, greedy: bool) -> Result<Option<String>, String> {
     let mut toks = compile(pattern)?;
     toks.reverse();
@@ -619,7 +624,7 @@ fn trim_suffix(pattern: &str, value: &str, greedy: bool) -> Result<Option<String
 }
 
 /// `${v/p/r}` / `${v//p/r}`: the leftmost matches, each as long as it can
-/// be (BuildKit's pattern is greedy there), replaced.
+/// be (`BuildKit`'s pattern is greedy there), replaced.
 fn replace(value: &str, pattern: &str, repl: &str, all: bool) -> Result<Option<String>, String> {
     let toks = compile(pattern)?;
     let chars: Vec<char> = value.chars().collect();

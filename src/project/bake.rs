@@ -182,7 +182,7 @@ impl BakeFiles {
                             }
                             "inherits" => match &a.expr {
                                 Expression::Array(items) => {
-                                    t.inherits.extend(items.iter().cloned())
+                                    t.inherits.extend(items.iter().cloned());
                                 }
                                 other => t.inherits.push(other.clone()),
                             },
@@ -237,7 +237,7 @@ impl BakeFiles {
                         }
                         "inherits" => match v {
                             serde_json::Value::Array(items) => {
-                                t.inherits.extend(items.iter().map(json_expr))
+                                t.inherits.extend(items.iter().map(json_expr));
                             }
                             other => t.inherits.push(json_expr(other)),
                         },
@@ -254,6 +254,7 @@ impl BakeFiles {
     /// `dir` (absolute): each target that bake would build on its own
     /// (targets that others only inherit from, and are in no group, are
     /// templates).
+    #[must_use]
     pub fn configs(&self, dir: &Path) -> Vec<BuildConfig> {
         let ctx = self.variables_context();
         // Targets merged by name (a later file's attributes win).

@@ -90,6 +90,7 @@ fn is_default_override(name: &str) -> bool {
 
 /// Read `dir/.env` (`KEY=VALUE` lines, `export` and quotes allowed); a
 /// missing or unreadable file is empty.
+#[must_use]
 pub fn read_env(dir: &Path, root_real: &Path, shown: &str) -> HashMap<String, String> {
     match super::read_build_file(&dir.join(".env"), root_real, shown) {
         Ok(Some(text)) => parse_env(&text),
@@ -98,6 +99,7 @@ pub fn read_env(dir: &Path, root_real: &Path, shown: &str) -> HashMap<String, St
 }
 
 /// The variables of a `.env` text.
+#[must_use]
 pub fn parse_env(text: &str) -> HashMap<String, String> {
     let mut vars = HashMap::new();
     for line in text.lines() {
@@ -225,6 +227,7 @@ fn merge(base: &Service, over: &Service) -> Service {
 
 /// The configurations of the compose files of `dir` (absolute): `files` is
 /// each file's name, its name as shown, and its services.
+#[must_use]
 pub fn configs(
     dir: &Path,
     files: &[(String, String, Vec<Service>)],

@@ -14,10 +14,17 @@ const MAX_SOURCES: usize = 256;
 
 /// The inferred context, when it is not the Dockerfile's directory.
 /// `dockerfile` and `root` are absolute and clean.
+#[must_use]
 pub fn context_above(dockerfile: &Path, root: &Path, build: &crate::Build) -> Option<PathBuf> {
     let text = crate::files::read_file(dockerfile, &dockerfile.display().to_string()).ok()?;
     let df = crate::syntax::parse(&text).ok()?;
-    let image = crate::model::Image::from_dockerfile_with(&df, build);
+    // Its own COPY sources: the images of the project it may be built FROM
+    // are not modelled.
+    let own = crate::Build {
+        images: Default::default(),
+        ..build.clone()
+    };
+    let image = crate::model::Image::from_dockerfile_with(&df, &own);
     let mut sources: Vec<String> = Vec::new();
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     'stages: for st in &image.stages {

@@ -77,6 +77,7 @@ pub struct Warning {
 }
 
 impl Warning {
+    #[must_use]
     pub fn at(path: &str, line: usize, col: usize, message: String) -> Warning {
         Warning {
             path: path.to_string(),
@@ -121,6 +122,7 @@ fn about(mut w: Warning, file: &Path) -> Warning {
 }
 
 /// `path` made absolute and cleaned of `.` and `..` (lexically).
+#[must_use]
 pub fn clean(path: &Path) -> PathBuf {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
@@ -138,6 +140,7 @@ pub fn clean(path: &Path) -> PathBuf {
 
 /// Whether a context or Dockerfile value names a local path (not a URL, a
 /// Git remote, stdin, or another target / image).
+#[must_use]
 pub fn local_path(s: &str) -> bool {
     !(s.is_empty()
         || s == "-"
@@ -151,15 +154,22 @@ pub fn local_path(s: &str) -> bool {
 
 /// The repository root of a Dockerfile in `dir` (absolute): the nearest
 /// directory at or above it with `.git`, else `fallback`.
+#[must_use]
 pub fn repo_root(dir: &Path, fallback: &Path) -> PathBuf {
+    git_root(dir).unwrap_or_else(|| fallback.to_path_buf())
+}
+
+/// The nearest directory at or above `dir` that holds `.git` (a directory,
+/// or a file in a worktree).
+pub fn git_root(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| fallback.to_path_buf())
 }
 
 /// `path` relative to `root` with `/` separators (`root` and `path`
 /// absolute and clean), or `path` whole when outside.
+#[must_use]
 pub fn shown(root: &Path, path: &Path) -> String {
     match path.strip_prefix(root) {
         Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
@@ -251,6 +261,7 @@ pub struct Found {
 }
 
 impl Discovery {
+    #[must_use]
     pub fn new() -> Discovery {
         Discovery::default()
     }
@@ -338,19 +349,16 @@ impl Discovery {
                     && o.unknown_args == c.unknown_args
                     && o.target == c.target
             });
-            match same_build {
-                Some(i) => {
-                    more[i] += 1;
-                    for t in &c.tags {
-                        if !configs[i].tags.contains(t) {
-                            configs[i].tags.push(t.clone());
-                        }
+            if let Some(i) = same_build {
+                more[i] += 1;
+                for t in &c.tags {
+                    if !configs[i].tags.contains(t) {
+                        configs[i].tags.push(t.clone());
                     }
                 }
-                None => {
-                    configs.push(c.clone());
-                    more.push(0);
-                }
+            } else {
+                configs.push(c.clone());
+                more.push(0);
             }
         }
         for (c, n) in configs.iter_mut().zip(more) {

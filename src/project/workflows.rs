@@ -394,15 +394,14 @@ fn docker_build(words: &[Word], cwd: &Path, origin: &str) -> Option<BuildConfig>
             return None;
         }
         // The value: after `=`, or the next word.
-        let value: Word = match inline {
-            Some(v) => Word {
+        let value: Word = if let Some(v) = inline {
+            Word {
                 text: v.to_string(),
                 dynamic: word.dynamic,
-            },
-            None => {
-                i += 1;
-                words.get(i)?.clone()
             }
+        } else {
+            i += 1;
+            words.get(i)?.clone()
         };
         i += 1;
         match name {

@@ -51,6 +51,7 @@ pub struct Error {
 
 impl Node {
     /// The scalar's text, if it is a non-null scalar.
+    #[must_use]
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::Scalar { value, plain } => {
@@ -64,6 +65,7 @@ impl Node {
         }
     }
 
+    #[must_use]
     pub fn as_seq(&self) -> Option<&[Node]> {
         match &self.kind {
             Kind::Seq(items) => Some(items),
@@ -74,6 +76,7 @@ impl Node {
     /// The entries of a mapping, merge keys (`<<`) expanded: an entry of
     /// the mapping itself wins over a merged one, an earlier merged mapping
     /// over a later one.
+    #[must_use]
     pub fn entries(&self) -> Vec<(&Node, &Node)> {
         let Kind::Map(own) = &self.kind else {
             return Vec::new();
@@ -91,14 +94,13 @@ impl Node {
                 }
                 continue;
             }
-            match k.as_str().and_then(|key| at.get(key)) {
-                Some(&i) => out[i] = (k, v),
-                None => {
-                    if let Some(key) = k.as_str() {
-                        at.insert(key, out.len());
-                    }
-                    out.push((k, v));
+            if let Some(&i) = k.as_str().and_then(|key| at.get(key)) {
+                out[i] = (k, v)
+            } else {
+                if let Some(key) = k.as_str() {
+                    at.insert(key, out.len());
                 }
+                out.push((k, v));
             }
         }
         for m in merged {
@@ -114,6 +116,7 @@ impl Node {
     }
 
     /// The value of `key` in a mapping (merge keys followed).
+    #[must_use]
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entries()
             .into_iter()
@@ -121,6 +124,7 @@ impl Node {
             .map(|(_, v)| v)
     }
 
+    #[must_use]
     pub fn is_map(&self) -> bool {
         matches!(self.kind, Kind::Map(_))
     }

@@ -89,7 +89,7 @@ fn init_in_cmd_behind_entrypoint(ctx: &Context) {
     if ctx.chain.has_init() || !ctx.chain.gaps.is_empty() {
         return;
     }
-    let Some((program, _)) = ctx.chain.final_program() else {
+    let Some((program, _, _)) = ctx.chain.final_program() else {
         return;
     };
     if EXEC_LAUNCHERS.contains(&base(program)) {

@@ -1,6 +1,6 @@
 //! SIG021 package-manager-as-pid1.
 
-use super::{shared, Context};
+use super::Context;
 use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::shell::command_string;
 use crate::shell::flow::End;
@@ -70,7 +70,7 @@ pub fn check(ctx: &Context) {
         return;
     };
     let mut found: Vec<(Vec<String>, bool)> = Vec::new();
-    if let Some((_, argv, _)) = shared::final_program(ctx) {
+    if let Some((_, argv, _)) = ctx.chain.final_program() {
         found.push((argv.to_vec(), false));
     }
     for s in &ctx.chain.scripts {

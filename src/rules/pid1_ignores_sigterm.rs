@@ -166,7 +166,7 @@ pub fn check(ctx: &Context) {
     if ctx.chain.has_init() {
         return;
     }
-    let Some((prog, argv, as_child)) = shared::final_program(ctx) else {
+    let Some((prog, argv, as_child)) = ctx.chain.final_program() else {
         return;
     };
     if as_child {

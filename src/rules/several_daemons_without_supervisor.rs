@@ -128,7 +128,7 @@ pub fn check(ctx: &Context) {
     // A program that CMD/ENTRYPOINT starts directly.
     if ctx.chain.scripts.is_empty() {
         if let (Some((_, argv, false)), Some(at)) =
-            (shared::final_program(ctx), ctx.chain.started_by)
+            (ctx.chain.final_program(), ctx.chain.started_by)
         {
             let w: Vec<Option<&str>> = argv.iter().map(|a| Some(a.as_str())).collect();
             if let Some(d) = program_finding(ctx, &w, &stop) {

@@ -746,19 +746,6 @@ pub fn init_fix(ctx: &super::Context, group: bool) -> Result<crate::diagnostic::
     ))
 }
 
-/// The final program dsig found at the end of the chain, with its argv and
-/// whether it runs as a child (a shell or script stayed PID 1).
-pub fn final_program<'a>(ctx: &'a super::Context) -> Option<(&'a str, &'a [String], bool)> {
-    ctx.chain.steps.iter().rev().find_map(|s| match s {
-        crate::model::chain::Step::Program {
-            name,
-            argv,
-            as_child,
-        } => Some((name.as_str(), argv.as_slice(), *as_child)),
-        _ => None,
-    })
-}
-
 /// The image's stop signal, without `SIG` (TERM unless STOPSIGNAL says
 /// otherwise; an invalid STOPSIGNAL counts as TERM here, SIG023 reports it).
 pub fn stop_signal(ctx: &super::Context) -> String {

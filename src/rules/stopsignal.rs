@@ -1,6 +1,6 @@
 //! SIG023 stopsignal.
 
-use super::{shared, Context};
+use super::Context;
 use crate::diagnostic::{FixAvailability, FixSafety, RuleMeta, Severity};
 use crate::model::Setting;
 use crate::syntax::{Args, Kind};
@@ -139,7 +139,7 @@ pub fn check(ctx: &Context) {
     };
     // The program that ends up running, or a supervisor that is PID 1
     // (runsvdir: what it runs is in its service directory).
-    let prog = match shared::final_program(ctx) {
+    let prog = match ctx.chain.final_program() {
         Some((prog, argv, _)) => {
             // A program that daemonises gets no stop signal at all (SIG024
             // says so).

@@ -67,7 +67,7 @@ pub enum Reaction {
     DiesAfterChild,
 }
 
-/// What one shell does, measured by tests/shell_facts.rs.
+/// What one shell does, measured by `tests/shell_facts.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShellFacts {
     pub shell: ShellKind,
@@ -135,8 +135,8 @@ pub struct ShellFacts {
     /// outside. Test `pid1_signals`; dash, bash, ash: Ignores.
     pub pid1_term: Reaction,
     /// As PID 1 without any trap: INT (dash and ash catch INT with `-c`).
-    /// Test `pid1_signals`; dash DiesAfterChild, bash Ignores, ash
-    /// DiesAfterChild.
+    /// Test `pid1_signals`; dash `DiesAfterChild`, bash Ignores, ash
+    /// `DiesAfterChild`.
     pub pid1_int: Reaction,
     /// As PID 1 without any trap: QUIT. Test `pid1_signals`; dash, bash, ash:
     /// Ignores.
@@ -151,8 +151,8 @@ pub struct ShellFacts {
     pub child_term: Reaction,
     /// Not PID 1, no trap: INT (bash waits for the child and goes on because
     /// the child did not die of SIGINT).
-    /// Test `child_signals`; dash DiesAfterChild, bash Ignores, ash
-    /// DiesAfterChild.
+    /// Test `child_signals`; dash `DiesAfterChild`, bash Ignores, ash
+    /// `DiesAfterChild`.
     pub child_int: Reaction,
     /// Not PID 1, no trap: QUIT (bash and ash ignore QUIT).
     /// Test `child_signals`; dash Dies, bash Ignores, ash Ignores.
@@ -286,6 +286,7 @@ pub const ASH: ShellFacts = ShellFacts {
 pub const ALL: [ShellFacts; 3] = [DASH, BASH, ASH];
 
 /// The measured facts of `shell`.
+#[must_use]
 pub fn facts(shell: ShellKind) -> &'static ShellFacts {
     match shell {
         ShellKind::Dash => &DASH,

@@ -155,6 +155,7 @@ fn match_close(s: &str, open_at: usize, open: u8, close: u8) -> usize {
 }
 
 /// Tokenize a command string. Never fails: unterminated quotes run to the end.
+#[must_use]
 pub fn lex(s: &str) -> Vec<Tok> {
     let b = s.as_bytes();
     let mut out = Vec::new();

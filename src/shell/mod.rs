@@ -27,6 +27,7 @@ pub enum ShellKind {
 }
 
 impl ShellKind {
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             ShellKind::Dash => "dash",
@@ -37,8 +38,9 @@ impl ShellKind {
 
     /// Classify a shell by the path or name of its binary (`/bin/bash`,
     /// `ash`). `sh` is not classified: it depends on the image.
+    #[must_use]
     pub fn from_program(p: &str) -> Option<ShellKind> {
-        match p.rsplit('/').next().unwrap_or(p) {
+        match base_name(p) {
             "bash" => Some(ShellKind::Bash),
             "dash" => Some(ShellKind::Dash),
             "ash" | "busybox" => Some(ShellKind::Ash),
@@ -47,10 +49,18 @@ impl ShellKind {
     }
 }
 
+/// The last component of a path: the name a program is run by
+/// (`/usr/bin/tini` -> `tini`, `tini` -> `tini`).
+#[must_use]
+pub fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
 /// Whether a program name is a POSIX-like shell that takes `-c`.
+#[must_use]
 pub fn is_shell_program(p: &str) -> bool {
     matches!(
-        p.rsplit('/').next().unwrap_or(p),
+        base_name(p),
         "sh" | "bash" | "dash" | "ash" | "busybox" | "zsh" | "ksh" | "mksh"
     )
 }
@@ -108,6 +118,7 @@ impl Simple {
     }
 
     /// The program it runs, past an `exec` and its options.
+    #[must_use]
     pub fn program(&self) -> Option<&str> {
         let mut it = self.words.iter();
         if self.is_exec {
@@ -154,6 +165,7 @@ pub enum Handover {
 
 impl CommandString {
     /// Is the last command exec'd explicitly, so every shell hands over?
+    #[must_use]
     pub fn explicit_exec(&self) -> bool {
         matches!(&self.last, Last::Simple(s) if s.is_exec && s.program().is_some())
     }
@@ -162,6 +174,7 @@ impl CommandString {
     /// ../shared/pid1/shell-exec.tsv: dash never execs on its own; bash execs
     /// the last simple command after `;`/`&&` unless it has redirections;
     /// busybox ash execs it with redirections too.
+    #[must_use]
     pub fn handover(&self, shell: ShellKind) -> Handover {
         if self.explicit_exec() {
             return Handover::Execs { explicit: true };
@@ -187,6 +200,7 @@ impl CommandString {
 
     /// Where to insert `exec ` so that every shell hands PID 1 to the last
     /// command, when that is possible.
+    #[must_use]
     pub fn exec_insertion(&self) -> Option<usize> {
         match &self.last {
             Last::Simple(s)
@@ -206,8 +220,29 @@ impl CommandString {
     }
 }
 
+/// Builtins that set the shell up (options, traps, variables, the
+/// directory, limits): they are never the workload.
+#[must_use]
+pub fn is_setup_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "set"
+            | "trap"
+            | "export"
+            | "unset"
+            | "shift"
+            | "cd"
+            | "local"
+            | "readonly"
+            | "declare"
+            | "umask"
+            | "ulimit"
+    )
+}
+
 /// Commands that, when last, are not the workload but something run after
 /// it (`app; echo done`): the shell is PID 1 while the workload runs.
+#[must_use]
 pub fn is_trailing_chore(program: &str) -> bool {
     matches!(
         program,
@@ -230,6 +265,7 @@ const RESERVED_OPEN: &[&str] = &[
 ];
 
 /// Analyse a `sh -c` command string.
+#[must_use]
 pub fn command_string(s: &str) -> CommandString {
     // A string larger than a script dsig analyses is not read either (a
     // 3 MB `c|c|...` line made 3 million tokens, half a GB): nothing is
@@ -273,12 +309,12 @@ pub fn command_string(s: &str) -> CommandString {
         }
         match &t.kind {
             TokKind::Word { raw, .. } if at_cmd_start && RESERVED_OPEN.contains(&raw.as_str()) => {
-                depth += 1
+                depth += 1;
             }
             TokKind::Word { raw, .. }
                 if at_cmd_start && matches!(raw.as_str(), "fi" | "done" | "esac" | "}") =>
             {
-                depth -= 1
+                depth -= 1;
             }
             TokKind::Op(op) if op == "(" => depth += 1,
             TokKind::Op(op) if op == ")" => depth -= 1,

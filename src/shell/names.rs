@@ -15,6 +15,7 @@
 //! (`echo`, `test`, `kill`) is in the tables too: `exec` would run that
 //! program instead, with its own options and behaviour.
 
+use super::script::text_of;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, Tree};
@@ -86,6 +87,7 @@ pub enum NameKind {
 }
 
 impl NameKind {
+    #[must_use]
     pub fn describe(self) -> &'static str {
         match self {
             NameKind::Keyword => "a shell keyword",
@@ -97,6 +99,7 @@ impl NameKind {
 }
 
 /// A keyword or a builtin of any of the shells above (not a path).
+#[must_use]
 pub fn builtin_kind(name: &str) -> Option<NameKind> {
     if KEYWORDS.contains(&name) {
         return Some(NameKind::Keyword);
@@ -182,10 +185,6 @@ struct Level {
     after: Option<String>,
 }
 
-fn text_of<'t>(src: &'t str, n: Node) -> &'t str {
-    src.get(n.start_byte()..n.end_byte()).unwrap_or("")
-}
-
 /// The literal value of a command name (quotes removed), if it is one.
 fn word_value(src: &str, n: Node) -> Option<String> {
     let t = text_of(src, n);
@@ -224,6 +223,7 @@ fn command_name<'t>(n: Node<'t>) -> Option<Node<'t>> {
 }
 
 impl<'a> Script<'a> {
+    #[must_use]
     pub fn new(src: &'a str) -> Script<'a> {
         let tree = crate::shell::script::parse(src);
         let mut functions = HashSet::new();
@@ -811,6 +811,7 @@ fn sites_reach(why: &str) -> bool {
 
 /// Why `text` is not a valid script: tree-sitter's error nodes, or an
 /// unterminated quote (error recovery can hide one).
+#[must_use]
 pub fn syntax_error(text: &str) -> Option<String> {
     let Some(tree) = crate::shell::script::parse(text) else {
         return Some(NOT_PARSED.into());

@@ -137,7 +137,7 @@
 //! | `apache2ctl`, `apachectl` | any action but `start`/`stop`/`restart`/`graceful`/`graceful-stop`/`configtest`/`status`/`fullstatus` (e.g. `-D FOREGROUND`) | `$HTTPD ${APACHE_ARGUMENTS} "$@"` as a child | no exec, no trap: a shell stays PID 1 and SIGTERM is lost | apache2 2.4.71-1~deb12u1, /usr/sbin/apache2ctl (apachectl is a symlink to it) |
 //! | `mysqld_safe`, `mariadbd-safe` | no `--nowatch` | `mariadbd` as a child, in a restart loop | no exec; `trap '' 1 2 3 15` ignores SIGTERM | mariadb-server 1:10.11.19-0+deb12u1, /usr/bin/mariadbd-safe |
 //! | `catalina.sh` | `run` | `eval exec java ... Bootstrap start` | execs | tomcat10-common 10.1.60-1~deb12u1, /usr/share/tomcat10/bin/catalina.sh |
-//! | `pg_ctlcluster` | `--foreground` | perl `exec '/bin/sh', '-c', "exec $postgres ..."` | execs (twice) | postgresql-common 248+deb12u2, /usr/bin/pg_ctlcluster |
+//! | `pg_ctlcluster` | `--foreground` | perl `exec '/bin/sh', '-c', "exec $postgres ..."` | execs (twice) | postgresql-common 248+deb12u2, /`usr/bin/pg_ctlcluster` |
 //! | `rabbitmq-server` (upstream script) | | `start_rabbitmq_server "$@" &` then `wait`, `trap "stop_rabbitmq_server; exit 0" TERM` | no exec, but forwards SIGTERM | rabbitmq-server 3.10.8-1.1+deb12u1, /usr/lib/rabbitmq/lib/rabbitmq_server-3.10.8/sbin/rabbitmq-server |
 //! | `/usr/sbin/rabbitmq-server` (Debian's rabbitmq-script-wrapper) | by that path | the upstream script as a child (as root through `su rabbitmq -c`) | no exec, no trap | rabbitmq-server 3.10.8-1.1+deb12u1, /usr/lib/rabbitmq/bin/rabbitmq-script-wrapper |
 //! | `zkServer.sh` | `start-foreground` | `ZOO_CMD=(exec "$JAVA")` | execs | zookeeper 3.8.0-11+deb12u2, /usr/share/zookeeper/bin/zkServer.sh |
@@ -241,14 +241,12 @@ pub struct Wrapped {
     pub shell_string: bool,
 }
 
+use super::base_name;
+
 type Word<'a> = Option<&'a str>;
 
-fn base(w: &str) -> &str {
-    w.rsplit('/').next().unwrap_or(w)
-}
-
 fn prog<'a>(words: &[Word<'a>]) -> Option<&'a str> {
-    words.first().copied().flatten().map(base)
+    words.first().copied().flatten().map(base_name)
 }
 
 fn all_known(words: &[Word]) -> bool {
@@ -604,6 +602,7 @@ const STDIN_READERS: &[&str] = &[
 /// Whether the command reads its standard input until end of file (so a
 /// redirection from a file, seen by the caller, makes it one-shot; with
 /// `docker run -i` or `-it` it waits for input).
+#[must_use]
 pub fn reads_stdin(words: &[Word]) -> bool {
     let Some(p) = prog(words) else {
         return false;
@@ -1084,7 +1083,7 @@ fn info_option(p: &str, args: &[Word]) -> bool {
 fn script_server(args: &[Word]) -> Lifetime {
     let script = args.iter().find(|w| !w.is_some_and(|w| w.starts_with('-')));
     match script {
-        Some(Some(s)) if base(s).starts_with("server.") => Lifetime::LongRunning,
+        Some(Some(s)) if base_name(s).starts_with("server.") => Lifetime::LongRunning,
         _ => Lifetime::Unknown,
     }
 }
@@ -1101,7 +1100,7 @@ fn php(args: &[Word]) -> Lifetime {
     }
     let Some(i) = args
         .iter()
-        .position(|w| w.is_some_and(|w| base(w) == "artisan"))
+        .position(|w| w.is_some_and(|w| base_name(w) == "artisan"))
     else {
         return Unknown;
     };
@@ -1179,7 +1178,7 @@ fn python(args: &[Word]) -> Lifetime {
             "-W" | "-X" | "--check-hash-based-pycs" => i += 2,
             _ if w.starts_with('-') => i += 1,
             script => {
-                return if base(script) == "manage.py" {
+                return if base_name(script) == "manage.py" {
                     django(args.get(i + 1).copied().flatten())
                 } else {
                     Lifetime::Unknown
@@ -1585,6 +1584,7 @@ fn nginx_daemon_off(g: &str) -> bool {
 /// `killall` send a signal by name, like `kill`; an app's control script
 /// asked to stop (`bin/nifi.sh stop`, `kafka-server-stop.sh`) signals and
 /// polls until the process is gone.
+#[must_use]
 pub fn stops_services(words: &[Word]) -> Option<(bool, bool)> {
     let p = prog(words)?;
     let sub = |set: &[&str]| {
@@ -1639,9 +1639,10 @@ fn when(absent: Option<bool>, entry: &'static Daemonises) -> Option<&'static Dae
 
 /// Whether the command puts its program in the background. See the module
 /// doc for the table.
+#[must_use]
 pub fn daemonises(words: &[Word]) -> Option<&'static Daemonises> {
     let first = words.first().copied().flatten()?;
-    let p = base(first);
+    let p = base_name(first);
     let args = &words[1..];
     if first.starts_with("/etc/init.d/") {
         return matches!(args.first(), Some(Some("start" | "restart"))).then_some(&INIT_D);
@@ -2067,10 +2068,11 @@ pub static WRAPPER_SCRIPTS: &[&WrapperScript] = &[
 
 /// Whether the command is a package's script that starts the real program
 /// in the foreground, and whether it execs it. See the module doc.
+#[must_use]
 pub fn wrapper_script(words: &[Word]) -> Option<&'static WrapperScript> {
     let first = words.first().copied().flatten()?;
     let args = &words[1..];
-    match base(first) {
+    match base_name(first) {
         "apache2ctl" | "apachectl" => {
             let action = args.first().copied().flatten();
             let own = matches!(
@@ -2285,6 +2287,7 @@ const XVFB_RUN: Opts = Opts {
 
 /// Whether the command is a program that runs another one (and where that
 /// starts). See the module doc for the table.
+#[must_use]
 pub fn exec_wrapper(words: &[Word]) -> Option<Wrapped> {
     let p = prog(words)?;
     match p {

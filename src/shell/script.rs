@@ -36,11 +36,13 @@ pub struct Trap {
 
 impl Trap {
     /// Does it catch `signal` (`TERM`)?
+    #[must_use]
     pub fn catches(&self, signal: &str) -> bool {
         self.signals.iter().any(|s| s == signal)
     }
 
     /// `trap - TERM` or `trap '' TERM`: reset or ignore, no handler.
+    #[must_use]
     pub fn is_reset(&self) -> bool {
         self.handler.is_empty() || self.handler == "-"
     }
@@ -83,11 +85,13 @@ pub struct Cmd {
 
 impl Cmd {
     /// The literal command name, if it is one.
+    #[must_use]
     pub fn name(&self) -> Option<&str> {
         self.words.first().and_then(|w| w.value.as_deref())
     }
 
     /// The words after `exec` and its options (`exec -a name app` → app...).
+    #[must_use]
     pub fn exec_target(&self) -> &[ScriptWord] {
         let mut i = 1;
         while let Some(w) = self.words.get(i) {
@@ -102,6 +106,7 @@ impl Cmd {
 
     /// The argument words as the program will see them: `Some` for each
     /// literal word, `None` where the value is only known at run time.
+    #[must_use]
     pub fn values(&self) -> Vec<Option<String>> {
         self.words.iter().map(|w| w.value.clone()).collect()
     }
@@ -144,6 +149,7 @@ pub enum Ending {
 
 impl Ending {
     /// Where a leaf ending starts (none for branches and for nothing).
+    #[must_use]
     pub fn start(&self) -> Option<usize> {
         match self {
             Ending::Exec(cmd) | Ending::Foreground { cmd, .. } => Some(cmd.span.start),
@@ -156,6 +162,7 @@ impl Ending {
     }
 
     /// Every leaf ending (branches flattened).
+    #[must_use]
     pub fn leaves(&self) -> Vec<&Ending> {
         match self {
             Ending::Branches(v) => v.iter().flat_map(|e| e.leaves()).collect(),
@@ -192,28 +199,15 @@ pub struct ScriptAnalysis {
 /// Commands that are not the workload when they come after it.
 fn is_chore(name: &str) -> bool {
     crate::shell::is_trailing_chore(name)
-        || matches!(
-            name,
-            "set"
-                | "trap"
-                | "export"
-                | "unset"
-                | "shift"
-                | "cd"
-                | "."
-                | "source"
-                | "local"
-                | "readonly"
-                | "declare"
-                | "umask"
-                | "ulimit"
-        )
+        || crate::shell::is_setup_builtin(name)
+        || matches!(name, "." | "source")
 }
 
 /// Tools that finish by themselves: a script that ends with one is not
 /// keeping a workload alive.
+#[must_use]
 pub fn is_one_shot(name: &str) -> bool {
-    let base = name.rsplit('/').next().unwrap_or(name);
+    let base = crate::shell::base_name(name);
     matches!(
         base,
         "sed"
@@ -277,6 +271,45 @@ pub const MAX_LEAVES: usize = 256;
 /// `&` is an edit (100,000 of them made a fix of 19 MB, twice in the JSON
 /// output, and 1.2 GB of memory).
 pub const MAX_FORWARDED: usize = 64;
+
+/// The word nodes of a command node, name first (after its assignments,
+/// without redirections): each with the node its value is read from (the
+/// name's inner word).
+pub(crate) fn command_word_nodes(n: Node) -> Vec<(Node, Node)> {
+    let mut words = Vec::new();
+    let mut c = n.walk();
+    let mut seen_name = false;
+    for k in n.named_children(&mut c) {
+        match k.kind() {
+            "command_name" if k.start_byte() != k.end_byte() => {
+                seen_name = true;
+                words.push((k, k.named_child(0).unwrap_or(k)));
+            }
+            "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment" => {}
+            _ if seen_name => words.push((k, k)),
+            _ => {}
+        }
+    }
+    words
+}
+
+/// The statements of a block, each with whether `&` follows it.
+pub(crate) fn statements(n: Node) -> Vec<(Node, bool)> {
+    let mut out: Vec<(Node, bool)> = Vec::new();
+    let mut c = n.walk();
+    for k in n.children(&mut c) {
+        if k.kind() == "&" {
+            if let Some(last) = out.last_mut() {
+                last.1 = true;
+            }
+            continue;
+        }
+        if k.is_named() && k.kind() != "comment" {
+            out.push((k, false));
+        }
+    }
+    out
+}
 
 /// Visit `n` and its descendants in document order without recursion (a
 /// script may nest thousands of `$(`): `f` returns whether to go into a
@@ -347,6 +380,7 @@ pub enum Unparsed {
 
 impl Unparsed {
     /// Why, for a message: "... is too large to analyse: {why}".
+    #[must_use]
     pub fn describe(self) -> String {
         match self {
             Unparsed::TooLarge => format!(
@@ -360,6 +394,7 @@ impl Unparsed {
     }
 
     /// "too large" or "too complex".
+    #[must_use]
     pub fn label(self) -> &'static str {
         match self {
             Unparsed::TooLarge => "too large to analyse",
@@ -369,6 +404,7 @@ impl Unparsed {
 }
 
 /// The parse budget for `len` bytes (see [`PARSE_BUDGET_BASE`]).
+#[must_use]
 pub fn parse_budget(len: usize) -> u64 {
     PARSE_BUDGET_BASE.saturating_add(PARSE_BUDGET_PER_BYTE.saturating_mul(len as u64))
 }
@@ -452,6 +488,7 @@ pub fn parse_checked(text: &str) -> Result<Tree, Unparsed> {
 }
 
 /// Parse shell source; `None` past the limits (see [`parse_counted`]).
+#[must_use]
 pub fn parse(text: &str) -> Option<Tree> {
     parse_checked(text).ok()
 }
@@ -500,7 +537,9 @@ struct Walker<'a> {
     amps: std::cell::Cell<Option<usize>>,
 }
 
-fn text_of<'a>(src: &'a str, n: Node) -> &'a str {
+/// The source text of a node (empty when its span is not in `src`).
+#[must_use]
+pub fn text_of<'a>(src: &'a str, n: Node) -> &'a str {
     src.get(n.start_byte()..n.end_byte()).unwrap_or("")
 }
 
@@ -606,57 +645,19 @@ impl<'a> Walker<'a> {
 
     fn cmd(&self, n: Node<'a>) -> Cmd {
         let span = n.start_byte()..n.end_byte();
-        let mut words = Vec::new();
-        let mut name_start = span.start;
-        let mut c = n.walk();
-        let mut seen_name = false;
-        for k in n.named_children(&mut c) {
-            match k.kind() {
-                "variable_assignment" if !seen_name => {}
-                // Inserted by error recovery (`a && # comment`): no command.
-                "command_name" if k.start_byte() == k.end_byte() => {}
-                "command_name" => {
-                    seen_name = true;
-                    name_start = k.start_byte();
-                    let inner = k.named_child(0).unwrap_or(k);
-                    words.push(ScriptWord {
-                        raw: text_of(self.src, k).to_string(),
-                        value: literal(self.src, inner),
-                        span: k.start_byte()..k.end_byte(),
-                    });
-                }
-                "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment" => {}
-                _ if seen_name => words.push(ScriptWord {
-                    raw: text_of(self.src, k).to_string(),
-                    value: literal(self.src, k),
-                    span: k.start_byte()..k.end_byte(),
-                }),
-                _ => {}
-            }
-        }
+        let words: Vec<ScriptWord> = command_word_nodes(n)
+            .into_iter()
+            .map(|(k, inner)| ScriptWord {
+                raw: text_of(self.src, k).to_string(),
+                value: literal(self.src, inner),
+                span: k.start_byte()..k.end_byte(),
+            })
+            .collect();
         Cmd {
+            name_start: words.first().map_or(span.start, |w| w.span.start),
             span,
-            name_start,
             words,
         }
-    }
-
-    /// Statements of a block, each with whether it is followed by `&`.
-    fn statements(&self, n: Node<'a>) -> Vec<(Node<'a>, bool)> {
-        let mut out: Vec<(Node<'a>, bool)> = Vec::new();
-        let mut c = n.walk();
-        for k in n.children(&mut c) {
-            if k.kind() == "&" {
-                if let Some(last) = out.last_mut() {
-                    last.1 = true;
-                }
-                continue;
-            }
-            if k.is_named() && k.kind() != "comment" {
-                out.push((k, false));
-            }
-        }
-        out
     }
 
     /// Statements between `then`/`do`/`else` keywords of an if/elif/else.
@@ -706,7 +707,7 @@ impl<'a> Walker<'a> {
 
     fn branch_bodies_of_clause(&self, n: Node<'a>) -> Vec<Vec<(Node<'a>, bool)>> {
         if n.kind() == "else_clause" {
-            return vec![self.statements(n)];
+            return vec![statements(n)];
         }
         let mut cur = Vec::new();
         let mut in_body = false;
@@ -1100,8 +1101,7 @@ impl<'a> Walker<'a> {
                     .filter(|k| k.kind() == "case_item")
                     .collect();
                 let endings = items.iter().map(|item| {
-                    let stmts: Vec<(Node, bool)> = self
-                        .statements(*item)
+                    let stmts: Vec<(Node, bool)> = statements(*item)
                         .into_iter()
                         .filter(|(k, _)| {
                             k.start_byte()
@@ -1118,7 +1118,7 @@ impl<'a> Walker<'a> {
                 if self.contains_command(n, "wait") {
                     // Background commands inside the loop body count too.
                     if let Some(body) = n.child_by_field_name("body") {
-                        for (k, amp) in self.statements(body) {
+                        for (k, amp) in statements(body) {
                             if amp {
                                 self.collect_background(k, bg);
                             }
@@ -1136,7 +1136,7 @@ impl<'a> Walker<'a> {
                 }
             }
             "compound_statement" => {
-                let stmts = self.statements(n);
+                let stmts = statements(n);
                 match self.ending(&stmts, depth + 1, bg) {
                     Ending::Nothing => None,
                     e => Some(e),
@@ -1186,7 +1186,7 @@ impl<'a> Walker<'a> {
 
     fn function_statements(&self, f: Node<'a>) -> Vec<(Node<'a>, bool)> {
         match f.child_by_field_name("body") {
-            Some(b) if b.kind() == "compound_statement" => self.statements(b),
+            Some(b) if b.kind() == "compound_statement" => statements(b),
             Some(b) => vec![(b, false)],
             None => Vec::new(),
         }
@@ -1303,7 +1303,7 @@ fn shebang(text: &str) -> Option<Shebang> {
     let rest = rest.trim_end_matches('\r');
     let mut parts = rest.split_whitespace();
     let prog = parts.next()?;
-    let interpreter = if prog.rsplit('/').next() == Some("env") {
+    let interpreter = if super::base_name(prog) == "env" {
         parts
             .find(|p| !p.starts_with('-') && !p.contains('='))?
             .to_string()
@@ -1317,6 +1317,7 @@ fn shebang(text: &str) -> Option<Shebang> {
 }
 
 /// Analyse a script.
+#[must_use]
 pub fn analyze(text: &str) -> ScriptAnalysis {
     match parse_checked(text) {
         Ok(tree) => analyze_parsed(text, Ok(&tree)),
@@ -1326,6 +1327,7 @@ pub fn analyze(text: &str) -> ScriptAnalysis {
 
 /// [`analyze`] with the tree already parsed (the script model's: see
 /// [`crate::shell::flow::Flow::tree`]).
+#[must_use]
 pub fn analyze_parsed(text: &str, tree: Result<&Tree, Unparsed>) -> ScriptAnalysis {
     let crlf = text.contains("\r\n");
     let shebang = shebang(text);
@@ -1355,6 +1357,7 @@ pub fn analyze_parsed(text: &str, tree: Result<&Tree, Unparsed>) -> ScriptAnalys
 }
 
 /// The shebang of a script (`#!/usr/bin/env bash` → bash).
+#[must_use]
 pub fn shebang_of(text: &str) -> Option<Shebang> {
     shebang(text)
 }
@@ -1363,6 +1366,7 @@ pub fn shebang_of(text: &str) -> Option<Shebang> {
 /// lexer-based [`crate::shell::CommandString::handover`] asks it for busybox
 /// ash's `if` and `( )`; everything else reads scripts with
 /// [`crate::shell::flow`]).
+#[must_use]
 pub fn compound_ending(text: &str) -> Ending {
     let Ok(tree) = parse_checked(text) else {
         return Ending::Nothing;
@@ -1371,7 +1375,7 @@ pub fn compound_ending(text: &str) -> Ending {
     let mut functions = HashMap::new();
     collect_functions(text, root, &mut functions);
     let w = Walker::new(text, functions);
-    let stmts = w.statements(root);
+    let stmts = statements(root);
     let mut background = Background::default();
     w.ending(&stmts, 0, &mut background)
 }

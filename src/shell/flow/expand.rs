@@ -14,6 +14,7 @@ pub enum Tri {
 }
 
 impl Tri {
+    #[must_use]
     pub fn negate(self) -> Tri {
         match self {
             Tri::True => Tri::False,
@@ -88,9 +89,8 @@ impl Vars {
     }
 }
 
-pub fn text<'a>(src: &'a str, n: Node) -> &'a str {
-    src.get(n.start_byte()..n.end_byte()).unwrap_or("")
-}
+/// The source text of a node.
+pub use crate::shell::script::text_of as text;
 
 /// Remove backslash escapes of an unquoted word.
 fn unescape(t: &str) -> String {
@@ -462,6 +462,7 @@ fn strip(value: Option<&str>, pat: &str, prefix: bool, longest: bool) -> Val {
 }
 
 /// Shell pattern matching (`*`, `?`, `[...]`, `\x`), iterative.
+#[must_use]
 pub fn glob(pat: &str, s: &str) -> bool {
     let p: Vec<char> = pat.chars().collect();
     let t: Vec<char> = s.chars().collect();

@@ -6,7 +6,7 @@ use super::{
     MAX_PATHS, MAX_SOURCED, MAX_STATES, STEPS_BASE, STEPS_PER_BYTE,
 };
 use crate::shell::facts::facts;
-use crate::shell::script::{parse_checked, Cmd, ScriptWord};
+use crate::shell::script::{command_word_nodes, parse_checked, statements, Cmd, ScriptWord};
 use crate::shell::ShellKind;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
@@ -361,7 +361,7 @@ pub(super) fn run_shells(text: &str, env: &Env, shells: &[Option<ShellKind>]) ->
     }
     let mut amps = 0;
     walk(files[0].tree.root_node(), |k| {
-        amps += usize::from(k.kind() == "&")
+        amps += usize::from(k.kind() == "&");
     });
     flow.amps = amps;
     flow.tree = Some(files[0].tree.clone());
@@ -448,16 +448,14 @@ fn preload(
                 match first.value.as_deref() {
                     Some("." | "source") => {
                         if let Some(w) = words.get(1) {
-                            match &w.value {
-                                Some(v) => found.push((v.clone(), false)),
-                                None => {
-                                    // `"$(dirname "$0")/lib.sh"`: the name after the last `/`.
-                                    let raw = w.raw.trim_matches('"');
-                                    if let Some((_, name)) = raw.rsplit_once('/') {
-                                        if !name.is_empty() && !name.contains(['$', '`', '"', '\''])
-                                        {
-                                            found.push((name.to_string(), true));
-                                        }
+                            if let Some(v) = &w.value {
+                                found.push((v.clone(), false))
+                            } else {
+                                // `"$(dirname "$0")/lib.sh"`: the name after the last `/`.
+                                let raw = w.raw.trim_matches('"');
+                                if let Some((_, name)) = raw.rsplit_once('/') {
+                                    if !name.is_empty() && !name.contains(['$', '`', '"', '\'']) {
+                                        found.push((name.to_string(), true));
                                     }
                                 }
                             }
@@ -520,7 +518,7 @@ fn preload(
 
 fn source_key(path: &str, rel: bool) -> String {
     if rel {
-        format!("rel:{}", path.rsplit('/').next().unwrap_or(path))
+        format!("rel:{}", crate::shell::base_name(path))
     } else {
         path.to_string()
     }
@@ -534,50 +532,16 @@ fn walk<'t>(n: Node<'t>, mut f: impl FnMut(Node<'t>)) {
     });
 }
 
-/// The statements of a block, each with whether `&` follows it.
-fn statements(n: Node) -> Vec<(Node, bool)> {
-    let mut out: Vec<(Node, bool)> = Vec::new();
-    let mut c = n.walk();
-    for k in n.children(&mut c) {
-        if k.kind() == "&" {
-            if let Some(l) = out.last_mut() {
-                l.1 = true;
-            }
-            continue;
-        }
-        if k.is_named() && k.kind() != "comment" {
-            out.push((k, false));
-        }
-    }
-    out
-}
-
 /// The words of a command node (name first), literal values where literal.
 fn command_words(src: &str, n: Node) -> Vec<ScriptWord> {
-    let mut words = Vec::new();
-    let mut c = n.walk();
-    let mut seen_name = false;
-    for k in n.named_children(&mut c) {
-        match k.kind() {
-            "command_name" if k.start_byte() != k.end_byte() => {
-                seen_name = true;
-                let inner = k.named_child(0).unwrap_or(k);
-                words.push(ScriptWord {
-                    raw: text(src, k).to_string(),
-                    value: literal(src, inner),
-                    span: k.start_byte()..k.end_byte(),
-                });
-            }
-            "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment" => {}
-            _ if seen_name => words.push(ScriptWord {
-                raw: text(src, k).to_string(),
-                value: literal(src, k),
-                span: k.start_byte()..k.end_byte(),
-            }),
-            _ => {}
-        }
-    }
-    words
+    command_word_nodes(n)
+        .into_iter()
+        .map(|(k, inner)| ScriptWord {
+            raw: text(src, k).to_string(),
+            value: literal(src, inner),
+            span: k.start_byte()..k.end_byte(),
+        })
+        .collect()
 }
 
 /// A word's value when it is literal.
@@ -601,23 +565,20 @@ fn literal(src: &str, n: Node) -> Option<String> {
     }
 }
 
+/// How many loops `break N` or `continue N` leaves (1 when not given).
+fn loop_levels(argv: &[Option<String>]) -> u32 {
+    argv.get(1)
+        .and_then(|a| a.as_deref()?.parse().ok())
+        .unwrap_or(1)
+}
+
 /// Builtins and chores: commands that are not a workload.
 fn is_chore(name: &str) -> bool {
     crate::shell::is_trailing_chore(name)
+        || crate::shell::is_setup_builtin(name)
         || matches!(
             name,
-            "set"
-                | "trap"
-                | "export"
-                | "unset"
-                | "shift"
-                | "cd"
-                | "local"
-                | "readonly"
-                | "declare"
-                | "typeset"
-                | "umask"
-                | "ulimit"
+            "typeset"
                 | "echo"
                 | "printf"
                 | "true"
@@ -1327,19 +1288,8 @@ impl<'t, 'e> Interp<'t, 'e> {
     fn argv(&self, file: usize, n: Node<'t>, vars: &Vars) -> Vec<Option<String>> {
         let src = self.src(file);
         let mut out = Vec::new();
-        let mut c = n.walk();
-        let mut seen_name = false;
-        for k in n.named_children(&mut c) {
-            match k.kind() {
-                "command_name" if k.start_byte() != k.end_byte() => {
-                    seen_name = true;
-                    let inner = k.named_child(0).unwrap_or(k);
-                    out.extend(expand(src, inner, vars));
-                }
-                "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment" => {}
-                _ if seen_name => out.extend(expand(src, k, vars)),
-                _ => {}
-            }
+        for (_, inner) in command_word_nodes(n) {
+            out.extend(expand(src, inner, vars));
         }
         out
     }
@@ -1406,19 +1356,11 @@ impl<'t, 'e> Interp<'t, 'e> {
                 vec![st]
             }
             Some("break") => {
-                let k = argv
-                    .get(1)
-                    .and_then(|a| a.as_deref()?.parse().ok())
-                    .unwrap_or(1);
-                st.ctl = Ctl::Break(k);
+                st.ctl = Ctl::Break(loop_levels(&argv));
                 vec![st]
             }
             Some("continue") => {
-                let k = argv
-                    .get(1)
-                    .and_then(|a| a.as_deref()?.parse().ok())
-                    .unwrap_or(1);
-                st.ctl = Ctl::Continue(k);
+                st.ctl = Ctl::Continue(loop_levels(&argv));
                 vec![st]
             }
             Some("wait") => {
@@ -1582,7 +1524,7 @@ impl<'t, 'e> Interp<'t, 'e> {
         }
         if let Some(name) = target[0].as_deref() {
             let builtin = crate::shell::names::builtin_kind(name)
-                .map(|k| k.describe())
+                .map(super::super::names::NameKind::describe)
                 .or_else(|| {
                     self.functions
                         .contains_key(name)
@@ -1687,22 +1629,21 @@ impl<'t, 'e> Interp<'t, 'e> {
             return; // trap -l, trap -p
         }
         // A double-quoted handler with expansions: its raw text runs.
-        let handler = match args[0].clone() {
-            Some(h) => Some(h),
-            None => {
-                let words = command_words(self.src(file), n);
-                words
-                    .iter()
-                    .skip(1)
-                    .find(|w| w.value.as_deref() != Some("--"))
-                    .map(|w| {
-                        let raw = w.raw.as_str();
-                        raw.strip_prefix('"')
-                            .and_then(|r| r.strip_suffix('"'))
-                            .unwrap_or(raw)
-                            .to_string()
-                    })
-            }
+        let handler = if let Some(h) = args[0].clone() {
+            Some(h)
+        } else {
+            let words = command_words(self.src(file), n);
+            words
+                .iter()
+                .skip(1)
+                .find(|w| w.value.as_deref() != Some("--"))
+                .map(|w| {
+                    let raw = w.raw.as_str();
+                    raw.strip_prefix('"')
+                        .and_then(|r| r.strip_suffix('"'))
+                        .unwrap_or(raw)
+                        .to_string()
+                })
         };
         let sigs: Vec<String> = args[1..]
             .iter()
@@ -1847,7 +1788,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             (Some(Some(v)), _) if self.sources.contains_key(v) => Some(v.clone()),
             (_, Some(w)) => {
                 let raw = w.raw.trim_matches('"');
-                let name = raw.rsplit('/').next().unwrap_or(raw);
+                let name = crate::shell::base_name(raw);
                 let k = source_key(name, true);
                 self.sources
                     .contains_key(&k)
@@ -1957,7 +1898,7 @@ impl<'t, 'e> Interp<'t, 'e> {
                     None => words.push(None),
                 }
             }
-            let named = words.iter().take(2).all(|w| w.is_some());
+            let named = words.iter().take(2).all(std::option::Option::is_some);
             if plain && named && !words.is_empty() {
                 if words[0].as_deref() == Some("exec") {
                     return self.exec(file, n, &words, st);
@@ -2188,7 +2129,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             };
             let filter = i > 0
                 && matches!(
-                    prog.name().map(|p| p.rsplit('/').next().unwrap_or(p)),
+                    prog.name().map(crate::shell::base_name),
                     Some(
                         "tee"
                             | "grep"
@@ -2250,17 +2191,14 @@ impl<'t, 'e> Interp<'t, 'e> {
             }
         }
         let _ = src;
-        match chosen {
-            Some((mut prog, how)) => {
-                prog.at = self.loc(file, n);
-                prog.cmd.span = n.start_byte()..n.end_byte();
-                self.program(&mut st, prog, how);
-            }
-            None => {
-                let loc = self.loc(file, n);
-                self.after(&mut st, loc, false);
-                st.status = Tri::True;
-            }
+        if let Some((mut prog, how)) = chosen {
+            prog.at = self.loc(file, n);
+            prog.cmd.span = n.start_byte()..n.end_byte();
+            self.program(&mut st, prog, how);
+        } else {
+            let loc = self.loc(file, n);
+            self.after(&mut st, loc, false);
+            st.status = Tri::True;
         }
         vec![st]
     }
@@ -2646,29 +2584,26 @@ impl<'t, 'e> Interp<'t, 'e> {
                 c.how = How::RestartLoop;
                 self.emit_cand(c);
             }
-            match fg.first() {
-                Some(_) => {}
-                None => {
-                    let _ = &before_fg;
-                    let src = self.src(file);
-                    let prog = Prog {
-                        at: self.loc(file, n),
-                        cmd: Cmd {
+            if fg.is_empty() {
+                let _ = &before_fg;
+                let src = self.src(file);
+                let prog = Prog {
+                    at: self.loc(file, n),
+                    cmd: Cmd {
+                        span: n.start_byte()..n.end_byte(),
+                        name_start: n.start_byte(),
+                        words: vec![ScriptWord {
+                            raw: shorten(text(src, n)),
+                            value: None,
                             span: n.start_byte()..n.end_byte(),
-                            name_start: n.start_byte(),
-                            words: vec![ScriptWord {
-                                raw: shorten(text(src, n)),
-                                value: None,
-                                span: n.start_byte()..n.end_byte(),
-                            }],
-                        },
-                        argv: vec![None],
-                        lifetime: Lifetime::LongRunning,
-                    };
-                    let mut c = self.cand(&s, prog, How::PollLoop);
-                    c.how = How::PollLoop;
-                    self.emit_cand(c);
-                }
+                        }],
+                    },
+                    argv: vec![None],
+                    lifetime: Lifetime::LongRunning,
+                };
+                let mut c = self.cand(&s, prog, How::PollLoop);
+                c.how = How::PollLoop;
+                self.emit_cand(c);
             }
             s.done = Some(usize::MAX);
             s.ctl = Ctl::Exit;
@@ -3025,7 +2960,7 @@ fn table_lifetime(words: &[Option<&str>]) -> Lifetime {
                 .first()
                 .copied()
                 .flatten()
-                .map(|n| n.rsplit('/').next().unwrap_or(n));
+                .map(crate::shell::base_name);
             // Files after the program text for grep, sed, awk and jq.
             let needs = match base {
                 Some(
@@ -3064,7 +2999,7 @@ fn table_lifetime(words: &[Option<&str>]) -> Lifetime {
 /// --reuid=...` fail to start under busybox ash (busybox 1.35).
 fn busybox_lacks(argv: &[Option<String>]) -> Option<String> {
     let name = argv.first()?.as_deref()?;
-    let base = name.rsplit('/').next().unwrap_or(name);
+    let base = crate::shell::base_name(name);
     let opts: &[&str] = match base {
         "chroot" => &["--userspec", "--groups", "--skip-chdir"],
         "setpriv" => &[

@@ -29,7 +29,7 @@
 //! failure to start, or "unknown". Rules read the paths; the paths that the
 //! known CMD cannot take are never produced.
 //!
-//! ShellCheck's CFG-based data-flow analysis (src/ShellCheck/CFG.hs) was
+//! `ShellCheck`'s CFG-based data-flow analysis (src/ShellCheck/CFG.hs) was
 //! the reference for the shape; this is a forward abstract interpreter
 //! over the syntax tree, with states joined where branches meet.
 
@@ -76,6 +76,7 @@ pub struct Env<'e> {
 
 impl Env<'_> {
     /// An environment that knows nothing: unknown shell and arguments.
+    #[must_use]
     pub fn unknown() -> Env<'static> {
         Env {
             shell: None,
@@ -129,6 +130,7 @@ pub struct Prog {
 }
 
 impl Prog {
+    #[must_use]
     pub fn name(&self) -> Option<&str> {
         self.argv.first().and_then(|w| w.as_deref())
     }
@@ -174,6 +176,7 @@ pub struct Trap {
 
 impl Trap {
     /// `trap '' SIG`: the signal is ignored.
+    #[must_use]
     pub fn ignores(&self) -> bool {
         self.handler.trim().is_empty()
     }
@@ -241,11 +244,13 @@ pub struct Path {
 
 impl Path {
     /// The trap in force for `signal` (`TERM`), if any.
+    #[must_use]
     pub fn trap(&self, signal: &str) -> Option<&Trap> {
         self.traps.iter().find(|t| t.signal == signal)
     }
 
     /// "when `[ "$1" = serve ]` is true" or "".
+    #[must_use]
     pub fn describe_conditions(&self) -> String {
         if self.conditions.is_empty() {
             String::new()
@@ -279,6 +284,7 @@ pub struct Flow {
 
 impl Flow {
     /// What [`crate::shell::script::analyze`] reads, from this run's tree.
+    #[must_use]
     pub fn analysis(&self, text: &str) -> super::script::ScriptAnalysis {
         match (&self.tree, self.unparsed) {
             (Some(t), _) => super::script::analyze_parsed(text, Ok(t)),
@@ -305,6 +311,7 @@ pub struct Reads {
 
 impl Reads {
     /// Answer as the first run was answered.
+    #[must_use]
     pub fn source(&self, path: &str, rel: bool) -> Option<String> {
         self.reads
             .iter()
@@ -313,6 +320,7 @@ impl Reads {
     }
 
     /// See [`Reads::source`].
+    #[must_use]
     pub fn list(&self, pattern: &str) -> Option<Vec<String>> {
         self.lists
             .iter()
@@ -342,6 +350,7 @@ pub const MAX_FOR_VALUES: usize = 16;
 pub const MAX_SOURCED: usize = 16;
 
 /// Run `text` (a script, or a `sh -c` string) in `env`.
+#[must_use]
 pub fn run(text: &str, env: &Env) -> Flow {
     interp::run(text, env)
 }
@@ -349,12 +358,14 @@ pub fn run(text: &str, env: &Env) -> Flow {
 /// [`run`] a `-c` string once and judge it for each of `shells`: whether a
 /// shell execs the last program itself is the only difference (the run
 /// uses `env.shell`, usually `None`, for the rest).
+#[must_use]
 pub fn run_shells(text: &str, env: &Env, shells: &[ShellKind]) -> Vec<Flow> {
     let shells: Vec<Option<ShellKind>> = shells.iter().map(|s| Some(*s)).collect();
     interp::run_shells(text, env, &shells)
 }
 
 /// The literal signal name: `SIGTERM`, `term`, `15` → `TERM`.
+#[must_use]
 pub fn signal_name(s: &str) -> String {
     let u = s.trim().to_ascii_uppercase();
     let u = u.strip_prefix("SIG").unwrap_or(&u).to_string();
