@@ -142,7 +142,7 @@ pub struct LintArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
-    /// When to colour output; `auto` colours a terminal unless NO_COLOR is set
+    /// When to colour output; `auto` colours a terminal unless `NO_COLOR` is set
     /// [default: auto]
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
@@ -176,7 +176,7 @@ pub struct LintArgs {
     pub target: Option<String>,
 
     /// Walk directories without reading .gitignore or .ignore files, and
-    /// into node_modules and target (named paths are always linted).
+    /// into `node_modules` and target (named paths are always linted).
     #[arg(long)]
     pub no_ignore: bool,
 

@@ -60,7 +60,7 @@ pub enum Format {
     /// SARIF 2.1.0, for code-scanning services.
     Sarif,
     /// GitHub Actions workflow commands (annotations); the default when
-    /// GITHUB_ACTIONS=true.
+    /// `GITHUB_ACTIONS=true`.
     Github,
 }
 

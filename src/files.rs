@@ -52,7 +52,7 @@ pub enum Source {
 /// Whether a file name looks like a Dockerfile: `Dockerfile`, `Containerfile`,
 /// `*.Dockerfile`, `*.dockerfile`, `*.containerfile`, `*.Containerfile`,
 /// `Dockerfile.*`, `Containerfile.*`, but not `*.dockerignore`
-/// (`Dockerfile.dockerignore` is `BuildKit`'s per-Dockerfile ignore file).
+/// (`Dockerfile.dockerignore` is BuildKit's per-Dockerfile ignore file).
 /// A name that is not UTF-8 is judged on its bytes (`Dockerfile.\xff` is
 /// one: it is linted, and shown with the bad bytes replaced).
 #[must_use]
@@ -222,7 +222,7 @@ fn walk(root: &Path, no_ignore: bool, found: &mut Vec<Result<PathBuf, FileError>
     // Filled in walk order, by the entry filter (directories whose ignore
     // files are not read) and by the loop below.
     let shared: std::sync::Arc<std::sync::Mutex<Vec<Result<PathBuf, FileError>>>> =
-        Default::default();
+        std::sync::Arc::default();
     let from_filter = shared.clone();
     let mut builder = ignore::WalkBuilder::new(root);
     builder

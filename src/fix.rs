@@ -179,6 +179,9 @@ fn script_kept(old: &str, new: &str) -> Result<(), String> {
 /// its kind; and the only other instructions are those that the inserted
 /// whole lines spell, as many as they spell (an inserted `ENTRYPOINT` that
 /// a line continuation swallows is no instruction).
+///
+/// # Errors
+/// What was lost, changed or added, naming the instruction.
 pub fn dockerfile_kept(old: &str, edits: &[Edit], new: &str) -> Result<(), String> {
     let Ok(before) = crate::syntax::parse(old) else {
         return Ok(()); // not ours to judge: the fixer never edits such a file

@@ -12,7 +12,7 @@
 //!   only those rules. `# dsig ignore-file=SIG000` silences SIG000 itself.
 //! - `# hadolint ignore=DL3025` above an instruction and `# hadolint global
 //!   ignore=DL3025` suppress SIG001 and SIG002 (hadolint's "use JSON
-//!   notation for CMD and ENTRYPOINT"), and so does `BuildKit`'s
+//!   notation for CMD and ENTRYPOINT"), and so does BuildKit's
 //!   `# check=skip=JSONArgsRecommended` (or `skip=all`) parser directive for
 //!   the whole file. These belong to other tools too: they are never
 //!   reported as unused.
@@ -44,7 +44,7 @@ enum Origin {
     Dsig,
     /// `# hadolint ignore=` / `# hadolint global ignore=`.
     Hadolint,
-    /// `# check=skip=` (`BuildKit` build checks).
+    /// `# check=skip=` (BuildKit build checks).
     Check,
 }
 

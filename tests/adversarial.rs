@@ -12,6 +12,7 @@
 //! `cargo test --test adversarial -- --nocapture` prints the table; it is
 //! also written to target/adversarial-table.txt.
 
+use std::fmt::Write as _;
 mod common;
 
 use common::host::{build_app, children, is_root, kill, says_not_graceful, which};
@@ -44,7 +45,7 @@ enum Outcome {
     /// started shut down gracefully.
     Stopped,
     /// PID 1 exited on the stop signal; an app it started did not get it and
-    /// was SIGKILLed with the namespace.
+    /// was `SIGKILLed` with the namespace.
     AppKilled,
     /// PID 1 was still running after the stop signal (Docker SIGKILLs it).
     Ignored,
@@ -55,7 +56,7 @@ enum Outcome {
     /// app: the container does not run.
     FailedToStart,
     /// PID 1 exited before the stop signal after the app had started (it
-    /// daemonised, or the script went on and ended): the app was SIGKILLed
+    /// daemonised, or the script went on and ended): the app was `SIGKILLed`
     /// with the namespace, and the container does not run.
     ExitedAtStart,
 }
@@ -116,8 +117,8 @@ impl Pid1 {
                     libc::signal(sig, libc::SIG_DFL);
                 }
                 let mut empty: libc::sigset_t = std::mem::zeroed();
-                libc::sigemptyset(&mut empty);
-                libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+                libc::sigemptyset(&raw mut empty);
+                libc::sigprocmask(libc::SIG_SETMASK, &raw const empty, std::ptr::null_mut());
                 Ok(())
             });
         }
@@ -529,13 +530,7 @@ fn run_one(root: &Path, work: &Path, app: &Path, scenario: &str, shell: &'static
     }
 
     let changed = fixed.applied > 0 || fixed.text != text || !fixed.others.is_empty();
-    let after = if !changed {
-        if dsig_graceful {
-            "-".to_string()
-        } else {
-            "no automatic fix".to_string()
-        }
-    } else {
+    let after = if changed {
         std::fs::write(&df_path, &fixed.text).unwrap();
         for f in &fixed.others {
             std::fs::write(&f.disk, &f.text).unwrap();
@@ -558,6 +553,12 @@ fn run_one(root: &Path, work: &Path, app: &Path, scenario: &str, shell: &'static
             ));
         }
         what
+    } else {
+        if dsig_graceful {
+            "-".to_string()
+        } else {
+            "no automatic fix".to_string()
+        }
     };
     Row {
         scenario: scenario.to_string(),
@@ -707,12 +708,7 @@ fn adversarial_scenarios_stop_as_dsig_says() {
              # scenario\tshell\toutcome\n",
         );
         for r in &rows {
-            out.push_str(&format!(
-                "{}\t{}\t{}\n",
-                r.scenario,
-                r.shell,
-                r.kernel.label()
-            ));
+            let _ = writeln!(out, "{}\t{}\t{}", r.scenario, r.shell, r.kernel.label());
         }
         std::fs::write(&tsv, out).unwrap();
         println!("wrote {}", tsv.display());
@@ -743,18 +739,19 @@ fn adversarial_scenarios_stop_as_dsig_says() {
     let problems: Vec<String> = rows.iter().flat_map(|r| r.problems.clone()).collect();
     let mut message = String::new();
     if !kernel_changes.is_empty() {
-        message.push_str(&format!(
+        let _ = write!(message,
             "the kernel's outcomes differ from testdata/behaviour/adversarial/KERNEL.tsv (a host shell or a scenario changed; regenerate with DSIG_ADVERSARIAL_WRITE=1 after checking):\n{}\n\n",
             kernel_changes.join("\n")
-        ));
+        );
     }
     if !problems.is_empty() {
-        message.push_str(&format!(
+        let _ = write!(
+            message,
             "dsig disagrees with the kernel on {} of {} runs, or its fix does not work:\n{}",
             rows.len() - agreeing,
             rows.len(),
             problems.join("\n")
-        ));
+        );
     }
     assert!(message.is_empty(), "{message}");
 }

@@ -212,7 +212,7 @@ fn host_argv(argv: &[String], sh: &[String], dir: &Path) -> Vec<String> {
         match w.as_str() {
             "/bin/sh" | "sh" if i == 0 => out.extend(sh.iter().cloned()),
             "/usr/bin/tini" | "/sbin/tini" | "/tini" | "tini" => {
-                out.push(which("tini").expect("tini").display().to_string())
+                out.push(which("tini").expect("tini").display().to_string());
             }
             w => out.push(map_app(w)),
         }

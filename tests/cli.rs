@@ -99,7 +99,9 @@ fn shell_form_json() {
     let v = json(&out);
     assert_eq!(v["version"], 1);
     assert_eq!(json_files(&out), ["testdata/cli/shell-form/Dockerfile"]);
-    assert!(v["diagnostics"].is_array() && v["errors"].as_array().is_some_and(|e| e.is_empty()));
+    assert!(
+        v["diagnostics"].is_array() && v["errors"].as_array().is_some_and(std::vec::Vec::is_empty)
+    );
     assert_eq!(v["summary"]["files"], 1);
     insta::assert_snapshot!("shell_form_json", transcript(&out));
 }
@@ -354,7 +356,7 @@ fn diff_writes_nothing() {
     let before_b = fs::read(dir.join("crlf.Dockerfile")).expect("read");
     let out = run_in(&dir, &["lint", "--diff", "--unsafe-fixes", "."]);
     assert_no_panic(&out);
-    let expected = if out.stdout.is_empty() { 0 } else { 1 };
+    let expected = i32::from(!out.stdout.is_empty());
     assert_eq!(code(&out), expected, "{}", transcript(&out));
     if !out.stdout.is_empty() {
         assert!(out.stdout.starts_with(b"--- a/"), "{}", transcript(&out));

@@ -2,6 +2,7 @@
 //! above each linted file), `--config`, `--isolated`, every key, and errors
 //! that point at the line. Fixtures are in testdata/config/.
 
+use std::fmt::Write as _;
 mod common;
 
 use common::cli::{code, command_in, manifest_dir, run, run_in};
@@ -207,10 +208,11 @@ fn config_errors() {
         fs::write(dir.join("dsig.toml"), text).expect("write");
         let out = run_in(&dir, &["lint"]);
         assert_eq!(code(&out), 2, "{text}");
-        all.push_str(&format!(
+        let _ = write!(
+            all,
             "=== dsig.toml\n{text}--- stderr\n{}",
             String::from_utf8_lossy(&out.stderr)
-        ));
+        );
     }
     insta::assert_snapshot!("errors", all);
     let _ = fs::remove_dir_all(&dir);

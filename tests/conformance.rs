@@ -10,6 +10,7 @@
 
 use dsig::syntax::{self, Args, Instruction};
 use serde_json::{json, Value};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Deliberate differences from BuildKit v0.12.5 (the version the PyPI
@@ -126,12 +127,11 @@ fn agrees_with_buildkit_on_the_corpus() {
             continue;
         };
         let got = std::panic::catch_unwind(|| syntax::parse(&text));
-        let got = match got {
-            Ok(r) => r,
-            Err(_) => {
-                failures.push(format!("{rel}: PANIC"));
-                continue;
-            }
+        let got = if let Ok(r) = got {
+            r
+        } else {
+            failures.push(format!("{rel}: PANIC"));
+            continue;
         };
         let ok = match (&got, want.get("error")) {
             (Err(e), Some(_)) => {
@@ -144,23 +144,25 @@ fn agrees_with_buildkit_on_the_corpus() {
                 assert_eq!(joined, text, "{rel}: pieces do not reproduce the input");
                 let got: Vec<Value> = df.instructions.iter().map(view).collect();
                 let want = &want["commands"];
-                if got.as_slice() != want.as_array().unwrap().as_slice() {
+                if got.as_slice() == want.as_array().unwrap().as_slice() {
+                    true
+                } else {
                     let first = got
                         .iter()
                         .zip(want.as_array().unwrap())
                         .find(|(g, w)| g != w)
-                        .map(|(g, w)| format!("\n   got  {g}\n   want {w}"))
-                        .unwrap_or_else(|| {
-                            format!(
-                                " ({} vs {} instructions)",
-                                got.len(),
-                                want.as_array().unwrap().len()
-                            )
-                        });
+                        .map_or_else(
+                            || {
+                                format!(
+                                    " ({} vs {} instructions)",
+                                    got.len(),
+                                    want.as_array().unwrap().len()
+                                )
+                            },
+                            |(g, w)| format!("\n   got  {g}\n   want {w}"),
+                        );
                     failures.push(format!("{rel}:{first}"));
                     false
-                } else {
-                    true
                 }
             }
             (Err(e), None) => {
@@ -225,7 +227,7 @@ fn go_quote(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{b}' => out.push_str("\\v"),
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
+                let _ = write!(out, "\\x{:02x}", c as u32);
             }
             c => out.push(c),
         }
@@ -240,7 +242,7 @@ fn dump(ins: &Instruction) -> String {
     let mut s = ins.keyword.to_lowercase();
     if !ins.flags.is_empty() {
         let f: Vec<String> = ins.flags.iter().map(|f| go_quote(&f.text)).collect();
-        s.push_str(&format!(" [{}]", f.join(" ")));
+        let _ = write!(s, " [{}]", f.join(" "));
     }
     let vals: Vec<String> = match &ins.args {
         Args::OnBuild(child) => return format!("{s} ({})", dump(child)).trim().to_string(),

@@ -4,6 +4,7 @@
 //! (docker-bake.hcl in each scenario), written out here.
 
 use dsig::{lint, Build, LintOptions, ProjectImage, Report};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ fn dir(name: &str) -> PathBuf {
 /// The images of a scenario: `base/` tagged `tags`.
 fn images(name: &str, tags: &[&str]) -> Arc<Vec<ProjectImage>> {
     Arc::new(vec![ProjectImage {
-        tags: tags.iter().map(|t| t.to_string()).collect(),
+        tags: tags.iter().map(std::string::ToString::to_string).collect(),
         dockerfile: dir(name).join("base/Dockerfile"),
         context: dir(name).join("base"),
         args: vec![],
@@ -39,7 +40,7 @@ fn run(dockerfile: PathBuf, images: Arc<Vec<ProjectImage>>) -> Report {
 fn render(r: &Report) -> String {
     let mut out = String::new();
     for e in &r.errors {
-        out.push_str(&format!("error: {e}\n"));
+        let _ = writeln!(out, "error: {e}");
     }
     for d in &r.diagnostics {
         let f = &r.files[d.file];
@@ -48,10 +49,11 @@ fn render(r: &Report) -> String {
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         let lc = f.line_col(d.span.start);
-        out.push_str(&format!(
-            "{name}:{}:{} {}[{}] {}\n",
+        let _ = writeln!(
+            out,
+            "{name}:{}:{} {}[{}] {}",
             lc.line, lc.col, d.severity, d.code, d.message
-        ));
+        );
     }
     if out.is_empty() {
         out.push_str("(no findings)\n");

@@ -1,4 +1,4 @@
-//! The exec column of the wrapper table (dsig::shell::programs) is measured,
+//! The exec column of the wrapper table (`dsig::shell::programs`) is measured,
 //! not believed: each wrapper installed here runs `sleep 5`, and the process
 //! running `sleep` (/proc/PID/comm) must be the wrapper's own PID exactly
 //! when the table says the wrapper execs. Where the table says a wrapper that

@@ -7,6 +7,7 @@
 //! with a `.git` of its own (a repository cannot hold one), so that each is
 //! the root of its repository.
 
+use std::fmt::Write as _;
 mod common;
 
 use common::cli::{assert_no_panic, code, manifest_dir, run_in, temp_dir};
@@ -319,9 +320,10 @@ fn hostile_yaml_is_bounded() {
     let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..20 {
         let p = i - 1;
-        bomb.push_str(&format!(
-            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
-        ));
+        let _ =
+            writeln!(bomb,
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]"
+        );
     }
     fs::write(root.join("compose.yaml"), bomb).expect("write");
     fs::create_dir_all(root.join(".github/workflows")).expect("mkdir");
@@ -379,9 +381,9 @@ fn builds_per_dockerfile_are_bounded() {
     fs::remove_file(root.join("docker-bake.hcl")).expect("rm");
     let mut compose = String::from("services:\n");
     for i in 0..40 {
-        compose.push_str(&format!(
+        let _ = write!(compose,
             "  s{i}:\n    build:\n      context: .\n      dockerfile: debian/Dockerfile\n      args:\n        N: \"{i}\"\n"
-        ));
+        );
     }
     fs::write(root.join("compose.yaml"), compose).expect("write");
     let out = run_in(&root, &["lint", "--format", "json"]);

@@ -12,7 +12,7 @@
 //! that matter (keywords in any case, shell and JSON forms, flags, escape
 //! directives, continuations, heredocs, comments, CRLF, BOM) and scripts built
 //! from exec/trap/wait/`&` endings. The checks are the ones the fuzz targets
-//! and tests/fix_invariants.rs make (tests/common/invariants.rs).
+//! and `tests/fix_invariants.rs` make (tests/common/invariants.rs).
 //! Failing cases are kept in tests/properties.proptest-regressions.
 
 mod common;

@@ -24,6 +24,7 @@
 use dsig::diagnostic::RuleMeta;
 use dsig::{fix_source, lint_source, Report};
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 const SECTIONS: [&str; 6] = [
@@ -162,14 +163,15 @@ fn parse_doc(text: &str) -> Doc {
 fn findings(report: &Report) -> String {
     let mut out = String::new();
     for e in &report.errors {
-        out.push_str(&format!("\n      error: {e}"));
+        let _ = write!(out, "\n      error: {e}");
     }
     for d in &report.diagnostics {
         let lc = report.files[d.file].line_col(d.span.start);
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\n      {}:{} {} {} {}",
             lc.line, lc.col, d.severity, d.code, d.message
-        ));
+        );
     }
     if out.is_empty() {
         out.push_str("\n      (no findings)");

@@ -195,7 +195,7 @@ fn within(bound: Duration, mut cond: impl FnMut() -> bool) -> bool {
 
 fn shell_argv(kind: ShellKind) -> Vec<String> {
     let (_, argv) = SHELLS.iter().find(|(k, _)| *k == kind).unwrap();
-    argv.iter().map(|s| s.to_string()).collect()
+    argv.iter().map(std::string::ToString::to_string).collect()
 }
 
 /// `SHELL -c SCRIPT` (with `APP` replaced by the app's path).

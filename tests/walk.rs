@@ -2,6 +2,7 @@
 //! .gitignore, .ignore, hidden directories and `--no-ignore`, in temporary
 //! trees (with `git init` where a repository is needed).
 
+use std::fmt::Write as _;
 mod common;
 
 use common::cli::{assert_no_panic, code, run_in, temp_dir};
@@ -156,7 +157,7 @@ fn explicit_paths_are_linted_even_when_ignored() {
     let _ = fs::remove_dir_all(&dir);
 }
 
-/// `--no-ignore` reads no ignore file and walks node_modules too, but
+/// `--no-ignore` reads no ignore file and walks `node_modules` too, but
 /// never `.git/`.
 #[test]
 fn no_ignore_walks_everything_but_git() {
@@ -328,7 +329,7 @@ fn largest_ignore_file_is_linted_in_bounded_time() {
     let mut text = String::new();
     let mut n = 0;
     while text.len() < 65_000 {
-        text.push_str(&format!("**/**/**/[!a-z]*?[0-9]*/**/*x*y*z*{n}\n"));
+        let _ = writeln!(text, "**/**/**/[!a-z]*?[0-9]*/**/*x*y*z*{n}");
         n += 1;
     }
     tree(

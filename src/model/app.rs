@@ -17,6 +17,7 @@
 
 use super::context::{ContextFs, CopyIndex, Origin};
 use crate::syntax::Dockerfile;
+use std::fmt::Write as _;
 
 /// Files read per program (the entry and the modules it imports).
 pub const MAX_FILES: usize = 16;
@@ -135,17 +136,18 @@ impl AppScan {
             n => {
                 let list: Vec<String> = rest.iter().take(4).map(|f| format!("`{f}`")).collect();
                 let more = if n > 4 { ", ..." } else { "" };
-                s.push_str(&format!(
+                let _ = write!(
+                    s,
                     " and the {n} local module{} it imports ({}{more})",
                     if n == 1 { "" } else { "s" },
                     list.join(", ")
-                ));
+                );
             }
         }
         if self.truncated {
-            s.push_str(&format!(
+            let _ = write!(s,
                 ", and no further: dsig follows imports {MAX_DEPTH} levels deep and reads at most {MAX_FILES} files"
-            ));
+            );
         }
         s
     }
@@ -692,7 +694,7 @@ fn node_entry(args: &[String]) -> (Result<String, String>, Vec<String>) {
             }
             "-r" | "--require" | "--import" | "--loader" | "--experimental-loader" => {
                 if let Some(v) = inline {
-                    preload.push(v)
+                    preload.push(v);
                 } else {
                     if let Some(v) = args.get(i + 1) {
                         preload.push(v.clone());
@@ -1365,7 +1367,7 @@ fn node_imports(toks: &[Token], path: &str) -> Vec<Vec<String>> {
         let spec = match ident(toks.get(k)) {
             Some("require") if punct(toks.get(k + 1), '(') => toks.get(k + 2),
             Some("import") if punct(toks.get(k + 1), '(') => toks.get(k + 2),
-            Some("import") | Some("from") => toks.get(k + 1),
+            Some("import" | "from") => toks.get(k + 1),
             _ => None,
         };
         let Some(Tok::Str(s)) = spec.map(|t| &t.tok) else {
@@ -1504,7 +1506,11 @@ mod tests {
 
     #[test]
     fn entries() {
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let s = |v: &[&str]| {
+            v.iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>()
+        };
         assert!(matches!(python_entry(&s(&["-u", "app.py"])), PyEntry::Script(p) if p == "app.py"));
         assert!(
             matches!(python_entry(&s(&["-W", "ignore", "-m", "pkg.run"])), PyEntry::Module(m) if m == "pkg.run")

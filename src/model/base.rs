@@ -940,8 +940,7 @@ mod tests {
         let have = std::process::Command::new("python3")
             .args(["-c", "import dockerfile"])
             .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
+            .is_ok_and(|s| s.success());
         if !have {
             let _ = std::process::Command::new("python3")
                 .args(["-m", "pip", "install", "--quiet", "dockerfile==3.4.0"])
@@ -1118,6 +1117,7 @@ mod chain_tests {
     use crate::model::context::ContextFs;
     use crate::model::Image;
     use std::collections::HashMap;
+    use std::fmt::Write as _;
 
     fn steps(text: &str) -> (Vec<Step>, chain::Chain) {
         let df = crate::syntax::parse(text).unwrap();
@@ -1203,9 +1203,9 @@ mod chain_tests {
     fn many_stages_from_official_images_are_fast() {
         let mut df = String::new();
         for i in 0..10_000 {
-            df.push_str(&format!("FROM python:3.1{}-slim AS s{i}\nRUN x\n", i % 5));
+            let _ = write!(df, "FROM python:3.1{}-slim AS s{i}\nRUN x\n", i % 5);
             // and as many references that differ
-            df.push_str(&format!("FROM node:24.{i}-slim\nRUN x\n"));
+            let _ = write!(df, "FROM node:24.{i}-slim\nRUN x\n");
         }
         df.push_str("CMD [\"python3\"]\n");
         let t = std::time::Instant::now();

@@ -8,6 +8,7 @@ use crate::shell::flow::{self, End, Flow};
 use crate::shell::script::ScriptAnalysis;
 use crate::shell::{base_name, is_shell_program, ShellKind};
 use crate::syntax::Dockerfile;
+use std::fmt::Write as _;
 use std::ops::{ControlFlow, Range};
 
 /// How far dsig follows scripts that exec or run other scripts.
@@ -521,8 +522,7 @@ impl<'a> Walker<'a> {
         let workdir = stage
             .workdir
             .get()
-            .map(|(w, _)| w.clone())
-            .unwrap_or_else(|| "/".to_string());
+            .map_or_else(|| "/".to_string(), |(w, _)| w.clone());
         // The shell starts in WORKDIR and sets `$PWD` to it (zipkin's
         // `--basedir=${PWD}`), when dsig knows WORKDIR.
         if !matches!(stage.workdir, Setting::Unknown) && !env.iter().any(|(k, _)| k == "PWD") {
@@ -1265,7 +1265,7 @@ fn script_flow(
     let env = flow::Env {
         shell,
         args: Some(args.to_vec()),
-        vars: run.env.to_vec(),
+        vars: run.env.clone(),
         env_complete: run.env_complete,
         zero: image_path.to_string(),
         command_string: false,
@@ -1307,7 +1307,7 @@ fn describe_origin(origin: &Origin, df: &Dockerfile) -> String {
         } else {
             ", copied from "
         });
-        out.push_str(&format!("`{path}` of stage `{from}`"));
+        let _ = write!(out, "`{path}` of stage `{from}`");
     }
     let leaf = match origin.leaf() {
         Origin::Built {
@@ -1437,7 +1437,11 @@ mod tests {
 
     #[test]
     fn busybox_applet() {
-        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let v = |a: &[&str]| {
+            a.iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>()
+        };
         let ash = Some(ShellKind::Ash);
         assert_eq!(
             shell_run(&v(&["busybox", "sh", "-eo", "pipefail", "-c", "x"]), ash),

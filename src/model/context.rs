@@ -547,6 +547,7 @@ impl<'a> ContextFs<'a> {
 
     /// The same, saying whether the context is known and where it comes
     /// from (see [`crate::Build`]).
+    #[must_use]
     pub fn with_build(mut self, known: bool, origin: Option<String>) -> ContextFs<'a> {
         self.known = known;
         self.origin = origin;
@@ -554,7 +555,7 @@ impl<'a> ContextFs<'a> {
     }
 
     /// Whether the context's `.dockerignore` leaves `rel` out of the
-    /// context (`BuildKit` sends the builder only what it does not exclude).
+    /// context (BuildKit sends the builder only what it does not exclude).
     /// Its patterns are anchored at the context root, as Docker reads them
     /// (Go's filepath.Match per component, `**`, `!` exceptions, the last
     /// match wins, a directory excludes what is under it); read as
@@ -585,7 +586,7 @@ impl<'a> ContextFs<'a> {
 
     /// Whether a context file is a local tar archive that ADD extracts: a
     /// name of an archive (`.tar`, `.tar.gz`, `.tgz`, ...) and the bytes of
-    /// one (`BuildKit` goes by the bytes alone; the name keeps dsig from
+    /// one (BuildKit goes by the bytes alone; the name keeps dsig from
     /// opening every file an `ADD *` names).
     pub fn is_archive(&self, rel: &str) -> bool {
         const NAMES: [&str; 11] = [
@@ -790,9 +791,7 @@ impl<'a> ContextFs<'a> {
 
     fn glob_uncached(&self, pattern: &str) -> Matches {
         let pattern = pattern.trim_start_matches("./").trim_start_matches('/');
-        let names: Vec<String> = if !pattern.contains(['*', '?', '[']) {
-            vec![pattern.to_string()]
-        } else {
+        let names: Vec<String> = if pattern.contains(['*', '?', '[']) {
             // Component by component (Go's filepath.Match per component, as
             // BuildKit resolves wildcards): each directory is listed once,
             // and at most MAX_GLOB_MATCHES paths are kept at each step.
@@ -837,6 +836,8 @@ impl<'a> ContextFs<'a> {
             }
             found.retain(|n| !n.is_empty() && !matches!(self.resolve(n), Resolved::Missing));
             found
+        } else {
+            vec![pattern.to_string()]
         };
         let list: Vec<(String, bool)> = names
             .into_iter()
@@ -858,6 +859,7 @@ impl<'a> ContextFs<'a> {
 /// `[!x]`). Iterative, backtracking only to the last `*`: O(pattern x name),
 /// where the recursive form was exponential in the number of stars
 /// (`COPY *a*a*a*a*a*a*b .` against a long name).
+#[must_use]
 pub fn glob_match(pat: &str, name: &str) -> bool {
     /// Does the one-character item at `p[i]` match `c`? Its length if so.
     fn item(p: &[char], i: usize, c: char) -> Option<usize> {
@@ -1126,7 +1128,7 @@ fn remote_source(src: &str) -> Option<bool> {
         .then_some(false)
 }
 
-/// The file name `BuildKit` gives a URL download: the last component of the
+/// The file name BuildKit gives a URL download: the last component of the
 /// URL's path.
 fn url_file_name(url: &str) -> String {
     let no_frag = url.split(['#', '?']).next().unwrap_or(url);
@@ -1142,7 +1144,7 @@ fn url_file_name(url: &str) -> String {
 }
 
 /// A destination that names a directory: a trailing slash, or `.`/`..`
-/// (`BuildKit` turns `.` into `./`).
+/// (BuildKit turns `.` into `./`).
 fn dest_names_dir(dest: &str) -> bool {
     dest.ends_with('/')
         || dest == "."
@@ -1306,8 +1308,8 @@ impl<'s> StageIndex<'s> {
             children: HashMap::new(),
             subtree: HashMap::new(),
             anywhere: Vec::new(),
-            dests: Default::default(),
-            dir_dests: Default::default(),
+            dests: std::collections::BTreeSet::default(),
+            dir_dests: std::collections::HashSet::default(),
         };
         fn add(map: &mut HashMap<String, Vec<usize>>, key: String, k: usize) {
             let v = map.entry(key).or_default();
@@ -2139,6 +2141,7 @@ fn mode_is_executable(m: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     /// Symlinks are resolved the way Docker resolves a COPY source: inside
     /// the context. Absolute targets start at the context root, `..` stops
@@ -2324,7 +2327,7 @@ mod tests {
     /// comes from (`maybe`: the copy may provide it, but what it copies
     /// there is not known; it does not shadow an earlier copy that surely
     /// does). Checked against BuildKit's Dockerfile reference and
-    /// dockerfile2llb (convert_copy.go): a directory source copies its
+    /// dockerfile2llb (`convert_copy.go)`: a directory source copies its
     /// contents, a file goes to dest or into dest when dest names a
     /// directory (`/`, `.`, several sources), each wildcard match is copied
     /// to dest, `--parents` keeps the path after the `/./` pivot, `--from`
@@ -2534,10 +2537,11 @@ mod tests {
     fn copies_from_stage_to_stage_are_bounded() {
         let mut text = String::from("FROM scratch AS s0\nCOPY <<EOF /a.sh\n#!/bin/sh\nEOF\n");
         for i in 1..40 {
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "FROM scratch AS s{i}\nCOPY --from=s{} /a.sh /a.sh\n",
                 i - 1
-            ));
+            );
         }
         // A stage naming itself or a later stage reads an image of that name.
         text.push_str("FROM scratch AS last\nCOPY --from=last /b.sh /b.sh\n");
@@ -2635,13 +2639,14 @@ mod tests {
         let n = 3000;
         let mut text = String::from("FROM golang:1.22 AS builder\n");
         for i in 0..n {
-            text.push_str(&format!(
-                "RUN make -C src/d{i} install DESTDIR=/o/d{i} && echo done{i}\n"
-            ));
+            let _ = writeln!(
+                text,
+                "RUN make -C src/d{i} install DESTDIR=/o/d{i} && echo done{i}"
+            );
         }
         text.push_str("FROM debian:bookworm\n");
         for i in 0..n {
-            text.push_str(&format!("COPY --from=builder /o/d{i} /p{i}/\n"));
+            let _ = writeln!(text, "COPY --from=builder /o/d{i} /p{i}/");
         }
         let df = crate::syntax::parse(&text).unwrap();
         let image = super::super::Image::from_dockerfile(&df);
@@ -2662,9 +2667,10 @@ mod tests {
         let mut text =
             String::from("FROM golang:1.22 AS builder\nRUN make\nFROM debian:bookworm\n");
         for i in 0..n {
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "ARG D{i}\nCOPY --from=builder /o/d{i} /\nCOPY x{i} ${{D{i}}}\n"
-            ));
+            );
         }
         text.push_str("COPY <<EOF /start.sh\n#!/bin/sh\nEOF\n");
         let df = crate::syntax::parse(&text).unwrap();

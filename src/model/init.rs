@@ -5,6 +5,7 @@
 use super::{classify_image, Command, Image, Setting, SystemShell};
 use crate::shell::ShellKind;
 use crate::syntax::{json_array, Dockerfile, Kind, PieceKind};
+use std::fmt::Write as _;
 use std::ops::Range;
 
 /// Which init to install.
@@ -119,6 +120,10 @@ fn line_start(text: &str, at: usize) -> usize {
 /// Plan the edits that put `init` in front of the final stage's ENTRYPOINT
 /// and CMD. `group` makes tini signal the child's whole process group (`-g`),
 /// for scripts that keep their children in the foreground.
+///
+/// # Errors
+/// Why the init cannot be put in front (the message says what to do by
+/// hand).
 pub fn plan(df: &Dockerfile, image: &Image, text: &str, init: Init, group: bool) -> Plan {
     let Some(st) = image.final_stage() else {
         return Err("no stage".into());
@@ -190,7 +195,7 @@ pub fn plan(df: &Dockerfile, image: &Image, text: &str, init: Init, group: bool)
             if let Setting::Set { value, .. } = ep {
                 argv.extend(value.argv());
             }
-            tail.push_str(&format!("ENTRYPOINT {}{nl}", json_array(&argv)));
+            let _ = write!(tail, "ENTRYPOINT {}{nl}", json_array(&argv));
             match &st.cmd {
                 Setting::Set { at, .. } if in_final(*at) => {}
                 Setting::Set { value, .. } => {
@@ -198,7 +203,7 @@ pub fn plan(df: &Dockerfile, image: &Image, text: &str, init: Init, group: bool)
                         Command::Exec(v) => json_array(v),
                         Command::Shell { text, .. } => text.clone(),
                     };
-                    tail.push_str(&format!("CMD {cmd}{nl}"));
+                    let _ = write!(tail, "CMD {cmd}{nl}");
                 }
                 Setting::Unset => {}
                 Setting::Unknown => {

@@ -609,7 +609,7 @@ fn split_ref(r: &str) -> (&str, &str) {
 /// of the bare OS images.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// The ARGs `BuildKit` defines itself (`--platform` and the target): unknown
+/// The ARGs BuildKit defines itself (`--platform` and the target): unknown
 /// to dsig unless the build gives them.
 const PREDEFINED_ARGS: [&str; 11] = [
     "BUILDPLATFORM",
@@ -629,7 +629,7 @@ const PREDEFINED_ARGS: [&str; 11] = [
 /// settings back to the one it needs); past them a variable is unknown.
 const LOOKUP_FUEL: usize = 1_000_000;
 
-/// The build-time variables while the model is built, with `BuildKit`'s
+/// The build-time variables while the model is built, with BuildKit's
 /// scopes: the global ARGs (before the first FROM) are seen by FROM only,
 /// unless a stage declares them again (`ARG NAME` takes the global value);
 /// a stage sees its own ARGs and ENVs, and those of the stage it is built
@@ -671,7 +671,7 @@ impl<'b> BuildVars<'b> {
             given,
             globals,
             scopes: Vec::new(),
-            memo: Default::default(),
+            memo: std::cell::RefCell::default(),
             fuel: std::cell::Cell::new(LOOKUP_FUEL),
         }
     }
@@ -1112,6 +1112,7 @@ fn command(args: &Args, shell: &[String]) -> Option<Command> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     fn image(s: &str) -> Image {
         Image::from_dockerfile(&crate::syntax::parse(s).unwrap())
@@ -1193,11 +1194,12 @@ mod tests {
         let n = 100_000;
         let mut df = String::from("FROM scratch AS s0\nCOPY a /a0\nENV PATH=/x\n");
         for i in 1..n {
-            df.push_str(&format!(
+            let _ = write!(
+                df,
                 "FROM s{} AS s{i}\nCOPY a /a{i}\nENV V{}=1\n",
                 i - 1,
                 i % 3
-            ));
+            );
         }
         let i = image(&df);
         let last = i.final_stage().unwrap();
@@ -1475,7 +1477,7 @@ mod tests {
     fn hostile_values_are_bounded() {
         let mut df = String::from("FROM scratch\nARG A0=0123456789abcdef\n");
         for i in 1..64 {
-            df.push_str(&format!("ARG A{i}=$A{p}$A{p}\n", p = i - 1));
+            let _ = writeln!(df, "ARG A{i}=$A{p}$A{p}", p = i - 1);
         }
         df.push_str("COPY $A63 /x\nCOPY $A8 /y\n");
         let t = std::time::Instant::now();
@@ -1486,10 +1488,7 @@ mod tests {
         let n = 20_000;
         let mut df = String::from("FROM scratch AS s0\n");
         for k in 1..n {
-            df.push_str(&format!(
-                "FROM s{} AS s{k}\nENV V{k}=1\nCOPY a$U{k} /x\n",
-                k - 1
-            ));
+            let _ = write!(df, "FROM s{} AS s{k}\nENV V{k}=1\nCOPY a$U{k} /x\n", k - 1);
         }
         let i = image_with(&df, &[], None);
         assert!(last_copy(&i).2, "out of lookups: unknown");

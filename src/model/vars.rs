@@ -1,12 +1,12 @@
-//! Build-time variable substitution as `BuildKit` does it in a Dockerfile:
+//! Build-time variable substitution as BuildKit does it in a Dockerfile:
 //! `$a`, `${a}`, `${a:-b}`, `${a-b}`, `${a:+b}`, `${a+b}`, `${a:?m}`,
 //! `${a?m}`, `${a#p}`, `${a##p}`, `${a%p}`, `${a%%p}`, `${a/p/r}`,
 //! `${a//p/r}`, quotes (`'...'` literal, `"..."` expanding) and the
 //! Dockerfile's escape character.
 //!
-//! The reference is `BuildKit`'s shell lexer, `frontend/dockerfile/shell/
+//! The reference is BuildKit's shell lexer, `frontend/dockerfile/shell/
 //! lex.go` (`ProcessWord`), and its test cases (`envVarTest`,
-//! `lex_test.go`), from which the unit tests below are taken. `BuildKit`
+//! `lex_test.go`), from which the unit tests below are taken. BuildKit
 //! applies it to FROM (with the global ARGs), ARG, ENV, LABEL, COPY/ADD
 //! sources, destination and `--chmod`/`--chown`, WORKDIR, USER, VOLUME,
 //! STOPSIGNAL and EXPOSE; never to RUN, CMD or ENTRYPOINT, whose text the
@@ -145,10 +145,13 @@ const MAX_DEPTH: usize = 32;
 /// Most steps of a `#`/`%`/`/` pattern match (value × pattern).
 const MAX_MATCH_WORK: usize = 4_000_000;
 
-/// Substitute the variables of `src` as `BuildKit`'s `ProcessWord` does,
-/// `escape` being the Dockerfile's escape character. `Err` where `BuildKit`
+/// Substitute the variables of `src` as BuildKit's `ProcessWord` does,
+/// `escape` being the Dockerfile's escape character. `Err` where BuildKit
 /// fails the build (bad substitution, unterminated quote, `${a:?}` of an
 /// empty `a`) or where the word grows past [`MAX_LEN`].
+///
+/// # Errors
+/// BuildKit's error message for the word, or the length bound's.
 pub fn expand(src: &str, escape: char, lookup: &dyn Fn(&str) -> Var) -> Result<Word, String> {
     if !src.contains(['$', '\'', '"', '<', escape]) {
         // Nothing to substitute or unquote (most words).
@@ -608,7 +611,7 @@ fn trim_prefix(pattern: &str, value: &str, greedy: bool) -> Result<Option<String
 }
 
 /// `${v%p}` / `${v%%p}`: the prefix match of the reversed pattern on the
-/// reversed value, as `BuildKit` does.
+/// reversed value, as BuildKit does.
 fn trim_suffix(pattern: &str, value: &str, greedy: bool) -> Result<Option<String>, String> {
     let mut toks = compile(pattern)?;
     toks.reverse();
@@ -624,7 +627,7 @@ fn trim_suffix(pattern: &str, value: &str, greedy: bool) -> Result<Option<String
 }
 
 /// `${v/p/r}` / `${v//p/r}`: the leftmost matches, each as long as it can
-/// be (`BuildKit`'s pattern is greedy there), replaced.
+/// be (BuildKit's pattern is greedy there), replaced.
 fn replace(value: &str, pattern: &str, repl: &str, all: bool) -> Result<Option<String>, String> {
     let toks = compile(pattern)?;
     let chars: Vec<char> = value.chars().collect();
@@ -700,7 +703,7 @@ mod tests {
     /// BuildKit's own expansion cases, frontend/dockerfile/shell/envVarTest
     /// of moby/buildkit at 73ed6825c4b7569379ef89df0aedcdbe64473d31 (the
     /// lines for all platforms, `A`, and Unix, `U`), with the environment of
-    /// its lex_test.go. Fetched code is not committed: the file is read from
+    /// its `lex_test.go`. Fetched code is not committed: the file is read from
     /// the local fetch mirror, and the test is skipped when it is missing.
     #[test]
     fn buildkit_env_var_test() {
@@ -740,7 +743,7 @@ mod tests {
         assert!(checked > 100, "{checked} cases");
     }
 
-    /// `#`, `##`, `%`, `%%`, `/` and `//` as BuildKit's ProcessWord applies
+    /// `#`, `##`, `%`, `%%`, `/` and `//` as BuildKit's `ProcessWord` applies
     /// them (shortest and longest match, an escaped wildcard, an empty
     /// pattern), on cases of our own.
     #[test]

@@ -86,6 +86,10 @@ fn nesting(text: &str) -> usize {
 
 impl BakeFiles {
     /// Add one file's content; `shown` names it in origins and warnings.
+    ///
+    /// # Errors
+    /// A warning when the file is not valid HCL, or nests brackets deeper
+    /// than dsig reads.
     pub fn add(&mut self, shown: &str, text: &str) -> Result<(), Warning> {
         let depth = nesting(text);
         if depth > MAX_NESTING {
@@ -271,7 +275,7 @@ impl BakeFiles {
                         old.args.push((k.clone(), v.clone()));
                     }
                     if !t.inherits.is_empty() {
-                        old.inherits = t.inherits.clone();
+                        old.inherits.clone_from(&t.inherits);
                     }
                 }
                 None => merged.push((name.clone(), t.clone())),
@@ -563,6 +567,7 @@ fn scalar(v: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
     use std::path::PathBuf;
 
     fn configs(files: &[(&str, &str)]) -> Vec<BuildConfig> {
@@ -717,10 +722,11 @@ target "t" { args = { X = "${B}" } }
             let parents: Vec<String> = (1..=64)
                 .map(|p| format!("\"t{}\"", (i + p) % 1200))
                 .collect();
-            many.push_str(&format!(
+            let _ = write!(
+                many,
                 "target \"t{i}\" {{\n  inherits = [{}]\n  args = {{ A{i} = \"{i}\" }}\n}}\n",
                 parents.join(", ")
-            ));
+            );
         }
         let mut bake = BakeFiles::default();
         bake.add("docker-bake.hcl", &many).expect("parses");

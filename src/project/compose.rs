@@ -136,6 +136,9 @@ fn text(node: &Node) -> Option<String> {
 }
 
 /// The services of a compose file.
+///
+/// # Errors
+/// A warning, with its line and column, when the file is not valid YAML.
 pub fn parse(shown: &str, source: &str) -> Result<Vec<Service>, Warning> {
     let docs = yaml::parse(source).map_err(|e| {
         Warning::at(

@@ -21,7 +21,7 @@ pub fn context_above(dockerfile: &Path, root: &Path, build: &crate::Build) -> Op
     // Its own COPY sources: the images of the project it may be built FROM
     // are not modelled.
     let own = crate::Build {
-        images: Default::default(),
+        images: std::sync::Arc::default(),
         ..build.clone()
     };
     let image = crate::model::Image::from_dockerfile_with(&df, &own);

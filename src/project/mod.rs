@@ -185,6 +185,9 @@ pub fn shown(root: &Path, path: &Path) -> String {
 /// Read a build file: a regular file (through symlinks only when its target
 /// is inside `root_real`, the canonical root), at most [`MAX_FILE_SIZE`]
 /// bytes, UTF-8. `Ok(None)`: there is no such file.
+///
+/// # Errors
+/// A warning when the file exists but cannot be read within those bounds.
 pub fn read_build_file(
     path: &Path,
     root_real: &Path,
@@ -272,10 +275,7 @@ impl Discovery {
     /// there is no `.git`). Returns the repository root.
     pub fn scan(&mut self, dockerfile: &Path, walk_root: &Path) -> PathBuf {
         let df = clean(dockerfile);
-        let dir = df
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| df.clone());
+        let dir = df.parent().map_or_else(|| df.clone(), Path::to_path_buf);
         let fallback = clean(walk_root);
         let root = repo_root(
             &dir,
@@ -610,15 +610,14 @@ pub(crate) fn mirrored(repo: &str, commit: &str, path: &str) -> Option<String> {
         .output()
         .ok()
         .filter(|o| o.status.success());
-    match out {
-        Some(o) => String::from_utf8(o.stdout).ok(),
-        None => {
-            eprintln!(
-                "skipped: fetch github:{repo} (commit {commit}) into {}",
-                git_dir.display()
-            );
-            None
-        }
+    if let Some(o) = out {
+        String::from_utf8(o.stdout).ok()
+    } else {
+        eprintln!(
+            "skipped: fetch github:{repo} (commit {commit}) into {}",
+            git_dir.display()
+        );
+        None
     }
 }
 

@@ -18,6 +18,9 @@ use super::{BuildConfig, Warning};
 
 /// The build configurations of one workflow; `root` is the repository root
 /// (absolute).
+///
+/// # Errors
+/// A warning, with its line and column, when the file is not valid YAML.
 pub fn parse(shown: &str, source: &str, root: &Path) -> Result<Vec<BuildConfig>, Warning> {
     let docs = yaml::parse(source).map_err(|e| {
         Warning::at(

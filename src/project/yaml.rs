@@ -95,7 +95,7 @@ impl Node {
                 continue;
             }
             if let Some(&i) = k.as_str().and_then(|key| at.get(key)) {
-                out[i] = (k, v)
+                out[i] = (k, v);
             } else {
                 if let Some(key) = k.as_str() {
                     at.insert(key, out.len());
@@ -187,6 +187,9 @@ const MAX_PULLED: usize = 64;
 /// accept it at the key's column, and real compose files do that. Such a
 /// bracket is pulled up onto the line before (the line break becomes a
 /// space: every byte keeps its offset), when that line holds no `#`.
+///
+/// # Errors
+/// The parser's error, with its position, or a bound that was passed.
 pub fn parse(text: &str) -> Result<Vec<Node>, Error> {
     let mut fixed: Option<String> = None;
     for _ in 0..MAX_PULLED {
@@ -232,7 +235,7 @@ fn pull_bracket(text: &str, e: &Error) -> Option<String> {
         return None;
     }
     let mut out = text.to_string();
-    out.replace_range(newline..newline + 1, " ");
+    out.replace_range(newline..=newline, " ");
     Some(out)
 }
 
@@ -406,6 +409,7 @@ fn parse_once(text: &str) -> Result<Vec<Node>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     #[test]
     fn spans_and_merge_keys() {
@@ -437,9 +441,10 @@ mod tests {
         let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
             let p = i - 1;
-            bomb.push_str(&format!(
-                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
-            ));
+            let _ = writeln!(
+                bomb,
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]"
+            );
         }
         let e = parse(&bomb).expect_err("bomb");
         assert!(e.message.contains("nodes"), "{e:?}");

@@ -223,7 +223,7 @@ mod tests {
             });
             assert_eq!(
                 argv,
-                Some(want.iter().map(|w| w.to_string()).collect()),
+                Some(want.iter().map(std::string::ToString::to_string).collect()),
                 "{dir}"
             );
         }

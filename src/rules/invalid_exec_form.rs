@@ -16,6 +16,7 @@ pub const META: RuleMeta = RuleMeta {
 /// Read what the author meant: a bracketed list of single- or double-quoted
 /// strings, with a missing closing bracket or a trailing comma forgiven.
 /// `None` when that is not unambiguous.
+#[must_use] 
 pub fn intended_array(text: &str) -> Option<Vec<String>> {
     let s = text.trim();
     let mut it = s.strip_prefix('[')?.chars().peekable();
@@ -71,6 +72,7 @@ pub fn intended_array(text: &str) -> Option<Vec<String>> {
 
 /// Whether SIG003 reports these shell-form arguments (a JSON error and an
 /// exec-form attempt); otherwise they are shell form for SIG001/SIG002.
+#[must_use] 
 pub fn is_exec_form_attempt(text: &str) -> bool {
     intended_array(text).is_some() || looks_like_json(text)
 }
@@ -174,10 +176,10 @@ pub fn check(ctx: &Context) {
         }
         match (ins.kind, &ins.args) {
             (Kind::Cmd | Kind::Entrypoint | Kind::Run | Kind::Shell, args) => {
-                check_one(ctx, ins, args, &ins.keyword.to_ascii_uppercase())
+                check_one(ctx, ins, args, &ins.keyword.to_ascii_uppercase());
             }
             (Kind::Healthcheck, Args::Health { cmd, .. }) => {
-                check_one(ctx, ins, cmd, "HEALTHCHECK CMD")
+                check_one(ctx, ins, cmd, "HEALTHCHECK CMD");
             }
             _ => {}
         }

@@ -90,12 +90,13 @@ pub const RUNTIMES: &[Runtime] = &[
 
 /// Programs of [`RUNTIMES`] that ignore SIGTERM as PID 1 but have a default
 /// handler for another stop signal (`STOPSIGNAL SIGINT`): Python raises
-/// KeyboardInterrupt on SIGINT. Measured as PID 1 by tests/runtimes.rs
+/// `KeyboardInterrupt` on SIGINT. Measured as PID 1 by tests/runtimes.rs
 /// (`other_stop_signals`, which also finds Node.js deaf to SIGINT and both
 /// deaf to SIGQUIT).
 pub const DEFAULT_HANDLERS: &[(&str, &str)] = &[("python", "INT")];
 
 /// The runtime entry for a program, by basename (`python3.12` → python3).
+#[must_use] 
 pub fn runtime(program: &str) -> Option<&'static Runtime> {
     let base = program.rsplit('/').next().unwrap_or(program);
     let trimmed = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');

@@ -17,6 +17,7 @@ pub const META: RuleMeta = RuleMeta {
 
 /// Index of the command string in `sh [-opts] -c STRING ...`, if argv is that
 /// (options read as the shell reads them: [`crate::model::chain::shell_run`]).
+#[must_use] 
 pub fn command_string_index(argv: &[String]) -> Option<usize> {
     if !is_shell_program(argv.first()?) {
         return None;
@@ -157,7 +158,7 @@ mod tests {
     use super::command_string_index;
 
     fn v(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
+        a.iter().map(std::string::ToString::to_string).collect()
     }
 
     #[test]

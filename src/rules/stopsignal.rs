@@ -23,6 +23,7 @@ const NAMES: &[&str] = &[
 
 /// Normalise a STOPSIGNAL value to a name (`SIGTERM`, `15`, `term` → TERM).
 /// `None` when Docker would reject it.
+#[must_use] 
 pub fn normalize(v: &str) -> Option<String> {
     let u = v.trim().to_ascii_uppercase();
     let u = u.strip_prefix("SIG").unwrap_or(&u).to_string();
@@ -181,17 +182,14 @@ pub fn check(ctx: &Context) {
     } else {
         "\n"
     };
-    let edit = match stop_at.filter(|i| *i > st.from_at) {
-        Some(i) => (
-            ctx.dockerfile.instructions[i].args_span(),
-            format!("SIG{want}"),
-        ),
-        None => {
-            let p = ctx.text[..ctx.dockerfile.instructions[at].span.start]
-                .rfind('\n')
-                .map_or(0, |i| i + 1);
-            (p..p, format!("STOPSIGNAL SIG{want}{nl}"))
-        }
+    let edit = if let Some(i) = stop_at.filter(|i| *i > st.from_at) { (
+        ctx.dockerfile.instructions[i].args_span(),
+        format!("SIG{want}"),
+    ) } else {
+        let p = ctx.text[..ctx.dockerfile.instructions[at].span.start]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        (p..p, format!("STOPSIGNAL SIG{want}{nl}"))
     };
     // Unsafe: it changes how the container stops (graceful waits longer).
     d.fix(ctx.fix(

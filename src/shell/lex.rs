@@ -207,7 +207,7 @@ pub fn lex(s: &str) -> Vec<Tok> {
             let two = s.get(i..i + 2).unwrap_or("");
             let op = match two {
                 "&&" | "||" | ";;" | "|&" => two,
-                _ => &s[i..i + 1],
+                _ => &s[i..=i],
             };
             out.push(Tok {
                 kind: TokKind::Op(op.to_string()),

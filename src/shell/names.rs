@@ -218,7 +218,7 @@ fn each_node(root: Node, mut f: impl FnMut(Node)) {
 }
 
 /// The command name of a `command` node.
-fn command_name<'t>(n: Node<'t>) -> Option<Node<'t>> {
+fn command_name(n: Node<'_>) -> Option<Node<'_>> {
     n.child_by_field_name("name")
 }
 
@@ -629,7 +629,7 @@ impl<'a> Script<'a> {
             let mut after: Vec<Option<String>> = vec![None; kids.len()];
             let mut next: Option<String> = None;
             for (i, k) in kids.iter().enumerate().rev() {
-                after[i] = next.clone();
+                after[i].clone_from(&next);
                 if let Some(what) = self.would_run(*k) {
                     next = Some(what);
                 }
@@ -885,6 +885,7 @@ fn unbalanced_quote(text: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     #[test]
     fn quotes_in_consecutive_comment_lines_are_not_quotes() {
@@ -905,7 +906,7 @@ mod tests {
         let calls = |n: usize| {
             let mut s = String::from("g() {\n  app\n}\ncase \"$1\" in\n");
             for i in 0..n {
-                s.push_str(&format!("  {i}) g;;\n"));
+                let _ = writeln!(s, "  {i}) g;;");
             }
             s + "esac\n"
         };

@@ -772,7 +772,7 @@ const SLEEP_FOREVER: f64 = 86400.0;
 
 /// Whether a command finishes by itself. See the module doc for the table.
 pub fn lifetime(words: &[Word]) -> Lifetime {
-    use Lifetime::*;
+    use Lifetime::{LongRunning, OneShot, Unknown};
     if let Some(w) = exec_wrapper(words) {
         if w.shell_string {
             return Unknown;
@@ -1089,7 +1089,7 @@ fn script_server(args: &[Word]) -> Lifetime {
 }
 
 fn php(args: &[Word]) -> Lifetime {
-    use Lifetime::*;
+    use Lifetime::{LongRunning, OneShot, Unknown};
     if has_word(args, &["-S"])
         || args
             .iter()

@@ -449,6 +449,9 @@ pub fn parse_counted(text: &str) -> (Result<Tree, Unparsed>, u64) {
 }
 
 /// Parse shell source within the limits (see [`parse_counted`]).
+///
+/// # Errors
+/// Why the text was not parsed: too large, or over the work budget.
 pub fn parse_checked(text: &str) -> Result<Tree, Unparsed> {
     // The same string is parsed by several rules: one that went over the
     // budget is remembered (by hash and length), so that it costs the

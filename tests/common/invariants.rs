@@ -568,7 +568,7 @@ pub fn strip_sgr(text: &str) -> String {
             (a.as_bytes().get(n) == Some(&b'm')).then_some(n + 2)
         });
         if let Some(len) = len {
-            rest = &after[len..]
+            rest = &after[len..];
         } else {
             out.push('\x1b');
             rest = after;

@@ -74,7 +74,7 @@ impl Vars {
 
     /// Forget what differs from `other` (two paths meet).
     pub fn join(&mut self, other: &Vars) {
-        for (k, v) in self.set.iter_mut() {
+        for (k, v) in &mut self.set {
             if other.set.get(k) != Some(v) {
                 *v = None;
             }
@@ -281,14 +281,10 @@ fn param(name: &str, vars: &Vars, quoted: bool, f: &mut Fields) {
 fn expansion(src: &str, n: Node, vars: &Vars, quoted: bool, f: &mut Fields) {
     // `${a[@]}`, `${a[0]}`: arrays.
     if let Some(sub) = n.named_child(0).filter(|k| k.kind() == "subscript") {
-        let name = sub
-            .child_by_field_name("name")
-            .map(|k| text(src, k))
-            .unwrap_or("");
+        let name = sub.child_by_field_name("name").map_or("", |k| text(src, k));
         let index = sub
             .child_by_field_name("index")
-            .map(|k| text(src, k))
-            .unwrap_or("");
+            .map_or("", |k| text(src, k));
         let Some(elems) = vars.arrays.get(name) else {
             f.push_unknown();
             return;

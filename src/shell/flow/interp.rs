@@ -114,7 +114,7 @@ impl St {
 
     fn join(&mut self, o: &St) {
         if self.opaque.is_none() {
-            self.opaque = o.opaque.clone();
+            self.opaque.clone_from(&o.opaque);
         }
         if !o.fg.is_empty() {
             let have: HashSet<(&Loc, How)> = self.fg.iter().map(|x| (&x.prog.at, x.how)).collect();
@@ -449,7 +449,7 @@ fn preload(
                     Some("." | "source") => {
                         if let Some(w) = words.get(1) {
                             if let Some(v) = &w.value {
-                                found.push((v.clone(), false))
+                                found.push((v.clone(), false));
                             } else {
                                 // `"$(dirname "$0")/lib.sh"`: the name after the last `/`.
                                 let raw = w.raw.trim_matches('"');
@@ -611,7 +611,7 @@ pub(super) fn lifetime(argv: &[Option<String>]) -> Lifetime {
     }
 }
 
-impl<'t, 'e> Interp<'t, 'e> {
+impl<'t> Interp<'t, '_> {
     fn src(&self, file: usize) -> &'t str {
         &self.files[file].text
     }
@@ -893,7 +893,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             return Lifetime::Unknown;
         }
         // By script and arguments (`./cli initdb` finishes, `./cli serve` not).
-        let key = format!("{name}\u{0}{:?}", rest);
+        let key = format!("{name}\u{0}{rest:?}");
         if let Some(l) = self.script_lifetimes.get(&key) {
             return *l;
         }
@@ -1981,9 +1981,9 @@ impl<'t, 'e> Interp<'t, 'e> {
             let mut out = sum.out;
             for s in &mut out {
                 let suffix: Vec<String> = s.conds.get(sum.prefix..).unwrap_or(&[]).to_vec();
-                s.conds = conds.clone();
+                s.conds.clone_from(&conds);
                 s.conds.extend(suffix);
-                s.vars.args = saved_args.clone();
+                s.vars.args.clone_from(&saved_args);
                 s.nest.in_function = saved_nest;
             }
             return out;
@@ -2021,7 +2021,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             },
         );
         for s in &mut out {
-            s.vars.args = saved_args.clone();
+            s.vars.args.clone_from(&saved_args);
             s.nest.in_function = saved_nest;
         }
         out
@@ -2214,7 +2214,7 @@ impl<'t, 'e> Interp<'t, 'e> {
             s.child -= 1;
             s.vars = saved_vars.clone();
             s.traps = saved_traps.clone();
-            s.jobs = saved_jobs.clone();
+            s.jobs.clone_from(&saved_jobs);
             if matches!(s.ctl, Ctl::Exit | Ctl::Return) && s.done != Some(usize::MAX) {
                 s.ctl = Ctl::Normal;
             }
@@ -2350,7 +2350,7 @@ impl<'t, 'e> Interp<'t, 'e> {
         let src = self.src(file);
         let value_node = n.child_by_field_name("value");
         let value = value_node.and_then(|v| expand_one(src, v, &st.vars));
-        let vtext = value_node.map(|v| text(src, v)).unwrap_or("").to_string();
+        let vtext = value_node.map_or("", |v| text(src, v)).to_string();
         let mut c = n.walk();
         let items: Vec<Node> = n
             .named_children(&mut c)
@@ -2643,7 +2643,7 @@ impl<'t, 'e> Interp<'t, 'e> {
                         }
                         // The loop goes on: each program of its body finished.
                         if o.fg != before_fg {
-                            o.fg = before_fg.clone();
+                            o.fg.clone_from(&before_fg);
                         }
                         next.push(o);
                     }

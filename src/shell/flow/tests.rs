@@ -1,6 +1,7 @@
 //! The model on the constructs of issue 13, one small script each.
 
 use super::*;
+use std::fmt::Write as _;
 
 /// A compact rendering of the paths: `exec ./server`, `fg ./app`,
 /// `fg(pipeline) ./app`, `wait`, `exit`, `fails`, `unknown`, with traps
@@ -8,7 +9,7 @@ use super::*;
 fn paths(text: &str, shell: Option<ShellKind>, args: Option<&[&str]>, c: bool) -> Vec<String> {
     let env = Env {
         shell,
-        args: args.map(|a| a.iter().map(|s| s.to_string()).collect()),
+        args: args.map(|a| a.iter().map(std::string::ToString::to_string).collect()),
         vars: vec![("MODE".into(), Some("worker".into()))],
         env_complete: false,
         zero: "/entrypoint.sh".into(),
@@ -67,13 +68,14 @@ fn paths(text: &str, shell: Option<ShellKind>, args: Option<&[&str]>, c: bool) -
                 End::Unknown { .. } => "unknown".into(),
             };
             for t in &p.traps {
-                s.push_str(&format!(
+                let _ = write!(
+                    s,
                     " {}:{}{}{}",
                     t.signal,
                     if t.forwards { "fw" } else { "" },
                     if t.waits { "w" } else { "" },
                     if t.exits { "x" } else { "" }
-                ));
+                );
             }
             if !p.conditions.is_empty() {
                 s.push_str(" | ");
@@ -260,7 +262,7 @@ fn recursion_is_bounded() {
 fn many_ifs_stay_small() {
     let mut s = String::new();
     for i in 0..200 {
-        s.push_str(&format!("if [ -n \"$V{i}\" ]; then x{i}=1; fi\n"));
+        let _ = writeln!(s, "if [ -n \"$V{i}\" ]; then x{i}=1; fi");
     }
     s.push_str("exec ./app\n");
     assert_eq!(script(&s, &[]), ["exec ./app"]);
@@ -336,7 +338,7 @@ fn trap_handlers_and_what_they_call() {
     // Through a chain of functions, defined after the trap.
     let mut s = String::from("trap f0 TERM\n");
     for i in 0..50 {
-        s.push_str(&format!("f{i}() {{ f{}; }}\n", i + 1));
+        let _ = writeln!(s, "f{i}() {{ f{}; }}", i + 1);
     }
     s.push_str("f50() { kill -TERM \"$p\"; wait \"$p\"; }\n./app & p=$!\nwait\n");
     assert_eq!(script(&s, &[]), ["wait TERM:fww"]);
