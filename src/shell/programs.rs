@@ -2527,69 +2527,70 @@ mod tests {
 
     #[test]
     fn wrappers_find_the_command() {
-        assert_eq!(at("env A=1 B=2 sleep 5"), Some((3, true)));
-        assert_eq!(at("env -i -u HOME PATH=/bin sleep 5"), Some((5, true)));
-        assert_eq!(at("env -uHOME -- sleep 5"), Some((3, true)));
-        assert_eq!(at("env --unset=HOME --chdir /tmp sleep 5"), Some((4, true)));
-        assert_eq!(at("env - sleep"), Some((2, true)));
-        assert_eq!(at("env -S x"), None);
-        assert_eq!(at("env A=1"), None);
-        assert_eq!(at("env"), None);
-        assert_eq!(at("/usr/bin/env $X sleep"), None);
-        assert_eq!(at("env A=1 $X"), None);
-        assert_eq!(at("nohup sleep 5"), Some((1, true)));
-        assert_eq!(at("nohup -- sleep 5"), Some((2, true)));
-        assert_eq!(at("nohup"), None);
-        assert_eq!(at("gosu app sleep 5"), Some((2, true)));
-        assert_eq!(at("gosu $X $X"), Some((2, true)));
-        assert_eq!(at("gosu app"), None);
-        assert_eq!(at("gosu --version"), None);
-        assert_eq!(at("su-exec app:app sleep"), Some((2, true)));
-        assert_eq!(at("s6-setuidgid app sleep"), Some((2, true)));
-        assert_eq!(
-            at("setpriv --reuid 1000 --regid=1000 --init-groups sleep 5"),
-            Some((5, true))
-        );
-        assert_eq!(
-            at("setpriv --reuid=1000 --clear-groups -- sleep"),
-            Some((4, true))
-        );
-        assert_eq!(at("setpriv --reuid $X sleep"), Some((3, true)));
-        assert_eq!(at("setpriv $X sleep"), None);
-        assert_eq!(at("setpriv -d"), None);
-        assert_eq!(at("chroot / sleep 5"), Some((2, true)));
-        assert_eq!(
-            at("chroot --userspec=1000:1000 --groups 10 / sleep"),
-            Some((5, true))
-        );
-        assert_eq!(at("chroot /newroot"), None);
-        assert_eq!(
-            at("chpst -u app -U app:app -/ /root sleep"),
-            Some((7, true))
-        );
-        assert_eq!(at("chpst -uapp -vP sleep"), Some((3, true)));
-        assert_eq!(at("nice -n 10 sleep"), Some((3, true)));
-        assert_eq!(at("nice -n10 sleep"), Some((2, true)));
-        assert_eq!(at("nice -5 sleep"), Some((2, true)));
-        assert_eq!(at("nice --adjustment=5 sleep"), Some((2, true)));
-        assert_eq!(at("ionice -c 3 sleep"), Some((3, true)));
-        assert_eq!(at("ionice -c3 -n7 sleep"), Some((3, true)));
-        assert_eq!(at("ionice -p 1"), None);
-        assert_eq!(at("taskset 0x1 sleep"), Some((2, true)));
-        assert_eq!(at("taskset -c 0,1 sleep"), Some((3, true)));
-        assert_eq!(at("taskset -ac 0 sleep"), Some((3, true)));
-        assert_eq!(at("taskset -p 1"), None);
-        assert_eq!(at("taskset 0x1"), None);
-        assert_eq!(at("stdbuf -oL -e 0 sleep"), Some((4, true)));
-        assert_eq!(at("stdbuf --output=L sleep"), Some((2, true)));
-        assert_eq!(at("numactl --interleave=all sleep"), Some((2, true)));
-        assert_eq!(at("numactl -N 0 -m 0 -l sleep"), Some((6, true)));
-        assert_eq!(at("numactl --membind 0 sleep"), Some((3, true)));
-        assert_eq!(at("numactl --hardware"), None);
-        assert_eq!(at("wait-for-it.sh db:5432 -t 30 -- sleep"), Some((5, true)));
-        assert_eq!(at("wait-for-it db:5432"), None);
-        assert_eq!(at("xvfb-run -a -s -screen sleep"), Some((4, false)));
-        assert_eq!(at("xvfb-run --server-args=x sleep"), Some((2, false)));
+        for (input, want) in [
+            ("env A=1 B=2 sleep 5", Some((3, true))),
+            ("env -i -u HOME PATH=/bin sleep 5", Some((5, true))),
+            ("env -uHOME -- sleep 5", Some((3, true))),
+            ("env --unset=HOME --chdir /tmp sleep 5", Some((4, true))),
+            ("env - sleep", Some((2, true))),
+            ("env -S x", None),
+            ("env A=1", None),
+            ("env", None),
+            ("/usr/bin/env $X sleep", None),
+            ("env A=1 $X", None),
+            ("nohup sleep 5", Some((1, true))),
+            ("nohup -- sleep 5", Some((2, true))),
+            ("nohup", None),
+            ("gosu app sleep 5", Some((2, true))),
+            ("gosu $X $X", Some((2, true))),
+            ("gosu app", None),
+            ("gosu --version", None),
+            ("su-exec app:app sleep", Some((2, true))),
+            ("s6-setuidgid app sleep", Some((2, true))),
+            (
+                "setpriv --reuid 1000 --regid=1000 --init-groups sleep 5",
+                Some((5, true)),
+            ),
+            (
+                "setpriv --reuid=1000 --clear-groups -- sleep",
+                Some((4, true)),
+            ),
+            ("setpriv --reuid $X sleep", Some((3, true))),
+            ("setpriv $X sleep", None),
+            ("setpriv -d", None),
+            ("chroot / sleep 5", Some((2, true))),
+            (
+                "chroot --userspec=1000:1000 --groups 10 / sleep",
+                Some((5, true)),
+            ),
+            ("chroot /newroot", None),
+            ("chpst -u app -U app:app -/ /root sleep", Some((7, true))),
+            ("chpst -uapp -vP sleep", Some((3, true))),
+            ("nice -n 10 sleep", Some((3, true))),
+            ("nice -n10 sleep", Some((2, true))),
+            ("nice -5 sleep", Some((2, true))),
+            ("nice --adjustment=5 sleep", Some((2, true))),
+            ("ionice -c 3 sleep", Some((3, true))),
+            ("ionice -c3 -n7 sleep", Some((3, true))),
+            ("ionice -p 1", None),
+            ("taskset 0x1 sleep", Some((2, true))),
+            ("taskset -c 0,1 sleep", Some((3, true))),
+            ("taskset -ac 0 sleep", Some((3, true))),
+            ("taskset -p 1", None),
+            ("taskset 0x1", None),
+            ("stdbuf -oL -e 0 sleep", Some((4, true))),
+            ("stdbuf --output=L sleep", Some((2, true))),
+            ("numactl --interleave=all sleep", Some((2, true))),
+            ("numactl -N 0 -m 0 -l sleep", Some((6, true))),
+            ("numactl --membind 0 sleep", Some((3, true))),
+            ("numactl --hardware", None),
+            ("wait-for-it.sh db:5432 -t 30 -- sleep", Some((5, true))),
+            ("wait-for-it db:5432", None),
+            ("xvfb-run -a -s -screen sleep", Some((4, false))),
+            ("xvfb-run --server-args=x sleep", Some((2, false))),
+        ] {
+            assert_eq!(at(input), want, "{input:?}");
+        }
     }
 
     #[test]
@@ -2599,11 +2600,27 @@ mod tests {
             (t.command_at, t.execs, t.init, t.forwards),
             (2, false, true, true)
         );
-        assert_eq!(at("tini -g -e 143 -s sleep"), Some((5, false)));
-        assert_eq!(at("tini -p SIGTERM -- sleep"), Some((4, false)));
-        assert_eq!(at("/sbin/tini-static sleep"), Some((1, false)));
-        assert_eq!(at("tini --"), None);
-        assert_eq!(at("tini $X sleep"), None);
+        for (input, want) in [
+            ("tini -g -e 143 -s sleep", Some((5, false))),
+            ("tini -p SIGTERM -- sleep", Some((4, false))),
+            ("/sbin/tini-static sleep", Some((1, false))),
+            ("tini --", None),
+            ("tini $X sleep", None),
+            ("su app", None),
+            ("su - app -c x", Some((4, false))),
+            ("sudo -u app -E A=1 sleep", Some((5, false))),
+            ("sudo -b sleep", None),
+            ("sudo", None),
+            (
+                "dockerize -wait tcp://db:5432 -timeout 30s sleep",
+                Some((5, false)),
+            ),
+            ("dockerize -poll -template=a:b sleep", Some((3, false))),
+            ("dockerize -wait tcp://db:5432", None),
+            ("sleep 5", None),
+        ] {
+            assert_eq!(at(input), want, "{input:?}");
+        }
         let d = exec_wrapper(&w("dumb-init -c --rewrite 15:2 sleep")).unwrap();
         assert_eq!((d.command_at, d.init), (4, true));
         assert_eq!(at("dumb-init --rewrite=15:2 -- sleep"), Some((3, false)));
@@ -2622,18 +2639,6 @@ mod tests {
         assert_eq!(at("runuser -u app sleep"), Some((3, false)));
         let s = exec_wrapper(&w("su -s /bin/sh -c x app")).unwrap();
         assert_eq!((s.command_at, s.shell_string, s.execs), (4, true, false));
-        assert_eq!(at("su app"), None);
-        assert_eq!(at("su - app -c x"), Some((4, false)));
-        assert_eq!(at("sudo -u app -E A=1 sleep"), Some((5, false)));
-        assert_eq!(at("sudo -b sleep"), None);
-        assert_eq!(at("sudo"), None);
-        assert_eq!(
-            at("dockerize -wait tcp://db:5432 -timeout 30s sleep"),
-            Some((5, false))
-        );
-        assert_eq!(at("dockerize -poll -template=a:b sleep"), Some((3, false)));
-        assert_eq!(at("dockerize -wait tcp://db:5432"), None);
-        assert_eq!(at("sleep 5"), None);
     }
 
     fn daemon(s: &str) -> Option<&'static str> {
@@ -2659,50 +2664,107 @@ mod tests {
         assert_eq!(daemonises(&more), None);
         let on = vec![Some("nginx"), Some("-g"), Some("pid /tmp/n.pid;")];
         assert_eq!(daemonises(&on).map(|d| d.program), Some("nginx"));
-        assert_eq!(daemon("nginx -g $X"), None);
-        assert_eq!(daemon("nginx $X"), None);
-        assert_eq!(daemon("nginx -t"), None);
-        assert_eq!(daemon("nginx -s reload"), None);
+        for (input, want) in [
+            ("nginx -g $X", None),
+            ("nginx $X", None),
+            ("nginx -t", None),
+            ("nginx -s reload", None),
+            ("php-fpm -F", None),
+            ("php-fpm8.2 --nodaemonize", None),
+            ("php-fpm -t", None),
+            ("apachectl start", Some("apachectl")),
+            ("apache2ctl -k start", Some("apachectl")),
+            ("apache2ctl -D FOREGROUND", None),
+            ("httpd", Some("httpd")),
+            ("httpd -k start", Some("httpd")),
+            ("httpd -DFOREGROUND", None),
+            ("httpd -D FOREGROUND", None),
+            ("apache2 -X", None),
+            ("httpd -t", None),
+            ("httpd $X", None),
+            ("/usr/sbin/sshd", Some("sshd")),
+            ("sshd -D -e", None),
+            ("sshd -De", None),
+            ("sshd -d", None),
+            ("sshd -f /etc/ssh/D -p 22", Some("sshd")),
+            ("sshd -oLogLevel=DEBUG", Some("sshd")),
+            ("sshd $X", None),
+            ("sshd -t", None),
+            ("cron", Some("cron")),
+            ("cron -f", None),
+            ("cron -f -L 15", None),
+            ("crond", Some("crond")),
+            ("crond -f -l 2", None),
+            ("crond -n", None),
+            ("rsyslogd", Some("rsyslogd")),
+            ("rsyslogd -n -f /etc/rsyslog.conf", None),
+            ("redis-server --daemonize yes", Some("redis-server")),
+            ("redis-server --daemonize no", None),
+            ("redis-server", None),
+            ("pg_ctl -D /data start", Some("pg_ctl")),
+            ("pg_ctl start -D /data -l log", Some("pg_ctl")),
+            ("pg_ctl -D /data stop", None),
+            ("pg_ctlcluster 15 main start", Some("pg_ctlcluster")),
+            ("pg_ctlcluster --foreground 15 main start", None),
+            ("pg_ctlcluster $X 15 main start", None),
+            ("service nginx start", Some("service")),
+            ("service nginx status", None),
+            ("/etc/init.d/ssh start", Some("/etc/init.d")),
+            ("rc-service -q nginx start", Some("rc-service")),
+            ("postfix start", Some("postfix")),
+            ("postfix start-fg", None),
+            ("memcached -d -u nobody", Some("memcached")),
+            ("memcached -u nobody -m 64", None),
+            ("mongod --fork --logpath /l", Some("mongod")),
+            ("mongod", None),
+            ("haproxy -D -f /x.cfg", Some("haproxy")),
+            ("haproxy -f /usr/local/etc/haproxy/haproxy.cfg", None),
+            ("haproxy -db -f /etc/haproxy/haproxy.cfg", None),
+            ("haproxy -Ws -f /etc/haproxy/haproxy.cfg", None),
+            ("varnishd -a :80 -f /v.vcl", Some("varnishd")),
+            ("varnishd -F -a :80", None),
+            ("squid", Some("squid")),
+            ("squid -z", Some("squid")),
+            ("squid -NYCd 1", None),
+            ("squid --foreground", None),
+            ("dnsmasq", Some("dnsmasq")),
+            ("dnsmasq -k", None),
+            ("dnsmasq --keep-in-foreground --log-facility=-", None),
+            ("named -u bind", Some("named")),
+            ("named -g -u bind", None),
+            ("smbd", Some("smbd")),
+            ("smbd -F --no-process-group", None),
+            ("smbd -F -D", Some("smbd")),
+            ("supervisord -n -c /etc/supervisord.conf", None),
+            ("supervisord --nodaemon", None),
+            ("mysqld_safe --nowatch", Some("mysqld_safe")),
+            ("mysqld_safe", None),
+            ("catalina.sh start", Some("catalina.sh")),
+            ("catalina.sh run", None),
+            ("startup.sh", Some("catalina.sh")),
+            ("zkServer.sh start", Some("zkServer.sh")),
+            ("zkServer.sh start-foreground", None),
+            ("rabbitmq-server -detached", Some("rabbitmq-server")),
+            ("pm2 start app.js", Some("pm2")),
+            ("pm2 start app.js --no-daemon", None),
+            ("pm2-runtime app.js", None),
+            ("caddy start", Some("caddy")),
+            ("caddy run", None),
+            ("lighttpd -f /l.conf", Some("lighttpd")),
+            ("lighttpd -D -f /l.conf", None),
+            ("rsync --daemon", Some("rsync")),
+            ("rsync --daemon --no-detach", None),
+            ("rsync -a a b", None),
+            ("dockerd", None),
+            ("Xvfb :99", None),
+        ] {
+            assert_eq!(daemon(input), want, "{input:?}");
+        }
         assert!(daemonises(&w("nginx")).unwrap().config.is_some());
 
         assert_eq!(daemonises(&w("php-fpm -D")).unwrap().config, None);
         assert!(daemonises(&w("php-fpm8.2")).unwrap().config.is_some());
-        assert_eq!(daemon("php-fpm -F"), None);
-        assert_eq!(daemon("php-fpm8.2 --nodaemonize"), None);
-        assert_eq!(daemon("php-fpm -t"), None);
 
-        assert_eq!(daemon("apachectl start"), Some("apachectl"));
-        assert_eq!(daemon("apache2ctl -k start"), Some("apachectl"));
-        assert_eq!(daemon("apache2ctl -D FOREGROUND"), None);
-        assert_eq!(daemon("httpd"), Some("httpd"));
-        assert_eq!(daemon("httpd -k start"), Some("httpd"));
-        assert_eq!(daemon("httpd -DFOREGROUND"), None);
-        assert_eq!(daemon("httpd -D FOREGROUND"), None);
-        assert_eq!(daemon("apache2 -X"), None);
-        assert_eq!(daemon("httpd -t"), None);
-        assert_eq!(daemon("httpd $X"), None);
-
-        assert_eq!(daemon("/usr/sbin/sshd"), Some("sshd"));
-        assert_eq!(daemon("sshd -D -e"), None);
-        assert_eq!(daemon("sshd -De"), None);
-        assert_eq!(daemon("sshd -d"), None);
-        assert_eq!(daemon("sshd -f /etc/ssh/D -p 22"), Some("sshd"));
-        assert_eq!(daemon("sshd -oLogLevel=DEBUG"), Some("sshd"));
-        assert_eq!(daemon("sshd $X"), None);
-        assert_eq!(daemon("sshd -t"), None);
-
-        assert_eq!(daemon("cron"), Some("cron"));
-        assert_eq!(daemon("cron -f"), None);
-        assert_eq!(daemon("cron -f -L 15"), None);
-        assert_eq!(daemon("crond"), Some("crond"));
-        assert_eq!(daemon("crond -f -l 2"), None);
-        assert_eq!(daemon("crond -n"), None);
-        assert_eq!(daemon("rsyslogd"), Some("rsyslogd"));
-        assert_eq!(daemon("rsyslogd -n -f /etc/rsyslog.conf"), None);
-
-        assert_eq!(daemon("redis-server --daemonize yes"), Some("redis-server"));
-        assert_eq!(daemon("redis-server --daemonize no"), None);
-        assert_eq!(daemon("redis-server"), None);
         assert!(daemonises(&w("redis-server /etc/redis/redis.conf"))
             .unwrap()
             .config
@@ -2712,79 +2774,16 @@ mod tests {
             None
         );
 
-        assert_eq!(daemon("pg_ctl -D /data start"), Some("pg_ctl"));
-        assert_eq!(daemon("pg_ctl start -D /data -l log"), Some("pg_ctl"));
-        assert_eq!(daemon("pg_ctl -D /data stop"), None);
-        assert_eq!(daemon("pg_ctlcluster 15 main start"), Some("pg_ctlcluster"));
-        assert_eq!(daemon("pg_ctlcluster --foreground 15 main start"), None);
-        assert_eq!(daemon("pg_ctlcluster $X 15 main start"), None);
-
-        assert_eq!(daemon("service nginx start"), Some("service"));
-        assert_eq!(daemon("service nginx status"), None);
-        assert_eq!(daemon("/etc/init.d/ssh start"), Some("/etc/init.d"));
-        assert_eq!(daemon("rc-service -q nginx start"), Some("rc-service"));
-        assert_eq!(daemon("postfix start"), Some("postfix"));
-        assert_eq!(daemon("postfix start-fg"), None);
-        assert_eq!(daemon("memcached -d -u nobody"), Some("memcached"));
-        assert_eq!(daemon("memcached -u nobody -m 64"), None);
-        assert_eq!(daemon("mongod --fork --logpath /l"), Some("mongod"));
-        assert_eq!(daemon("mongod"), None);
-        assert_eq!(daemon("haproxy -D -f /x.cfg"), Some("haproxy"));
-        assert_eq!(
-            daemon("haproxy -f /usr/local/etc/haproxy/haproxy.cfg"),
-            None
-        );
         assert!(daemonises(&w("haproxy -f /etc/haproxy/haproxy.cfg"))
             .unwrap()
             .config
             .is_some());
-        assert_eq!(daemon("haproxy -db -f /etc/haproxy/haproxy.cfg"), None);
-        assert_eq!(daemon("haproxy -Ws -f /etc/haproxy/haproxy.cfg"), None);
-        assert_eq!(daemon("varnishd -a :80 -f /v.vcl"), Some("varnishd"));
-        assert_eq!(daemon("varnishd -F -a :80"), None);
-        assert_eq!(daemon("squid"), Some("squid"));
-        assert_eq!(daemon("squid -z"), Some("squid"));
-        assert_eq!(daemon("squid -NYCd 1"), None);
-        assert_eq!(daemon("squid --foreground"), None);
-        assert_eq!(daemon("dnsmasq"), Some("dnsmasq"));
-        assert_eq!(daemon("dnsmasq -k"), None);
-        assert_eq!(
-            daemon("dnsmasq --keep-in-foreground --log-facility=-"),
-            None
-        );
-        assert_eq!(daemon("named -u bind"), Some("named"));
-        assert_eq!(daemon("named -g -u bind"), None);
-        assert_eq!(daemon("smbd"), Some("smbd"));
-        assert_eq!(daemon("smbd -F --no-process-group"), None);
-        assert_eq!(daemon("smbd -F -D"), Some("smbd"));
         assert!(
             daemonises(&w("supervisord -c /etc/supervisor/supervisord.conf"))
                 .unwrap()
                 .config
                 .is_some()
         );
-        assert_eq!(daemon("supervisord -n -c /etc/supervisord.conf"), None);
-        assert_eq!(daemon("supervisord --nodaemon"), None);
-        assert_eq!(daemon("mysqld_safe --nowatch"), Some("mysqld_safe"));
-        assert_eq!(daemon("mysqld_safe"), None);
-        assert_eq!(daemon("catalina.sh start"), Some("catalina.sh"));
-        assert_eq!(daemon("catalina.sh run"), None);
-        assert_eq!(daemon("startup.sh"), Some("catalina.sh"));
-        assert_eq!(daemon("zkServer.sh start"), Some("zkServer.sh"));
-        assert_eq!(daemon("zkServer.sh start-foreground"), None);
-        assert_eq!(daemon("rabbitmq-server -detached"), Some("rabbitmq-server"));
-        assert_eq!(daemon("pm2 start app.js"), Some("pm2"));
-        assert_eq!(daemon("pm2 start app.js --no-daemon"), None);
-        assert_eq!(daemon("pm2-runtime app.js"), None);
-        assert_eq!(daemon("caddy start"), Some("caddy"));
-        assert_eq!(daemon("caddy run"), None);
-        assert_eq!(daemon("lighttpd -f /l.conf"), Some("lighttpd"));
-        assert_eq!(daemon("lighttpd -D -f /l.conf"), None);
-        assert_eq!(daemon("rsync --daemon"), Some("rsync"));
-        assert_eq!(daemon("rsync --daemon --no-detach"), None);
-        assert_eq!(daemon("rsync -a a b"), None);
-        assert_eq!(daemon("dockerd"), None);
-        assert_eq!(daemon("Xvfb :99"), None);
         assert_eq!(daemonises(&[]), None);
         assert_eq!(daemonises(&[None, Some("start")]), None);
     }
@@ -2792,49 +2791,50 @@ mod tests {
     #[test]
     fn wrapper_scripts() {
         let ws = |s: &str| wrapper_script(&w(s)).map(|x| (x.name, x.execs, x.forwards));
-        assert_eq!(
-            ws("apache2ctl -D FOREGROUND"),
-            Some(("apache2ctl", false, false))
-        );
-        assert_eq!(
-            ws("/usr/sbin/apachectl -DFOREGROUND"),
-            Some(("apache2ctl", false, false))
-        );
-        assert_eq!(ws("apache2ctl start"), None);
-        assert_eq!(ws("apache2ctl -t"), None);
-        assert_eq!(ws("mysqld_safe"), Some(("mysqld_safe", false, false)));
-        assert_eq!(
-            ws("mysqld_safe --user=mysql"),
-            Some(("mysqld_safe", false, false))
-        );
-        assert_eq!(ws("mariadbd-safe --nowatch"), None);
-        assert_eq!(ws("mysqld_safe $X"), None);
-        assert_eq!(ws("catalina.sh run"), Some(("catalina.sh", true, false)));
-        assert_eq!(
-            ws("/usr/local/tomcat/bin/catalina.sh run -security"),
-            Some(("catalina.sh", true, false))
-        );
-        assert_eq!(ws("catalina.sh start"), None);
-        assert_eq!(
-            ws("pg_ctlcluster --foreground 15 main start"),
-            Some(("pg_ctlcluster", true, false))
-        );
-        assert_eq!(ws("pg_ctlcluster 15 main start"), None);
-        assert_eq!(
-            ws("rabbitmq-server"),
-            Some(("rabbitmq-server", false, true))
-        );
-        assert_eq!(
-            ws("/usr/sbin/rabbitmq-server"),
-            Some(("rabbitmq-server", false, false))
-        );
-        assert_eq!(ws("rabbitmq-server -detached"), None);
-        assert_eq!(
-            ws("zkServer.sh start-foreground"),
-            Some(("zkServer.sh", true, false))
-        );
-        assert_eq!(ws("zkServer.sh start"), None);
-        assert_eq!(ws("nginx"), None);
+        for (input, want) in [
+            (
+                "apache2ctl -D FOREGROUND",
+                Some(("apache2ctl", false, false)),
+            ),
+            (
+                "/usr/sbin/apachectl -DFOREGROUND",
+                Some(("apache2ctl", false, false)),
+            ),
+            ("apache2ctl start", None),
+            ("apache2ctl -t", None),
+            ("mysqld_safe", Some(("mysqld_safe", false, false))),
+            (
+                "mysqld_safe --user=mysql",
+                Some(("mysqld_safe", false, false)),
+            ),
+            ("mariadbd-safe --nowatch", None),
+            ("mysqld_safe $X", None),
+            ("catalina.sh run", Some(("catalina.sh", true, false))),
+            (
+                "/usr/local/tomcat/bin/catalina.sh run -security",
+                Some(("catalina.sh", true, false)),
+            ),
+            ("catalina.sh start", None),
+            (
+                "pg_ctlcluster --foreground 15 main start",
+                Some(("pg_ctlcluster", true, false)),
+            ),
+            ("pg_ctlcluster 15 main start", None),
+            ("rabbitmq-server", Some(("rabbitmq-server", false, true))),
+            (
+                "/usr/sbin/rabbitmq-server",
+                Some(("rabbitmq-server", false, false)),
+            ),
+            ("rabbitmq-server -detached", None),
+            (
+                "zkServer.sh start-foreground",
+                Some(("zkServer.sh", true, false)),
+            ),
+            ("zkServer.sh start", None),
+            ("nginx", None),
+        ] {
+            assert_eq!(ws(input), want, "{input:?}");
+        }
         assert_eq!(wrapper_script(&[None]), None);
     }
 
@@ -2845,138 +2845,133 @@ mod tests {
     #[test]
     fn lifetimes() {
         use Lifetime::*;
-        assert_eq!(life("sleep 5"), OneShot);
-        assert_eq!(life("sleep 1.5m 30"), OneShot);
-        assert_eq!(life("sleep infinity"), LongRunning);
-        assert_eq!(life("sleep 3650d"), LongRunning);
-        assert_eq!(life("sleep 2147483647"), LongRunning);
-        assert_eq!(life("sleep $X"), Unknown);
-        assert_eq!(life("sleep"), Unknown);
-        assert_eq!(life("tail -f /var/log/x"), LongRunning);
-        assert_eq!(life("tail -F /var/log/x"), LongRunning);
-        assert_eq!(life("tail --follow=name x"), LongRunning);
-        assert_eq!(life("tail -n 10 x"), OneShot);
-        assert_eq!(life("tail"), Unknown);
-        assert_eq!(life("cat"), Unknown);
-        assert_eq!(life("cat /etc/hosts"), OneShot);
-        assert_eq!(life("cat $X"), Unknown);
-        assert_eq!(life("sed -i s/a/b/ f"), OneShot);
-        assert_eq!(life("sed s/a/b/ f"), OneShot);
-        assert_eq!(life("sed s/a/b/"), Unknown);
-        assert_eq!(life("envsubst"), Unknown);
+        for (input, want) in [
+            ("sleep 5", OneShot),
+            ("sleep 1.5m 30", OneShot),
+            ("sleep infinity", LongRunning),
+            ("sleep 3650d", LongRunning),
+            ("sleep 2147483647", LongRunning),
+            ("sleep $X", Unknown),
+            ("sleep", Unknown),
+            ("tail -f /var/log/x", LongRunning),
+            ("tail -F /var/log/x", LongRunning),
+            ("tail --follow=name x", LongRunning),
+            ("tail -n 10 x", OneShot),
+            ("tail", Unknown),
+            ("cat", Unknown),
+            ("cat /etc/hosts", OneShot),
+            ("cat $X", Unknown),
+            ("sed -i s/a/b/ f", OneShot),
+            ("sed s/a/b/ f", OneShot),
+            ("sed s/a/b/", Unknown),
+            ("envsubst", Unknown),
+            ("psql -f /init.sql", OneShot),
+            ("mysql -uroot -e x", OneShot),
+            ("redis-cli ping", OneShot),
+            ("cp a b", OneShot),
+            ("/bin/mkdir -p /x", OneShot),
+            ("chown -R app /x", OneShot),
+            ("echo hi", OneShot),
+            ("[", OneShot),
+            ("curl -fsS http://x", OneShot),
+            ("apt-get update", OneShot),
+            ("nc -z db 5432", OneShot),
+            ("nc -l 80", Unknown),
+            ("wait-for-it db:5432 -t 5", OneShot),
+            ("wait-for-it db:5432 -- sleep infinity", LongRunning),
+            ("dockerize -wait tcp://db:1", OneShot),
+            ("dockerize -wait tcp://db:1 sleep 5", OneShot),
+            ("dockerize -stdout /x", LongRunning),
+            ("php artisan migrate --force", OneShot),
+            ("php artisan config:cache", OneShot),
+            ("php artisan serve --host=0.0.0.0", LongRunning),
+            ("php artisan queue:work", LongRunning),
+            ("php artisan tinker", Unknown),
+            ("php -S 0.0.0.0:80", LongRunning),
+            ("python manage.py migrate", OneShot),
+            ("python3 -u manage.py collectstatic --noinput", OneShot),
+            ("python manage.py runserver 0.0.0.0:8000", LongRunning),
+            ("python app.py", Unknown),
+            ("python -m http.server", LongRunning),
+            ("python -m pip install x", OneShot),
+            ("python -m gunicorn app:app", LongRunning),
+            ("python -m django migrate", OneShot),
+            ("python -c x", Unknown),
+            ("flask db upgrade", OneShot),
+            ("flask --app x run", LongRunning),
+            ("alembic -c a.ini upgrade head", OneShot),
+            ("rails db:migrate", OneShot),
+            ("bin/rails server -b 0.0.0.0", LongRunning),
+            ("bundle exec rails s", LongRunning),
+            ("bundle exec rake db:migrate", OneShot),
+            ("bundle exec puma", LongRunning),
+            ("npm ci", OneShot),
+            ("npm start", Unknown),
+            ("composer install --no-dev", OneShot),
+            ("pip install -r r.txt", OneShot),
+            ("celery -A proj worker -l info", LongRunning),
+            ("celery -A proj call x", Unknown),
+            ("gunicorn -b :8000 app:app", LongRunning),
+            ("gunicorn --version", OneShot),
+            ("uvicorn main:app", LongRunning),
+            ("java -jar app.jar", LongRunning),
+            ("java -cp x Main", Unknown),
+            ("dotnet App.dll", LongRunning),
+            ("dotnet publish -c Release", OneShot),
+            ("node server.js", LongRunning),
+            ("node --enable-source-maps dist/server.js", LongRunning),
+            ("node index.js", Unknown),
+            ("caddy run --config /c", LongRunning),
+            ("caddy start", OneShot),
+            ("httpd -DFOREGROUND", LongRunning),
+            ("httpd", OneShot),
+            ("httpd -t", OneShot),
+            ("nginx", Unknown),
+            ("nginx -t", OneShot),
+            ("php-fpm -F", LongRunning),
+            ("php-fpm -D", OneShot),
+            ("php-fpm", Unknown),
+            ("sshd -D", LongRunning),
+            ("sshd", OneShot),
+            ("cron -f", LongRunning),
+            ("crond -f", LongRunning),
+            ("supervisord -n", LongRunning),
+            ("supervisord", Unknown),
+            ("redis-server", LongRunning),
+            ("postgres", LongRunning),
+            ("mysqld", LongRunning),
+            ("mongod", LongRunning),
+            ("traefik", LongRunning),
+            ("rr serve -c .rr.yaml", LongRunning),
+            ("rr get --location bin/", OneShot),
+            ("vault server -config /v", LongRunning),
+            ("vault operator unseal", OneShot),
+            ("consul agent -dev", LongRunning),
+            ("minio server /data", LongRunning),
+            ("minio", Unknown),
+            ("haproxy -f /usr/local/etc/haproxy/haproxy.cfg", LongRunning),
+            ("haproxy -c -f /x", OneShot),
+            ("Xvfb :99", LongRunning),
+            ("mysqld_safe", LongRunning),
+            ("catalina.sh run", LongRunning),
+            ("apache2ctl -D FOREGROUND", LongRunning),
+            ("apache2ctl start", OneShot),
+            ("env A=1 gosu app sleep infinity", LongRunning),
+            ("tini -- sleep 5", OneShot),
+            ("su app -c x", Unknown),
+            ("gosu app", Unknown),
+            ("my-app", Unknown),
+        ] {
+            assert_eq!(life(input), want, "{input:?}");
+        }
         assert!(reads_stdin(&w("envsubst")));
         assert!(reads_stdin(&w("cat")));
         assert!(!reads_stdin(&w("cat x")));
         assert!(reads_stdin(&w("mysql -u root db")));
         assert!(!reads_stdin(&w("mysql -e select")));
         assert!(reads_stdin(&w("psql -U postgres")));
-        assert_eq!(life("psql -f /init.sql"), OneShot);
-        assert_eq!(life("mysql -uroot -e x"), OneShot);
-        assert_eq!(life("redis-cli ping"), OneShot);
-        assert_eq!(life("cp a b"), OneShot);
-        assert_eq!(life("/bin/mkdir -p /x"), OneShot);
-        assert_eq!(life("chown -R app /x"), OneShot);
-        assert_eq!(life("echo hi"), OneShot);
-        assert_eq!(life("["), OneShot);
-        assert_eq!(life("curl -fsS http://x"), OneShot);
-        assert_eq!(life("apt-get update"), OneShot);
-        assert_eq!(life("nc -z db 5432"), OneShot);
-        assert_eq!(life("nc -l 80"), Unknown);
-        assert_eq!(life("wait-for-it db:5432 -t 5"), OneShot);
-        assert_eq!(life("wait-for-it db:5432 -- sleep infinity"), LongRunning);
-        assert_eq!(life("dockerize -wait tcp://db:1"), OneShot);
-        assert_eq!(life("dockerize -wait tcp://db:1 sleep 5"), OneShot);
-        assert_eq!(life("dockerize -stdout /x"), LongRunning);
-        assert_eq!(life("php artisan migrate --force"), OneShot);
-        assert_eq!(life("php artisan config:cache"), OneShot);
-        assert_eq!(life("php artisan serve --host=0.0.0.0"), LongRunning);
-        assert_eq!(life("php artisan queue:work"), LongRunning);
-        assert_eq!(life("php artisan tinker"), Unknown);
-        assert_eq!(life("php -S 0.0.0.0:80"), LongRunning);
-        assert_eq!(life("python manage.py migrate"), OneShot);
-        assert_eq!(
-            life("python3 -u manage.py collectstatic --noinput"),
-            OneShot
-        );
-        assert_eq!(life("python manage.py runserver 0.0.0.0:8000"), LongRunning);
-        assert_eq!(life("python app.py"), Unknown);
-        assert_eq!(life("python -m http.server"), LongRunning);
-        assert_eq!(life("python -m pip install x"), OneShot);
-        assert_eq!(life("python -m gunicorn app:app"), LongRunning);
-        assert_eq!(life("python -m django migrate"), OneShot);
-        assert_eq!(life("python -c x"), Unknown);
-        assert_eq!(life("flask db upgrade"), OneShot);
-        assert_eq!(life("flask --app x run"), LongRunning);
-        assert_eq!(life("alembic -c a.ini upgrade head"), OneShot);
-        assert_eq!(life("rails db:migrate"), OneShot);
-        assert_eq!(life("bin/rails server -b 0.0.0.0"), LongRunning);
-        assert_eq!(life("bundle exec rails s"), LongRunning);
-        assert_eq!(life("bundle exec rake db:migrate"), OneShot);
-        assert_eq!(life("bundle exec puma"), LongRunning);
-        assert_eq!(life("npm ci"), OneShot);
-        assert_eq!(life("npm start"), Unknown);
-        assert_eq!(life("composer install --no-dev"), OneShot);
-        assert_eq!(life("pip install -r r.txt"), OneShot);
-        assert_eq!(life("celery -A proj worker -l info"), LongRunning);
-        assert_eq!(life("celery -A proj call x"), Unknown);
-        assert_eq!(life("gunicorn -b :8000 app:app"), LongRunning);
-        assert_eq!(life("gunicorn --version"), OneShot);
-        assert_eq!(life("uvicorn main:app"), LongRunning);
-        assert_eq!(life("java -jar app.jar"), LongRunning);
-        assert_eq!(life("java -cp x Main"), Unknown);
-        assert_eq!(life("dotnet App.dll"), LongRunning);
-        assert_eq!(life("dotnet publish -c Release"), OneShot);
-        assert_eq!(life("node server.js"), LongRunning);
-        assert_eq!(
-            life("node --enable-source-maps dist/server.js"),
-            LongRunning
-        );
-        assert_eq!(life("node index.js"), Unknown);
-        assert_eq!(life("caddy run --config /c"), LongRunning);
-        assert_eq!(life("caddy start"), OneShot);
-        assert_eq!(life("httpd -DFOREGROUND"), LongRunning);
-        assert_eq!(life("httpd"), OneShot);
-        assert_eq!(life("httpd -t"), OneShot);
-        assert_eq!(life("nginx"), Unknown);
         let nginx = vec![Some("nginx"), Some("-g"), Some("daemon off;")];
         assert_eq!(lifetime(&nginx), LongRunning);
-        assert_eq!(life("nginx -t"), OneShot);
-        assert_eq!(life("php-fpm -F"), LongRunning);
-        assert_eq!(life("php-fpm -D"), OneShot);
-        assert_eq!(life("php-fpm"), Unknown);
-        assert_eq!(life("sshd -D"), LongRunning);
-        assert_eq!(life("sshd"), OneShot);
-        assert_eq!(life("cron -f"), LongRunning);
-        assert_eq!(life("crond -f"), LongRunning);
-        assert_eq!(life("supervisord -n"), LongRunning);
-        assert_eq!(life("supervisord"), Unknown);
-        assert_eq!(life("redis-server"), LongRunning);
-        assert_eq!(life("postgres"), LongRunning);
-        assert_eq!(life("mysqld"), LongRunning);
-        assert_eq!(life("mongod"), LongRunning);
-        assert_eq!(life("traefik"), LongRunning);
-        assert_eq!(life("rr serve -c .rr.yaml"), LongRunning);
-        assert_eq!(life("rr get --location bin/"), OneShot);
-        assert_eq!(life("vault server -config /v"), LongRunning);
-        assert_eq!(life("vault operator unseal"), OneShot);
-        assert_eq!(life("consul agent -dev"), LongRunning);
-        assert_eq!(life("minio server /data"), LongRunning);
-        assert_eq!(life("minio"), Unknown);
-        assert_eq!(
-            life("haproxy -f /usr/local/etc/haproxy/haproxy.cfg"),
-            LongRunning
-        );
-        assert_eq!(life("haproxy -c -f /x"), OneShot);
-        assert_eq!(life("Xvfb :99"), LongRunning);
-        assert_eq!(life("mysqld_safe"), LongRunning);
-        assert_eq!(life("catalina.sh run"), LongRunning);
-        assert_eq!(life("apache2ctl -D FOREGROUND"), LongRunning);
-        assert_eq!(life("apache2ctl start"), OneShot);
-        assert_eq!(life("env A=1 gosu app sleep infinity"), LongRunning);
-        assert_eq!(life("tini -- sleep 5"), OneShot);
-        assert_eq!(life("su app -c x"), Unknown);
-        assert_eq!(life("gosu app"), Unknown);
-        assert_eq!(life("my-app"), Unknown);
         assert_eq!(lifetime(&[]), Unknown);
         assert_eq!(lifetime(&[None]), Unknown);
     }
@@ -2987,29 +2982,30 @@ mod tests {
             let w: Vec<Option<&str>> = t.split_whitespace().map(Some).collect();
             stops_services(&w)
         };
-        assert_eq!(stop("gitlab-ctl stop"), Some((true, true)));
-        assert_eq!(stop("gitlab-ctl reconfigure"), None);
-        assert_eq!(stop("sv stop /etc/service/app"), Some((true, true)));
-        assert_eq!(stop("sv -w0 down app"), Some((true, false)));
-        assert_eq!(stop("sv status app"), None);
-        assert_eq!(stop("supervisorctl shutdown"), Some((true, true)));
-        assert_eq!(stop("nginx -s quit"), Some((true, false)));
-        assert_eq!(stop("nginx -t"), None);
-        assert_eq!(stop("pg_ctl -D /data stop -m fast"), Some((true, true)));
-        assert_eq!(stop("redis-cli shutdown"), Some((true, true)));
-        assert_eq!(stop("service nginx stop"), Some((true, true)));
-        assert_eq!(stop("service nginx start"), None);
-        assert_eq!(stop("pkill -TERM java"), Some((true, false)));
-        assert_eq!(stop("pkill -9 java"), None);
-        assert_eq!(stop("killall"), None);
-        assert_eq!(stop("./bin/nifi.sh stop"), Some((true, true)));
-        assert_eq!(stop("./bin/nifi.sh run"), None);
-        assert_eq!(stop("kafka-server-stop.sh"), Some((true, true)));
-        assert_eq!(
-            stop("/usr/local/tomcat/bin/shutdown.sh"),
-            Some((true, true))
-        );
-        assert_eq!(stop("./start.sh"), None);
+        for (input, want) in [
+            ("gitlab-ctl stop", Some((true, true))),
+            ("gitlab-ctl reconfigure", None),
+            ("sv stop /etc/service/app", Some((true, true))),
+            ("sv -w0 down app", Some((true, false))),
+            ("sv status app", None),
+            ("supervisorctl shutdown", Some((true, true))),
+            ("nginx -s quit", Some((true, false))),
+            ("nginx -t", None),
+            ("pg_ctl -D /data stop -m fast", Some((true, true))),
+            ("redis-cli shutdown", Some((true, true))),
+            ("service nginx stop", Some((true, true))),
+            ("service nginx start", None),
+            ("pkill -TERM java", Some((true, false))),
+            ("pkill -9 java", None),
+            ("killall", None),
+            ("./bin/nifi.sh stop", Some((true, true))),
+            ("./bin/nifi.sh run", None),
+            ("kafka-server-stop.sh", Some((true, true))),
+            ("/usr/local/tomcat/bin/shutdown.sh", Some((true, true))),
+            ("./start.sh", None),
+        ] {
+            assert_eq!(stop(input), want, "{input:?}");
+        }
     }
 
     #[test]
