@@ -222,7 +222,7 @@ pub fn dockerfile_kept(old: &str, edits: &[Edit], new: &str) -> Result<(), Strin
     let mut replaced = 0;
     for ins in &before.instructions {
         let span = ins.span.clone();
-        let line = ins.start_line;
+        let line = ins.start_line();
         let touched = sorted.iter().any(|e| {
             (e.range.start < span.end && e.range.end > span.start)
                 || (e.range.is_empty() && span.start < e.range.start && e.range.start < span.end)
@@ -235,18 +235,21 @@ pub fn dockerfile_kept(old: &str, edits: &[Edit], new: &str) -> Result<(), Strin
             continue;
         }
         let Some(&j) = by_start.get(&shift(span.start)) else {
-            return Err(format!("the `{}` on line {line} is gone", ins.keyword));
+            return Err(format!("the `{}` on line {line} is gone", ins.keyword()));
         };
         let now = &after.instructions[j];
         matched[j] = true;
         if touched {
-            if now.kind != ins.kind || now.heredocs.len() != ins.heredocs.len() {
-                return Err(format!("the `{}` on line {line} changed kind", ins.keyword));
+            if now.kind != ins.kind || now.heredocs().len() != ins.heredocs().len() {
+                return Err(format!(
+                    "the `{}` on line {line} changed kind",
+                    ins.keyword()
+                ));
             }
         } else if new.get(now.span.clone()) != old.get(span) {
             return Err(format!(
                 "the `{}` on line {line} changed (a neighbour joined it?)",
-                ins.keyword
+                ins.keyword()
             ));
         }
     }
@@ -283,7 +286,8 @@ pub fn dockerfile_kept(old: &str, edits: &[Edit], new: &str) -> Result<(), Strin
     }) {
         return Err(format!(
             "an instruction `{}` appeared outside the edits on line {}",
-            i.keyword, i.start_line
+            i.keyword(),
+            i.start_line()
         ));
     }
     if extra.len() != added + replaced {

@@ -520,7 +520,7 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
     let heredoc_bodies: Vec<(usize, Range<usize>)> = df
         .instructions
         .iter()
-        .flat_map(|i| i.heredocs.iter().map(|h| (0, h.body.clone())))
+        .flat_map(|i| i.heredocs().iter().map(|h| (0, h.body.clone())))
         .collect();
 
     for piece in df.pieces.iter().filter(|p| p.kind == PieceKind::Comment) {
@@ -646,7 +646,7 @@ fn heredoc_bodies(df: Option<&Dockerfile>) -> Vec<Range<usize>> {
     let mut bodies: Vec<Range<usize>> = df
         .into_iter()
         .flat_map(|df| &df.instructions)
-        .flat_map(|i| i.heredocs.iter().map(|h| h.body.clone()))
+        .flat_map(|i| i.heredocs().iter().map(|h| h.body.clone()))
         .collect();
     bodies.sort_by_key(|b| (b.start, b.end));
     bodies

@@ -46,7 +46,7 @@ fn values(args: &Args) -> (bool, Vec<String>) {
 /// The same view of an instruction the PyPI package gives.
 fn view(ins: &Instruction) -> Value {
     let (sub_cmd, flags_of) = match &ins.args {
-        Args::OnBuild(child) => (Value::String(child.keyword.to_string()), ins),
+        Args::OnBuild(child) => (Value::String(child.keyword().to_string()), ins),
         _ => (Value::Null, ins),
     };
     let (is_json, value) = values(&ins.args);
@@ -56,27 +56,27 @@ fn view(ins: &Instruction) -> Value {
     let heredocs: Vec<Value> = if matches!(ins.args, Args::OnBuild(_)) {
         vec![]
     } else {
-        ins.heredocs
+        ins.heredocs()
             .iter()
             .map(|h| json!({"name": h.name, "fd": h.fd, "content": h.content}))
             .collect()
     };
     if !heredocs.is_empty() {
         original.push('\n');
-        for h in &ins.heredocs {
+        for h in ins.heredocs() {
             original.push_str(h.content);
             original.push_str(&h.name);
             original.push('\n');
         }
     }
     json!({
-        "cmd": ins.keyword,
+        "cmd": ins.keyword(),
         "sub_cmd": sub_cmd,
         "json": is_json,
         "original": original,
-        "start_line": ins.start_line,
-        "end_line": ins.end_line,
-        "flags": flags_of.flags.iter().map(|f| f.text.clone()).collect::<Vec<_>>(),
+        "start_line": ins.start_line(),
+        "end_line": ins.end_line(),
+        "flags": flags_of.flags().iter().map(|f| f.text.clone()).collect::<Vec<_>>(),
         "value": value,
         "heredocs": heredocs,
     })
@@ -237,9 +237,9 @@ fn go_quote(s: &str) -> String {
 /// BuildKit's `Node.Dump()` for one instruction (current BuildKit, which
 /// keeps the ENV/LABEL separator nodes `""` and `"="`).
 fn dump(ins: &Instruction) -> String {
-    let mut s = ins.keyword.to_lowercase();
-    if !ins.flags.is_empty() {
-        let f: Vec<String> = ins.flags.iter().map(|f| go_quote(&f.text)).collect();
+    let mut s = ins.keyword().to_lowercase();
+    if !ins.flags().is_empty() {
+        let f: Vec<String> = ins.flags().iter().map(|f| go_quote(&f.text)).collect();
         s.push_str(&format!(" [{}]", f.join(" ")));
     }
     let vals: Vec<String> = match &ins.args {

@@ -178,7 +178,7 @@ impl Files<'_> {
                     .df
                     .instructions
                     .get(instruction)?
-                    .heredocs
+                    .heredocs()
                     .get(heredoc)?;
                 Some(Ok((h.content.to_string(), image_path.to_string())))
             }

@@ -994,7 +994,7 @@ impl RunCtx<'_> {
                 instruction,
                 heredoc,
             } => {
-                let h = &self.df.instructions[instruction].heredocs[heredoc];
+                let h = &self.df.instructions[instruction].heredocs()[heredoc];
                 Some((h.content.to_string(), None, h.body.start))
             }
             _ => None,
@@ -1157,7 +1157,7 @@ fn load(
                 instruction,
                 heredoc,
             } => {
-                let h = &df.instructions[instruction].heredocs[heredoc];
+                let h = &df.instructions[instruction].heredocs()[heredoc];
                 let chmod_copy = origin.copies().into_iter().find(|&c| {
                     df.instructions
                         .get(c)
@@ -1228,7 +1228,7 @@ fn load(
 /// (`it is copied from /out/start.sh of stage `build`, which a RUN makes
 /// there (line 4)`).
 fn describe_origin(origin: &Origin, df: &Dockerfile) -> String {
-    let line = |at: usize| df.instructions.get(at).map_or(0, |i| i.start_line);
+    let line = |at: usize| df.instructions.get(at).map_or(0, |i| i.start_line());
     let via = origin.via();
     let mut out = String::new();
     for (i, (from, path)) in via.iter().enumerate() {

@@ -1801,7 +1801,7 @@ impl<'s> CopyIndex<'s> {
             };
             if normalize(&target) == want {
                 let h = df.instructions[copy.at]
-                    .heredocs
+                    .heredocs()
                     .iter()
                     .position(|h| &h.name == name)
                     .unwrap_or(hi);
@@ -2453,7 +2453,7 @@ mod tests {
                     from, path, inner, ..
                 } => format!("{from}:{path} < {}", show(inner, df)),
                 Origin::Built { run, image, .. } => match (run, image) {
-                    (Some(at), _) => format!("RUN line {}", df.instructions[*at].start_line),
+                    (Some(at), _) => format!("RUN line {}", df.instructions[*at].start_line()),
                     (None, Some(i)) => format!("RUN or image {i}"),
                     (None, None) => "RUN".into(),
                 },

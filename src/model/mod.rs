@@ -1003,7 +1003,7 @@ impl Image {
                     }
                     let dest = words.pop().unwrap_or_default();
                     let heredocs: Vec<String> =
-                        ins.heredocs.iter().map(|h| h.name.to_string()).collect();
+                        ins.heredocs().iter().map(|h| h.name.to_string()).collect();
                     words.retain(|w| !w.starts_with("<<"));
                     let mut unknown = false;
                     let mut value = |w: &str| match bv.expand(w, df.escape) {

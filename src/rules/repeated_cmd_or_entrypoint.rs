@@ -21,7 +21,7 @@ pub fn check(ctx: &Context) {
             let Some((&last, earlier)) = list.split_last() else {
                 continue;
             };
-            let last_line = ctx.dockerfile.instructions[last].start_line;
+            let last_line = ctx.dockerfile.instructions[last].start_line();
             for &at in earlier {
                 let ins = &ctx.dockerfile.instructions[at];
                 ctx.report(
