@@ -19,11 +19,13 @@ const DELIBERATE: &[(&str, &str)] = &[(
     "the PyPI wrapper passes strings through C and cuts them at NUL; BuildKit's own dump (testfiles/json/result) keeps \\u0000 as dsig does, checked by dumps_match_buildkit_results",
 )];
 
-fn values(args: &Args) -> (bool, Vec<String>) {
+/// The values of `args`, the arguments of `ins` or of its HEALTHCHECK
+/// command (shell text is read through the instruction).
+fn values(ins: &Instruction, args: &Args) -> (bool, Vec<String>) {
     match args {
         Args::None => (false, vec![]),
         Args::Exec(w) => (true, w.iter().map(|w| w.value.to_string()).collect()),
-        Args::Shell { text, .. } => (false, vec![text.value.to_string()]),
+        Args::Shell { text, .. } => (false, vec![text.value(ins).to_string()]),
         Args::List(w) | Args::Words(w) => (false, w.iter().map(|w| w.value.to_string()).collect()),
         Args::KeyValues { pairs, .. } => (
             false,
@@ -33,11 +35,11 @@ fn values(args: &Args) -> (bool, Vec<String>) {
                 .collect(),
         ),
         Args::Health { kind, cmd } => {
-            let (json, mut rest) = values(cmd);
+            let (json, mut rest) = values(ins, cmd);
             rest.insert(0, kind.value.to_string());
             (json, rest)
         }
-        Args::OnBuild(i) => values(&i.args),
+        Args::OnBuild(i) => values(i, &i.args),
         Args::Text(t) => (false, vec![t.value.to_string()]),
         Args::Ignored => (false, vec![String::new()]),
     }
@@ -49,7 +51,7 @@ fn view(ins: &Instruction) -> Value {
         Args::OnBuild(child) => (Value::String(child.keyword().to_string()), ins),
         _ => (Value::Null, ins),
     };
-    let (is_json, value) = values(&ins.args);
+    let (is_json, value) = values(ins, &ins.args);
     let mut original = ins.line().into_owned();
     // The package reads heredocs off the node it reports; for ONBUILD that is
     // the inner node, which BuildKit never gives any.
@@ -254,7 +256,7 @@ fn dump(ins: &Instruction) -> String {
                 ]
             })
             .collect(),
-        other => values(other).1,
+        other => values(ins, other).1,
     };
     for v in vals {
         s.push(' ');

@@ -1476,7 +1476,7 @@ impl<'s> CopyIndex<'s> {
             let (Kind::Run, Args::Shell { text, .. }) = (ins.kind, &ins.args) else {
                 continue;
             };
-            for cmd in text.value.split(['&', ';', '|', '\n']) {
+            for cmd in text.value(ins).split(['&', ';', '|', '\n']) {
                 let words: Vec<&str> = cmd.split_whitespace().collect();
                 let Some(pos) = words.iter().position(|w| *w == "ln") else {
                     continue;
@@ -2106,7 +2106,7 @@ pub fn made_executable(image_path: &str, copy_at: Option<usize>, df: &Dockerfile
         .filter(|i| i.kind == Kind::Run)
         .any(|i| {
             let text = match &i.args {
-                Args::Shell { text, .. } => text.value.to_string(),
+                Args::Shell { text, .. } => text.value(i).to_string(),
                 Args::Exec(w) => w
                     .iter()
                     .map(|w| w.value.to_string())

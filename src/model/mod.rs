@@ -924,15 +924,15 @@ impl Image {
             };
             st.end = at + 1;
             match (&ins.kind, &ins.args) {
-                (Kind::Cmd, args) => {
+                (Kind::Cmd, _) => {
                     st.cmd_instructions.push(at);
                     cmd_set_in_stage = true;
-                    st.cmd = command(args, &st.shell)
+                    st.cmd = command(ins, &st.shell)
                         .map_or(Setting::Unset, |value| Setting::Set { value, at });
                 }
-                (Kind::Entrypoint, args) => {
+                (Kind::Entrypoint, _) => {
                     st.entrypoint_instructions.push(at);
-                    st.entrypoint = command(args, &st.shell)
+                    st.entrypoint = command(ins, &st.shell)
                         .map_or(Setting::Unset, |value| Setting::Set { value, at });
                     // Docker: ENTRYPOINT resets a CMD that was not set in this stage.
                     if !cmd_set_in_stage {
@@ -1061,13 +1061,13 @@ impl Image {
     }
 }
 
-fn command(args: &Args, shell: &[String]) -> Option<Command> {
-    match args {
+fn command(ins: &crate::syntax::Instruction, shell: &[String]) -> Option<Command> {
+    match &ins.args {
         Args::Exec(w) => Some(Command::Exec(
             w.iter().map(|w| w.value.to_string()).collect(),
         )),
         Args::Shell { text, .. } => Some(Command::Shell {
-            text: text.value.to_string(),
+            text: text.value(ins).to_string(),
             shell: shell.to_vec(),
         }),
         _ => None,

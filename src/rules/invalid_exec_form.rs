@@ -106,10 +106,11 @@ fn check_one(
     else {
         return;
     };
-    if !is_exec_form_attempt(&text.value) {
+    let value = text.value(ins);
+    if !is_exec_form_attempt(&value) {
         return; // `RUN [ -f x ] && ...` is a shell test, not exec form.
     }
-    let intended = intended_array(&text.value);
+    let intended = intended_array(&value);
     let message = format!(
         "{keyword} arguments look like exec form but are not a valid JSON array ({err}): Docker runs the text with /bin/sh -c, which tries to run a command named like the first element, brackets and quotes included"
     );

@@ -404,7 +404,7 @@ pub fn is_invalid_json(ins: &crate::syntax::Instruction) -> bool {
         crate::syntax::Args::Shell {
             text,
             json_error: Some(_),
-        } => super::invalid_exec_form::is_exec_form_attempt(&text.value),
+        } => super::invalid_exec_form::is_exec_form_attempt(&text.value(ins)),
         _ => false,
     }
 }

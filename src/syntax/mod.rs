@@ -220,8 +220,9 @@ pub enum Args<'s> {
     /// `json_error` is set when the text starts with `[` but is not a valid
     /// JSON array, so Docker runs it through the shell.
     Shell {
-        /// The text, as written on the logical line.
-        text: Word<'s>,
+        /// The text, as written on the logical line (its value is read
+        /// from the source with [`ShellText::value`]).
+        text: ShellText,
         /// Why the text is not a JSON array although it starts with `[`.
         json_error: Option<Box<str>>,
     },
@@ -251,6 +252,37 @@ pub enum Args<'s> {
     Text(Word<'s>),
     /// An unknown instruction's arguments, ignored as BuildKit does.
     Ignored,
+}
+
+/// Shell form text. Its value is the logical text (continuations joined,
+/// comment lines dropped), which the tree does not keep a copy of: it is
+/// read from the source by [`ShellText::value`], borrowed when the text is
+/// on one physical line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellText {
+    /// Where the text is in the source.
+    pub span: Range<usize>,
+    /// Its range in the instruction's logical line.
+    range: Span32,
+}
+
+impl ShellText {
+    /// Shell text at the logical range `range` of an instruction whose line
+    /// map is `map`.
+    pub(crate) fn new(range: Range<usize>, map: &LineMap) -> ShellText {
+        ShellText {
+            span: map.range(range.clone()),
+            range: Span32::new(&range),
+        }
+    }
+
+    /// The text as BuildKit keeps it. `ins` is the instruction the text
+    /// belongs to (for the text of an `ONBUILD`'s instruction, that one or
+    /// the `ONBUILD`: they share the line).
+    #[must_use]
+    pub fn value<'s>(&self, ins: &Instruction<'s>) -> Cow<'s, str> {
+        ins.logical_text(self.range.get())
+    }
 }
 
 /// A run of the logical line taken from one place in the source:
@@ -542,7 +574,13 @@ impl<'s> Instruction<'s> {
     /// a line continuation splits it.
     #[must_use]
     pub fn keyword(&self) -> Cow<'s, str> {
-        let r = self.keyword_range.get();
+        self.logical_text(self.keyword_range.get())
+    }
+
+    /// The text of the logical range `r` of the line: borrowed from the
+    /// source when it lies on one physical line.
+    #[must_use]
+    pub fn logical_text(&self, r: Range<usize>) -> Cow<'s, str> {
         if self.map.is_contiguous(r.clone()) {
             if let Some(s) = self.src.get(self.map.range(r.clone())) {
                 return Cow::Borrowed(s);
@@ -621,11 +659,7 @@ impl<'s> Instruction<'s> {
     /// The argument text as BuildKit sees it (logical, trimmed).
     #[must_use]
     pub fn args_text(&self) -> Cow<'s, str> {
-        let r = self.args_range();
-        match self.line() {
-            Cow::Borrowed(l) => Cow::Borrowed(l.get(r).unwrap_or("")),
-            Cow::Owned(l) => Cow::Owned(l.get(r).unwrap_or("").to_string()),
-        }
+        self.logical_text(self.args_range())
     }
 
     /// Source span of the argument text.
@@ -728,7 +762,7 @@ mod tests {
 
 #[cfg(test)]
 mod size_tests {
-    use super::{Args, Instruction, LineMap, Word};
+    use super::{Args, Instruction, LineMap, ShellText, Word};
     use std::mem::size_of;
 
     /// The tree stays small: a 5 MB Dockerfile has some 60,000
@@ -743,6 +777,11 @@ mod size_tests {
         );
         assert!(size_of::<Word>() <= 40, "Word {}", size_of::<Word>());
         assert!(size_of::<Args>() <= 56, "Args {}", size_of::<Args>());
+        assert!(
+            size_of::<ShellText>() <= 24,
+            "ShellText {}",
+            size_of::<ShellText>()
+        );
         assert!(
             size_of::<Instruction>() <= 144,
             "Instruction {}",

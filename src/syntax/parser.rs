@@ -7,7 +7,7 @@ use super::words::{
 };
 use super::{
     Args, Directive, Dockerfile, Extra, Flag, Heredoc, Instruction, Kind, LineMap, ParseError,
-    PieceKind, Pieces, Word,
+    PieceKind, Pieces, ShellText, Word,
 };
 use std::borrow::Cow;
 use std::ops::Range;
@@ -556,7 +556,7 @@ impl<'s> Cx<'s, '_> {
             LArgs::None => Args::None,
             LArgs::Exec(v) => Args::Exec(words(v)),
             LArgs::Shell(t, e) => Args::Shell {
-                text: self.word(t),
+                text: ShellText::new(t.range, self.map),
                 json_error: e.map(String::into_boxed_str),
             },
             LArgs::List(v) => Args::List(words(v)),
