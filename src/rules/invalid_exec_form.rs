@@ -140,7 +140,7 @@ fn check_one(
 /// `CMD ["a"] trailing`: BuildKit v0.12 reads the array and drops the rest;
 /// parsers that decode strictly make the whole line shell form.
 fn check_trailing(ctx: &Context, ins: &Instruction) {
-    let Some(t) = ins.json_trailing().clone() else {
+    let Some(t) = ins.json_trailing() else {
         return;
     };
     let keyword = ins.keyword().to_ascii_uppercase();

@@ -92,7 +92,7 @@ pub fn check(ctx: &Context) {
         let shown = argv.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
         let d = ctx.report(
             &META,
-            ins.span.clone(),
+            ins.span(),
             format!(
                 "`{shown}` makes {tool} the parent of the app: {tool} stays between PID 1's SIGTERM and the app (npm and yarn start it through `sh -c`) and does not reliably pass the signal on, so `docker stop` can end in SIGKILL and the app's shutdown never runs"
             ),

@@ -26,7 +26,7 @@ pub fn check(ctx: &Context) {
                 let ins = &ctx.dockerfile.instructions[at];
                 ctx.report(
                     &META,
-                    ins.span.clone(),
+                    ins.span(),
                     format!(
                         "this {name} never takes effect: the {name} on line {last_line} replaces it (only the last {name} of a stage counts)"
                     ),

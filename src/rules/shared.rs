@@ -284,7 +284,7 @@ pub fn report_shell_pid1(
         exec_form_safety,
         !matches!(runner, Runner::Missing(_)),
     );
-    ctx.report(meta, ins.span.clone(), format!("{}{also}", v.message))
+    ctx.report(meta, ins.span(), format!("{}{also}", v.message))
         .severity(v.severity)
         .label(format!("PID 1 is `{} ...`", shell.join(" ")))
         .fix(fix)

@@ -166,8 +166,8 @@ pub fn check(ctx: &Context) {
         return;
     }
     let span = stop_at.map_or_else(
-        || ctx.dockerfile.instructions[at].span.clone(),
-        |i| ctx.dockerfile.instructions[i].span.clone(),
+        || ctx.dockerfile.instructions[at].span(),
+        |i| ctx.dockerfile.instructions[i].span(),
     );
     let d = ctx.report(
         &META,
@@ -187,7 +187,7 @@ pub fn check(ctx: &Context) {
             format!("SIG{want}"),
         ),
         None => {
-            let p = ctx.text[..ctx.dockerfile.instructions[at].span.start]
+            let p = ctx.text[..ctx.dockerfile.instructions[at].span().start]
                 .rfind('\n')
                 .map_or(0, |i| i + 1);
             (p..p, format!("STOPSIGNAL SIG{want}{nl}"))

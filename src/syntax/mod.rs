@@ -499,9 +499,8 @@ pub struct Instruction<'s> {
     pub map: LineMap,
     /// The arguments.
     pub args: Args<'s>,
-    /// From the keyword to the end of the last line that belongs to it
-    /// (heredoc terminator included), without the final newline.
-    pub span: Range<usize>,
+    /// See [`Instruction::span`].
+    span: Span32,
     /// Flags, heredocs and the rest that few instructions have.
     extra: Option<Box<Extra<'s>>>,
     /// Logical range of the keyword.
@@ -521,7 +520,7 @@ impl std::fmt::Debug for Instruction<'_> {
             .field("keyword", &self.keyword())
             .field("kind", &self.kind)
             .field("keyword_span", &self.keyword_span())
-            .field("span", &self.span)
+            .field("span", &self.span())
             .field("start_line", &self.start_line())
             .field("end_line", &self.end_line())
             .field("line", &self.line())
@@ -554,7 +553,7 @@ impl<'s> Instruction<'s> {
             src,
             map,
             args,
-            span: keyword_span,
+            span: Span32::new(&keyword_span),
             extra: None,
             keyword_range: Span32::new(&keyword_range),
             args_range: Span32::new(&args_range),
@@ -590,6 +589,13 @@ impl<'s> Instruction<'s> {
             Cow::Borrowed(l) => Cow::Borrowed(l.get(r).unwrap_or("")),
             Cow::Owned(l) => Cow::Owned(l.get(r).unwrap_or("").to_string()),
         }
+    }
+
+    /// From the keyword to the end of the last line that belongs to it
+    /// (heredoc terminator included), without the final newline.
+    #[must_use]
+    pub fn span(&self) -> Range<usize> {
+        self.span.get()
     }
 
     /// Where the keyword is.
@@ -783,7 +789,7 @@ mod size_tests {
             size_of::<ShellText>()
         );
         assert!(
-            size_of::<Instruction>() <= 144,
+            size_of::<Instruction>() <= 136,
             "Instruction {}",
             size_of::<Instruction>()
         );

@@ -7,7 +7,7 @@ use super::words::{
 };
 use super::{
     Args, Directive, Dockerfile, Extra, Flag, Heredoc, Instruction, Kind, LineMap, ParseError,
-    PieceKind, Pieces, ShellText, Word,
+    PieceKind, Pieces, ShellText, Span32, Word,
 };
 use std::borrow::Cow;
 use std::ops::Range;
@@ -809,7 +809,7 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
             ins.set_extra(e);
         }
         let kw = ins.keyword_span();
-        ins.span = kw.start..last_content_end.max(kw.end);
+        ins.span = Span32::new(&(kw.start..last_content_end.max(kw.end)));
         instructions.push(ins);
     }
     let pieces = b.pieces;
