@@ -1940,7 +1940,7 @@ impl<'s> CopyIndex<'s> {
         let is_add = df.instructions.get(copy.at).map(|i| i.kind) == Some(Kind::Add);
         let unpack = df.instructions.get(copy.at).and_then(|i| i.flag("unpack"));
         let unpack_local = match unpack {
-            Some(f) => f.value.as_deref().is_none_or(|v| v != "false"),
+            Some(f) => f.value().is_none_or(|v| v != "false"),
             None => is_add,
         };
         let mut found: Option<Hit> = None;
@@ -2090,11 +2090,8 @@ fn basename(p: &str) -> &str {
 /// COPY, or a RUN `chmod` naming it (or its directory) with an execute mode.
 pub fn made_executable(image_path: &str, copy_at: Option<usize>, df: &Dockerfile) -> bool {
     if let Some(at) = copy_at {
-        if let Some(v) = df.instructions[at]
-            .flag("chmod")
-            .and_then(|f| f.value.clone())
-        {
-            if mode_is_executable(&v) {
+        if let Some(v) = df.instructions[at].flag("chmod").and_then(|f| f.value()) {
+            if mode_is_executable(v) {
                 return true;
             }
         }

@@ -1020,15 +1020,13 @@ impl Image {
                     let dest = value(&dest);
                     let chmod = ins
                         .flag("chmod")
-                        .and_then(|f| f.value.as_deref().map(str::to_string))
+                        .and_then(|f| f.value().map(str::to_string))
                         .map(|c| bv.known(&c, df.escape).unwrap_or(c));
                     st.copies.push(CopyOp {
                         at,
                         sources,
                         dest,
-                        from: ins
-                            .flag("from")
-                            .and_then(|f| f.value.as_deref().map(str::to_string)),
+                        from: ins.flag("from").and_then(|f| f.value().map(str::to_string)),
                         chmod,
                         heredocs,
                         workdir: st.workdir.get().map(|(w, _)| w.clone()),

@@ -139,16 +139,52 @@ pub struct Word<'s> {
 }
 
 /// An instruction flag such as `--from=build`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Flag<'s> {
     /// As BuildKit keeps it: `--from=build` (quotes removed).
     pub text: Cow<'s, str>,
-    /// `from`.
-    pub name: Cow<'s, str>,
-    /// `Some("build")`, or `None` for a bare `--link`.
-    pub value: Option<Cow<'s, str>>,
     /// Where the flag is in the source.
     pub span: Range<usize>,
+    /// Where the name is in `text` (the value, if any, follows its `=`).
+    name: Span32,
+}
+
+impl<'s> Flag<'s> {
+    /// A flag of the text `text` (`--from=build`, `--link`) at `span`.
+    pub(crate) fn new(text: Cow<'s, str>, span: Range<usize>) -> Flag<'s> {
+        let dashes = text.len() - text.trim_start_matches('-').len();
+        let end = text[dashes..]
+            .find('=')
+            .map_or(text.len(), |eq| dashes + eq);
+        Flag {
+            name: Span32::new(&(dashes..end)),
+            text,
+            span,
+        }
+    }
+
+    /// The name: `from`.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.text.get(self.name.get()).unwrap_or("")
+    }
+
+    /// The value: `Some("build")`, or `None` for a bare `--link`.
+    #[must_use]
+    pub fn value(&self) -> Option<&str> {
+        self.text.get(self.name.end as usize..)?.strip_prefix('=')
+    }
+}
+
+impl std::fmt::Debug for Flag<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flag")
+            .field("text", &self.text)
+            .field("name", &self.name())
+            .field("value", &self.value())
+            .field("span", &self.span)
+            .finish()
+    }
 }
 
 /// The known instructions.
@@ -679,7 +715,7 @@ impl<'s> Instruction<'s> {
     pub fn flag(&self, name: &str) -> Option<&Flag<'s>> {
         self.flags()
             .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(name))
+            .find(|f| f.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -768,7 +804,7 @@ mod tests {
 
 #[cfg(test)]
 mod size_tests {
-    use super::{Args, Instruction, LineMap, ShellText, Word};
+    use super::{Args, Flag, Instruction, LineMap, ShellText, Word};
     use std::mem::size_of;
 
     /// The tree stays small: a 5 MB Dockerfile has some 60,000
@@ -781,6 +817,7 @@ mod size_tests {
             "LineMap {}",
             size_of::<LineMap>()
         );
+        assert!(size_of::<Flag>() <= 48, "Flag {}", size_of::<Flag>());
         assert!(size_of::<Word>() <= 40, "Word {}", size_of::<Word>());
         assert!(size_of::<Args>() <= 56, "Args {}", size_of::<Args>());
         assert!(

@@ -525,23 +525,7 @@ impl<'s> Cx<'s, '_> {
     }
 
     fn flag(&self, f: LWord) -> Flag<'s> {
-        let span = self.map.range(f.range.clone());
-        let text = self.value(f);
-        let dashes = text.len() - text.trim_start_matches('-').len();
-        let (name, value) = match text[dashes..].find('=') {
-            Some(eq) => (dashes..dashes + eq, Some(dashes + eq + 1..text.len())),
-            None => (dashes..text.len(), None),
-        };
-        let sub = |r: Range<usize>| match &text {
-            Cow::Borrowed(t) => Cow::Borrowed(&t[r]),
-            Cow::Owned(t) => Cow::Owned(t[r].to_string()),
-        };
-        Flag {
-            name: sub(name),
-            value: value.map(sub),
-            text,
-            span,
-        }
+        Flag::new(self.value(f.clone()), self.map.range(f.range))
     }
 
     fn args(&self, a: LArgs) -> Args<'s> {
