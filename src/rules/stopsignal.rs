@@ -103,7 +103,7 @@ pub fn check(ctx: &Context) {
             None => {
                 ctx.report(
                     &META,
-                    t.span.clone(),
+                    t.span(),
                     format!(
                         "`{}` is not a signal: Docker rejects the image configuration",
                         t.value
@@ -116,7 +116,7 @@ pub fn check(ctx: &Context) {
             Some(s @ ("KILL" | "STOP")) => {
                 ctx.report(
                     &META,
-                    t.span.clone(),
+                    t.span(),
                     format!(
                         "STOPSIGNAL SIG{s} cannot be handled: {}",
                         if s == "KILL" {

@@ -130,12 +130,37 @@ pub struct Directive<'s> {
 /// The value borrows the source when it is the text of its span; it is owned
 /// only when it differs (quotes removed, escapes applied, or a word joined
 /// across a line continuation).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Word<'s> {
     /// The value as BuildKit keeps it.
     pub value: Cow<'s, str>,
+    /// See [`Word::span`].
+    span: Span32,
+}
+
+impl<'s> Word<'s> {
+    /// A word of the value `value` at the source span `span`.
+    pub(crate) fn new(value: Cow<'s, str>, span: &Range<usize>) -> Word<'s> {
+        Word {
+            value,
+            span: Span32::new(span),
+        }
+    }
+
     /// Where the word is in the source.
-    pub span: Range<usize>,
+    #[must_use]
+    pub fn span(&self) -> Range<usize> {
+        self.span.get()
+    }
+}
+
+impl std::fmt::Debug for Word<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Word")
+            .field("value", &self.value)
+            .field("span", &self.span())
+            .finish()
+    }
 }
 
 /// An instruction flag such as `--from=build`.
@@ -818,8 +843,8 @@ mod size_tests {
             size_of::<LineMap>()
         );
         assert!(size_of::<Flag>() <= 48, "Flag {}", size_of::<Flag>());
-        assert!(size_of::<Word>() <= 40, "Word {}", size_of::<Word>());
-        assert!(size_of::<Args>() <= 56, "Args {}", size_of::<Args>());
+        assert!(size_of::<Word>() <= 32, "Word {}", size_of::<Word>());
+        assert!(size_of::<Args>() <= 48, "Args {}", size_of::<Args>());
         assert!(
             size_of::<ShellText>() <= 24,
             "ShellText {}",

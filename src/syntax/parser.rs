@@ -518,10 +518,8 @@ impl<'s> Cx<'s, '_> {
     }
 
     fn word(&self, w: LWord) -> Word<'s> {
-        Word {
-            span: self.map.range(w.range.clone()),
-            value: self.value(w),
-        }
+        let span = self.map.range(w.range.clone());
+        Word::new(self.value(w), &span)
     }
 
     fn flag(&self, f: LWord) -> Flag<'s> {
