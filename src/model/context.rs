@@ -2103,7 +2103,7 @@ pub fn made_executable(image_path: &str, copy_at: Option<usize>, df: &Dockerfile
         .filter(|i| i.kind == Kind::Run)
         .any(|i| {
             let text = match &i.args {
-                Args::Shell { text, .. } => text.value(i).to_string(),
+                Args::Shell { text, .. } => text.value(i).into_owned(),
                 Args::Exec(w) => w
                     .iter()
                     .map(|w| w.value.to_string())

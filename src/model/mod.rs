@@ -1065,7 +1065,7 @@ fn command(ins: &crate::syntax::Instruction, shell: &[String]) -> Option<Command
             w.iter().map(|w| w.value.to_string()).collect(),
         )),
         Args::Shell { text, .. } => Some(Command::Shell {
-            text: text.value(ins).to_string(),
+            text: text.value(ins).into_owned(),
             shell: shell.to_vec(),
         }),
         _ => None,
