@@ -223,13 +223,13 @@ pub fn dockerfile_kept(old: &str, edits: &[Edit], new: &str) -> Result<(), Strin
         .instructions
         .iter()
         .enumerate()
-        .map(|(i, ins)| (ins.span.start, i))
+        .map(|(i, ins)| (ins.span().start, i))
         .collect();
     let mut matched = vec![false; after.instructions.len()];
     let mut replaced = 0;
     for ins in &before.instructions {
-        let span = ins.span.clone();
-        let line = ins.start_line;
+        let span = ins.span();
+        let line = ins.start_line();
         let touched = sorted.iter().any(|e| {
             (e.range.start < span.end && e.range.end > span.start)
                 || (e.range.is_empty() && span.start < e.range.start && e.range.start < span.end)
@@ -242,18 +242,21 @@ pub fn dockerfile_kept(old: &str, edits: &[Edit], new: &str) -> Result<(), Strin
             continue;
         }
         let Some(&j) = by_start.get(&shift(span.start)) else {
-            return Err(format!("the `{}` on line {line} is gone", ins.keyword));
+            return Err(format!("the `{}` on line {line} is gone", ins.keyword()));
         };
         let now = &after.instructions[j];
         matched[j] = true;
         if touched {
-            if now.kind != ins.kind || now.heredocs.len() != ins.heredocs.len() {
-                return Err(format!("the `{}` on line {line} changed kind", ins.keyword));
+            if now.kind != ins.kind || now.heredocs().len() != ins.heredocs().len() {
+                return Err(format!(
+                    "the `{}` on line {line} changed kind",
+                    ins.keyword()
+                ));
             }
-        } else if new.get(now.span.clone()) != old.get(span) {
+        } else if new.get(now.span()) != old.get(span) {
             return Err(format!(
                 "the `{}` on line {line} changed (a neighbour joined it?)",
-                ins.keyword
+                ins.keyword()
             ));
         }
     }
@@ -266,8 +269,8 @@ pub fn dockerfile_kept(old: &str, edits: &[Edit], new: &str) -> Result<(), Strin
         // Inside an instruction (a heredoc line, a continuation line) a line
         // is not an instruction of its own.
         let ins = &before.instructions;
-        let k = ins.partition_point(|i| i.span.start < e.range.start);
-        let inside = k > 0 && e.range.start < ins[k - 1].span.end;
+        let k = ins.partition_point(|i| i.span().start < e.range.start);
+        let inside = k > 0 && e.range.start < ins[k - 1].span().end;
         if e.replacement.is_empty() || inside || !(at_line_start || at_end) {
             continue;
         }
@@ -286,11 +289,12 @@ pub fn dockerfile_kept(old: &str, edits: &[Edit], new: &str) -> Result<(), Strin
     if let Some(i) = extra.iter().find(|i| {
         !landed
             .iter()
-            .any(|r| r.start <= i.span.start && i.span.start < r.end)
+            .any(|r| r.start <= i.span().start && i.span().start < r.end)
     }) {
         return Err(format!(
             "an instruction `{}` appeared outside the edits on line {}",
-            i.keyword, i.start_line
+            i.keyword(),
+            i.start_line()
         ));
     }
     if extra.len() != added + replaced {

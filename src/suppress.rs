@@ -520,7 +520,7 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
     let heredoc_bodies: Vec<(usize, Range<usize>)> = df
         .instructions
         .iter()
-        .flat_map(|i| i.heredocs.iter().map(|h| (0, h.body.clone())))
+        .flat_map(|i| i.heredocs().iter().map(|h| (0, h.body.clone())))
         .collect();
 
     for piece in df.pieces.iter().filter(|p| p.kind == PieceKind::Comment) {
@@ -537,15 +537,15 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
         // Instructions are in source order and do not overlap: binary
         // search, not a scan per comment (quadratic on large files).
         let ins = &df.instructions;
-        let after = ins.partition_point(|i| i.span.start <= comment.start);
-        let inside = after > 0 && comment.start < ins[after - 1].span.end;
+        let after = ins.partition_point(|i| i.span().start <= comment.start);
+        let inside = after > 0 && comment.start < ins[after - 1].span().end;
         // The instruction right below (only comment lines in between).
         let target = if inside {
             None
         } else {
-            let below = ins.partition_point(|i| i.span.start < comment.end);
+            let below = ins.partition_point(|i| i.span().start < comment.end);
             ins.get(below).map(|i| (below, i)).filter(|(_, i)| {
-                let start = i.span.start.max(comment.end);
+                let start = i.span().start.max(comment.end);
                 // The rest of the comment's line, the lines in between (each
                 // a comment line) and the start of the instruction's line.
                 let Some(nl) = text[comment.end..start].find('\n') else {
@@ -559,7 +559,7 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
         let instruction_scope = |idx: usize| {
             let inst = &df.instructions[idx];
             Scope::Ranges {
-                ranges: vec![(0, inst.span.clone())],
+                ranges: vec![(0, inst.span())],
                 scripts: starters().contains(&idx),
             }
         };
@@ -583,7 +583,7 @@ fn collect_dockerfile(text: &str, df: &Dockerfile, out: &mut Vec<Suppression>) {
                 ranges(vec![(0, 0..text.len())])
             } else {
                 match target {
-                    Some((idx, _)) => ranges(vec![(0, df.instructions[idx].span.clone())]),
+                    Some((idx, _)) => ranges(vec![(0, df.instructions[idx].span())]),
                     None => Scope::Detached(detached),
                 }
             };
@@ -646,7 +646,7 @@ fn heredoc_bodies(df: Option<&Dockerfile>) -> Vec<Range<usize>> {
     let mut bodies: Vec<Range<usize>> = df
         .into_iter()
         .flat_map(|df| &df.instructions)
-        .flat_map(|i| i.heredocs.iter().map(|h| h.body.clone()))
+        .flat_map(|i| i.heredocs().iter().map(|h| h.body.clone()))
         .collect();
     bodies.sort_by_key(|b| (b.start, b.end));
     bodies

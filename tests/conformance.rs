@@ -20,11 +20,13 @@ const DELIBERATE: &[(&str, &str)] = &[(
     "the PyPI wrapper passes strings through C and cuts them at NUL; BuildKit's own dump (testfiles/json/result) keeps \\u0000 as dsig does, checked by dumps_match_buildkit_results",
 )];
 
-fn values(args: &Args) -> (bool, Vec<String>) {
+/// The values of `args`, the arguments of `ins` or of its HEALTHCHECK
+/// command (shell text is read through the instruction).
+fn values(ins: &Instruction, args: &Args) -> (bool, Vec<String>) {
     match args {
         Args::None => (false, vec![]),
         Args::Exec(w) => (true, w.iter().map(|w| w.value.to_string()).collect()),
-        Args::Shell { text, .. } => (false, vec![text.value.to_string()]),
+        Args::Shell { text, .. } => (false, vec![text.value(ins).to_string()]),
         Args::List(w) | Args::Words(w) => (false, w.iter().map(|w| w.value.to_string()).collect()),
         Args::KeyValues { pairs, .. } => (
             false,
@@ -34,11 +36,11 @@ fn values(args: &Args) -> (bool, Vec<String>) {
                 .collect(),
         ),
         Args::Health { kind, cmd } => {
-            let (json, mut rest) = values(cmd);
+            let (json, mut rest) = values(ins, cmd);
             rest.insert(0, kind.value.to_string());
             (json, rest)
         }
-        Args::OnBuild(i) => values(&i.args),
+        Args::OnBuild(i) => values(i, &i.args),
         Args::Text(t) => (false, vec![t.value.to_string()]),
         Args::Ignored => (false, vec![String::new()]),
     }
@@ -47,37 +49,37 @@ fn values(args: &Args) -> (bool, Vec<String>) {
 /// The same view of an instruction the PyPI package gives.
 fn view(ins: &Instruction) -> Value {
     let (sub_cmd, flags_of) = match &ins.args {
-        Args::OnBuild(child) => (Value::String(child.keyword.to_string()), ins),
+        Args::OnBuild(child) => (Value::String(child.keyword().to_string()), ins),
         _ => (Value::Null, ins),
     };
-    let (is_json, value) = values(&ins.args);
+    let (is_json, value) = values(ins, &ins.args);
     let mut original = ins.line().into_owned();
     // The package reads heredocs off the node it reports; for ONBUILD that is
     // the inner node, which BuildKit never gives any.
     let heredocs: Vec<Value> = if matches!(ins.args, Args::OnBuild(_)) {
         vec![]
     } else {
-        ins.heredocs
+        ins.heredocs()
             .iter()
             .map(|h| json!({"name": h.name, "fd": h.fd, "content": h.content}))
             .collect()
     };
     if !heredocs.is_empty() {
         original.push('\n');
-        for h in &ins.heredocs {
+        for h in ins.heredocs() {
             original.push_str(h.content);
             original.push_str(&h.name);
             original.push('\n');
         }
     }
     json!({
-        "cmd": ins.keyword,
+        "cmd": ins.keyword(),
         "sub_cmd": sub_cmd,
         "json": is_json,
         "original": original,
-        "start_line": ins.start_line,
-        "end_line": ins.end_line,
-        "flags": flags_of.flags.iter().map(|f| f.text.clone()).collect::<Vec<_>>(),
+        "start_line": ins.start_line(),
+        "end_line": ins.end_line(),
+        "flags": flags_of.flags().iter().map(|f| f.text.clone()).collect::<Vec<_>>(),
         "value": value,
         "heredocs": heredocs,
     })
@@ -239,9 +241,9 @@ fn go_quote(s: &str) -> String {
 /// BuildKit's `Node.Dump()` for one instruction (current BuildKit, which
 /// keeps the ENV/LABEL separator nodes `""` and `"="`).
 fn dump(ins: &Instruction) -> String {
-    let mut s = ins.keyword.to_lowercase();
-    if !ins.flags.is_empty() {
-        let f: Vec<String> = ins.flags.iter().map(|f| go_quote(&f.text)).collect();
+    let mut s = ins.keyword().to_lowercase();
+    if !ins.flags().is_empty() {
+        let f: Vec<String> = ins.flags().iter().map(|f| go_quote(&f.text)).collect();
         let _ = write!(s, " [{}]", f.join(" "));
     }
     let vals: Vec<String> = match &ins.args {
@@ -256,7 +258,7 @@ fn dump(ins: &Instruction) -> String {
                 ]
             })
             .collect(),
-        other => values(other).1,
+        other => values(ins, other).1,
     };
     for v in vals {
         s.push(' ');

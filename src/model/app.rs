@@ -198,7 +198,7 @@ impl Files<'_, '_> {
                     .df
                     .instructions
                     .get(instruction)?
-                    .heredocs
+                    .heredocs()
                     .get(heredoc)?;
                 Some(Ok((h.content.to_string(), image_path.to_string())))
             }

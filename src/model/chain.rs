@@ -976,7 +976,7 @@ impl<'a> Walker<'a> {
                     instruction,
                     heredoc,
                 } => {
-                    let h = &df.instructions[instruction].heredocs[heredoc];
+                    let h = &df.instructions[instruction].heredocs()[heredoc];
                     return Some(Loaded {
                         file: 0,
                         base: h.body.start,
@@ -1243,7 +1243,7 @@ impl<'a> RunCtx<'a> {
                 instruction,
                 heredoc,
             } => {
-                let h = &self.df.instructions[instruction].heredocs[heredoc];
+                let h = &self.df.instructions[instruction].heredocs()[heredoc];
                 Some((h.content.to_string(), None, h.body.start))
             }
             _ => None,
@@ -1298,7 +1298,7 @@ fn script_flow(
 /// (`it is copied from /out/start.sh of stage `build`, which a RUN makes
 /// there (line 4)`).
 fn describe_origin(origin: &Origin, df: &Dockerfile) -> String {
-    let line = |at: usize| df.instructions.get(at).map_or(0, |i| i.start_line);
+    let line = |at: usize| df.instructions.get(at).map_or(0, |i| i.start_line());
     let via = origin.via();
     let mut out = String::new();
     for (i, (from, path)) in via.iter().enumerate() {

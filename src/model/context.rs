@@ -1475,7 +1475,7 @@ impl<'s> CopyIndex<'s> {
             let (Kind::Run, Args::Shell { text, .. }) = (ins.kind, &ins.args) else {
                 continue;
             };
-            for cmd in text.value.split(['&', ';', '|', '\n']) {
+            for cmd in text.value(ins).split(['&', ';', '|', '\n']) {
                 let words: Vec<&str> = cmd.split_whitespace().collect();
                 let Some(pos) = words.iter().position(|w| *w == "ln") else {
                     continue;
@@ -1784,7 +1784,7 @@ impl<'s> CopyIndex<'s> {
             };
             if normalize(&target) == want {
                 let h = df.instructions[copy.at]
-                    .heredocs
+                    .heredocs()
                     .iter()
                     .position(|h| &h.name == name)
                     .unwrap_or(hi);
@@ -1923,7 +1923,7 @@ impl<'s> CopyIndex<'s> {
         let is_add = df.instructions.get(copy.at).map(|i| i.kind) == Some(Kind::Add);
         let unpack = df.instructions.get(copy.at).and_then(|i| i.flag("unpack"));
         let unpack_local = match unpack {
-            Some(f) => f.value.as_deref().is_none_or(|v| v != "false"),
+            Some(f) => f.value().is_none_or(|v| v != "false"),
             None => is_add,
         };
         let mut found: Option<Hit> = None;
@@ -2077,11 +2077,8 @@ fn basename(p: &str) -> &str {
 #[must_use]
 pub fn made_executable(image_path: &str, copy_at: Option<usize>, df: &Dockerfile) -> bool {
     if let Some(at) = copy_at {
-        if let Some(v) = df.instructions[at]
-            .flag("chmod")
-            .and_then(|f| f.value.clone())
-        {
-            if mode_is_executable(&v) {
+        if let Some(v) = df.instructions[at].flag("chmod").and_then(|f| f.value()) {
+            if mode_is_executable(v) {
                 return true;
             }
         }
@@ -2093,7 +2090,7 @@ pub fn made_executable(image_path: &str, copy_at: Option<usize>, df: &Dockerfile
         .filter(|i| i.kind == Kind::Run)
         .any(|i| {
             let text = match &i.args {
-                Args::Shell { text, .. } => text.value.to_string(),
+                Args::Shell { text, .. } => text.value(i).into_owned(),
                 Args::Exec(w) => w
                     .iter()
                     .map(|w| w.value.to_string())
@@ -2441,7 +2438,7 @@ mod tests {
                     from, path, inner, ..
                 } => format!("{from}:{path} < {}", show(inner, df)),
                 Origin::Built { run, image, .. } => match (run, image) {
-                    (Some(at), _) => format!("RUN line {}", df.instructions[*at].start_line),
+                    (Some(at), _) => format!("RUN line {}", df.instructions[*at].start_line()),
                     (None, Some(i)) => format!("RUN or image {i}"),
                     (None, None) => "RUN".into(),
                 },

@@ -165,13 +165,13 @@ pub fn plan(df: &Dockerfile, image: &Image, text: &str, init: Init, group: bool)
     let mut tail = String::new();
     match install_at {
         Some(i) => {
-            let p = line_start(text, df.instructions[i].span.start);
+            let p = line_start(text, df.instructions[i].span().start);
             edits.push((p..p, install_line));
         }
         None => tail.push_str(&install_line),
     }
     if let Install::Stage { stage, .. } = &how {
-        let p = line_start(text, df.instructions[st.from_at].span.start);
+        let p = line_start(text, df.instructions[st.from_at].span().start);
         edits.push((
             p..p,
             format!(

@@ -958,15 +958,15 @@ impl Image {
             };
             st.end = at + 1;
             match (&ins.kind, &ins.args) {
-                (Kind::Cmd, args) => {
+                (Kind::Cmd, _) => {
                     st.cmd_instructions.push(at);
                     cmd_set_in_stage = true;
-                    st.cmd = command(args, &st.shell)
+                    st.cmd = command(ins, &st.shell)
                         .map_or(Setting::Unset, |value| Setting::Set { value, at });
                 }
-                (Kind::Entrypoint, args) => {
+                (Kind::Entrypoint, _) => {
                     st.entrypoint_instructions.push(at);
-                    st.entrypoint = command(args, &st.shell)
+                    st.entrypoint = command(ins, &st.shell)
                         .map_or(Setting::Unset, |value| Setting::Set { value, at });
                     // Docker: ENTRYPOINT resets a CMD that was not set in this stage.
                     if !cmd_set_in_stage {
@@ -1037,7 +1037,7 @@ impl Image {
                     }
                     let dest = words.pop().unwrap_or_default();
                     let heredocs: Vec<String> =
-                        ins.heredocs.iter().map(|h| h.name.to_string()).collect();
+                        ins.heredocs().iter().map(|h| h.name.to_string()).collect();
                     words.retain(|w| !w.starts_with("<<"));
                     let mut unknown = false;
                     let mut value = |w: &str| {
@@ -1055,15 +1055,13 @@ impl Image {
                     let dest = value(&dest);
                     let chmod = ins
                         .flag("chmod")
-                        .and_then(|f| f.value.as_deref().map(str::to_string))
+                        .and_then(|f| f.value().map(str::to_string))
                         .map(|c| bv.known(&c, df.escape).unwrap_or(c));
                     st.copies.push(CopyOp {
                         at,
                         sources,
                         dest,
-                        from: ins
-                            .flag("from")
-                            .and_then(|f| f.value.as_deref().map(str::to_string)),
+                        from: ins.flag("from").and_then(|f| f.value().map(str::to_string)),
                         chmod,
                         heredocs,
                         workdir: st.workdir.get().map(|(w, _)| w.clone()),
@@ -1096,13 +1094,13 @@ impl Image {
     }
 }
 
-fn command(args: &Args, shell: &[String]) -> Option<Command> {
-    match args {
+fn command(ins: &crate::syntax::Instruction, shell: &[String]) -> Option<Command> {
+    match &ins.args {
         Args::Exec(w) => Some(Command::Exec(
             w.iter().map(|w| w.value.to_string()).collect(),
         )),
         Args::Shell { text, .. } => Some(Command::Shell {
-            text: text.value.to_string(),
+            text: text.value(ins).into_owned(),
             shell: shell.to_vec(),
         }),
         _ => None,

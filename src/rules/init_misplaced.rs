@@ -43,7 +43,7 @@ pub fn check(ctx: &Context) {
         if *as_child {
             ctx.report(
                 &META,
-                ins.span.clone(),
+                ins.span(),
                 format!("`{name}` is not PID 1: a shell or script that stays PID 1 starts it as a child, so SIGTERM never reaches it and it reaps nothing"),
             )
             .label(format!("`{name}` runs as a child"))
@@ -54,7 +54,7 @@ pub fn check(ctx: &Context) {
         {
             ctx.report(
                 &META,
-                ins.span.clone(),
+                ins.span(),
                 format!("`{name}` without `--`: it reads the command's options that start with `-` as its own"),
             )
             .label("no `--` after tini")
@@ -114,7 +114,7 @@ fn init_in_cmd_behind_entrypoint(ctx: &Context) {
     let ins = &ctx.dockerfile.instructions[*cmd_at];
     ctx.report(
         &META,
-        ins.span.clone(),
+        ins.span(),
         format!("`{init}` in CMD is never PID 1: {why}, so `{init}` forwards no signal and reaps nothing"),
     )
     .label(format!("`{init}` is not PID 1"))

@@ -108,17 +108,18 @@ fn check_one(
     else {
         return;
     };
-    if !is_exec_form_attempt(&text.value) {
+    let value = text.value(ins);
+    if !is_exec_form_attempt(&value) {
         return; // `RUN [ -f x ] && ...` is a shell test, not exec form.
     }
-    let intended = intended_array(&text.value);
+    let intended = intended_array(&value);
     let message = format!(
         "{keyword} arguments look like exec form but are not a valid JSON array ({err}): Docker runs the text with /bin/sh -c, which tries to run a command named like the first element, brackets and quotes included"
     );
     let d = ctx
         .report(&META, text.span.clone(), message)
         .label("not valid JSON");
-    match intended.filter(|v| !v.is_empty() && !ins.has_inner_comments) {
+    match intended.filter(|v| !v.is_empty() && !ins.has_inner_comments()) {
         Some(v) => {
             let new = json_array(&v);
             d.help(format!(
@@ -141,13 +142,13 @@ fn check_one(
 /// `CMD ["a"] trailing`: BuildKit v0.12 reads the array and drops the rest;
 /// parsers that decode strictly make the whole line shell form.
 fn check_trailing(ctx: &Context, ins: &Instruction) {
-    let Some(t) = ins.json_trailing.clone() else {
+    let Some(t) = ins.json_trailing() else {
         return;
     };
-    let keyword = ins.keyword.to_ascii_uppercase();
+    let keyword = ins.keyword().to_ascii_uppercase();
     // Delete from the end of the array (blanks included) to the end.
     let start = ctx.text[..t.start].trim_end_matches([' ', '\t']).len();
-    let fix = (!ins.has_inner_comments && ctx.text[start..t.end].lines().count() <= 1).then(|| {
+    let fix = (!ins.has_inner_comments() && ctx.text[start..t.end].lines().count() <= 1).then(|| {
         ctx.fix(
             FixSafety::Safe,
             "Remove the text after the JSON array".into(),
@@ -176,7 +177,7 @@ pub fn check(ctx: &Context) {
         }
         match (ins.kind, &ins.args) {
             (Kind::Cmd | Kind::Entrypoint | Kind::Run | Kind::Shell, args) => {
-                check_one(ctx, ins, args, &ins.keyword.to_ascii_uppercase());
+                check_one(ctx, ins, args, &ins.keyword().to_ascii_uppercase());
             }
             (Kind::Healthcheck, Args::Health { cmd, .. }) => {
                 check_one(ctx, ins, cmd, "HEALTHCHECK CMD");

@@ -372,7 +372,7 @@ fn on_what_cmd_runs(ctx: &Context, d: &Diagnostic) -> bool {
         .chain
         .started_by
         .and_then(|i| ctx.dockerfile.instructions.get(i))
-        .is_some_and(|ins| ins.span.contains(&at) || ins.span.start == at);
+        .is_some_and(|ins| ins.span().contains(&at) || ins.span().start == at);
     in_cmd
         || ctx
             .chain

@@ -92,7 +92,7 @@ pub fn check(ctx: &Context) {
         let shown = argv.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
         let d = ctx.report(
             &META,
-            ins.span.clone(),
+            ins.span(),
             format!(
                 "`{shown}` makes {tool} the parent of the app: {tool} stays between PID 1's SIGTERM and the app (npm and yarn start it through `sh -c`) and does not reliably pass the signal on, so `docker stop` can end in SIGKILL and the app's shutdown never runs"
             ),
@@ -113,13 +113,13 @@ pub fn check(ctx: &Context) {
                 let names = hooks.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(" and ");
                 d.help(format!(
                     "package.json also has {names}, which `{shown}` runs around `{script}`, so `{} {new}` alone would skip {them}: do that work at build time, or in an entrypoint script that runs {them} and then `exec`s the app (no automatic fix)",
-                    ins.keyword.to_ascii_uppercase(),
+                    ins.keyword().to_ascii_uppercase(),
                     them = if hooks.len() == 1 { "it" } else { "them" },
                 ));
             }
             Some((cmd, _)) => {
                 let new = crate::syntax::json_array(&cmd);
-                d.help(format!("run what `{shown}` runs, directly: `{} {new}`", ins.keyword.to_ascii_uppercase()))
+                d.help(format!("run what `{shown}` runs, directly: `{} {new}`", ins.keyword().to_ascii_uppercase()))
                     .fix(ctx.fix(FixSafety::Safe, format!("Run the package.json `{script}` script directly: {new}"), vec![(ins.args_span(), new)]));
             }
             None if tool == "pm2" => {

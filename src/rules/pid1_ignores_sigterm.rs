@@ -205,7 +205,7 @@ pub fn check(ctx: &Context) {
         }
         ctx.report(
             &META,
-            ins.span.clone(),
+            ins.span(),
             format!(
                 "`{name}` is PID 1 and, unless its configuration sets `die-on-term`, reloads on SIGTERM (uWSGI 2.0's default, measured): `docker stop` waits the grace period and SIGKILLs it"
             ),
@@ -235,7 +235,7 @@ pub fn check(ctx: &Context) {
     };
     let d = ctx.report(
         &META,
-        ins.span.clone(),
+        ins.span(),
         format!(
             "{what}: the kernel drops SIG{stop} sent to PID 1 without a handler, so `docker stop` SIGKILLs it after the grace period; nothing reaps zombies either"
         ),

@@ -21,12 +21,12 @@ pub fn check(ctx: &Context) {
             let Some((&last, earlier)) = list.split_last() else {
                 continue;
             };
-            let last_line = ctx.dockerfile.instructions[last].start_line;
+            let last_line = ctx.dockerfile.instructions[last].start_line();
             for &at in earlier {
                 let ins = &ctx.dockerfile.instructions[at];
                 ctx.report(
                     &META,
-                    ins.span.clone(),
+                    ins.span(),
                     format!(
                         "this {name} never takes effect: the {name} on line {last_line} replaces it (only the last {name} of a stage counts)"
                     ),

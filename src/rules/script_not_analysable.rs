@@ -59,7 +59,7 @@ pub fn check(ctx: &Context) {
         };
         ctx.report(
             &META,
-            ins.span.clone(),
+            ins.span(),
             format!("{image_path} is not analysable: {why}; dsig cannot tell whether it hands PID 1 over or forwards SIGTERM"),
         )
         .label("not in the build context")
@@ -99,7 +99,7 @@ fn command_strings(ctx: &Context) {
         let label = unparsed.label();
         ctx.report(
             &META,
-            ins.span.clone(),
+            ins.span(),
             format!(
                 "{what} is {label}: {}; dsig did not read it and cannot tell whether it hands PID 1 over or forwards SIGTERM",
                 unparsed.describe()

@@ -116,7 +116,7 @@ pub fn check(ctx: &Context) {
                 ),
             };
             let d = ctx
-                .report(&META, ins.span.clone(), message)
+                .report(&META, ins.span(), message)
                 .label(label)
                 .help(help);
             // dsig is not sure: a warning that states its assumption, never

@@ -133,7 +133,7 @@ pub fn check(ctx: &Context) {
             let w: Vec<Option<&str>> = argv.iter().map(|a| Some(a.as_str())).collect();
             if let Some(d) = program_finding(ctx, &w, &stop) {
                 let ins = &ctx.dockerfile.instructions[at];
-                ctx.report(&META, ins.span.clone(), d.0)
+                ctx.report(&META, ins.span(), d.0)
                     .label(d.1)
                     .help(d.2);
             }

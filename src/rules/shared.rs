@@ -273,7 +273,7 @@ pub fn report_shell_pid1(
     let Some(runner) = shell.first().and_then(|p| runner(p, ctx.image)) else {
         return;
     };
-    let what = format!("shell-form {}", ins.keyword.to_ascii_uppercase());
+    let what = format!("shell-form {}", ins.keyword().to_ascii_uppercase());
     let Some(v) = judge(&what, text, &runner) else {
         return;
     };
@@ -284,7 +284,7 @@ pub fn report_shell_pid1(
         exec_form_safety,
         !matches!(runner, Runner::Missing(_)),
     );
-    ctx.report(meta, ins.span.clone(), format!("{}{also}", v.message))
+    ctx.report(meta, ins.span(), format!("{}{also}", v.message))
         .severity(v.severity)
         .label(format!("PID 1 is `{} ...`", shell.join(" ")))
         .fix(fix)
@@ -303,7 +303,7 @@ pub fn shell_form_fix(
 ) -> (Option<crate::diagnostic::Fix>, String) {
     use crate::diagnostic::FixSafety;
     use crate::shell::names::ExecFit;
-    let kw = ins.keyword.to_ascii_uppercase();
+    let kw = ins.keyword().to_ascii_uppercase();
     let names = crate::shell::names::Script::new(&cs.text);
     if let Some(e) = names.syntax_error() {
         // The shell rejects the string today; exec form would run it.
@@ -312,7 +312,11 @@ pub fn shell_form_fix(
             format!("no automatic fix: the command string has {e}, so the shell fails to run it; fix the quoting first"),
         );
     }
-    if let Some(argv) = cs.literal_argv.as_ref().filter(|_| !ins.has_inner_comments) {
+    if let Some(argv) = cs
+        .literal_argv
+        .as_ref()
+        .filter(|_| !ins.has_inner_comments())
+    {
         if let Some(kind) = names.kind(&argv[0]) {
             return (
                 None,
@@ -354,7 +358,7 @@ pub fn shell_form_fix(
                 ),
                 ExecFit::Safe => (FixSafety::Safe, String::new()),
             };
-            let pos = ins.map.start(ins.args_range.start + off);
+            let pos = ins.map.start(ins.args_range().start + off);
             let fix = ctx.fix(
                 safety,
                 format!("Insert `exec` before the last command{note}"),
@@ -400,7 +404,7 @@ pub fn is_invalid_json(ins: &crate::syntax::Instruction) -> bool {
         crate::syntax::Args::Shell {
             text,
             json_error: Some(_),
-        } => super::invalid_exec_form::is_exec_form_attempt(&text.value),
+        } => super::invalid_exec_form::is_exec_form_attempt(&text.value(ins)),
         _ => false,
     }
 }

@@ -98,7 +98,7 @@ pub fn check(ctx: &Context) {
             continue;
         };
         let elem = &words[j];
-        let d = ctx.report(&META, elem.span.clone(), v.message)
+        let d = ctx.report(&META, elem.span(), v.message)
         .severity(v.severity)
         .label(format!("run by `{}` as PID 1", argv[0]));
         let checked = v
@@ -130,14 +130,14 @@ pub fn check(ctx: &Context) {
         }
         match insertion {
             Some(off) => {
-                let raw = &ctx.text[elem.span.clone()];
+                let raw = &ctx.text[elem.span()];
                 let edit = if raw.len() >= 2 && raw[1..raw.len() - 1] == elem.value[..] {
-                    let p = elem.span.start + 1 + off;
+                    let p = elem.span().start + 1 + off;
                     (p..p, "exec ".to_string())
                 } else {
                     let mut s = elem.value.to_string();
                     s.insert_str(off, "exec ");
-                    (elem.span.clone(), json_quote(&s))
+                    (elem.span(), json_quote(&s))
                 };
                 d.fix(ctx.fix(
                     FixSafety::Safe,

@@ -48,7 +48,7 @@ fn arguments_of_entrypoint(
     let d = ctx
         .report(
             &META,
-            ins.span.clone(),
+            ins.span(),
             format!(
                 "shell-form CMD after the exec-form ENTRYPOINT `{}`: Docker passes `{} {:?}` to it as arguments, not the words of the CMD",
                 ep.join(" "),

@@ -104,7 +104,7 @@ pub fn check(ctx: &Context) {
             None => {
                 ctx.report(
                     &META,
-                    t.span.clone(),
+                    t.span(),
                     format!(
                         "`{}` is not a signal: Docker rejects the image configuration",
                         t.value
@@ -117,7 +117,7 @@ pub fn check(ctx: &Context) {
             Some(s @ ("KILL" | "STOP")) => {
                 ctx.report(
                     &META,
-                    t.span.clone(),
+                    t.span(),
                     format!(
                         "STOPSIGNAL SIG{s} cannot be handled: {}",
                         if s == "KILL" {
@@ -167,8 +167,8 @@ pub fn check(ctx: &Context) {
         return;
     }
     let span = stop_at.map_or_else(
-        || ctx.dockerfile.instructions[at].span.clone(),
-        |i| ctx.dockerfile.instructions[i].span.clone(),
+        || ctx.dockerfile.instructions[at].span(),
+        |i| ctx.dockerfile.instructions[i].span(),
     );
     let d = ctx.report(
         &META,
@@ -186,7 +186,7 @@ pub fn check(ctx: &Context) {
         ctx.dockerfile.instructions[i].args_span(),
         format!("SIG{want}"),
     ) } else {
-        let p = ctx.text[..ctx.dockerfile.instructions[at].span.start]
+        let p = ctx.text[..ctx.dockerfile.instructions[at].span().start]
             .rfind('\n')
             .map_or(0, |i| i + 1);
         (p..p, format!("STOPSIGNAL SIG{want}{nl}"))

@@ -130,25 +130,86 @@ pub struct Directive<'s> {
 /// The value borrows the source when it is the text of its span; it is owned
 /// only when it differs (quotes removed, escapes applied, or a word joined
 /// across a line continuation).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Word<'s> {
     /// The value as BuildKit keeps it.
     pub value: Cow<'s, str>,
+    /// See [`Word::span`].
+    span: Span32,
+}
+
+impl<'s> Word<'s> {
+    /// A word of the value `value` at the source span `span`.
+    pub(crate) fn new(value: Cow<'s, str>, span: &Range<usize>) -> Word<'s> {
+        Word {
+            value,
+            span: Span32::new(span),
+        }
+    }
+
     /// Where the word is in the source.
-    pub span: Range<usize>,
+    #[must_use]
+    pub fn span(&self) -> Range<usize> {
+        self.span.get()
+    }
+}
+
+impl std::fmt::Debug for Word<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Word")
+            .field("value", &self.value)
+            .field("span", &self.span())
+            .finish()
+    }
 }
 
 /// An instruction flag such as `--from=build`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Flag<'s> {
     /// As BuildKit keeps it: `--from=build` (quotes removed).
     pub text: Cow<'s, str>,
-    /// `from`.
-    pub name: Cow<'s, str>,
-    /// `Some("build")`, or `None` for a bare `--link`.
-    pub value: Option<Cow<'s, str>>,
     /// Where the flag is in the source.
     pub span: Range<usize>,
+    /// Where the name is in `text` (the value, if any, follows its `=`).
+    name: Span32,
+}
+
+impl<'s> Flag<'s> {
+    /// A flag of the text `text` (`--from=build`, `--link`) at `span`.
+    pub(crate) fn new(text: Cow<'s, str>, span: Range<usize>) -> Flag<'s> {
+        let dashes = text.len() - text.trim_start_matches('-').len();
+        let end = text[dashes..]
+            .find('=')
+            .map_or(text.len(), |eq| dashes + eq);
+        Flag {
+            name: Span32::new(&(dashes..end)),
+            text,
+            span,
+        }
+    }
+
+    /// The name: `from`.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.text.get(self.name.get()).unwrap_or("")
+    }
+
+    /// The value: `Some("build")`, or `None` for a bare `--link`.
+    #[must_use]
+    pub fn value(&self) -> Option<&str> {
+        self.text.get(self.name.end as usize..)?.strip_prefix('=')
+    }
+}
+
+impl std::fmt::Debug for Flag<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flag")
+            .field("text", &self.text)
+            .field("name", &self.name())
+            .field("value", &self.value())
+            .field("span", &self.span)
+            .finish()
+    }
 }
 
 /// The known instructions.
@@ -220,10 +281,11 @@ pub enum Args<'s> {
     /// `json_error` is set when the text starts with `[` but is not a valid
     /// JSON array, so Docker runs it through the shell.
     Shell {
-        /// The text, as written on the logical line.
-        text: Word<'s>,
+        /// The text, as written on the logical line (its value is read
+        /// from the source with [`ShellText::value`]).
+        text: ShellText,
         /// Why the text is not a JSON array although it starts with `[`.
-        json_error: Option<String>,
+        json_error: Option<Box<str>>,
     },
     /// White-space separated words (FROM, EXPOSE, and ADD/COPY/VOLUME in
     /// shell form).
@@ -253,6 +315,37 @@ pub enum Args<'s> {
     Ignored,
 }
 
+/// Shell form text. Its value is the logical text (continuations joined,
+/// comment lines dropped), which the tree does not keep a copy of: it is
+/// read from the source by [`ShellText::value`], borrowed when the text is
+/// on one physical line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellText {
+    /// Where the text is in the source.
+    pub span: Range<usize>,
+    /// Its range in the instruction's logical line.
+    range: Span32,
+}
+
+impl ShellText {
+    /// Shell text at the logical range `range` of an instruction whose line
+    /// map is `map`.
+    pub(crate) fn new(range: Range<usize>, map: &LineMap) -> ShellText {
+        ShellText {
+            span: map.range(range.clone()),
+            range: Span32::new(&range),
+        }
+    }
+
+    /// The text as BuildKit keeps it. `ins` is the instruction the text
+    /// belongs to (for the text of an `ONBUILD`'s instruction, that one or
+    /// the `ONBUILD`: they share the line).
+    #[must_use]
+    pub fn value<'s>(&self, ins: &Instruction<'s>) -> Cow<'s, str> {
+        ins.logical_text(self.range.get())
+    }
+}
+
 /// A run of the logical line taken from one place in the source:
 /// (logical start, source start, length). `u32`: the parser refuses inputs
 /// of 4 GiB or more.
@@ -265,7 +358,11 @@ enum Segments {
     #[default]
     None,
     One(Segment),
-    Many(Box<[Segment]>),
+    /// Boxed twice so that the map stays two words wide (a boxed slice is
+    /// a fat pointer): the extra allocation is only for multi-line
+    /// instructions.
+    #[allow(clippy::box_collection)]
+    Many(Box<Vec<Segment>>),
 }
 
 /// Maps offsets in an instruction's logical line (continuations joined,
@@ -296,7 +393,8 @@ impl LineMap {
                 let mut v = Vec::with_capacity(segs.len());
                 v.extend([a, b]);
                 v.extend(kept);
-                Segments::Many(v.into_boxed_slice())
+                v.shrink_to_fit();
+                Segments::Many(Box::new(v))
             }
         };
         LineMap { segments }
@@ -412,65 +510,204 @@ pub struct Heredoc<'s> {
     pub terminator: Range<usize>,
 }
 
+/// The parts of an instruction that most instructions do not have, boxed
+/// together so that an [`Instruction`] stays small.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Extra<'s> {
+    /// See [`Instruction::flags`].
+    pub(crate) flags: Vec<Flag<'s>>,
+    /// See [`Instruction::heredocs`].
+    pub(crate) heredocs: Vec<Heredoc<'s>>,
+    /// See [`Instruction::json_trailing`].
+    pub(crate) json_trailing: Option<Range<usize>>,
+    /// See [`Instruction::has_inner_comments`].
+    pub(crate) has_inner_comments: bool,
+}
+
+/// A `u32` pair for a range of offsets (the parser refuses inputs of 4 GiB
+/// or more, so they fit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Span32 {
+    start: u32,
+    end: u32,
+}
+
+impl Span32 {
+    fn new(r: &Range<usize>) -> Span32 {
+        Span32 {
+            start: small(r.start),
+            end: small(r.end),
+        }
+    }
+
+    fn get(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
 /// One instruction.
+///
+/// Kept small (a 5 MB Dockerfile has some 60,000 of them): offsets and line
+/// numbers are stored as `u32` behind accessors, the keyword is read from
+/// the source on demand, and the rarely present parts (flags, heredocs,
+/// inner comments, text after a JSON array) share one box.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Instruction<'s> {
-    /// The keyword as written (`cmd`, `CMD`).
-    pub keyword: Cow<'s, str>,
-    /// Which instruction it is.
-    pub kind: Kind,
-    /// Where the keyword is.
-    pub keyword_span: Range<usize>,
-    /// From the keyword to the end of the last line that belongs to it
-    /// (heredoc terminator included), without the final newline.
-    pub span: Range<usize>,
-    /// 1-based first and last line, as BuildKit counts them.
-    pub start_line: usize,
-    /// See `start_line`.
-    pub end_line: usize,
     /// The source text the spans point into (see [`Instruction::line`]).
     src: &'s str,
     /// Maps offsets in the logical line ([`Instruction::line`]) to source
     /// offsets.
     pub map: LineMap,
-    /// The flags before the arguments.
-    pub flags: Vec<Flag<'s>>,
     /// The arguments.
     pub args: Args<'s>,
-    /// Logical range of the argument text (after keyword and flags, trimmed).
-    pub args_range: Range<usize>,
-    /// The heredocs, in the order of their markers.
-    pub heredocs: Vec<Heredoc<'s>>,
-    /// A comment line sits inside the instruction's continuation lines.
-    pub has_inner_comments: bool,
-    /// Exec form with text after the JSON array (`CMD ["a"] # note`): BuildKit
-    /// v0.12 ignores that text; the source span of it.
-    pub json_trailing: Option<Range<usize>>,
+    /// See [`Instruction::span`].
+    span: Span32,
+    /// Flags, heredocs and the rest that few instructions have.
+    extra: Option<Box<Extra<'s>>>,
+    /// Logical range of the keyword.
+    keyword_range: Span32,
+    /// Logical range of the argument text.
+    args_range: Span32,
+    /// 1-based first and last line.
+    lines: Span32,
+    /// Which instruction it is.
+    pub kind: Kind,
 }
 
 impl std::fmt::Debug for Instruction<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The logical line instead of the whole source.
         f.debug_struct("Instruction")
-            .field("keyword", &self.keyword)
+            .field("keyword", &self.keyword())
             .field("kind", &self.kind)
-            .field("keyword_span", &self.keyword_span)
-            .field("span", &self.span)
-            .field("start_line", &self.start_line)
-            .field("end_line", &self.end_line)
+            .field("keyword_span", &self.keyword_span())
+            .field("span", &self.span())
+            .field("start_line", &self.start_line())
+            .field("end_line", &self.end_line())
             .field("line", &self.line())
             .field("map", &self.map)
-            .field("flags", &self.flags)
+            .field("flags", &self.flags())
             .field("args", &self.args)
-            .field("args_range", &self.args_range)
-            .field("heredocs", &self.heredocs)
-            .field("has_inner_comments", &self.has_inner_comments)
-            .field("json_trailing", &self.json_trailing)
+            .field("args_range", &self.args_range())
+            .field("heredocs", &self.heredocs())
+            .field("has_inner_comments", &self.has_inner_comments())
+            .field("json_trailing", &self.json_trailing())
             .finish()
     }
 }
 
 impl<'s> Instruction<'s> {
+    /// An instruction without flags, heredocs or the other rare parts.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        src: &'s str,
+        kind: Kind,
+        map: LineMap,
+        keyword_range: Range<usize>,
+        args: Args<'s>,
+        args_range: Range<usize>,
+        lines: Range<usize>,
+        extra: Extra<'s>,
+    ) -> Instruction<'s> {
+        let keyword_span = map.range(keyword_range.clone());
+        let mut ins = Instruction {
+            src,
+            map,
+            args,
+            span: Span32::new(&keyword_span),
+            extra: None,
+            keyword_range: Span32::new(&keyword_range),
+            args_range: Span32::new(&args_range),
+            lines: Span32::new(&lines),
+            kind,
+        };
+        ins.set_extra(extra);
+        ins
+    }
+
+    /// Keep `extra` (boxed only when it holds something).
+    pub(crate) fn set_extra(&mut self, extra: Extra<'s>) {
+        self.extra = (extra != Extra::default()).then(|| Box::new(extra));
+    }
+
+    /// The keyword as written (`cmd`, `CMD`): borrowed from the source unless
+    /// a line continuation splits it.
+    #[must_use]
+    pub fn keyword(&self) -> Cow<'s, str> {
+        self.logical_text(self.keyword_range.get())
+    }
+
+    /// The text of the logical range `r` of the line: borrowed from the
+    /// source when it lies on one physical line.
+    #[must_use]
+    pub fn logical_text(&self, r: Range<usize>) -> Cow<'s, str> {
+        if self.map.is_contiguous(r.clone()) {
+            if let Some(s) = self.src.get(self.map.range(r.clone())) {
+                return Cow::Borrowed(s);
+            }
+        }
+        match self.line() {
+            Cow::Borrowed(l) => Cow::Borrowed(l.get(r).unwrap_or("")),
+            Cow::Owned(l) => Cow::Owned(l.get(r).unwrap_or("").to_string()),
+        }
+    }
+
+    /// From the keyword to the end of the last line that belongs to it
+    /// (heredoc terminator included), without the final newline.
+    #[must_use]
+    pub fn span(&self) -> Range<usize> {
+        self.span.get()
+    }
+
+    /// Where the keyword is.
+    #[must_use]
+    pub fn keyword_span(&self) -> Range<usize> {
+        self.map.range(self.keyword_range.get())
+    }
+
+    /// 1-based first line, as BuildKit counts them.
+    #[must_use]
+    pub fn start_line(&self) -> usize {
+        self.lines.start as usize
+    }
+
+    /// 1-based last line, as BuildKit counts them.
+    #[must_use]
+    pub fn end_line(&self) -> usize {
+        self.lines.end as usize
+    }
+
+    /// Logical range of the argument text (after keyword and flags, trimmed).
+    #[must_use]
+    pub fn args_range(&self) -> Range<usize> {
+        self.args_range.get()
+    }
+
+    /// The flags before the arguments.
+    #[must_use]
+    pub fn flags(&self) -> &[Flag<'s>] {
+        self.extra.as_ref().map_or(&[], |e| &e.flags)
+    }
+
+    /// The heredocs, in the order of their markers.
+    #[must_use]
+    pub fn heredocs(&self) -> &[Heredoc<'s>] {
+        self.extra.as_ref().map_or(&[], |e| &e.heredocs)
+    }
+
+    /// A comment line sits inside the instruction's continuation lines.
+    #[must_use]
+    pub fn has_inner_comments(&self) -> bool {
+        self.extra.as_ref().is_some_and(|e| e.has_inner_comments)
+    }
+
+    /// Exec form with text after the JSON array (`CMD ["a"] # note`):
+    /// BuildKit v0.12 ignores that text; the source span of it.
+    #[must_use]
+    pub fn json_trailing(&self) -> Option<Range<usize>> {
+        self.extra.as_ref().and_then(|e| e.json_trailing.clone())
+    }
+
     /// The logical line (BuildKit's `Original`): continuations joined,
     /// comment lines inside them dropped. Borrowed from the source when the
     /// instruction is on one physical line, built on each call otherwise
@@ -489,25 +726,21 @@ impl<'s> Instruction<'s> {
     /// The argument text as BuildKit sees it (logical, trimmed).
     #[must_use]
     pub fn args_text(&self) -> Cow<'s, str> {
-        let r = self.args_range.clone();
-        match self.line() {
-            Cow::Borrowed(l) => Cow::Borrowed(l.get(r).unwrap_or("")),
-            Cow::Owned(l) => Cow::Owned(l.get(r).unwrap_or("").to_string()),
-        }
+        self.logical_text(self.args_range())
     }
 
     /// Source span of the argument text.
     #[must_use]
     pub fn args_span(&self) -> Range<usize> {
-        self.map.range(self.args_range.clone())
+        self.map.range(self.args_range())
     }
 
     /// The first flag named `name` (case-insensitive).
     #[must_use]
     pub fn flag(&self, name: &str) -> Option<&Flag<'s>> {
-        self.flags
+        self.flags()
             .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(name))
+            .find(|f| f.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -591,5 +824,36 @@ mod tests {
                 assert_eq!(map.is_contiguous(l..e), linear, "{l}..{e}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::{Args, Flag, Instruction, LineMap, ShellText, Word};
+    use std::mem::size_of;
+
+    /// The tree stays small: a 5 MB Dockerfile has some 60,000
+    /// instructions and 110,000 words (issue 15: peak memory at most 5x the
+    /// file).
+    #[test]
+    fn node_sizes() {
+        assert!(
+            size_of::<LineMap>() <= 16,
+            "LineMap {}",
+            size_of::<LineMap>()
+        );
+        assert!(size_of::<Flag>() <= 48, "Flag {}", size_of::<Flag>());
+        assert!(size_of::<Word>() <= 32, "Word {}", size_of::<Word>());
+        assert!(size_of::<Args>() <= 48, "Args {}", size_of::<Args>());
+        assert!(
+            size_of::<ShellText>() <= 24,
+            "ShellText {}",
+            size_of::<ShellText>()
+        );
+        assert!(
+            size_of::<Instruction>() <= 136,
+            "Instruction {}",
+            size_of::<Instruction>()
+        );
     }
 }

@@ -6,8 +6,8 @@ use super::words::{
     trim_space_range, LValue, LWord,
 };
 use super::{
-    Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Kind, LineMap, ParseError, PieceKind,
-    Pieces, Word,
+    Args, Directive, Dockerfile, Extra, Flag, Heredoc, Instruction, Kind, LineMap, ParseError,
+    PieceKind, Pieces, ShellText, Span32, Word,
 };
 use std::borrow::Cow;
 use std::ops::Range;
@@ -518,30 +518,12 @@ impl<'s> Cx<'s, '_> {
     }
 
     fn word(&self, w: LWord) -> Word<'s> {
-        Word {
-            span: self.map.range(w.range.clone()),
-            value: self.value(w),
-        }
+        let span = self.map.range(w.range.clone());
+        Word::new(self.value(w), &span)
     }
 
     fn flag(&self, f: LWord) -> Flag<'s> {
-        let span = self.map.range(f.range.clone());
-        let text = self.value(f);
-        let dashes = text.len() - text.trim_start_matches('-').len();
-        let (name, value) = match text[dashes..].find('=') {
-            Some(eq) => (dashes..dashes + eq, Some(dashes + eq + 1..text.len())),
-            None => (dashes..text.len(), None),
-        };
-        let sub = |r: Range<usize>| match &text {
-            Cow::Borrowed(t) => Cow::Borrowed(&t[r]),
-            Cow::Owned(t) => Cow::Owned(t[r].to_string()),
-        };
-        Flag {
-            name: sub(name),
-            value: value.map(sub),
-            text,
-            span,
-        }
+        Flag::new(self.value(f.clone()), self.map.range(f.range))
     }
 
     fn args(&self, a: LArgs) -> Args<'s> {
@@ -556,8 +538,8 @@ impl<'s> Cx<'s, '_> {
             LArgs::None => Args::None,
             LArgs::Exec(v) => Args::Exec(words(v)),
             LArgs::Shell(t, e) => Args::Shell {
-                text: self.word(t),
-                json_error: e,
+                text: ShellText::new(t.range, self.map),
+                json_error: e.map(String::into_boxed_str),
             },
             LArgs::List(v) => Args::List(words(v)),
             LArgs::Words(v) => Args::Words(words(v)),
@@ -574,7 +556,7 @@ impl<'s> Cx<'s, '_> {
                 cmd: Box::new(self.args(*c)),
             },
             LArgs::OnBuild(n) => {
-                Args::OnBuild(Box::new(self.instruction(*n, 0, 0, Vec::new(), false)))
+                Args::OnBuild(Box::new(self.instruction(*n, 0..0, Extra::default())))
             }
             LArgs::Text(t) => Args::Text(self.word(t)),
             LArgs::Ignored => Args::Ignored,
@@ -582,31 +564,19 @@ impl<'s> Cx<'s, '_> {
     }
 
     /// The instruction of a node.
-    fn instruction(
-        &self,
-        n: Node,
-        start_line: usize,
-        end_line: usize,
-        heredocs: Vec<Heredoc<'s>>,
-        has_inner_comments: bool,
-    ) -> Instruction<'s> {
-        let keyword_span = self.map.range(n.keyword.range.clone());
-        Instruction {
-            keyword: self.value(n.keyword),
-            kind: n.kind,
-            span: keyword_span.clone(),
-            keyword_span,
-            start_line,
-            end_line,
-            src: self.src,
-            map: self.map.clone(),
-            flags: n.flags.into_iter().map(|f| self.flag(f)).collect(),
-            args: self.args(n.args),
-            args_range: n.args_range,
-            heredocs,
-            has_inner_comments,
-            json_trailing: None,
-        }
+    fn instruction(&self, n: Node, lines: Range<usize>, extra: Extra<'s>) -> Instruction<'s> {
+        let mut flags = Vec::with_capacity(n.flags.len());
+        flags.extend(n.flags.into_iter().map(|f| self.flag(f)));
+        Instruction::new(
+            self.src,
+            n.kind,
+            self.map.clone(),
+            n.keyword.range.clone(),
+            self.args(n.args),
+            n.args_range,
+            lines,
+            Extra { flags, ..extra },
+        )
     }
 }
 
@@ -615,7 +585,7 @@ fn json_trailing(ins: &Instruction<'_>, logical: &str, map: &LineMap) -> Option<
     if !matches!(ins.args, Args::Exec(_)) {
         return None;
     }
-    let a = ins.args_range.clone();
+    let a = ins.args_range();
     let lead = logical[a.clone()].len() - logical[a.clone()].trim_start_matches(is_space).len();
     let t = super::json::trailing_text(&logical[a.start + lead..a.end])?;
     Some(map.range(a.start + lead + t..a.end))
@@ -809,9 +779,19 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
                 last_content_end = end;
             }
         }
-        let mut ins = cx.instruction(node, start_line, lines.count, heredocs, inner_comments);
-        ins.json_trailing = json_trailing(&ins, &logical, &map);
-        ins.span = ins.keyword_span.start..last_content_end.max(ins.keyword_span.end);
+        let extra = Extra {
+            heredocs,
+            has_inner_comments: inner_comments,
+            ..Extra::default()
+        };
+        let mut ins = cx.instruction(node, start_line..lines.count, extra);
+        if let Some(t) = json_trailing(&ins, &logical, &map) {
+            let mut e = ins.extra.take().map_or_else(Extra::default, |e| *e);
+            e.json_trailing = Some(t);
+            ins.set_extra(e);
+        }
+        let kw = ins.keyword_span();
+        ins.span = Span32::new(&(kw.start..last_content_end.max(kw.end)));
         instructions.push(ins);
     }
     let pieces = b.pieces;
