@@ -100,6 +100,8 @@ pub enum Command {
 
 /// The arguments of `dsig lint`, exactly as given: options the user did not
 /// set are `None` so that [`Config::from_args`] can layer defaults under them.
+// The doc comments are the --help text, shown as written: no backticks.
+#[allow(clippy::doc_markdown)]
 #[derive(Debug, Args, Default)]
 pub struct LintArgs {
     /// Files or directories to lint; `-` reads standard input [default: .]
@@ -142,7 +144,7 @@ pub struct LintArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
-    /// When to colour output; `auto` colours a terminal unless `NO_COLOR` is set
+    /// When to colour output; `auto` colours a terminal unless NO_COLOR is set
     /// [default: auto]
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
@@ -176,7 +178,7 @@ pub struct LintArgs {
     pub target: Option<String>,
 
     /// Walk directories without reading .gitignore or .ignore files, and
-    /// into `node_modules` and target (named paths are always linted).
+    /// into node_modules and target (named paths are always linted).
     #[arg(long)]
     pub no_ignore: bool,
 

@@ -49,6 +49,8 @@ use crate::project::clean as normalize;
 use crate::rules::RuleSet;
 
 /// How findings are printed.
+// The doc comments are the --help text, shown as written: no backticks.
+#[allow(clippy::doc_markdown)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Source snippets with labels, help and fix information.
@@ -60,7 +62,7 @@ pub enum Format {
     /// SARIF 2.1.0, for code-scanning services.
     Sarif,
     /// GitHub Actions workflow commands (annotations); the default when
-    /// `GITHUB_ACTIONS=true`.
+    /// GITHUB_ACTIONS=true.
     Github,
 }
 
