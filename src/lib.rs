@@ -139,7 +139,8 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
         report.files[0].text = text;
         rules::check_script(&mut report, opts);
         opts.settings.apply(&mut report, path);
-        suppress::apply(&mut report, None, &opts.settings);
+        let found = suppress::find(&report, &report.files[0].text, None);
+        suppress::apply(&mut report, found, &opts.settings);
         report.sort();
         return report;
     }
@@ -163,11 +164,12 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
                 .collect();
             let ctx = rules::Context::new(0, &text, &df, &image, &chain, opts.init);
             report.diagnostics = rules::check_all(&ctx, opts.settings.rule_set());
-            // The parse tree borrows `text`, and suppress reads the report's
-            // copy next to it: the report gets its own until the tree is gone.
-            report.files[0].text = text.clone();
+            // The parse tree borrows `text`: what suppression needs of it is
+            // read now, and then the report takes the text.
+            let found = suppress::find(&report, &text, Some(&df));
+            report.files[0].text = text;
             opts.settings.apply(&mut report, path);
-            suppress::apply(&mut report, Some(&df), &opts.settings);
+            suppress::apply(&mut report, found, &opts.settings);
             report.errors.extend(script_errors);
         }
         Err(e) => {

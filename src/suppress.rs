@@ -427,18 +427,19 @@ fn next_command(text: &str, from: usize, limit: usize) -> Option<Range<usize>> {
     None
 }
 
-/// Collect every suppression of the report.
-fn collect(report: &Report, df: Option<&Dockerfile>) -> Vec<Suppression> {
+/// Collect every suppression of the report; `first` is the text of
+/// `report.files[0]` (which the report may not hold yet).
+fn collect(report: &Report, first: &str, df: Option<&Dockerfile>) -> Vec<Suppression> {
     let mut out = Vec::new();
-    let Some(first) = report.files.first() else {
+    if report.files.is_empty() {
         return out;
-    };
+    }
     match df {
         None => {
             // A script linted on its own.
-            scan_script(&first.text, 0, 0..first.text.len(), Scope::Report, &mut out);
+            scan_script(first, 0, 0..first.len(), Scope::Report, &mut out);
         }
-        Some(df) => collect_dockerfile(&first.text, df, &mut out),
+        Some(df) => collect_dockerfile(first, df, &mut out),
     }
     for (i, f) in report.files.iter().enumerate().skip(1) {
         let whole = ranges(vec![(i, 0..f.text.len())]);
@@ -782,18 +783,41 @@ fn suppresses(s: &mut Suppression, d: &Diagnostic) -> bool {
     hit
 }
 
+/// The suppressions of a report, and the heredoc bodies of its Dockerfile:
+/// what [`apply`] needs of the parse tree, read while the tree is at hand.
+pub struct Found {
+    sups: Vec<Suppression>,
+    bodies: Vec<Range<usize>>,
+    dockerfile: bool,
+}
+
+/// Read the suppressions of `report`. `text` is the text of
+/// `report.files[0]` (the report may not hold it yet: the parse tree borrows
+/// it), and `dockerfile` its parse (`None` when it is a script linted on its
+/// own).
+#[must_use]
+pub fn find(report: &Report, text: &str, dockerfile: Option<&Dockerfile>) -> Found {
+    Found {
+        sups: collect(report, text, dockerfile),
+        bodies: heredoc_bodies(dockerfile),
+        dockerfile: dockerfile.is_some(),
+    }
+}
+
 /// Drop suppressed findings from `report` and add SIG000 for suppressions
-/// that matched nothing. `dockerfile` is the parsed `report.files[0]` (`None`
-/// when that is a script linted on its own).
+/// that matched nothing (`found`: what [`find`] read of the same report).
 ///
 /// `settings` are the rule settings that [`RuleSettings::apply`] applied
 /// to the report: SIG000 findings, made here, obey them too.
-pub fn apply(report: &mut Report, dockerfile: Option<&Dockerfile>, settings: &RuleSettings) {
-    let mut sups = collect(report, dockerfile);
+pub fn apply(report: &mut Report, found: Found, settings: &RuleSettings) {
+    let Found {
+        mut sups,
+        bodies,
+        dockerfile,
+    } = found;
     if sups.is_empty() {
         return;
     }
-    let bodies = heredoc_bodies(dockerfile);
     let diagnostics = std::mem::take(&mut report.diagnostics);
     let suppressed = Index::new(&sups, &bodies, |_| true).apply(&mut sups, &diagnostics);
     report.diagnostics = diagnostics
@@ -858,7 +882,7 @@ pub fn apply(report: &mut Report, dockerfile: Option<&Dockerfile>, settings: &Ru
     }
     // A heredoc body is the content of a file in the image (or of a build
     // script), not Dockerfile text: its comments are never edited.
-    if dockerfile.is_some() {
+    if dockerfile {
         for d in sig000.iter_mut().filter(|d| d.file == 0) {
             let i = bodies.partition_point(|b| b.start <= d.span.start);
             if i > 0 && d.span.start < bodies[i - 1].end {
