@@ -400,16 +400,11 @@ impl PathIgnore {
 
 /// The rules of the registry that one of `selectors` names.
 fn rule_set_of(selectors: &[String]) -> RuleSet {
-    let mut set = RuleSet::none();
-    for r in crate::rules::all() {
-        if selectors
+    RuleSet::of(|r| {
+        selectors
             .iter()
             .any(|s| selector_matches(s, r.code, r.slug))
-        {
-            set.insert(r.code);
-        }
-    }
-    set
+    })
 }
 
 /// Whether `selector` names the rule `code` / `slug`.
@@ -513,13 +508,7 @@ impl RuleSettings {
 
     /// Compute [`RuleSettings::rule_set`] from the selectors.
     fn resolve(&mut self) {
-        let mut set = RuleSet::none();
-        for r in crate::rules::all() {
-            if self.selected(r.code, r.slug) {
-                set.insert(r.code);
-            }
-        }
-        self.rules = set;
+        self.rules = RuleSet::of(|r| self.selected(r.code, r.slug));
     }
 
     /// The rules that run at all (before per-path ignores), resolved when
@@ -749,9 +738,9 @@ fn glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
 
 /// Whether `text` matches the glob `pattern` (`*` and `?` stay within one
 /// path segment, `**` spans segments); an invalid glob matches nothing.
-/// Compiles the pattern: to match many texts, compile it once instead.
-#[must_use]
-pub fn glob_match(pattern: &str, text: &str) -> bool {
+/// For tests: the COPY wildcard matcher is checked against it.
+#[cfg(test)]
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     glob(pattern).is_ok_and(|g| g.compile_matcher().is_match(text))
 }
 

@@ -310,6 +310,16 @@ impl RuleSet {
         RuleSet(u64::MAX >> (64 - RULES.len()))
     }
 
+    /// The rules of the registry for which `pred` holds.
+    pub fn of(pred: impl Fn(&Rule) -> bool) -> RuleSet {
+        let bits = RULES
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| pred(r))
+            .fold(0, |bits, (i, _)| bits | 1 << i);
+        RuleSet(bits)
+    }
+
     fn index(code: &str) -> Option<usize> {
         RULES.iter().position(|r| r.code.eq_ignore_ascii_case(code))
     }
