@@ -148,7 +148,7 @@ fn plan(target: &[ScriptWord], args: Option<&[String]>) -> Plan {
         ));
     }
     if let Some(first) = args.and_then(|a| a.first()) {
-        let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+        let base = |p: &str| crate::shell::base_name(p).to_string();
         let names_program = target
             .iter()
             .filter_map(|w| w.value.as_deref())

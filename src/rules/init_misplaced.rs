@@ -21,10 +21,6 @@ const EXEC_LAUNCHERS: &[&str] = &[
     "unshare", "prlimit", "exec",
 ];
 
-fn base(p: &str) -> &str {
-    p.rsplit('/').next().unwrap_or(p)
-}
-
 pub fn check(ctx: &Context) {
     let Some(at) = ctx.chain.started_by else {
         return;
@@ -82,17 +78,17 @@ fn init_in_cmd_behind_entrypoint(ctx: &Context) {
     else {
         return;
     };
-    let Some(written) = cmd.first().filter(|p| INITS.contains(&base(p))) else {
+    let Some(written) = cmd.first().filter(|p| INITS.contains(&crate::shell::base_name(p))) else {
         return;
     };
-    let init = base(written);
+    let init = crate::shell::base_name(written);
     if ctx.chain.has_init() || !ctx.chain.gaps.is_empty() {
         return;
     }
     let Some((program, _, _)) = ctx.chain.final_program() else {
         return;
     };
-    if EXEC_LAUNCHERS.contains(&base(program)) {
+    if EXEC_LAUNCHERS.contains(&crate::shell::base_name(program)) {
         return;
     }
     let (why, entry) = match ep {

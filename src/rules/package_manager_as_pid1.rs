@@ -19,7 +19,7 @@ pub const META: RuleMeta = RuleMeta {
 /// package-manager launches; `None` for anything else.
 fn launch(argv: &[String]) -> Option<String> {
     let prog = argv.first()?;
-    let base = prog.rsplit('/').next().unwrap_or(prog);
+    let base = crate::shell::base_name(prog);
     let a1 = argv.get(1).map(String::as_str);
     let a2 = argv.get(2).map(String::as_str);
     match (base, a1) {
@@ -87,7 +87,7 @@ pub fn check(ctx: &Context) {
         let Some(script) = launch(&argv) else {
             continue;
         };
-        let tool = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
+        let tool = crate::shell::base_name(&argv[0]).to_string();
         let ins = &ctx.dockerfile.instructions[at];
         let shown = argv.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
         let d = ctx.report(

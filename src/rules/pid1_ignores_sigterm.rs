@@ -98,7 +98,7 @@ pub const DEFAULT_HANDLERS: &[(&str, &str)] = &[("python", "INT")];
 /// The runtime entry for a program, by basename (`python3.12` → python3).
 #[must_use] 
 pub fn runtime(program: &str) -> Option<&'static Runtime> {
-    let base = program.rsplit('/').next().unwrap_or(program);
+    let base = crate::shell::base_name(program);
     let trimmed = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
     RUNTIMES
         .iter()
@@ -139,7 +139,7 @@ pub fn would_ignore_as_pid1(ctx: &Context, argv: &[String]) -> Option<String> {
         .and_then(|a| a.module_program.as_deref())
         .unwrap_or(prog);
     let rt = runtime(judged).filter(|r| r.ignores)?;
-    let name = judged.rsplit('/').next().unwrap_or(judged);
+    let name = crate::shell::base_name(judged);
     if rt.names[0] == "uwsgi" {
         return (!uwsgi_dies_on_term(ctx, argv)).then(|| {
             "`uwsgi` would become PID 1, and it reloads on SIGTERM unless `--die-on-term` is set".to_string()
@@ -184,7 +184,7 @@ pub fn check(ctx: &Context) {
     let Some(rt) = runtime(judged).filter(|r| r.ignores) else {
         return;
     };
-    let name = prog.rsplit('/').next().unwrap_or(prog);
+    let name = crate::shell::base_name(prog);
     let ins = &ctx.dockerfile.instructions[at];
     let stop = shared::stop_signal(ctx);
     if stop != "TERM" {

@@ -20,7 +20,7 @@ pub fn runner(program: &str, image: &Image) -> Option<Runner> {
     if let Some(k) = ShellKind::from_program(program) {
         return Some(Runner::Known(k, format!("`{program}` is {}", k.name())));
     }
-    if program.rsplit('/').next() != Some("sh") {
+    if crate::shell::base_name(program) != "sh" {
         return None;
     }
     Some(match image.system_shell() {
@@ -426,11 +426,11 @@ pub fn shell_name(s: &crate::model::chain::LoadedScript) -> String {
         Invocation::Direct => s.analysis.shebang.as_ref().map(|b| b.interpreter.clone()),
     };
     match (prog, s.shell) {
-        (Some(p), _) if p.rsplit('/').next() != Some("sh") => {
-            p.rsplit('/').next().unwrap_or(&p).to_string()
+        (Some(p), _) if crate::shell::base_name(&p) != "sh" => {
+            crate::shell::base_name(&p).to_string()
         }
         (_, Some(k)) => k.name().to_string(),
-        (Some(p), None) => p.rsplit('/').next().unwrap_or(&p).to_string(),
+        (Some(p), None) => crate::shell::base_name(&p).to_string(),
         (None, None) => "the shell".to_string(),
     }
 }
@@ -457,7 +457,7 @@ pub const PRIVILEGE_DROPPERS: &[&str] = &[
 /// The privilege dropper a program is, if it is one.
 pub fn dropper(prog: &crate::shell::flow::Prog) -> Option<String> {
     let n = prog.name()?;
-    let b = n.rsplit('/').next().unwrap_or(n);
+    let b = crate::shell::base_name(n);
     PRIVILEGE_DROPPERS.contains(&b).then(|| b.to_string())
 }
 

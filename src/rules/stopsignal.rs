@@ -68,7 +68,7 @@ fn daemon(
 ) -> Option<&'static (&'static str, &'static str, &'static str)> {
     use crate::model::SystemShell;
     use crate::shell::ShellKind;
-    let base = program.rsplit('/').next().unwrap_or(program);
+    let base = crate::shell::base_name(program);
     // `/sbin/init` is systemd on the Debian, Ubuntu and RHEL families (the
     // systemd-sysv package, systemd's own symlink); on Alpine it is busybox
     // init, and on an image dsig does not know it could be either.
