@@ -842,7 +842,7 @@ impl ConfigError {
 /// The line of `span.start` with carets under the span (to the line's end).
 fn snippet(text: &str, span: Range<usize>) -> Vec<String> {
     let start = span.start.min(text.len());
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = crate::diagnostic::line_start(text, start);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let line = text[line_start..line_end].trim_end_matches('\r');
     let lc = line_col(text, start);

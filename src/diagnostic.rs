@@ -161,6 +161,13 @@ impl SourceFile {
     }
 }
 
+/// Byte offset of the start of the line that holds byte `offset` of `text`
+/// (`offset` must be a character boundary within it).
+#[must_use]
+pub fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
 /// 1-based line and character column of byte `offset` in `text` (clamped
 /// like [`clamp_offset`]). For many lookups in one text, build a
 /// [`LineIndex`] once.

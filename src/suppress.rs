@@ -34,7 +34,7 @@
 use std::ops::Range;
 
 use crate::config::{is_rule_code, RuleSettings};
-use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Report};
+use crate::diagnostic::{line_start, Diagnostic, Edit, Fix, FixSafety, Report};
 use crate::rules::unused_suppression::META;
 use crate::syntax::{Dockerfile, PieceKind};
 
@@ -299,11 +299,6 @@ fn ranges(ranges: Vec<(usize, Range<usize>)>) -> Scope {
         ranges,
         scripts: false,
     }
-}
-
-/// Byte offset of the start of the line holding `offset`.
-fn line_start(text: &str, offset: usize) -> usize {
-    text[..offset].rfind('\n').map_or(0, |i| i + 1)
 }
 
 /// Byte offset just past the line break of the line holding `offset` (or

@@ -3,6 +3,7 @@
 //! `[init, "--", <old ENTRYPOINT argv>, <old CMD argv>]`.
 
 use super::{classify_image, Command, Image, Setting, SystemShell};
+use crate::diagnostic::line_start;
 use crate::shell::ShellKind;
 use crate::syntax::{json_array, Dockerfile, Kind, PieceKind};
 use std::fmt::Write as _;
@@ -112,10 +113,6 @@ pub fn install(image: &Image, init: Init) -> Option<Install> {
 
 /// Why no injection is offered, or the edits that make it.
 pub type Plan = Result<Vec<(Range<usize>, String)>, String>;
-
-fn line_start(text: &str, at: usize) -> usize {
-    text[..at].rfind('\n').map_or(0, |i| i + 1)
-}
 
 /// Plan the edits that put `init` in front of the final stage's ENTRYPOINT
 /// and CMD. `group` makes tini signal the child's whole process group (`-g`),

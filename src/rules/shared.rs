@@ -685,7 +685,7 @@ pub fn forward_trap_fix(
     };
     let trap = format!("trap 'kill -TERM ${PIDS_VAR} 2>/dev/null || :; wait' {sigs}");
     let wait_start = at.span.start;
-    let line_start = text[..wait_start].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = crate::diagnostic::line_start(text, wait_start);
     let indent = &text[line_start..wait_start];
     let nl = if s.analysis.crlf { "\r\n" } else { "\n" };
     let insert = if indent.chars().all(|c| c == ' ' || c == '\t') {

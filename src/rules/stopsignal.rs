@@ -182,13 +182,11 @@ pub fn check(ctx: &Context) {
     } else {
         "\n"
     };
-    let edit = if let Some(i) = stop_at.filter(|i| *i > st.from_at) { (
-        ctx.dockerfile.instructions[i].args_span(),
-        format!("SIG{want}"),
-    ) } else {
-        let p = ctx.text[..ctx.dockerfile.instructions[at].span().start]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+    let edit = if let Some(i) = stop_at.filter(|i| *i > st.from_at) {
+        let args = ctx.dockerfile.instructions[i].args_span();
+        (args, format!("SIG{want}"))
+    } else {
+        let p = crate::diagnostic::line_start(ctx.text, ctx.dockerfile.instructions[at].span().start);
         (p..p, format!("STOPSIGNAL SIG{want}{nl}"))
     };
     // Unsafe: it changes how the container stops (graceful waits longer).
