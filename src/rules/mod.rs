@@ -298,12 +298,6 @@ impl Drop for Finding<'_> {
 pub struct RuleSet(u64);
 
 impl RuleSet {
-    /// No rule.
-    #[must_use]
-    pub const fn none() -> RuleSet {
-        RuleSet(0)
-    }
-
     /// Every rule of the registry.
     #[must_use]
     pub fn all() -> RuleSet {
@@ -322,20 +316,6 @@ impl RuleSet {
 
     fn index(code: &str) -> Option<usize> {
         RULES.iter().position(|r| r.code.eq_ignore_ascii_case(code))
-    }
-
-    /// Add the rule with this code (unknown codes are ignored).
-    pub fn insert(&mut self, code: &str) {
-        if let Some(i) = RuleSet::index(code) {
-            self.0 |= 1 << i;
-        }
-    }
-
-    /// Remove the rule with this code.
-    pub fn remove(&mut self, code: &str) {
-        if let Some(i) = RuleSet::index(code) {
-            self.0 &= !(1 << i);
-        }
     }
 
     /// Whether the rule with this code runs.
