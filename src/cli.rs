@@ -689,7 +689,7 @@ fn plan<'a>(
     // builds are known whole for each file.
     let mut discovery = crate::project::Discovery::new();
     for item in found {
-        if let Ok(Source::File { path, root }) = item {
+        if let Ok(Source::File { path, root, .. }) = item {
             discovery.scan(path, root);
         }
     }
@@ -738,9 +738,24 @@ fn plan<'a>(
             context: config.context.clone(),
             settings: resolved.settings.clone(),
             init: resolved.init,
+            walked: matches!(source, Source::File { walked: true, .. }),
             ..crate::LintOptions::default()
         };
-        let builds = builds_of(config, &resolved.build_args, source, &mut discovery);
+        let builds = match source {
+            // A compose file or manifest: its units say how images are
+            // built and run; the project's images are followed from it.
+            Source::File { path, root, .. } if crate::is_yaml(&display, "") => {
+                let found = discovery.find(path, root);
+                vec![(
+                    None,
+                    crate::Build {
+                        images: found.images,
+                        ..crate::Build::default()
+                    },
+                )]
+            }
+            _ => builds_of(config, &resolved.build_args, source, &mut discovery),
+        };
         if verbose {
             say_builds(&display, &base, &builds);
         }
@@ -849,7 +864,7 @@ impl Fixer {
                 out.emit(|w| w.write_all(outcome.text.as_bytes()));
                 return Done::linted(outcome.report);
             }
-            Source::File { path, root } => (path, root),
+            Source::File { path, root, .. } => (path, root),
         };
         // Scripts first, then the Dockerfile: on any failure the original
         // findings are reported again.
@@ -1009,7 +1024,7 @@ fn builds_of(
     discovery: &mut crate::project::Discovery,
 ) -> Vec<(Option<PathBuf>, crate::Build)> {
     let found = match source {
-        Source::File { path, root } => Some(discovery.find(path, root)),
+        Source::File { path, root, .. } => Some(discovery.find(path, root)),
         Source::Stdin => None,
     };
     let images = found.as_ref().map(|f| f.images.clone()).unwrap_or_default();
@@ -1065,6 +1080,7 @@ fn builds_of(
             origin: Some(c.origin.clone()),
             context_known: true,
             images: images.clone(),
+            run_init: c.run_init,
         };
         let context = Some(context_as_given(path, &c.context));
         // Builds that the command line made the same are linted once.
@@ -1075,6 +1091,7 @@ fn builds_of(
                 && b.target == build.target
         }) {
             Some((_, b)) => {
+                b.run_init &= build.run_init;
                 let origin = format!("{}; {}", b.origin.as_deref().unwrap_or(""), c.origin);
                 b.origin = Some(origin);
             }
@@ -1223,6 +1240,10 @@ fn merge_report(into: &mut crate::Report, other: crate::Report) {
     }
     into.sort();
     into.builds.extend(other.builds);
+    for mut u in other.units {
+        u.file = remap(u.file);
+        into.units.push(u);
+    }
 }
 
 /// What an input turned out to be, before any file is read.

@@ -318,6 +318,26 @@ pub struct Report {
     /// How the Dockerfile was built for this report, one entry per build
     /// configuration linted (`dsig lint` fills it; empty otherwise).
     pub builds: Vec<BuildInfo>,
+    /// For a compose file or manifest: the verdict of each service or
+    /// container linted.
+    pub units: Vec<UnitVerdict>,
+}
+
+/// Whether a compose service or Kubernetes container stops gracefully, as
+/// far as dsig can tell: what its image runs with its overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitVerdict {
+    /// `service "web"`, `Deployment "api" container "app"`.
+    pub label: String,
+    /// Where it is named (index into [`Report::files`], byte range).
+    pub file: usize,
+    pub span: Range<usize>,
+    /// No warning or error finding of its lint, wherever it points (the
+    /// Dockerfile and scripts of its image included); `None`: not judged,
+    /// what its image runs is not known.
+    pub graceful: Option<bool>,
+    /// The codes of those findings, sorted.
+    pub codes: Vec<&'static str>,
 }
 
 /// One build configuration a Dockerfile was linted with, for output.

@@ -46,7 +46,18 @@ pub enum Source {
         /// for an explicitly named file the directory that contains it. A
         /// symlinked file is only written through when its target is inside.
         root: PathBuf,
+        /// Found by a directory walk (not named on the command line).
+        walked: bool,
     },
+}
+
+/// Whether a directory walk lints a file of this name as YAML: a compose
+/// file or a Kubernetes manifest (`*.yaml`, `*.yml`; one that is neither
+/// is skipped when read, see [`crate::LintOptions::walked`]).
+#[must_use]
+pub fn is_yaml_name(name: &OsStr) -> bool {
+    let b = name.as_encoded_bytes();
+    (b.ends_with(b".yaml") || b.ends_with(b".yml")) && !b.starts_with(b".")
 }
 
 /// Whether a file name looks like a Dockerfile: `Dockerfile`, `Containerfile`,
@@ -150,6 +161,7 @@ pub fn discover(inputs: &[Input], no_ignore: bool) -> Vec<Result<Source, FileErr
                                 found.push(Ok(Source::File {
                                     path: file,
                                     root: path.clone(),
+                                    walked: true,
                                 }));
                             }
                         }
@@ -173,6 +185,7 @@ pub fn discover(inputs: &[Input], no_ignore: bool) -> Vec<Result<Source, FileErr
                     found.push(Ok(Source::File {
                         path: path.clone(),
                         root,
+                        walked: false,
                     }));
                 }
             }
@@ -281,7 +294,7 @@ fn walk(root: &Path, no_ignore: bool, found: &mut Vec<Result<PathBuf, FileError>
             continue;
         };
         let name = entry.file_name();
-        if file_type.is_dir() || !is_dockerfile_name(name) {
+        if file_type.is_dir() || !(is_dockerfile_name(name) || is_yaml_name(name)) {
             continue;
         }
         // Without a leading `./` when walking `.`.

@@ -144,7 +144,9 @@ fn build(
         let edits: Vec<Edit> = taken.iter().filter(|e| e.file == f).cloned().collect();
         if f == 0 {
             next = apply_edits(current, &edits);
-            if crate::is_script(path, current) {
+            if crate::is_yaml(path, current) {
+                yaml_kept(current, &next)?;
+            } else if crate::is_script(path, current) {
                 script_kept(current, &next)?;
             } else {
                 dockerfile_kept(current, &edits, &next)?;
@@ -156,10 +158,39 @@ fn build(
             continue;
         };
         let changed = apply_edits(&sf.text, &edits);
-        script_kept(&sf.text, &changed).map_err(|e| format!("{}: {e}", sf.path))?;
+        if crate::is_yaml(&sf.path, &sf.text) {
+            yaml_kept(&sf.text, &changed)
+        } else {
+            script_kept(&sf.text, &changed)
+        }
+        .map_err(|e| format!("{}: {e}", sf.path))?;
         next_opts.overlay.insert(disk, changed);
     }
     Ok((next, next_opts))
+}
+
+/// A YAML file that parsed must still parse, with as many documents and
+/// the same top-level keys in each.
+fn yaml_kept(old: &str, new: &str) -> Result<(), String> {
+    let Ok(before) = crate::project::yaml::parse(old) else {
+        return Ok(());
+    };
+    let after = crate::project::yaml::parse(new)
+        .map_err(|e| format!("the fixed file is not valid YAML: {}", e.message))?;
+    let keys = |docs: &[crate::project::yaml::Node]| -> Vec<Vec<String>> {
+        docs.iter()
+            .map(|d| {
+                d.entries()
+                    .iter()
+                    .filter_map(|(k, _)| k.as_str().map(str::to_string))
+                    .collect()
+            })
+            .collect()
+    };
+    if keys(&before) != keys(&after) {
+        return Err("the fixed file's documents or top-level keys changed".to_string());
+    }
+    Ok(())
 }
 
 /// A script that the shell accepted must still be accepted.

@@ -39,6 +39,13 @@ pub struct LintOptions {
     /// How the Dockerfile is built besides its context: build args, target
     /// stage, where they come from, and the images the project builds.
     pub build: Build,
+    /// What a compose service or Kubernetes container adds to how the
+    /// image stops (set when one is linted, see [`project::run`]).
+    pub run: Option<project::run::RunFacts>,
+    /// The file was found by a directory walk, not named: a YAML file that
+    /// does not parse, or is neither a compose file nor a manifest, is
+    /// then skipped without an error.
+    pub walked: bool,
 }
 
 /// How a Dockerfile is built: what `docker build`, a bake file, a compose
@@ -66,6 +73,10 @@ pub struct Build {
     /// Images the project builds: `FROM` one of them is followed like a
     /// stage.
     pub images: std::sync::Arc<Vec<ProjectImage>>,
+    /// Every container that runs the image gets an init from the runtime
+    /// (compose `init: true`): PID 1 is docker-init (tini), which forwards
+    /// the stop signal to what the image runs, as a child.
+    pub run_init: bool,
 }
 
 /// An image that a Dockerfile of the project builds, with the references it
@@ -110,6 +121,33 @@ pub fn is_script(path: &str, text: &str) -> bool {
     text.starts_with("#!") || path.ends_with(".sh") || path.ends_with(".bash")
 }
 
+/// A compose file or Kubernetes manifest given to `dsig lint`: named
+/// `*.yaml` / `*.yml`, or (on stdin) a text whose first line that is not a
+/// comment is a YAML key or `---`, which no Dockerfile's is.
+#[must_use]
+pub fn is_yaml(path: &str, text: &str) -> bool {
+    if path.ends_with(".yaml") || path.ends_with(".yml") {
+        return true;
+    }
+    let Some(first) = text
+        .lines()
+        .map(str::trim_end)
+        .find(|l| !l.trim_start().is_empty() && !l.trim_start().starts_with('#'))
+    else {
+        return false;
+    };
+    if first == "---" || first.starts_with("--- ") {
+        return true;
+    }
+    first.split_once(':').is_some_and(|(key, rest)| {
+        !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            && (rest.is_empty() || rest.starts_with(' '))
+    })
+}
+
 /// Lint one Dockerfile given as text, without reading anything else: scripts
 /// in the build context are not followed. `path` names the file in findings.
 #[must_use]
@@ -135,6 +173,9 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
         }],
         ..Report::default()
     };
+    if opts.run.is_none() && is_yaml(path, &text) {
+        return project::run::lint_yaml(path, text, opts);
+    }
     if is_script(path, &text) {
         report.files[0].text = text;
         rules::check_script(&mut report, opts);
@@ -162,7 +203,8 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
                     _ => None,
                 })
                 .collect();
-            let ctx = rules::Context::new(0, &text, &df, &image, &chain, opts.init);
+            let ctx = rules::Context::new(0, &text, &df, &image, &chain, opts.init)
+                .with_run(opts.run.as_ref());
             report.diagnostics = rules::check_all(&ctx, opts.settings.rule_set());
             // The parse tree borrows `text`: what suppression needs of it is
             // read now, and then the report takes the text.

@@ -70,6 +70,49 @@ fn multi_file_in_every_format() {
     }
 }
 
+/// Compose files and Kubernetes manifests: findings on YAML spans (an
+/// override file's too), the verdict of every service and container, a
+/// compose file that is not YAML.
+const RUNTIME: [&str; 3] = [
+    "testdata/runtime/compose",
+    "testdata/runtime/k8s/workloads.yaml",
+    "testdata/runtime/bad",
+];
+
+#[test]
+fn compose_and_manifests_in_every_format() {
+    for format in FORMATS {
+        let mut args = vec!["lint", "--isolated", "--format", format];
+        args.extend(RUNTIME);
+        let out = run(&args);
+        assert_eq!(code(&out), 2, "{format}: {}", transcript(&out));
+        insta::assert_snapshot!(format!("runtime_{format}"), transcript(&out));
+    }
+    // JSON: every finding about a unit is in a YAML file or a script, and
+    // every unit has a verdict that agrees with its findings on the YAML.
+    let mut args = vec!["lint", "--isolated", "--format", "json"];
+    args.extend(RUNTIME);
+    let v = json(&run(&args));
+    let units = v["units"].as_array().expect("units");
+    assert_eq!(units.len(), 10, "{units:?}");
+    for d in v["diagnostics"].as_array().expect("diagnostics") {
+        let message = d["message"].as_str().expect("message");
+        let Some(unit) = units
+            .iter()
+            .find(|u| message.starts_with(&format!("{}: ", u["label"].as_str().unwrap())))
+        else {
+            continue;
+        };
+        if d["severity"] != "info" {
+            assert_eq!(unit["graceful"], false, "{message}");
+            assert!(
+                unit["codes"].as_array().unwrap().contains(&d["code"]),
+                "{message}"
+            );
+        }
+    }
+}
+
 /// Byte offset of a 1-based line and code-point column.
 fn offset_of(text: &str, line: u64, column: u64) -> usize {
     let mut offset = 0;

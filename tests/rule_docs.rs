@@ -17,6 +17,9 @@
 //! - ```` ```dockerfile good unsafe-fix ````: the same with `unsafe_fixes = true`,
 //!   and the safe fixes alone must not already give it (else it is a `fix`).
 //!
+//! Blocks whose info string starts with `yaml` instead are compose files or
+//! Kubernetes manifests, linted as `example.yaml`, with the same kinds.
+//!
 //! Any other info string starting with `dockerfile` is an error (a typo would
 //! silently skip the check); blocks in other languages are not checked. Each
 //! doc needs at least one bad and one good block (`good fix` counts as good).
@@ -78,6 +81,8 @@ struct Block {
     line: usize,
     info: String,
     kind: Kind,
+    /// The name it is linted as.
+    file: &'static str,
     text: String,
 }
 
@@ -107,9 +112,13 @@ fn parse_doc(text: &str) -> Doc {
                 let (info, start, body) = (std::mem::take(info), *start, std::mem::take(body));
                 open = None;
                 let words: Vec<&str> = info.split_whitespace().collect();
-                if words.first() != Some(&"dockerfile") {
-                    continue;
-                }
+                // YAML examples are compose files or manifests (linted as
+                // `example.yaml`).
+                let file = match words.first() {
+                    Some(&"dockerfile") => "Dockerfile",
+                    Some(&"yaml") => "example.yaml",
+                    _ => continue,
+                };
                 let kind = match &words[1..] {
                     ["bad"] => Kind::Bad,
                     ["good"] => Kind::Good,
@@ -129,6 +138,7 @@ fn parse_doc(text: &str) -> Doc {
                     line: start,
                     info,
                     kind,
+                    file,
                     text: body,
                 });
             } else {
@@ -206,7 +216,7 @@ fn check_examples(meta: &RuleMeta, doc_name: &str, doc: &Doc, failures: &mut Vec
     }
     let mut last_bad: Option<&Block> = None;
     for b in &doc.blocks {
-        let report = lint_source("Dockerfile", &b.text);
+        let report = lint_source(b.file, &b.text);
         let hits = report
             .diagnostics
             .iter()
@@ -258,7 +268,7 @@ fn check_examples(meta: &RuleMeta, doc_name: &str, doc: &Doc, failures: &mut Vec
                 continue;
             };
             let unsafe_fixes = b.kind == Kind::GoodUnsafeFix;
-            let fixed = fix_source("Dockerfile", &source.text, unsafe_fixes);
+            let fixed = fix_source(source.file, &source.text, unsafe_fixes);
             if fixed.text != b.text {
                 failures.push(format!(
                     "{}: is not what {} fixes of bad block #{} (line {}) give \
@@ -272,7 +282,7 @@ fn check_examples(meta: &RuleMeta, doc_name: &str, doc: &Doc, failures: &mut Vec
                     indent(&fixed.text)
                 ));
             } else if unsafe_fixes {
-                let safe = fix_source("Dockerfile", &source.text, false);
+                let safe = fix_source(source.file, &source.text, false);
                 if safe.text == b.text {
                     failures.push(format!(
                         "{}: the safe fixes alone give this; label it ```dockerfile good fix",

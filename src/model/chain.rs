@@ -516,6 +516,15 @@ impl<'a> Walker<'a> {
             }
             _ => return None,
         };
+        // An init the runtime adds (compose `init: true`) runs the argv as
+        // its child: Docker's docker-init is tini.
+        let argv = if image.run_init {
+            let mut v = vec!["/sbin/docker-init".to_string(), "--".to_string()];
+            v.extend(argv);
+            v
+        } else {
+            argv
+        };
         // A variable whose value is not known (`ENV MODE=${MODE}` of an ARG
         // without a default) is `None`: unknown to the script, not empty.
         let mut env: Vec<(String, Option<String>)> = stage.env.to_vec();

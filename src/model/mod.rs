@@ -337,6 +337,10 @@ pub struct Image {
     /// The build names a target stage the Dockerfile does not have (`docker
     /// build` fails): the message; the last stage stands in for it.
     pub target_error: Option<String>,
+    /// The container runtime puts an init in front of PID 1 (compose
+    /// `init: true`, `docker run --init`) or PID 1 is another container's
+    /// (Kubernetes `shareProcessNamespace`): see [`crate::Build::run_init`].
+    pub run_init: bool,
 }
 
 impl Image {
@@ -1090,6 +1094,7 @@ impl Image {
             stages,
             target,
             target_error,
+            run_init: build.run_init,
         }
     }
 }

@@ -47,6 +47,14 @@
 //!     // files that could not be read or parsed; line/column null when unknown
 //!     {"path": "broken/Dockerfile", "message": "…", "line": 2 | null, "column": 1 | null}
 //!   ],
+//!   "units": [
+//!     // compose services and Kubernetes containers linted, in file order
+//!     // (left out when there are none)
+//!     {"label": "service \"web\"", "file": "compose.yaml", "span": { …as above… },
+//!      "graceful": false | null,   // no warning or error finding of its lint
+//!                                  //   (null: what its image runs is not known)
+//!      "codes": ["SIG005"]}        // the codes of those findings (image's included)
+//!   ],
 //!   "summary": {
 //!     "files": 2,              // files linted
 //!     "diagnostics": 1,        // findings reported (after fixing, with --fix)
@@ -90,7 +98,19 @@ pub struct Document<'a> {
     errors: Vec<Error<'a>>,
     files: Vec<&'a str>,
     summary: Summary,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    units: Vec<Unit<'a>>,
     version: u64,
+}
+
+/// The verdict of a compose service or Kubernetes container.
+#[derive(Debug, Serialize)]
+struct Unit<'a> {
+    codes: &'a [&'static str],
+    file: &'a str,
+    graceful: Option<bool>,
+    label: &'a str,
+    span: Span,
 }
 
 /// How a file was built for linting.
@@ -275,6 +295,21 @@ impl<'a> Document<'a> {
                 path: &e.path,
             })
             .collect();
+        let units = run
+            .reports
+            .iter()
+            .flat_map(|r| r.units.iter().map(move |u| (r, u)))
+            .filter_map(|(r, u)| {
+                let file = r.files.get(u.file)?;
+                Some(Unit {
+                    codes: &u.codes,
+                    file: &file.path,
+                    graceful: u.graceful,
+                    label: &u.label,
+                    span: at.span(&file.text, &u.span),
+                })
+            })
+            .collect();
         let s = run.summary();
         Document {
             builds,
@@ -290,6 +325,7 @@ impl<'a> Document<'a> {
                 fixed: s.fixed,
                 unsafe_fixable: s.unsafe_fixable,
             },
+            units,
             version: VERSION,
         }
     }

@@ -272,6 +272,31 @@ pub fn write_json(out: &mut dyn Write, document: &impl serde::Serialize) -> io::
     out.write_all(b"\n")
 }
 
+/// One line per compose service or Kubernetes container linted: whether
+/// it stops gracefully, and the codes that say it does not.
+#[must_use]
+pub fn unit_lines(run: &Run) -> Vec<String> {
+    let mut lines = Vec::new();
+    for r in &run.reports {
+        for u in &r.units {
+            let Some(file) = r.files.get(u.file) else {
+                continue;
+            };
+            let lc = file.line_col(u.span.start);
+            let verdict = match u.graceful {
+                Some(true) => "stops gracefully".to_string(),
+                Some(false) => format!("does not stop gracefully ({})", u.codes.join(", ")),
+                None => "not judged: what its image runs is not known".to_string(),
+            };
+            lines.push(format!(
+                "{}:{}:{}: {} {verdict}",
+                file.path, lc.line, lc.col, u.label
+            ));
+        }
+    }
+    lines
+}
+
 /// Write the summary lines unless quiet.
 ///
 /// # Errors
@@ -280,6 +305,9 @@ pub fn write_json(out: &mut dyn Write, document: &impl serde::Serialize) -> io::
 pub fn write_summary(out: &mut dyn Write, run: &Run, quiet: bool) -> io::Result<()> {
     if quiet {
         return Ok(());
+    }
+    for line in unit_lines(run) {
+        writeln!(out, "{}", escape::line(&line))?;
     }
     for line in summary_lines(&run.summary(), run.fix_mode) {
         writeln!(out, "{line}")?;

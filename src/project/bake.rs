@@ -377,6 +377,7 @@ impl BakeFiles {
                 unknown_args,
                 target,
                 tags,
+                run_init: false,
             });
         }
         out

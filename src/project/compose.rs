@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::run::{argv_of, Argv, At};
 use super::yaml::{self, Kind, Node};
 use super::{BuildConfig, Warning};
 
@@ -45,6 +46,71 @@ pub struct Service {
     pub args: Vec<(String, Option<String>)>,
     pub target: Option<String>,
     pub image: Option<String>,
+    /// How it runs (spans in its file; `file` is set by the caller).
+    pub run: RunFields,
+}
+
+/// What a service sets of how its container runs, with where each value is
+/// written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFields {
+    /// The service's key (its name).
+    pub key: At<()>,
+    pub image: Option<At<()>>,
+    pub build: Option<At<()>>,
+    pub entrypoint: Option<At<Argv>>,
+    pub command: Option<At<Argv>>,
+    pub init: Option<At<bool>>,
+    pub stop_signal: Option<At<String>>,
+    /// `stop_grace_period` in seconds (`None` inside: not a duration dsig reads).
+    pub stop_grace_period: Option<At<Option<u64>>>,
+    /// Where `init: true` would be inserted: the offset of the line of the
+    /// service's first key, and that key's indentation (a block mapping
+    /// only).
+    pub insert_at: Option<(usize, String)>,
+}
+
+impl RunFields {
+    /// Every span in file number `file`.
+    pub fn set_file(&mut self, file: usize) {
+        self.key.file = file;
+        for a in [&mut self.image, &mut self.build].into_iter().flatten() {
+            a.file = file;
+        }
+        for a in [&mut self.entrypoint, &mut self.command]
+            .into_iter()
+            .flatten()
+        {
+            a.file = file;
+        }
+        if let Some(a) = &mut self.init {
+            a.file = file;
+        }
+        if let Some(a) = &mut self.stop_signal {
+            a.file = file;
+        }
+        if let Some(a) = &mut self.stop_grace_period {
+            a.file = file;
+        }
+    }
+
+    /// `over`'s fields replace these (compose's merge of `-f` files).
+    fn merge(&mut self, over: &RunFields, over_file: usize) {
+        let mut over = over.clone();
+        over.set_file(over_file);
+        macro_rules! take {
+            ($($f:ident),*) => { $( if over.$f.is_some() { self.$f = over.$f.take(); } )* };
+        }
+        take!(
+            image,
+            build,
+            entrypoint,
+            command,
+            init,
+            stop_signal,
+            stop_grace_period
+        );
+    }
 }
 
 /// The compose file names in `dir`: base files first, then the others
@@ -72,8 +138,9 @@ pub fn file_names(dir: &Path) -> Vec<String> {
     bases
 }
 
-/// `compose.X.yaml`, `docker-compose.X.yml`, ...
-fn is_variant(name: &str) -> bool {
+/// `compose.X.yaml`, `docker-compose.X.yml`, ... (a variant, or a default
+/// override when `X` holds `override`).
+pub fn is_variant(name: &str) -> bool {
     let stem = name
         .strip_suffix(".yaml")
         .or_else(|| name.strip_suffix(".yml"));
@@ -82,6 +149,13 @@ fn is_variant(name: &str) -> bool {
         .strip_prefix("docker-compose.")
         .or_else(|| stem.strip_prefix("compose."));
     rest.is_some_and(|r| !r.is_empty())
+}
+
+/// A variant that is not a default override (`docker-compose.prod.yml`):
+/// used with `-f base -f variant`.
+#[must_use]
+pub fn is_variant_only(name: &str) -> bool {
+    is_variant(name) && !is_default_override(name)
 }
 
 fn is_default_override(name: &str) -> bool {
@@ -155,11 +229,14 @@ pub fn parse(shown: &str, source: &str) -> Result<Vec<Service>, Warning> {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    for (name, svc) in services.entries().into_iter().take(MAX_SERVICES) {
-        let Some(name) = name.as_str() else { continue };
+    for (name_node, svc) in services.entries().into_iter().take(MAX_SERVICES) {
+        let Some(name) = name_node.as_str() else {
+            continue;
+        };
         let mut s = Service {
             name: name.to_string(),
             image: svc.get("image").and_then(text),
+            run: run_fields(name_node, svc, source),
             ..Service::default()
         };
         if let Some(build) = svc.get("build") {
@@ -181,6 +258,85 @@ pub fn parse(shown: &str, source: &str) -> Result<Vec<Service>, Warning> {
         out.push(s);
     }
     Ok(out)
+}
+
+fn at<T>(node: &Node, value: T) -> At<T> {
+    At {
+        value,
+        file: 0,
+        span: node.span.clone(),
+    }
+}
+
+/// The run fields of service `svc`, named by `key`, in `source`.
+fn run_fields(key: &Node, svc: &Node, source: &str) -> RunFields {
+    let argv = |k: &str| {
+        let n = svc.get(k)?;
+        argv_of(n, source, true).map(|a| at(n, a))
+    };
+    let insert_at = match &svc.kind {
+        Kind::Map(entries) => entries.first().and_then(|(k, _)| {
+            let start = crate::diagnostic::line_start(source, k.span.start.min(source.len()));
+            let indent = source.get(start..k.span.start)?;
+            (!indent.is_empty() && indent.bytes().all(|b| b == b' '))
+                .then(|| (start, indent.to_string()))
+        }),
+        _ => None,
+    };
+    RunFields {
+        key: at(key, ()),
+        image: svc.get("image").map(|n| at(n, ())),
+        build: svc.get("build").map(|n| at(n, ())),
+        entrypoint: argv("entrypoint"),
+        command: argv("command"),
+        init: svc.get("init").and_then(|n| {
+            let v = n.as_str()?;
+            Some(at(n, matches!(v, "true" | "True" | "TRUE")))
+        }),
+        stop_signal: svc
+            .get("stop_signal")
+            .and_then(|n| n.as_str().map(|v| at(n, v.to_string()))),
+        stop_grace_period: svc
+            .get("stop_grace_period")
+            .and_then(|n| n.as_str().map(|v| at(n, duration_seconds(v)))),
+        insert_at,
+    }
+}
+
+/// A compose duration (`10s`, `1m30s`, `1h`, `500ms`, or a number of
+/// seconds) in whole seconds, rounded down.
+#[must_use]
+pub fn duration_seconds(s: &str) -> Option<u64> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<u64>() {
+        return Some(n);
+    }
+    let mut total_ms: u64 = 0;
+    let mut rest = s;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+        let (num, tail) = rest.split_at(digits);
+        let n: f64 = num.parse().ok()?;
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        let ms = match unit {
+            "ms" => 1.0,
+            "s" => 1000.0,
+            "m" => 60_000.0,
+            "h" => 3_600_000.0,
+            _ => return None,
+        };
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let add = (n * ms) as u64;
+        total_ms = total_ms.saturating_add(add);
+        rest = tail;
+    }
+    Some(total_ms / 1000)
 }
 
 /// `args:` as a mapping (`K: V`, `K:` from the environment) or a list
@@ -221,11 +377,92 @@ fn merge(base: &Service, over: &Service) -> Service {
         }
     }
     m.inline |= over.inline;
+    m.run.merge(&over.run, 0);
     for (k, v) in &over.args {
         m.args.retain(|(ok, _)| ok != k);
         m.args.push((k.clone(), v.clone()));
     }
     m
+}
+
+/// Which compose files make up the project that file `target` of `files`
+/// (names as in [`file_names`]) is linted in, in merge order: a base file or
+/// a default override goes with every base file and default override of its
+/// directory (`docker compose` with no `-f`), a variant with the base files
+/// (`-f base -f variant`), any other file alone.
+#[must_use]
+pub fn project_files(names: &[&str], target: usize) -> Vec<usize> {
+    let default = |n: &str| BASE_NAMES.contains(&n) || is_default_override(n);
+    let Some(name) = names.get(target) else {
+        return Vec::new();
+    };
+    if default(name) {
+        (0..names.len()).filter(|&i| default(names[i])).collect()
+    } else if is_variant(name) {
+        let mut v: Vec<usize> = (0..names.len())
+            .filter(|&i| BASE_NAMES.contains(&names[i]))
+            .collect();
+        v.push(target);
+        v
+    } else {
+        vec![target]
+    }
+}
+
+/// Whether a file named `name` is linted as part of a base file's project
+/// when one is beside it (a default override): its own lint then reports
+/// nothing.
+#[must_use]
+pub fn covered_by_base(name: &str, names: &[&str]) -> bool {
+    is_default_override(name) && names.iter().any(|n| BASE_NAMES.contains(n))
+}
+
+/// Whether `name` is a compose file name ([`file_names`] would list it).
+#[must_use]
+pub fn is_compose_name(name: &str) -> bool {
+    BASE_NAMES.contains(&name) || is_variant(name)
+}
+
+/// The services of the files `order` (indices into `files`, each with its
+/// services) merged in that order; each run field's `file` is the index of
+/// the file that wrote it.
+#[must_use]
+pub fn merged(files: &[Vec<Service>], order: &[usize]) -> Vec<Service> {
+    let mut out: Vec<Service> = Vec::new();
+    for &i in order {
+        let Some(services) = files.get(i) else {
+            continue;
+        };
+        for s in services {
+            match out.iter_mut().find(|b| b.name == s.name) {
+                Some(b) => {
+                    let run = b.run.clone();
+                    *b = merge(b, s);
+                    b.run = run;
+                    b.run.merge(&s.run, i);
+                }
+                None => {
+                    let mut s = s.clone();
+                    s.run.set_file(i);
+                    out.push(s);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The build configuration of service `s` of a compose file of `dir`, its
+/// values interpolated with `env` (`None`: it builds nothing dsig can read).
+#[must_use]
+pub fn build_config(
+    dir: &Path,
+    shown: &str,
+    s: &Service,
+    env: &HashMap<String, String>,
+) -> Option<BuildConfig> {
+    let lookup = |name: &str| env.get(name).cloned();
+    config(dir, shown, s, &lookup)
 }
 
 /// The configurations of the compose files of `dir` (absolute): `files` is
@@ -254,6 +491,25 @@ pub fn configs(
         .iter()
         .filter_map(|(shown, s)| config(dir, shown, s, &lookup))
         .collect();
+    // A service without an init that runs an image another one builds: that
+    // image does not always run with an init.
+    for (_, s) in &base {
+        if s.build || s.run.init.as_ref().is_some_and(|i| i.value) {
+            continue;
+        }
+        let Some(image) = s
+            .image
+            .as_ref()
+            .and_then(|i| super::interpolate(i, &lookup))
+        else {
+            continue;
+        };
+        for c in &mut out {
+            if c.tags.contains(&image) {
+                c.run_init = false;
+            }
+        }
+    }
     for (name, shown, services) in files {
         if BASE_NAMES.contains(&name.as_str()) || is_default_override(name) {
             continue;
@@ -322,6 +578,7 @@ fn config(
         unknown_args,
         target,
         tags,
+        run_init: s.run.init.as_ref().is_some_and(|i| i.value),
     })
 }
 

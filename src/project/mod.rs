@@ -25,6 +25,8 @@
 pub mod bake;
 pub mod compose;
 pub mod infer;
+pub mod k8s;
+pub mod run;
 pub mod workflows;
 pub mod yaml;
 
@@ -61,6 +63,10 @@ pub struct BuildConfig {
     pub target: Option<String>,
     /// The references the image is tagged with.
     pub tags: Vec<String>,
+    /// Every container the build file runs the image in gets an init from
+    /// the runtime (compose `init: true` on the service that builds it and
+    /// on every service that names its image).
+    pub run_init: bool,
 }
 
 /// A build file that could not be read or parsed.
@@ -351,6 +357,7 @@ impl Discovery {
             });
             if let Some(i) = same_build {
                 more[i] += 1;
+                configs[i].run_init &= c.run_init;
                 for t in &c.tags {
                     if !configs[i].tags.contains(t) {
                         configs[i].tags.push(t.clone());
@@ -380,7 +387,7 @@ impl Discovery {
 
 /// Whether a context is a directory inside the repository, symlinks
 /// followed.
-fn context_inside(context: &Path, root: &Path, root_real: &Path) -> bool {
+pub(crate) fn context_inside(context: &Path, root: &Path, root_real: &Path) -> bool {
     context.starts_with(root)
         && std::fs::canonicalize(context).is_ok_and(|real| real.starts_with(root_real))
         && context.is_dir()

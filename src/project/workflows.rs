@@ -138,6 +138,7 @@ fn build_push(step: &Node, root: &Path, origin: String) -> Option<BuildConfig> {
         unknown_args,
         target,
         tags,
+        run_init: false,
     })
 }
 
@@ -457,6 +458,7 @@ fn docker_build(words: &[Word], cwd: &Path, origin: &str) -> Option<BuildConfig>
         unknown_args,
         target,
         tags,
+        run_init: false,
     })
 }
 

@@ -64,6 +64,9 @@ pub struct Context<'a> {
     execs: Vec<std::cell::OnceCell<std::collections::HashSet<usize>>>,
     /// The findings reported so far (see [`Context::report`]).
     out: std::cell::RefCell<Vec<Diagnostic>>,
+    /// What the compose service or Kubernetes container being linted adds
+    /// to how the image stops (`None` for a Dockerfile).
+    pub run: Option<&'a crate::project::run::RunFacts>,
 }
 
 impl<'a> Context<'a> {
@@ -96,7 +99,15 @@ impl<'a> Context<'a> {
                 .map(|_| std::cell::OnceCell::new())
                 .collect(),
             out: std::cell::RefCell::new(Vec::new()),
+            run: None,
         }
+    }
+
+    /// The context of a compose service or Kubernetes container's lint.
+    #[must_use]
+    pub fn with_run(mut self, run: Option<&'a crate::project::run::RunFacts>) -> Self {
+        self.run = run;
+        self
     }
 
     /// The names facts of `s`, a script of the chain (parsed once per lint).

@@ -82,6 +82,12 @@ fn c_env(shell: Option<ShellKind>) -> crate::shell::flow::Env<'static> {
     }
 }
 
+/// The model of a CMD/ENTRYPOINT `-c` string run by `shell`.
+#[must_use]
+pub fn c_flow(text: &str, shell: ShellKind) -> crate::shell::flow::Flow {
+    crate::shell::flow::run(text, &c_env(Some(shell)))
+}
+
 /// [`c_handover`] for several shells, with one run of the model.
 pub fn c_handovers(text: &str, shells: &[ShellKind]) -> Vec<CHandover> {
     crate::shell::flow::run_shells(text, &c_env(None), shells)
@@ -119,6 +125,11 @@ fn verdict_of(f: &crate::shell::flow::Flow) -> CHandover {
                 };
                 return CHandover::Stays(why);
             }
+            // A TERM trap that signals the program and waits for it: the
+            // shell is PID 1 with a handler, and passes the signal on.
+            End::Wait { waits_again, .. }
+                if p.trap("TERM")
+                    .is_some_and(|t| !t.ignores() && t.forwards && (t.waits || *waits_again)) => {}
             End::Wait { .. } => {
                 return CHandover::Stays("the shell waits for a background program".into())
             }
