@@ -3,7 +3,7 @@
 //! - `fixtures_are_valid_kubernetes`: every fixture passes
 //!   `kubernetes-validate --strict` for Kubernetes 1.33 (the first release
 //!   with `lifecycle.stopSignal`), offline, with the schemas the package
-//!   ships; and the validator rejects what it must (the same stopSignal for
+//!   ships (v1.25 to v1.37 in 1.37.0); and the validator rejects what it must (the same stopSignal for
 //!   1.32, a misspelt field).
 //! - `pod_pid_namespace_as_the_kernel_does_it`: what `shareProcessNamespace:
 //!   true` changes, measured: a pause-like PID 1 (testdata/behaviour/pause.c)
@@ -109,9 +109,17 @@ fn documents(text: &str) -> Vec<Doc> {
 }
 
 fn validate(validator: &Path, version: &str, file: &Path) -> (bool, String) {
+    // Offline: the schemas ship with the package; a proxy that refuses
+    // every connection makes any download fail.
     let out = Command::new(validator)
         .args(["--strict", "-k", version])
         .arg(file)
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("http_proxy", "http://127.0.0.1:9")
+        .env("https_proxy", "http://127.0.0.1:9")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
         .stdin(Stdio::null())
         .output()
         .expect("run kubernetes-validate");
