@@ -70,6 +70,17 @@ fn findings(v: &Value) -> Vec<String> {
     out
 }
 
+/// The builds of the linted file `name` (a compose file in the tree is
+/// linted too, and may come first).
+fn builds_of<'v>(v: &'v Value, name: &str) -> &'v Vec<Value> {
+    let files = v["files"].as_array().expect("files");
+    let i = files
+        .iter()
+        .position(|f| f == name)
+        .unwrap_or_else(|| panic!("{name} not linted: {v}"));
+    v["builds"][i].as_array().expect("builds")
+}
+
 fn lint_json(dir: &Path, args: &[&str]) -> Value {
     let mut all = vec!["lint", "--format", "json"];
     all.extend_from_slice(args);
@@ -170,7 +181,9 @@ fn workflow_build_push_action() {
 fn built_two_ways_each_finding_once() {
     let root = repo("twoways", "t4");
     let v = lint_json(&root, &[]);
-    assert_eq!(v["files"], serde_json::json!(["Dockerfile"]));
+    // The compose file is linted too (its service changes nothing of the
+    // image: no finding of its own).
+    assert_eq!(v["files"], serde_json::json!(["Dockerfile", "compose.yml"]));
     // The Dockerfile's own finding once; the script of each context once.
     assert_eq!(
         findings(&v),
@@ -180,12 +193,12 @@ fn built_two_ways_each_finding_once() {
             "SIG010 entrypoint.sh 3:1",
         ]
     );
-    let builds = v["builds"][0].as_array().expect("builds");
+    let builds = builds_of(&v, "Dockerfile");
     assert_eq!(builds.len(), 2);
     assert_eq!(builds[0]["origin"], "docker-bake.hcl target \"default\"");
     assert_eq!(builds[1]["origin"], "compose.yml service \"app\"");
     assert_eq!(builds[1]["context"], "app");
-    assert_eq!(v["summary"]["files"], 1);
+    assert_eq!(v["summary"]["files"], 2);
 
     // --verbose names both builds.
     let out = run_in(&root, &["lint", "--verbose", "--format", "concise"]);
@@ -268,9 +281,13 @@ fn broken_build_files_are_warnings() {
             && stderr.contains("not valid YAML"),
         "{stderr}"
     );
-    // Linted as if there were no build file (the context inferred: the
-    // root, where the COPY source is); no error for the build files.
-    assert_eq!(v["summary"]["errors"], 0);
+    // The Dockerfile is linted as if there were no build file (the context
+    // inferred: the root, where the COPY source is); the compose file,
+    // linted itself, is an error at its line and column.
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["errors"][0]["path"], "compose.yaml");
+    assert_eq!(v["errors"][0]["line"], 3);
+    assert_eq!(code(&out), 2);
     assert_eq!(findings(&v), vec!["SIG010 scripts/entrypoint.sh 4:1"]);
     // Named so that it opens from where dsig runs.
     let name = root
@@ -337,7 +354,12 @@ fn hostile_yaml_is_bounded() {
         stderr.contains("warning: .github/workflows/deep.yml"),
         "{stderr}"
     );
-    assert_eq!(json(&out)["summary"]["files"], 1);
+    // The compose file, linted itself, is an error; the workflow, found by
+    // the walk and not a compose file, is skipped.
+    let v = json(&out);
+    assert_eq!(v["summary"]["files"], 2, "{v}");
+    assert_eq!(v["errors"][0]["path"], "compose.yaml", "{v}");
+    assert_eq!(v["summary"]["errors"], 1, "{v}");
 }
 
 #[test]
@@ -366,7 +388,7 @@ fn services_sharing_one_build_are_linted_once() {
     )
     .expect("write");
     let v = lint_json(&root, &[]);
-    let builds = v["builds"][0].as_array().expect("builds");
+    let builds = builds_of(&v, "debian/Dockerfile");
     assert_eq!(builds.len(), 1, "{v}");
     assert_eq!(
         builds[0]["origin"],
@@ -388,7 +410,7 @@ fn builds_per_dockerfile_are_bounded() {
     fs::write(root.join("compose.yaml"), compose).expect("write");
     let out = run_in(&root, &["lint", "--format", "json"]);
     let v = json(&out);
-    assert_eq!(v["builds"][0].as_array().map(Vec::len), Some(32));
+    assert_eq!(builds_of(&v, "debian/Dockerfile").len(), 32);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("built 40 ways; linted with the first 32"),

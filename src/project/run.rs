@@ -762,6 +762,11 @@ fn move_findings(report: &mut Report, linted: Report, synth: &Synth, unit: &Unit
             d.fix = Some(fix);
         }
         d.message = format!("{}: {}", unit.label, d.message);
+        if unit.kubernetes {
+            // The kubelet (through the container runtime) sends the stop
+            // signal, not `docker stop`.
+            d.message = d.message.replace("`docker stop`", "the kubelet");
+        }
         if let Some(fix) = &mut d.fix {
             for e in &mut fix.edits {
                 if e.file >= YAML {
