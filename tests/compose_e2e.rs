@@ -18,9 +18,11 @@
 //! 0.5 s to start); when the service runs the app, the app must also have
 //! logged its graceful shutdown. Each service's observed outcome is checked
 //! against the scenario's expectation written below (so the scenario itself is
-//! checked against the kernel) and against dsig's verdict: dsig says graceful
-//! for a service when `dsig lint --format json compose.yaml` has no error or
-//! warning whose message starts with `service "NAME": `.
+//! checked against the kernel) and against dsig's verdict: the service's
+//! entry in the `units` of `dsig lint --format json compose.yaml` (graceful
+//! when its lint, the image's Dockerfile and scripts included, has no error
+//! or warning); findings at the service's own lines (message
+//! `service "NAME": ...`) must agree with it.
 //!
 //! Skipped with a reason when docker, a Docker daemon, docker-compose or a
 //! static binary is missing; with CI set that is a failure. The project (a
@@ -275,6 +277,42 @@ struct Finding {
     message: String,
 }
 
+/// dsig's verdict on one service (the JSON `units` entry): graceful
+/// (`None`: not judged) and the codes of the findings that say it is not.
+struct Unit {
+    label: String,
+    graceful: Option<bool>,
+    codes: Vec<String>,
+}
+
+/// The `units` of dsig's JSON report.
+fn dsig_units(dir: &Path) -> Result<Vec<Unit>, String> {
+    let out = run_in(
+        dir,
+        &["lint", "--isolated", "--format", "json", "compose.yaml"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("dsig lint compose.yaml printed no JSON: {e}"))?;
+    let units = v["units"]
+        .as_array()
+        .ok_or("dsig's JSON has no units array")?;
+    Ok(units
+        .iter()
+        .map(|u| Unit {
+            label: u["label"].as_str().unwrap_or("").to_string(),
+            graceful: u["graceful"].as_bool(),
+            codes: u["codes"]
+                .as_array()
+                .map(|c| {
+                    c.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
 /// `dsig lint --format json compose.yaml` in `dir`; Err says why there is no
 /// report.
 fn dsig_findings(dir: &Path) -> Result<Vec<Finding>, String> {
@@ -426,6 +464,18 @@ fn compose_stop_agrees_with_dsig() {
     let testdata = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata");
     copy_tree(&testdata.join("compose/e2e"), &project.dir);
     copy_tree(&testdata.join("e2e/seed/v2"), &root.join("e2e/seed/v2"));
+    // A repository, as a project is: dsig reads build contexts inside the
+    // repository root only (`../../e2e/seed/v2` leaves the compose
+    // directory).
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&root)
+        .status();
+    assert!(
+        git.is_ok_and(|s| s.success()),
+        "git init in {}",
+        root.display()
+    );
     let work = root.join("bin");
     std::fs::create_dir_all(&work).unwrap();
     let Some(bins) = binaries(&work) else {
@@ -452,6 +502,7 @@ fn compose_stop_agrees_with_dsig() {
 
     // dsig first: it reads the same files docker-compose builds.
     let findings = dsig_findings(&project.dir);
+    let units = dsig_units(&project.dir);
 
     // Without --no-cache, so that services of one context share its layers;
     // a layer cached from another project's image only delays that image's
@@ -496,14 +547,29 @@ fn compose_stop_agrees_with_dsig() {
         let o = stop(&project, e.service);
         let seen = o.graceful();
         let mine = findings.as_ref().map(|f| about(f, e.service));
-        let dsig = match &mine {
-            Ok(f) if f.is_empty() => "none".to_string(),
-            Ok(f) => f
-                .iter()
-                .map(|f| format!("{} {}", f.code, f.severity))
-                .collect::<Vec<_>>()
-                .join(", "),
-            Err(_) => "(no report)".to_string(),
+        let label = format!("service \"{}\"", e.service);
+        let unit = units
+            .as_ref()
+            .ok()
+            .and_then(|u| u.iter().find(|u| u.label == label));
+        let dsig = match (&mine, unit) {
+            (Ok(f), Some(u)) => format!(
+                "{}; {}",
+                match u.graceful {
+                    Some(true) => "graceful".to_string(),
+                    Some(false) => format!("not graceful ({})", u.codes.join(", ")),
+                    None => "not judged".to_string(),
+                },
+                if f.is_empty() {
+                    "no finding at the service".to_string()
+                } else {
+                    f.iter()
+                        .map(|f| format!("{} {}", f.code, f.severity))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+            _ => "(no report)".to_string(),
         };
         let verdict = |g: bool| if g { "graceful" } else { "hangs" };
         let _ = writeln!(
@@ -543,9 +609,16 @@ fn compose_stop_agrees_with_dsig() {
                 e.service, o.log
             ));
         }
-        if let Ok(mine) = &mine {
-            let says = dsig_says_graceful(mine);
-            if says != seen {
+        if let (Ok(mine), Some(unit)) = (&mine, unit) {
+            // Findings at the service's own lines agree with its verdict.
+            if !dsig_says_graceful(mine) && unit.graceful == Some(true) {
+                problems.push(format!(
+                    "dsig: {} has findings but its verdict is graceful ({dsig})",
+                    e.service
+                ));
+            }
+            let says = unit.graceful.unwrap_or(true);
+            if says != seen || unit.graceful.is_none() {
                 problems.push(format!(
                     "dsig: {} {} but dsig says it {} ({dsig})",
                     e.service,
@@ -557,6 +630,15 @@ fn compose_stop_agrees_with_dsig() {
     }
     if let Err(why) = &findings {
         problems.push(format!("dsig: {why}"));
+    }
+    match &units {
+        Err(why) => problems.push(format!("dsig: {why}")),
+        Ok(u) if u.len() != SCENARIO.len() => problems.push(format!(
+            "dsig judged {} services, the scenario has {}",
+            u.len(),
+            SCENARIO.len()
+        )),
+        Ok(_) => {}
     }
     let _ = writeln!(
         table,

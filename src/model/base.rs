@@ -484,12 +484,17 @@ fn parent_image(
             let rel = context::normalize(src).trim_start_matches('/').to_string();
             if fs.is_file(&rel) {
                 let name = crate::shell::base_name(&rel);
-                let path = if into_dir {
-                    context::normalize(&format!("{dest}/{name}"))
-                } else {
-                    dest.clone()
-                };
-                add(path, &rel, op.at);
+                let in_dir = context::normalize(&format!("{dest}/{name}"));
+                if !into_dir {
+                    add(dest.clone(), &rel, op.at);
+                }
+                // `ADD ./startup.sh /root`: when the destination is a
+                // directory of the image (what the parent's build may have
+                // made it), the file lands inside it. A chain that asks for
+                // that path finds it there.
+                if into_dir || crate::shell::base_name(&dest) != name {
+                    add(in_dir, &rel, op.at);
+                }
             } else if fs.is_dir(&rel) {
                 // A directory's files (one level): `COPY scripts/ /usr/local/bin/`.
                 for name in fs.list_dir(&rel).unwrap_or_default().into_iter().take(256) {

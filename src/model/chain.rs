@@ -658,6 +658,26 @@ impl<'a> Walker<'a> {
         // `bash /start.sh args`
         let path = self.argv[j].clone();
         let args = self.argv[j + 1..].to_vec();
+        // A script that a parent image of the project copies in.
+        if let Some((f, text)) = self
+            .run
+            .base_file(&path)
+            .and_then(|f| Some((f, f.text.as_deref()?)))
+        {
+            if self.again(&f.path) {
+                return ControlFlow::Break(());
+            }
+            return self.run_script(Reached {
+                text: text.to_string(),
+                image_path: f.path.clone(),
+                in_file: InFile::Disk(f.disk.clone()),
+                copied_by: None,
+                invocation: Invocation::Interpreter(prog.to_string()),
+                shell: kind,
+                executable: None,
+                args,
+            });
+        }
         let Some(loaded) = self.load(&path, true) else {
             return ControlFlow::Break(());
         };

@@ -332,6 +332,7 @@ pub(crate) mod tests {
                 diagnostics: vec![finding],
                 errors: vec![],
                 builds: vec![],
+                units: vec![],
             }],
             ..Run::default()
         }

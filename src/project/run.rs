@@ -172,12 +172,22 @@ struct Line {
     range: Range<usize>,
     file: usize,
     span: Range<usize>,
-    /// Exec-form argv lines: per word, its range in the linted text (the
-    /// JSON string's content) when JSON writes it as is, and the word's
-    /// YAML place.
-    words: Vec<(Option<Range<usize>>, Range<usize>, Option<usize>)>,
+    /// Exec-form argv lines: their words.
+    words: Vec<Word>,
     /// A line that the unit writes (not the FROM of its image).
     own: bool,
+}
+
+/// A word of an exec-form argv line.
+#[derive(Debug, Clone)]
+struct Word {
+    /// Its range in the linted text (the JSON string's content), when JSON
+    /// writes it as is.
+    linted: Option<Range<usize>>,
+    /// Where the YAML has it.
+    yaml: Range<usize>,
+    /// Where its text starts as is in the YAML ([`Argv::verbatim`]).
+    verbatim: Option<usize>,
 }
 
 /// The text the unit runs as, and its lines.
@@ -218,11 +228,11 @@ impl Synth {
             let content = start + s.len() + 1;
             let as_is = json.len() == w.len() + 2;
             s.push_str(&json);
-            words.push((
-                as_is.then(|| content..content + w.len()),
-                argv.value.spans[i].clone(),
-                argv.value.verbatim[i],
-            ));
+            words.push(Word {
+                linted: as_is.then(|| content..content + w.len()),
+                yaml: argv.value.spans[i].clone(),
+                verbatim: argv.value.verbatim[i],
+            });
         }
         s.push(']');
         self.line(&s, Some((argv.file, argv.span.clone())), true);
@@ -258,13 +268,14 @@ fn reference(unit: &Unit, n: usize) -> String {
 
 const UNKNOWN_IMAGE: &str = "dsig.invalid/unknown-image";
 
-/// The ENTRYPOINT and CMD argv that the image `reference` runs, when dsig
-/// knows them (`images`: those the project builds).
+/// The ENTRYPOINT and CMD that the image `reference` runs, as Dockerfile
+/// arguments (JSON, or a shell-form string), when dsig knows them
+/// (`images`: those the project builds).
 fn inherited(
     reference: &str,
     images: &Arc<Vec<ProjectImage>>,
     dockerfile: &Path,
-) -> (Option<Vec<String>>, Option<Vec<String>>) {
+) -> (Option<String>, Option<String>) {
     use crate::model::Setting;
     let text = format!("FROM {reference}\n");
     let Ok(df) = crate::syntax::parse(&text) else {
@@ -279,8 +290,15 @@ fn inherited(
     let Some(st) = image.final_stage() else {
         return (None, None);
     };
+    // Shell form stays shell form (the rules on it judge it as written).
     let get = |s: &Setting<crate::model::Command>| match s {
-        Setting::Set { value, .. } => Some(value.argv()),
+        Setting::Set {
+            value: crate::model::Command::Shell { text, shell },
+            ..
+        } if shell == &["/bin/sh", "-c"] && !text.contains('\n') && !text.trim().is_empty() => {
+            Some(text.clone())
+        }
+        Setting::Set { value, .. } => serde_json::to_string(&value.argv()).ok(),
         _ => None,
     };
     (get(&st.entrypoint), get(&st.cmd))
@@ -292,7 +310,7 @@ fn inherited(
 fn synthesize(
     unit: &Unit,
     n: usize,
-    inherited: &(Option<Vec<String>>, Option<Vec<String>>),
+    inherited: &(Option<String>, Option<String>),
 ) -> (Synth, RunFacts) {
     let mut s = Synth::default();
     let from_at = unit
@@ -304,9 +322,8 @@ fn synthesize(
     let reference = reference(unit, n);
     s.line(&format!("FROM {reference}"), Some(from_at.clone()), false);
     for (keyword, argv) in [("ENTRYPOINT", &inherited.0), ("CMD", &inherited.1)] {
-        if let Some(argv) = argv {
-            let json = serde_json::to_string(argv).unwrap_or_else(|_| "[]".to_string());
-            s.line(&format!("{keyword} {json}"), Some(from_at.clone()), false);
+        if let Some(args) = argv {
+            s.line(&format!("{keyword} {args}"), Some(from_at.clone()), false);
         }
     }
     if let Some(ep) = &unit.entrypoint {
@@ -739,11 +756,12 @@ fn move_findings(report: &mut Report, linted: Report, synth: &Synth, unit: &Unit
                 continue;
             }
             // The word the finding is on, when it is one.
-            let word = line.words.iter().find(|(r, _, _)| {
-                r.as_ref()
+            let word = line.words.iter().find(|w| {
+                w.linted
+                    .as_ref()
                     .is_some_and(|r| r.start <= d.span.start && d.span.end <= r.end)
             });
-            d.span = word.map_or_else(|| line.span.clone(), |(_, y, _)| y.clone());
+            d.span = word.map_or_else(|| line.span.clone(), |w| w.yaml.clone());
             d.file = line.file;
             d.fix = d.fix.and_then(|fix| move_fix(fix, synth));
         } else {
@@ -816,17 +834,18 @@ fn move_fix(fix: Fix, synth: &Synth) -> Option<Fix> {
             edits.push(e);
             continue;
         }
-        let (line, (content, _, verbatim)) = synth.lines.iter().find_map(|l| {
+        let (line, word) = synth.lines.iter().find_map(|l| {
             l.words
                 .iter()
-                .find(|(r, _, _)| {
-                    r.as_ref()
+                .find(|w| {
+                    w.linted
+                        .as_ref()
                         .is_some_and(|r| r.start <= e.range.start && e.range.end <= r.end)
                 })
                 .map(|w| (l, w))
         })?;
-        let content = content.as_ref()?;
-        let start = (*verbatim)?;
+        let content = word.linted.as_ref()?;
+        let start = word.verbatim?;
         // The replacement must stay as is in YAML and in JSON.
         if e.replacement.contains(['"', '\'', '\\', '\n', '#', ':']) {
             return None;

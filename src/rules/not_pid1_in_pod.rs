@@ -13,12 +13,41 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(ctx: &Context) {
-    let Some(span) = ctx.run.and_then(|r| r.share_pid.clone()) else {
+    let Some(run) = ctx.run.filter(|r| r.share_pid.is_some()) else {
         return;
     };
+    // At the container (each one of the pod its own finding).
+    let span = run.name.clone();
     let Some((prog, argv, _)) = ctx.chain.final_program() else {
         return;
     };
+    // A shell or script that stays between gets SIGTERM and dies of it
+    // (it is not PID 1 and has no handler); the program, its child, is not
+    // signalled and runs until the runtime SIGKILLs what is left.
+    let shell = ctx.chain.steps.iter().find_map(|s| match s {
+        crate::model::chain::Step::Shell {
+            program,
+            hands_over: false,
+        } => Some(program.clone()),
+        crate::model::chain::Step::Script {
+            path,
+            as_child: true,
+        } => Some(path.clone()),
+        _ => None,
+    });
+    if let Some(shell) = shell {
+        let name = crate::shell::base_name(prog);
+        ctx.report(
+            &META,
+            span,
+            format!(
+                "`{shell}` is not PID 1 of the pod (the pause container is): SIGTERM ends it at once, and `{name}`, its child, gets no signal: it runs until the runtime SIGKILLs what is left of the container"
+            ),
+        )
+        .label("the pause container is PID 1")
+        .help(format!("`exec` `{name}` so that it is the process the stop signal reaches"));
+        return;
+    }
     let app = crate::model::app::find(&ctx.chain.apps, argv);
     let judged = app
         .and_then(|a| a.module_program.as_deref())
