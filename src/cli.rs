@@ -783,8 +783,8 @@ fn plan<'a>(
 /// Lint the jobs, `--jobs` at a time; the results in the jobs' order.
 fn lint_all(config: &Config, jobs: &[&Job]) -> Vec<Done> {
     parallel_map(jobs, config.threads(), |job| match read_job(config, job) {
-        Ok(text) => Done::linted(crate::lint_text(&job.display, text, &job.opts)),
-        Err(e) => Done::failed(e),
+        Ok(text) => Done::linted(crate::lint_text(&job.display, text, &job.opts)).or_skip(job),
+        Err(e) => Done::failed(e).or_skip(job),
     })
 }
 
@@ -1291,6 +1291,27 @@ impl Done {
             errors: vec![error],
             report: None,
         }
+    }
+
+    /// Nothing, for a YAML file that a directory walk found and that is
+    /// not a compose file or manifest (or cannot be read as one): CI files,
+    /// Helm templates and data files are not dsig's to report on.
+    fn or_skip(self, job: &Job) -> Done {
+        let yaml = job.opts.walked && crate::is_yaml(&job.display, "");
+        let nothing = self.report.as_ref().is_none_or(|r| {
+            r.units.is_empty() && r.diagnostics.is_empty() && r.errors.is_empty()
+        });
+        let compose = std::path::Path::new(&job.display)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::project::compose::is_compose_name);
+        if yaml && !compose && (nothing || self.report.is_none()) {
+            return Done {
+                errors: Vec::new(),
+                report: None,
+            };
+        }
+        self
     }
 }
 

@@ -68,6 +68,11 @@ pub struct RunFields {
     /// service's first key, and that key's indentation (a block mapping
     /// only).
     pub insert_at: Option<(usize, String)>,
+    /// `environment:` entries with a value (as written, not interpolated);
+    /// one taken from the shell's environment (`- KEY`, `KEY:`) is left out.
+    pub environment: Vec<(String, String)>,
+    /// `env_file:` paths, relative to the compose file's directory.
+    pub env_files: Vec<String>,
 }
 
 impl RunFields {
@@ -300,6 +305,40 @@ fn run_fields(key: &Node, svc: &Node, source: &str) -> RunFields {
             .get("stop_grace_period")
             .and_then(|n| n.as_str().map(|v| at(n, duration_seconds(v)))),
         insert_at,
+        environment: svc.get("environment").map(environment_of).unwrap_or_default(),
+        env_files: svc.get("env_file").map(env_files_of).unwrap_or_default(),
+    }
+}
+
+/// `environment:` as a mapping or a list of `KEY=VALUE`.
+fn environment_of(node: &Node) -> Vec<(String, String)> {
+    match &node.kind {
+        Kind::Map(_) => node
+            .entries()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), text(v)?)))
+            .collect(),
+        Kind::Seq(items) => items
+            .iter()
+            .filter_map(|i| {
+                let (k, v) = i.as_str()?.split_once('=')?;
+                Some((k.to_string(), v.to_string()))
+            })
+            .collect(),
+        Kind::Scalar { .. } => Vec::new(),
+    }
+}
+
+/// `env_file:` as a path, a list of paths, or a list of `{path: ...}`.
+fn env_files_of(node: &Node) -> Vec<String> {
+    match &node.kind {
+        Kind::Scalar { .. } => text(node).into_iter().collect(),
+        Kind::Seq(items) => items
+            .iter()
+            .filter_map(|i| text(i).or_else(|| i.get("path").and_then(text)))
+            .take(64)
+            .collect(),
+        Kind::Map(_) => Vec::new(),
     }
 }
 

@@ -122,6 +122,22 @@ pub fn units(docs: &[Node], text: &str) -> Vec<Unit> {
                 share_pid: share_pid.clone(),
                 pre_stop,
                 insert_init: None,
+                env: c
+                    .get("env")
+                    .and_then(Node::as_seq)
+                    .map(|items| {
+                        items
+                            .iter()
+                            .take(256)
+                            .filter_map(|e| {
+                                Some((
+                                    e.get("name")?.as_str()?.to_string(),
+                                    e.get("value")?.as_str()?.to_string(),
+                                ))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
         }
     }

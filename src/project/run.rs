@@ -14,8 +14,13 @@
 //! the compose or manifest file, named by their unit (`service "web": ...`).
 //! Findings in the scripts the unit runs stay in the scripts.
 //!
-//! What a unit does not change (no `entrypoint`/`command`), the Dockerfile's
-//! own lint reports at the Dockerfile; the unit reports only what it adds.
+//! A unit that does not replace ENTRYPOINT or CMD is linted with the
+//! image's own written out (from its Dockerfile, or the official image's
+//! table), so that it gets a verdict ([`crate::diagnostic::UnitVerdict`]);
+//! findings on those lines are the Dockerfile's and are not repeated at the
+//! YAML. The unit's `environment`, `env_file` (compose) or `env` (Kubernetes)
+//! are written as `ENV`: a startup script that branches on them is judged
+//! on the path the unit takes.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -28,6 +33,10 @@ use crate::diagnostic::{
     Diagnostic, Edit, FileError, Fix, FixSafety, Report, Severity, SourceFile, UnitVerdict,
 };
 use crate::{LintOptions, ProjectImage};
+
+/// Units linted per file, at most (each is a whole lint of its image); the
+/// others are listed as not judged.
+pub const MAX_UNITS: usize = 256;
 
 /// A value and where a YAML file writes it: `file` is an index into the
 /// files of the project being linted, `span` a byte range of that file.
@@ -157,6 +166,10 @@ pub struct Unit {
     /// Where `init: true` goes (compose, a block mapping): file, offset of
     /// the line, indentation.
     pub insert_init: Option<(usize, usize, String)>,
+    /// The container's environment that the unit sets (compose
+    /// `environment` over `env_file`; Kubernetes `env` values), known values
+    /// only: the startup scripts read it.
+    pub env: Vec<(String, String)>,
 }
 
 impl Unit {
@@ -321,6 +334,19 @@ fn synthesize(
         .unwrap_or((unit.name.file, unit.name.span.clone()));
     let reference = reference(unit, n);
     s.line(&format!("FROM {reference}"), Some(from_at.clone()), false);
+    for (k, v) in &unit.env {
+        let key_ok = !k.is_empty()
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !k.starts_with(|c: char| c.is_ascii_digit());
+        if !key_ok || v.contains(['\n', '\r']) {
+            continue;
+        }
+        let escaped = v
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('$', "\\$");
+        s.line(&format!("ENV {k}=\"{escaped}\""), Some(from_at.clone()), false);
+    }
     for (keyword, argv) in [("ENTRYPOINT", &inherited.0), ("CMD", &inherited.1)] {
         if let Some(args) = argv {
             s.line(&format!("{keyword} {args}"), Some(from_at.clone()), false);
@@ -456,6 +482,17 @@ pub fn lint_yaml(path: &str, text: String, opts: &LintOptions) -> Report {
     let others = files.others;
     report.files = files.files;
     for (n, unit) in units.iter().enumerate() {
+        if n >= MAX_UNITS {
+            // Hostile input stays bounded: each unit is a whole lint.
+            report.units.push(UnitVerdict {
+                label: unit.label.clone(),
+                file: unit.name.file,
+                span: unit.name.span.clone(),
+                graceful: None,
+                codes: Vec::new(),
+            });
+            continue;
+        }
         lint_unit(&mut report, unit, n, opts, &images);
     }
     // Only what is in the linted file and in scripts: the other compose
@@ -641,6 +678,28 @@ fn compose_units(
         unit.insert_init = run
             .insert_at
             .map(|(off, indent)| (unit.name.file, off, indent));
+        // env_file first, `environment` over it; values interpolated.
+        let mut env: Vec<(String, String)> = Vec::new();
+        for f in run.env_files.iter().take(16) {
+            if !super::local_path(f) {
+                continue;
+            }
+            let p = super::clean(&abs_dir.join(f));
+            if let Ok(Some(text)) = super::read_build_file(&p, &root_real, f) {
+                let mut vars: Vec<(String, String)> = compose::parse_env(&text).into_iter().collect();
+                vars.sort();
+                env.extend(vars);
+            }
+        }
+        for (k, v) in &run.environment {
+            env.retain(|(ok, _)| ok != k);
+            env.push((k.clone(), v.clone()));
+        }
+        unit.env = env
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, super::interpolate(&v, &lookup)?)))
+            .take(256)
+            .collect();
         units.push(unit);
     }
     (units, images)
@@ -765,9 +824,11 @@ fn move_findings(report: &mut Report, linted: Report, synth: &Synth, unit: &Unit
             d.file = line.file;
             d.fix = d.fix.and_then(|fix| move_fix(fix, synth));
         } else {
-            if !unit.overrides() {
-                continue;
-            }
+            // In a script: also for a unit that changes nothing of its
+            // image (its environment may take the script down another
+            // path); the same finding of the Dockerfile's own lint is
+            // reported once (`dsig lint` keeps the first of a file, span
+            // and code).
             d.file = place(report, d.file, &files);
             if d.fix
                 .as_ref()
@@ -780,6 +841,16 @@ fn move_findings(report: &mut Report, linted: Report, synth: &Synth, unit: &Unit
             d.fix = Some(fix);
         }
         d.message = format!("{}: {}", unit.label, d.message);
+        // Named as the YAML writes them.
+        let (ep, cmd) = if unit.kubernetes {
+            ("`command`", "`args`")
+        } else {
+            ("`entrypoint`", "`command`")
+        };
+        d.message = d
+            .message
+            .replace("exec-form ENTRYPOINT", ep)
+            .replace("exec-form CMD", cmd);
         if unit.kubernetes {
             // The kubelet (through the container runtime) sends the stop
             // signal, not `docker stop`.

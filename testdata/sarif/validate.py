@@ -32,6 +32,8 @@ CASES = {
     "clean": (["testdata/cli/clean"], None),
     "rule-fixtures-unsafe": (["--unsafe-fixes", "testdata/rules"], None),
     "stdin": (["-"], b"FROM debian:bookworm\nCMD app --port 8080\n"),
+    "compose-and-manifests": (["testdata/runtime", "testdata/k8s"], None),
+    "manifest-stdin": (["-"], b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: node:24\n      command: [sh, -c, node app.js]\n"),
 }
 
 

@@ -645,3 +645,40 @@ fn copies_times_path_entries() {
     // start.sh is found through the last PATH entry and followed.
     assert!(has(&diags, "SIG010", "start.sh", "`app`"), "{diags:#?}");
 }
+
+/// A compose file of a thousand services, each building a 5000-line
+/// Dockerfile with its own build arg: every service is a whole lint, so
+/// only the first `MAX_UNITS` are judged; the rest are listed as not judged.
+#[test]
+fn a_thousand_compose_services_building_a_big_dockerfile() {
+    let dir = temp_dir("budgets-compose-services");
+    fs::create_dir_all(dir.join(".git")).expect("git dir");
+    fs::create_dir_all(dir.join("app")).expect("app dir");
+    let mut df = String::from("FROM debian:bookworm\n");
+    for i in 0..5000 {
+        let _ = writeln!(df, "RUN echo {i}");
+    }
+    df.push_str("COPY --chmod=755 run.sh /run.sh\nCMD [\"/run.sh\"]\n");
+    write(&dir.join("app"), "Dockerfile", &df);
+    write(&dir.join("app"), "run.sh", "#!/bin/sh\napp\n");
+    let mut compose = String::from("services:\n");
+    for i in 0..1000 {
+        let _ = write!(
+            compose,
+            "  s{i}:\n    build:\n      context: ./app\n      args: {{N: \"{i}\"}}\n"
+        );
+    }
+    write(&dir, "compose.yaml", &compose);
+    let m = run_measured(&dir, &["lint", "--format", "json", "compose.yaml"], KILL);
+    check("1000 compose services", &m);
+    let v: serde_json::Value = serde_json::from_str(&m.stdout).expect("JSON");
+    let units = v["units"].as_array().expect("units");
+    assert_eq!(units.len(), 1000);
+    let judged = units.iter().filter(|u| !u["graceful"].is_null()).count();
+    assert_eq!(judged, dsig::project::run::MAX_UNITS);
+    // The script's finding, once.
+    assert!(
+        has(&findings("1000 compose services", &m), "SIG010", "run.sh", "`app`"),
+        "{v}"
+    );
+}
