@@ -774,7 +774,29 @@ fn plan<'a>(
             })));
         }
     }
+    // A compose file that is linted itself reports its own errors (a
+    // workflow, also YAML, is not linted: its warning stays).
+    let linted: HashSet<PathBuf> = found
+        .iter()
+        .filter_map(|s| match s {
+            Ok(Source::File { path, .. })
+                if path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(crate::project::compose::is_compose_name) =>
+            {
+                Some(crate::project::clean(path))
+            }
+            _ => None,
+        })
+        .collect();
     for w in &discovery.warnings {
+        if w.file
+            .as_ref()
+            .is_some_and(|f| linted.contains(&crate::project::clean(f)))
+        {
+            continue;
+        }
         eprint_line(&w.to_string());
     }
     slots
@@ -1298,9 +1320,10 @@ impl Done {
     /// Helm templates and data files are not dsig's to report on.
     fn or_skip(self, job: &Job) -> Done {
         let yaml = job.opts.walked && crate::is_yaml(&job.display, "");
-        let nothing = self.report.as_ref().is_none_or(|r| {
-            r.units.is_empty() && r.diagnostics.is_empty() && r.errors.is_empty()
-        });
+        let nothing = self
+            .report
+            .as_ref()
+            .is_none_or(|r| r.units.is_empty() && r.diagnostics.is_empty() && r.errors.is_empty());
         let compose = std::path::Path::new(&job.display)
             .file_name()
             .and_then(|n| n.to_str())

@@ -337,6 +337,22 @@ pub fn scan(argv: &[String], workdir: &str, files: &Files) -> Option<AppScan> {
     }
     let lang = Lang::of(argv.first()?)?;
     let mut out = AppScan::new(argv, lang);
+    // `manage.py runserver` without `--noreload` runs Django's
+    // autoreloader, whose parent process exits on SIGTERM (as Werkzeug's).
+    if lang == Lang::Python
+        && argv.iter().any(|a| a == "runserver")
+        && argv
+            .iter()
+            .any(|a| crate::shell::base_name(a) == "manage.py")
+        && !argv.iter().any(|a| a == "--noreload")
+    {
+        out.handlers.push(Handler {
+            signal: "TERM".into(),
+            file: "manage.py".into(),
+            line: 1,
+            call: "`manage.py runserver` (Django's autoreloader exits on SIGTERM)".into(),
+        });
+    }
     // (image path candidates of the entry, root for absolute imports).
     let (entries, root): (Vec<Vec<String>>, String) = match lang {
         Lang::Python => match python_entry(&argv[1..]) {
@@ -1112,6 +1128,22 @@ fn calls(toks: &[Token]) -> impl Iterator<Item = (usize, &String, usize)> {
     })
 }
 
+/// Keyword arguments that turn Werkzeug's reloader on: `debug=True` or
+/// `use_reloader=True`, and not `use_reloader=False`.
+fn reloader(args: &[&[Token]]) -> bool {
+    let kw = |name: &str| {
+        args.iter().find_map(|a| match a {
+            [n, eq, v] if ident(Some(n)) == Some(name) && punct(Some(eq), '=') => ident(Some(v)),
+            _ => None,
+        })
+    };
+    match kw("use_reloader") {
+        Some("True") => true,
+        Some(_) => false,
+        None => kw("debug") == Some("True"),
+    }
+}
+
 fn python_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
     let named = |t: &Tok| match t {
         Tok::Ident(w) => sig_name(w),
@@ -1146,6 +1178,20 @@ fn python_handlers(toks: &[Token], file: &str) -> Vec<Handler> {
             }
             "run_app" if dotted => {
                 out.extend(library_handlers(toks, k + 1, "web.run_app", file, line));
+                continue;
+            }
+            // Flask's `app.run(debug=True)` (or `use_reloader=True`) starts
+            // Werkzeug's reloader, whose parent process sets SIGTERM to
+            // `sys.exit(0)`: as PID 1 it exits on SIGTERM (measured with
+            // Flask 3.1.3 / Werkzeug 3.1.8 in a PID namespace), and the
+            // serving child is killed with the container.
+            "run" if dotted && reloader(&call_args(toks, k + 1)) => {
+                out.push(Handler {
+                    signal: "TERM".into(),
+                    file: file.to_string(),
+                    line,
+                    call: "`app.run(debug=True)` (Werkzeug's reloader exits on SIGTERM)".into(),
+                });
                 continue;
             }
             _ => continue,

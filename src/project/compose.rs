@@ -305,7 +305,10 @@ fn run_fields(key: &Node, svc: &Node, source: &str) -> RunFields {
             .get("stop_grace_period")
             .and_then(|n| n.as_str().map(|v| at(n, duration_seconds(v)))),
         insert_at,
-        environment: svc.get("environment").map(environment_of).unwrap_or_default(),
+        environment: svc
+            .get("environment")
+            .map(environment_of)
+            .unwrap_or_default(),
         env_files: svc.get("env_file").map(env_files_of).unwrap_or_default(),
     }
 }

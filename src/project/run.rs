@@ -32,6 +32,7 @@ use super::{compose, k8s};
 use crate::diagnostic::{
     Diagnostic, Edit, FileError, Fix, FixSafety, Report, Severity, SourceFile, UnitVerdict,
 };
+use crate::model::{Command, Setting};
 use crate::{LintOptions, ProjectImage};
 
 /// Units linted per file, at most (each is a whole lint of its image); the
@@ -281,18 +282,24 @@ fn reference(unit: &Unit, n: usize) -> String {
 
 const UNKNOWN_IMAGE: &str = "dsig.invalid/unknown-image";
 
-/// The ENTRYPOINT and CMD that the image `reference` runs, as Dockerfile
-/// arguments (JSON, or a shell-form string), when dsig knows them
+/// What the image `reference` runs, as dsig's model of it says
 /// (`images`: those the project builds).
-fn inherited(
-    reference: &str,
-    images: &Arc<Vec<ProjectImage>>,
-    dockerfile: &Path,
-) -> (Option<String>, Option<String>) {
-    use crate::model::Setting;
+struct Own {
+    entrypoint: Setting<Command>,
+    cmd: Setting<Command>,
+    /// dsig knows the image's family (its `/bin/sh`, or that it has none).
+    known: bool,
+}
+
+fn own(reference: &str, images: &Arc<Vec<ProjectImage>>, dockerfile: &Path) -> Own {
+    let unknown = Own {
+        entrypoint: Setting::Unknown,
+        cmd: Setting::Unknown,
+        known: false,
+    };
     let text = format!("FROM {reference}\n");
     let Ok(df) = crate::syntax::parse(&text) else {
-        return (None, None);
+        return unknown;
     };
     let build = crate::Build {
         images: images.clone(),
@@ -301,20 +308,48 @@ fn inherited(
     let mut parents = crate::model::base::Parents::new(Some(dockerfile));
     let image = crate::model::Image::from_dockerfile_in(&df, &build, &mut parents);
     let Some(st) = image.final_stage() else {
-        return (None, None);
+        return unknown;
     };
-    // Shell form stays shell form (the rules on it judge it as written).
-    let get = |s: &Setting<crate::model::Command>| match s {
+    Own {
+        entrypoint: st.entrypoint.clone(),
+        cmd: st.cmd.clone(),
+        known: !matches!(image.system_shell(), crate::model::SystemShell::Unknown(_)),
+    }
+}
+
+/// A CMD or ENTRYPOINT as Dockerfile arguments: shell form stays shell form
+/// (the rules on it judge it as written), anything else is JSON.
+fn as_args(s: &Setting<Command>) -> Option<String> {
+    match s {
         Setting::Set {
-            value: crate::model::Command::Shell { text, shell },
+            value: Command::Shell { text, shell },
             ..
         } if shell == &["/bin/sh", "-c"] && !text.contains('\n') && !text.trim().is_empty() => {
             Some(text.clone())
         }
         Setting::Set { value, .. } => serde_json::to_string(&value.argv()).ok(),
         _ => None,
+    }
+}
+
+/// The unit's `entrypoint`/`command` say again what its image runs: they
+/// change nothing (and the Dockerfile's findings are not repeated).
+fn restates(unit: &Unit, own: &Own) -> bool {
+    let same = |a: &Option<At<Argv>>, s: &Setting<Command>| match (a, s) {
+        (Some(a), Setting::Set { value, .. }) => a.value.words == value.argv(),
+        _ => false,
     };
-    (get(&st.entrypoint), get(&st.cmd))
+    match (&unit.entrypoint, &unit.command) {
+        (None, Some(_)) => same(&unit.command, &own.cmd),
+        // `entrypoint` resets CMD: the same only when the image has none.
+        (Some(_), None) => {
+            same(&unit.entrypoint, &own.entrypoint) && matches!(own.cmd, Setting::Unset)
+        }
+        (Some(_), Some(_)) => {
+            same(&unit.entrypoint, &own.entrypoint) && same(&unit.command, &own.cmd)
+        }
+        (None, None) => false,
+    }
 }
 
 /// The linted text of `unit` (number `n`), and the facts the rules read;
@@ -345,7 +380,11 @@ fn synthesize(
             .replace('\\', "\\\\")
             .replace('"', "\\\"")
             .replace('$', "\\$");
-        s.line(&format!("ENV {k}=\"{escaped}\""), Some(from_at.clone()), false);
+        s.line(
+            &format!("ENV {k}=\"{escaped}\""),
+            Some(from_at.clone()),
+            false,
+        );
     }
     for (keyword, argv) in [("ENTRYPOINT", &inherited.0), ("CMD", &inherited.1)] {
         if let Some(args) = argv {
@@ -686,7 +725,8 @@ fn compose_units(
             }
             let p = super::clean(&abs_dir.join(f));
             if let Ok(Some(text)) = super::read_build_file(&p, &root_real, f) {
-                let mut vars: Vec<(String, String)> = compose::parse_env(&text).into_iter().collect();
+                let mut vars: Vec<(String, String)> =
+                    compose::parse_env(&text).into_iter().collect();
                 vars.sort();
                 env.extend(vars);
             }
@@ -721,15 +761,7 @@ fn lint_unit(
         .filter(|p| !p.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let linted_path = dir.join(format!(".dsig-run-{n}"));
-    // A unit that changes nothing of its image is still linted, with the
-    // image's ENTRYPOINT and CMD written out: its verdict is the image's
-    // (its findings are the Dockerfile's own, reported there).
-    let from_image = if unit.overrides() || !has_image {
-        (None, None)
-    } else {
-        inherited(&reference(unit, n), images, &linted_path)
-    };
-    if !unit.overrides() && from_image.0.is_none() && from_image.1.is_none() {
+    let not_judged = |report: &mut Report| {
         report.units.push(UnitVerdict {
             label: unit.label.clone(),
             file: unit.name.file,
@@ -737,6 +769,43 @@ fn lint_unit(
             graceful: None,
             codes: Vec::new(),
         });
+    };
+    let own = has_image.then(|| own(&reference(unit, n), images, &linted_path));
+    // Only a `command` (Kubernetes `args`) over an image dsig knows nothing
+    // of: its ENTRYPOINT may wrap the command (an init, a script that does
+    // not run it), so what runs is not known.
+    if unit.entrypoint.is_none()
+        && unit.command.is_some()
+        && unit.build.is_none()
+        && own
+            .as_ref()
+            .is_none_or(|o| matches!(o.entrypoint, Setting::Unknown) && !o.known)
+    {
+        not_judged(report);
+        return;
+    }
+    // A unit that restates what its image runs changes nothing of it.
+    let restated;
+    let unit = match &own {
+        Some(o) if restates(unit, o) => {
+            restated = Unit {
+                entrypoint: None,
+                command: None,
+                ..unit.clone()
+            };
+            &restated
+        }
+        _ => unit,
+    };
+    // A unit that changes nothing of its image is still linted, with the
+    // image's ENTRYPOINT and CMD written out: its verdict is the image's
+    // (its findings are the Dockerfile's own, reported there).
+    let from_image = match &own {
+        Some(o) if !unit.overrides() => (as_args(&o.entrypoint), as_args(&o.cmd)),
+        _ => (None, None),
+    };
+    if !unit.overrides() && from_image.0.is_none() && from_image.1.is_none() {
+        not_judged(report);
         return;
     }
     let (synth, facts) = synthesize(unit, n, &from_image);

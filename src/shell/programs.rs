@@ -892,6 +892,8 @@ pub fn lifetime(words: &[Word]) -> Lifetime {
             _ => Unknown,
         },
         "php" => php(args),
+        // Laravel's `artisan`, run through its shebang.
+        "artisan" => php(words),
         "python" | "python3" | "python2" | "pypy" | "pypy3" => python(args),
         "django-admin" | "manage.py" => django(first),
         "flask" => flask(args),
@@ -1193,7 +1195,8 @@ fn django(cmd: Option<&str>) -> Lifetime {
     match cmd {
         Some(
             "migrate" | "collectstatic" | "makemigrations" | "compilemessages" | "check"
-            | "loaddata" | "createsuperuser" | "createcachetable",
+            | "loaddata" | "createsuperuser" | "createcachetable" | "flush" | "dumpdata"
+            | "clearsessions" | "showmigrations" | "sqlmigrate" | "sendtestemail",
         ) => Lifetime::OneShot,
         Some("runserver") => Lifetime::LongRunning,
         _ => Lifetime::Unknown,
@@ -1944,6 +1947,11 @@ pub fn daemonises(words: &[Word]) -> Option<&'static Daemonises> {
                     ],
                 },
             );
+            // A config file of its own (`-c`): containers set
+            // `nodaemon=true` there, which dsig does not read.
+            if s.has_short('c') || s.has_long(&["configuration"]) {
+                return None;
+            }
             when(
                 s.flag(&['n', 'v', 'h'], &["nodaemon", "version", "help"]),
                 &SUPERVISORD,
@@ -1953,7 +1961,12 @@ pub fn daemonises(words: &[Word]) -> Option<&'static Daemonises> {
             has_word(args, &["--nowatch", "--no-watch"]).then_some(&MYSQLD_SAFE_NOWATCH)
         }
         "catalina.sh" => (args.first() == Some(&Some("start"))).then_some(&CATALINA_START),
-        "startup.sh" => Some(&CATALINA_START),
+        // Tomcat's, in its bin/ directory: a project's own `/startup.sh` is
+        // another script.
+        "startup.sh" => (first.contains("tomcat")
+            || first.contains("catalina")
+            || first.ends_with("bin/startup.sh"))
+        .then_some(&CATALINA_START),
         "zkServer.sh" => args
             .iter()
             .flatten()

@@ -678,7 +678,12 @@ fn a_thousand_compose_services_building_a_big_dockerfile() {
     assert_eq!(judged, dsig::project::run::MAX_UNITS);
     // The script's finding, once.
     assert!(
-        has(&findings("1000 compose services", &m), "SIG010", "run.sh", "`app`"),
+        has(
+            &findings("1000 compose services", &m),
+            "SIG010",
+            "run.sh",
+            "`app`"
+        ),
         "{v}"
     );
 }
