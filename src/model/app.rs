@@ -1464,6 +1464,13 @@ mod tests {
             ["INT", "TERM"]
         );
         assert_eq!(py("uvicorn.run(app, host='0.0.0.0')"), ["TERM", "INT"]);
+        // Werkzeug's reloader, on with `debug=True` unless switched off.
+        assert_eq!(
+            py("app.run(host='0.0.0.0', port=80, debug=True, threaded=True)"),
+            ["TERM"]
+        );
+        assert!(py("app.run(debug=True, use_reloader=False)").is_empty());
+        assert!(py("app.run(host='0.0.0.0')").is_empty());
     }
 
     #[test]
