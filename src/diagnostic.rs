@@ -360,6 +360,20 @@ pub struct BuildInfo {
 }
 
 impl Report {
+    /// The report of one input named `path` (its text is added when the
+    /// lint is done), on disk at `disk` when it is a file.
+    #[must_use]
+    pub fn of_file(path: &str, disk: Option<std::path::PathBuf>) -> Report {
+        Report {
+            files: vec![SourceFile {
+                path: path.to_string(),
+                text: String::new(),
+                disk,
+            }],
+            ..Report::default()
+        }
+    }
+
     /// Sort findings by file, position, then code: deterministic output.
     /// A rule reports a location once: of findings with the same file,
     /// span and code (a command reached through many paths of a script),

@@ -165,14 +165,7 @@ pub fn lint(path: &str, text: &str, opts: &LintOptions) -> Report {
 /// [`lint`], taking the text: the report keeps it without a copy.
 #[must_use]
 pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
-    let mut report = Report {
-        files: vec![SourceFile {
-            path: path.to_string(),
-            text: String::new(),
-            disk: opts.dockerfile.clone(),
-        }],
-        ..Report::default()
-    };
+    let mut report = Report::of_file(path, opts.dockerfile.clone());
     if opts.run.is_none() && is_yaml(path, &text) {
         return project::run::lint_yaml(path, text, opts);
     }

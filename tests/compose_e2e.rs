@@ -34,7 +34,7 @@
 mod common;
 
 use common::cli::run_in;
-use common::host::{build_app, which};
+use common::host::{build_app, docker, docker_daemon, skip, which};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -120,27 +120,6 @@ const SCENARIO: &[Expect] = &[
         runs_app: true,
     },
 ];
-
-fn in_ci() -> bool {
-    matches!(std::env::var("CI").as_deref(), Ok(v) if !v.is_empty() && v != "false" && v != "0")
-}
-
-/// Skip with a reason; with CI set, fail.
-fn skip(why: &str) {
-    assert!(
-        !in_ci(),
-        "CI is set: the compose end-to-end test must run, but {why}"
-    );
-    println!("skipped: {why}");
-}
-
-fn docker(args: &[&str]) -> Output {
-    Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run docker")
-}
 
 fn text(out: &Output) -> String {
     format!(
@@ -431,15 +410,8 @@ fn stop(project: &Project, service: &str) -> Observed {
 #[test]
 fn compose_stop_agrees_with_dsig() {
     let total = Instant::now();
-    if which("docker").is_none() {
-        return skip("no docker command");
-    }
-    let info = docker(&["info", "--format", "{{.ServerVersion}}"]);
-    if !info.status.success() {
-        return skip(&format!(
-            "no Docker daemon answers `docker info`: {}",
-            String::from_utf8_lossy(&info.stderr).trim()
-        ));
+    if let Err(why) = docker_daemon() {
+        return skip(&why);
     }
     if which("docker-compose").is_none() {
         return skip("no docker-compose command (Debian's docker-compose package)");
@@ -536,7 +508,7 @@ fn compose_stop_agrees_with_dsig() {
     let _ = writeln!(
         table,
         "docker-compose {version} on Docker {}: `docker-compose stop -t {GRACE} SERVICE`",
-        String::from_utf8_lossy(&info.stdout).trim()
+        String::from_utf8_lossy(&docker(&["info", "--format", "{{.ServerVersion}}"]).stdout).trim()
     );
     let _ = writeln!(
         table,

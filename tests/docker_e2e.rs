@@ -33,9 +33,9 @@ use std::fmt::Write as _;
 mod common;
 
 use common::cli::run_in;
-use common::host::{build_app, which};
+use common::host::{build_app, docker, docker_daemon, skip, which};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -46,27 +46,6 @@ const GRACEFUL: &str = "app: graceful shutdown on signal 15";
 const STARTED: &str = "app: started";
 /// SIGTERM's bit in the /proc/PID/status masks.
 const SIGTERM_BIT: u64 = 1 << (15 - 1);
-
-fn in_ci() -> bool {
-    matches!(std::env::var("CI").as_deref(), Ok(v) if !v.is_empty() && v != "false" && v != "0")
-}
-
-/// Skip with a reason; with CI set, fail.
-fn skip(why: &str) {
-    assert!(
-        !in_ci(),
-        "CI is set: the Docker end-to-end test must run, but {why}"
-    );
-    println!("skipped: {why}");
-}
-
-fn docker(args: &[&str]) -> Output {
-    Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run docker")
-}
 
 fn docker_ok(args: &[&str]) -> String {
     let out = docker(args);
@@ -549,15 +528,8 @@ struct Row {
 #[test]
 fn seed_experiment_in_docker() {
     let total = Instant::now();
-    if which("docker").is_none() {
-        return skip("no docker command");
-    }
-    let info = docker(&["info", "--format", "{{.ServerVersion}}"]);
-    if !info.status.success() {
-        return skip(&format!(
-            "no Docker daemon answers `docker info`: {}",
-            String::from_utf8_lossy(&info.stderr).trim()
-        ));
+    if let Err(why) = docker_daemon() {
+        return skip(&why);
     }
     let cleanup = Cleanup::new();
     let work = std::env::temp_dir().join(cleanup.name("bin"));

@@ -21,7 +21,7 @@
 mod common;
 
 use common::cli;
-use common::host::{alive, children, comm, is_root, stat_fields, which};
+use common::host::{alive, children, comm, in_ci, is_root, skip, stat_fields, which};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -36,16 +36,6 @@ const VALIDATOR_VERSION: &str = "1.37.0";
 const K8S_VERSION: &str = "1.33.0";
 /// The release before it, which has no `lifecycle.stopSignal`.
 const K8S_BEFORE_STOPSIGNAL: &str = "1.32.0";
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// Print why a test does not run; with CI=true that is a failure.
-fn skip(reason: &str) {
-    assert!(!in_ci(), "CI=true: this test must run, but {reason}");
-    println!("skipped: {reason}");
-}
 
 fn fixture_dir() -> PathBuf {
     cli::manifest_dir().join("testdata/k8s")

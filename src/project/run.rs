@@ -174,6 +174,17 @@ pub struct Unit {
 }
 
 impl Unit {
+    /// Its verdict when dsig does not judge it.
+    fn not_judged(&self) -> UnitVerdict {
+        UnitVerdict {
+            label: self.label.clone(),
+            file: self.name.file,
+            span: self.name.span.clone(),
+            graceful: None,
+            codes: Vec::new(),
+        }
+    }
+
     /// It replaces what the image runs.
     fn overrides(&self) -> bool {
         self.entrypoint.is_some() || self.command.is_some()
@@ -464,14 +475,7 @@ struct Files {
 /// each unit as what it runs.
 #[must_use]
 pub fn lint_yaml(path: &str, text: String, opts: &LintOptions) -> Report {
-    let mut report = Report {
-        files: vec![SourceFile {
-            path: path.to_string(),
-            text: String::new(),
-            disk: opts.dockerfile.clone(),
-        }],
-        ..Report::default()
-    };
+    let mut report = Report::of_file(path, opts.dockerfile.clone());
     let docs = match yaml::parse(&text) {
         Ok(d) => d,
         Err(e) => {
@@ -523,13 +527,7 @@ pub fn lint_yaml(path: &str, text: String, opts: &LintOptions) -> Report {
     for (n, unit) in units.iter().enumerate() {
         if n >= MAX_UNITS {
             // Hostile input stays bounded: each unit is a whole lint.
-            report.units.push(UnitVerdict {
-                label: unit.label.clone(),
-                file: unit.name.file,
-                span: unit.name.span.clone(),
-                graceful: None,
-                codes: Vec::new(),
-            });
+            report.units.push(unit.not_judged());
             continue;
         }
         lint_unit(&mut report, unit, n, opts, &images);
@@ -761,15 +759,6 @@ fn lint_unit(
         .filter(|p| !p.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let linted_path = dir.join(format!(".dsig-run-{n}"));
-    let not_judged = |report: &mut Report| {
-        report.units.push(UnitVerdict {
-            label: unit.label.clone(),
-            file: unit.name.file,
-            span: unit.name.span.clone(),
-            graceful: None,
-            codes: Vec::new(),
-        });
-    };
     let own = has_image.then(|| own(&reference(unit, n), images, &linted_path));
     // Only a `command` (Kubernetes `args`) over an image dsig knows nothing
     // of: its ENTRYPOINT may wrap the command (an init, a script that does
@@ -781,7 +770,7 @@ fn lint_unit(
             .as_ref()
             .is_none_or(|o| matches!(o.entrypoint, Setting::Unknown) && !o.known)
     {
-        not_judged(report);
+        report.units.push(unit.not_judged());
         return;
     }
     // A unit that restates what its image runs changes nothing of it.
@@ -805,7 +794,7 @@ fn lint_unit(
         _ => (None, None),
     };
     if !unit.overrides() && from_image.0.is_none() && from_image.1.is_none() {
-        not_judged(report);
+        report.units.push(unit.not_judged());
         return;
     }
     let (synth, facts) = synthesize(unit, n, &from_image);

@@ -73,6 +73,16 @@ pub fn check(ctx: &Context) {
     let Some((grace, span)) = run.grace.clone() else {
         return;
     };
+    if grace == 0 && !run.grace_default {
+        ctx.report(
+            &META,
+            span,
+            "the grace period is 0 s: the runtime sends SIGKILL right after the stop signal, so no app gets to shut down".to_string(),
+        )
+        .label("0 s")
+        .help("give the app the time its shutdown takes (Compose's default is 10 s, Kubernetes' 30 s)");
+        return;
+    }
     let period = if run.grace_default {
         "the default grace period"
     } else {
@@ -113,7 +123,7 @@ pub fn check(ctx: &Context) {
                     secs = secs.saturating_add(sleep_seconds(body));
                 }
             }
-            if secs >= grace && worst.as_ref().is_none_or(|(w, _)| secs > *w) {
+            if secs > 0 && secs >= grace && worst.as_ref().is_none_or(|(w, _)| secs > *w) {
                 worst = Some((secs, name.clone()));
             }
         }

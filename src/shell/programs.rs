@@ -1947,10 +1947,26 @@ pub fn daemonises(words: &[Word]) -> Option<&'static Daemonises> {
                     ],
                 },
             );
-            // A config file of its own (`-c`): containers set
-            // `nodaemon=true` there, which dsig does not read.
-            if s.has_short('c') || s.has_long(&["configuration"]) {
-                return None;
+            // A config file of the project's own (`-c`, not the package's):
+            // containers set `nodaemon=true` there, which dsig does not read.
+            let config = s
+                .short
+                .iter()
+                .find(|(c, _)| *c == 'c')
+                .map(|(_, v)| *v)
+                .or_else(|| {
+                    s.long
+                        .iter()
+                        .find(|(l, _)| *l == "configuration")
+                        .map(|(_, v)| *v)
+                });
+            if let Some(path) = config {
+                if !matches!(
+                    path,
+                    Some("/etc/supervisor/supervisord.conf" | "/etc/supervisord.conf")
+                ) {
+                    return None;
+                }
             }
             when(
                 s.flag(&['n', 'v', 'h'], &["nodaemon", "version", "help"]),
@@ -2754,7 +2770,11 @@ mod tests {
             ("mysqld_safe", None),
             ("catalina.sh start", Some("catalina.sh")),
             ("catalina.sh run", None),
-            ("startup.sh", Some("catalina.sh")),
+            ("/usr/local/tomcat/bin/startup.sh", Some("catalina.sh")),
+            ("$CATALINA_HOME/bin/startup.sh", Some("catalina.sh")),
+            // A project's own script of that name.
+            ("/startup.sh", None),
+            ("supervisord -c /supervisord.conf", None),
             ("zkServer.sh start", Some("zkServer.sh")),
             ("zkServer.sh start-foreground", None),
             ("rabbitmq-server -detached", Some("rabbitmq-server")),

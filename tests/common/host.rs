@@ -2,7 +2,44 @@
 //! on PATH, /proc, and the static test app.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+
+/// CI is set (any value but empty, `false` or `0`): the tests that need
+/// root, Docker or host programs must run there.
+pub fn in_ci() -> bool {
+    matches!(std::env::var("CI").as_deref(), Ok(v) if !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Print why a test does not run; in CI that is a failure.
+pub fn skip(why: &str) {
+    assert!(!in_ci(), "CI is set: this test must run, but {why}");
+    println!("skipped: {why}");
+}
+
+/// A docker command and a daemon that answers it; `Err` says which is
+/// missing.
+pub fn docker_daemon() -> Result<(), String> {
+    if which("docker").is_none() {
+        return Err("no docker command".to_string());
+    }
+    let info = docker(&["info", "--format", "{{.ServerVersion}}"]);
+    if !info.status.success() {
+        return Err(format!(
+            "no Docker daemon answers `docker info`: {}",
+            String::from_utf8_lossy(&info.stderr).trim()
+        ));
+    }
+    Ok(())
+}
+
+/// `docker ARGS`, its output.
+pub fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run docker")
+}
 
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
