@@ -73,6 +73,12 @@ pub struct RunFields {
     pub environment: Vec<(String, String)>,
     /// `env_file:` paths, relative to the compose file's directory.
     pub env_files: Vec<String>,
+    /// Bind mounts of a path of the project (`./src:/app`, long syntax
+    /// `type: bind`): (host path as written, container path). Named
+    /// volumes and absolute host paths are left out.
+    pub binds: Vec<(String, String)>,
+    /// `working_dir`.
+    pub working_dir: Option<String>,
 }
 
 impl RunFields {
@@ -310,6 +316,8 @@ fn run_fields(key: &Node, svc: &Node, source: &str) -> RunFields {
             .map(environment_of)
             .unwrap_or_default(),
         env_files: svc.get("env_file").map(env_files_of).unwrap_or_default(),
+        binds: svc.get("volumes").map(binds_of).unwrap_or_default(),
+        working_dir: svc.get("working_dir").and_then(text),
     }
 }
 
@@ -330,6 +338,36 @@ fn environment_of(node: &Node) -> Vec<(String, String)> {
             .collect(),
         Kind::Scalar { .. } => Vec::new(),
     }
+}
+
+/// The bind mounts of a project path among `volumes:` (short `SRC:DST[:MODE]`
+/// or long `{type: bind, source, target}`).
+fn binds_of(node: &Node) -> Vec<(String, String)> {
+    let relative = |s: &str| s.starts_with("./") || s.starts_with("../") || s == ".";
+    let Some(items) = node.as_seq() else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .take(64)
+        .filter_map(|i| match &i.kind {
+            Kind::Scalar { .. } => {
+                let s = i.as_str()?;
+                let mut parts = s.splitn(3, ':');
+                let (src, dst) = (parts.next()?, parts.next()?);
+                (relative(src) && dst.starts_with('/')).then(|| (src.to_string(), dst.to_string()))
+            }
+            Kind::Map(_) => {
+                if i.get("type").and_then(Node::as_str) != Some("bind") {
+                    return None;
+                }
+                let src = text(i.get("source")?)?;
+                let dst = text(i.get("target")?)?;
+                (relative(&src) && dst.starts_with('/')).then_some((src, dst))
+            }
+            Kind::Seq(_) => None,
+        })
+        .collect()
 }
 
 /// `env_file:` as a path, a list of paths, or a list of `{path: ...}`.

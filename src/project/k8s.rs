@@ -122,6 +122,12 @@ pub fn units(docs: &[Node], text: &str) -> Vec<Unit> {
                 share_pid: share_pid.clone(),
                 pre_stop,
                 insert_init: None,
+                binds: Vec::new(),
+                context: None,
+                working_dir: c
+                    .get("workingDir")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
                 env: c
                     .get("env")
                     .and_then(Node::as_seq)

@@ -19,8 +19,10 @@
 //! table), so that it gets a verdict ([`crate::diagnostic::UnitVerdict`]);
 //! findings on those lines are the Dockerfile's and are not repeated at the
 //! YAML. The unit's `environment`, `env_file` (compose) or `env` (Kubernetes)
-//! are written as `ENV`: a startup script that branches on them is judged
-//! on the path the unit takes.
+//! are written as `ENV` (a startup script that branches on them is judged
+//! on the path the unit takes), its `working_dir` as `WORKDIR`, and its bind
+//! mounts of project paths as `COPY` from the repository root (the files
+//! are there when the container starts, as if the build had put them).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -167,6 +169,16 @@ pub struct Unit {
     /// Where `init: true` goes (compose, a block mapping): file, offset of
     /// the line, indentation.
     pub insert_init: Option<(usize, usize, String)>,
+    /// Bind mounts of project paths: (host path relative to the lint's
+    /// context, the repository root; container path). Written as `COPY`:
+    /// the files are there when the container starts, as the build puts
+    /// them.
+    pub binds: Vec<(String, String)>,
+    /// `working_dir` / `workingDir`: the WORKDIR it runs in.
+    pub working_dir: Option<String>,
+    /// The directory `binds` are relative to (the repository root of a
+    /// compose file).
+    pub context: Option<PathBuf>,
     /// The container's environment that the unit sets (compose
     /// `environment` over `env_file`; Kubernetes `env` values), known values
     /// only: the startup scripts read it.
@@ -396,6 +408,19 @@ fn synthesize(
             Some(from_at.clone()),
             false,
         );
+    }
+    for (src, dst) in &unit.binds {
+        // JSON form: no word splitting or variables.
+        let json = serde_json::to_string(&[src, dst]).unwrap_or_default();
+        s.line(&format!("COPY {json}"), Some(from_at.clone()), false);
+    }
+    if let Some(w) = unit.working_dir.as_deref().filter(|w| {
+        w.starts_with('/')
+            && !w
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '$' || c == '\\')
+    }) {
+        s.line(&format!("WORKDIR {w}"), Some(from_at.clone()), false);
     }
     for (keyword, argv) in [("ENTRYPOINT", &inherited.0), ("CMD", &inherited.1)] {
         if let Some(args) = argv {
@@ -738,6 +763,28 @@ fn compose_units(
             .filter_map(|(k, v)| Some((k, super::interpolate(&v, &lookup)?)))
             .take(256)
             .collect();
+        unit.context = Some(root.clone());
+        unit.working_dir = run
+            .working_dir
+            .as_deref()
+            .and_then(|w| super::interpolate(w, &lookup));
+        // Host paths inside the repository, named from its root.
+        unit.binds = run
+            .binds
+            .iter()
+            .filter_map(|(src, dst)| {
+                let src = super::interpolate(src, &lookup)?;
+                let dst = super::interpolate(dst, &lookup)?;
+                let abs = super::clean(&abs_dir.join(&src));
+                let rel = abs.strip_prefix(&root).ok()?.to_str()?.to_string();
+                let rel = if rel.is_empty() { ".".to_string() } else { rel };
+                let ok = |p: &str| {
+                    !p.chars()
+                        .any(|c| c.is_whitespace() || c.is_control() || c == '"')
+                };
+                (ok(&rel) && ok(&dst)).then_some((rel, dst))
+            })
+            .collect();
         units.push(unit);
     }
     (units, images)
@@ -800,7 +847,7 @@ fn lint_unit(
     let (synth, facts) = synthesize(unit, n, &from_image);
     let unit_opts = LintOptions {
         dockerfile: Some(linted_path),
-        context: Some(dir),
+        context: Some(unit.context.clone().unwrap_or(dir)),
         overlay: opts.overlay.clone(),
         settings: opts.settings.clone(),
         init: opts.init,

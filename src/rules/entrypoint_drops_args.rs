@@ -22,7 +22,12 @@ pub fn check(ctx: &Context) {
             }
             _ => None,
         });
+        // A file it sources that dsig cannot read (the base image's
+        // docker-entrypoint.sh) sees the same "$@" and may pass it on.
+        let unread_source = ctx.names(s).sources()
+            && (s.sourced_files.is_empty() || s.sourced_files.iter().any(Option::is_none));
         let (message, fix) = match s.analysis.args {
+            ArgsUse::None if unread_source => continue,
             ArgsUse::None => (
                 "this ENTRYPOINT script never uses its arguments (\"$@\"): the image's CMD and `docker run IMAGE ARGS` are silently ignored",
                 true,
