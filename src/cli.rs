@@ -38,7 +38,7 @@ Lint and fix Dockerfiles so containers stop gracefully.
 dsig works out which process each image runs as PID 1 and whether the SIGTERM \
 sent by `docker stop` reaches your application: shell-form CMD and ENTRYPOINT \
 (/bin/sh as PID 1 swallows signals), wrappers that do not `exec`, and missing \
-init processes. Many findings can be fixed in place, e.g. by switching to exec form.";
+init processes. It reads compose files and Kubernetes manifests too, and judges each service and container as it runs (overrides, init: true, stop signal, grace period). Many findings can be fixed in place, e.g. by switching to exec form.";
 
 const LINT_AFTER_HELP: &str = "\
 Examples:
@@ -54,11 +54,21 @@ Examples:
   dsig lint --context . --build-arg APP_ENV=prod --target runtime debian/Dockerfile
   dsig lint - --stdin-filename Dockerfile < Dockerfile
   dsig lint --fix - < Dockerfile > Dockerfile.fixed
+  dsig lint compose.yaml             Each service as it runs, with its image
+  helm template chart | dsig lint -  Each container of the rendered manifests
 
 Directories are searched recursively for Dockerfile, Containerfile, *.Dockerfile,
 *.dockerfile, *.containerfile, Dockerfile.* and Containerfile.*, skipping hidden
-directories, .git, node_modules and target. A file named explicitly is linted
-whatever its name.
+directories, .git, node_modules and target, and for compose files (compose.yaml,
+docker-compose.yml and their variants) and Kubernetes manifests (*.yaml, *.yml
+with Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob; other
+YAML is skipped). A file named explicitly is linted whatever its name.
+
+Each compose service and container is judged as what it runs: its image (the one
+its build makes, or the one it names), with `entrypoint`/`command` (Kubernetes
+`command`/`args`), `init: true`, `stop_signal`, the grace period, its environment
+and bind mounts; findings point at the YAML, and a line per service says whether
+it stops gracefully (JSON: `units`).
 
 Each Dockerfile is linted the way the repository builds it: dsig looks in its
 directory and each one above, up to the repository root (the nearest with .git),
