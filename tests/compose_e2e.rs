@@ -101,6 +101,13 @@ const SCENARIO: &[Expect] = &[
         graceful: false,
         runs_app: true,
     },
+    // The same under `init: true`: the shell dies of the SIGTERM tini
+    // passes on, the app is SIGKILLed without its shutdown.
+    Expect {
+        service: "app-sh-tail-init",
+        graceful: false,
+        runs_app: true,
+    },
     // A script whose trap forwards SIGINT only, stopped with SIGTERM.
     Expect {
         service: "trap-int",
@@ -517,7 +524,9 @@ fn compose_stop_agrees_with_dsig() {
     );
     for e in SCENARIO {
         let o = stop(&project, e.service);
-        let seen = o.graceful();
+        // Graceful: stopped in time, not SIGKILLed, and the app (when the
+        // service runs it) ran its shutdown.
+        let seen = o.graceful() && (!e.runs_app || o.app_graceful);
         let mine = findings.as_ref().map(|f| about(f, e.service));
         let label = format!("service \"{}\"", e.service);
         let unit = units
@@ -543,7 +552,7 @@ fn compose_stop_agrees_with_dsig() {
             ),
             _ => "(no report)".to_string(),
         };
-        let verdict = |g: bool| if g { "graceful" } else { "hangs" };
+        let verdict = |g: bool| if g { "graceful" } else { "not" };
         let _ = writeln!(
             table,
             "{:<22} {:>7.2} {:>5} {:<8} {:<9} {:<9} {dsig}",
@@ -567,18 +576,12 @@ fn compose_stop_agrees_with_dsig() {
                 if e.graceful {
                     "stop gracefully"
                 } else {
-                    "hang"
+                    "not stop gracefully"
                 },
                 verdict(seen),
                 o.exit,
                 o.seconds,
                 o.log
-            ));
-        }
-        if e.runs_app && seen && !o.app_graceful {
-            problems.push(format!(
-                "scenario: {} stopped in time but the app logged no graceful shutdown:\n{}",
-                e.service, o.log
             ));
         }
         if let (Ok(mine), Some(unit)) = (&mine, unit) {

@@ -659,7 +659,21 @@ fn compose_units(
             disk: Some(p),
         });
     }
-    let merged = compose::merged(&services, &order);
+    let mut merged = compose::merged(&services, &order);
+    if !files.others {
+        // A variant's lint judges the services it writes, named where it
+        // writes them (the base file's lint judges the others).
+        merged.retain_mut(|m| match own.iter().find(|o| o.name == m.name) {
+            Some(o) => {
+                m.run.key = At {
+                    file: own_index,
+                    ..o.run.key.clone()
+                };
+                true
+            }
+            None => false,
+        });
+    }
     let env = compose::read_env(
         &abs_dir,
         &root_real,

@@ -146,6 +146,31 @@ fn verdict_of(f: &crate::shell::flow::Flow) -> CHandover {
     }
 }
 
+/// A verdict's message for a shell that an init the runtime adds runs as
+/// its child: the shell is not PID 1, so the signal the init passes on
+/// kills it, and the program it started is SIGKILLed when the container
+/// ends (tests/k8s.rs measures a shell that is not PID 1 dying of SIGTERM
+/// while its child runs on; tests/compose_e2e.rs stops such a service).
+#[must_use]
+pub fn under_init(message: &str) -> String {
+    message
+        .replacen(
+            "keeps the shell as PID 1",
+            "keeps the shell between the init and the program",
+            1,
+        )
+        .replacen(
+            "the stop signal from `docker stop` is dropped and",
+            "the init passes the stop signal to the shell, which dies of it (it is not PID 1), and",
+            1,
+        )
+        .replacen(
+            "is SIGKILLed after the grace period",
+            "is SIGKILLed when the container ends, without its shutdown",
+            1,
+        )
+}
+
 /// Judge `text`, run as `<runner> -c text` for PID 1. `what` names the
 /// instruction ("shell-form CMD"). `None` when nothing is wrong (every path
 /// execs its program explicitly and a shell exists, or nothing keeps running).

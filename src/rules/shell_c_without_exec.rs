@@ -98,9 +98,20 @@ pub fn check(ctx: &Context) {
             continue;
         };
         let elem = &words[j];
-        let d = ctx.report(&META, elem.span(), v.message)
-        .severity(v.severity)
-        .label(format!("run by `{}` as PID 1", argv[0]));
+        // An init the runtime adds (compose `init: true`) is PID 1: the
+        // shell is its child and dies of the signal it passes on.
+        let (message, label) = if ctx.image.run_init {
+            (
+                shared::under_init(&v.message),
+                format!("run by `{}` under the init", argv[0]),
+            )
+        } else {
+            (v.message.clone(), format!("run by `{}` as PID 1", argv[0]))
+        };
+        let d = ctx
+            .report(&META, elem.span(), message)
+            .severity(v.severity)
+            .label(label);
         let checked = v
             .analysis
             .exec_insertion()
