@@ -118,3 +118,24 @@ fn dockerfile_judged_with_the_init_every_service_adds() {
     assert!(!verdict(&v, "service \"c\""));
     assert!(verdict(&v, "service \"a\""));
 }
+
+#[test]
+fn suppression_comments_work_in_yaml() {
+    let dir = temp_dir("yaml-suppress");
+    let text = "services:\n  a:\n    image: node:20-bookworm\n    # dsig ignore=SIG005 the shell is wanted here\n    command: [\"sh\", \"-c\", \"node server.js\"]\n  b:\n    image: node:20-bookworm\n    # dsig ignore=SIG001 matches nothing\n    command: [\"node\", \"b.js\"]\n";
+    fs::write(dir.join("compose.yaml"), text).unwrap();
+    let v = lint_json(&dir, &["compose.yaml"]);
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    // SIG005 on `a` is suppressed; the unused suppression on `b` is SIG000;
+    // `b`'s own finding stays. The verdict is the kernel's, not changed by
+    // a suppression.
+    assert!(!codes.contains(&"SIG005"), "{v}");
+    assert!(codes.contains(&"SIG000"), "{v}");
+    assert!(codes.contains(&"SIG020"), "{v}");
+    assert!(!verdict(&v, "service \"a\""));
+}
