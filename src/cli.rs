@@ -106,6 +106,70 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Write a dsig.toml with every setting documented.
     Init(InitArgs),
+    /// Run an image on the local Docker Engine, stop it as `docker stop`
+    /// does, and say whether it stopped gracefully.
+    #[command(after_help = PROBE_AFTER_HELP)]
+    Probe(ProbeArgs),
+}
+
+const PROBE_AFTER_HELP: &str = "\
+Examples:
+  dsig probe myapp:dev                           Start, wait 1 s, stop, report
+  dsig probe --ready 'listening' myapp:dev       Wait for a log line first
+  dsig probe --dockerfile Dockerfile myapp:dev   Compare with dsig lint's verdict
+  dsig probe myapp:dev -- --port 8080            Arguments for the container
+
+The image must be on the local Docker Engine (dsig probe does not pull); the
+`docker` command is used. PID 1's command line and signal handlers are read
+from /proc, which needs root (as the daemon's processes are); without it they
+are reported as not readable. The container is removed at the end, also on
+errors and Ctrl-C.
+
+Exit status: 0 when the container stopped gracefully (before the timeout, not
+SIGKILLed), 1 when it did not, 2 when it could not be probed.";
+
+#[allow(clippy::doc_markdown)]
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The image (local: dsig probe does not pull)
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+
+    /// Arguments for the container, after `--` (`docker run IMAGE ARGS`)
+    #[arg(value_name = "ARGS", last = true)]
+    pub args: Vec<String>,
+
+    /// Wait until the container logs this text before stopping it
+    #[arg(long, value_name = "TEXT")]
+    pub ready: Option<String>,
+
+    /// Seconds to wait before stopping it, without --ready
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub delay: f64,
+
+    /// Seconds --ready may take
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub ready_timeout: u64,
+
+    /// Seconds between the stop signal and SIGKILL (`docker stop -t`)
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub timeout: u64,
+
+    /// The image's Dockerfile: show dsig lint's verdict beside what happened
+    #[arg(long, value_name = "FILE")]
+    pub dockerfile: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Pretty, value_name = "FORMAT")]
+    pub format: ProbeFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeFormat {
+    Pretty,
+    Json,
+    Sarif,
+    Github,
 }
 
 /// The arguments of `dsig lint`, exactly as given: options the user did not
@@ -386,10 +450,59 @@ where
         Command::Rules(args) => rules(args.format),
         Command::Explain(args) => explain(&args.rule),
         Command::Init(args) => init(&args.path),
+        Command::Probe(args) => probe(&args),
     }
 }
 
 /// `dsig init`: write the documented default config, never over a file.
+/// `dsig probe`.
+fn probe(args: &ProbeArgs) -> u8 {
+    if !args.delay.is_finite() || args.delay < 0.0 || args.delay > 3600.0 {
+        eprint_line("error: --delay must be between 0 and 3600 seconds");
+        return EXIT_ERROR;
+    }
+    let opts = crate::probe::Options {
+        image: args.image.clone(),
+        args: args.args.clone(),
+        ready: args.ready.clone(),
+        delay: std::time::Duration::from_secs_f64(args.delay),
+        ready_timeout: std::time::Duration::from_secs(args.ready_timeout),
+        timeout: args.timeout,
+        dockerfile: args.dockerfile.clone(),
+    };
+    if let Some(d) = &args.dockerfile {
+        if !d.is_file() {
+            eprint_line(&format!("error: {}: no such file", d.display()));
+            return EXIT_ERROR;
+        }
+    }
+    let p = match crate::probe::probe(&opts) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint_line(&format!("error: {}: {e}", args.image));
+            return EXIT_ERROR;
+        }
+    };
+    let text = match args.format {
+        ProbeFormat::Pretty => crate::probe::pretty(&p),
+        ProbeFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&crate::probe::to_json(&p)).unwrap_or_default()
+        ),
+        ProbeFormat::Sarif => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&crate::probe::to_sarif(&p)).unwrap_or_default()
+        ),
+        ProbeFormat::Github => crate::probe::to_github(&p),
+    };
+    let mut out = Stdout::new();
+    out.emit(|w| w.write_all(output::escape::json(text).as_bytes()));
+    if !out.finish() {
+        return EXIT_ERROR;
+    }
+    u8::from(!p.graceful)
+}
+
 fn init(path: &std::path::Path) -> u8 {
     let written = std::fs::OpenOptions::new()
         .write(true)

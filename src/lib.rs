@@ -11,6 +11,7 @@ pub mod files;
 pub mod fix;
 pub mod model;
 pub mod output;
+pub mod probe;
 pub mod project;
 pub mod rules;
 pub mod shell;

@@ -1069,3 +1069,18 @@ fn shared_script_is_reported_and_diffed_once() {
     }
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// `dsig probe` without a `docker` command: exit 2 and why.
+#[test]
+fn probe_without_docker_is_an_error() {
+    let out = common::cli::command_in(manifest_dir(), &["probe", "some/image:1"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .expect("run dsig");
+    assert_eq!(code(&out), 2, "{}", transcript(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot run the docker command"),
+        "{}",
+        transcript(&out)
+    );
+}

@@ -839,6 +839,88 @@ fn seed_experiment_in_docker() {
             if agree { "yes" } else { "NO" }
         ));
     }
+    // `dsig probe` on the same images: what it reports of PID 1 and of the
+    // stop, and dsig's static verdict beside it (`--dockerfile`), must be
+    // what the table above measured.
+    let mut probes: Vec<String> = Vec::new();
+    for (image, graceful, pid1, tini) in [
+        ("v2", false, "bash", false),
+        ("v2-fixed", true, "/go/src/signal/main", false),
+        ("sleep-init", true, "tini", true),
+    ] {
+        let tag = &tags.iter().find(|(n, _)| *n == image).unwrap().1;
+        let df = dir(image).join("Dockerfile");
+        let out = std::process::Command::new(common::cli::BIN)
+            .args([
+                "probe",
+                "--timeout",
+                "3",
+                "--format",
+                "json",
+                "--dockerfile",
+            ])
+            .arg(&df)
+            .arg(tag)
+            .output()
+            .expect("run dsig probe");
+        let code = out.status.code();
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
+            problems.push(format!(
+                "dsig probe {image}: no JSON (exit {code:?}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+            continue;
+        };
+        let seconds = v["stop_seconds"].as_f64().unwrap_or(-1.0);
+        let cmd = v["pid1"].as_str().unwrap_or("");
+        probes.push(format!(
+            "  {image:<10} graceful={} exit={} {seconds:.2}s pid1={cmd:?} sigtimedwait={} killed={} static={} agrees={}",
+            v["graceful"], v["exit_code"], v["sigtimedwait"], v["killed"].as_array().map_or(0, Vec::len), v["static"]["graceful"], v["agrees"]
+        ));
+        let want_code = if graceful { Some(0) } else { Some(1) };
+        let fine = v["graceful"] == graceful
+            && code == want_code
+            && cmd.contains(pid1)
+            && v["agrees"] == true
+            && (v["sigtimedwait"] == true) == tini
+            && if graceful {
+                seconds < 1.0 && v["killed"].as_array().is_some_and(Vec::is_empty)
+            } else {
+                v["exit_code"] == 137
+                    && !v["signals"]["caught"]
+                        .as_array()
+                        .is_some_and(|c| c.iter().any(|s| s == "TERM"))
+            };
+        if !fine {
+            problems.push(format!("dsig probe {image} (exit {code:?}): {v}"));
+        }
+    }
+    // An image that is not there: exit 2 with a message, no container left.
+    let out = std::process::Command::new(common::cli::BIN)
+        .args(["probe", "dsig-no-such-image:nope"])
+        .output()
+        .expect("run dsig probe");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(2) || !stderr.contains("is not on the local Docker Engine") {
+        problems.push(format!(
+            "dsig probe of a missing image: exit {:?}: {stderr}",
+            out.status.code()
+        ));
+    }
+    let left = docker(&[
+        "ps",
+        "-a",
+        "--filter",
+        "name=dsig-probe-",
+        "--format",
+        "{{.Names}}",
+    ]);
+    if !String::from_utf8_lossy(&left.stdout).trim().is_empty() {
+        problems.push(format!(
+            "dsig probe left containers: {}",
+            String::from_utf8_lossy(&left.stdout)
+        ));
+    }
     let mut text = format!(
         "docker stop -t {GRACE} on FROM-scratch images (builds {:.0}s, runs {:.0}s)\n{}\n",
         built.duration_since(total).as_secs_f64(),
@@ -850,6 +932,10 @@ fn seed_experiment_in_docker() {
          docker-init have no handler, they block SIGTERM and read it with rt_sigtimedwait (its set is read from /proc).\n\
          dsig:ok: dsig's verdict (graceful unless an error of a signal rule, or SIG020/SIG022/SIG024) matches the run (asserted).\n",
     );
+    text.push_str("dsig probe (--timeout 3 --dockerfile):\n");
+    for p in &probes {
+        let _ = writeln!(text, "{p}");
+    }
     if !notes.is_empty() {
         text.push_str("notes (dsig's findings beside what Docker did):\n");
         for n in &notes {

@@ -590,6 +590,12 @@ impl<'a> Walker<'a> {
             return ControlFlow::Break(());
         };
         let name = base_name(&prog);
+        // `busybox APPLET ARGS` runs the applet in the same process: it is
+        // the applet (`busybox sleep 100` is sleep).
+        if name == "busybox" && self.argv.get(1).is_some_and(|a| !a.starts_with('-')) {
+            self.argv.remove(0);
+            return ControlFlow::Continue(());
+        }
         if INITS.contains(&name) || is_wrapper(name) {
             return self.init_or_wrapper(name.to_string());
         }
