@@ -165,6 +165,12 @@ pub struct ProbeArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImagesSource {
+    Off,
+    Docker,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProbeFormat {
     Pretty,
     Json,
@@ -256,6 +262,13 @@ pub struct LintArgs {
     #[arg(long)]
     pub no_ignore: bool,
 
+    /// Where base images that dsig does not know come from: `off` (the
+    /// default: no daemon, no network) or `docker` (their ENTRYPOINT, CMD,
+    /// ENV, WORKDIR, USER, STOPSIGNAL and SHELL from the local Docker
+    /// Engine) [default: off, or `images` in dsig.toml]
+    #[arg(long, value_enum, value_name = "SOURCE")]
+    pub images: Option<ImagesSource>,
+
     /// Use this config file for every linted file, instead of the nearest
     /// dsig.toml or .dsig.toml above each one.
     #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
@@ -341,6 +354,7 @@ impl Config {
         config.fix = args.fix;
         config.unsafe_fixes = args.unsafe_fixes;
         config.no_ignore = args.no_ignore;
+        config.images = args.images.map(|i| i == ImagesSource::Docker);
         config.init = args.init.map(InitChoice::init);
         config.diff = args.diff;
         config.quiet = args.quiet;
@@ -752,6 +766,9 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     };
     run.fixed = fixer.fixed;
     let collected = collect(slots, done, &mut run);
+    for w in crate::model::base::take_docker_warnings() {
+        eprint_line(&w);
+    }
 
     for e in run.all_errors() {
         eprint_line(&output::error_line(e));
@@ -879,6 +896,13 @@ fn plan<'a>(
             }
             _ => builds_of(config, &resolved.build_args, source, &mut discovery),
         };
+        let builds: Vec<_> = builds
+            .into_iter()
+            .map(|(c, mut b)| {
+                b.local_images = resolved.images_docker;
+                (c, b)
+            })
+            .collect();
         if verbose {
             say_builds(&display, &base, &builds);
         }
@@ -1226,6 +1250,7 @@ fn builds_of(
             context_known: true,
             images: images.clone(),
             run_init: c.run_init,
+            local_images: false,
         };
         let context = Some(context_as_given(path, &c.context));
         // Builds that the command line made the same are linted once.

@@ -176,6 +176,10 @@ pub struct Config {
     pub target: Option<String>,
     /// `--no-ignore`: directory walks read no ignore file.
     pub no_ignore: bool,
+    /// `--images`: base images dsig does not know are read from the local
+    /// Docker Engine (`Some(true)`), or not (`Some(false)`); `None`: as the
+    /// config file says (default off).
+    pub images: Option<bool>,
 }
 
 /// How standard input is named in output when `--stdin-filename` is absent.
@@ -204,6 +208,7 @@ impl Default for Config {
             build_args: Vec::new(),
             target: None,
             no_ignore: false,
+            images: None,
         }
     }
 }
@@ -773,6 +778,11 @@ fail-level = "warning"
 # "tini" (the default) or "dumb-init". --init overrides it.
 init = "tini"
 
+# Where base images that dsig does not know come from: "off" (the default:
+# no daemon, no network) or "docker" (their ENTRYPOINT, CMD, ENV, WORKDIR,
+# USER, STOPSIGNAL and SHELL from the local Docker Engine). --images overrides it.
+images = "off"
+
 # Build args for the Dockerfiles under this file: they stand for the values
 # the build gives (`docker build --build-arg K=V`). Build files that dsig
 # finds (docker-bake.hcl, compose files, workflows) and --build-arg win.
@@ -797,6 +807,8 @@ pub struct FileConfig {
     pub settings: RuleSettings,
     pub fail_level: Option<Severity>,
     pub init: Option<crate::model::init::Init>,
+    /// `images = "docker"` (true) or `"off"`.
+    pub images: Option<bool>,
     /// `[build-args]`, in file order.
     pub build_args: Vec<(String, String)>,
 }
@@ -858,11 +870,12 @@ fn snippet(text: &str, span: Range<usize>) -> Vec<String> {
     ]
 }
 
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "select",
     "ignore",
     "fail-level",
     "init",
+    "images",
     "severity",
     "per-path-ignores",
     "build-args",
@@ -992,6 +1005,7 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
         settings: RuleSettings::default(),
         fail_level: None,
         init: None,
+        images: None,
         build_args: Vec::new(),
     };
     let mut select = None;
@@ -1021,6 +1035,19 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
                         ),
                     )
                 })?);
+            }
+            "images" => {
+                let s = string(&at, "images", value)?;
+                out.images = Some(match s {
+                    "off" => false,
+                    "docker" => true,
+                    _ => {
+                        return Err(at(
+                            value.span(),
+                            format!("`images` must be \"off\" or \"docker\", not \"{s}\""),
+                        ))
+                    }
+                });
             }
             "init" => {
                 let s = string(&at, "init", value)?;
@@ -1189,6 +1216,9 @@ pub struct Resolved {
     pub fail_level: Severity,
     /// The init for init-injection fixes.
     pub init: crate::model::init::Init,
+    /// Base images are read from the local Docker Engine (`--images
+    /// docker`, `images = "docker"`).
+    pub images_docker: bool,
     /// `[build-args]` of the config file (under build files' and the
     /// command line's).
     pub build_args: Vec<(String, String)>,
@@ -1326,6 +1356,7 @@ impl<'c> Resolver<'c> {
                             .layered(config.select.as_deref(), &config.ignore),
                         fail_level: config.fail_level.unwrap_or(DEFAULT_FAIL_LEVEL),
                         init: config.init.unwrap_or_default(),
+                        images_docker: config.images.unwrap_or(false),
                         build_args: Vec::new(),
                         file: None,
                     })
@@ -1350,6 +1381,7 @@ impl<'c> Resolver<'c> {
                         .or(fc.fail_level)
                         .unwrap_or(DEFAULT_FAIL_LEVEL),
                     init: config.init.or(fc.init).unwrap_or_default(),
+                    images_docker: config.images.or(fc.images).unwrap_or(false),
                     build_args: fc.build_args,
                     file: Some(fc.path),
                 })

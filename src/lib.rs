@@ -78,6 +78,9 @@ pub struct Build {
     /// (compose `init: true`): PID 1 is docker-init (tini), which forwards
     /// the stop signal to what the image runs, as a child.
     pub run_init: bool,
+    /// Base images that dsig's table and the project do not know are read
+    /// from the local Docker Engine (`--images docker`): their config.
+    pub local_images: bool,
 }
 
 /// An image that a Dockerfile of the project builds, with the references it

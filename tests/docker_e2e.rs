@@ -895,6 +895,55 @@ fn seed_experiment_in_docker() {
             problems.push(format!("dsig probe {image} (exit {code:?}): {v}"));
         }
     }
+    // `--images docker`: a child of sleep-init (tini as ENTRYPOINT, read
+    // from the daemon) that runs `sleep` has no SIG020; without it, the
+    // base's ENTRYPOINT is unknown and SIG020 stays (a warning).
+    {
+        let base = &tags.iter().find(|(n, _)| *n == "sleep-init").unwrap().1;
+        let child = std::env::temp_dir().join(cleanup.name("child"));
+        std::fs::create_dir_all(&child).unwrap();
+        lock(&cleanup.dirs).push(child.clone());
+        std::fs::write(
+            child.join("Dockerfile"),
+            format!("FROM {base}\nCMD [\"/bin/sleep\", \"100\"]\n"),
+        )
+        .unwrap();
+        let lint = |images: &str| -> String {
+            let out = std::process::Command::new(common::cli::BIN)
+                .args([
+                    "lint",
+                    "--isolated",
+                    "--format",
+                    "concise",
+                    "--images",
+                    images,
+                ])
+                .arg(child.join("Dockerfile"))
+                .output()
+                .expect("run dsig lint");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let off = lint("off");
+        let docker_read = lint("docker");
+        probes.push(format!(
+            "  --images: off {} SIG020, docker {} SIG020",
+            if off.contains("SIG020") {
+                "has"
+            } else {
+                "has no"
+            },
+            if docker_read.contains("SIG020") {
+                "has"
+            } else {
+                "has no"
+            }
+        ));
+        if !off.contains("SIG020") || docker_read.contains("SIG020") {
+            problems.push(format!(
+                "--images docker on FROM sleep-init: off: {off}; docker: {docker_read}"
+            ));
+        }
+    }
     // An image that is not there: exit 2 with a message, no container left.
     let out = std::process::Command::new(common::cli::BIN)
         .args(["probe", "dsig-no-such-image:nope"])

@@ -312,6 +312,152 @@ pub fn lookup_in(
     project_lookup(reference, images, parents).or_else(|| lookup(reference))
 }
 
+/// What the local Docker Engine says of the image `reference` names
+/// (`docker image inspect`): its ENTRYPOINT, CMD, ENV, WORKDIR, USER,
+/// STOPSIGNAL and SHELL. Not its files: `/bin/sh` is what the table's
+/// family rules say of the reference, scripts are not read. `None` when the
+/// image is not there or Docker does not answer (within 10 s). Each
+/// reference is asked once per run.
+#[must_use]
+pub fn docker_lookup(reference: &str) -> Option<BaseImage> {
+    static CACHE: OnceLock<std::sync::Mutex<HashMap<String, Option<BaseImage>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(reference).cloned()) {
+        return hit;
+    }
+    let found = docker_inspect(reference);
+    if let Ok(mut c) = cache.lock() {
+        if c.len() < 1024 {
+            c.insert(reference.to_string(), found.clone());
+        }
+    }
+    found
+}
+
+/// Why base images could not be read from Docker, for the command line to
+/// print once after the run (the model does not print).
+static DOCKER_WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The warnings of [`docker_lookup`] so far, each once; emptied.
+#[must_use]
+pub fn take_docker_warnings() -> Vec<String> {
+    DOCKER_WARNINGS
+        .lock()
+        .map(|mut w| std::mem::take(&mut *w))
+        .unwrap_or_default()
+}
+
+fn docker_warning(reference: &str, why: &str) {
+    if let Ok(mut w) = DOCKER_WARNINGS.lock() {
+        let line = format!(
+            "warning: --images docker: base image `{reference}` could not be read from Docker ({why}); linted without it"
+        );
+        if !w.contains(&line) && w.len() < 100 {
+            w.push(line);
+        }
+    }
+}
+
+fn docker_inspect(reference: &str) -> Option<BaseImage> {
+    use std::process::{Command, Stdio};
+    if reference.is_empty() || reference.starts_with('-') || reference.len() > 512 {
+        return None;
+    }
+    let mut child = match Command::new("docker")
+        .args([
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config}}",
+            reference,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            docker_warning(reference, &format!("cannot run the docker command: {e}"));
+            return None;
+        }
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => break,
+            Ok(Some(_)) | Err(_) => {
+                docker_warning(
+                    reference,
+                    "not on the local Docker Engine, or no daemon answers",
+                );
+                return None;
+            }
+            Ok(None) if std::time::Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                docker_warning(reference, "no answer within 10 s");
+                return None;
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut text).ok()?;
+    config_of(reference, &serde_json::from_str(text.trim()).ok()?)
+}
+
+/// A [`BaseImage`] from an image config (`docker image inspect`'s
+/// `.Config`, the OCI image config's `config`).
+fn config_of(reference: &str, c: &serde_json::Value) -> Option<BaseImage> {
+    let words = |v: &serde_json::Value| -> Option<Vec<String>> {
+        v.as_array()?
+            .iter()
+            .map(|w| w.as_str().map(str::to_string))
+            .collect()
+    };
+    // null or absent: unset; a list: exec form (Docker stores both forms so).
+    let command = |key: &str| -> Option<Option<Command>> {
+        match c.get(key) {
+            None | Some(serde_json::Value::Null) => Some(None),
+            Some(v) => Some(Some(Command::Exec(words(v)?))),
+        }
+    };
+    let text = |key: &str| -> Option<Option<String>> {
+        Some(
+            c.get(key)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+        )
+    };
+    let env: Vec<(String, String)> = c
+        .get("Env")
+        .and_then(|e| e.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|kv| {
+                    let (k, v) = kv.as_str()?.split_once('=')?;
+                    Some((k.to_string(), v.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(BaseImage {
+        entrypoint: command("Entrypoint"),
+        cmd: command("Cmd"),
+        stopsignal: text("StopSignal"),
+        user: text("User"),
+        workdir: text("WorkingDir"),
+        shell: c.get("Shell").and_then(words),
+        env,
+        env_unknown: Vec::new(),
+        env_complete: true,
+        sh: super::classify_image(reference),
+        files: Arc::new(Vec::new()),
+    })
+}
+
 /// How many parent images of the project are followed (parent of parent
 /// ...).
 pub const MAX_PARENT_DEPTH: usize = 4;
