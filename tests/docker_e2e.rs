@@ -944,6 +944,81 @@ fn seed_experiment_in_docker() {
             ));
         }
     }
+    // `--images docker` reads /bin/sh of an image dsig does not know: a
+    // base whose /bin/sh is a symlink to dash (the host's dash and its libc
+    // in a FROM-scratch image) makes a shell-form CMD the certain error.
+    let libs = [
+        ("/lib/x86_64-linux-gnu/libc.so.6", "lib"),
+        ("/lib64/ld-linux-x86-64.so.2", "lib64"),
+    ];
+    if Path::new("/bin/dash").is_file() && libs.iter().all(|(l, _)| Path::new(l).is_file()) {
+        let ctx = std::env::temp_dir().join(cleanup.name("dash-base"));
+        for d in ["bin", "lib", "lib64", "child"] {
+            std::fs::create_dir_all(ctx.join(d)).unwrap();
+        }
+        lock(&cleanup.dirs).push(ctx.clone());
+        std::fs::copy("/bin/dash", ctx.join("bin/dash")).unwrap();
+        std::os::unix::fs::symlink("dash", ctx.join("bin/sh")).unwrap();
+        for (l, d) in libs {
+            std::fs::copy(l, ctx.join(d).join(Path::new(l).file_name().unwrap())).unwrap();
+        }
+        std::fs::write(
+            ctx.join("Dockerfile"),
+            "FROM scratch\nCOPY bin/ /bin/\nCOPY lib/ /lib/x86_64-linux-gnu/\nCOPY lib64/ /lib64/\n",
+        )
+        .unwrap();
+        std::fs::write(ctx.join(".dockerignore"), "child\n").unwrap();
+        match build(&cleanup, &ctx, "dash-base") {
+            Ok(tag) => {
+                std::fs::write(
+                    ctx.join("child/Dockerfile"),
+                    format!("FROM {tag}\nCMD /bin/app --serve\n"),
+                )
+                .unwrap();
+                let lint = |images: &str| -> String {
+                    let out = std::process::Command::new(common::cli::BIN)
+                        .args([
+                            "lint",
+                            "--isolated",
+                            "--format",
+                            "concise",
+                            "--images",
+                            images,
+                        ])
+                        .arg(ctx.join("child/Dockerfile"))
+                        .output()
+                        .expect("run dsig lint");
+                    String::from_utf8_lossy(&out.stdout).into_owned()
+                };
+                let (off, read) = (lint("off"), lint("docker"));
+                probes.push(format!(
+                    "  --images on a dash base: off {}, docker {}",
+                    if off.contains("warning[SIG001]") {
+                        "SIG001 warning"
+                    } else {
+                        "?"
+                    },
+                    if read.contains("error[SIG001]") && read.contains("is dash") {
+                        "SIG001 error (dash)"
+                    } else {
+                        "?"
+                    }
+                ));
+                let read_dash = read.contains("error[SIG001]") && read.contains("is dash");
+                if !(off.contains("warning[SIG001]") && read_dash) {
+                    problems.push(format!(
+                        "--images docker on a dash base: off: {off}; docker: {read}"
+                    ));
+                }
+            }
+            Err(e) => problems.push(e),
+        }
+    } else {
+        notes.push(
+            "no /bin/dash or its libc here: the dash base check of --images docker did not run"
+                .to_string(),
+        );
+    }
     // An image that is not there: exit 2 with a message, no container left.
     let out = std::process::Command::new(common::cli::BIN)
         .args(["probe", "dsig-no-such-image:nope"])

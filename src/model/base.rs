@@ -314,8 +314,9 @@ pub fn lookup_in(
 
 /// What the local Docker Engine says of the image `reference` names
 /// (`docker image inspect`): its ENTRYPOINT, CMD, ENV, WORKDIR, USER,
-/// STOPSIGNAL and SHELL. Not its files: `/bin/sh` is what the table's
-/// family rules say of the reference, scripts are not read. `None` when the
+/// STOPSIGNAL and SHELL, and what `/bin/sh` is (from the file itself, when
+/// the reference's family does not say; see [`docker_sh`]). Its scripts
+/// are not read. `None` when the
 /// image is not there or Docker does not answer (within 10 s). Each
 /// reference is asked once per run.
 #[must_use]
@@ -404,7 +405,95 @@ fn docker_inspect(reference: &str) -> Option<BaseImage> {
     }
     let mut text = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take()?, &mut text).ok()?;
-    config_of(reference, &serde_json::from_str(text.trim()).ok()?)
+    let mut image = config_of(reference, &serde_json::from_str(text.trim()).ok()?)?;
+    if matches!(image.sh, SystemShell::Unknown(_)) {
+        if let Some(sh) = docker_sh(reference) {
+            image.sh = sh;
+        }
+    }
+    Some(image)
+}
+
+/// Run `docker ARGS` within `secs` seconds; its stdout (at most `limit`
+/// bytes) when it succeeds.
+fn docker_bounded(args: &[&str], secs: u64, limit: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("docker")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut out = child.stdout.take()?;
+    // Read in a thread: a full pipe would block the child.
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = (&mut out).take(limit).read_to_end(&mut buf);
+        buf
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let ok = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status.success(),
+            Err(_) => break false,
+            Ok(None) if std::time::Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break false;
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    };
+    let buf = reader.join().ok()?;
+    ok.then_some(buf)
+}
+
+/// What `/bin/sh` is in the image `reference`, read from the daemon:
+/// `docker create` (nothing runs) and `docker cp` of `/bin/sh` as a tar
+/// stream. A symlink is named by its target (`dash`, `bash`, `busybox`); a
+/// file by what it says of itself (`GNU bash`, `BusyBox v`); no `/bin/sh`
+/// at all is [`SystemShell::Missing`].
+fn docker_sh(reference: &str) -> Option<SystemShell> {
+    let id = docker_bounded(&["create", "--entrypoint", "/bin/sh", reference], 10, 4096)?;
+    let id = String::from_utf8(id).ok()?.trim().to_string();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let tar = docker_bounded(&["cp", &format!("{id}:/bin/sh"), "-"], 10, 64 << 20);
+    let _ = docker_bounded(&["rm", "-f", &id], 10, 4096);
+    let why = format!("{reference} (read from Docker)");
+    let Some(tar) = tar else {
+        return Some(SystemShell::Missing(reference.to_string()));
+    };
+    let header = tar.get(..512)?;
+    let field = |r: std::ops::Range<usize>| {
+        let b = &header[r];
+        let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+        String::from_utf8_lossy(&b[..end]).into_owned()
+    };
+    let kind = match header[156] {
+        b'2' => match crate::shell::base_name(&field(157..257)) {
+            "dash" => Some(ShellKind::Dash),
+            "bash" => Some(ShellKind::Bash),
+            "busybox" | "ash" => Some(ShellKind::Ash),
+            _ => None,
+        },
+        b'0' | 0 => {
+            let body = tar.get(512..).unwrap_or(&[]);
+            let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+            if has(b"GNU bash") {
+                Some(ShellKind::Bash)
+            } else if has(b"BusyBox v") {
+                Some(ShellKind::Ash)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    kind.map(|k| SystemShell::Known(k, why))
 }
 
 /// A [`BaseImage`] from an image config (`docker image inspect`'s
