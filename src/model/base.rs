@@ -456,7 +456,20 @@ fn docker_bounded(args: &[&str], secs: u64, limit: u64) -> Option<Vec<u8>> {
 /// file by what it says of itself (`GNU bash`, `BusyBox v`); no `/bin/sh`
 /// at all is [`SystemShell::Missing`].
 fn docker_sh(reference: &str) -> Option<SystemShell> {
-    let id = docker_bounded(&["create", "--entrypoint", "/bin/sh", reference], 10, 4096)?;
+    // `--pull never`: the image was just inspected locally; nothing is
+    // fetched from a registry.
+    let id = docker_bounded(
+        &[
+            "create",
+            "--pull",
+            "never",
+            "--entrypoint",
+            "/bin/sh",
+            reference,
+        ],
+        10,
+        4096,
+    )?;
     let id = String::from_utf8(id).ok()?.trim().to_string();
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
