@@ -908,21 +908,7 @@ fn seed_experiment_in_docker() {
             format!("FROM {base}\nCMD [\"/bin/sleep\", \"100\"]\n"),
         )
         .unwrap();
-        let lint = |images: &str| -> String {
-            let out = std::process::Command::new(common::cli::BIN)
-                .args([
-                    "lint",
-                    "--isolated",
-                    "--format",
-                    "concise",
-                    "--images",
-                    images,
-                ])
-                .arg(child.join("Dockerfile"))
-                .output()
-                .expect("run dsig lint");
-            String::from_utf8_lossy(&out.stdout).into_owned()
-        };
+        let lint = |images: &str| lint_images(&child.join("Dockerfile"), images);
         let off = lint("off");
         let docker_read = lint("docker");
         probes.push(format!(
@@ -975,21 +961,7 @@ fn seed_experiment_in_docker() {
                     format!("FROM {tag}\nCMD /bin/app --serve\n"),
                 )
                 .unwrap();
-                let lint = |images: &str| -> String {
-                    let out = std::process::Command::new(common::cli::BIN)
-                        .args([
-                            "lint",
-                            "--isolated",
-                            "--format",
-                            "concise",
-                            "--images",
-                            images,
-                        ])
-                        .arg(ctx.join("child/Dockerfile"))
-                        .output()
-                        .expect("run dsig lint");
-                    String::from_utf8_lossy(&out.stdout).into_owned()
-                };
+                let lint = |images: &str| lint_images(&ctx.join("child/Dockerfile"), images);
                 let (off, read) = (lint("off"), lint("docker"));
                 probes.push(format!(
                     "  --images on a dash base: off {}, docker {}",
@@ -1075,6 +1047,24 @@ fn seed_experiment_in_docker() {
         "the seed experiment in Docker disagrees with what it must show:\n{}",
         problems.join("\n")
     );
+}
+
+/// `dsig lint --isolated --format concise --images IMAGES DOCKERFILE`: its
+/// stdout.
+fn lint_images(dockerfile: &Path, images: &str) -> String {
+    let out = std::process::Command::new(common::cli::BIN)
+        .args([
+            "lint",
+            "--isolated",
+            "--format",
+            "concise",
+            "--images",
+            images,
+        ])
+        .arg(dockerfile)
+        .output()
+        .expect("run dsig lint");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 impl Observed {
