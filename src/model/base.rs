@@ -360,51 +360,23 @@ fn docker_warning(reference: &str, why: &str) {
 }
 
 fn docker_inspect(reference: &str) -> Option<BaseImage> {
-    use std::process::{Command, Stdio};
     if reference.is_empty() || reference.starts_with('-') || reference.len() > 512 {
         return None;
     }
-    let mut child = match Command::new("docker")
-        .args([
+    let out = docker_bounded(
+        &[
             "image",
             "inspect",
             "--format",
             "{{json .Config}}",
             reference,
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            docker_warning(reference, &format!("cannot run the docker command: {e}"));
-            return None;
-        }
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => break,
-            Ok(Some(_)) | Err(_) => {
-                docker_warning(
-                    reference,
-                    "not on the local Docker Engine, or no daemon answers",
-                );
-                return None;
-            }
-            Ok(None) if std::time::Instant::now() > deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                docker_warning(reference, "no answer within 10 s");
-                return None;
-            }
-            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
-        }
-    }
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut text).ok()?;
+        ],
+        10,
+        16 << 20,
+    )
+    .map_err(|why| docker_warning(reference, &why))
+    .ok()?;
+    let text = String::from_utf8(out).ok()?;
     let mut image = config_of(reference, &serde_json::from_str(text.trim()).ok()?)?;
     if matches!(image.sh, SystemShell::Unknown(_)) {
         if let Some(sh) = docker_sh(reference) {
@@ -415,8 +387,9 @@ fn docker_inspect(reference: &str) -> Option<BaseImage> {
 }
 
 /// Run `docker ARGS` within `secs` seconds; its stdout (at most `limit`
-/// bytes) when it succeeds.
-fn docker_bounded(args: &[&str], secs: u64, limit: u64) -> Option<Vec<u8>> {
+/// bytes, read while it runs: a full pipe would block it) when it
+/// succeeds, else why not.
+fn docker_bounded(args: &[&str], secs: u64, limit: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     use std::process::{Command, Stdio};
     let mut child = Command::new("docker")
@@ -425,29 +398,32 @@ fn docker_bounded(args: &[&str], secs: u64, limit: u64) -> Option<Vec<u8>> {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .ok()?;
-    let mut out = child.stdout.take()?;
-    // Read in a thread: a full pipe would block the child.
+        .map_err(|e| format!("cannot run the docker command: {e}"))?;
+    let mut out = child.stdout.take().ok_or("no output from docker")?;
     let reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
         let _ = (&mut out).take(limit).read_to_end(&mut buf);
         buf
     });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-    let ok = loop {
+    let result = loop {
         match child.try_wait() {
-            Ok(Some(status)) => break status.success(),
-            Err(_) => break false,
+            Ok(Some(status)) if status.success() => break Ok(()),
+            Ok(Some(_)) | Err(_) => {
+                break Err("not on the local Docker Engine, or no daemon answers".to_string())
+            }
             Ok(None) if std::time::Instant::now() > deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                break false;
+                break Err(format!("no answer within {secs} s"));
             }
             Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
         }
     };
-    let buf = reader.join().ok()?;
-    ok.then_some(buf)
+    let buf = reader
+        .join()
+        .map_err(|_| "reading docker's output failed".to_string())?;
+    result.map(|()| buf)
 }
 
 /// What `/bin/sh` is in the image `reference`, read from the daemon:
@@ -469,12 +445,13 @@ fn docker_sh(reference: &str) -> Option<SystemShell> {
         ],
         10,
         4096,
-    )?;
+    )
+    .ok()?;
     let id = String::from_utf8(id).ok()?.trim().to_string();
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
     }
-    let tar = docker_bounded(&["cp", &format!("{id}:/bin/sh"), "-"], 10, 64 << 20);
+    let tar = docker_bounded(&["cp", &format!("{id}:/bin/sh"), "-"], 10, 64 << 20).ok();
     let _ = docker_bounded(&["rm", "-f", &id], 10, 4096);
     let why = format!("{reference} (read from Docker)");
     let Some(tar) = tar else {
