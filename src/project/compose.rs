@@ -233,11 +233,18 @@ pub fn parse(shown: &str, source: &str) -> Result<Vec<Service>, Warning> {
             format!("not valid YAML: {}", e.message),
         )
     })?;
+    Ok(services_of(&docs, source))
+}
+
+/// The services of a compose file already parsed into `docs` (its text is
+/// `source`).
+#[must_use]
+pub fn services_of(docs: &[Node], source: &str) -> Vec<Service> {
     let Some(doc) = docs.first() else {
-        return Ok(Vec::new());
+        return Vec::new();
     };
     let Some(services) = doc.get("services") else {
-        return Ok(Vec::new());
+        return Vec::new();
     };
     let mut out = Vec::new();
     for (name_node, svc) in services.entries().into_iter().take(MAX_SERVICES) {
@@ -268,7 +275,7 @@ pub fn parse(shown: &str, source: &str) -> Result<Vec<Service>, Warning> {
         }
         out.push(s);
     }
-    Ok(out)
+    out
 }
 
 fn at<T>(node: &Node, value: T) -> At<T> {

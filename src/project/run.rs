@@ -59,8 +59,6 @@ pub struct Argv {
     /// Per word, the offset where its text is written as is (no quote or
     /// escape in it), when it is: an edit inside the word maps there.
     pub verbatim: Vec<Option<usize>>,
-    /// Written as one string.
-    pub string_form: bool,
 }
 
 /// Where the text of a scalar `node` holding `value` starts, if it is
@@ -97,10 +95,7 @@ pub fn argv_of(node: &Node, text: &str, split: bool) -> Option<Argv> {
         Kind::Scalar { value, .. } if split => {
             let words = shlex::split(value)?;
             let base = verbatim_start(node, text, value);
-            let mut a = Argv {
-                string_form: true,
-                ..Argv::default()
-            };
+            let mut a = Argv::default();
             let mut cursor = 0usize;
             for w in words {
                 // A word written as is inside the string (not one whose
@@ -130,10 +125,6 @@ pub fn argv_of(node: &Node, text: &str, split: bool) -> Option<Argv> {
 /// (spans in the linted text, moved to the YAML with the findings).
 #[derive(Debug, Clone, Default)]
 pub struct RunFacts {
-    /// `service "web"`, `Deployment "api" container "app"`.
-    pub label: String,
-    /// A Kubernetes container (no `init:` option; `shareProcessNamespace`).
-    pub kubernetes: bool,
     /// Seconds between the stop signal and SIGKILL.
     pub grace: Option<(u64, Range<usize>)>,
     /// `grace` is the runtime's default (the unit does not set one).
@@ -142,8 +133,6 @@ pub struct RunFacts {
     pub share_pid: Option<Range<usize>>,
     /// The `lifecycle.preStop` exec command.
     pub pre_stop: Option<(Vec<String>, Range<usize>)>,
-    /// `init: true`.
-    pub init: Option<Range<usize>>,
     /// Where the unit is named.
     pub name: Range<usize>,
 }
@@ -155,8 +144,9 @@ pub struct Unit {
     /// Where it is named: the service's key, the container's `name`.
     pub name: At<()>,
     pub kubernetes: bool,
-    /// What it builds (compose `build:`): the image it runs.
-    pub build: Option<(super::BuildConfig, At<()>)>,
+    /// Where it builds its image (compose `build:`; the image is the
+    /// project image tagged [`built_tag`]).
+    pub build: Option<At<()>>,
     /// The image it names (interpolated; `None` inside: not known).
     pub image: Option<At<Option<String>>>,
     pub entrypoint: Option<At<Argv>>,
@@ -235,20 +225,18 @@ struct Synth {
 }
 
 impl Synth {
-    fn line(&mut self, s: &str, at: Option<(usize, Range<usize>)>, own: bool) -> Range<usize> {
+    fn line(&mut self, s: &str, (file, span): (usize, Range<usize>), own: bool) -> Range<usize> {
         let start = self.text.len();
         self.text.push_str(s);
         let range = start..self.text.len();
         self.text.push('\n');
-        if let Some((file, span)) = at {
-            self.lines.push(Line {
-                range: range.clone(),
-                file,
-                span,
-                words: Vec::new(),
-                own,
-            });
-        }
+        self.lines.push(Line {
+            range: range.clone(),
+            file,
+            span,
+            words: Vec::new(),
+            own,
+        });
         range
     }
 
@@ -272,7 +260,7 @@ impl Synth {
             });
         }
         s.push(']');
-        self.line(&s, Some((argv.file, argv.span.clone())), true);
+        self.line(&s, (argv.file, argv.span.clone()), true);
         if let Some(l) = self.lines.last_mut() {
             l.words = words;
         }
@@ -387,11 +375,11 @@ fn synthesize(
     let from_at = unit
         .build
         .as_ref()
-        .map(|(_, at)| (at.file, at.span.clone()))
+        .map(|at| (at.file, at.span.clone()))
         .or_else(|| unit.image.as_ref().map(|i| (i.file, i.span.clone())))
         .unwrap_or((unit.name.file, unit.name.span.clone()));
     let reference = reference(unit, n);
-    s.line(&format!("FROM {reference}"), Some(from_at.clone()), false);
+    s.line(&format!("FROM {reference}"), from_at.clone(), false);
     for (k, v) in &unit.env {
         let key_ok = !k.is_empty()
             && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -403,16 +391,12 @@ fn synthesize(
             .replace('\\', "\\\\")
             .replace('"', "\\\"")
             .replace('$', "\\$");
-        s.line(
-            &format!("ENV {k}=\"{escaped}\""),
-            Some(from_at.clone()),
-            false,
-        );
+        s.line(&format!("ENV {k}=\"{escaped}\""), from_at.clone(), false);
     }
     for (src, dst) in &unit.binds {
         // JSON form: no word splitting or variables.
         let json = serde_json::to_string(&[src, dst]).unwrap_or_default();
-        s.line(&format!("COPY {json}"), Some(from_at.clone()), false);
+        s.line(&format!("COPY {json}"), from_at.clone(), false);
     }
     if let Some(w) = unit.working_dir.as_deref().filter(|w| {
         w.starts_with('/')
@@ -420,11 +404,11 @@ fn synthesize(
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || c == '$' || c == '\\')
     }) {
-        s.line(&format!("WORKDIR {w}"), Some(from_at.clone()), false);
+        s.line(&format!("WORKDIR {w}"), from_at.clone(), false);
     }
     for (keyword, argv) in [("ENTRYPOINT", &inherited.0), ("CMD", &inherited.1)] {
         if let Some(args) = argv {
-            s.line(&format!("{keyword} {args}"), Some(from_at.clone()), false);
+            s.line(&format!("{keyword} {args}"), from_at.clone(), false);
         }
     }
     if let Some(ep) = &unit.entrypoint {
@@ -437,33 +421,24 @@ fn synthesize(
         if let Some(v) = safe_ref(&sig.value) {
             s.line(
                 &format!("STOPSIGNAL {v}"),
-                Some((sig.file, sig.span.clone())),
+                (sig.file, sig.span.clone()),
                 true,
             );
         }
     }
-    let mut facts = RunFacts {
-        label: unit.label.clone(),
-        kubernetes: unit.kubernetes,
-        ..RunFacts::default()
-    };
     // Comment lines stand for the rest: the rules' findings on them move to
     // their YAML.
-    facts.name = s.line(
-        "# unit",
-        Some((unit.name.file, unit.name.span.clone())),
-        true,
-    );
-    if let Some(init) = unit.init.as_ref().filter(|i| i.value) {
-        facts.init = Some(s.line("# init", Some((init.file, init.span.clone())), true));
-    }
+    let mut facts = RunFacts {
+        name: s.line("# unit", (unit.name.file, unit.name.span.clone()), true),
+        ..RunFacts::default()
+    };
     match &unit.grace {
         Some(At {
             value: Some(secs),
             file,
             span,
         }) => {
-            let r = s.line("# grace", Some((*file, span.clone())), true);
+            let r = s.line("# grace", (*file, span.clone()), true);
             facts.grace = Some((*secs, r));
         }
         Some(_) => {}
@@ -474,14 +449,10 @@ fn synthesize(
         }
     }
     if let Some(sp) = unit.share_pid.as_ref().filter(|v| v.value) {
-        facts.share_pid = Some(s.line(
-            "# shareProcessNamespace",
-            Some((sp.file, sp.span.clone())),
-            true,
-        ));
+        facts.share_pid = Some(s.line("# shareProcessNamespace", (sp.file, sp.span.clone()), true));
     }
     if let Some(ps) = &unit.pre_stop {
-        let r = s.line("# preStop", Some((ps.file, ps.span.clone())), true);
+        let r = s.line("# preStop", (ps.file, ps.span.clone()), true);
         facts.pre_stop = Some((ps.value.words.clone(), r));
     }
     (s, facts)
@@ -559,17 +530,13 @@ pub fn lint_yaml(path: &str, text: String, opts: &LintOptions) -> Report {
     }
     // Only what is in the linted file and in scripts: the other compose
     // files of the project are reported by their own lint.
-    let keep = |f: usize| f == 0 || others || !is_yaml_name(&report.files[f].path);
+    let keep = |f: usize| f == 0 || others || !crate::is_yaml(&report.files[f].path, "");
     report.diagnostics.retain(|d| keep(d.file));
     opts.settings.apply(&mut report, path);
     let found = crate::suppress::find(&report, &report.files[0].text, None);
     crate::suppress::apply(&mut report, found, &opts.settings);
     report.sort();
     report
-}
-
-fn is_yaml_name(path: &str) -> bool {
-    path.ends_with(".yaml") || path.ends_with(".yml")
 }
 
 /// A compose file by its name.
@@ -590,10 +557,7 @@ fn compose_units(
     opts: &LintOptions,
 ) -> (Vec<Unit>, Vec<ProjectImage>) {
     let shown0 = files.files[0].path.clone();
-    let Ok(own) = compose::parse(&shown0, &files.files[0].text) else {
-        return (Vec::new(), Vec::new());
-    };
-    let _ = docs;
+    let own = compose::services_of(docs, &files.files[0].text);
     let disk = opts.dockerfile.clone();
     let dir: PathBuf = match disk.as_deref().and_then(Path::parent) {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -707,7 +671,7 @@ fn compose_units(
                     args: config.args.clone(),
                     target: config.target.clone(),
                 });
-                unit.build = Some((config, b));
+                unit.build = Some(b);
             }
         }
         if unit.build.is_none() {
@@ -755,7 +719,7 @@ fn compose_units(
             .insert_at
             .map(|(off, indent)| (unit.name.file, off, indent));
         // env_file first, `environment` over it; values interpolated.
-        let mut env: Vec<(String, String)> = Vec::new();
+        let mut unit_env: Vec<(String, String)> = Vec::new();
         for f in run.env_files.iter().take(16) {
             if !super::local_path(f) {
                 continue;
@@ -765,14 +729,14 @@ fn compose_units(
                 let mut vars: Vec<(String, String)> =
                     compose::parse_env(&text).into_iter().collect();
                 vars.sort();
-                env.extend(vars);
+                unit_env.extend(vars);
             }
         }
         for (k, v) in &run.environment {
-            env.retain(|(ok, _)| ok != k);
-            env.push((k.clone(), v.clone()));
+            unit_env.retain(|(ok, _)| ok != k);
+            unit_env.push((k.clone(), v.clone()));
         }
-        unit.env = env
+        unit.env = unit_env
             .into_iter()
             .filter_map(|(k, v)| Some((k, super::interpolate(&v, &lookup)?)))
             .take(256)
@@ -858,7 +822,7 @@ fn lint_unit(
         report.units.push(unit.not_judged());
         return;
     }
-    let (synth, facts) = synthesize(unit, n, &from_image);
+    let (mut synth, facts) = synthesize(unit, n, &from_image);
     let unit_opts = LintOptions {
         dockerfile: Some(linted_path),
         context: Some(unit.context.clone().unwrap_or(dir)),
@@ -876,7 +840,7 @@ fn lint_unit(
         walked: false,
     };
     let path = report.files[0].path.clone();
-    let linted = crate::lint_text(&path, synth.text.clone(), &unit_opts);
+    let linted = crate::lint_text(&path, std::mem::take(&mut synth.text), &unit_opts);
     move_findings(report, linted, &synth, unit);
 }
 
