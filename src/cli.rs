@@ -509,8 +509,14 @@ fn probe(args: &ProbeArgs) -> u8 {
         ),
         ProbeFormat::Github => crate::probe::to_github(&p),
     };
+    // JSON and SARIF are spelled safe; the text formats are escaped field
+    // by field where they are made.
+    let text = match args.format {
+        ProbeFormat::Json | ProbeFormat::Sarif => output::escape::json(text),
+        ProbeFormat::Pretty | ProbeFormat::Github => text,
+    };
     let mut out = Stdout::new();
-    out.emit(|w| w.write_all(output::escape::json(text).as_bytes()));
+    out.emit(|w| w.write_all(text.as_bytes()));
     if !out.finish() {
         return EXIT_ERROR;
     }

@@ -426,20 +426,23 @@ fn static_verdict(path: &Path) -> (bool, Vec<&'static str>) {
     (codes.is_empty(), codes)
 }
 
-/// The probe as text.
+/// The probe as text. What the image says of itself (its PID 1's command
+/// line, its processes, its stop signal) is escaped field by field: a
+/// hostile image must not draw lines or issue CI commands in the output.
 #[must_use]
 pub fn pretty(p: &Probe) -> String {
+    use crate::output::escape::field;
     let mut s = String::new();
     let _ = writeln!(
         s,
         "{}: {} ({}, exit code {}, stopped in {:.2} s of {} s)",
-        p.image,
+        field(&p.image),
         if p.graceful {
             "stops gracefully"
         } else {
             "does not stop gracefully"
         },
-        p.stop_signal,
+        field(&p.stop_signal),
         p.exit_code,
         p.stop_seconds,
         p.timeout
@@ -447,7 +450,7 @@ pub fn pretty(p: &Probe) -> String {
     let _ = writeln!(
         s,
         "  PID 1: {}",
-        p.pid1.as_deref().unwrap_or("(not readable: run as root)")
+        field(p.pid1.as_deref().unwrap_or("(not readable: run as root)"))
     );
     match &p.signals {
         Some(sig) => {
@@ -477,7 +480,7 @@ pub fn pretty(p: &Probe) -> String {
         }
     }
     for pr in p.processes.iter().skip(1) {
-        let _ = writeln!(s, "  child {}: {}", pr.pid, pr.command);
+        let _ = writeln!(s, "  child {}: {}", pr.pid, field(&pr.command));
     }
     if !p.killed.is_empty() {
         let _ = writeln!(
@@ -486,7 +489,7 @@ pub fn pretty(p: &Probe) -> String {
             p.timeout,
             p.killed
                 .iter()
-                .map(|k| k.command.as_str())
+                .map(|k| field(&k.command))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -561,19 +564,20 @@ pub fn to_sarif(p: &Probe) -> serde_json::Value {
 /// The probe as GitHub Actions annotations (one, when not graceful).
 #[must_use]
 pub fn to_github(p: &Probe) -> String {
+    use crate::output::escape::{field, line};
     let mut s = String::new();
     if !p.graceful {
         let msg = format!(
             "{} does not stop gracefully: exit code {} after {:.2} s ({} s timeout, {})",
             p.image, p.exit_code, p.stop_seconds, p.timeout, p.stop_signal
         );
-        let msg = msg
+        let msg = field(&msg)
             .replace('%', "%25")
             .replace('\r', "%0D")
             .replace('\n', "%0A");
         match &p.dockerfile {
             Some(f) => {
-                let f = f
+                let f = field(f)
                     .replace('%', "%25")
                     .replace(',', "%2C")
                     .replace(':', "%3A");
@@ -586,13 +590,16 @@ pub fn to_github(p: &Probe) -> String {
     }
     let _ = writeln!(
         s,
-        "{}: {}",
-        p.image,
-        if p.graceful {
-            "stops gracefully"
-        } else {
-            "does not stop gracefully"
-        }
+        "{}",
+        line(&format!(
+            "{}: {}",
+            p.image,
+            if p.graceful {
+                "stops gracefully"
+            } else {
+                "does not stop gracefully"
+            }
+        ))
     );
     s
 }
@@ -627,6 +634,47 @@ pub fn to_json(p: &Probe) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a hostile image puts in its command line reaches no output as
+    /// a line break, a terminal control or a workflow command.
+    #[test]
+    fn hostile_command_lines_are_escaped() {
+        let evil = "app\n::error::pwned\u{1b}[31m ##[group]x";
+        let p = Probe {
+            image: "img".into(),
+            pid1: Some(evil.into()),
+            signals: None,
+            sigtimedwait: None,
+            processes: vec![Process {
+                pid: 1,
+                ppid: 0,
+                command: evil.into(),
+            }],
+            stop_signal: "SIGTERM\n::warning::x".into(),
+            timeout: 3,
+            stop_seconds: 3.2,
+            exit_code: 137,
+            killed: vec![Process {
+                pid: 1,
+                ppid: 0,
+                command: evil.into(),
+            }],
+            graceful: false,
+            static_verdict: None,
+            dockerfile: None,
+        };
+        for out in [pretty(&p), to_github(&p)] {
+            for l in out.lines() {
+                assert!(!l.contains('\u{1b}') && !l.contains("##["), "{l:?}");
+                if l.trim_start().starts_with("::") {
+                    assert!(l.starts_with("::error title=dsig probe::"), "{l:?}");
+                    assert!(!l["::error".len()..].contains("::error::"), "{l:?}");
+                }
+            }
+        }
+        // Header, PID 1, handlers, SIGKILLed: no line drawn by the image.
+        assert_eq!(pretty(&p).lines().count(), 4, "{}", pretty(&p));
+    }
 
     #[test]
     fn masks_are_signal_names() {
