@@ -11,6 +11,7 @@ pub mod base;
 pub mod chain;
 pub mod context;
 pub mod init;
+pub mod registry;
 pub mod vars;
 
 use crate::shell::ShellKind;
