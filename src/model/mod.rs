@@ -108,6 +108,26 @@ pub enum SystemShell {
     Unknown(String),
 }
 
+/// The programs that the CMDs and ENTRYPOINTs of `df` name (in exec form,
+/// the first words that are not options): what an image read with
+/// `--images` is asked for besides what its own config runs.
+fn run_words(df: &Dockerfile) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for ins in &df.instructions {
+        if !matches!(ins.kind, Kind::Cmd | Kind::Entrypoint) {
+            continue;
+        }
+        if let Args::Exec(words) = &ins.args {
+            for w in words.iter().filter(|w| !w.value.starts_with('-')).take(3) {
+                if out.len() < 8 && !out.iter().any(|o| *o == w.value) {
+                    out.push(w.value.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// One build stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stage {
@@ -847,8 +867,9 @@ impl Image {
                 let parent = by_name.get(lower.as_str()).copied();
                 // The base image, when dsig knows it (see `base`).
                 let known_base = match parent {
-                    None => base::lookup_in(&reference, &build.images, parents)
-                        .or_else(|| base::image_lookup(&reference, build.images_from)),
+                    None => base::lookup_in(&reference, &build.images, parents).or_else(|| {
+                        base::image_lookup(&reference, build.images_from, &run_words(df))
+                    }),
                     Some(_) => None,
                 };
                 let mut st = match parent {
