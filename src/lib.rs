@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod docker;
 pub mod files;
 pub mod fix;
 pub mod model;

@@ -747,50 +747,25 @@ fn registry_read(reference: &str, also: &[String]) -> Result<BaseImage, String> 
 }
 
 /// Run `docker ARGS` within `secs` seconds; its stdout (at most `limit`
-/// bytes, read while it runs: a full pipe would block it) when it
-/// succeeds, else why not.
+/// bytes) when it succeeds, else why not.
 fn docker_bounded(args: &[&str], secs: u64, limit: u64) -> Result<Vec<u8>, String> {
-    match docker_run(args, secs, limit)? {
-        (true, out) => Ok(out),
-        (false, _) => Err("not on the local Docker Engine, or no daemon answers".to_string()),
+    let ran = crate::docker::run(args, std::time::Duration::from_secs(secs), limit)?;
+    if ran.status.success() {
+        return Ok(ran.stdout);
     }
+    let why: String = ran.why().chars().take(200).collect();
+    Err(if why.is_empty() {
+        "not on the local Docker Engine, or no daemon answers".to_string()
+    } else {
+        why
+    })
 }
 
 /// Run `docker ARGS` within `secs` seconds: whether it succeeded, and its
 /// stdout (at most `limit` bytes; a command cut short by the limit fails).
 fn docker_run(args: &[&str], secs: u64, limit: u64) -> Result<(bool, Vec<u8>), String> {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot run the docker command: {e}"))?;
-    let mut out = child.stdout.take().ok_or("no output from docker")?;
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = (&mut out).take(limit).read_to_end(&mut buf);
-        buf
-    });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-    let ok = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status.success(),
-            Err(_) => break false,
-            Ok(None) if std::time::Instant::now() > deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("no answer within {secs} s"));
-            }
-            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
-        }
-    };
-    let buf = reader
-        .join()
-        .map_err(|_| "reading docker's output failed".to_string())?;
-    Ok((ok, buf))
+    let ran = crate::docker::run(args, std::time::Duration::from_secs(secs), limit)?;
+    Ok((ran.status.success(), ran.stdout))
 }
 
 /// A [`BaseImage`] from an image config (`docker image inspect`'s
