@@ -15,6 +15,7 @@ pub mod output;
 pub mod probe;
 pub mod project;
 pub mod rules;
+pub mod server;
 pub mod shell;
 pub mod suppress;
 pub mod syntax;

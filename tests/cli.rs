@@ -1084,3 +1084,82 @@ fn probe_without_docker_is_an_error() {
         transcript(&out)
     );
 }
+
+/// `dsig completions SHELL`: a script for each shell that names every
+/// subcommand and the lint options; bash's and zsh's parse (`-n`) when the
+/// shell is here.
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(code(&out), 0, "{shell}: {}", transcript(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        for word in [
+            "lint",
+            "probe",
+            "server",
+            "images",
+            "unsafe-fixes",
+            "format",
+        ] {
+            assert!(text.contains(word), "{shell}: no {word} in the completions");
+        }
+        let checker = match shell {
+            "bash" | "zsh" => shell,
+            _ => continue,
+        };
+        if common::host::which(checker).is_none() {
+            println!("skipped: no {checker} here to parse its completion script");
+            continue;
+        }
+        let dir = temp_dir(&format!("completions-{shell}"));
+        let file = dir.join("dsig.completion");
+        fs::write(&file, text.as_bytes()).expect("write");
+        let parsed = std::process::Command::new(checker)
+            .arg("-n")
+            .arg(&file)
+            .output()
+            .expect("run the shell");
+        assert!(
+            parsed.status.success(),
+            "{shell} -n: {}",
+            transcript(&parsed)
+        );
+    }
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(code(&out), 2, "{}", transcript(&out));
+}
+
+/// `dsig man`: a roff page for section 1 with every subcommand; a closed
+/// pipe is not an error.
+#[test]
+fn man_page() {
+    let out = run(&["man"]);
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH dsig 1"),
+        "{text}"
+    );
+    assert!(text.contains(".TH dsig 1"), "{text}");
+    for sub in [
+        "lint",
+        "rules",
+        "explain",
+        "init",
+        "probe",
+        "server",
+        "completions",
+    ] {
+        assert!(text.contains(sub), "no {sub} in the man page");
+    }
+    let mut child = common::cli::command_in(manifest_dir(), &["man"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dsig");
+    drop(child.stdout.take()); // the reader goes away at once
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    assert!(out.stderr.is_empty(), "{}", transcript(&out));
+}
