@@ -1163,3 +1163,49 @@ fn man_page() {
     assert_eq!(code(&out), 0, "{}", transcript(&out));
     assert!(out.stderr.is_empty(), "{}", transcript(&out));
 }
+
+/// `--images docker` without a `docker` command, and `--images registry`
+/// with a registry that does not answer: a warning that the base image
+/// could not be read, and the findings and exit status of `--images off`.
+#[test]
+fn unreadable_base_images_are_a_warning() {
+    let dir = temp_dir("images-unreadable");
+    fs::write(
+        dir.join("Dockerfile"),
+        "FROM 127.0.0.1:9/nothing/here:1\nCMD [\"/bin/sleep\", \"100\"]\n",
+    )
+    .expect("write");
+    let lint = |images: &str| {
+        common::cli::command_in(
+            &dir,
+            &[
+                "lint",
+                "--isolated",
+                "--format",
+                "concise",
+                "--images",
+                images,
+                "Dockerfile",
+            ],
+        )
+        .env("PATH", "/nonexistent")
+        .env("DSIG_CACHE_DIR", dir.join("cache"))
+        .output()
+        .expect("run dsig")
+    };
+    let off = lint("off");
+    assert!(off.stderr.is_empty(), "{}", transcript(&off));
+    for (images, from) in [("docker", "from Docker"), ("registry", "from its registry")] {
+        let out = lint(images);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), code(&off), "{images}: {}", transcript(&out));
+        assert_eq!(out.stdout, off.stdout, "{images}: {}", transcript(&out));
+        assert!(
+            err.contains(&format!(
+                "warning: --images {images}: base image `127.0.0.1:9/nothing/here:1` could not be read {from}"
+            )) && err.lines().count() == 1,
+            "{images}: {}",
+            transcript(&out)
+        );
+    }
+}
