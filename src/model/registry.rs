@@ -1,2 +1,1914 @@
-//! Base images read from an OCI registry (`--images registry`): the
-//! distribution API. Being written (issue 17).
+//! Base images read from an OCI registry (`--images registry`, issue 17):
+//! the distribution API v2, as far as dsig needs it.
+//!
+//! [`pull`] resolves a reference to the image manifest of one platform,
+//! reads its config, and reads the files that the caller names from the
+//! layers (symlinks followed across layers, whiteouts applied). It never
+//! keeps whole layers: a layer is downloaded once into a temporary file
+//! (sha256 checked while it streams), read, and deleted; what was read of it
+//! is kept in the cache under the layer's digest.
+//!
+//! The registry is not trusted: every manifest, config and layer fetched by
+//! digest is checked against it, every body has a size cap, the pull has a
+//! deadline and a bounded number of requests, and no credential or token
+//! ever goes into an error message or the cache.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The most read of one file (the rest is cut off).
+pub const MAX_FILE: usize = 8 << 20;
+/// The most wanted paths read per image.
+pub const MAX_WANTED: usize = 64;
+/// Symlinks followed per path.
+const MAX_HOPS: usize = 8;
+const MAX_MANIFEST: u64 = 4 << 20;
+const MAX_CONFIG: u64 = 8 << 20;
+const MAX_LAYER: u64 = 2 << 30;
+const MAX_UNPACKED: u64 = 8 << 30;
+const MAX_TOKEN_BODY: u64 = 1 << 20;
+const MAX_DOCKER_CONFIG: u64 = 1 << 20;
+const MAX_LAYERS: usize = 256;
+/// HTTP requests per pull, redirects and token requests included.
+const MAX_REQUESTS: u32 = 400;
+const MAX_REDIRECTS: usize = 5;
+/// Symlinks and whiteouts recorded per layer.
+const MAX_LINKS: usize = 200_000;
+/// File content held in memory per pull (all layers).
+const MAX_DATA: usize = 512 << 20;
+/// A cache record of one layer larger than this is not written.
+const MAX_RECORD: usize = 64 << 20;
+/// Paths a cache record remembers having looked for.
+const MAX_LOOKED: usize = 4096;
+/// Rounds of layer reading (each round looks for the paths that symlinks
+/// led to in the round before).
+const MAX_ROUNDS: usize = 6;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
+const RECORD_VERSION: u32 = 1;
+
+const MT_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const MT_DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+const MT_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const MT_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// What to pull and where to keep it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// linux + host arch (Docker's names: amd64, arm64 + variant "v8", arm + "v7", 386, ...).
+    pub os: String,
+    pub arch: String,
+    pub variant: Option<String>,
+    /// On-disk cache root (None: no cache). Default from `default_cache_dir()`.
+    pub cache_dir: Option<PathBuf>,
+    /// Docker's config.json for credentials (None: none). Default from
+    /// `default_docker_config()`: $DOCKER_CONFIG/config.json, else
+    /// ~/.docker/config.json.
+    pub docker_config: Option<PathBuf>,
+    /// Whole-pull deadline (default 60 s); each request also has its own timeout.
+    pub deadline: Duration,
+}
+
+impl Options {
+    /// The host's platform as Docker names it, with the default cache,
+    /// credentials and deadline.
+    #[must_use]
+    pub fn host() -> Options {
+        let (arch, variant) = match std::env::consts::ARCH {
+            "x86_64" => ("amd64", None),
+            "aarch64" => ("arm64", Some("v8")),
+            "arm" => ("arm", Some("v7")),
+            "x86" => ("386", None),
+            "powerpc64" => ("ppc64le", None),
+            "riscv64" => ("riscv64", None),
+            "s390x" => ("s390x", None),
+            "loongarch64" => ("loong64", None),
+            other => (other, None),
+        };
+        Options {
+            os: "linux".to_string(),
+            arch: arch.to_string(),
+            variant: variant.map(str::to_string),
+            cache_dir: default_cache_dir(),
+            docker_config: default_docker_config(),
+            deadline: Duration::from_secs(60),
+        }
+    }
+}
+
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// $DSIG_CACHE_DIR, else $XDG_CACHE_HOME/dsig, else ~/.cache/dsig.
+#[must_use]
+pub fn default_cache_dir() -> Option<PathBuf> {
+    env_path("DSIG_CACHE_DIR")
+        .or_else(|| env_path("XDG_CACHE_HOME").map(|d| d.join("dsig")))
+        .or_else(|| env_path("HOME").map(|h| h.join(".cache").join("dsig")))
+}
+
+/// $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
+#[must_use]
+pub fn default_docker_config() -> Option<PathBuf> {
+    env_path("DOCKER_CONFIG")
+        .map(|d| d.join("config.json"))
+        .or_else(|| env_path("HOME").map(|h| h.join(".docker").join("config.json")))
+}
+
+/// What was read of one image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pulled {
+    /// Normalized: "docker.io/library/redis:7", "127.0.0.1:5000/x/y:1".
+    pub reference: String,
+    /// Digest of the image manifest used (the platform's, under an index).
+    pub digest: String,
+    /// The image config's "config" object (Entrypoint, Cmd, Env, ...); Null if absent.
+    pub config: Value,
+    /// One per wanted path, in the order asked.
+    pub files: Vec<(String, Entry)>,
+}
+
+/// One wanted path of the image.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Entry {
+    /// When the path itself is a symlink: its target as stored (e.g. "dash", "/bin/busybox").
+    pub link: Option<String>,
+    /// Content of the regular file the path resolves to (symlinks followed,
+    /// absolute and relative, max 8 hops), at most [`MAX_FILE`] bytes
+    /// (truncated beyond); None when no file there (missing, whiteout'd,
+    /// dir, device, or link dangling).
+    pub data: Option<Vec<u8>>,
+    /// Mode bits of that file (0 when data is None).
+    pub mode: u32,
+}
+
+/// Pull what dsig needs of one image: the manifest (by platform), its
+/// config, and the files `wanted(config)` names (absolute paths; at most 64
+/// are read; the callback runs once, on the `config` object). Err(why) is
+/// one line for a warning, without secrets.
+pub fn pull(
+    reference: &str,
+    wanted: &dyn Fn(&Value) -> Vec<String>,
+    opts: &Options,
+) -> Result<Pulled, String> {
+    let r = Reference::parse(reference)?;
+    let mut session = Session::new(r, opts);
+    let result = session.run(wanted);
+    session.cleanup();
+    result
+}
+
+// ---------------------------------------------------------------------------
+// References
+
+/// An image reference, normalized as Docker does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reference {
+    /// "docker.io", "ghcr.io", "127.0.0.1:5000".
+    domain: String,
+    /// "library/redis".
+    path: String,
+    tag: Option<String>,
+    /// "sha256:<64 hex>".
+    digest: Option<String>,
+}
+
+impl Reference {
+    fn parse(s: &str) -> Result<Reference, String> {
+        let s = s.trim();
+        if s.is_empty() || s.len() > 512 {
+            return Err("invalid image reference (empty or too long)".to_string());
+        }
+        let shown = printable(s);
+        let (name, digest) = match s.split_once('@') {
+            Some((n, d)) => {
+                if !is_digest(d) {
+                    return Err(format!(
+                        "invalid image reference {shown}: only sha256 digests are read"
+                    ));
+                }
+                (n, Some(d.to_string()))
+            }
+            None => (s, None),
+        };
+        let last_slash = name.rfind('/').map_or(0, |i| i + 1);
+        let (name, tag) = match name[last_slash..].rfind(':') {
+            Some(i) => {
+                let t = &name[last_slash + i + 1..];
+                if !valid_tag(t) {
+                    return Err(format!("invalid image reference {shown}: bad tag"));
+                }
+                (&name[..last_slash + i], Some(t.to_string()))
+            }
+            None => (name, None),
+        };
+        let (domain, rest) = match name.split_once('/') {
+            Some((first, rest))
+                if first.contains(['.', ':'])
+                    || first == "localhost"
+                    || first.chars().any(|c| c.is_ascii_uppercase()) =>
+            {
+                (first.to_string(), rest.to_string())
+            }
+            _ => ("docker.io".to_string(), name.to_string()),
+        };
+        let domain = if domain == "index.docker.io" {
+            "docker.io".to_string()
+        } else {
+            domain
+        };
+        let path = if domain == "docker.io" && !rest.contains('/') {
+            format!("library/{rest}")
+        } else {
+            rest
+        };
+        if !valid_domain(&domain) {
+            return Err(format!(
+                "invalid image reference {shown}: bad registry host"
+            ));
+        }
+        if path.chars().any(|c| c.is_ascii_uppercase()) {
+            return Err(format!(
+                "invalid image reference {shown}: repository name must be lowercase"
+            ));
+        }
+        if path.len() > 255 || !path.split('/').all(valid_path_component) {
+            return Err(format!(
+                "invalid image reference {shown}: bad repository name"
+            ));
+        }
+        let tag = if tag.is_none() && digest.is_none() {
+            Some("latest".to_string())
+        } else {
+            tag
+        };
+        Ok(Reference {
+            domain,
+            path,
+            tag,
+            digest,
+        })
+    }
+
+    fn normalized(&self) -> String {
+        let mut s = format!("{}/{}", self.domain, self.path);
+        if let Some(t) = &self.tag {
+            s.push(':');
+            s.push_str(t);
+        }
+        if let Some(d) = &self.digest {
+            s.push('@');
+            s.push_str(d);
+        }
+        s
+    }
+
+    /// Host (and port) of the API: Docker Hub's is registry-1.docker.io.
+    fn api_host(&self) -> &str {
+        if self.domain == "docker.io" {
+            "registry-1.docker.io"
+        } else {
+            &self.domain
+        }
+    }
+
+    /// The key of the registry in Docker's config.json.
+    fn config_key(&self) -> &str {
+        if self.domain == "docker.io" {
+            "https://index.docker.io/v1/"
+        } else {
+            &self.domain
+        }
+    }
+}
+
+fn is_digest(d: &str) -> bool {
+    d.strip_prefix("sha256:").is_some_and(|h| {
+        h.len() == 64
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+fn valid_tag(t: &str) -> bool {
+    !t.is_empty()
+        && t.len() <= 128
+        && !t.starts_with(['.', '-'])
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+fn valid_domain(d: &str) -> bool {
+    !d.is_empty()
+        && d.len() <= 255
+        && d.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
+}
+
+fn valid_path_component(c: &str) -> bool {
+    let b = c.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|&x| x.is_ascii_lowercase() || x.is_ascii_digit() || b"._-".contains(&x))
+}
+
+/// A reference as shown in a message: control characters replaced.
+fn printable(s: &str) -> String {
+    s.chars()
+        .take(300)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Transport decisions
+
+/// The host of "host", "host:port", "[v6]:port", without the port.
+fn host_only(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("");
+    }
+    match authority.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => authority,
+    }
+}
+
+/// localhost, 127.0.0.0/8 or ::1 (Docker's insecure-by-default registries).
+fn is_loopback(authority: &str) -> bool {
+    let h = host_only(authority);
+    if h.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match h.parse::<IpAddr>() {
+        Ok(IpAddr::V4(a)) => a.is_loopback(),
+        Ok(IpAddr::V6(a)) => {
+            a == Ipv6Addr::LOCALHOST
+                || a.to_ipv4_mapped()
+                    .is_some_and(|v4: Ipv4Addr| v4.is_loopback())
+        }
+        Err(_) => false,
+    }
+}
+
+/// The schemes tried for a registry, in order. As Docker does for its
+/// insecure-by-default registries, a loopback one is tried over HTTPS first
+/// and over plain HTTP when that fails at the connection or TLS level (not
+/// on an HTTP answer); any other registry is HTTPS only.
+fn schemes(authority: &str) -> &'static [&'static str] {
+    if is_loopback(authority) {
+        &["https", "http"]
+    } else {
+        &["https"]
+    }
+}
+
+/// A parsed absolute http(s) URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Url {
+    scheme: String,
+    authority: String,
+    /// Path and query, starting with '/'.
+    rest: String,
+}
+
+impl Url {
+    fn parse(s: &str) -> Option<Url> {
+        let (scheme, after) = s.split_once("://")?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return None;
+        }
+        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        let authority = &after[..end];
+        if authority.is_empty() || authority.contains('@') || !valid_domain(authority) {
+            return None;
+        }
+        let mut rest = after[end..].split('#').next().unwrap_or("").to_string();
+        if !rest.starts_with('/') {
+            rest.insert(0, '/');
+        }
+        if rest.bytes().any(|b| b.is_ascii_control() || b == b' ') {
+            return None;
+        }
+        Some(Url {
+            scheme,
+            authority: authority.to_ascii_lowercase(),
+            rest,
+        })
+    }
+
+    /// `location` (absolute, scheme-relative or path-absolute) against self.
+    fn join(&self, location: &str) -> Option<Url> {
+        if location.contains("://") {
+            Url::parse(location)
+        } else if let Some(r) = location.strip_prefix("//") {
+            Url::parse(&format!("{}://{r}", self.scheme))
+        } else if location.starts_with('/') {
+            Url::parse(&format!("{}://{}{location}", self.scheme, self.authority))
+        } else {
+            None
+        }
+    }
+
+    fn same_origin(&self, other: &Url) -> bool {
+        self.scheme == other.scheme && self.authority == other.authority
+    }
+
+    /// HTTPS anywhere; plain HTTP only to a loopback host.
+    fn allowed(&self) -> bool {
+        self.scheme == "https" || (self.scheme == "http" && is_loopback(&self.authority))
+    }
+
+    fn text(&self) -> String {
+        format!("{}://{}{}", self.scheme, self.authority, self.rest)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Credentials and authentication
+
+/// An `Authorization` value; never shown.
+#[derive(Clone, Default)]
+enum Auth {
+    #[default]
+    None,
+    Basic(String),
+    Bearer(String),
+}
+
+impl Auth {
+    fn header(&self) -> Option<String> {
+        match self {
+            Auth::None => None,
+            Auth::Basic(b) => Some(format!("Basic {b}")),
+            Auth::Bearer(t) => Some(format!("Bearer {t}")),
+        }
+    }
+}
+
+/// User and password (or secret) for a registry; never shown.
+#[derive(Clone)]
+struct Creds {
+    user: String,
+    pass: String,
+}
+
+impl Creds {
+    fn basic(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.user, self.pass))
+    }
+}
+
+/// The hostname part of a config.json key ("https://index.docker.io/v1/" →
+/// "index.docker.io").
+fn key_host(key: &str) -> String {
+    let k = key
+        .strip_prefix("https://")
+        .or_else(|| key.strip_prefix("http://"))
+        .unwrap_or(key);
+    k.split('/').next().unwrap_or("").to_ascii_lowercase()
+}
+
+/// Credentials for `r` from Docker's config.json: `credHelpers[host]`, then
+/// `auths` (the key as Docker writes it, or any key naming the same host),
+/// then `credsStore`. None when there are none or they cannot be read.
+fn lookup_creds(config: &Path, r: &Reference, deadline: Instant) -> Option<Creds> {
+    let text = read_capped(config, MAX_DOCKER_CONFIG)?;
+    let doc: Value = serde_json::from_slice(&text).ok()?;
+    let key = r.config_key();
+    let hosts: Vec<String> = if r.domain == "docker.io" {
+        ["index.docker.io", "docker.io", "registry-1.docker.io"]
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect()
+    } else {
+        vec![r.domain.to_ascii_lowercase()]
+    };
+    let matches = |k: &str| k == key || hosts.contains(&key_host(k));
+    if let Some(helpers) = doc.get("credHelpers").and_then(Value::as_object) {
+        if let Some(name) = helpers
+            .iter()
+            .find(|(k, _)| matches(k))
+            .and_then(|(_, v)| v.as_str())
+        {
+            return run_helper(name, key, deadline);
+        }
+    }
+    if let Some(auths) = doc.get("auths").and_then(Value::as_object) {
+        let entry = auths
+            .get(key)
+            .or_else(|| auths.iter().find(|(k, _)| matches(k)).map(|(_, v)| v));
+        if let Some(c) = entry.and_then(creds_of_entry) {
+            return Some(c);
+        }
+    }
+    if let Some(store) = doc.get("credsStore").and_then(Value::as_str) {
+        return run_helper(store, key, deadline);
+    }
+    None
+}
+
+fn creds_of_entry(e: &Value) -> Option<Creds> {
+    use base64::Engine;
+    if let Some(a) = e
+        .get("auth")
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty())
+    {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(a.trim())
+            .ok()?;
+        let s = String::from_utf8(raw).ok()?;
+        let (user, pass) = s.split_once(':')?;
+        return Some(Creds {
+            user: user.to_string(),
+            pass: pass.to_string(),
+        });
+    }
+    let user = e.get("username").and_then(Value::as_str)?;
+    let pass = e.get("password").and_then(Value::as_str)?;
+    (!user.is_empty()).then(|| Creds {
+        user: user.to_string(),
+        pass: pass.to_string(),
+    })
+}
+
+/// `docker-credential-NAME get` with the server on stdin, bounded in time
+/// and output; its stderr is dropped (it is not shown). An identity token
+/// (`Username: "<token>"`) is not used (it needs the OAuth2 flow).
+fn run_helper(name: &str, server: &str, deadline: Instant) -> Option<Creds> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        return None;
+    }
+    let mut child = Command::new(format!("docker-credential-{name}"))
+        .arg("get")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(server.as_bytes());
+    }
+    let stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(s) = stdout {
+            let _ = s.take(64 << 10).read_to_end(&mut out);
+        }
+        out
+    });
+    let until = (Instant::now() + HELPER_TIMEOUT).min(deadline);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_millis(10)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+    let out = reader.join().ok()?;
+    let v: Value = serde_json::from_slice(&out).ok()?;
+    let user = v.get("Username").and_then(Value::as_str)?;
+    let pass = v.get("Secret").and_then(Value::as_str)?;
+    if user.is_empty() || user == "<token>" {
+        return None;
+    }
+    Some(Creds {
+        user: user.to_string(),
+        pass: pass.to_string(),
+    })
+}
+
+/// A `WWW-Authenticate` challenge: scheme and parameters.
+#[derive(Debug, PartialEq, Eq)]
+struct Challenge {
+    scheme: String,
+    params: BTreeMap<String, String>,
+}
+
+fn parse_challenge(h: &str) -> Option<Challenge> {
+    let h = h.trim();
+    let (scheme, mut rest) = match h.find(' ') {
+        Some(i) => (&h[..i], h[i + 1..].trim_start()),
+        None => (h, ""),
+    };
+    let mut params = BTreeMap::new();
+    while !rest.is_empty() {
+        let eq = rest.find('=')?;
+        let key = rest[..eq]
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
+        rest = rest[eq + 1..].trim_start();
+        let value;
+        if let Some(q) = rest.strip_prefix('"') {
+            let mut v = String::new();
+            let mut chars = q.char_indices();
+            let mut end = None;
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some((_, n)) = chars.next() {
+                            v.push(n);
+                        }
+                    }
+                    '"' => {
+                        end = Some(i + 1);
+                        break;
+                    }
+                    _ => v.push(c),
+                }
+            }
+            value = v;
+            rest = &q[end?..];
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            value = rest[..end].trim().to_string();
+            rest = &rest[end..];
+        }
+        rest = rest.trim_start().trim_start_matches(',').trim_start();
+        params.insert(key, value);
+    }
+    Some(Challenge {
+        scheme: scheme.to_ascii_lowercase(),
+        params,
+    })
+}
+
+fn query_escape(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The pull
+
+/// A layer descriptor.
+#[derive(Debug, Clone)]
+struct Layer {
+    digest: String,
+    size: u64,
+}
+
+struct Session<'o> {
+    r: Reference,
+    opts: &'o Options,
+    agent: ureq::Agent,
+    deadline: Instant,
+    requests: u32,
+    /// Scheme of the registry, once a connection worked.
+    scheme: Option<&'static str>,
+    auth: Auth,
+    creds: Option<Option<Creds>>,
+    /// Downloaded layers (temporary files, deleted at the end).
+    temp: BTreeMap<String, PathBuf>,
+    data_held: usize,
+}
+
+impl<'o> Session<'o> {
+    fn new(r: Reference, opts: &'o Options) -> Session<'o> {
+        let proxy = if is_loopback(r.api_host()) {
+            None
+        } else {
+            ureq::Proxy::try_from_env()
+        };
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(concat!("dsig/", env!("CARGO_PKG_VERSION")))
+            .accept_encoding(ureq::config::AutoHeaderValue::None)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .proxy(proxy)
+            .build();
+        let start = Instant::now();
+        Session {
+            r,
+            opts,
+            agent: config.into(),
+            deadline: start + opts.deadline,
+            requests: 0,
+            scheme: None,
+            auth: Auth::None,
+            creds: None,
+            temp: BTreeMap::new(),
+            data_held: 0,
+        }
+    }
+
+    fn cleanup(&mut self) {
+        for p in std::mem::take(&mut self.temp).into_values() {
+            let _ = fs::remove_file(p);
+        }
+    }
+
+    fn remaining(&self) -> Result<Duration, String> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            Err(format!(
+                "{}: the pull took over its deadline of {} s",
+                self.r.normalized(),
+                self.opts.deadline.as_secs()
+            ))
+        } else {
+            Ok(left)
+        }
+    }
+
+    fn run(&mut self, wanted: &dyn Fn(&Value) -> Vec<String>) -> Result<Pulled, String> {
+        let (manifest, digest) = self.image_manifest()?;
+        let config_desc = manifest
+            .get("config")
+            .ok_or_else(|| self.msg("the image manifest has no config"))?;
+        let (config_digest, config_size) = self.descriptor(config_desc)?;
+        let config_bytes = self.blob_small(&config_digest, config_size, MAX_CONFIG, "config")?;
+        let config_doc: Value = serde_json::from_slice(&config_bytes)
+            .map_err(|_| self.msg("the image config is not valid JSON"))?;
+        let config = config_doc.get("config").cloned().unwrap_or(Value::Null);
+        let config = if config.is_object() {
+            config
+        } else {
+            Value::Null
+        };
+        let layers = self.layers(&manifest)?;
+        let mut paths = wanted(&config);
+        paths.truncate(MAX_WANTED);
+        let files = if paths.is_empty() {
+            Vec::new()
+        } else {
+            self.read_files(&layers, &paths)?
+        };
+        Ok(Pulled {
+            reference: self.r.normalized(),
+            digest,
+            config,
+            files,
+        })
+    }
+
+    fn msg(&self, what: &str) -> String {
+        format!("{}: {what}", self.r.normalized())
+    }
+
+    /// The image manifest of the platform (through an index if there is
+    /// one) and its digest.
+    fn image_manifest(&mut self) -> Result<(Value, String), String> {
+        let top_ref = self
+            .r
+            .digest
+            .clone()
+            .or_else(|| self.r.tag.clone())
+            .unwrap_or_else(|| "latest".to_string());
+        let expect = self.r.digest.clone();
+        let (bytes, digest) = self.manifest(&top_ref, expect.as_deref(), None)?;
+        let doc = parse_json(&bytes).ok_or_else(|| self.msg("the manifest is not valid JSON"))?;
+        match manifest_kind(&doc) {
+            Kind::Index => {
+                let (d, size) = pick_platform(&doc, self.opts).map_err(|e| self.msg(&e))?;
+                let (bytes, digest) = self.manifest(&d, Some(&d), Some(size))?;
+                let doc =
+                    parse_json(&bytes).ok_or_else(|| self.msg("the manifest is not valid JSON"))?;
+                match manifest_kind(&doc) {
+                    Kind::Image => Ok((doc, digest)),
+                    Kind::Index => Err(self.msg("an index inside an index is not read")),
+                    Kind::Other(why) => Err(self.msg(&why)),
+                }
+            }
+            Kind::Image => {
+                // A single-platform image: Docker checks its config's
+                // platform too, dsig reads it as it is.
+                Ok((doc, digest))
+            }
+            Kind::Other(why) => Err(self.msg(&why)),
+        }
+    }
+
+    fn descriptor(&self, d: &Value) -> Result<(String, u64), String> {
+        let digest = d.get("digest").and_then(Value::as_str).unwrap_or("");
+        if !is_digest(digest) {
+            return Err(self.msg("a descriptor has no sha256 digest"));
+        }
+        let size = d.get("size").and_then(Value::as_u64).unwrap_or(u64::MAX);
+        Ok((digest.to_string(), size))
+    }
+
+    fn layers(&self, manifest: &Value) -> Result<Vec<Layer>, String> {
+        let list = match manifest.get("layers") {
+            Some(Value::Array(a)) => a,
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(_) => return Err(self.msg("the manifest's layers are not a list")),
+        };
+        if list.len() > MAX_LAYERS {
+            return Err(self.msg(&format!("the image has over {MAX_LAYERS} layers")));
+        }
+        let mut out = Vec::new();
+        for l in list {
+            let (digest, size) = self.descriptor(l)?;
+            let media_type = l
+                .get("mediaType")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let gzip_or_tar = matches!(
+                media_type.as_str(),
+                "application/vnd.docker.image.rootfs.diff.tar.gzip"
+                    | "application/vnd.docker.image.rootfs.diff.tar"
+                    | "application/vnd.oci.image.layer.v1.tar"
+                    | "application/vnd.oci.image.layer.v1.tar+gzip"
+                    | "application/vnd.oci.image.layer.nondistributable.v1.tar"
+                    | "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+            );
+            if !gzip_or_tar {
+                return Err(self.msg(&format!(
+                    "layer media type {} is not read",
+                    printable(&media_type)
+                )));
+            }
+            if size != u64::MAX && size > MAX_LAYER {
+                return Err(self.msg(&format!("layer {digest} is over 2 GiB")));
+            }
+            out.push(Layer { digest, size });
+        }
+        Ok(out)
+    }
+
+    // --- HTTP ------------------------------------------------------------
+
+    fn count_request(&mut self) -> Result<(), String> {
+        self.requests += 1;
+        if self.requests > MAX_REQUESTS {
+            return Err(self.msg(&format!("over {MAX_REQUESTS} requests")));
+        }
+        Ok(())
+    }
+
+    /// One request, no redirect followed; `auth` is sent only when asked.
+    fn send(
+        &mut self,
+        url: &Url,
+        accept: Option<&str>,
+        auth: Option<String>,
+    ) -> Result<ureq::http::Response<ureq::Body>, String> {
+        if !url.allowed() {
+            return Err(self.msg(&format!(
+                "refused plain HTTP to {} (only loopback registries are read over HTTP)",
+                url.authority
+            )));
+        }
+        self.count_request()?;
+        let left = self.remaining()?;
+        let mut req = self
+            .agent
+            .get(url.text())
+            .config()
+            .timeout_global(Some(left))
+            .build();
+        if let Some(a) = accept {
+            req = req.header("Accept", a);
+        }
+        if let Some(a) = auth {
+            req = req.header("Authorization", a);
+        }
+        req.call().map_err(|e| {
+            format!(
+                "{}: cannot reach {}: {}",
+                self.r.normalized(),
+                url.authority,
+                transport_error(&e)
+            )
+        })
+    }
+
+    /// GET `path` of the registry: scheme chosen on first contact, auth
+    /// challenges answered once, redirects followed (without the
+    /// registry's Authorization to another origin). Returns a 200.
+    fn get(
+        &mut self,
+        path: &str,
+        accept: Option<&str>,
+        what: &str,
+    ) -> Result<ureq::http::Response<ureq::Body>, String> {
+        let mut answered_challenge = false;
+        loop {
+            let (mut resp, origin) = self.first_contact(path, accept)?;
+            let mut url = origin.clone();
+            let mut hops = 0;
+            while matches!(resp.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+                hops += 1;
+                if hops > MAX_REDIRECTS {
+                    return Err(self.msg(&format!("{what}: too many redirects")));
+                }
+                let loc = header(&resp, "location").unwrap_or_default();
+                let next = url
+                    .join(&loc)
+                    .ok_or_else(|| self.msg(&format!("{what}: bad redirect")))?;
+                if !next.allowed() {
+                    return Err(self.msg(&format!(
+                        "{what}: refused a redirect to plain HTTP on {}",
+                        next.authority
+                    )));
+                }
+                let auth = if next.same_origin(&origin) {
+                    self.auth.header()
+                } else {
+                    None
+                };
+                resp = self.send(&next, accept, auth)?;
+                url = next;
+            }
+            match resp.status().as_u16() {
+                200 => return Ok(resp),
+                401 if !answered_challenge && url.same_origin(&origin) => {
+                    answered_challenge = true;
+                    let ch = header(&resp, "www-authenticate");
+                    self.authenticate(ch.as_deref())?;
+                }
+                401 => {
+                    return Err(self.msg(&format!(
+                        "{what}: the registry refused access (401){}",
+                        if self.has_creds() {
+                            " with the credentials of config.json"
+                        } else {
+                            ", and config.json has no credentials for it"
+                        }
+                    )))
+                }
+                code => return Err(self.msg(&format!("{what}: the registry answered {code}"))),
+            }
+        }
+    }
+
+    /// The first request of `path` to the registry, trying the schemes in
+    /// order until one connects.
+    fn first_contact(
+        &mut self,
+        path: &str,
+        accept: Option<&str>,
+    ) -> Result<(ureq::http::Response<ureq::Body>, Url), String> {
+        let host = self.r.api_host().to_string();
+        let tries: Vec<&'static str> = match self.scheme {
+            Some(s) => vec![s],
+            None => schemes(&host).to_vec(),
+        };
+        let mut last = String::new();
+        for s in tries {
+            let Some(url) = Url::parse(&format!("{s}://{host}{path}")) else {
+                return Err(self.msg("bad registry URL"));
+            };
+            let auth = self.auth.header();
+            match self.send(&url, accept, auth) {
+                Ok(resp) => {
+                    self.scheme = Some(s);
+                    return Ok((resp, url));
+                }
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    fn has_creds(&self) -> bool {
+        matches!(self.creds, Some(Some(_)))
+    }
+
+    fn credentials(&mut self) -> Option<Creds> {
+        if self.creds.is_none() {
+            let c = self
+                .opts
+                .docker_config
+                .as_deref()
+                .and_then(|p| lookup_creds(p, &self.r, self.deadline));
+            self.creds = Some(c);
+        }
+        self.creds.clone().flatten()
+    }
+
+    fn authenticate(&mut self, challenge: Option<&str>) -> Result<(), String> {
+        let ch = challenge
+            .and_then(parse_challenge)
+            .ok_or_else(|| self.msg("the registry answered 401 without a usable challenge"))?;
+        match ch.scheme.as_str() {
+            "basic" => {
+                let c = self.credentials().ok_or_else(|| {
+                    self.msg("the registry asks for a login and config.json has none for it")
+                })?;
+                self.auth = Auth::Basic(c.basic());
+                Ok(())
+            }
+            "bearer" => {
+                let realm = ch.params.get("realm").map(String::as_str).unwrap_or("");
+                let realm = Url::parse(realm)
+                    .ok_or_else(|| self.msg("the registry's token realm is not a URL"))?;
+                let mut q = format!(
+                    "scope={}",
+                    query_escape(&format!("repository:{}:pull", self.r.path))
+                );
+                if let Some(s) = ch.params.get("service") {
+                    q = format!("service={}&{q}", query_escape(s));
+                }
+                let sep = if realm.rest.contains('?') { '&' } else { '?' };
+                let mut url = realm.clone();
+                url.rest = format!("{}{sep}{q}", realm.rest);
+                let auth = self.credentials().map(|c| format!("Basic {}", c.basic()));
+                let resp = self.send(&url, Some("application/json"), auth)?;
+                let code = resp.status().as_u16();
+                if code != 200 {
+                    return Err(self.msg(&format!(
+                        "the token service {} answered {code}{}",
+                        realm.authority,
+                        if self.has_creds() {
+                            " to the credentials of config.json"
+                        } else {
+                            ""
+                        }
+                    )));
+                }
+                let body = read_body(resp, MAX_TOKEN_BODY)
+                    .map_err(|e| self.msg(&format!("token: {e}")))?;
+                let doc: Value = serde_json::from_slice(&body)
+                    .map_err(|_| self.msg("the token answer is not JSON"))?;
+                let token = doc
+                    .get("token")
+                    .and_then(Value::as_str)
+                    .filter(|t| !t.is_empty())
+                    .or_else(|| doc.get("access_token").and_then(Value::as_str))
+                    .unwrap_or("");
+                if token.is_empty()
+                    || token.len() > 64 << 10
+                    || token.bytes().any(|b| !(0x21..0x7f).contains(&b))
+                {
+                    return Err(self.msg("the token answer holds no usable token"));
+                }
+                self.auth = Auth::Bearer(token.to_string());
+                Ok(())
+            }
+            _ => {
+                Err(self.msg("the registry asks for an authentication scheme dsig does not speak"))
+            }
+        }
+    }
+
+    // --- Manifests and blobs --------------------------------------------
+
+    fn cache_file(&self, kind: &str, digest: &str) -> Option<PathBuf> {
+        let hex = digest.strip_prefix("sha256:")?;
+        Some(
+            self.opts
+                .cache_dir
+                .as_ref()?
+                .join("registry")
+                .join(kind)
+                .join(hex),
+        )
+    }
+
+    /// A manifest and its digest: by digest from the cache when it is
+    /// there, else from the registry (checked against `expect`).
+    fn manifest(
+        &mut self,
+        reference: &str,
+        expect: Option<&str>,
+        size: Option<u64>,
+    ) -> Result<(Vec<u8>, String), String> {
+        if let Some(d) = expect {
+            if let Some(b) = self.cached_blob("manifests", d, MAX_MANIFEST) {
+                return Ok((b, d.to_string()));
+            }
+        }
+        let accept = [
+            MT_DOCKER_MANIFEST,
+            MT_DOCKER_LIST,
+            MT_OCI_MANIFEST,
+            MT_OCI_INDEX,
+        ]
+        .join(", ");
+        let path = format!("/v2/{}/manifests/{reference}", self.r.path);
+        let resp = self.get(&path, Some(&accept), "manifest")?;
+        let told = header(&resp, "docker-content-digest");
+        let limit = size.unwrap_or(MAX_MANIFEST).min(MAX_MANIFEST);
+        let body = read_body(resp, limit).map_err(|e| self.msg(&format!("manifest: {e}")))?;
+        let digest = sha256_digest(&body);
+        if let Some(d) = expect {
+            if d != digest {
+                return Err(self.msg(&format!(
+                    "manifest {d}: digest mismatch ({digest} received)"
+                )));
+            }
+        }
+        if let Some(t) = told.filter(|t| is_digest(t)) {
+            if t != digest {
+                return Err(self.msg(&format!(
+                    "manifest: the registry says {t}, the bytes are {digest}"
+                )));
+            }
+        }
+        self.store_blob("manifests", &digest, &body);
+        Ok((body, digest))
+    }
+
+    fn cached_blob(&self, kind: &str, digest: &str, limit: u64) -> Option<Vec<u8>> {
+        let p = self.cache_file(kind, digest)?;
+        let b = read_capped(&p, limit)?;
+        (sha256_digest(&b) == digest).then_some(b)
+    }
+
+    fn store_blob(&self, kind: &str, digest: &str, bytes: &[u8]) {
+        if let Some(p) = self.cache_file(kind, digest) {
+            let _ = write_atomic(&p, bytes);
+        }
+    }
+
+    /// A small blob (the config): cache, else the registry, checked.
+    fn blob_small(
+        &mut self,
+        digest: &str,
+        size: u64,
+        cap: u64,
+        what: &str,
+    ) -> Result<Vec<u8>, String> {
+        if size != u64::MAX && size > cap {
+            return Err(self.msg(&format!("{what} is over {} MiB", cap >> 20)));
+        }
+        if let Some(b) = self.cached_blob("blobs", digest, cap) {
+            return Ok(b);
+        }
+        let path = format!("/v2/{}/blobs/{digest}", self.r.path);
+        let resp = self.get(&path, None, what)?;
+        let body = read_body(resp, size.min(cap)).map_err(|e| self.msg(&format!("{what}: {e}")))?;
+        let got = sha256_digest(&body);
+        if got != digest {
+            return Err(self.msg(&format!(
+                "{what} {digest}: digest mismatch ({got} received)"
+            )));
+        }
+        self.store_blob("blobs", digest, &body);
+        Ok(body)
+    }
+
+    /// Downloads a layer into a temporary file (once per pull), checking
+    /// its size and digest while it streams.
+    fn download_layer(&mut self, layer: &Layer) -> Result<PathBuf, String> {
+        if let Some(p) = self.temp.get(&layer.digest) {
+            return Ok(p.clone());
+        }
+        let dir = match &self.opts.cache_dir {
+            Some(c) => c.join("registry").join("tmp"),
+            None => std::env::temp_dir(),
+        };
+        let _ = fs::create_dir_all(&dir);
+        let path = dir.join(unique_name("layer"));
+        let path_copy = path.clone();
+        self.temp.insert(layer.digest.clone(), path.clone());
+        let blob_path = format!("/v2/{}/blobs/{}", self.r.path, layer.digest);
+        let resp = self.get(&blob_path, None, "layer")?;
+        let limit = layer.size.min(MAX_LAYER);
+        let mut file = fs::File::create(&path_copy)
+            .map_err(|e| self.msg(&format!("cannot write a temporary file: {}", e.kind())))?;
+        let mut reader = resp.into_body().into_reader().take(limit.saturating_add(1));
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        let mut buf = vec![0u8; 64 << 10];
+        let mut total: u64 = 0;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(self.msg(&format!("layer {}: {}", layer.digest, io_text(&e))))
+                }
+            };
+            total += n as u64;
+            if total > limit {
+                return Err(self.msg(&format!(
+                    "layer {} is larger than its descriptor says (or over 2 GiB)",
+                    layer.digest
+                )));
+            }
+            ctx.update(&buf[..n]);
+            file.write_all(&buf[..n])
+                .map_err(|e| self.msg(&format!("cannot write a temporary file: {}", e.kind())))?;
+            self.remaining()?;
+        }
+        let got = format!("sha256:{}", hex(ctx.finish().as_ref()));
+        if got != layer.digest {
+            return Err(self.msg(&format!(
+                "layer {}: digest mismatch ({got} received)",
+                layer.digest
+            )));
+        }
+        Ok(path_copy)
+    }
+
+    // --- Files ------------------------------------------------------------
+
+    fn read_files(
+        &mut self,
+        layers: &[Layer],
+        paths: &[String],
+    ) -> Result<Vec<(String, Entry)>, String> {
+        let mut look: BTreeSet<String> = BTreeSet::new();
+        for p in paths {
+            if let Some(n) = normalize_abs(p) {
+                add_with_ancestors(&mut look, &n);
+            }
+        }
+        let mut records: Vec<Record> = layers
+            .iter()
+            .map(|l| self.cached_record(&l.digest).unwrap_or_default())
+            .collect();
+        for _round in 0..MAX_ROUNDS {
+            for (i, layer) in layers.iter().enumerate() {
+                if look.is_subset(&records[i].looked) {
+                    continue;
+                }
+                let mut want = look.clone();
+                if records[i].looked.len() + look.len() <= MAX_LOOKED {
+                    want.extend(records[i].looked.iter().cloned());
+                }
+                let rec = self.read_layer(layer, &want)?;
+                self.data_held =
+                    self.data_held.saturating_sub(records[i].data_size()) + rec.data_size();
+                if self.data_held > MAX_DATA {
+                    return Err(self.msg("the files read from the layers are over 512 MiB"));
+                }
+                self.store_record(&layer.digest, &rec);
+                records[i] = rec;
+            }
+            let mut need = BTreeSet::new();
+            for p in paths {
+                resolve(&records, p, &mut need);
+            }
+            need.retain(|n| !look.contains(n));
+            if need.is_empty() {
+                break;
+            }
+            for n in need {
+                add_with_ancestors(&mut look, &n);
+            }
+        }
+        let mut ignored = BTreeSet::new();
+        Ok(paths
+            .iter()
+            .map(|p| (p.clone(), resolve(&records, p, &mut ignored)))
+            .collect())
+    }
+
+    fn read_layer(&mut self, layer: &Layer, look: &BTreeSet<String>) -> Result<Record, String> {
+        let path = self.download_layer(layer)?;
+        let file = fs::File::open(&path)
+            .map_err(|e| self.msg(&format!("cannot read a temporary file: {}", e.kind())))?;
+        let mut file = io::BufReader::new(file);
+        let magic = {
+            let b = file
+                .fill_buf_compat()
+                .map_err(|e| self.msg(&format!("cannot read a temporary file: {}", e.kind())))?;
+            b.get(..4).map(<[u8]>::to_vec).unwrap_or_else(|| b.to_vec())
+        };
+        let deadline = self.deadline;
+        let what = format!("{}: layer {}", self.r.normalized(), layer.digest);
+        if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            return Err(format!("{what}: zstd-compressed layers are not read"));
+        }
+        let result = if magic.starts_with(&[0x1f, 0x8b]) {
+            let gz = flate2::read::MultiGzDecoder::new(file);
+            scan_layer(Capped::new(gz, MAX_UNPACKED), look, deadline)
+        } else {
+            scan_layer(Capped::new(file, MAX_UNPACKED), look, deadline)
+        };
+        result.map_err(|e| format!("{what}: {e}"))
+    }
+
+    fn cached_record(&self, digest: &str) -> Option<Record> {
+        let p = self.cache_file("layers", digest)?;
+        let b = read_capped(&p, MAX_RECORD as u64)?;
+        let r: Record = serde_json::from_slice(&b).ok()?;
+        (r.v == RECORD_VERSION && r.digest == digest).then_some(r)
+    }
+
+    fn store_record(&self, digest: &str, rec: &Record) {
+        let Some(p) = self.cache_file("layers", digest) else {
+            return;
+        };
+        let mut rec = rec.clone();
+        rec.v = RECORD_VERSION;
+        rec.digest = digest.to_string();
+        if let Ok(b) = serde_json::to_vec(&rec) {
+            if b.len() <= MAX_RECORD {
+                let _ = write_atomic(&p, &b);
+            }
+        }
+    }
+}
+
+/// `BufRead::fill_buf`, named so that the import stays local.
+trait FillBuf {
+    fn fill_buf_compat(&mut self) -> io::Result<&[u8]>;
+}
+
+impl<R: Read> FillBuf for io::BufReader<R> {
+    fn fill_buf_compat(&mut self) -> io::Result<&[u8]> {
+        io::BufRead::fill_buf(self)
+    }
+}
+
+fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// A transport error in one line, without the URL's query or headers.
+fn transport_error(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => io_text(io),
+        ureq::Error::Timeout(_) => "timed out".to_string(),
+        ureq::Error::HostNotFound => "host not found".to_string(),
+        ureq::Error::ConnectionFailed => "connection failed".to_string(),
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => "TLS failed".to_string(),
+        other => printable(&other.to_string()),
+    }
+}
+
+fn io_text(e: &io::Error) -> String {
+    printable(&e.to_string())
+}
+
+/// The body, at most `limit` bytes (more is an error).
+fn read_body(resp: ureq::http::Response<ureq::Body>, limit: u64) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    resp.into_body()
+        .into_reader()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| io_text(&e))?;
+    if out.len() as u64 > limit {
+        return Err(format!("the answer is over {limit} bytes"));
+    }
+    Ok(out)
+}
+
+fn parse_json(b: &[u8]) -> Option<Value> {
+    serde_json::from_slice(b).ok()
+}
+
+enum Kind {
+    Index,
+    Image,
+    Other(String),
+}
+
+fn manifest_kind(doc: &Value) -> Kind {
+    let mt = doc.get("mediaType").and_then(Value::as_str).unwrap_or("");
+    match mt {
+        MT_DOCKER_LIST | MT_OCI_INDEX => Kind::Index,
+        MT_DOCKER_MANIFEST | MT_OCI_MANIFEST => Kind::Image,
+        "" if doc.get("manifests").is_some_and(Value::is_array) => Kind::Index,
+        "" if doc.get("config").is_some_and(Value::is_object) => Kind::Image,
+        _ if doc.get("schemaVersion").and_then(Value::as_u64) == Some(1) => {
+            Kind::Other("schema 1 manifests are not read".to_string())
+        }
+        _ => Kind::Other(format!("manifest media type {} is not read", printable(mt))),
+    }
+}
+
+/// The entry of an index for the platform (os and arch; the variant when
+/// one is asked, arm64's missing variant taken as v8), skipping attestation
+/// entries. Err names the platforms the index has.
+fn pick_platform(index: &Value, opts: &Options) -> Result<(String, u64), String> {
+    let list = index
+        .get("manifests")
+        .and_then(Value::as_array)
+        .ok_or("the index has no manifests")?;
+    let mut seen = Vec::new();
+    let mut fallback = None;
+    for m in list {
+        let p = m.get("platform");
+        let field = |k: &str| {
+            p.and_then(|p| p.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let (os, arch, variant) = (field("os"), field("architecture"), field("variant"));
+        let attestation = m
+            .get("annotations")
+            .and_then(|a| a.get("vnd.docker.reference.type"))
+            .and_then(Value::as_str)
+            == Some("attestation-manifest");
+        if attestation || os == "unknown" || arch == "unknown" {
+            continue;
+        }
+        let name = if variant.is_empty() {
+            format!("{os}/{arch}")
+        } else {
+            format!("{os}/{arch}/{variant}")
+        };
+        if seen.len() < 16 && !seen.contains(&name) {
+            seen.push(printable(&name));
+        }
+        if os != opts.os || arch != opts.arch {
+            continue;
+        }
+        let digest = m.get("digest").and_then(Value::as_str).unwrap_or("");
+        if !is_digest(digest) {
+            continue;
+        }
+        let size = m
+            .get("size")
+            .and_then(Value::as_u64)
+            .unwrap_or(MAX_MANIFEST);
+        let hit = (digest.to_string(), size);
+        match opts.variant.as_deref() {
+            None => return Ok(hit),
+            Some(v) if v == variant => return Ok(hit),
+            Some("v8") if arch == "arm64" && variant.is_empty() => return Ok(hit),
+            Some(_) if variant.is_empty() => {
+                fallback.get_or_insert(hit);
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(hit) = fallback {
+        return Ok(hit);
+    }
+    let want = match &opts.variant {
+        Some(v) => format!("{}/{}/{v}", opts.os, opts.arch),
+        None => format!("{}/{}", opts.os, opts.arch),
+    };
+    Err(format!(
+        "no {want} image in the index (it has {})",
+        if seen.is_empty() {
+            "none".to_string()
+        } else {
+            seen.join(", ")
+        }
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// Layers
+
+/// What one layer tells of the paths looked for: kept in the cache under
+/// the layer's digest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Record {
+    #[serde(default)]
+    v: u32,
+    #[serde(default)]
+    digest: String,
+    /// The paths this record looked for: an entry at one of them is in
+    /// `entries` if the layer has one.
+    looked: BTreeSet<String>,
+    /// Entries at looked-for paths, and every symlink of the layer.
+    entries: BTreeMap<String, Item>,
+    /// Paths the layer deletes (`.wh.NAME`).
+    whiteouts: BTreeSet<String>,
+    /// Directories the layer makes opaque (`.wh..wh..opq`).
+    opaque: BTreeSet<String>,
+}
+
+impl Record {
+    fn data_size(&self) -> usize {
+        self.entries
+            .values()
+            .map(|i| i.data.as_ref().map_or(0, Vec::len))
+            .sum()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum ItemKind {
+    File,
+    Dir,
+    Symlink,
+    Hardlink,
+    Other,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Item {
+    kind: ItemKind,
+    /// Symlink target as stored; hardlink target as an absolute path.
+    #[serde(default)]
+    link: Option<String>,
+    #[serde(default)]
+    mode: u32,
+    #[serde(default, with = "b64")]
+    data: Option<Vec<u8>>,
+}
+
+mod b64 {
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[allow(clippy::ref_option)]
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_some(&base64::engine::general_purpose::STANDARD.encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        match s {
+            None => Ok(None),
+            Some(s) => base64::engine::general_purpose::STANDARD
+                .decode(s)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// A reader that fails past `limit` bytes.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Capped<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        Capped { inner, left: limit }
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::other("over 8 GiB unpacked"));
+        }
+        let max = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// "/a/b" from a tar name ("./a/b/", "a//b", "/a/b"); None for the root
+/// and for names that climb with "..".
+fn normalize_tar(name: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(name).ok()?;
+    let mut out = String::new();
+    for c in s.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => return None,
+            c => {
+                out.push('/');
+                out.push_str(c);
+            }
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// An absolute path with "." and ".." resolved lexically (".." stops at
+/// the root); None for a relative path or the root.
+fn normalize_abs(p: &str) -> Option<String> {
+    if !p.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    (!parts.is_empty()).then(|| format!("/{}", parts.join("/")))
+}
+
+/// "/a/b/c" → "/a", "/a/b" (the strict ancestors).
+fn ancestors(p: &str) -> impl Iterator<Item = &str> {
+    p.match_indices('/')
+        .filter(|(i, _)| *i > 0)
+        .map(move |(i, _)| &p[..i])
+}
+
+fn add_with_ancestors(set: &mut BTreeSet<String>, p: &str) {
+    for a in ancestors(p) {
+        set.insert(a.to_string());
+    }
+    set.insert(p.to_string());
+}
+
+/// Reads one layer's tar: every symlink, every whiteout, and the entries
+/// at the paths looked for (with the content of regular files).
+fn scan_layer(
+    reader: impl Read,
+    look: &BTreeSet<String>,
+    deadline: Instant,
+) -> Result<Record, String> {
+    let mut rec = Record {
+        looked: look.clone(),
+        ..Record::default()
+    };
+    let mut links = 0usize;
+    let mut ar = tar::Archive::new(reader);
+    let entries = ar
+        .entries()
+        .map_err(|e| format!("not a tar: {}", io_text(&e)))?;
+    for (n, entry) in entries.enumerate() {
+        if n % 512 == 0 && Instant::now() > deadline {
+            return Err("the pull took over its deadline".to_string());
+        }
+        let mut e = entry.map_err(|e| format!("bad tar: {}", io_text(&e)))?;
+        let Some(path) = normalize_tar(&e.path_bytes()) else {
+            continue;
+        };
+        let (parent, base) = path.rsplit_once('/').unwrap_or(("", &path));
+        if let Some(hidden) = base.strip_prefix(".wh.") {
+            links += 1;
+            if hidden == ".wh..opq" {
+                rec.opaque.insert(if parent.is_empty() {
+                    "/".to_string()
+                } else {
+                    parent.to_string()
+                });
+            } else if !hidden.is_empty() {
+                rec.whiteouts.insert(format!("{parent}/{hidden}"));
+            }
+            if links > MAX_LINKS {
+                return Err("too many links and whiteouts".to_string());
+            }
+            continue;
+        }
+        let header = e.header();
+        let mode = header.mode().unwrap_or(0) & 0o7777;
+        let kind = match header.entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => ItemKind::File,
+            tar::EntryType::Directory => ItemKind::Dir,
+            tar::EntryType::Symlink => ItemKind::Symlink,
+            tar::EntryType::Link => ItemKind::Hardlink,
+            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
+            _ => ItemKind::Other,
+        };
+        let link_name = || {
+            e.link_name_bytes()
+                .and_then(|b| String::from_utf8(b.into_owned()).ok())
+        };
+        if kind == ItemKind::Symlink {
+            links += 1;
+            if links > MAX_LINKS {
+                return Err("too many links and whiteouts".to_string());
+            }
+            let Some(target) = link_name() else {
+                continue;
+            };
+            rec.entries.insert(
+                path,
+                Item {
+                    kind,
+                    link: Some(target),
+                    mode,
+                    data: None,
+                },
+            );
+            continue;
+        }
+        if !look.contains(&path) {
+            continue;
+        }
+        let mut item = Item {
+            kind,
+            link: None,
+            mode,
+            data: None,
+        };
+        match kind {
+            ItemKind::Hardlink => item.link = link_name().and_then(|t| normalize_tar(t.as_bytes())),
+            ItemKind::File => {
+                let mut data = Vec::new();
+                (&mut e)
+                    .take(MAX_FILE as u64)
+                    .read_to_end(&mut data)
+                    .map_err(|e| format!("bad tar: {}", io_text(&e)))?;
+                item.data = Some(data);
+            }
+            _ => {}
+        }
+        rec.entries.insert(path, item);
+    }
+    Ok(rec)
+}
+
+/// What the merged layers have at exactly `p` (no symlink followed): the
+/// layer index and item, and whether every layer consulted had looked for
+/// `p` (else the answer assumes the others have nothing there).
+fn lookup<'r>(records: &'r [Record], p: &str) -> (Option<(usize, &'r Item)>, bool) {
+    let mut complete = true;
+    for (i, r) in records.iter().enumerate().rev() {
+        if let Some(it) = r.entries.get(p) {
+            return (Some((i, it)), complete);
+        }
+        if !r.looked.contains(p) {
+            complete = false;
+        }
+        let hidden = r.whiteouts.contains(p)
+            || ancestors(p).any(|a| {
+                r.whiteouts.contains(a)
+                    || r.opaque.contains(a)
+                    || r.entries.get(a).is_some_and(|x| x.kind != ItemKind::Dir)
+            })
+            || r.opaque.contains("/");
+        if hidden {
+            return (None, complete);
+        }
+    }
+    (None, complete)
+}
+
+/// Resolves a wanted path through the merged layers; paths it had to
+/// guess about (not looked for in some layer) go into `need`.
+fn resolve(records: &[Record], wanted: &str, need: &mut BTreeSet<String>) -> Entry {
+    let none = Entry::default();
+    let Some(start) = normalize_abs(wanted) else {
+        return none;
+    };
+    let mut pending: Vec<String> = start
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .rev()
+        .map(str::to_string)
+        .collect();
+    let mut cur = String::new();
+    let mut hops = 0;
+    let mut link = None;
+    // Whether the last component of `pending` is still the wanted path's own.
+    let mut own_last = true;
+    while let Some(c) = pending.pop() {
+        match c.as_str() {
+            "" | "." => continue,
+            ".." => {
+                if let Some(i) = cur.rfind('/') {
+                    cur.truncate(i);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let cand = format!("{cur}/{c}");
+        let (found, complete) = lookup(records, &cand);
+        if !complete {
+            need.insert(cand.clone());
+        }
+        let Some((layer, item)) = found else {
+            // Guessing: a path not looked for everywhere may be a directory.
+            if !complete && !pending.is_empty() {
+                cur = cand;
+                continue;
+            }
+            return Entry { link, ..none };
+        };
+        match item.kind {
+            ItemKind::Symlink => {
+                let target = item.link.clone().unwrap_or_default();
+                if pending.is_empty() && own_last {
+                    link = Some(target.clone());
+                }
+                if pending.is_empty() {
+                    own_last = false;
+                }
+                hops += 1;
+                if hops > MAX_HOPS || target.is_empty() {
+                    return Entry { link, ..none };
+                }
+                if target.starts_with('/') {
+                    cur.clear();
+                }
+                pending.extend(
+                    target
+                        .split('/')
+                        .filter(|c| !c.is_empty())
+                        .rev()
+                        .map(str::to_string),
+                );
+            }
+            ItemKind::Dir => {
+                if pending.is_empty() {
+                    return Entry { link, ..none };
+                }
+                cur = cand;
+            }
+            ItemKind::File | ItemKind::Hardlink if pending.is_empty() => {
+                let file = if item.kind == ItemKind::Hardlink {
+                    let Some(t) = item.link.as_deref() else {
+                        return Entry { link, ..none };
+                    };
+                    let r = &records[layer];
+                    match r.entries.get(t) {
+                        Some(x) if x.kind == ItemKind::File => x,
+                        Some(_) => return Entry { link, ..none },
+                        None => {
+                            if !r.looked.contains(t) {
+                                need.insert(t.to_string());
+                            }
+                            return Entry { link, ..none };
+                        }
+                    }
+                } else {
+                    item
+                };
+                return match &file.data {
+                    Some(d) => Entry {
+                        link,
+                        data: Some(d.clone()),
+                        mode: file.mode,
+                    },
+                    None => Entry { link, ..none },
+                };
+            }
+            _ => return Entry { link, ..none },
+        }
+    }
+    Entry { link, ..none }
+}
+
+// ---------------------------------------------------------------------------
+// Small helpers
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn sha256_digest(b: &[u8]) -> String {
+    format!(
+        "sha256:{}",
+        hex(ring::digest::digest(&ring::digest::SHA256, b).as_ref())
+    )
+}
+
+/// A file's bytes if it is at most `limit` long; None otherwise or on error.
+fn read_capped(p: &Path, limit: u64) -> Option<Vec<u8>> {
+    let f = fs::File::open(p).ok()?;
+    let mut out = Vec::new();
+    f.take(limit.saturating_add(1)).read_to_end(&mut out).ok()?;
+    (out.len() as u64 <= limit).then_some(out)
+}
+
+fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        ".{prefix}-{}-{}-{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Writes `bytes` to `p` through a temporary file and a rename, so that a
+/// reader sees the old file or the whole new one.
+fn write_atomic(p: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = p.parent().ok_or_else(|| io::Error::other("no parent"))?;
+    fs::create_dir_all(dir)?;
+    let tmp = dir.join(unique_name("tmp"));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, p)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
