@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -35,6 +35,10 @@ const MAX_LAYER: u64 = 2 << 30;
 const MAX_UNPACKED: u64 = 8 << 30;
 const MAX_TOKEN_BODY: u64 = 1 << 20;
 const MAX_DOCKER_CONFIG: u64 = 1 << 20;
+/// A GNU long name or link in a layer's tar.
+const MAX_TAR_NAME: u64 = 64 << 10;
+/// A PAX header in a layer's tar.
+const MAX_TAR_PAX: u64 = 1 << 20;
 const MAX_LAYERS: usize = 256;
 /// HTTP requests per pull, redirects and token requests included.
 const MAX_REQUESTS: u32 = 400;
@@ -363,15 +367,19 @@ fn is_loopback(authority: &str) -> bool {
     }
 }
 
-/// The schemes tried for a registry, in order. As Docker does for its
-/// insecure-by-default registries, a loopback one is tried over HTTPS first
-/// and over plain HTTP when that fails at the connection or TLS level (not
-/// on an HTTP answer); any other registry is HTTPS only.
-fn schemes(authority: &str) -> &'static [&'static str] {
+/// The scheme of a registry's API: HTTPS, except plain HTTP for a loopback
+/// registry (localhost, 127.0.0.0/8, ::1), which Docker treats as insecure
+/// by default. Docker tries HTTPS first there and falls back to HTTP; dsig
+/// goes to HTTP directly: it trusts public CAs only (webpki roots), which
+/// never certify a loopback address, so the HTTPS try could not succeed and
+/// would cost a handshake with a server that may not answer it. Any other
+/// registry is HTTPS only; plain HTTP to it is never sent (see
+/// [`Url::allowed`], which also guards redirects and token realms).
+fn scheme_for(authority: &str) -> &'static str {
     if is_loopback(authority) {
-        &["https", "http"]
+        "http"
     } else {
-        &["https"]
+        "https"
     }
 }
 
@@ -686,8 +694,6 @@ struct Session<'o> {
     agent: ureq::Agent,
     deadline: Instant,
     requests: u32,
-    /// Scheme of the registry, once a connection worked.
-    scheme: Option<&'static str>,
     auth: Auth,
     creds: Option<Option<Creds>>,
     /// Downloaded layers (temporary files, deleted at the end).
@@ -717,7 +723,6 @@ impl<'o> Session<'o> {
             agent: config.into(),
             deadline: start + opts.deadline,
             requests: 0,
-            scheme: None,
             auth: Auth::None,
             creds: None,
             temp: BTreeMap::new(),
@@ -908,7 +913,7 @@ impl<'o> Session<'o> {
         })
     }
 
-    /// GET `path` of the registry: scheme chosen on first contact, auth
+    /// GET `path` of the registry: auth
     /// challenges answered once, redirects followed (without the
     /// registry's Authorization to another origin). Returns a 200.
     fn get(
@@ -967,33 +972,18 @@ impl<'o> Session<'o> {
         }
     }
 
-    /// The first request of `path` to the registry, trying the schemes in
-    /// order until one connects.
+    /// The first request of `path` to the registry (before redirects).
     fn first_contact(
         &mut self,
         path: &str,
         accept: Option<&str>,
     ) -> Result<(ureq::http::Response<ureq::Body>, Url), String> {
-        let host = self.r.api_host().to_string();
-        let tries: Vec<&'static str> = match self.scheme {
-            Some(s) => vec![s],
-            None => schemes(&host).to_vec(),
-        };
-        let mut last = String::new();
-        for s in tries {
-            let Some(url) = Url::parse(&format!("{s}://{host}{path}")) else {
-                return Err(self.msg("bad registry URL"));
-            };
-            let auth = self.auth.header();
-            match self.send(&url, accept, auth) {
-                Ok(resp) => {
-                    self.scheme = Some(s);
-                    return Ok((resp, url));
-                }
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
+        let host = self.r.api_host();
+        let url = Url::parse(&format!("{}://{host}{path}", scheme_for(host)))
+            .ok_or_else(|| self.msg("bad registry URL"))?;
+        let auth = self.auth.header();
+        let resp = self.send(&url, accept, auth)?;
+        Ok((resp, url))
     }
 
     fn has_creds(&self) -> bool {
@@ -1245,6 +1235,7 @@ impl<'o> Session<'o> {
             .iter()
             .map(|l| self.cached_record(&l.digest).unwrap_or_default())
             .collect();
+        self.data_held = records.iter().map(Record::data_size).sum();
         for _round in 0..MAX_ROUNDS {
             for (i, layer) in layers.iter().enumerate() {
                 if look.is_subset(&records[i].looked) {
@@ -1289,7 +1280,7 @@ impl<'o> Session<'o> {
         let mut file = io::BufReader::new(file);
         let magic = {
             let b = file
-                .fill_buf_compat()
+                .fill_buf()
                 .map_err(|e| self.msg(&format!("cannot read a temporary file: {}", e.kind())))?;
             b.get(..4).map(<[u8]>::to_vec).unwrap_or_else(|| b.to_vec())
         };
@@ -1326,17 +1317,6 @@ impl<'o> Session<'o> {
                 let _ = write_atomic(&p, &b);
             }
         }
-    }
-}
-
-/// `BufRead::fill_buf`, named so that the import stays local.
-trait FillBuf {
-    fn fill_buf_compat(&mut self) -> io::Result<&[u8]>;
-}
-
-impl<R: Read> FillBuf for io::BufReader<R> {
-    fn fill_buf_compat(&mut self) -> io::Result<&[u8]> {
-        io::BufRead::fill_buf(self)
     }
 }
 
@@ -1641,15 +1621,54 @@ fn scan_layer(
     };
     let mut links = 0usize;
     let mut ar = tar::Archive::new(reader);
+    // Raw entries: the GNU long names and PAX headers are read here, with a
+    // size cap (the tar crate reads them whole into memory).
     let entries = ar
         .entries()
-        .map_err(|e| format!("not a tar: {}", io_text(&e)))?;
+        .map_err(|e| format!("not a tar: {}", io_text(&e)))?
+        .raw(true);
+    let mut long_name: Option<Vec<u8>> = None;
+    let mut long_link: Option<Vec<u8>> = None;
     for (n, entry) in entries.enumerate() {
         if n % 512 == 0 && Instant::now() > deadline {
             return Err("the pull took over its deadline".to_string());
         }
         let mut e = entry.map_err(|e| format!("bad tar: {}", io_text(&e)))?;
-        let Some(path) = normalize_tar(&e.path_bytes()) else {
+        match e.header().entry_type() {
+            tar::EntryType::GNULongName => {
+                long_name = Some(read_meta(&mut e, MAX_TAR_NAME)?);
+                continue;
+            }
+            tar::EntryType::GNULongLink => {
+                long_link = Some(read_meta(&mut e, MAX_TAR_NAME)?);
+                continue;
+            }
+            tar::EntryType::XHeader => {
+                let pax = read_meta(&mut e, MAX_TAR_PAX)?;
+                for (k, v) in pax_records(&pax) {
+                    match k {
+                        b"path" => long_name = Some(v.to_vec()),
+                        b"linkpath" => long_link = Some(v.to_vec()),
+                        _ => {}
+                    }
+                }
+                continue;
+            }
+            tar::EntryType::XGlobalHeader => continue,
+            _ => {}
+        }
+        let name = long_name
+            .take()
+            .unwrap_or_else(|| e.header().path_bytes().into_owned());
+        let link_name = long_link
+            .take()
+            .or_else(|| {
+                e.header()
+                    .link_name_bytes()
+                    .map(std::borrow::Cow::into_owned)
+            })
+            .and_then(|b| String::from_utf8(b).ok());
+        let Some(path) = normalize_tar(&name) else {
             continue;
         };
         let (parent, base) = path.rsplit_once('/').unwrap_or(("", &path));
@@ -1679,16 +1698,12 @@ fn scan_layer(
             tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
             _ => ItemKind::Other,
         };
-        let link_name = || {
-            e.link_name_bytes()
-                .and_then(|b| String::from_utf8(b.into_owned()).ok())
-        };
         if kind == ItemKind::Symlink {
             links += 1;
             if links > MAX_LINKS {
                 return Err("too many links and whiteouts".to_string());
             }
-            let Some(target) = link_name() else {
+            let Some(target) = link_name else {
                 continue;
             };
             rec.entries.insert(
@@ -1712,7 +1727,7 @@ fn scan_layer(
             data: None,
         };
         match kind {
-            ItemKind::Hardlink => item.link = link_name().and_then(|t| normalize_tar(t.as_bytes())),
+            ItemKind::Hardlink => item.link = link_name.and_then(|t| normalize_tar(t.as_bytes())),
             ItemKind::File => {
                 let mut data = Vec::new();
                 (&mut e)
@@ -1726,6 +1741,50 @@ fn scan_layer(
         rec.entries.insert(path, item);
     }
     Ok(rec)
+}
+
+/// The data of a tar metadata entry (long name, PAX header), at most `cap`
+/// bytes.
+fn read_meta(e: &mut impl Read, cap: u64) -> Result<Vec<u8>, String> {
+    let mut v = Vec::new();
+    e.take(cap + 1)
+        .read_to_end(&mut v)
+        .map_err(|e| format!("bad tar: {}", io_text(&e)))?;
+    if v.len() as u64 > cap {
+        return Err("a tar name or PAX header is too long".to_string());
+    }
+    // A GNU long name ends with NUL.
+    while v.last() == Some(&0) {
+        v.pop();
+    }
+    Ok(v)
+}
+
+/// The `key=value` records of a PAX header ("LEN key=value\n" each);
+/// stops at the first malformed one.
+fn pax_records(mut d: &[u8]) -> Vec<(&[u8], &[u8])> {
+    let mut out = Vec::new();
+    while !d.is_empty() {
+        let Some(sp) = d.iter().position(|&b| b == b' ') else {
+            break;
+        };
+        let Some(len) = std::str::from_utf8(&d[..sp])
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+        else {
+            break;
+        };
+        if len <= sp + 1 || len > d.len() {
+            break;
+        }
+        let rec = &d[sp + 1..len];
+        let rec = rec.strip_suffix(b"\n").unwrap_or(rec);
+        if let Some(eq) = rec.iter().position(|&b| b == b'=') {
+            out.push((&rec[..eq], &rec[eq + 1..]));
+        }
+        d = &d[len..];
+    }
+    out
 }
 
 /// What the merged layers have at exactly `p` (no symlink followed): the
@@ -1789,8 +1848,9 @@ fn resolve(records: &[Record], wanted: &str, need: &mut BTreeSet<String>) -> Ent
             need.insert(cand.clone());
         }
         let Some((layer, item)) = found else {
-            // Guessing: a path not looked for everywhere may be a directory.
-            if !complete && !pending.is_empty() {
+            // Nothing there: a directory that no tar names itself (its
+            // files do), or nothing at all, and then nothing below it either.
+            if !pending.is_empty() {
                 cur = cand;
                 continue;
             }
@@ -1911,4 +1971,1049 @@ fn write_atomic(p: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use std::collections::HashMap;
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+
+    const TOKEN: &str = "SECRET-TOKEN-4f1a9c";
+    const USER: &str = "alice";
+    const PASS: &str = "hunter2-pass";
+    const REPO: &str = "test/app";
+
+    fn b64(s: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    /// What the stub registry serves and what it was asked.
+    #[derive(Default)]
+    struct State {
+        /// Path (without query) → content type and body.
+        routes: HashMap<String, (String, Vec<u8>)>,
+        /// Path → Location of a 307.
+        redirects: HashMap<String, String>,
+        /// Every request: path with query, Authorization header.
+        log: Vec<(String, Option<String>)>,
+        /// /v2/ needs the bearer token.
+        bearer: bool,
+        /// The token endpoint answers 401.
+        refuse_token: bool,
+    }
+
+    /// A minimal HTTP/1.1 registry on a loopback address: one thread per
+    /// connection, `Connection: close` on every answer.
+    struct Stub {
+        port: u16,
+        ip: &'static str,
+        state: Arc<Mutex<State>>,
+    }
+
+    impl Stub {
+        fn start(ip: &'static str) -> Option<Stub> {
+            let l = TcpListener::bind((ip, 0)).ok()?;
+            let port = l.local_addr().ok()?.port();
+            let state = Arc::new(Mutex::new(State::default()));
+            let st = Arc::clone(&state);
+            std::thread::spawn(move || {
+                for c in l.incoming().flatten() {
+                    let st = Arc::clone(&st);
+                    std::thread::spawn(move || serve(c, &st, ip, port));
+                }
+            });
+            Some(Stub { port, ip, state })
+        }
+
+        fn host(&self) -> String {
+            format!("{}:{}", self.ip, self.port)
+        }
+
+        fn put(&self, path: &str, ctype: &str, body: &[u8]) {
+            self.state
+                .lock()
+                .unwrap()
+                .routes
+                .insert(path.to_string(), (ctype.to_string(), body.to_vec()));
+        }
+
+        fn log(&self) -> Vec<(String, Option<String>)> {
+            self.state.lock().unwrap().log.clone()
+        }
+
+        fn blob_requests(&self) -> usize {
+            self.log()
+                .iter()
+                // Answered ones (the stub wants the token), not 401s.
+                .filter(|(p, a)| p.contains("/blobs/") && a.is_some())
+                .count()
+        }
+    }
+
+    fn serve(mut c: TcpStream, st: &Mutex<State>, ip: &str, port: u16) {
+        let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 65536 {
+            match c.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+            if !buf.first().is_some_and(u8::is_ascii_uppercase) {
+                break; // not HTTP (a TLS hello): hang up
+            }
+        }
+        let head = String::from_utf8_lossy(&buf).to_string();
+        let mut lines = head.split("\r\n");
+        let first: Vec<&str> = lines.next().unwrap_or("").split(' ').collect();
+        if first.len() != 3 || !first[2].starts_with("HTTP/1") {
+            let _ = c.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+            return;
+        }
+        let target = first[1].to_string();
+        let auth = lines
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v.trim().to_string());
+        let path = target.split('?').next().unwrap_or("").to_string();
+        let mut s = st.lock().unwrap();
+        s.log.push((target.clone(), auth.clone()));
+        let (status, extra, ctype, body): (&str, String, String, Vec<u8>) = if path == "/token" {
+            if s.refuse_token {
+                (
+                    "401 Unauthorized",
+                    String::new(),
+                    "text/plain".into(),
+                    b"no".to_vec(),
+                )
+            } else {
+                let b = format!("{{\"token\":\"{TOKEN}\",\"expires_in\":300}}");
+                (
+                    "200 OK",
+                    String::new(),
+                    "application/json".into(),
+                    b.into_bytes(),
+                )
+            }
+        } else if s.bearer
+            && path.starts_with("/v2/")
+            && auth.as_deref() != Some(&format!("Bearer {TOKEN}"))
+        {
+            let ch = format!(
+                    "WWW-Authenticate: Bearer realm=\"http://{ip}:{port}/token\",service=\"stub-registry\",scope=\"repository:{REPO}:pull\"\r\n"
+                );
+            (
+                "401 Unauthorized",
+                ch,
+                "application/json".into(),
+                b"{}".to_vec(),
+            )
+        } else if let Some(loc) = s.redirects.get(&path) {
+            (
+                "307 Temporary Redirect",
+                format!("Location: {loc}\r\n"),
+                "text/plain".into(),
+                Vec::new(),
+            )
+        } else if let Some((t, b)) = s.routes.get(&path) {
+            ("200 OK", String::new(), t.clone(), b.clone())
+        } else {
+            (
+                "404 Not Found",
+                String::new(),
+                "text/plain".into(),
+                b"not found".to_vec(),
+            )
+        };
+        drop(s);
+        let head = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = c.write_all(head.as_bytes());
+        let _ = c.write_all(&body);
+    }
+
+    enum Ent {
+        File(&'static [u8], u32),
+        Dir,
+        Sym(&'static str),
+        Hard(&'static str),
+        /// A file whose name is in a GNU long-name entry.
+        Long(&'static [u8]),
+        /// A file whose name is in a PAX header.
+        Pax(&'static [u8]),
+    }
+
+    /// A tar with the names exactly as given ("./a" or "a").
+    fn tar_of(entries: &[(&str, Ent)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, e) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_mode(0o644);
+            match e {
+                Ent::Long(d) => {
+                    h.set_size(d.len() as u64);
+                    b.append_data(&mut h, name, *d).unwrap();
+                    continue;
+                }
+                Ent::Pax(d) => {
+                    b.append_pax_extensions([("path", name.as_bytes())])
+                        .unwrap();
+                    h.set_size(d.len() as u64);
+                    h.set_path("pax-placeholder").unwrap();
+                    h.set_cksum();
+                    b.append(&h, *d).unwrap();
+                    continue;
+                }
+                _ => {}
+            }
+            h.as_mut_bytes()[..name.len()].copy_from_slice(name.as_bytes());
+            let (kind, mode, data, link): (tar::EntryType, u32, &[u8], &str) = match e {
+                Ent::File(d, m) => (tar::EntryType::Regular, *m, d, ""),
+                Ent::Dir => (tar::EntryType::Directory, 0o755, b"", ""),
+                Ent::Sym(t) => (tar::EntryType::Symlink, 0o777, b"", t),
+                Ent::Hard(t) => (tar::EntryType::Link, 0o755, b"", t),
+                Ent::Long(_) | Ent::Pax(_) => unreachable!(),
+            };
+            h.as_mut_bytes()[157..157 + link.len()].copy_from_slice(link.as_bytes());
+            h.set_entry_type(kind);
+            h.set_mode(mode);
+            h.set_size(data.len() as u64);
+            h.set_cksum();
+            b.append(&h, data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn gzip(b: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn desc(mt: &str, b: &[u8]) -> Value {
+        serde_json::json!({"mediaType": mt, "digest": sha256_digest(b), "size": b.len()})
+    }
+
+    /// The test image, served under tag "1": an OCI index with amd64,
+    /// arm64/v8 and an attestation entry; two layers shared by both.
+    struct Image {
+        index: String,
+        amd64: String,
+        arm64: String,
+        layers: Vec<String>,
+    }
+
+    fn layer1() -> Vec<u8> {
+        gzip(&tar_of(&[
+            ("./", Ent::Dir),
+            ("./bin/", Ent::Dir),
+            ("./bin/dash", Ent::File(b"#!dash-binary", 0o755)),
+            ("./bin/sh", Ent::Sym("dash")),
+            ("./bin/gzip", Ent::File(b"gzip-binary", 0o755)),
+            ("./bin/gunzip", Ent::Hard("./bin/gzip")),
+            ("./etc/", Ent::Dir),
+            ("./etc/gone", Ent::File(b"bye", 0o644)),
+            ("./etc/override", Ent::File(b"old", 0o644)),
+            ("./opt/app/old.txt", Ent::File(b"old", 0o644)),
+            ("./usr/lib/libc.so", Ent::File(b"libc", 0o755)),
+            ("./lib", Ent::Sym("usr/lib")),
+            ("./loop", Ent::Sym("loop")),
+        ]))
+    }
+
+    fn layer2() -> Vec<u8> {
+        tar_of(&[
+            ("etc/.wh.gone", Ent::File(b"", 0)),
+            ("etc/override", Ent::File(b"new", 0o600)),
+            ("opt/app/.wh..wh..opq", Ent::File(b"", 0)),
+            ("opt/app/new.txt", Ent::File(b"new", 0o644)),
+            ("x.sh", Ent::File(b"#!/bin/sh\nexec app\n", 0o755)),
+            ("usr/local/bin/x.sh", Ent::Sym("/x.sh")),
+            (LONG, Ent::Long(b"long")),
+            ("opt/pax/named.txt", Ent::Pax(b"pax")),
+        ])
+    }
+
+    #[test]
+    fn test_layers_hold_long_name_and_pax_entries() {
+        let l2 = layer2();
+        let mut ar = tar::Archive::new(&l2[..]);
+        let kinds: Vec<tar::EntryType> = ar
+            .entries()
+            .unwrap()
+            .raw(true)
+            .map(|e| e.unwrap().header().entry_type())
+            .collect();
+        assert!(kinds.contains(&tar::EntryType::GNULongName));
+        assert!(kinds.contains(&tar::EntryType::XHeader));
+    }
+
+    fn serve_image(stub: &Stub, l1: &[u8], l2: &[u8]) -> Image {
+        let blob = |d: &str| format!("/v2/{REPO}/blobs/{d}");
+        let man = |d: &str| format!("/v2/{REPO}/manifests/{d}");
+        let l1d = desc("application/vnd.oci.image.layer.v1.tar+gzip", l1);
+        let l2d = desc("application/vnd.oci.image.layer.v1.tar", l2);
+        stub.put(&blob(&sha256_digest(l1)), "application/octet-stream", l1);
+        stub.put(&blob(&sha256_digest(l2)), "application/octet-stream", l2);
+        let mut digests = Vec::new();
+        for arch in ["amd64", "arm64"] {
+            let cfg = serde_json::to_vec(&serde_json::json!({
+                "architecture": arch, "os": "linux",
+                "config": {"Entrypoint": ["/usr/local/bin/x.sh"], "Cmd": [arch]},
+                "rootfs": {"type": "layers", "diff_ids": []}
+            }))
+            .unwrap();
+            stub.put(&blob(&sha256_digest(&cfg)), "application/json", &cfg);
+            let m = serde_json::to_vec(&serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": MT_OCI_MANIFEST,
+                "config": desc("application/vnd.oci.image.config.v1+json", &cfg),
+                "layers": [l1d, l2d],
+            }))
+            .unwrap();
+            stub.put(&man(&sha256_digest(&m)), MT_OCI_MANIFEST, &m);
+            digests.push((sha256_digest(&m), m.len()));
+        }
+        let index = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": MT_OCI_INDEX,
+            "manifests": [
+                {"mediaType": MT_OCI_MANIFEST, "digest": digests[0].0, "size": digests[0].1,
+                 "platform": {"os": "linux", "architecture": "amd64"}},
+                {"mediaType": MT_OCI_MANIFEST, "digest": digests[1].0, "size": digests[1].1,
+                 "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}},
+                {"mediaType": MT_OCI_MANIFEST, "digest": format!("sha256:{}", "0".repeat(64)), "size": 10,
+                 "platform": {"os": "unknown", "architecture": "unknown"},
+                 "annotations": {"vnd.docker.reference.type": "attestation-manifest"}}
+            ]
+        }))
+        .unwrap();
+        stub.put(&man("1"), MT_OCI_INDEX, &index);
+        stub.put(&man(&sha256_digest(&index)), MT_OCI_INDEX, &index);
+        Image {
+            index: sha256_digest(&index),
+            amd64: digests[0].0.clone(),
+            arm64: digests[1].0.clone(),
+            layers: vec![sha256_digest(l1), sha256_digest(l2)],
+        }
+    }
+
+    fn stub_with_image() -> (Stub, Image) {
+        let stub = Stub::start("127.0.0.1").expect("bind 127.0.0.1");
+        stub.state.lock().unwrap().bearer = true;
+        let img = serve_image(&stub, &layer1(), &layer2());
+        (stub, img)
+    }
+
+    fn opts(arch: &str, variant: Option<&str>) -> Options {
+        Options {
+            os: "linux".into(),
+            arch: arch.into(),
+            variant: variant.map(str::to_string),
+            cache_dir: None,
+            docker_config: None,
+            deadline: Duration::from_secs(30),
+        }
+    }
+
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new() -> TempDir {
+            let d = std::env::temp_dir().join(format!("dsig-registry-test{}", unique_name("d")));
+            fs::create_dir_all(&d).unwrap();
+            TempDir(d)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn docker_config(dir: &TempDir, host: &str) -> PathBuf {
+        let p = dir.0.join("config.json");
+        let doc = serde_json::json!({"auths": {
+            "other.example.com": {"auth": b64("mallory:nope")},
+            host: {"auth": b64(&format!("{USER}:{PASS}"))}
+        }});
+        fs::write(&p, serde_json::to_vec(&doc).unwrap()).unwrap();
+        p
+    }
+
+    const LONG: &str = "opt/a-directory-name-that-is-long-enough/to-need-a-gnu-long-name-entry/in-the-tar-header/of-the-layer/file.txt";
+
+    const WANTED: &[&str] = &[
+        "/opt/a-directory-name-that-is-long-enough/to-need-a-gnu-long-name-entry/in-the-tar-header/of-the-layer/file.txt",
+        "/opt/pax/named.txt",
+        "/bin/sh",
+        "/etc/gone",
+        "/etc/override",
+        "/opt/app/old.txt",
+        "/opt/app/new.txt",
+        "/lib/libc.so",
+        "/bin/gunzip",
+        "/missing",
+        "/bin",
+        "/loop",
+    ];
+
+    fn wanted(cfg: &Value) -> Vec<String> {
+        let mut v: Vec<String> = WANTED.iter().map(|s| (*s).to_string()).collect();
+        if let Some(ep) = cfg["Entrypoint"][0].as_str() {
+            v.push(ep.to_string());
+        }
+        v
+    }
+
+    fn file<'p>(p: &'p Pulled, path: &str) -> &'p Entry {
+        &p.files.iter().find(|(k, _)| k == path).unwrap().1
+    }
+
+    #[test]
+    fn pulls_the_platform_with_files_links_whiteouts_and_credentials() {
+        let (stub, img) = stub_with_image();
+        let dir = TempDir::new();
+        let mut o = opts("arm64", Some("v8"));
+        o.docker_config = Some(docker_config(&dir, &stub.host()));
+        let r = format!("{}/{REPO}:1", stub.host());
+        let p = pull(&r, &wanted, &o).unwrap();
+        assert_eq!(p.reference, r);
+        assert_eq!(p.digest, img.arm64);
+        assert_ne!(p.digest, img.amd64);
+        assert_eq!(p.config["Cmd"], serde_json::json!(["arm64"]));
+        let names: Vec<&str> = p.files.iter().map(|(k, _)| k.as_str()).collect();
+        let mut expect: Vec<&str> = WANTED.to_vec();
+        expect.push("/usr/local/bin/x.sh");
+        assert_eq!(names, expect, "one per wanted path, in order");
+
+        let sh = file(&p, "/bin/sh");
+        assert_eq!(sh.link.as_deref(), Some("dash"));
+        assert_eq!(sh.data.as_deref(), Some(&b"#!dash-binary"[..]));
+        assert_eq!(sh.mode, 0o755);
+        let x = file(&p, "/usr/local/bin/x.sh");
+        assert_eq!(x.link.as_deref(), Some("/x.sh"));
+        assert_eq!(x.data.as_deref(), Some(&b"#!/bin/sh\nexec app\n"[..]));
+        assert_eq!(*file(&p, "/etc/gone"), Entry::default(), "whiteout");
+        assert_eq!(
+            *file(&p, "/opt/app/old.txt"),
+            Entry::default(),
+            "opaque dir"
+        );
+        assert_eq!(
+            file(&p, "/opt/app/new.txt").data.as_deref(),
+            Some(&b"new"[..])
+        );
+        let ov = file(&p, "/etc/override");
+        assert_eq!(
+            (ov.data.as_deref(), ov.mode),
+            (Some(&b"new"[..]), 0o600),
+            "later layer wins"
+        );
+        let libc = file(&p, "/lib/libc.so");
+        assert_eq!(libc.link, None, "only a parent is a link");
+        assert_eq!(libc.data.as_deref(), Some(&b"libc"[..]));
+        assert_eq!(
+            file(&p, "/bin/gunzip").data.as_deref(),
+            Some(&b"gzip-binary"[..]),
+            "hard link"
+        );
+        assert_eq!(*file(&p, "/missing"), Entry::default());
+        assert_eq!(
+            *file(&p, "/bin"),
+            Entry::default(),
+            "a directory has no data"
+        );
+        assert_eq!(
+            file(&p, &format!("/{LONG}")).data.as_deref(),
+            Some(&b"long"[..])
+        );
+        assert_eq!(
+            file(&p, "/opt/pax/named.txt").data.as_deref(),
+            Some(&b"pax"[..])
+        );
+        let lp = file(&p, "/loop");
+        assert_eq!(
+            (lp.link.as_deref(), lp.data.as_ref()),
+            (Some("loop"), None),
+            "symlink loop"
+        );
+
+        let log = stub.log();
+        let token_reqs: Vec<_> = log
+            .iter()
+            .filter(|(p, _)| p.starts_with("/token"))
+            .collect();
+        assert_eq!(token_reqs.len(), 1, "{log:?}");
+        assert!(token_reqs[0]
+            .0
+            .contains("scope=repository%3Atest%2Fapp%3Apull"));
+        assert!(token_reqs[0].0.contains("service=stub-registry"));
+        let basic = format!("Basic {}", b64(&format!("{USER}:{PASS}")));
+        assert_eq!(
+            token_reqs[0].1.as_deref(),
+            Some(basic.as_str()),
+            "creds from config.json"
+        );
+        for (path, auth) in &log {
+            if path.starts_with("/v2/") && auth.is_some() {
+                assert_eq!(auth.as_deref(), Some(format!("Bearer {TOKEN}").as_str()));
+            }
+        }
+        assert!(
+            !log.iter().any(|(p, _)| p.contains(&"0".repeat(64))),
+            "attestation not read"
+        );
+    }
+
+    #[test]
+    fn picks_amd64_anonymously_and_names_the_platforms_it_lacks() {
+        let (stub, img) = stub_with_image();
+        let r = format!("{}/{REPO}:1", stub.host());
+        let p = pull(&r, &|_| vec![], &opts("amd64", None)).unwrap();
+        assert_eq!(p.digest, img.amd64);
+        assert_eq!(p.config["Cmd"], serde_json::json!(["amd64"]));
+        assert!(p.files.is_empty());
+        assert_eq!(stub.blob_requests(), 1, "the config only, no layer");
+        let log = stub.log();
+        let tok = log.iter().find(|(p, _)| p.starts_with("/token")).unwrap();
+        assert_eq!(tok.1, None, "no credentials: anonymous token");
+
+        let e = pull(&r, &|_| vec![], &opts("s390x", None)).unwrap_err();
+        assert!(e.contains("no linux/s390x image"), "{e}");
+        assert!(
+            e.contains("linux/amd64") && e.contains("linux/arm64/v8"),
+            "{e}"
+        );
+        assert!(!e.contains("unknown"), "{e}");
+        let e = pull(&r, &|_| vec![], &opts("arm64", Some("v9"))).unwrap_err();
+        assert!(e.contains("linux/arm64/v9"), "{e}");
+    }
+
+    #[test]
+    fn digest_mismatch_is_an_error() {
+        let (stub, img) = stub_with_image();
+        let r = format!("{}/{REPO}:1", stub.host());
+        // A layer whose bytes are not its digest.
+        let mut bad = layer1();
+        let last = bad.len() - 9;
+        bad[last] ^= 1;
+        stub.put(
+            &format!("/v2/{REPO}/blobs/{}", img.layers[0]),
+            "application/octet-stream",
+            &bad,
+        );
+        let e = pull(&r, &wanted, &opts("amd64", None)).unwrap_err();
+        assert!(
+            e.contains("digest mismatch") && e.contains(&img.layers[0]),
+            "{e}"
+        );
+        // A platform manifest that is not its digest.
+        stub.put(
+            &format!("/v2/{REPO}/manifests/{}", img.amd64),
+            MT_OCI_MANIFEST,
+            b"{}",
+        );
+        let e = pull(&r, &wanted, &opts("amd64", None)).unwrap_err();
+        assert!(
+            e.contains("digest mismatch") && e.contains(&img.amd64),
+            "{e}"
+        );
+        // A reference by digest gets what it names, or an error.
+        let e = pull(
+            &format!("{}/{REPO}@{}", stub.host(), img.amd64),
+            &wanted,
+            &opts("amd64", None),
+        )
+        .unwrap_err();
+        assert!(e.contains("digest mismatch"), "{e}");
+    }
+
+    #[test]
+    fn oversize_answers_are_errors() {
+        let (stub, _) = stub_with_image();
+        let big = vec![b' '; (4 << 20) + 1];
+        stub.put(&format!("/v2/{REPO}/manifests/big"), MT_OCI_MANIFEST, &big);
+        let e = pull(
+            &format!("{}/{REPO}:big", stub.host()),
+            &wanted,
+            &opts("amd64", None),
+        )
+        .unwrap_err();
+        assert!(e.contains("over 4194304 bytes"), "{e}");
+        // A config larger than 8 MiB (its descriptor says so).
+        let m = serde_json::json!({
+            "schemaVersion": 2, "mediaType": MT_OCI_MANIFEST,
+            "config": {"mediaType": "x", "digest": format!("sha256:{}", "1".repeat(64)), "size": 9u64 << 20},
+            "layers": []
+        });
+        stub.put(
+            &format!("/v2/{REPO}/manifests/bigcfg"),
+            MT_OCI_MANIFEST,
+            &serde_json::to_vec(&m).unwrap(),
+        );
+        let e = pull(
+            &format!("{}/{REPO}:bigcfg", stub.host()),
+            &wanted,
+            &opts("amd64", None),
+        )
+        .unwrap_err();
+        assert!(e.contains("config is over 8 MiB"), "{e}");
+        // A layer larger than its descriptor says.
+        let layer = layer2();
+        let mut d = desc("application/vnd.oci.image.layer.v1.tar", &layer);
+        d["size"] = serde_json::json!(100);
+        let cfg = br#"{"config":{}}"#;
+        stub.put(
+            &format!("/v2/{REPO}/blobs/{}", sha256_digest(cfg)),
+            "application/json",
+            cfg,
+        );
+        stub.put(
+            &format!("/v2/{REPO}/blobs/{}", sha256_digest(&layer)),
+            "x",
+            &layer,
+        );
+        let m = serde_json::json!({
+            "schemaVersion": 2, "mediaType": MT_OCI_MANIFEST,
+            "config": desc("application/vnd.oci.image.config.v1+json", cfg),
+            "layers": [d]
+        });
+        stub.put(
+            &format!("/v2/{REPO}/manifests/biglayer"),
+            MT_OCI_MANIFEST,
+            &serde_json::to_vec(&m).unwrap(),
+        );
+        let e = pull(
+            &format!("{}/{REPO}:biglayer", stub.host()),
+            &wanted,
+            &opts("amd64", None),
+        )
+        .unwrap_err();
+        assert!(e.contains("larger than its descriptor"), "{e}");
+    }
+
+    #[test]
+    fn hostile_or_unread_content_is_an_error_not_a_panic() {
+        let (stub, _) = stub_with_image();
+        let put_image = |tag: &str, layer: &[u8], mt: &str| {
+            let cfg = br#"{"config":{"Cmd":["x"]}}"#;
+            stub.put(
+                &format!("/v2/{REPO}/blobs/{}", sha256_digest(cfg)),
+                "application/json",
+                cfg,
+            );
+            stub.put(
+                &format!("/v2/{REPO}/blobs/{}", sha256_digest(layer)),
+                "x",
+                layer,
+            );
+            let m = serde_json::json!({
+                "schemaVersion": 2, "mediaType": MT_DOCKER_MANIFEST,
+                "config": desc("application/vnd.docker.container.image.v1+json", cfg),
+                "layers": [desc(mt, layer)]
+            });
+            stub.put(
+                &format!("/v2/{REPO}/manifests/{tag}"),
+                MT_DOCKER_MANIFEST,
+                &serde_json::to_vec(&m).unwrap(),
+            );
+        };
+        let gz = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+        let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+            (
+                "garbage",
+                b"\x1f\x8b\x08\x00garbage-that-is-not-deflate".to_vec(),
+                gz,
+                "layer",
+            ),
+            ("cut", layer1()[..40].to_vec(), gz, "layer"),
+            ("nottar", vec![7u8; 1500], gz, "layer"),
+            (
+                "zstd",
+                vec![1, 2, 3],
+                "application/vnd.oci.image.layer.v1.tar+zstd",
+                "layer media type application/vnd.oci.image.layer.v1.tar+zstd is not read",
+            ),
+        ];
+        for (tag, layer, mt, want) in &cases {
+            put_image(tag, layer, mt);
+            let e = pull(
+                &format!("{}/{REPO}:{tag}", stub.host()),
+                &wanted,
+                &opts("amd64", None),
+            )
+            .unwrap_err();
+            assert!(e.contains(want), "{tag}: {e}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+        for (tag, body) in [
+            ("json", &b"{\"mediaType\": [1,"[..]),
+            ("deep", &"[".repeat(100_000).into_bytes()[..]),
+        ] {
+            stub.put(
+                &format!("/v2/{REPO}/manifests/{tag}"),
+                MT_OCI_MANIFEST,
+                body,
+            );
+            let e = pull(
+                &format!("{}/{REPO}:{tag}", stub.host()),
+                &wanted,
+                &opts("amd64", None),
+            )
+            .unwrap_err();
+            assert!(e.contains("not valid JSON"), "{e}");
+        }
+    }
+
+    #[test]
+    fn cache_serves_a_digest_reference_without_network() {
+        let (stub, img) = stub_with_image();
+        let dir = TempDir::new();
+        let mut o = opts("arm64", Some("v8"));
+        o.cache_dir = Some(dir.0.join("cache"));
+        let r = format!("{}/{REPO}@{}", stub.host(), img.index);
+        let first = pull(&r, &wanted, &o).unwrap();
+        assert_eq!(stub.blob_requests(), 3, "config and two layers, each once");
+        let n = stub.log().len();
+        let second = pull(&r, &wanted, &o).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(
+            stub.log().len(),
+            n,
+            "no request at all: {:?}",
+            &stub.log()[n..]
+        );
+        // No temporary layer is left behind.
+        let tmp = dir.0.join("cache/registry/tmp");
+        assert_eq!(fs::read_dir(&tmp).map(Iterator::count).unwrap_or(0), 0);
+        // Nothing secret in the cache.
+        for e in walk(&dir.0) {
+            let b = fs::read(&e).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&b).contains(TOKEN),
+                "{}",
+                e.display()
+            );
+        }
+        // A path the records did not look for: the layers are read again.
+        let more = pull(
+            &r,
+            &|_| vec!["/etc/override".to_string(), "/etc/hostname".to_string()],
+            &o,
+        )
+        .unwrap();
+        assert_eq!(more.files[0].1.data.as_deref(), Some(&b"new"[..]));
+        assert_eq!(more.files[1].1, Entry::default());
+        assert_eq!(
+            stub.blob_requests(),
+            5,
+            "both layers again, once each: {:?}",
+            stub.log()
+        );
+        // ... and then both paths are in the records.
+        let n = stub.log().len();
+        pull(&r, &|_| vec!["/etc/hostname".to_string()], &o).unwrap();
+        assert_eq!(stub.log().len(), n);
+        // A corrupt cache file is ignored.
+        for e in walk(&dir.0) {
+            fs::write(&e, b"{garbage").unwrap();
+        }
+        let again = pull(&r, &wanted, &o).unwrap();
+        assert_eq!(again, first);
+        // A tag is always asked to the registry.
+        let n = stub.log().len();
+        pull(&format!("{}/{REPO}:1", stub.host()), &wanted, &o).unwrap();
+        assert!(stub.log()[n..]
+            .iter()
+            .any(|(p, _)| p.ends_with("/manifests/1")));
+        assert!(
+            !stub.log()[n..].iter().any(|(p, _)| p.contains("/blobs/")),
+            "all else cached"
+        );
+    }
+
+    fn walk(d: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        if let Ok(rd) = fs::read_dir(d) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    out.extend(walk(&p));
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn errors_hold_no_secret() {
+        let (stub, _) = stub_with_image();
+        let dir = TempDir::new();
+        let mut o = opts("amd64", None);
+        o.docker_config = Some(docker_config(&dir, &stub.host()));
+        let secrets = [
+            PASS.to_string(),
+            TOKEN.to_string(),
+            b64(&format!("{USER}:{PASS}")),
+        ];
+        let e1 = pull(&format!("{}/{REPO}:nope", stub.host()), &wanted, &o).unwrap_err();
+        assert!(e1.contains("404"), "{e1}");
+        stub.state.lock().unwrap().refuse_token = true;
+        let e2 = pull(&format!("{}/{REPO}:1", stub.host()), &wanted, &o).unwrap_err();
+        assert!(e2.contains("401") && e2.contains("credentials"), "{e2}");
+        for e in [e1, e2] {
+            for s in &secrets {
+                assert!(!e.contains(s.as_str()), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn redirects_drop_authorization_to_another_host() {
+        let (stub, img) = stub_with_image();
+        let Some(storage) = Stub::start("127.0.0.2") else {
+            assert!(std::env::var_os("CI").is_none(), "cannot bind 127.0.0.2");
+            eprintln!("skipped: cannot bind 127.0.0.2");
+            return;
+        };
+        let l1 = layer1();
+        storage.put("/storage/l1", "application/octet-stream", &l1);
+        stub.state.lock().unwrap().redirects.insert(
+            format!("/v2/{REPO}/blobs/{}", img.layers[0]),
+            format!("http://{}/storage/l1", storage.host()),
+        );
+        let p = pull(
+            &format!("{}/{REPO}:1", stub.host()),
+            &wanted,
+            &opts("amd64", None),
+        )
+        .unwrap();
+        assert_eq!(
+            file(&p, "/bin/sh").data.as_deref(),
+            Some(&b"#!dash-binary"[..])
+        );
+        let log = storage.log();
+        assert!(!log.is_empty());
+        assert!(log.iter().all(|(_, a)| a.is_none()), "{log:?}");
+        // A redirect to plain HTTP off loopback is refused.
+        stub.state.lock().unwrap().redirects.insert(
+            format!("/v2/{REPO}/blobs/{}", img.layers[0]),
+            "http://storage.example.com/l1".to_string(),
+        );
+        let e = pull(
+            &format!("{}/{REPO}:1", stub.host()),
+            &wanted,
+            &opts("amd64", None),
+        )
+        .unwrap_err();
+        assert!(e.contains("refused a redirect to plain HTTP"), "{e}");
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert_eq!(scheme_for("registry-1.docker.io"), "https");
+        assert_eq!(scheme_for("ghcr.io"), "https");
+        assert_eq!(scheme_for("10.0.0.5:5000"), "https");
+        assert_eq!(scheme_for("127.0.0.1.example.com:5000"), "https");
+        assert_eq!(scheme_for("localhostx:5000"), "https");
+        assert_eq!(scheme_for("127.0.0.1:5000"), "http");
+        assert_eq!(scheme_for("127.3.4.5"), "http");
+        assert_eq!(scheme_for("localhost:5000"), "http");
+        assert_eq!(scheme_for("[::1]:5000"), "http");
+        let allowed = |u: &str| Url::parse(u).is_some_and(|u| u.allowed());
+        assert!(allowed("https://registry.example.com/v2/"));
+        assert!(allowed("http://127.0.0.1:5000/token"));
+        assert!(allowed("http://[::1]:5000/v2/"));
+        assert!(!allowed("http://registry.example.com/v2/"));
+        assert!(!allowed("http://127.0.0.1.evil.example/v2/"));
+        assert!(!allowed("http://user@127.0.0.1/v2/"));
+        assert!(!allowed("ftp://127.0.0.1/"));
+        let base = Url::parse("http://127.0.0.1:5000/v2/x").unwrap();
+        assert_eq!(
+            base.join("/v2/y").unwrap().text(),
+            "http://127.0.0.1:5000/v2/y"
+        );
+        assert_eq!(
+            base.join("//example.com/a").unwrap().text(),
+            "http://example.com/a"
+        );
+        assert!(!base.join("//example.com/a").unwrap().allowed());
+    }
+
+    #[test]
+    fn references_are_normalized_as_docker_does() {
+        let n = |s: &str| Reference::parse(s).map(|r| (r.normalized(), r.api_host().to_string()));
+        let hub = |s: &str| Ok((s.to_string(), "registry-1.docker.io".to_string()));
+        assert_eq!(n("redis"), hub("docker.io/library/redis:latest"));
+        assert_eq!(n("redis:7"), hub("docker.io/library/redis:7"));
+        assert_eq!(n("bitnami/redis:7.2"), hub("docker.io/bitnami/redis:7.2"));
+        assert_eq!(n("docker.io/redis"), hub("docker.io/library/redis:latest"));
+        assert_eq!(
+            n("index.docker.io/library/redis:7"),
+            hub("docker.io/library/redis:7")
+        );
+        let d = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(
+            n(&format!("redis:7@{d}")),
+            hub(&format!("docker.io/library/redis:7@{d}"))
+        );
+        assert_eq!(
+            n(&format!("ghcr.io/o/r@{d}")),
+            Ok((format!("ghcr.io/o/r@{d}"), "ghcr.io".to_string()))
+        );
+        assert_eq!(
+            n("127.0.0.1:5000/x/y:1"),
+            Ok((
+                "127.0.0.1:5000/x/y:1".to_string(),
+                "127.0.0.1:5000".to_string()
+            ))
+        );
+        assert_eq!(
+            n("localhost/app"),
+            Ok(("localhost/app:latest".to_string(), "localhost".to_string()))
+        );
+        assert_eq!(
+            n("localhost:5000/app:v1"),
+            Ok((
+                "localhost:5000/app:v1".to_string(),
+                "localhost:5000".to_string()
+            ))
+        );
+        for bad in [
+            "",
+            "Redis",
+            "redis:",
+            "redis@sha256:abc",
+            "redis@md5:00",
+            "a//b",
+            "x/-y",
+            "redis:t ag",
+            "redis\n:1",
+        ] {
+            assert!(Reference::parse(bad).is_err(), "{bad:?}");
+        }
+        let r = Reference::parse("redis").unwrap();
+        assert_eq!(r.config_key(), "https://index.docker.io/v1/");
+    }
+
+    #[test]
+    fn challenges_and_config_entries() {
+        let c = parse_challenge(
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/redis:pull""#,
+        )
+        .unwrap();
+        assert_eq!(c.scheme, "bearer");
+        assert_eq!(c.params["realm"], "https://auth.docker.io/token");
+        assert_eq!(c.params["service"], "registry.docker.io");
+        assert_eq!(c.params["scope"], "repository:library/redis:pull");
+        let c = parse_challenge(r#"Basic realm="x \"y\"", charset=UTF-8"#).unwrap();
+        assert_eq!(
+            (c.scheme.as_str(), c.params["realm"].as_str()),
+            ("basic", "x \"y\"")
+        );
+        assert_eq!(c.params["charset"], "UTF-8");
+        assert!(parse_challenge(r#"Bearer realm="unterminated"#).is_none());
+
+        let e = serde_json::json!({"username": "u", "password": "p:q"});
+        let c = creds_of_entry(&e).unwrap();
+        assert_eq!((c.user.as_str(), c.pass.as_str()), ("u", "p:q"));
+        let e = serde_json::json!({"auth": b64("u:p:q")});
+        let c = creds_of_entry(&e).unwrap();
+        assert_eq!((c.user.as_str(), c.pass.as_str()), ("u", "p:q"));
+        assert!(creds_of_entry(&serde_json::json!({"auth": "!!"})).is_none());
+        assert!(creds_of_entry(&serde_json::json!({})).is_none());
+        assert_eq!(key_host("https://index.docker.io/v1/"), "index.docker.io");
+        assert_eq!(key_host("127.0.0.1:5000"), "127.0.0.1:5000");
+
+        // The Docker Hub key, and a credential helper that is not there.
+        let dir = TempDir::new();
+        let p = dir.0.join("config.json");
+        fs::write(
+            &p,
+            format!(
+                r#"{{"auths":{{"https://index.docker.io/v1/":{{"auth":"{}"}}}}}}"#,
+                b64("hub:pw")
+            ),
+        )
+        .unwrap();
+        let later = Instant::now() + Duration::from_secs(5);
+        let hub = Reference::parse("redis").unwrap();
+        assert_eq!(
+            lookup_creds(&p, &hub, later).map(|c| c.user),
+            Some("hub".to_string())
+        );
+        let other = Reference::parse("ghcr.io/a/b").unwrap();
+        assert!(lookup_creds(&p, &other, later).is_none());
+        fs::write(&p, r#"{"credHelpers":{"ghcr.io":"dsig-test-none"}}"#).unwrap();
+        assert!(lookup_creds(&p, &other, later).is_none());
+        fs::write(&p, r#"{"credsStore":"../../bin/sh"}"#).unwrap();
+        assert!(
+            lookup_creds(&p, &other, later).is_none(),
+            "helper names are checked"
+        );
+    }
+
+    #[test]
+    fn resolve_follows_links_across_layers() {
+        let mut lower = Record::default();
+        let mut upper = Record::default();
+        let item = |kind, link: Option<&str>, data: Option<&[u8]>| Item {
+            kind,
+            link: link.map(str::to_string),
+            mode: 0o755,
+            data: data.map(<[u8]>::to_vec),
+        };
+        for p in [
+            "/usr",
+            "/usr/bin",
+            "/usr/bin/dash",
+            "/usr/bin/sh",
+            "/bin",
+            "/bin/sh",
+        ] {
+            lower.looked.insert(p.to_string());
+            upper.looked.insert(p.to_string());
+        }
+        lower
+            .entries
+            .insert("/usr".into(), item(ItemKind::Dir, None, None));
+        lower
+            .entries
+            .insert("/usr/bin".into(), item(ItemKind::Dir, None, None));
+        lower.entries.insert(
+            "/usr/bin/dash".into(),
+            item(ItemKind::File, None, Some(b"dash")),
+        );
+        lower.entries.insert(
+            "/usr/bin/sh".into(),
+            item(ItemKind::Symlink, Some("dash"), None),
+        );
+        upper.entries.insert(
+            "/bin".into(),
+            item(ItemKind::Symlink, Some("usr/bin"), None),
+        );
+        let records = [lower, upper];
+        let mut need = BTreeSet::new();
+        let e = resolve(&records, "/bin/sh", &mut need);
+        assert_eq!(e.link.as_deref(), Some("dash"));
+        assert_eq!(e.data.as_deref(), Some(&b"dash"[..]));
+        assert!(need.is_empty(), "{need:?}");
+        let e = resolve(&records, "/bin/../usr/./bin/sh", &mut need);
+        assert_eq!(e.data.as_deref(), Some(&b"dash"[..]));
+        // A path not looked for is asked for.
+        let e = resolve(&records, "/usr/bin/bash", &mut need);
+        assert_eq!(e, Entry::default());
+        assert!(need.contains("/usr/bin/bash"));
+        assert_eq!(resolve(&records, "relative", &mut need), Entry::default());
+    }
 }
