@@ -48,13 +48,19 @@ const MAX_LINKS: usize = 200_000;
 /// File content held in memory per pull (all layers).
 const MAX_DATA: usize = 512 << 20;
 /// A cache record of one layer larger than this is not written.
-const MAX_RECORD: usize = 64 << 20;
+const MAX_RECORD: usize = 32 << 20;
 /// Paths a cache record remembers having looked for.
 const MAX_LOOKED: usize = 4096;
 /// Rounds of layer reading (each round looks for the paths that symlinks
 /// led to in the round before).
 const MAX_ROUNDS: usize = 6;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// From the request sent to the answer's head (a body may take longer,
+/// within the pull's deadline).
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Temporary layer files older than this in the cache (left by a killed
+/// run) are removed.
+const STALE_TEMP: Duration = Duration::from_secs(3600);
 const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
 const RECORD_VERSION: u32 = 1;
 
@@ -714,6 +720,7 @@ impl<'o> Session<'o> {
             .user_agent(concat!("dsig/", env!("CARGO_PKG_VERSION")))
             .accept_encoding(ureq::config::AutoHeaderValue::None)
             .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_recv_response(Some(RESPONSE_TIMEOUT))
             .proxy(proxy)
             .build();
         let start = Instant::now();
@@ -967,7 +974,14 @@ impl<'o> Session<'o> {
                         }
                     )))
                 }
-                code => return Err(self.msg(&format!("{what}: the registry answered {code}"))),
+                code => {
+                    let hint = match code {
+                        404 => " (not found)",
+                        429 => " (too many requests: a rate limit)",
+                        _ => "",
+                    };
+                    return Err(self.msg(&format!("{what}: the registry answered {code}{hint}")));
+                }
             }
         }
     }
@@ -1171,7 +1185,11 @@ impl<'o> Session<'o> {
             return Ok(p.clone());
         }
         let dir = match &self.opts.cache_dir {
-            Some(c) => c.join("registry").join("tmp"),
+            Some(c) => {
+                let d = c.join("registry").join("tmp");
+                remove_stale(&d);
+                d
+            }
             None => std::env::temp_dir(),
         };
         let _ = fs::create_dir_all(&dir);
@@ -1953,6 +1971,24 @@ fn unique_name(prefix: &str) -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// Removes the files of `dir` that are older than [`STALE_TEMP`].
+fn remove_stale(dir: &Path) {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten().take(1000) {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_TEMP);
+        if old && e.file_name().to_string_lossy().starts_with(".layer-") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Writes `bytes` to `p` through a temporary file and a rename, so that a
