@@ -572,8 +572,16 @@ fn run_helper(name: &str, server: &str, deadline: Instant) -> Option<Creds> {
     {
         return None;
     }
-    let mut child = Command::new(format!("docker-credential-{name}"))
-        .arg("get")
+    let mut cmd = Command::new(format!("docker-credential-{name}"));
+    cmd.arg("get");
+    run_credential_program(cmd, server, deadline)
+}
+
+/// Runs a credential helper (`cmd` with its arguments): the server on
+/// stdin, JSON `Username`/`Secret` on stdout, at most [`HELPER_TIMEOUT`]
+/// (and never past the pull's deadline; then it is killed).
+fn run_credential_program(mut cmd: Command, server: &str, deadline: Instant) -> Option<Creds> {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -583,12 +591,13 @@ fn run_helper(name: &str, server: &str, deadline: Instant) -> Option<Creds> {
         let _ = stdin.write_all(server.as_bytes());
     }
     let stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
         let mut out = Vec::new();
         if let Some(s) = stdout {
             let _ = s.take(64 << 10).read_to_end(&mut out);
         }
-        out
+        let _ = tx.send(out);
     });
     let until = (Instant::now() + HELPER_TIMEOUT).min(deadline);
     loop {
@@ -602,7 +611,15 @@ fn run_helper(name: &str, server: &str, deadline: Instant) -> Option<Creds> {
             }
         }
     }
-    let out = reader.join().ok()?;
+    // Its stdout may stay open in a process it left behind: wait no longer
+    // than the time left.
+    let out = rx
+        .recv_timeout(
+            until
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(500)),
+        )
+        .ok()?;
     let v: Value = serde_json::from_slice(&out).ok()?;
     let user = v.get("Username").and_then(Value::as_str)?;
     let pass = v.get("Secret").and_then(Value::as_str)?;
@@ -2039,6 +2056,10 @@ mod tests {
         bearer: bool,
         /// The token endpoint answers 401.
         refuse_token: bool,
+        /// /v2/ needs this Basic credential (a `Basic` challenge).
+        basic: Option<String>,
+        /// Answers come after this long.
+        slow: Option<Duration>,
     }
 
     /// A minimal HTTP/1.1 registry on a loopback address: one thread per
@@ -2117,6 +2138,11 @@ mod tests {
         let path = target.split('?').next().unwrap_or("").to_string();
         let mut s = st.lock().unwrap();
         s.log.push((target.clone(), auth.clone()));
+        if let Some(d) = s.slow {
+            drop(s);
+            std::thread::sleep(d);
+            s = st.lock().unwrap();
+        }
         let (status, extra, ctype, body): (&str, String, String, Vec<u8>) = if path == "/token" {
             if s.refuse_token {
                 (
@@ -2141,6 +2167,14 @@ mod tests {
             let ch = format!(
                     "WWW-Authenticate: Bearer realm=\"http://{ip}:{port}/token\",service=\"stub-registry\",scope=\"repository:{REPO}:pull\"\r\n"
                 );
+            (
+                "401 Unauthorized",
+                ch,
+                "application/json".into(),
+                b"{}".to_vec(),
+            )
+        } else if s.basic.is_some() && path.starts_with("/v2/") && auth != s.basic {
+            let ch = "WWW-Authenticate: Basic realm=\"stub\"\r\n".to_string();
             (
                 "401 Unauthorized",
                 ch,
@@ -3051,5 +3085,84 @@ mod tests {
         assert_eq!(e, Entry::default());
         assert!(need.contains("/usr/bin/bash"));
         assert_eq!(resolve(&records, "relative", &mut need), Entry::default());
+    }
+
+    #[test]
+    fn basic_challenge_uses_config_json() {
+        let stub = Stub::start("127.0.0.1").expect("bind 127.0.0.1");
+        let img = serve_image(&stub, &layer1(), &layer2());
+        let basic = format!("Basic {}", b64(&format!("{USER}:{PASS}")));
+        stub.state.lock().unwrap().basic = Some(basic.clone());
+        let r = format!("{}/{REPO}:1", stub.host());
+        let e = pull(&r, &wanted, &opts("amd64", None)).unwrap_err();
+        assert!(e.contains("asks for a login"), "{e}");
+        let dir = TempDir::new();
+        let mut o = opts("amd64", None);
+        o.docker_config = Some(docker_config(&dir, &stub.host()));
+        let p = pull(&r, &wanted, &o).unwrap();
+        assert_eq!(p.digest, img.amd64);
+        assert!(stub.log().iter().all(|(p, _)| !p.starts_with("/token")));
+        assert!(stub
+            .log()
+            .iter()
+            .any(|(_, a)| a.as_deref() == Some(basic.as_str())));
+    }
+
+    #[test]
+    fn the_deadline_and_redirect_loops_bound_a_pull() {
+        let (stub, img) = stub_with_image();
+        let path = format!("/v2/{REPO}/blobs/{}", img.layers[0]);
+        let here = format!("http://{}{path}", stub.host());
+        stub.state.lock().unwrap().redirects.insert(path, here);
+        let r = format!("{}/{REPO}:1", stub.host());
+        let e = pull(&r, &wanted, &opts("amd64", None)).unwrap_err();
+        assert!(e.contains("too many redirects"), "{e}");
+
+        stub.state.lock().unwrap().slow = Some(Duration::from_secs(3));
+        let mut o = opts("amd64", None);
+        o.deadline = Duration::from_millis(700);
+        let t = Instant::now();
+        let e = pull(&r, &wanted, &o).unwrap_err();
+        assert!(
+            t.elapsed() < Duration::from_millis(2500),
+            "{:?}",
+            t.elapsed()
+        );
+        assert!(e.contains("timed out") || e.contains("deadline"), "{e}");
+    }
+
+    #[test]
+    fn credential_helpers_are_run_bounded() {
+        let dir = TempDir::new();
+        let script = |name: &str, body: &str| {
+            let p = dir.0.join(name);
+            fs::write(&p, format!("{body}\n")).unwrap();
+            // Run by sh, not exec'd: a file just written can be "busy"
+            // while another test thread forks.
+            let mut c = Command::new("/bin/sh");
+            c.arg(p).arg("get");
+            c
+        };
+        let stdin_copy = dir.0.join("stdin");
+        let ok = script(
+            "ok",
+            &format!(
+                r#"cat > '{}'; echo '{{"ServerURL":"x","Username":"hu","Secret":"hs"}}'"#,
+                stdin_copy.display()
+            ),
+        );
+        let later = Instant::now() + Duration::from_secs(20);
+        let c = run_credential_program(ok, "ghcr.io", later).expect("creds");
+        assert_eq!((c.user.as_str(), c.pass.as_str()), ("hu", "hs"));
+        assert_eq!(fs::read_to_string(&stdin_copy).unwrap(), "ghcr.io");
+        let token = script("token", r#"echo '{"Username":"<token>","Secret":"t"}'"#);
+        assert!(run_credential_program(token, "x", later).is_none());
+        let bad = script("bad", "echo not json; exit 1");
+        assert!(run_credential_program(bad, "x", later).is_none());
+        let hang = script("hang", "exec sleep 30");
+        let t = Instant::now();
+        let soon = Instant::now() + Duration::from_millis(300);
+        assert!(run_credential_program(hang, "x", soon).is_none());
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     }
 }
