@@ -46,7 +46,7 @@ const MAX_REDIRECTS: usize = 5;
 /// Symlinks and whiteouts recorded per layer.
 const MAX_LINKS: usize = 200_000;
 /// File content held in memory per pull (all layers).
-const MAX_DATA: usize = 512 << 20;
+const MAX_DATA: usize = 256 << 20;
 /// A cache record of one layer larger than this is not written.
 const MAX_RECORD: usize = 32 << 20;
 /// Paths a cache record remembers having looked for.
@@ -1284,7 +1284,7 @@ impl<'o> Session<'o> {
                 self.data_held =
                     self.data_held.saturating_sub(records[i].data_size()) + rec.data_size();
                 if self.data_held > MAX_DATA {
-                    return Err(self.msg("the files read from the layers are over 512 MiB"));
+                    return Err(self.msg("the files read from the layers are over 256 MiB"));
                 }
                 self.store_record(&layer.digest, &rec);
                 records[i] = rec;
