@@ -3165,4 +3165,55 @@ mod tests {
         assert!(run_credential_program(hang, "x", soon).is_none());
         assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     }
+
+    /// Damaged tars (every byte of a header changed in turn, cut at every
+    /// block) give an error or a record, never a panic.
+    #[test]
+    fn damaged_tars_do_not_panic() {
+        let mut entries = vec![
+            ("./bin/sh", Ent::Sym("dash")),
+            ("./bin/dash", Ent::File(b"#!dash-binary", 0o755)),
+            ("./bin/gunzip", Ent::Hard("./bin/dash")),
+            ("etc/.wh.gone", Ent::File(b"", 0)),
+        ];
+        entries.push((LONG, Ent::Long(b"long")));
+        entries.push(("opt/pax/named.txt", Ent::Pax(b"pax")));
+        let tar = tar_of(&entries);
+        let look: BTreeSet<String> = ["/bin", "/bin/dash", "/bin/gunzip", "/opt/pax/named.txt"]
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect();
+        let later = Instant::now() + Duration::from_secs(60);
+        let full = scan_layer(&tar[..], &look, later).unwrap();
+        assert_eq!(
+            full.entries["/bin/dash"].data.as_deref(),
+            Some(&b"#!dash-binary"[..])
+        );
+        assert!(full.whiteouts.contains("/etc/gone"));
+        let mut ok = 0;
+        for i in 0..tar.len().min(8192) {
+            for x in [0xffu8, 0x30, 0x00] {
+                let mut t = tar.clone();
+                t[i] = x;
+                ok += usize::from(scan_layer(&t[..], &look, later).is_ok());
+            }
+        }
+        for cut in (0..tar.len()).step_by(256) {
+            let _ = scan_layer(&tar[..cut], &look, later);
+        }
+        assert!(ok > 0);
+        for junk in [
+            &b""[..],
+            b"5 a=b\n",
+            b"99999999999999999999 x",
+            b"3 \n",
+            b"10 path\n",
+        ] {
+            let _ = pax_records(junk);
+        }
+        assert_eq!(
+            pax_records(b"12 path=a/b\n"),
+            vec![(&b"path"[..], &b"a/b"[..])]
+        );
+    }
 }
