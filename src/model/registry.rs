@@ -473,11 +473,13 @@ impl Auth {
     }
 }
 
-/// User and password (or secret) for a registry; never shown.
+/// User and password (or secret) for a registry, or an identity token
+/// (an OAuth2 refresh token); never shown.
 #[derive(Clone)]
 struct Creds {
     user: String,
     pass: String,
+    identity: Option<String>,
 }
 
 impl Creds {
@@ -538,6 +540,11 @@ fn lookup_creds(config: &Path, r: &Reference, deadline: Instant) -> Option<Creds
 
 fn creds_of_entry(e: &Value) -> Option<Creds> {
     use base64::Engine;
+    let identity = e
+        .get("identitytoken")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
     if let Some(a) = e
         .get("auth")
         .and_then(Value::as_str)
@@ -551,19 +558,21 @@ fn creds_of_entry(e: &Value) -> Option<Creds> {
         return Some(Creds {
             user: user.to_string(),
             pass: pass.to_string(),
+            identity,
         });
     }
-    let user = e.get("username").and_then(Value::as_str)?;
-    let pass = e.get("password").and_then(Value::as_str)?;
-    (!user.is_empty()).then(|| Creds {
+    let user = e.get("username").and_then(Value::as_str).unwrap_or("");
+    let pass = e.get("password").and_then(Value::as_str).unwrap_or("");
+    (!user.is_empty() || identity.is_some()).then(|| Creds {
         user: user.to_string(),
         pass: pass.to_string(),
+        identity,
     })
 }
 
 /// `docker-credential-NAME get` with the server on stdin, bounded in time
-/// and output; its stderr is dropped (it is not shown). An identity token
-/// (`Username: "<token>"`) is not used (it needs the OAuth2 flow).
+/// and output; its stderr is dropped (it is not shown). `Username:
+/// "<token>"` makes the secret an identity token.
 fn run_helper(name: &str, server: &str, deadline: Instant) -> Option<Creds> {
     if name.is_empty()
         || !name
@@ -623,12 +632,20 @@ fn run_credential_program(mut cmd: Command, server: &str, deadline: Instant) -> 
     let v: Value = serde_json::from_slice(&out).ok()?;
     let user = v.get("Username").and_then(Value::as_str)?;
     let pass = v.get("Secret").and_then(Value::as_str)?;
-    if user.is_empty() || user == "<token>" {
+    if user == "<token>" && !pass.is_empty() {
+        return Some(Creds {
+            user: String::new(),
+            pass: String::new(),
+            identity: Some(pass.to_string()),
+        });
+    }
+    if user.is_empty() {
         return None;
     }
     Some(Creds {
         user: user.to_string(),
         pass: pass.to_string(),
+        identity: None,
     })
 }
 
@@ -900,12 +917,23 @@ impl<'o> Session<'o> {
         Ok(())
     }
 
-    /// One request, no redirect followed; `auth` is sent only when asked.
+    /// One GET, no redirect followed; `auth` is sent only when asked.
     fn send(
         &mut self,
         url: &Url,
         accept: Option<&str>,
         auth: Option<String>,
+    ) -> Result<ureq::http::Response<ureq::Body>, String> {
+        self.send_with(url, accept, auth, None)
+    }
+
+    /// One GET, or a POST of a form when `form` is given.
+    fn send_with(
+        &mut self,
+        url: &Url,
+        accept: Option<&str>,
+        auth: Option<String>,
+        form: Option<String>,
     ) -> Result<ureq::http::Response<ureq::Body>, String> {
         if !url.allowed() {
             return Err(self.msg(&format!(
@@ -915,19 +943,37 @@ impl<'o> Session<'o> {
         }
         self.count_request()?;
         let left = self.remaining()?;
-        let mut req = self
-            .agent
-            .get(url.text())
-            .config()
-            .timeout_global(Some(left))
-            .build();
-        if let Some(a) = accept {
-            req = req.header("Accept", a);
-        }
-        if let Some(a) = auth {
-            req = req.header("Authorization", a);
-        }
-        req.call().map_err(|e| {
+        let result = if let Some(body) = form {
+            let mut req = self
+                .agent
+                .post(url.text())
+                .config()
+                .timeout_global(Some(left))
+                .build()
+                .header("Content-Type", "application/x-www-form-urlencoded");
+            if let Some(a) = accept {
+                req = req.header("Accept", a);
+            }
+            if let Some(a) = auth {
+                req = req.header("Authorization", a);
+            }
+            req.send(body)
+        } else {
+            let mut req = self
+                .agent
+                .get(url.text())
+                .config()
+                .timeout_global(Some(left))
+                .build();
+            if let Some(a) = accept {
+                req = req.header("Accept", a);
+            }
+            if let Some(a) = auth {
+                req = req.header("Authorization", a);
+            }
+            req.call()
+        };
+        result.map_err(|e| {
             format!(
                 "{}: cannot reach {}: {}",
                 self.r.normalized(),
@@ -1042,6 +1088,11 @@ impl<'o> Session<'o> {
                 let c = self.credentials().ok_or_else(|| {
                     self.msg("the registry asks for a login and config.json has none for it")
                 })?;
+                if c.identity.is_some() && c.user.is_empty() {
+                    return Err(self.msg(
+                        "the registry asks for a login and config.json has only an identity token for it",
+                    ));
+                }
                 self.auth = Auth::Basic(c.basic());
                 Ok(())
             }
@@ -1056,11 +1107,25 @@ impl<'o> Session<'o> {
                 if let Some(s) = ch.params.get("service") {
                     q = format!("service={}&{q}", query_escape(s));
                 }
-                let sep = if realm.rest.contains('?') { '&' } else { '?' };
-                let mut url = realm.clone();
-                url.rest = format!("{}{sep}{q}", realm.rest);
-                let auth = self.credentials().map(|c| format!("Basic {}", c.basic()));
-                let resp = self.send(&url, Some("application/json"), auth)?;
+                let creds = self.credentials();
+                let resp = match creds.as_ref().and_then(|c| c.identity.as_deref()) {
+                    // An identity token: the OAuth2 refresh-token grant, as
+                    // Docker does (POST to the realm, form-encoded).
+                    Some(t) => {
+                        let form = format!(
+                            "grant_type=refresh_token&client_id=dsig&{q}&refresh_token={}",
+                            query_escape(t)
+                        );
+                        self.send_with(&realm, Some("application/json"), None, Some(form))?
+                    }
+                    None => {
+                        let sep = if realm.rest.contains('?') { '&' } else { '?' };
+                        let mut url = realm.clone();
+                        url.rest = format!("{}{sep}{q}", realm.rest);
+                        let auth = creds.map(|c| format!("Basic {}", c.basic()));
+                        self.send(&url, Some("application/json"), auth)?
+                    }
+                };
                 let code = resp.status().as_u16();
                 if code != 200 {
                     return Err(self.msg(&format!(
@@ -2060,6 +2125,8 @@ mod tests {
         basic: Option<String>,
         /// Answers come after this long.
         slow: Option<Duration>,
+        /// Bodies of POST requests.
+        posts: Vec<String>,
     }
 
     /// A minimal HTTP/1.1 registry on a loopback address: one thread per
@@ -2136,7 +2203,27 @@ mod tests {
             .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
             .map(|(_, v)| v.trim().to_string());
         let path = target.split('?').next().unwrap_or("").to_string();
+        let length: usize = head
+            .split("\r\n")
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse().ok())
+            .unwrap_or(0);
+        let start = buf
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(buf.len(), |i| i + 4);
+        let mut body = buf[start..].to_vec();
+        while body.len() < length.min(1 << 20) {
+            match c.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => body.extend_from_slice(&chunk[..n]),
+            }
+        }
         let mut s = st.lock().unwrap();
+        if first[0] == "POST" {
+            s.posts.push(String::from_utf8_lossy(&body).to_string());
+        }
         s.log.push((target.clone(), auth.clone()));
         if let Some(d) = s.slow {
             drop(s);
@@ -3156,7 +3243,8 @@ mod tests {
         assert_eq!((c.user.as_str(), c.pass.as_str()), ("hu", "hs"));
         assert_eq!(fs::read_to_string(&stdin_copy).unwrap(), "ghcr.io");
         let token = script("token", r#"echo '{"Username":"<token>","Secret":"t"}'"#);
-        assert!(run_credential_program(token, "x", later).is_none());
+        let c = run_credential_program(token, "x", later).expect("identity token");
+        assert_eq!(c.identity.as_deref(), Some("t"));
         let bad = script("bad", "echo not json; exit 1");
         assert!(run_credential_program(bad, "x", later).is_none());
         let hang = script("hang", "exec sleep 30");
@@ -3215,5 +3303,36 @@ mod tests {
             pax_records(b"12 path=a/b\n"),
             vec![(&b"path"[..], &b"a/b"[..])]
         );
+    }
+
+    #[test]
+    fn identity_tokens_use_the_refresh_token_grant() {
+        let (stub, img) = stub_with_image();
+        let dir = TempDir::new();
+        let cfg = dir.0.join("config.json");
+        let doc = serde_json::json!({"auths": {stub.host(): {"identitytoken": "IDT-secret-77"}}});
+        fs::write(&cfg, serde_json::to_vec(&doc).unwrap()).unwrap();
+        let mut o = opts("amd64", None);
+        o.docker_config = Some(cfg);
+        let r = format!("{}/{REPO}:1", stub.host());
+        let p = pull(&r, &|_| vec![], &o).unwrap();
+        assert_eq!(p.digest, img.amd64);
+        let posts = stub.state.lock().unwrap().posts.clone();
+        assert_eq!(posts.len(), 1, "{posts:?}");
+        for part in [
+            "grant_type=refresh_token",
+            "refresh_token=IDT-secret-77",
+            "service=stub-registry",
+            "scope=repository%3Atest%2Fapp%3Apull",
+        ] {
+            assert!(
+                posts[0].split('&').any(|kv| kv == part),
+                "{part}: {}",
+                posts[0]
+            );
+        }
+        stub.state.lock().unwrap().refuse_token = true;
+        let e = pull(&r, &|_| vec![], &o).unwrap_err();
+        assert!(e.contains("401") && !e.contains("IDT-secret"), "{e}");
     }
 }
