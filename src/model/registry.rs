@@ -1991,16 +1991,16 @@ fn resolve(records: &[Record], wanted: &str, need: &mut BTreeSet<String>) -> Ent
                     let Some(t) = item.link.as_deref() else {
                         return Entry { link, ..none };
                     };
-                    let r = &records[layer];
-                    match r.entries.get(t) {
-                        Some(x) if x.kind == ItemKind::File => x,
-                        Some(_) => return Entry { link, ..none },
-                        None => {
-                            if !r.looked.contains(t) {
-                                need.insert(t.to_string());
-                            }
-                            return Entry { link, ..none };
-                        }
+                    // The target is in the same layer (as tar writes it),
+                    // or else in the layers below (as extraction onto them
+                    // would link it).
+                    let (found, complete) = lookup(&records[..=layer], t);
+                    if !complete {
+                        need.insert(t.to_string());
+                    }
+                    match found {
+                        Some((_, x)) if x.kind == ItemKind::File => x,
+                        _ => return Entry { link, ..none },
                     }
                 } else {
                     item
