@@ -3159,8 +3159,21 @@ mod tests {
             "/bin".into(),
             item(ItemKind::Symlink, Some("usr/bin"), None),
         );
+        for r in [&mut lower, &mut upper] {
+            r.looked.insert("/usr/bin/sh2".into());
+        }
+        upper.entries.insert(
+            "/usr/bin/sh2".into(),
+            item(ItemKind::Hardlink, Some("/usr/bin/dash"), None),
+        );
         let records = [lower, upper];
         let mut need = BTreeSet::new();
+        let e = resolve(&records, "/usr/bin/sh2", &mut need);
+        assert_eq!(
+            e.data.as_deref(),
+            Some(&b"dash"[..]),
+            "hard link to a lower layer"
+        );
         let e = resolve(&records, "/bin/sh", &mut need);
         assert_eq!(e.link.as_deref(), Some("dash"));
         assert_eq!(e.data.as_deref(), Some(&b"dash"[..]));
