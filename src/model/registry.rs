@@ -45,6 +45,8 @@ const MAX_REQUESTS: u32 = 400;
 const MAX_REDIRECTS: usize = 5;
 /// Symlinks and whiteouts recorded per layer.
 const MAX_LINKS: usize = 200_000;
+/// Entries of one layer (their path hashes are kept).
+const MAX_ENTRIES: usize = 2_000_000;
 /// File content held in memory per pull (all layers).
 const MAX_DATA: usize = 256 << 20;
 /// A cache record of one layer larger than this is not written.
@@ -62,7 +64,7 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 /// run) are removed.
 const STALE_TEMP: Duration = Duration::from_secs(3600);
 const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
-const RECORD_VERSION: u32 = 1;
+const RECORD_VERSION: u32 = 2;
 
 const MT_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 const MT_DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
@@ -1338,7 +1340,7 @@ impl<'o> Session<'o> {
         self.data_held = records.iter().map(Record::data_size).sum();
         for _round in 0..MAX_ROUNDS {
             for (i, layer) in layers.iter().enumerate() {
-                if look.is_subset(&records[i].looked) {
+                if look.iter().all(|p| records[i].knows(p)) {
                     continue;
                 }
                 let mut want = look.clone();
@@ -1575,9 +1577,24 @@ struct Record {
     whiteouts: BTreeSet<String>,
     /// Directories the layer makes opaque (`.wh..wh..opq`).
     opaque: BTreeSet<String>,
+    /// [`path_hash`] of every path the layer has an entry at, sorted: a
+    /// path not in it is known to be absent from the layer without a look
+    /// (a collision only costs a read of the layer).
+    #[serde(default)]
+    present: Vec<u64>,
+    /// The layer was read (a default record knows nothing).
+    #[serde(default)]
+    scanned: bool,
 }
 
 impl Record {
+    /// Whether the record tells what the layer has at `p`: it looked for
+    /// `p`, or the layer has no entry there.
+    fn knows(&self, p: &str) -> bool {
+        self.scanned
+            && (self.looked.contains(p) || self.present.binary_search(&path_hash(p)).is_err())
+    }
+
     fn data_size(&self) -> usize {
         self.entries
             .values()
@@ -1717,6 +1734,7 @@ fn scan_layer(
 ) -> Result<Record, String> {
     let mut rec = Record {
         looked: look.clone(),
+        scanned: true,
         ..Record::default()
     };
     let mut links = 0usize;
@@ -1788,6 +1806,10 @@ fn scan_layer(
             }
             continue;
         }
+        rec.present.push(path_hash(&path));
+        if rec.present.len() > MAX_ENTRIES {
+            return Err("too many entries".to_string());
+        }
         let header = e.header();
         let mode = header.mode().unwrap_or(0) & 0o7777;
         let kind = match header.entry_type() {
@@ -1840,7 +1862,16 @@ fn scan_layer(
         }
         rec.entries.insert(path, item);
     }
+    rec.present.sort_unstable();
+    rec.present.dedup();
     Ok(rec)
+}
+
+/// FNV-1a of a path: stable across runs (it is kept in the cache).
+fn path_hash(p: &str) -> u64 {
+    p.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// The data of a tar metadata entry (long name, PAX header), at most `cap`
@@ -1896,7 +1927,7 @@ fn lookup<'r>(records: &'r [Record], p: &str) -> (Option<(usize, &'r Item)>, boo
         if let Some(it) = r.entries.get(p) {
             return (Some((i, it)), complete);
         }
-        if !r.looked.contains(p) {
+        if !r.knows(p) {
             complete = false;
         }
         let hidden = r.whiteouts.contains(p)
@@ -2377,6 +2408,7 @@ mod tests {
             ("./etc/", Ent::Dir),
             ("./etc/gone", Ent::File(b"bye", 0o644)),
             ("./etc/override", Ent::File(b"old", 0o644)),
+            ("./etc/issue", Ent::File(b"Debian", 0o644)),
             ("./opt/app/old.txt", Ent::File(b"old", 0o644)),
             ("./usr/lib/libc.so", Ent::File(b"libc", 0o755)),
             ("./lib", Ent::Sym("usr/lib")),
@@ -2860,24 +2892,26 @@ mod tests {
                 e.display()
             );
         }
-        // A path the records did not look for: the layers are read again.
-        let more = pull(
-            &r,
-            &|_| vec!["/etc/override".to_string(), "/etc/hostname".to_string()],
-            &o,
-        )
-        .unwrap();
-        assert_eq!(more.files[0].1.data.as_deref(), Some(&b"new"[..]));
-        assert_eq!(more.files[1].1, Entry::default());
-        assert_eq!(
-            stub.blob_requests(),
-            5,
-            "both layers again, once each: {:?}",
-            stub.log()
-        );
-        // ... and then both paths are in the records.
+        // A path that no layer has: known from the records, no request.
         let n = stub.log().len();
-        pull(&r, &|_| vec!["/etc/hostname".to_string()], &o).unwrap();
+        let none = pull(&r, &|_| vec!["/etc/hostname".to_string()], &o).unwrap();
+        assert_eq!(none.files[0].1, Entry::default());
+        assert_eq!(stub.log().len(), n);
+        // A path that the records did not look for and a layer has: that
+        // layer alone is read again.
+        let more = pull(&r, &|_| vec!["/etc/issue".to_string()], &o).unwrap();
+        assert_eq!(more.files[0].1.data.as_deref(), Some(&b"Debian"[..]));
+        let layer_gets = |digest: &str| {
+            stub.log()
+                .iter()
+                .filter(|(p, a)| p.ends_with(digest) && a.is_some())
+                .count()
+        };
+        assert_eq!(layer_gets(&img.layers[0]), 2, "the first layer again");
+        assert_eq!(layer_gets(&img.layers[1]), 1, "not the second");
+        // ... and then it is in the record.
+        let n = stub.log().len();
+        pull(&r, &|_| vec!["/etc/issue".to_string()], &o).unwrap();
         assert_eq!(stub.log().len(), n);
         // A corrupt cache file is ignored.
         for e in walk(&dir.0) {
@@ -3122,8 +3156,13 @@ mod tests {
 
     #[test]
     fn resolve_follows_links_across_layers() {
-        let mut lower = Record::default();
-        let mut upper = Record::default();
+        let mut lower = Record {
+            scanned: true,
+            ..Record::default()
+        };
+        let mut upper = lower.clone();
+        // The lower layer has a /usr/bin/bash it did not look for.
+        lower.present.push(path_hash("/usr/bin/bash"));
         let item = |kind, link: Option<&str>, data: Option<&[u8]>| Item {
             kind,
             link: link.map(str::to_string),
