@@ -8,6 +8,15 @@
 //! (sha256 checked while it streams), read, and deleted; what was read of it
 //! is kept in the cache under the layer's digest.
 //!
+//! The cache (under [`Options::cache_dir`]) is `registry/manifests/<hex>`
+//! and `registry/blobs/<hex>` (configs), both checked against their digest
+//! when read, `registry/layers/<hex>` (what was read of a layer: JSON, at
+//! most 32 MiB, else not kept) and `registry/tmp/` (layers being read;
+//! removed at the end of a pull, or an hour later by the next one). Every
+//! write is a temporary file renamed into place; a file that does not parse
+//! or match is ignored. A tag is always asked to the registry; a digest
+//! reference whose records cover the wanted paths needs no request.
+//!
 //! The registry is not trusted: every manifest, config and layer fetched by
 //! digest is checked against it, every body has a size cap, the pull has a
 //! deadline and a bounded number of requests, and no credential or token
