@@ -165,12 +165,6 @@ pub struct ProbeArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ImagesSource {
-    Off,
-    Docker,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProbeFormat {
     Pretty,
     Json,
@@ -262,12 +256,17 @@ pub struct LintArgs {
     #[arg(long)]
     pub no_ignore: bool,
 
-    /// Where base images that dsig does not know come from: `off` (the
-    /// default: no daemon, no network) or `docker` (their ENTRYPOINT, CMD,
-    /// ENV, WORKDIR, USER, STOPSIGNAL and SHELL from the local Docker
-    /// Engine) [default: off, or `images` in dsig.toml]
+    /// Where base images that dsig does not know are read from: `off` (the
+    /// default: no daemon, no network), `docker` (the local Docker Engine)
+    /// or `registry` (the image's registry, with the credentials of
+    /// ~/.docker/config.json; cached by digest under ~/.cache/dsig or
+    /// $DSIG_CACHE_DIR). dsig reads their ENTRYPOINT, CMD, ENV, WORKDIR,
+    /// USER, STOPSIGNAL and SHELL, what /bin/sh is, and the scripts that
+    /// ENTRYPOINT and CMD run, whose findings are reported in the base image
+    /// (docker-image://REFERENCE@DIGEST/PATH) [default: off, or `images` in
+    /// dsig.toml]
     #[arg(long, value_enum, value_name = "SOURCE")]
-    pub images: Option<ImagesSource>,
+    pub images: Option<crate::ImageSource>,
 
     /// Use this config file for every linted file, instead of the nearest
     /// dsig.toml or .dsig.toml above each one.
@@ -354,7 +353,7 @@ impl Config {
         config.fix = args.fix;
         config.unsafe_fixes = args.unsafe_fixes;
         config.no_ignore = args.no_ignore;
-        config.images = args.images.map(|i| i == ImagesSource::Docker);
+        config.images = args.images;
         config.init = args.init.map(InitChoice::init);
         config.diff = args.diff;
         config.quiet = args.quiet;
@@ -772,7 +771,7 @@ pub fn lint_verbose(config: &Config, verbose: bool) -> u8 {
     };
     run.fixed = fixer.fixed;
     let collected = collect(slots, done, &mut run);
-    for w in crate::model::base::take_docker_warnings() {
+    for w in crate::model::base::take_image_warnings() {
         eprint_line(&w);
     }
 
@@ -905,7 +904,7 @@ fn plan<'a>(
         let builds: Vec<_> = builds
             .into_iter()
             .map(|(c, mut b)| {
-                b.local_images = resolved.images_docker;
+                b.images_from = resolved.images;
                 (c, b)
             })
             .collect();
@@ -1256,7 +1255,7 @@ fn builds_of(
             context_known: true,
             images: images.clone(),
             run_init: c.run_init,
-            local_images: false,
+            images_from: crate::ImageSource::Off,
         };
         let context = Some(context_as_given(path, &c.context));
         // Builds that the command line made the same are linted once.

@@ -176,10 +176,9 @@ pub struct Config {
     pub target: Option<String>,
     /// `--no-ignore`: directory walks read no ignore file.
     pub no_ignore: bool,
-    /// `--images`: base images dsig does not know are read from the local
-    /// Docker Engine (`Some(true)`), or not (`Some(false)`); `None`: as the
-    /// config file says (default off).
-    pub images: Option<bool>,
+    /// `--images`: where base images dsig does not know are read from;
+    /// `None`: as the config file says (default off).
+    pub images: Option<crate::ImageSource>,
 }
 
 /// How standard input is named in output when `--stdin-filename` is absent.
@@ -778,9 +777,10 @@ fail-level = "warning"
 # "tini" (the default) or "dumb-init". --init overrides it.
 init = "tini"
 
-# Where base images that dsig does not know come from: "off" (the default:
-# no daemon, no network) or "docker" (their ENTRYPOINT, CMD, ENV, WORKDIR,
-# USER, STOPSIGNAL and SHELL from the local Docker Engine). --images overrides it.
+# Where base images that dsig does not know are read from: "off" (the default:
+# no daemon, no network), "docker" (the local Docker Engine) or "registry"
+# (the image's registry): their config, /bin/sh and startup scripts.
+# --images overrides it.
 images = "off"
 
 # Build args for the Dockerfiles under this file: they stand for the values
@@ -807,8 +807,8 @@ pub struct FileConfig {
     pub settings: RuleSettings,
     pub fail_level: Option<Severity>,
     pub init: Option<crate::model::init::Init>,
-    /// `images = "docker"` (true) or `"off"`.
-    pub images: Option<bool>,
+    /// `images = "off" | "docker" | "registry"`.
+    pub images: Option<crate::ImageSource>,
     /// `[build-args]`, in file order.
     pub build_args: Vec<(String, String)>,
 }
@@ -1038,16 +1038,18 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
             }
             "images" => {
                 let s = string(&at, "images", value)?;
-                out.images = Some(match s {
-                    "off" => false,
-                    "docker" => true,
-                    _ => {
-                        return Err(at(
+                out.images =
+                    Some(match s {
+                        "off" => crate::ImageSource::Off,
+                        "docker" => crate::ImageSource::Docker,
+                        "registry" => crate::ImageSource::Registry,
+                        _ => return Err(at(
                             value.span(),
-                            format!("`images` must be \"off\" or \"docker\", not \"{s}\""),
-                        ))
-                    }
-                });
+                            format!(
+                                "`images` must be \"off\", \"docker\" or \"registry\", not \"{s}\""
+                            ),
+                        )),
+                    });
             }
             "init" => {
                 let s = string(&at, "init", value)?;
@@ -1216,9 +1218,9 @@ pub struct Resolved {
     pub fail_level: Severity,
     /// The init for init-injection fixes.
     pub init: crate::model::init::Init,
-    /// Base images are read from the local Docker Engine (`--images
-    /// docker`, `images = "docker"`).
-    pub images_docker: bool,
+    /// Where base images dsig does not know are read from (`--images`,
+    /// `images = ...`).
+    pub images: crate::ImageSource,
     /// `[build-args]` of the config file (under build files' and the
     /// command line's).
     pub build_args: Vec<(String, String)>,
@@ -1356,7 +1358,7 @@ impl<'c> Resolver<'c> {
                             .layered(config.select.as_deref(), &config.ignore),
                         fail_level: config.fail_level.unwrap_or(DEFAULT_FAIL_LEVEL),
                         init: config.init.unwrap_or_default(),
-                        images_docker: config.images.unwrap_or(false),
+                        images: config.images.unwrap_or_default(),
                         build_args: Vec::new(),
                         file: None,
                     })
@@ -1381,7 +1383,7 @@ impl<'c> Resolver<'c> {
                         .or(fc.fail_level)
                         .unwrap_or(DEFAULT_FAIL_LEVEL),
                     init: config.init.or(fc.init).unwrap_or_default(),
-                    images_docker: config.images.or(fc.images).unwrap_or(false),
+                    images: config.images.or(fc.images).unwrap_or_default(),
                     build_args: fc.build_args,
                     file: Some(fc.path),
                 })

@@ -78,9 +78,34 @@ pub struct Build {
     /// (compose `init: true`): PID 1 is docker-init (tini), which forwards
     /// the stop signal to what the image runs, as a child.
     pub run_init: bool,
-    /// Base images that dsig's table and the project do not know are read
-    /// from the local Docker Engine (`--images docker`): their config.
-    pub local_images: bool,
+    /// Where base images that dsig's table and the project do not know are
+    /// read from (`--images`): their config and the files dsig needs.
+    pub images_from: ImageSource,
+}
+
+/// Where base images that dsig does not know are read from (`--images`,
+/// `images = ...` in dsig.toml).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum ImageSource {
+    /// Nowhere: no daemon, no network (the default).
+    #[default]
+    Off,
+    /// The local Docker Engine (`docker image inspect`, `docker cp`).
+    Docker,
+    /// The image's registry (the OCI distribution API).
+    Registry,
+}
+
+impl ImageSource {
+    /// The name used on the command line and in dsig.toml.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageSource::Off => "off",
+            ImageSource::Docker => "docker",
+            ImageSource::Registry => "registry",
+        }
+    }
 }
 
 /// An image that a Dockerfile of the project builds, with the references it
@@ -203,6 +228,23 @@ pub fn lint_text(path: &str, text: String, opts: &LintOptions) -> Report {
             let ctx = rules::Context::new(0, &text, &df, &image, &chain, opts.init)
                 .with_run(opts.run.as_ref());
             report.diagnostics = rules::check_all(&ctx, opts.settings.rule_set());
+            // A script read from a base image (`--images`) is not a file to
+            // edit: its findings carry no fix, and say where to fix them.
+            let files = &report.files;
+            let in_image =
+                |file: usize| file != 0 && files.get(file).is_some_and(|f| f.disk.is_none());
+            for d in &mut report.diagnostics {
+                if d.fix
+                    .as_ref()
+                    .is_some_and(|f| f.edits.iter().any(|e| in_image(e.file)))
+                {
+                    d.fix = None;
+                }
+                if in_image(d.file) {
+                    let help = d.help.take().map_or_else(String::new, |h| format!("{h}; "));
+                    d.help = Some(format!("{help}this script is the base image's: fix it where that image is built, or set an ENTRYPOINT of your own"));
+                }
+            }
             // The parse tree borrows `text`: what suppression needs of it is
             // read now, and then the report takes the text.
             let found = suppress::find(&report, &text, Some(&df));

@@ -204,7 +204,7 @@ fn config_errors() {
         "select = []\n",
         "ignore = [\"SIG999\"]\n",
         "[severity]\nSIG099 = \"off\"\n",
-        "images = \"registry\"\n",
+        "images = \"podman\"\n",
     ] {
         fs::write(dir.join("dsig.toml"), text).expect("write");
         let out = run_in(&dir, &["lint"]);

@@ -53,6 +53,9 @@ pub struct BaseFile {
     /// reported there. `None` for an official image's script, which is not
     /// the user's file.
     pub disk: Option<PathBuf>,
+    /// Read from the image itself (`--images`): its findings are reported
+    /// at `stored`, `docker-image://REFERENCE@DIGEST/PATH`.
+    pub in_image: bool,
 }
 
 /// What dsig knows of a base image. `None`: unknown; `Some(None)`: known to
@@ -214,6 +217,7 @@ fn parse_table(text: &str) -> Vec<Row> {
                     executable,
                     stored: source.clone(),
                     disk: None,
+                    in_image: false,
                 })
             })
             .collect();
@@ -312,84 +316,438 @@ pub fn lookup_in(
     project_lookup(reference, images, parents).or_else(|| lookup(reference))
 }
 
-/// What the local Docker Engine says of the image `reference` names
-/// (`docker image inspect`): its ENTRYPOINT, CMD, ENV, WORKDIR, USER,
-/// STOPSIGNAL and SHELL, and what `/bin/sh` is (from the file itself, when
-/// the reference's family does not say; see [`docker_sh`]). Its scripts
-/// are not read. `None` when the
-/// image is not there or Docker does not answer (within 10 s). Each
-/// reference is asked once per run.
+/// What an image that dsig's table and the project do not know says of
+/// itself, read from `from` (`--images`): its config (ENTRYPOINT, CMD, ENV,
+/// WORKDIR, USER, STOPSIGNAL, SHELL), what `/bin/sh` is, and the scripts
+/// its ENTRYPOINT and CMD run (see [`wanted_paths`]), whose findings are
+/// reported in the image (`docker-image://REFERENCE@DIGEST/PATH`). `None`
+/// for `off`, or when the image cannot be read (a warning says why, see
+/// [`take_image_warnings`]). Each reference is read once per run.
 #[must_use]
-pub fn docker_lookup(reference: &str) -> Option<BaseImage> {
-    static CACHE: OnceLock<std::sync::Mutex<HashMap<String, Option<BaseImage>>>> = OnceLock::new();
+pub fn image_lookup(reference: &str, from: crate::ImageSource) -> Option<BaseImage> {
+    type Cache = std::sync::Mutex<HashMap<(crate::ImageSource, String), Option<BaseImage>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    if from == crate::ImageSource::Off
+        || reference.is_empty()
+        || reference.starts_with('-')
+        || reference.len() > 512
+        || reference
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return None;
+    }
     let cache = CACHE.get_or_init(Default::default);
-    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(reference).cloned()) {
+    let key = (from, reference.to_string());
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return hit;
     }
-    let found = docker_inspect(reference);
+    let read = match from {
+        crate::ImageSource::Docker => docker_read(reference),
+        crate::ImageSource::Registry => registry_read(reference),
+        crate::ImageSource::Off => return None,
+    };
+    let found = read
+        .map_err(|why| image_warning(from, reference, &why))
+        .ok();
     if let Ok(mut c) = cache.lock() {
         if c.len() < 1024 {
-            c.insert(reference.to_string(), found.clone());
+            c.insert(key, found.clone());
         }
     }
     found
 }
 
-/// Why base images could not be read from Docker, for the command line to
-/// print once after the run (the model does not print).
-static DOCKER_WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+/// Why base images could not be read, for the command line to print once
+/// after the run (the model does not print).
+static IMAGE_WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
-/// The warnings of [`docker_lookup`] so far, each once; emptied.
+/// The warnings of [`image_lookup`] so far, each once; emptied.
 #[must_use]
-pub fn take_docker_warnings() -> Vec<String> {
-    DOCKER_WARNINGS
+pub fn take_image_warnings() -> Vec<String> {
+    IMAGE_WARNINGS
         .lock()
         .map(|mut w| std::mem::take(&mut *w))
         .unwrap_or_default()
 }
 
-fn docker_warning(reference: &str, why: &str) {
-    if let Ok(mut w) = DOCKER_WARNINGS.lock() {
-        let line = format!(
-            "warning: --images docker: base image `{reference}` could not be read from Docker ({why}); linted without it"
-        );
+fn image_warning(from: crate::ImageSource, reference: &str, why: &str) {
+    let place = match from {
+        crate::ImageSource::Registry => "its registry",
+        _ => "Docker",
+    };
+    let line = format!(
+        "warning: --images {}: base image `{reference}` could not be read from {place} ({why}); linted without it",
+        from.name()
+    );
+    if let Ok(mut w) = IMAGE_WARNINGS.lock() {
         if !w.contains(&line) && w.len() < 100 {
             w.push(line);
         }
     }
 }
 
-fn docker_inspect(reference: &str) -> Option<BaseImage> {
-    if reference.is_empty() || reference.starts_with('-') || reference.len() > 512 {
-        return None;
+/// The most files read from an image: `/bin/sh` and the candidates of
+/// the programs ENTRYPOINT and CMD name.
+const MAX_IMAGE_FILES: usize = 48;
+
+/// The largest script read from an image (larger ones are not scripts
+/// dsig analyses: see SIG017's "too large").
+const MAX_IMAGE_SCRIPT: usize = 256 << 10;
+
+/// The paths dsig reads from an image with this config (`.Config`, the OCI
+/// config's `config`): `/bin/sh`, then, for each of the first words of
+/// ENTRYPOINT (else CMD) that is not an option, the paths where the shell
+/// would look for it (itself when absolute, under WORKDIR with a `/`, each
+/// PATH directory otherwise): a script there, or one an init or a shell is
+/// given (`tini -- /entrypoint.sh`, `bash /start.sh`).
+#[must_use]
+pub fn wanted_paths(config: &serde_json::Value) -> Vec<Vec<String>> {
+    let words = |key: &str| -> Vec<String> {
+        config
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|w| w.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut argv = words("Entrypoint");
+    if argv.is_empty() {
+        argv = words("Cmd");
     }
+    let path_var = config
+        .get("Env")
+        .and_then(|e| e.as_array())
+        .and_then(|a| {
+            a.iter()
+                .filter_map(|kv| kv.as_str()?.strip_prefix("PATH="))
+                .next_back()
+        })
+        .unwrap_or(OS_PATH)
+        .to_string();
+    let workdir = config
+        .get("WorkingDir")
+        .and_then(|w| w.as_str())
+        .filter(|w| w.starts_with('/'))
+        .unwrap_or("/")
+        .to_string();
+    let mut out = vec![vec!["/bin/sh".to_string()]];
+    let mut total = 1;
+    for w in argv.iter().filter(|w| !w.starts_with('-')).take(4) {
+        if w.is_empty() || w.contains('$') || w.len() > 4096 || w.chars().any(char::is_control) {
+            continue;
+        }
+        let candidates: Vec<String> = if w.starts_with('/') {
+            vec![super::context::normalize(w)]
+        } else if w.contains('/') {
+            vec![super::context::normalize(&format!("{workdir}/{w}"))]
+        } else {
+            path_var
+                .split(':')
+                .filter(|d| d.starts_with('/'))
+                .take(16)
+                .map(|d| super::context::normalize(&format!("{d}/{w}")))
+                .collect()
+        };
+        if total + candidates.len() > MAX_IMAGE_FILES {
+            break;
+        }
+        total += candidates.len();
+        out.push(candidates);
+    }
+    out
+}
+
+/// A file read from an image.
+#[derive(Debug, Clone, Default)]
+pub struct ImageFile {
+    /// The symlink's target, when the path is a symlink.
+    pub link: Option<String>,
+    /// The contents of the file it is (symlinks followed), when it is a
+    /// regular file; at most a bounded prefix.
+    pub data: Option<Vec<u8>>,
+    pub mode: u32,
+}
+
+/// The [`BaseImage`] of an image read from Docker or a registry: its
+/// config, and what was read of `files` (each group of [`wanted_paths`]
+/// with what is at each path, in order). Its scripts are named
+/// `docker-image://REFERENCE@DIGEST/PATH` in reports.
+fn image_base(
+    reference: &str,
+    digest: &str,
+    config: &serde_json::Value,
+    files: &[Vec<(String, ImageFile)>],
+) -> Option<BaseImage> {
+    let mut image = config_of(reference, config)?;
+    let why = format!("{reference} (read from the image)");
+    if matches!(image.sh, SystemShell::Unknown(_)) {
+        if let Some((_, sh)) = files.first().and_then(|g| g.first()) {
+            image.sh = shell_file(sh, &why);
+        }
+    }
+    let shown = if reference.contains('@') || digest.is_empty() {
+        format!("docker-image://{reference}")
+    } else {
+        format!("docker-image://{reference}@{digest}")
+    };
+    let mut scripts = Vec::new();
+    for group in files.iter().skip(1) {
+        // The first candidate that is there is what the shell runs.
+        let Some((path, f)) = group
+            .iter()
+            .find(|(_, f)| f.data.is_some() || f.link.is_some())
+        else {
+            continue;
+        };
+        let Some(data) = &f.data else { continue };
+        if data.len() > MAX_IMAGE_SCRIPT || data.contains(&0) || !data.starts_with(b"#!") {
+            continue; // a program, not a script
+        }
+        let Ok(text) = std::str::from_utf8(data) else {
+            continue;
+        };
+        if scripts.iter().any(|s: &BaseFile| s.path == *path) {
+            continue;
+        }
+        scripts.push(BaseFile {
+            path: path.clone(),
+            handover: None,
+            text: Some(Cow::Owned(text.to_string())),
+            executable: f.mode & 0o111 != 0,
+            stored: format!("{shown}{path}"),
+            disk: None,
+            in_image: true,
+        });
+    }
+    image.files = Arc::new(scripts);
+    Some(image)
+}
+
+/// What `/bin/sh` is, from the file: a symlink is named by its target
+/// (`dash`, `bash`, `busybox`); a file by what it says of itself (`GNU
+/// bash`, `BusyBox v`); nothing there is [`SystemShell::Missing`].
+fn shell_file(f: &ImageFile, why: &str) -> SystemShell {
+    let kind = if let Some(target) = &f.link {
+        match crate::shell::base_name(target) {
+            "dash" => Some(ShellKind::Dash),
+            "bash" => Some(ShellKind::Bash),
+            "busybox" | "ash" => Some(ShellKind::Ash),
+            _ => None,
+        }
+    } else if let Some(body) = &f.data {
+        let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+        if has(b"GNU bash") {
+            Some(ShellKind::Bash)
+        } else if has(b"BusyBox v") {
+            Some(ShellKind::Ash)
+        } else {
+            None
+        }
+    } else {
+        return SystemShell::Missing(why.to_string());
+    };
+    match kind {
+        Some(k) => SystemShell::Known(k, why.to_string()),
+        None => SystemShell::Unknown(why.to_string()),
+    }
+}
+
+/// An image of the local Docker Engine: `docker image inspect` (config,
+/// digest), then `docker create` (nothing runs) and `docker cp` of the
+/// files [`wanted_paths`] names.
+fn docker_read(reference: &str) -> Result<BaseImage, String> {
     let out = docker_bounded(
         &[
             "image",
             "inspect",
             "--format",
-            "{{json .Config}}",
+            "{\"c\":{{json .Config}},\"d\":{{json .RepoDigests}},\"id\":{{json .Id}}}",
             reference,
         ],
         10,
         16 << 20,
-    )
-    .map_err(|why| docker_warning(reference, &why))
-    .ok()?;
-    let text = String::from_utf8(out).ok()?;
-    let mut image = config_of(reference, &serde_json::from_str(text.trim()).ok()?)?;
-    if matches!(image.sh, SystemShell::Unknown(_)) {
-        if let Some(sh) = docker_sh(reference) {
-            image.sh = sh;
+    )?;
+    let v: serde_json::Value = serde_json::from_slice(&out)
+        .map_err(|_| "docker image inspect printed no JSON".to_string())?;
+    let config = v.get("c").cloned().unwrap_or(serde_json::Value::Null);
+    // The registry's manifest digest when the image came from one, else
+    // its ID (the config's digest).
+    let digest = v
+        .get("d")
+        .and_then(|d| d.as_array())
+        .and_then(|a| a.first())
+        .and_then(|d| d.as_str())
+        .and_then(|d| d.rsplit_once('@'))
+        .map(|(_, d)| d.to_string())
+        .or_else(|| v.get("id").and_then(|i| i.as_str()).map(str::to_string))
+        .filter(|d| d.len() < 200 && d.chars().all(|c| c.is_ascii_alphanumeric() || c == ':'))
+        .unwrap_or_default();
+    let groups = wanted_paths(&config);
+    let files = docker_files(reference, &groups);
+    image_base(reference, &digest, &config, &files).ok_or_else(|| "no config".to_string())
+}
+
+/// The files `groups` names in the image `reference`, read with `docker
+/// cp` from a container made (not started) for it; in each group, the
+/// candidates up to the first that is there.
+fn docker_files(reference: &str, groups: &[Vec<String>]) -> Vec<Vec<(String, ImageFile)>> {
+    // `--pull never`: the image was just inspected locally; nothing is
+    // fetched from a registry.
+    let created = docker_bounded(
+        &[
+            "create",
+            "--pull",
+            "never",
+            "--entrypoint",
+            "/bin/sh",
+            reference,
+        ],
+        10,
+        4096,
+    );
+    let Some(id) = created
+        .ok()
+        .and_then(|o| String::from_utf8(o).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit()))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        let mut read = Vec::new();
+        for path in group {
+            // /bin/sh itself (a symlink names the shell); scripts followed.
+            let f = docker_cp(&id, path, g > 0);
+            let there = f.data.is_some() || f.link.is_some();
+            read.push((path.clone(), f));
+            if there {
+                break;
+            }
         }
+        out.push(read);
     }
-    Some(image)
+    let _ = docker_bounded(&["rm", "-f", &id], 10, 4096);
+    out
+}
+
+/// One file of container `id` (`docker cp [-L] ID:PATH -`, a tar stream):
+/// empty when it is not there. A file larger than a script is read as
+/// far as needed to know it is there.
+fn docker_cp(id: &str, path: &str, follow: bool) -> ImageFile {
+    let from = format!("{id}:{path}");
+    let mut args = vec!["cp"];
+    if follow {
+        args.push("-L");
+    }
+    args.extend([from.as_str(), "-"]);
+    let limit = if follow {
+        MAX_IMAGE_SCRIPT + 4096
+    } else {
+        8 << 20
+    };
+    match docker_run(&args, 10, limit as u64) {
+        Ok((true, tar)) => tar_first(&tar).unwrap_or_default(),
+        // Cut short by the limit: there, and larger than a script.
+        Ok((false, tar)) if tar.len() >= limit => ImageFile {
+            link: None,
+            data: Some(Vec::new()),
+            mode: 0,
+        },
+        _ => ImageFile::default(),
+    }
+}
+
+/// The first entry of a tar stream.
+fn tar_first(tar: &[u8]) -> Option<ImageFile> {
+    let header = tar.get(..512)?;
+    let field = |r: std::ops::Range<usize>| {
+        let b = &header[r];
+        let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+        String::from_utf8_lossy(&b[..end]).into_owned()
+    };
+    let octal = |r: std::ops::Range<usize>| {
+        u64::from_str_radix(field(r).trim_matches(|c: char| c == ' ' || c == '\0'), 8).ok()
+    };
+    let mode = u32::try_from(octal(100..108).unwrap_or(0) & 0o7777).unwrap_or(0);
+    match header[156] {
+        b'2' => Some(ImageFile {
+            link: Some(field(157..257)),
+            data: None,
+            mode: 0,
+        }),
+        b'0' | 0 => {
+            let size = usize::try_from(octal(124..136)?).ok()?;
+            let body = tar.get(512..)?;
+            Some(ImageFile {
+                link: None,
+                data: Some(body[..size.min(body.len())].to_vec()),
+                mode,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// An image of its registry (see [`super::registry`]).
+fn registry_read(reference: &str) -> Result<BaseImage, String> {
+    let groups = std::sync::Mutex::new(Vec::new());
+    let pulled = super::registry::pull(
+        reference,
+        &|config| {
+            let g = wanted_paths(config);
+            let flat = g.iter().flatten().cloned().collect();
+            if let Ok(mut s) = groups.lock() {
+                *s = g;
+            }
+            flat
+        },
+        &super::registry::Options::host(),
+    )?;
+    let groups = groups.into_inner().unwrap_or_default();
+    let mut by_path: HashMap<String, ImageFile> = pulled
+        .files
+        .into_iter()
+        .map(|(p, e)| {
+            (
+                p,
+                ImageFile {
+                    link: e.link,
+                    data: e.data,
+                    mode: e.mode,
+                },
+            )
+        })
+        .collect();
+    let files: Vec<Vec<(String, ImageFile)>> = groups
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|p| (p.clone(), by_path.remove(p).unwrap_or_default()))
+                .collect()
+        })
+        .collect();
+    image_base(reference, &pulled.digest, &pulled.config, &files)
+        .ok_or_else(|| "no config".to_string())
 }
 
 /// Run `docker ARGS` within `secs` seconds; its stdout (at most `limit`
 /// bytes, read while it runs: a full pipe would block it) when it
 /// succeeds, else why not.
 fn docker_bounded(args: &[&str], secs: u64, limit: u64) -> Result<Vec<u8>, String> {
+    match docker_run(args, secs, limit)? {
+        (true, out) => Ok(out),
+        (false, _) => Err("not on the local Docker Engine, or no daemon answers".to_string()),
+    }
+}
+
+/// Run `docker ARGS` within `secs` seconds: whether it succeeded, and its
+/// stdout (at most `limit` bytes; a command cut short by the limit fails).
+fn docker_run(args: &[&str], secs: u64, limit: u64) -> Result<(bool, Vec<u8>), String> {
     use std::io::Read;
     use std::process::{Command, Stdio};
     let mut child = Command::new("docker")
@@ -406,16 +764,14 @@ fn docker_bounded(args: &[&str], secs: u64, limit: u64) -> Result<Vec<u8>, Strin
         buf
     });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-    let result = loop {
+    let ok = loop {
         match child.try_wait() {
-            Ok(Some(status)) if status.success() => break Ok(()),
-            Ok(Some(_)) | Err(_) => {
-                break Err("not on the local Docker Engine, or no daemon answers".to_string())
-            }
+            Ok(Some(status)) => break status.success(),
+            Err(_) => break false,
             Ok(None) if std::time::Instant::now() > deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                break Err(format!("no answer within {secs} s"));
+                return Err(format!("no answer within {secs} s"));
             }
             Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
         }
@@ -423,67 +779,7 @@ fn docker_bounded(args: &[&str], secs: u64, limit: u64) -> Result<Vec<u8>, Strin
     let buf = reader
         .join()
         .map_err(|_| "reading docker's output failed".to_string())?;
-    result.map(|()| buf)
-}
-
-/// What `/bin/sh` is in the image `reference`, read from the daemon:
-/// `docker create` (nothing runs) and `docker cp` of `/bin/sh` as a tar
-/// stream. A symlink is named by its target (`dash`, `bash`, `busybox`); a
-/// file by what it says of itself (`GNU bash`, `BusyBox v`); no `/bin/sh`
-/// at all is [`SystemShell::Missing`].
-fn docker_sh(reference: &str) -> Option<SystemShell> {
-    // `--pull never`: the image was just inspected locally; nothing is
-    // fetched from a registry.
-    let id = docker_bounded(
-        &[
-            "create",
-            "--pull",
-            "never",
-            "--entrypoint",
-            "/bin/sh",
-            reference,
-        ],
-        10,
-        4096,
-    )
-    .ok()?;
-    let id = String::from_utf8(id).ok()?.trim().to_string();
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let tar = docker_bounded(&["cp", &format!("{id}:/bin/sh"), "-"], 10, 64 << 20).ok();
-    let _ = docker_bounded(&["rm", "-f", &id], 10, 4096);
-    let why = format!("{reference} (read from Docker)");
-    let Some(tar) = tar else {
-        return Some(SystemShell::Missing(reference.to_string()));
-    };
-    let header = tar.get(..512)?;
-    let field = |r: std::ops::Range<usize>| {
-        let b = &header[r];
-        let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-        String::from_utf8_lossy(&b[..end]).into_owned()
-    };
-    let kind = match header[156] {
-        b'2' => match crate::shell::base_name(&field(157..257)) {
-            "dash" => Some(ShellKind::Dash),
-            "bash" => Some(ShellKind::Bash),
-            "busybox" | "ash" => Some(ShellKind::Ash),
-            _ => None,
-        },
-        b'0' | 0 => {
-            let body = tar.get(512..).unwrap_or(&[]);
-            let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
-            if has(b"GNU bash") {
-                Some(ShellKind::Bash)
-            } else if has(b"BusyBox v") {
-                Some(ShellKind::Ash)
-            } else {
-                None
-            }
-        }
-        _ => None,
-    };
-    kind.map(|k| SystemShell::Known(k, why))
+    Ok((ok, buf))
 }
 
 /// A [`BaseImage`] from an image config (`docker image inspect`'s
@@ -694,6 +990,7 @@ fn parent_image(
             executable,
             stored: rel.to_string(),
             disk: fs.disk(rel),
+            in_image: false,
         });
     };
     for op in st.copies.iter() {

@@ -457,6 +457,20 @@ enum InFile {
     /// A script of a parent image's context, added after its run: this disk
     /// path (`None`: not on disk, the chain ends there).
     Disk(Option<std::path::PathBuf>),
+    /// A script read from the base image itself (`--images`), added as a
+    /// report file of this name (`docker-image://REFERENCE@DIGEST/PATH`).
+    Image(String),
+}
+
+impl InFile {
+    /// Where the findings of a base image's script go.
+    fn of(f: &super::base::BaseFile) -> InFile {
+        if f.in_image {
+            InFile::Image(f.stored.clone())
+        } else {
+            InFile::Disk(f.disk.clone())
+        }
+    }
 }
 
 /// A shell script the walk reached, to run and add to the chain.
@@ -676,7 +690,7 @@ impl<'a> Walker<'a> {
             return self.run_script(Reached {
                 text: text.to_string(),
                 image_path: f.path.clone(),
-                in_file: InFile::Disk(f.disk.clone()),
+                in_file: InFile::of(f),
                 copied_by: None,
                 invocation: Invocation::Interpreter(prog.to_string()),
                 shell: kind,
@@ -758,7 +772,7 @@ impl<'a> Walker<'a> {
             self.run_script(Reached {
                 text: text.to_string(),
                 image_path: f.path.clone(),
-                in_file: InFile::Disk(f.disk.clone()),
+                in_file: InFile::of(f),
                 copied_by: None,
                 invocation: Invocation::Direct,
                 shell: interp
@@ -898,6 +912,7 @@ impl<'a> Walker<'a> {
             InFile::At(file, base) => (file, base),
             InFile::Disk(Some(disk)) => (file_index(self.files, disk, &r.text), 0),
             InFile::Disk(None) => return ControlFlow::Break(()),
+            InFile::Image(name) => (image_file_index(self.files, name, &r.text), 0),
         };
         let script = LoadedScript {
             file,
@@ -1093,6 +1108,24 @@ fn file_index(files: &mut Vec<SourceFile>, disk: std::path::PathBuf, text: &str)
             path: disk.to_string_lossy().to_string(),
             text: text.to_string(),
             disk: Some(disk),
+        });
+        files.len() - 1
+    }
+}
+
+/// The index of the report file of a base image's script named `name`,
+/// added (with `text`) when it is not there yet.
+fn image_file_index(files: &mut Vec<SourceFile>, name: String, text: &str) -> usize {
+    if let Some(i) = files
+        .iter()
+        .position(|f| f.disk.is_none() && f.path == name)
+    {
+        i
+    } else {
+        files.push(SourceFile {
+            path: name,
+            text: text.to_string(),
+            disk: None,
         });
         files.len() - 1
     }

@@ -847,13 +847,8 @@ impl Image {
                 let parent = by_name.get(lower.as_str()).copied();
                 // The base image, when dsig knows it (see `base`).
                 let known_base = match parent {
-                    None => base::lookup_in(&reference, &build.images, parents).or_else(|| {
-                        if build.local_images {
-                            base::docker_lookup(&reference)
-                        } else {
-                            None
-                        }
-                    }),
+                    None => base::lookup_in(&reference, &build.images, parents)
+                        .or_else(|| base::image_lookup(&reference, build.images_from)),
                     Some(_) => None,
                 };
                 let mut st = match parent {

@@ -61,20 +61,34 @@ pub fn level(severity: Severity) -> &'static str {
 /// paths become `file://` URIs.
 #[must_use]
 pub fn path_uri(path: &str) -> (String, bool) {
-    let path = path.replace('\\', "/");
-    let mut out = String::new();
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
+    // A script of a base image read with --images: an absolute URI of its
+    // own (the reference's `host:port`, `:tag` and `@digest` kept).
+    if let Some(rest) = path.strip_prefix(IMAGE_SCHEME) {
+        return (format!("{IMAGE_SCHEME}{}", encode(rest, b"-._~/:@")), true);
     }
+    let path = path.replace('\\', "/");
+    let out = encode(&path, b"-._~/");
     if path.starts_with('/') {
         (format!("file://{out}"), true)
     } else {
         (out, false)
     }
+}
+
+/// How reports name a file read from an image (`--images`).
+const IMAGE_SCHEME: &str = "docker-image://";
+
+/// `s` percent-encoded, but for ASCII letters, digits and `keep`.
+fn encode(s: &str, keep: &[u8]) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// The first paragraph of the doc's `## What it does`, on one line.
@@ -339,7 +353,7 @@ impl Artifacts {
             .map(|uri| Artifact {
                 location: ArtifactLocation {
                     index: None,
-                    uri_base_id: (!uri.starts_with("file://")).then_some(SRCROOT),
+                    uri_base_id: (!uri.contains("://")).then_some(SRCROOT),
                     uri,
                 },
             })
