@@ -1038,18 +1038,19 @@ pub fn parse_config(path: &Path, text: &str, base: &Path) -> Result<FileConfig, 
             }
             "images" => {
                 let s = string(&at, "images", value)?;
-                out.images =
-                    Some(match s {
-                        "off" => crate::ImageSource::Off,
-                        "docker" => crate::ImageSource::Docker,
-                        "registry" => crate::ImageSource::Registry,
-                        _ => return Err(at(
+                out.images = Some(match s {
+                    "off" => crate::ImageSource::Off,
+                    "docker" => crate::ImageSource::Docker,
+                    "registry" => crate::ImageSource::Registry,
+                    _ => {
+                        return Err(at(
                             value.span(),
                             format!(
                                 "`images` must be \"off\", \"docker\" or \"registry\", not \"{s}\""
                             ),
-                        )),
-                    });
+                        ))
+                    }
+                });
             }
             "init" => {
                 let s = string(&at, "init", value)?;

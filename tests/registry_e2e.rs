@@ -19,7 +19,7 @@
 //! - `dash-base`: /bin/sh is dash, so a shell-form CMD is certainly not PID 1
 //!   (`error[SIG001]` ... "is dash").
 //! - `script-base`: `ENTRYPOINT ["/entrypoint.sh"]`, a script that runs the
-//!   CMD without `exec`: a finding in that script, at
+//!   CMD (`/bin/app --serve`) without `exec`: a finding in that script, at
 //!   `docker-image://HOST/script-base...@sha256:.../entrypoint.sh:LINE:COL`;
 //!   `script-base-ok` ends with `exec "$@"`: nothing. Neither is SIG017
 //!   (script-not-analysable).
@@ -979,13 +979,16 @@ fn images_from_a_real_registry() {
 
     // The children, linted in each mode.
     let exec_form = "CMD [\"sleep\", \"100\"]";
+    let app_form = "CMD [\"/bin/app\", \"--serve\"]";
     let children = [
         ("tini-base", exec_form),
         ("multi", exec_form),
         ("multi-list", exec_form),
         ("dash-base", "CMD /bin/app --serve"),
-        ("script-base", exec_form),
-        ("script-base-ok", exec_form),
+        // An app, not `sleep 100`: dsig takes a sleep under SLEEP_FOREVER
+        // for a one-shot, and a one-shot as a child stops by itself.
+        ("script-base", app_form),
+        ("script-base-ok", app_form),
     ];
     struct Row {
         base: &'static str,
