@@ -11,7 +11,8 @@
 //! - `tini-base`: `ENTRYPOINT ["/tini", "--"]`. A child `FROM` it with
 //!   `CMD ["sleep", "100"]` has tini as PID 1: no SIG020 once dsig has read
 //!   the base's config.
-//! - `multi` (an OCI image index) and `multi-list` (a Docker manifest list),
+//! - `multi` (an OCI image index, also named by its digest) and `multi-list`
+//!   (a Docker manifest list),
 //!   made over the registry's HTTP API: the host's platform is the
 //!   `tini-base` manifest, the other platform (listed first) a manifest of
 //!   the same layers whose config has no ENTRYPOINT. dsig must take the
@@ -582,7 +583,8 @@ fn platform(arch: &str) -> serde_json::Value {
 /// `tini-base:tag` (`host_digest`): `multi:tag` (OCI index) and
 /// `multi-list:tag` (Docker manifest list). Both list the other platform
 /// first: a manifest of the same layers whose config has no ENTRYPOINT.
-fn make_multi(reg: &Registry, tag: &str, host_digest: &str) {
+/// Returns the digest of the OCI index.
+fn make_multi(reg: &Registry, tag: &str, host_digest: &str) -> String {
     let (host_arch, other_arch) = platforms();
     let host_manifest = reg.manifest("tini-base", tag, DOCKER_MANIFEST);
     assert_eq!(
@@ -619,6 +621,7 @@ fn make_multi(reg: &Registry, tag: &str, host_digest: &str) {
     config["config"]["Cmd"] = serde_json::json!(["/bin/sh"]);
     let other_config = serde_json::to_vec(&config).unwrap();
 
+    let mut oci_index = String::new();
     for (repo, index_type, manifest_type, config_type, layer_type) in [
         ("multi", OCI_INDEX, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER),
         (
@@ -678,7 +681,11 @@ fn make_multi(reg: &Registry, tag: &str, host_digest: &str) {
             reg.manifest(repo, host_digest, DOCKER_MANIFEST),
             host_manifest
         );
+        if index_type == OCI_INDEX {
+            oci_index = index_digest;
+        }
     }
+    oci_index
 }
 
 // -------------------------------------------------------------------- dsig
@@ -955,24 +962,26 @@ fn images_from_a_real_registry() {
         pushed.push((*repo, d));
     }
     let built = Instant::now();
-    make_multi(&reg, &tag, &pushed[0].1);
+    let index_digest = make_multi(&reg, &tag, &pushed[0].1);
+    // The OCI index also by digest (`FROM NAME@sha256:...`).
+    let by_digest = format!("{host}/multi@{index_digest}");
     // Docker takes the host's entry of both lists (the same image as
     // tini-base); pulled, they are there for `--images docker` too.
     let (host_arch, _) = platforms();
-    for repo in ["multi", "multi-list"] {
-        lock(&cleanup.tags).push(image(repo));
-        docker_ok(&["pull", "-q", &image(repo)]);
+    for name in [image("multi"), image("multi-list"), by_digest.clone()] {
+        lock(&cleanup.tags).push(name.clone());
+        docker_ok(&["pull", "-q", &name]);
         let seen = docker_ok(&[
             "image",
             "inspect",
             "--format",
             "{{.Architecture}} {{json .Config.Entrypoint}}",
-            &image(repo),
+            &name,
         ]);
         assert_eq!(
             seen,
             format!("{host_arch} [\"/tini\",\"--\"]"),
-            "docker pull {repo}"
+            "docker pull {name}"
         );
     }
     let registry_ready = Instant::now();
@@ -980,15 +989,17 @@ fn images_from_a_real_registry() {
     // The children, linted in each mode.
     let exec_form = "CMD [\"sleep\", \"100\"]";
     let app_form = "CMD [\"/bin/app\", \"--serve\"]";
+    // (row, FROM, CMD)
     let children = [
-        ("tini-base", exec_form),
-        ("multi", exec_form),
-        ("multi-list", exec_form),
-        ("dash-base", "CMD /bin/app --serve"),
+        ("tini-base", image("tini-base"), exec_form),
+        ("multi", image("multi"), exec_form),
+        ("multi@digest", by_digest, exec_form),
+        ("multi-list", image("multi-list"), exec_form),
+        ("dash-base", image("dash-base"), "CMD /bin/app --serve"),
         // An app, not `sleep 100`: dsig takes a sleep under SLEEP_FOREVER
         // for a one-shot, and a one-shot as a child stops by itself.
-        ("script-base", app_form),
-        ("script-base-ok", app_form),
+        ("script-base", image("script-base"), app_form),
+        ("script-base-ok", image("script-base-ok"), app_form),
     ];
     struct Row {
         base: &'static str,
@@ -1001,11 +1012,11 @@ fn images_from_a_real_registry() {
     }
     let caches = cleanup.work.join("cache");
     let mut rows = Vec::new();
-    for (base, cmd) in children {
-        let dir = cleanup.work.join("child").join(base);
+    for (base, from, cmd) in children {
+        let dir = cleanup.work.join("child").join(base.replace('@', "-"));
         std::fs::create_dir_all(&dir).unwrap();
         let df = dir.join("Dockerfile");
-        std::fs::write(&df, format!("FROM {}\n{cmd}\n", image(base))).unwrap();
+        std::fs::write(&df, format!("FROM {from}\n{cmd}\n")).unwrap();
         let runs = dir.join("runs");
         rows.push(Row {
             base,
@@ -1032,7 +1043,7 @@ fn images_from_a_real_registry() {
     // of the runs above (reported, not asserted: the contract says nothing).
     reg.stop();
     for row in &mut rows {
-        let dir = cleanup.work.join("child").join(row.base);
+        let dir = cleanup.work.join("child").join(row.base.replace('@', "-"));
         let df = dir.join("Dockerfile");
         row.down = Some(lint(
             &df,
@@ -1073,7 +1084,7 @@ fn images_from_a_real_registry() {
                 problems.push(format!("{base}, --images {mode}: {why}:\n{}", show(l)));
             };
             match base {
-                "tini-base" | "multi" | "multi-list" => {
+                "tini-base" | "multi" | "multi@digest" | "multi-list" => {
                     if has(l, "", "SIG020") {
                         fail("SIG020 although the base's ENTRYPOINT is tini");
                     }
@@ -1110,7 +1121,9 @@ fn images_from_a_real_registry() {
         // Without the base's config: `sleep` may be PID 1 (SIG020), and
         // /bin/sh may be one that execs the last command (a SIG001 warning).
         match base {
-            "tini-base" | "multi" | "multi-list" if !has(&row.off, "", "SIG020") => {
+            "tini-base" | "multi" | "multi@digest" | "multi-list"
+                if !has(&row.off, "", "SIG020") =>
+            {
                 problems.push(format!(
                     "{base}, --images off: no SIG020:\n{}",
                     show(&row.off)
@@ -1204,7 +1217,8 @@ fn images_from_a_real_registry() {
     }
     text.push_str(
         "cells: the findings (e/w/i[CODE], @FILE when in a file of the base image) and the exit code.\n\
-         multi: an OCI index, multi-list: a Docker manifest list; both list the other platform first\n\
+         multi: an OCI index (multi@digest: FROM it by digest), multi-list: a Docker manifest list;\n\
+         both list the other platform first\n\
          (its config has no ENTRYPOINT) and the host's second (tini-base's manifest).\n",
     );
     let _ = writeln!(
