@@ -12,11 +12,10 @@
 //!   `CMD ["sleep", "100"]` has tini as PID 1: no SIG020 once dsig has read
 //!   the base's config.
 //! - `multi` (an OCI image index, also named by its digest) and `multi-list`
-//!   (a Docker manifest list),
-//!   made over the registry's HTTP API: the host's platform is the
-//!   `tini-base` manifest, the other platform (listed first) a manifest of
-//!   the same layers whose config has no ENTRYPOINT. dsig must take the
-//!   host's entry: no SIG020, as for `tini-base`.
+//!   (a Docker manifest list), made over the registry's HTTP API: the host's
+//!   platform is the `tini-base` manifest, the other platform (listed first)
+//!   a manifest of the same layers whose config has no ENTRYPOINT. dsig must
+//!   take the host's entry: no SIG020, as for `tini-base`.
 //! - `dash-base`: /bin/sh is dash, so a shell-form CMD is certainly not PID 1
 //!   (`error[SIG001]` ... "is dash").
 //! - `script-base`: `ENTRYPOINT ["/entrypoint.sh"]`, a script that runs the
@@ -1218,8 +1217,8 @@ fn images_from_a_real_registry() {
     text.push_str(
         "cells: the findings (e/w/i[CODE], @FILE when in a file of the base image) and the exit code.\n\
          multi: an OCI index (multi@digest: FROM it by digest), multi-list: a Docker manifest list;\n\
-         both list the other platform first\n\
-         (its config has no ENTRYPOINT) and the host's second (tini-base's manifest).\n",
+         both list the other platform first (its config has no ENTRYPOINT) and the host's second\n\
+         (tini-base's manifest).\n",
     );
     let _ = writeln!(
         text,
