@@ -110,6 +110,36 @@ pub enum Command {
     /// does, and say whether it stopped gracefully.
     #[command(after_help = PROBE_AFTER_HELP)]
     Probe(ProbeArgs),
+    /// Run the language server (LSP) on stdin and stdout, for editors:
+    /// findings as you type, fixes as code actions, rule docs on hover.
+    Server(ServerArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+    /// Print dsig's man page (roff) on stdout.
+    #[command(after_help = "Install it with: dsig man > ~/.local/share/man/man1/dsig.1")]
+    Man,
+}
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Install:
+  bash:        dsig completions bash > ~/.local/share/bash-completion/completions/dsig
+  zsh:         dsig completions zsh > \"${fpath[1]}/_dsig\"
+  fish:        dsig completions fish > ~/.config/fish/completions/dsig.fish
+  powershell:  dsig completions powershell >> $PROFILE";
+
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Talk LSP over stdin/stdout (the only transport; editors pass it)
+    #[arg(long)]
+    pub stdio: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 const PROBE_AFTER_HELP: &str = "\
@@ -464,6 +494,44 @@ where
         Command::Explain(args) => explain(&args.rule),
         Command::Init(args) => init(&args.path),
         Command::Probe(args) => probe(&args),
+        Command::Server(_) => match crate::server::run() {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                eprint_line(&format!("error: dsig server: {e}"));
+                EXIT_ERROR
+            }
+        },
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut text = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "dsig", &mut text);
+            print_generated(&text, "the completion script")
+        }
+        Command::Man => {
+            let mut text = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut text)
+            {
+                Ok(()) => print_generated(&text, "the man page"),
+                Err(e) => {
+                    eprint_line(&format!("error: cannot write the man page: {e}"));
+                    EXIT_ERROR
+                }
+            }
+        }
+    }
+}
+
+/// Write a generated text to stdout; a reader that stops early (`| head`)
+/// is not an error.
+fn print_generated(text: &[u8], what: &str) -> u8 {
+    let mut out = io::stdout().lock();
+    match out.write_all(text).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprint_line(&format!("error: cannot write {what}: {e}"));
+            EXIT_ERROR
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod docker;
 pub mod files;
 pub mod fix;
 pub mod model;
@@ -14,6 +15,7 @@ pub mod output;
 pub mod probe;
 pub mod project;
 pub mod rules;
+pub mod server;
 pub mod shell;
 pub mod suppress;
 pub mod syntax;

@@ -15,9 +15,10 @@
 //! The container is always removed: by a guard when the probe ends or
 //! fails, and by a Ctrl-C handler.
 
+use crate::docker::Ran;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How to probe one image.
@@ -101,15 +102,19 @@ impl std::fmt::Display for Error {
     }
 }
 
-fn docker(args: &[&str]) -> Result<Output, Error> {
-    Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error(format!("cannot run the docker command: {e}")))
+/// How long one `docker` command may take (`docker stop` has its own
+/// limit: the stop timeout and then some).
+const DOCKER_LIMIT: Duration = Duration::from_secs(120);
+
+/// The most output read from one `docker` command (`docker logs` of a
+/// chatty image).
+const DOCKER_OUTPUT: u64 = 16 << 20;
+
+fn docker(args: &[&str]) -> Result<Ran, Error> {
+    crate::docker::run(args, DOCKER_LIMIT, DOCKER_OUTPUT).map_err(Error)
 }
 
-fn ok(out: &Output, what: &str) -> Result<String, Error> {
+fn ok(out: &Ran, what: &str) -> Result<String, Error> {
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     } else {
@@ -331,9 +336,19 @@ pub fn probe(opts: &Options) -> Result<Probe, Error> {
         .spawn()
         .map_err(|e| Error(format!("cannot run docker stop: {e}")))?;
     let mut last_alive: Vec<Process> = processes.clone();
+    // The daemon gets the timeout and a minute more to answer.
+    let stop_limit = Duration::from_secs(opts.timeout.saturating_add(60));
     loop {
         if let Ok(Some(_)) = stopper.try_wait() {
             break;
+        }
+        if start.elapsed() > stop_limit {
+            let _ = stopper.kill();
+            let _ = stopper.wait();
+            return Err(Error(format!(
+                "docker stop did not return within {} s",
+                stop_limit.as_secs()
+            )));
         }
         let alive: Vec<Process> = processes
             .iter()

@@ -1084,3 +1084,128 @@ fn probe_without_docker_is_an_error() {
         transcript(&out)
     );
 }
+
+/// `dsig completions SHELL`: a script for each shell that names every
+/// subcommand and the lint options; bash's and zsh's parse (`-n`) when the
+/// shell is here.
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(code(&out), 0, "{shell}: {}", transcript(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        for word in [
+            "lint",
+            "probe",
+            "server",
+            "images",
+            "unsafe-fixes",
+            "format",
+        ] {
+            assert!(text.contains(word), "{shell}: no {word} in the completions");
+        }
+        let checker = match shell {
+            "bash" | "zsh" => shell,
+            _ => continue,
+        };
+        if common::host::which(checker).is_none() {
+            println!("skipped: no {checker} here to parse its completion script");
+            continue;
+        }
+        let dir = temp_dir(&format!("completions-{shell}"));
+        let file = dir.join("dsig.completion");
+        fs::write(&file, text.as_bytes()).expect("write");
+        let parsed = std::process::Command::new(checker)
+            .arg("-n")
+            .arg(&file)
+            .output()
+            .expect("run the shell");
+        assert!(
+            parsed.status.success(),
+            "{shell} -n: {}",
+            transcript(&parsed)
+        );
+    }
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(code(&out), 2, "{}", transcript(&out));
+}
+
+/// `dsig man`: a roff page for section 1 with every subcommand; a closed
+/// pipe is not an error.
+#[test]
+fn man_page() {
+    let out = run(&["man"]);
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH dsig 1"),
+        "{text}"
+    );
+    assert!(text.contains(".TH dsig 1"), "{text}");
+    for sub in [
+        "lint",
+        "rules",
+        "explain",
+        "init",
+        "probe",
+        "server",
+        "completions",
+    ] {
+        assert!(text.contains(sub), "no {sub} in the man page");
+    }
+    let mut child = common::cli::command_in(manifest_dir(), &["man"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dsig");
+    drop(child.stdout.take()); // the reader goes away at once
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    assert!(out.stderr.is_empty(), "{}", transcript(&out));
+}
+
+/// `--images docker` without a `docker` command, and `--images registry`
+/// with a registry that does not answer: a warning that the base image
+/// could not be read, and the findings and exit status of `--images off`.
+#[test]
+fn unreadable_base_images_are_a_warning() {
+    let dir = temp_dir("images-unreadable");
+    fs::write(
+        dir.join("Dockerfile"),
+        "FROM 127.0.0.1:9/nothing/here:1\nCMD [\"/bin/sleep\", \"100\"]\n",
+    )
+    .expect("write");
+    let lint = |images: &str| {
+        common::cli::command_in(
+            &dir,
+            &[
+                "lint",
+                "--isolated",
+                "--format",
+                "concise",
+                "--images",
+                images,
+                "Dockerfile",
+            ],
+        )
+        .env("PATH", "/nonexistent")
+        .env("DSIG_CACHE_DIR", dir.join("cache"))
+        .output()
+        .expect("run dsig")
+    };
+    let off = lint("off");
+    assert!(off.stderr.is_empty(), "{}", transcript(&off));
+    for (images, from) in [("docker", "from Docker"), ("registry", "from its registry")] {
+        let out = lint(images);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), code(&off), "{images}: {}", transcript(&out));
+        assert_eq!(out.stdout, off.stdout, "{images}: {}", transcript(&out));
+        assert!(
+            err.contains(&format!(
+                "warning: --images {images}: base image `127.0.0.1:9/nothing/here:1` could not be read {from}"
+            )) && err.lines().count() == 1,
+            "{images}: {}",
+            transcript(&out)
+        );
+    }
+}

@@ -895,6 +895,81 @@ fn seed_experiment_in_docker() {
             problems.push(format!("dsig probe {image} (exit {code:?}): {v}"));
         }
     }
+    // `dsig probe --format sarif` validates against the SARIF 2.1.0 schema
+    // (testdata/sarif/validate.py --log; jsonschema as CI installs it).
+    {
+        let tag = &tags.iter().find(|(n, _)| *n == "v2").unwrap().1;
+        let out = std::process::Command::new(common::cli::BIN)
+            .args(["probe", "--timeout", "2", "--format", "sarif", tag])
+            .output()
+            .expect("run dsig probe");
+        let log = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-probe-v2.sarif");
+        std::fs::write(&log, &out.stdout).expect("write the SARIF log");
+        let has_jsonschema = std::process::Command::new("python3")
+            .args(["-c", "import jsonschema"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if has_jsonschema {
+            let v = std::process::Command::new("python3")
+                .arg("testdata/sarif/validate.py")
+                .arg("--log")
+                .arg(&log)
+                .output()
+                .expect("run validate.py");
+            let said = String::from_utf8_lossy(&v.stdout).trim().to_string();
+            probes.push(format!(
+                "  probe --format sarif (v2): exit {:?}; {said}",
+                out.status.code()
+            ));
+            if !(v.status.success() && out.status.code() == Some(1) && said.contains("(1 results)"))
+            {
+                problems.push(format!(
+                    "dsig probe --format sarif on v2: exit {:?}, {said}",
+                    out.status.code()
+                ));
+            }
+        } else {
+            skip("python3 with jsonschema is not here: the SARIF of dsig probe was not validated");
+        }
+    }
+    // `--ready` with a line that never comes: exit 2 after --ready-timeout,
+    // and the container is removed all the same.
+    {
+        let tag = &tags.iter().find(|(n, _)| *n == "sleep-init").unwrap().1;
+        let started = Instant::now();
+        let out = std::process::Command::new(common::cli::BIN)
+            .args([
+                "probe",
+                "--ready",
+                "never printed",
+                "--ready-timeout",
+                "2",
+                tag,
+            ])
+            .output()
+            .expect("run dsig probe");
+        let took = started.elapsed();
+        // dsig probe names its containers dsig-probe-PID-...
+        let left = docker_ok(&["ps", "-a", "-q", "--filter", "name=dsig-probe-"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        probes.push(format!(
+            "  probe --ready (never): exit {:?} after {:.1}s, containers left: {}",
+            out.status.code(),
+            took.as_secs_f64(),
+            left.lines().count()
+        ));
+        if out.status.code() != Some(2)
+            || !err.contains("never printed")
+            || !left.is_empty()
+            || took < Duration::from_secs(2)
+            || took > Duration::from_secs(30)
+        {
+            problems.push(format!(
+                "dsig probe --ready never printed: exit {:?} after {took:?}, left {left:?}: {err}",
+                out.status.code()
+            ));
+        }
+    }
     // `--images docker`: a child of sleep-init (tini as ENTRYPOINT, read
     // from the daemon) that runs `sleep` has no SIG020; without it, the
     // base's ENTRYPOINT is unknown and SIG020 stays (a warning).

@@ -319,13 +319,19 @@ pub fn lookup_in(
 /// What an image that dsig's table and the project do not know says of
 /// itself, read from `from` (`--images`): its config (ENTRYPOINT, CMD, ENV,
 /// WORKDIR, USER, STOPSIGNAL, SHELL), what `/bin/sh` is, and the scripts
-/// its ENTRYPOINT and CMD run (see [`wanted_paths`]), whose findings are
+/// its ENTRYPOINT and CMD run, or that `also` names (the programs of the
+/// Dockerfile's CMD and ENTRYPOINT; see [`wanted_paths`]), whose findings are
 /// reported in the image (`docker-image://REFERENCE@DIGEST/PATH`). `None`
 /// for `off`, or when the image cannot be read (a warning says why, see
 /// [`take_image_warnings`]). Each reference is read once per run.
 #[must_use]
-pub fn image_lookup(reference: &str, from: crate::ImageSource) -> Option<BaseImage> {
-    type Cache = std::sync::Mutex<HashMap<(crate::ImageSource, String), Option<BaseImage>>>;
+pub fn image_lookup(
+    reference: &str,
+    from: crate::ImageSource,
+    also: &[String],
+) -> Option<BaseImage> {
+    type Key = (crate::ImageSource, String, Vec<String>);
+    type Cache = std::sync::Mutex<HashMap<Key, Option<BaseImage>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     if from == crate::ImageSource::Off
         || reference.is_empty()
@@ -338,13 +344,13 @@ pub fn image_lookup(reference: &str, from: crate::ImageSource) -> Option<BaseIma
         return None;
     }
     let cache = CACHE.get_or_init(Default::default);
-    let key = (from, reference.to_string());
+    let key = (from, reference.to_string(), also.to_vec());
     if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return hit;
     }
     let read = match from {
-        crate::ImageSource::Docker => docker_read(reference),
-        crate::ImageSource::Registry => registry_read(reference),
+        crate::ImageSource::Docker => docker_read(reference, also),
+        crate::ImageSource::Registry => registry_read(reference, also),
         crate::ImageSource::Off => return None,
     };
     let found = read
@@ -400,9 +406,10 @@ const MAX_IMAGE_SCRIPT: usize = 256 << 10;
 /// ENTRYPOINT (else CMD) that is not an option, the paths where the shell
 /// would look for it (itself when absolute, under WORKDIR with a `/`, each
 /// PATH directory otherwise): a script there, or one an init or a shell is
-/// given (`tini -- /entrypoint.sh`, `bash /start.sh`).
+/// given (`tini -- /entrypoint.sh`, `bash /start.sh`); then the same for
+/// the words of `also`.
 #[must_use]
-pub fn wanted_paths(config: &serde_json::Value) -> Vec<Vec<String>> {
+pub fn wanted_paths(config: &serde_json::Value, also: &[String]) -> Vec<Vec<String>> {
     let words = |key: &str| -> Vec<String> {
         config
             .get(key)
@@ -436,7 +443,8 @@ pub fn wanted_paths(config: &serde_json::Value) -> Vec<Vec<String>> {
         .to_string();
     let mut out = vec![vec!["/bin/sh".to_string()]];
     let mut total = 1;
-    for w in argv.iter().filter(|w| !w.starts_with('-')).take(4) {
+    let own = argv.iter().filter(|w| !w.starts_with('-')).take(4);
+    for w in own.chain(also) {
         if w.is_empty() || w.contains('$') || w.len() > 4096 || w.chars().any(char::is_control) {
             continue;
         }
@@ -452,6 +460,9 @@ pub fn wanted_paths(config: &serde_json::Value) -> Vec<Vec<String>> {
                 .map(|d| super::context::normalize(&format!("{d}/{w}")))
                 .collect()
         };
+        if out.contains(&candidates) {
+            continue;
+        }
         if total + candidates.len() > MAX_IMAGE_FILES {
             break;
         }
@@ -559,7 +570,7 @@ fn shell_file(f: &ImageFile, why: &str) -> SystemShell {
 /// An image of the local Docker Engine: `docker image inspect` (config,
 /// digest), then `docker create` (nothing runs) and `docker cp` of the
 /// files [`wanted_paths`] names.
-fn docker_read(reference: &str) -> Result<BaseImage, String> {
+fn docker_read(reference: &str, also: &[String]) -> Result<BaseImage, String> {
     let out = docker_bounded(
         &[
             "image",
@@ -586,7 +597,7 @@ fn docker_read(reference: &str) -> Result<BaseImage, String> {
         .or_else(|| v.get("id").and_then(|i| i.as_str()).map(str::to_string))
         .filter(|d| d.len() < 200 && d.chars().all(|c| c.is_ascii_alphanumeric() || c == ':'))
         .unwrap_or_default();
-    let groups = wanted_paths(&config);
+    let groups = wanted_paths(&config, also);
     let files = docker_files(reference, &groups);
     image_base(reference, &digest, &config, &files).ok_or_else(|| "no config".to_string())
 }
@@ -694,12 +705,12 @@ fn tar_first(tar: &[u8]) -> Option<ImageFile> {
 }
 
 /// An image of its registry (see [`super::registry`]).
-fn registry_read(reference: &str) -> Result<BaseImage, String> {
+fn registry_read(reference: &str, also: &[String]) -> Result<BaseImage, String> {
     let groups = std::sync::Mutex::new(Vec::new());
     let pulled = super::registry::pull(
         reference,
         &|config| {
-            let g = wanted_paths(config);
+            let g = wanted_paths(config, also);
             let flat = g.iter().flatten().cloned().collect();
             if let Ok(mut s) = groups.lock() {
                 *s = g;
@@ -736,50 +747,25 @@ fn registry_read(reference: &str) -> Result<BaseImage, String> {
 }
 
 /// Run `docker ARGS` within `secs` seconds; its stdout (at most `limit`
-/// bytes, read while it runs: a full pipe would block it) when it
-/// succeeds, else why not.
+/// bytes) when it succeeds, else why not.
 fn docker_bounded(args: &[&str], secs: u64, limit: u64) -> Result<Vec<u8>, String> {
-    match docker_run(args, secs, limit)? {
-        (true, out) => Ok(out),
-        (false, _) => Err("not on the local Docker Engine, or no daemon answers".to_string()),
+    let ran = crate::docker::run(args, std::time::Duration::from_secs(secs), limit)?;
+    if ran.status.success() {
+        return Ok(ran.stdout);
     }
+    let why: String = ran.why().chars().take(200).collect();
+    Err(if why.is_empty() {
+        "not on the local Docker Engine, or no daemon answers".to_string()
+    } else {
+        why
+    })
 }
 
 /// Run `docker ARGS` within `secs` seconds: whether it succeeded, and its
 /// stdout (at most `limit` bytes; a command cut short by the limit fails).
 fn docker_run(args: &[&str], secs: u64, limit: u64) -> Result<(bool, Vec<u8>), String> {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot run the docker command: {e}"))?;
-    let mut out = child.stdout.take().ok_or("no output from docker")?;
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = (&mut out).take(limit).read_to_end(&mut buf);
-        buf
-    });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-    let ok = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status.success(),
-            Err(_) => break false,
-            Ok(None) if std::time::Instant::now() > deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("no answer within {secs} s"));
-            }
-            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
-        }
-    };
-    let buf = reader
-        .join()
-        .map_err(|_| "reading docker's output failed".to_string())?;
-    Ok((ok, buf))
+    let ran = crate::docker::run(args, std::time::Duration::from_secs(secs), limit)?;
+    Ok((ran.status.success(), ran.stdout))
 }
 
 /// A [`BaseImage`] from an image config (`docker image inspect`'s

@@ -108,6 +108,26 @@ pub enum SystemShell {
     Unknown(String),
 }
 
+/// The programs that the CMDs and ENTRYPOINTs of `df` name (in exec form,
+/// the first words that are not options): what an image read with
+/// `--images` is asked for besides what its own config runs.
+fn program_words(df: &Dockerfile) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for ins in &df.instructions {
+        if !matches!(ins.kind, Kind::Cmd | Kind::Entrypoint) {
+            continue;
+        }
+        if let Args::Exec(words) = &ins.args {
+            for w in words.iter().filter(|w| !w.value.starts_with('-')).take(3) {
+                if out.len() < 8 && !out.iter().any(|o| *o == w.value) {
+                    out.push(w.value.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// One build stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stage {
@@ -829,6 +849,7 @@ impl Image {
         // per FROM instead of a scan of all earlier stages (quadratic in
         // stages on large multi-stage files).
         let mut by_name: HashMap<String, usize> = HashMap::new();
+        let mut run_words: Option<Vec<String>> = None;
         for (at, ins) in df.instructions.iter().enumerate() {
             if ins.kind == Kind::From {
                 let words: Vec<&str> = match &ins.args {
@@ -847,8 +868,13 @@ impl Image {
                 let parent = by_name.get(lower.as_str()).copied();
                 // The base image, when dsig knows it (see `base`).
                 let known_base = match parent {
-                    None => base::lookup_in(&reference, &build.images, parents)
-                        .or_else(|| base::image_lookup(&reference, build.images_from)),
+                    None => base::lookup_in(&reference, &build.images, parents).or_else(|| {
+                        // Read from Docker or a registry (`--images`).
+                        (build.images_from != crate::ImageSource::Off).then(|| {
+                            let words = run_words.get_or_insert_with(|| program_words(df));
+                            base::image_lookup(&reference, build.images_from, words)
+                        })?
+                    }),
                     Some(_) => None,
                 };
                 let mut st = match parent {

@@ -2,6 +2,8 @@
 """Validate dsig's SARIF output against the official SARIF 2.1.0 schema.
 
 Usage: validate.py DSIG [--origin-wheel WHEEL]   (run from the repository root)
+       validate.py --log FILE...                  (logs made elsewhere: `dsig probe
+                                                   --format sarif` in tests/docker_e2e.rs)
 
 Prints one line: how many logs and results were valid. Exits 1 on any
 invalid log, on a negative control that the validator does not reject, or
@@ -44,6 +46,8 @@ def main() -> int:
         return 2
     dsig = args[0]
     schema_bytes = SCHEMA.read_bytes()
+    if dsig == "--log":
+        return check_logs(args[1:], json.loads(schema_bytes))
     if "--origin-wheel" in args:
         wheel = args[args.index("--origin-wheel") + 1]
         with zipfile.ZipFile(wheel) as z:
@@ -96,6 +100,26 @@ def main() -> int:
         f"sarif: {len(CASES)} logs ({results} results) valid against the SARIF 2.1.0 schema "
         f"({validator_class.__name__}); negative control rejected"
     )
+    return 0
+
+
+def check_logs(files, schema) -> int:
+    """Validate SARIF logs given as files; the first problems of each."""
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    failures, results = [], 0
+    for name in files:
+        log = json.loads(Path(name).read_text())
+        errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
+        for e in errors[:5]:
+            path = "/".join(map(str, e.absolute_path)) or "<root>"
+            failures.append(f"{name}: {path}: {e.message}")
+        results += sum(len(r.get("results", [])) for r in log.get("runs", []))
+    for f in failures:
+        print(f)
+    if failures or not files:
+        print(f"sarif: {len(failures)} problem(s) in {len(files)} log(s)")
+        return 1
+    print(f"sarif: {len(files)} logs ({results} results) valid against the SARIF 2.1.0 schema")
     return 0
 
 
