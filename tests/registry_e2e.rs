@@ -804,8 +804,9 @@ fn has(l: &Lint, sev: &str, code: &str) -> bool {
 }
 
 /// Whether `place` (`path:line:col`) is line `line` of `/.../file` in the
-/// image `repo`: `docker-image://REPO[:TAG]@sha256:HEX/.../FILE:LINE:COL`.
-fn in_image(place: &str, repo: &str, file: &str, line: usize) -> bool {
+/// image `repo` of manifest `digest`:
+/// `docker-image://REPO[:TAG]@DIGEST/.../FILE:LINE:COL`.
+fn in_image(place: &str, repo: &str, digest: &str, file: &str, line: usize) -> bool {
     let Some(rest) = place.strip_prefix(&format!("docker-image://{repo}")) else {
         return false;
     };
@@ -816,7 +817,7 @@ fn in_image(place: &str, repo: &str, file: &str, line: usize) -> bool {
     col.parse::<u32>().is_ok()
         && l.parse::<usize>().ok() == Some(line)
         && path.starts_with([':', '@'])
-        && path.contains("@sha256:")
+        && path.contains(&format!("@{digest}/"))
         && path.ends_with(&format!("/{file}"))
 }
 
@@ -835,19 +836,28 @@ fn concise_lines_and_image_places() {
         (f[1].place.as_str(), f[1].code.as_str()),
         ("Dockerfile:2:1", "SIG017")
     );
-    let repo = "127.0.0.1:5000/app";
-    assert!(in_image(&f[0].place, repo, "entrypoint.sh", 7));
-    assert!(!in_image(&f[0].place, repo, "entrypoint.sh", 1));
+    let (repo, d) = ("127.0.0.1:5000/app", "sha256:ab12");
+    assert!(in_image(&f[0].place, repo, d, "entrypoint.sh", 7));
+    assert!(!in_image(&f[0].place, repo, d, "entrypoint.sh", 1));
     assert!(!in_image(
         &f[0].place,
-        "127.0.0.1:5000/ap",
+        repo,
+        "sha256:ab1",
         "entrypoint.sh",
         7
     ));
-    assert!(!in_image(&f[0].place, repo, "start.sh", 7));
+    assert!(!in_image(
+        &f[0].place,
+        "127.0.0.1:5000/ap",
+        d,
+        "entrypoint.sh",
+        7
+    ));
+    assert!(!in_image(&f[0].place, repo, d, "start.sh", 7));
     assert!(!in_image(
         "docker-image://127.0.0.1:5000/app:1/entrypoint.sh:7:1",
         repo,
+        d,
         "entrypoint.sh",
         7
     ));
@@ -1102,13 +1112,15 @@ fn images_from_a_real_registry() {
                         fail("SIG017 (script not analysable)");
                     }
                     if base == "script-base" {
+                        // At the digest `docker push` printed.
                         let repo = format!("{host}/{base}");
+                        let d = &pushed.iter().find(|(r, _)| *r == base).unwrap().1;
                         if !in_script
                             .iter()
-                            .any(|f| in_image(&f.place, &repo, "entrypoint.sh", script_line))
+                            .any(|f| in_image(&f.place, &repo, d, "entrypoint.sh", script_line))
                         {
                             fail(&format!(
-                                "no finding at docker-image://{repo}...@sha256:.../entrypoint.sh:{script_line}:COL"
+                                "no finding at docker-image://{repo}...@{d}/entrypoint.sh:{script_line}:COL"
                             ));
                         }
                     } else if !in_script.is_empty() {
@@ -1230,6 +1242,19 @@ fn images_from_a_real_registry() {
             .map(|m| m.len())
             .sum::<u64>()
     );
+    for r in &rows {
+        for (mode, l) in [("docker", &r.docker), ("registry", &r.registry)] {
+            for f in findings(&l.stdout) {
+                if f.place.starts_with("docker-image://") {
+                    let _ = writeln!(
+                        text,
+                        "{}, {mode}: {}: {}[{}]",
+                        r.base, f.place, f.severity, f.code
+                    );
+                }
+            }
+        }
+    }
     for r in &rows {
         if let Some(d) = &r.down {
             if let Some(w) = d.stderr.lines().find(|l| l.contains("--images registry")) {
