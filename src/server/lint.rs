@@ -1,0 +1,373 @@
+//! One lint of a root document (a Dockerfile, a compose file or manifest,
+//! or a script that no open Dockerfile runs), set up as `dsig lint` sets up
+//! a job: the nearest dsig.toml, the builds that the repository's build
+//! files give it, and the open documents' unsaved texts as an overlay.
+//! The findings come back per file URI, with LSP ranges.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Range, TextEdit};
+
+use super::position::{Encoding, LineMap};
+use crate::diagnostic::{FixSafety, Report, Severity};
+
+/// A finding (or a lint error) as the server publishes it.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The document it is published for.
+    pub uri: String,
+    pub diagnostic: Diagnostic,
+    /// The rule's code (`None` for a lint error).
+    pub code: Option<&'static str>,
+    pub fix: Option<FixAction>,
+}
+
+/// A fix, as a code action: its edits per document.
+#[derive(Debug, Clone)]
+pub struct FixAction {
+    pub title: String,
+    pub safe: bool,
+    /// Document URI and edit, in the fix's order.
+    pub edits: Vec<(String, TextEdit)>,
+}
+
+/// What one lint of a root gave.
+#[derive(Debug, Clone, Default)]
+pub struct Linted {
+    pub findings: Vec<Finding>,
+    /// The files on disk that the lint read besides the root (the scripts
+    /// that CMD/ENTRYPOINT run): a change to one re-lints the root.
+    pub deps: Vec<PathBuf>,
+}
+
+/// What to lint.
+pub struct Target<'a> {
+    pub uri: &'a str,
+    /// Its path, for a `file:` URI.
+    pub path: Option<&'a Path>,
+    pub text: &'a str,
+    /// The document is a Dockerfile (by name or language), whatever its
+    /// text looks like.
+    pub dockerfile: bool,
+}
+
+/// Where the lint runs: the open documents and how to name files.
+pub struct Env<'a> {
+    /// Open documents' texts by path (unsaved changes included).
+    pub overlay: &'a HashMap<PathBuf, String>,
+    /// The workspace folders (absolute): where build files are looked for
+    /// when there is no `.git` above a file.
+    pub workspace: &'a [PathBuf],
+    pub encoding: Encoding,
+    /// The URI of a file path (an open document's own URI when it is open).
+    pub uri_of: &'a dyn Fn(&Path) -> String,
+}
+
+/// Builds of one Dockerfile that are linted, at most (each is a whole lint;
+/// `dsig lint` takes 32, an editor lints on every change).
+const MAX_BUILDS: usize = 8;
+
+/// Lint `target`.
+#[must_use]
+pub fn lint(target: &Target, env: &Env) -> Linted {
+    let mut out = Linted::default();
+    if target.text.len() as u64 > crate::files::MAX_FILE_SIZE {
+        out.findings.push(plain(
+            target.uri,
+            Range::default(),
+            format!(
+                "not linted: {}",
+                crate::files::too_large_message(Some(target.text.len() as u64))
+            ),
+        ));
+        return out;
+    }
+    let Some(path) = target.path else {
+        // Not a file (an unsaved buffer): its text alone, nothing else read.
+        let name = if target.dockerfile {
+            "Dockerfile"
+        } else {
+            target.uri
+        };
+        let report = crate::lint_text(
+            name,
+            target.text.to_string(),
+            &crate::LintOptions::default(),
+        );
+        convert(&report, target.uri, env, &mut out);
+        return out;
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("/"),
+    };
+    let config = crate::config::Config {
+        inputs: vec![crate::config::Input::Path(path.to_path_buf())],
+        ..crate::config::Config::default()
+    };
+    let mut resolver = crate::config::Resolver::new(&config);
+    let resolved = match resolver.for_dir(&dir) {
+        Ok(r) => r,
+        Err(e) => {
+            let (file, message) = match e {
+                Some(e) => (e.error.path.clone(), e.error.message.clone()),
+                None => (String::new(), "cannot read the config file".to_string()),
+            };
+            out.findings.push(plain(
+                target.uri,
+                Range::default(),
+                format!("not linted: {file}: {message}"),
+            ));
+            if let Some(config_path) = absolute(Path::new(&file)) {
+                out.deps.push(config_path);
+            }
+            return out;
+        }
+    };
+    if let Some(f) = resolved.file.as_deref().and_then(absolute) {
+        out.deps.push(f);
+    }
+    let display = path.display().to_string();
+    let yaml = !target.dockerfile && crate::is_yaml(&display, target.text);
+    let script = !target.dockerfile && !yaml && crate::is_script(&display, target.text);
+    let base = crate::LintOptions {
+        dockerfile: Some(path.to_path_buf()),
+        settings: resolved.settings.clone(),
+        init: resolved.init,
+        overlay: env.overlay.clone(),
+        walked: yaml,
+        ..crate::LintOptions::default()
+    };
+    let walk_root = env
+        .workspace
+        .iter()
+        .filter(|w| path.starts_with(w))
+        .max_by_key(|w| w.as_os_str().len())
+        .cloned()
+        .unwrap_or_else(|| dir.clone());
+    let mut discovery = crate::project::Discovery::new();
+    let builds = if script {
+        vec![(None, crate::Build::default())]
+    } else if yaml {
+        let found = discovery.find(path, &walk_root);
+        vec![(
+            None,
+            crate::Build {
+                images: found.images,
+                ..crate::Build::default()
+            },
+        )]
+    } else {
+        builds_of(path, &walk_root, &resolved.build_args, &mut discovery)
+    };
+    for w in &discovery.warnings {
+        eprintln!("{}", crate::output::escape::line(&w.to_string()));
+    }
+    for (context, mut build) in builds {
+        build.images_from = resolved.images;
+        let opts = crate::LintOptions {
+            context,
+            build,
+            ..base.clone()
+        };
+        let report = crate::lint_text(&display, target.text.to_string(), &opts);
+        for f in report.files.iter().skip(1) {
+            if let Some(d) = &f.disk {
+                if !out.deps.contains(d) {
+                    out.deps.push(d.clone());
+                }
+            }
+        }
+        convert(&report, target.uri, env, &mut out);
+    }
+    for w in crate::model::base::take_image_warnings() {
+        eprintln!("{}", crate::output::escape::line(&w));
+    }
+    // A finding that several builds give is published once.
+    let mut seen = std::collections::HashSet::new();
+    out.findings.retain(|f| {
+        seen.insert((
+            f.uri.clone(),
+            f.diagnostic.range,
+            f.code,
+            f.diagnostic.message.clone(),
+        ))
+    });
+    out
+}
+
+/// `path` made absolute (against the current directory).
+fn absolute(path: &Path) -> Option<PathBuf> {
+    if path.as_os_str().is_empty() {
+        return None;
+    }
+    std::path::absolute(path).ok()
+}
+
+/// The ways the repository builds the Dockerfile `path`: each build file
+/// configuration (context, args, target), else a context inferred above
+/// it, else its directory (as `dsig lint` does without `--context`).
+fn builds_of(
+    path: &Path,
+    walk_root: &Path,
+    toml_args: &[(String, String)],
+    discovery: &mut crate::project::Discovery,
+) -> Vec<(Option<PathBuf>, crate::Build)> {
+    let found = discovery.find(path, walk_root);
+    let plain = crate::Build {
+        args: toml_args.to_vec(),
+        images: found.images.clone(),
+        ..crate::Build::default()
+    };
+    if found.configs.is_empty() {
+        let abs = crate::project::clean(path);
+        return match crate::project::infer::context_above(&abs, &found.root, &plain) {
+            Some(ctx) => {
+                let origin = format!(
+                    "inferred: `{}` holds the COPY sources that the Dockerfile's directory lacks",
+                    ctx.display()
+                );
+                vec![(
+                    Some(ctx),
+                    crate::Build {
+                        origin: Some(origin),
+                        ..plain
+                    },
+                )]
+            }
+            None => vec![(None, plain)],
+        };
+    }
+    found
+        .configs
+        .iter()
+        .take(MAX_BUILDS)
+        .map(|c| {
+            let mut args = toml_args.to_vec();
+            args.extend(c.args.iter().cloned());
+            (
+                Some(c.context.clone()),
+                crate::Build {
+                    args,
+                    unknown_args: c.unknown_args.clone(),
+                    target: c.target.clone(),
+                    origin: Some(c.origin.clone()),
+                    context_known: true,
+                    images: found.images.clone(),
+                    run_init: c.run_init,
+                    images_from: crate::ImageSource::Off,
+                },
+            )
+        })
+        .collect()
+}
+
+/// A finding with no rule (a lint error, a file not linted).
+fn plain(uri: &str, range: Range, message: String) -> Finding {
+    Finding {
+        uri: uri.to_string(),
+        diagnostic: Diagnostic {
+            range,
+            severity: Some(DiagnosticSeverity::ERROR),
+            source: Some("dsig".to_string()),
+            message,
+            ..Diagnostic::default()
+        },
+        code: None,
+        fix: None,
+    }
+}
+
+fn severity(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Info => DiagnosticSeverity::INFORMATION,
+    }
+}
+
+/// The report's findings and errors as [`Finding`]s: file 0 is `root_uri`,
+/// a script is its file's URI. A file that is not on disk (a script read
+/// from a base image) has no URI: its findings are shown on the root's
+/// first line, naming it.
+fn convert(report: &Report, root_uri: &str, env: &Env, out: &mut Linted) {
+    let mut maps: HashMap<usize, LineMap> = HashMap::new();
+    let mut place = |file: usize, span: std::ops::Range<usize>| -> Option<(String, Range)> {
+        let f = report.files.get(file)?;
+        let uri = if file == 0 {
+            root_uri.to_string()
+        } else {
+            (env.uri_of)(f.disk.as_deref()?)
+        };
+        let map = maps.entry(file).or_insert_with(|| LineMap::new(&f.text));
+        Some((uri, map.range(&f.text, span, env.encoding)))
+    };
+    for d in &report.diagnostics {
+        let (uri, range, message) = match place(d.file, d.span.clone()) {
+            Some((uri, range)) => (uri, range, d.message.clone()),
+            None => {
+                let name = report.files.get(d.file).map_or("", |f| f.path.as_str());
+                (
+                    root_uri.to_string(),
+                    Range::default(),
+                    format!("{name}: {}", d.message),
+                )
+            }
+        };
+        let message = match &d.help {
+            Some(help) => format!("{message}\nhelp: {help}"),
+            None => message,
+        };
+        let fix = d.fix.as_ref().and_then(|fix| {
+            let mut edits = Vec::with_capacity(fix.edits.len());
+            for e in &fix.edits {
+                // An edit of a file that is not on disk cannot be applied.
+                let (uri, range) = place(e.file, e.range.clone())?;
+                edits.push((
+                    uri,
+                    TextEdit {
+                        range,
+                        new_text: e.replacement.clone(),
+                    },
+                ));
+            }
+            let safe = fix.safety == FixSafety::Safe;
+            Some(FixAction {
+                title: if safe {
+                    format!("{} ({})", fix.message, d.code)
+                } else {
+                    format!("(unsafe) {} ({})", fix.message, d.code)
+                },
+                safe,
+                edits,
+            })
+        });
+        out.findings.push(Finding {
+            uri,
+            diagnostic: Diagnostic {
+                range,
+                severity: Some(severity(d.severity)),
+                code: Some(NumberOrString::String(d.code.to_string())),
+                source: Some("dsig".to_string()),
+                message,
+                ..Diagnostic::default()
+            },
+            code: Some(d.code),
+            fix,
+        });
+    }
+    for e in &report.errors {
+        let at = e
+            .file
+            .zip(e.offset)
+            .and_then(|(file, offset)| place(file, offset..offset));
+        let (uri, range) = at.unwrap_or_else(|| (root_uri.to_string(), Range::default()));
+        let message = if uri == root_uri && e.file != Some(0) {
+            format!("{}: {}", e.path, e.message)
+        } else {
+            e.message.clone()
+        };
+        out.findings.push(plain(&uri, range, message));
+    }
+}
