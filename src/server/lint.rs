@@ -264,7 +264,7 @@ fn builds_of(
 }
 
 /// A finding with no rule (a lint error, a file not linted).
-fn plain(uri: &str, range: Range, message: String) -> Finding {
+pub fn plain(uri: &str, range: Range, message: String) -> Finding {
     Finding {
         uri: uri.to_string(),
         diagnostic: Diagnostic {

@@ -606,7 +606,20 @@ impl Server {
                 text,
                 dockerfile,
             };
-            root.linted = lint::lint(&target, &env);
+            // A bug in a rule must not take the editor's server down: the
+            // panic is on stderr, the document says it was not linted.
+            root.linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                lint::lint(&target, &env)
+            }))
+            .unwrap_or_else(|_| lint::Linted {
+                findings: vec![lint::plain(
+                    uri,
+                    Range::default(),
+                    "not linted: dsig failed on this file (a bug: please report it with the file)"
+                        .to_string(),
+                )],
+                deps: Vec::new(),
+            });
         }
     }
 
@@ -699,6 +712,9 @@ impl Server {
         actions
     }
 
+    // `WorkspaceEdit::changes` is keyed by lsp-types' `Uri`, whose hash
+    // and equality are its text's (its inner cell is a parse cache).
+    #[allow(clippy::mutable_key_type)]
     fn workspace_edit(&self, fix: &lint::FixAction) -> Option<WorkspaceEdit> {
         let mut by_uri: Vec<(String, Vec<TextEdit>)> = Vec::new();
         for (uri, edit) in &fix.edits {

@@ -120,8 +120,15 @@ pub fn parse_body(body: &[u8]) -> Incoming {
             }
         }
     };
-    let id = value.get("id").cloned();
+    let id = value.get("id").cloned().filter(|v| !v.is_null());
     match serde_json::from_value::<Message>(value) {
+        // A request whose id lsp-server cannot hold (not an i32 or a
+        // string) would read as a notification and never be answered.
+        Ok(Message::Notification(_)) if id.is_some() => Incoming::Invalid {
+            id,
+            code: ErrorCode::InvalidRequest,
+            message: "a request id must be a 32-bit integer or a string".to_string(),
+        },
         Ok(m) => Incoming::Message(m),
         Err(e) => Incoming::Invalid {
             id,
