@@ -57,8 +57,7 @@ enum Kind {
     Dockerfile,
     /// A compose file or Kubernetes manifest: a root.
     Yaml,
-    /// A shell script: linted through the Dockerfiles that run it, or
-    /// alone when none does.
+    /// A shell script: linted through the Dockerfiles that run it.
     Script,
     /// Anything else (dsig.toml): not linted, but its text and saves count.
     Other,
@@ -73,8 +72,7 @@ struct Doc {
 }
 
 /// A document that is linted as a whole: an open Dockerfile or YAML file,
-/// a Dockerfile near an open script (to learn whether it runs it), or a
-/// script that no Dockerfile runs.
+/// or a Dockerfile near an open script (to learn whether it runs it).
 #[derive(Debug, Default)]
 struct Root {
     path: Option<PathBuf>,
@@ -530,39 +528,9 @@ impl Server {
             });
             !r.found_for.is_empty()
         });
-        // Scripts that no Dockerfile runs are linted alone; those that one
-        // runs are not (their findings come from it).
-        let reached: HashSet<PathBuf> = self
-            .roots
-            .iter()
-            .filter(|(u, _)| self.docs.get(*u).is_none_or(|d| d.kind != Kind::Script))
-            .flat_map(|(_, r)| r.linted.deps.iter().cloned())
-            .collect();
-        let scripts: Vec<(String, bool)> = self
-            .docs
-            .iter()
-            .filter(|(_, d)| d.kind == Kind::Script)
-            .map(|(u, d)| {
-                let alone = d.path.as_ref().is_none_or(|p| !reached.contains(p));
-                (u.clone(), alone)
-            })
-            .collect();
-        for (uri, alone) in scripts {
-            if alone {
-                let path = self.docs.get(&uri).and_then(|d| d.path.clone());
-                let root = self.roots.entry(uri).or_insert_with(|| Root {
-                    path,
-                    stale: true,
-                    ..Root::default()
-                });
-                if root.path.as_ref().is_some_and(|p| dirty.contains(p) || all) {
-                    root.stale = true;
-                }
-            } else {
-                self.roots.remove(&uri);
-            }
-        }
-        self.lint_stale();
+        // A script that no Dockerfile nearby runs is not linted: a build or
+        // CI script is not an entrypoint, and `dsig lint start.sh` is there
+        // for one that is.
         self.publish();
     }
 

@@ -426,3 +426,41 @@ fn serve_answers_garbage_and_exits_cleanly() {
     drop(tx);
     assert!(transport::serve(&rx, &mut Vec::new()).is_err());
 }
+
+#[test]
+fn unrelated_scripts_and_yaml_get_nothing() {
+    let dir = seed_v2("unrelated");
+    std::fs::write(dir.join("build.sh"), "#!/bin/sh\nmake\n").expect("write");
+    let mut s = Server::new();
+    init(&mut s, json!({}), Some(&dir));
+    // No Dockerfile runs build.sh: it is not linted as an entrypoint.
+    let build = uri::from_path(&dir.join("build.sh"));
+    open(&mut s, &build, "shellscript", "#!/bin/sh\nmake\n");
+    // A YAML file that is neither a compose file nor a manifest.
+    let yaml = uri::from_path(&dir.join("settings.yaml"));
+    open(&mut s, &yaml, "yaml", "a: 1\nb: [x\n");
+    s.refresh();
+    let p = published(&sent(&mut s));
+    assert!(p.is_empty(), "{p:?}");
+    // The script the Dockerfile beside it runs is.
+    let script = uri::from_path(&dir.join("startup.sh"));
+    open(
+        &mut s,
+        &script,
+        "shellscript",
+        "#!/bin/bash\n/go/src/signal/main\n",
+    );
+    s.refresh();
+    let p = published(&sent(&mut s));
+    assert_eq!(p.keys().collect::<Vec<_>>(), [&script], "{p:?}");
+    assert_eq!(codes(&p[&script]), ["SIG010"]);
+    // Closing it clears it (the Dockerfile was found for it alone).
+    s.handle(note(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": script}}),
+    ));
+    let p = published(&sent(&mut s));
+    assert_eq!(p.get(&script).map(Vec::len), Some(0), "{p:?}");
+    assert_eq!(s.roots.keys().collect::<Vec<_>>(), [&yaml]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
