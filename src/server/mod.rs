@@ -59,7 +59,10 @@ enum Kind {
     Yaml,
     /// A shell script: linted through the Dockerfiles that run it.
     Script,
-    /// Anything else (dsig.toml): not linted, but its text and saves count.
+    /// dsig.toml or .dsig.toml: a change re-lints everything.
+    Config,
+    /// Anything else (an app's source that a rule reads): not linted, but
+    /// the roots that read it are linted again when it changes.
     Other,
 }
 
@@ -370,7 +373,7 @@ impl Server {
             Kind::Dockerfile
         } else if crate::config::CONFIG_NAMES.contains(&name.as_str()) {
             self.all_dirty = true;
-            Kind::Other
+            Kind::Config
         } else if language == "yaml" || crate::files::is_yaml_name(std::ffi::OsStr::new(&name)) {
             Kind::Yaml
         } else if matches!(language, "shellscript" | "sh" | "bash")
@@ -419,8 +422,8 @@ impl Server {
         let Some(doc) = self.docs.get(uri) else {
             return;
         };
-        if doc.kind == Kind::Other {
-            // dsig.toml and the like: any root may read it.
+        if doc.kind == Kind::Config {
+            // Any root may read it (from disk: saves are what count).
             self.all_dirty = true;
         }
         if let Some(root) = self.roots.get_mut(uri) {
@@ -439,7 +442,7 @@ impl Server {
             // Roots that read it read the file on disk now.
             self.dirty.insert(p);
         }
-        if doc.kind == Kind::Other {
+        if doc.kind == Kind::Config {
             self.all_dirty = true;
         }
         self.roots.remove(uri);
@@ -464,7 +467,8 @@ impl Server {
     fn prune(&mut self) {
         let docs = &self.docs;
         self.roots.retain(|uri, r| {
-            docs.get(uri).is_some_and(|d| d.kind != Kind::Other)
+            docs.get(uri)
+                .is_some_and(|d| matches!(d.kind, Kind::Dockerfile | Kind::Yaml))
                 || r.found_for.iter().any(|s| docs.contains_key(s))
         });
     }
@@ -518,7 +522,10 @@ impl Server {
         // Dockerfiles found near scripts that run none of them are dropped.
         let docs = &self.docs;
         self.roots.retain(|uri, r| {
-            if docs.get(uri).is_some_and(|d| d.kind != Kind::Other) {
+            if docs
+                .get(uri)
+                .is_some_and(|d| matches!(d.kind, Kind::Dockerfile | Kind::Yaml))
+            {
                 return true;
             }
             r.found_for.retain(|s| {
