@@ -68,35 +68,35 @@ pub struct Env<'a> {
 /// `dsig lint` takes 32, an editor lints on every change).
 const MAX_BUILDS: usize = 8;
 
-/// Lint `target`.
-#[must_use]
-pub fn lint(target: &Target, env: &Env) -> Linted {
-    let mut out = Linted::default();
+/// How a target is linted: its display name and the options of each of
+/// its builds, or the finding that says why it is not linted.
+struct Plan {
+    display: String,
+    runs: Vec<crate::LintOptions>,
+    /// The config file read.
+    config: Option<PathBuf>,
+}
+
+fn plan(target: &Target, env: &Env) -> Result<Plan, (Finding, Option<PathBuf>)> {
     if target.text.len() as u64 > crate::files::MAX_FILE_SIZE {
-        out.findings.push(plain(
-            target.uri,
-            Range::default(),
-            format!(
-                "not linted: {}",
-                crate::files::too_large_message(Some(target.text.len() as u64))
-            ),
-        ));
-        return out;
+        let message = format!(
+            "not linted: {}",
+            crate::files::too_large_message(Some(target.text.len() as u64))
+        );
+        return Err((plain(target.uri, Range::default(), message), None));
     }
     let Some(path) = target.path else {
         // Not a file (an unsaved buffer): its text alone, nothing else read.
-        let name = if target.dockerfile {
-            "Dockerfile"
+        let display = if target.dockerfile {
+            "Dockerfile".to_string()
         } else {
-            target.uri
+            target.uri.to_string()
         };
-        let report = crate::lint_text(
-            name,
-            target.text.to_string(),
-            &crate::LintOptions::default(),
-        );
-        convert(&report, target.uri, env, &mut out);
-        return out;
+        return Ok(Plan {
+            display,
+            runs: vec![crate::LintOptions::default()],
+            config: None,
+        });
     };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -114,20 +114,14 @@ pub fn lint(target: &Target, env: &Env) -> Linted {
                 Some(e) => (e.error.path.clone(), e.error.message.clone()),
                 None => (String::new(), "cannot read the config file".to_string()),
             };
-            out.findings.push(plain(
+            let finding = plain(
                 target.uri,
                 Range::default(),
                 format!("not linted: {file}: {message}"),
-            ));
-            if let Some(config_path) = absolute(Path::new(&file)) {
-                out.deps.push(config_path);
-            }
-            return out;
+            );
+            return Err((finding, absolute(Path::new(&file))));
         }
     };
-    if let Some(f) = resolved.file.as_deref().and_then(absolute) {
-        out.deps.push(f);
-    }
     let display = path.display().to_string();
     let yaml = !target.dockerfile && crate::is_yaml(&display, target.text);
     let script = !target.dockerfile && !yaml && crate::is_script(&display, target.text);
@@ -164,14 +158,39 @@ pub fn lint(target: &Target, env: &Env) -> Linted {
     for w in &discovery.warnings {
         eprintln!("{}", crate::output::escape::line(&w.to_string()));
     }
-    for (context, mut build) in builds {
-        build.images_from = resolved.images;
-        let opts = crate::LintOptions {
-            context,
-            build,
-            ..base.clone()
-        };
-        let report = crate::lint_text(&display, target.text.to_string(), &opts);
+    let runs = builds
+        .into_iter()
+        .map(|(context, mut build)| {
+            build.images_from = resolved.images;
+            crate::LintOptions {
+                context,
+                build,
+                ..base.clone()
+            }
+        })
+        .collect();
+    Ok(Plan {
+        display,
+        runs,
+        config: resolved.file.as_deref().and_then(absolute),
+    })
+}
+
+/// Lint `target`.
+#[must_use]
+pub fn lint(target: &Target, env: &Env) -> Linted {
+    let mut out = Linted::default();
+    let plan = match plan(target, env) {
+        Ok(plan) => plan,
+        Err((finding, config)) => {
+            out.findings.push(finding);
+            out.deps.extend(config);
+            return out;
+        }
+    };
+    out.deps.extend(plan.config);
+    for opts in &plan.runs {
+        let report = crate::lint_text(&plan.display, target.text.to_string(), opts);
         for f in report.files.iter().skip(1) {
             if let Some(d) = &f.disk {
                 if !out.deps.contains(d) {
@@ -195,6 +214,35 @@ pub fn lint(target: &Target, env: &Env) -> Linted {
         ))
     });
     out
+}
+
+/// Every safe fix of `target` (and of the scripts it runs), applied as
+/// `dsig lint --fix` applies them, with its first build: a whole-text
+/// replacement per changed file, and how many fixes. `None` when nothing
+/// changes.
+#[must_use]
+pub fn fix_all(target: &Target, env: &Env) -> Option<(Vec<(String, TextEdit)>, usize)> {
+    let plan = plan(target, env).ok()?;
+    let opts = plan.runs.first()?;
+    let outcome = crate::fix(&plan.display, target.text, opts, false);
+    if outcome.applied == 0 {
+        return None;
+    }
+    let whole = |original: &str, text: &str| {
+        let map = LineMap::new(original);
+        TextEdit {
+            range: map.range(original, 0..original.len(), env.encoding),
+            new_text: text.to_string(),
+        }
+    };
+    let mut edits = Vec::new();
+    if outcome.text != target.text {
+        edits.push((target.uri.to_string(), whole(target.text, &outcome.text)));
+    }
+    for f in &outcome.others {
+        edits.push(((env.uri_of)(&f.disk), whole(&f.original, &f.text)));
+    }
+    (!edits.is_empty()).then_some((edits, outcome.applied))
 }
 
 /// `path` made absolute (against the current directory).

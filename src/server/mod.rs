@@ -115,6 +115,9 @@ impl Default for Server {
     }
 }
 
+/// The kind of the action that applies every safe fix of a Dockerfile.
+const FIX_ALL: &str = "source.fixAll.dsig";
+
 /// Dockerfiles looked at in each directory near an opened script, at most.
 const MAX_NEARBY: usize = 16;
 /// Directories above an opened script searched for Dockerfiles that may run it.
@@ -300,7 +303,10 @@ impl Server {
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
-                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::new(FIX_ALL),
+                        ]),
                         ..CodeActionOptions::default()
                     },
                 )),
@@ -542,12 +548,7 @@ impl Server {
     }
 
     fn lint_stale(&mut self) {
-        let overlay: HashMap<PathBuf, String> = self
-            .docs
-            .values()
-            .filter(|d| d.text.len() as u64 <= crate::files::MAX_FILE_SIZE)
-            .filter_map(|d| Some((d.path.clone()?, d.text.clone())))
-            .collect();
+        let overlay = self.overlay();
         let docs = &self.docs;
         let uri_of = |p: &Path| Self::uri_of(docs, p);
         let env = lint::Env {
@@ -658,41 +659,109 @@ impl Server {
 
     fn code_actions(&self, p: &CodeActionParams) -> Vec<CodeActionOrCommand> {
         let uri = p.text_document.uri.as_str();
-        if let Some(only) = &p.context.only {
-            if !only
-                .iter()
-                .any(|k| CodeActionKind::QUICKFIX.as_str().starts_with(k.as_str()))
-            {
-                return Vec::new();
+        // `only: ["source"]` asks for `source.fixAll.dsig` too.
+        let wanted = |kind: &CodeActionKind| {
+            p.context.only.as_ref().is_none_or(|only| {
+                only.iter().any(|k| {
+                    kind.as_str() == k.as_str()
+                        || kind
+                            .as_str()
+                            .strip_prefix(k.as_str())
+                            .is_some_and(|rest| rest.starts_with('.'))
+                })
+            })
+        };
+        let mut actions = Vec::new();
+        let findings = self.findings(uri);
+        if wanted(&CodeActionKind::QUICKFIX) {
+            for f in &findings {
+                let Some(fix) = &f.fix else { continue };
+                if !overlaps(f.diagnostic.range, p.range) {
+                    continue;
+                }
+                let Some(edit) = self.workspace_edit(&fix.edits) else {
+                    continue;
+                };
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: fix.title.clone(),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![f.diagnostic.clone()]),
+                    edit: Some(edit),
+                    is_preferred: Some(fix.safe),
+                    ..CodeAction::default()
+                }));
             }
         }
-        let mut actions = Vec::new();
-        for f in self.findings(uri) {
-            let Some(fix) = &f.fix else { continue };
-            if !overlaps(f.diagnostic.range, p.range) {
-                continue;
+        // Every safe fix of an open Dockerfile at once, when it has one:
+        // only when asked for by kind (editors do on save, or from their
+        // source-action menu), not on every cursor move.
+        let fix_all = CodeActionKind::new(FIX_ALL);
+        let is_root = self
+            .docs
+            .get(uri)
+            .is_some_and(|d| matches!(d.kind, Kind::Dockerfile | Kind::Yaml));
+        let root_has_safe_fix = self.roots.get(uri).is_some_and(|r| {
+            r.linted
+                .findings
+                .iter()
+                .any(|f| f.fix.as_ref().is_some_and(|x| x.safe))
+        });
+        if p.context.only.is_some() && wanted(&fix_all) && is_root && root_has_safe_fix {
+            if let Some(action) = self.fix_all_action(uri, fix_all) {
+                actions.push(CodeActionOrCommand::CodeAction(action));
             }
-            let Some(edit) = self.workspace_edit(fix) else {
-                continue;
-            };
-            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                title: fix.title.clone(),
-                kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![f.diagnostic.clone()]),
-                edit: Some(edit),
-                is_preferred: Some(fix.safe),
-                ..CodeAction::default()
-            }));
         }
         actions
+    }
+
+    fn fix_all_action(&self, uri: &str, kind: CodeActionKind) -> Option<CodeAction> {
+        let doc = self.docs.get(uri)?;
+        let overlay = self.overlay();
+        let docs = &self.docs;
+        let uri_of = |p: &Path| Self::uri_of(docs, p);
+        let env = lint::Env {
+            overlay: &overlay,
+            workspace: &self.workspace,
+            encoding: self.encoding,
+            uri_of: &uri_of,
+        };
+        let target = lint::Target {
+            uri,
+            path: doc.path.as_deref(),
+            text: &doc.text,
+            dockerfile: doc.kind == Kind::Dockerfile,
+        };
+        let (edits, n) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            lint::fix_all(&target, &env)
+        }))
+        .ok()??;
+        Some(CodeAction {
+            title: format!(
+                "Apply {} safe dsig fix{}",
+                n,
+                if n == 1 { "" } else { "es" }
+            ),
+            kind: Some(kind),
+            edit: Some(self.workspace_edit(&edits)?),
+            ..CodeAction::default()
+        })
+    }
+
+    /// The open documents' texts by path, for the lint's context.
+    fn overlay(&self) -> HashMap<PathBuf, String> {
+        self.docs
+            .values()
+            .filter(|d| d.text.len() as u64 <= crate::files::MAX_FILE_SIZE)
+            .filter_map(|d| Some((d.path.clone()?, d.text.clone())))
+            .collect()
     }
 
     // `WorkspaceEdit::changes` is keyed by lsp-types' `Uri`, whose hash
     // and equality are its text's (its inner cell is a parse cache).
     #[allow(clippy::mutable_key_type)]
-    fn workspace_edit(&self, fix: &lint::FixAction) -> Option<WorkspaceEdit> {
+    fn workspace_edit(&self, edits: &[(String, TextEdit)]) -> Option<WorkspaceEdit> {
         let mut by_uri: Vec<(String, Vec<TextEdit>)> = Vec::new();
-        for (uri, edit) in &fix.edits {
+        for (uri, edit) in edits {
             match by_uri.iter_mut().find(|(u, _)| u == uri) {
                 Some((_, edits)) => edits.push(edit.clone()),
                 None => by_uri.push((uri.clone(), vec![edit.clone()])),

@@ -464,3 +464,76 @@ fn unrelated_scripts_and_yaml_get_nothing() {
     assert_eq!(s.roots.keys().collect::<Vec<_>>(), [&yaml]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn fix_all_applies_every_safe_fix_of_the_dockerfile_and_its_script() {
+    let dir = seed_v2("fixall");
+    let mut s = Server::new();
+    init(
+        &mut s,
+        json!({"workspace": {"workspaceEdit": {"documentChanges": true}}}),
+        Some(&dir),
+    );
+    let df = uri::from_path(&dir.join("Dockerfile"));
+    let script = uri::from_path(&dir.join("startup.sh"));
+    let df_text = std::fs::read_to_string(dir.join("Dockerfile")).expect("read");
+    open(&mut s, &df, "dockerfile", &df_text);
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}});
+    s.handle(req(
+        20,
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": df}, "range": whole,
+               "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    ));
+    let r = response(&mut s, 20);
+    let actions = r["result"].as_array().expect("actions");
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0]["kind"], "source.fixAll.dsig");
+    assert_eq!(actions[0]["title"], "Apply 2 safe dsig fixes");
+    let changes = actions[0]["edit"]["documentChanges"]
+        .as_array()
+        .expect("documentChanges");
+    let by_uri: HashMap<&str, (&Value, &str)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["textDocument"]["uri"].as_str().unwrap_or_default(),
+                (
+                    &c["textDocument"]["version"],
+                    c["edits"][0]["newText"].as_str().unwrap_or_default(),
+                ),
+            )
+        })
+        .collect();
+    // The open Dockerfile's version; the script is not open.
+    let (version, text) = by_uri[df.as_str()];
+    assert_eq!(version, &json!(1));
+    assert!(
+        text.contains("CMD [\"/bin/bash\", \"/root/startup.sh\"]"),
+        "{text}"
+    );
+    let (version, text) = by_uri[script.as_str()];
+    assert_eq!(version, &Value::Null);
+    assert_eq!(text, "#!/bin/bash\nexec /go/src/signal/main\n");
+    // Quick fixes only: no fix-all; a clean file: none.
+    s.handle(req(
+        21,
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": df}, "range": whole,
+               "context": {"diagnostics": [], "only": ["quickfix"]}}),
+    ));
+    assert_eq!(response(&mut s, 21)["result"], json!([]));
+    s.handle(note(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": df, "version": 2},
+               "contentChanges": [{"text": "FROM alpine:3.19\nCMD [\"app\"]\n"}]}),
+    ));
+    s.handle(req(
+        22,
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": df}, "range": whole,
+               "context": {"diagnostics": [], "only": ["source"]}}),
+    ));
+    assert_eq!(response(&mut s, 22)["result"], json!([]));
+    let _ = std::fs::remove_dir_all(&dir);
+}

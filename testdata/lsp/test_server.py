@@ -328,3 +328,37 @@ async def test_settings_from_dsig_toml(vscode: LanguageClient):
     )
     await wait_until(client, lambda: "SIG010" in codes(client, script), "SIG010 once dsig.toml no longer ignores it")
     assert find(client, df, "SIG001").severity == types.DiagnosticSeverity.Error
+
+
+@pytest.mark.asyncio
+async def test_fix_all_source_action(neovim: LanguageClient):
+    """`source.fixAll` (what editors run on save): every safe fix of the
+    Dockerfile and of the script it runs, in one workspace edit."""
+    client = neovim
+    utf8 = client.init_result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    root = client.root
+    shutil.copytree(SEED_V2, root, dirs_exist_ok=True)
+    docs = Docs(client)
+    df = docs.open(root / "Dockerfile", "dockerfile")
+    script = docs.open(root / "startup.sh", "sh")
+    await wait_until(
+        client,
+        lambda: "SIG001" in codes(client, df) and "SIG010" in codes(client, script),
+        "SIG001 and SIG010",
+    )
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=df),
+            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll]),
+        )
+    )
+    assert len(actions) == 1, actions
+    assert actions[0].kind == "source.fixAll.dsig"
+    assert sorted(edits_by_uri(actions[0].edit)) == sorted([df, script])
+    await docs.apply(actions[0], utf8=utf8)
+    await wait_until(
+        client,
+        lambda: codes(client, df) == [] and codes(client, script) == [],
+        "every finding gone",
+    )
