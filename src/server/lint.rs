@@ -77,13 +77,16 @@ struct Plan {
     config: Option<PathBuf>,
 }
 
-fn plan(target: &Target, env: &Env) -> Result<Plan, (Finding, Option<PathBuf>)> {
+/// Why a target is not linted: the message, and the config file at fault.
+type NotLinted = (String, Option<PathBuf>);
+
+fn plan(target: &Target, env: &Env) -> Result<Plan, NotLinted> {
     if target.text.len() as u64 > crate::files::MAX_FILE_SIZE {
         let message = format!(
             "not linted: {}",
             crate::files::too_large_message(Some(target.text.len() as u64))
         );
-        return Err((plain(target.uri, Range::default(), message), None));
+        return Err((message, None));
     }
     let Some(path) = target.path else {
         // Not a file (an unsaved buffer): its text alone, nothing else read.
@@ -114,12 +117,10 @@ fn plan(target: &Target, env: &Env) -> Result<Plan, (Finding, Option<PathBuf>)> 
                 Some(e) => (e.error.path.clone(), e.error.message.clone()),
                 None => (String::new(), "cannot read the config file".to_string()),
             };
-            let finding = plain(
-                target.uri,
-                Range::default(),
+            return Err((
                 format!("not linted: {file}: {message}"),
-            );
-            return Err((finding, absolute(Path::new(&file))));
+                absolute(Path::new(&file)),
+            ));
         }
     };
     let display = path.display().to_string();
@@ -182,8 +183,9 @@ pub fn lint(target: &Target, env: &Env) -> Linted {
     let mut out = Linted::default();
     let plan = match plan(target, env) {
         Ok(plan) => plan,
-        Err((finding, config)) => {
-            out.findings.push(finding);
+        Err((message, config)) => {
+            out.findings
+                .push(plain(target.uri, Range::default(), message));
             out.deps.extend(config);
             return out;
         }
