@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Range, TextEdit};
+use lsp_types::{Diagnostic, DiagnosticSeverity, DiagnosticTag, NumberOrString, Range, TextEdit};
 
 use super::position::{Encoding, LineMap};
 use crate::diagnostic::{FixSafety, Report, Severity};
@@ -401,6 +401,9 @@ fn convert(report: &Report, root_uri: &str, env: &Env, out: &mut Linted) {
                 code: Some(NumberOrString::String(d.code.to_string())),
                 source: Some("dsig".to_string()),
                 message,
+                // An unused suppression comment is shown faded, as unused
+                // code is.
+                tags: (d.slug == "unused-suppression").then(|| vec![DiagnosticTag::UNNECESSARY]),
                 ..Diagnostic::default()
             },
             code: Some(d.code),
