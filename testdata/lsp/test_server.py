@@ -278,7 +278,7 @@ async def test_hover_rule_docs(vscode: LanguageClient):
     await wait_until(client, lambda: "SIG002" in codes(client, df), "SIG002")
     lines = docs.text[df].splitlines()
     # The suppression is unused (no SIG001 there): shown faded.
-    assert find(client, df, "SIG000").tags == [types.DiagnosticTag.Unnecessary]
+    assert list(find(client, df, "SIG000").tags) == [types.DiagnosticTag.Unnecessary]
     assert find(client, df, "SIG002").tags is None
     # The code in a suppression comment.
     n = next(i for i, l in enumerate(lines) if "ignore=SIG001" in l)
