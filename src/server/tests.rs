@@ -537,3 +537,159 @@ fn fix_all_applies_every_safe_fix_of_the_dockerfile_and_its_script() {
     assert_eq!(response(&mut s, 22)["result"], json!([]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn compose_file_findings_and_fixes() {
+    let dir = temp("compose");
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM alpine:3.19\nCOPY start.sh /start.sh\nCMD [\"/start.sh\"]\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("start.sh"), "#!/bin/sh\nnode app.js\n").expect("write");
+    let compose = "services:\n  web:\n    build: .\n    command: sh -c \"node app.js\"\n";
+    let mut s = Server::new();
+    init(&mut s, json!({}), Some(&dir));
+    let uri = uri::from_path(&dir.join("compose.yaml"));
+    open(&mut s, &uri, "yaml", compose);
+    s.refresh();
+    let p = published(&sent(&mut s));
+    let d = &p[&uri];
+    assert!(codes(d).contains(&"SIG005".to_string()), "{d:?}");
+    let sig005 = d.iter().find(|d| d["code"] == "SIG005").expect("SIG005");
+    assert_eq!(
+        sig005["range"]["start"],
+        json!({"line": 3, "character": 13})
+    );
+    s.handle(req(
+        30,
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": sig005["range"], "context": {"diagnostics": []}}),
+    ));
+    let r = response(&mut s, 30);
+    let actions = r["result"].as_array().expect("actions");
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["diagnostics"][0]["code"] == "SIG005"
+                && a["edit"]["changes"][&uri].is_array()),
+        "{actions:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn config() -> ProptestConfig {
+        ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(64),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (0u32..5, 0u32..200).prop_map(|(l, c)| json!({"line": l, "character": c})),
+            "[a-zA-Z:/é𝄞 \\n\\r#=]{0,24}".prop_map(Value::from),
+            Just(json!("file:///tmp/dsig-lsp-hostile/Dockerfile")),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::vec(
+                    (
+                        prop::sample::select(vec![
+                            "uri",
+                            "text",
+                            "textDocument",
+                            "position",
+                            "range",
+                            "start",
+                            "end",
+                            "context",
+                            "only",
+                            "contentChanges",
+                            "version",
+                            "languageId",
+                        ]),
+                        inner
+                    ),
+                    0..4
+                )
+                .prop_map(|kv| Value::Object(
+                    kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+                )),
+            ]
+        })
+    }
+
+    fn any_message() -> impl Strategy<Value = Message> {
+        let methods = prop::sample::select(vec![
+            "textDocument/didOpen",
+            "textDocument/didChange",
+            "textDocument/didSave",
+            "textDocument/didClose",
+            "textDocument/codeAction",
+            "textDocument/hover",
+            "workspace/didChangeWatchedFiles",
+            "initialize",
+            "bogus",
+        ]);
+        (methods, any_json(), any::<bool>(), 0i32..1000).prop_map(|(m, params, is_req, id)| {
+            if is_req {
+                req(id, m, params)
+            } else {
+                note(m, params)
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// Any sequence of messages: no panic, and every request after
+        /// initialize is answered exactly once.
+        #[test]
+        fn messages_never_panic(msgs in prop::collection::vec(any_message(), 0..12)) {
+            let mut s = Server::new();
+            init(&mut s, json!({"general": {"positionEncodings": ["utf-8"]}}), None);
+            let text = "FROM alpine:3.19\n# é𝄞\nCMD node é.js\n";
+            open(&mut s, "file:///tmp/dsig-lsp-hostile/Dockerfile", "dockerfile", text);
+            let mut requests = 0;
+            for m in msgs {
+                if matches!(m, Message::Request(_)) {
+                    requests += 1;
+                }
+                s.handle(m);
+                s.refresh();
+            }
+            let answered = s
+                .take_output()
+                .into_iter()
+                .filter(|m| matches!(m, Message::Response(_)))
+                .count();
+            prop_assert_eq!(answered, requests);
+        }
+
+        /// Any bytes as a body, and any bytes as a stream: no panic.
+        #[test]
+        fn bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..200)) {
+            let _ = transport::parse_body(&body);
+            let mut r = std::io::BufReader::new(std::io::Cursor::new(body));
+            for _ in 0..4 {
+                if !matches!(transport::read_frame(&mut r), Ok(Some(_))) {
+                    break;
+                }
+            }
+        }
+    }
+}
