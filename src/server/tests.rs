@@ -680,6 +680,53 @@ mod hostile {
             prop_assert_eq!(answered, requests);
         }
 
+        /// Any text (Dockerfile words, CR, LF, é, 𝄞) and any position:
+        /// hover and code actions answer, every published range lies in
+        /// the text, and every quick fix applies to it.
+        #[test]
+        fn any_text_any_position(
+            words in prop::collection::vec(prop::sample::select(vec![
+                "FROM alpine:3.19", "CMD", "ENTRYPOINT", "node", "é", "𝄞", "\n",
+                "\r\n", "\r", " ", "[\"a\"]", "# dsig ignore=SIG001", "\\\n", "sh -c", "&&",
+            ]), 0..40),
+            utf8 in any::<bool>(),
+            line in 0u32..12,
+            character in 0u32..40,
+        ) {
+            let text: String = words.concat();
+            let mut s = Server::new();
+            let encodings = if utf8 { json!(["utf-8"]) } else { json!(["utf-16"]) };
+            init(&mut s, json!({"general": {"positionEncodings": encodings}}), None);
+            let uri = "untitled:Dockerfile";
+            open(&mut s, uri, "dockerfile", &text);
+            s.refresh();
+            let enc = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
+            let map = LineMap::new(&text);
+            let end = map.position(&text, text.len(), enc);
+            let pos = json!({"line": line, "character": character});
+            s.handle(req(2, "textDocument/hover", json!({"textDocument": {"uri": uri}, "position": pos})));
+            s.handle(req(3, "textDocument/codeAction", json!({"textDocument": {"uri": uri},
+                "range": {"start": {"line": 0, "character": 0}, "end": end},
+                "context": {"diagnostics": []}})));
+            let out = sent(&mut s);
+            for id in [2, 3] {
+                prop_assert!(out.iter().any(|m| m["id"] == json!(id) && m.get("error").is_none()));
+            }
+            let in_text = |p: &Value| -> bool {
+                let p: lsp_types::Position = serde_json::from_value(p.clone()).expect("position");
+                p <= end && map.position(&text, map.offset(&text, p, enc), enc) == p
+            };
+            for d in published(&out).values().flatten() {
+                prop_assert!(in_text(&d["range"]["start"]) && in_text(&d["range"]["end"]), "{d}");
+            }
+            let actions = out.iter().find(|m| m["id"] == json!(3)).expect("response");
+            for a in actions["result"].as_array().into_iter().flatten() {
+                for e in a["edit"]["changes"][uri].as_array().into_iter().flatten() {
+                    prop_assert!(in_text(&e["range"]["start"]) && in_text(&e["range"]["end"]), "{e}");
+                }
+            }
+        }
+
         /// Any bytes as a body, and any bytes as a stream: no panic.
         #[test]
         fn bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..200)) {
