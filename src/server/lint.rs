@@ -157,7 +157,7 @@ fn plan(target: &Target, env: &Env) -> Result<Plan, NotLinted> {
         builds_of(path, &walk_root, &resolved.build_args, &mut discovery)
     };
     for w in &discovery.warnings {
-        eprintln!("{}", crate::output::escape::line(&w.to_string()));
+        warn(&w.to_string());
     }
     let runs = builds
         .into_iter()
@@ -203,7 +203,7 @@ pub fn lint(target: &Target, env: &Env) -> Linted {
         convert(&report, target.uri, env, &mut out);
     }
     for w in crate::model::base::take_image_warnings() {
-        eprintln!("{}", crate::output::escape::line(&w));
+        warn(&w);
     }
     // A finding that several builds give is published once.
     let mut seen = std::collections::HashSet::new();
@@ -245,6 +245,25 @@ pub fn fix_all(target: &Target, env: &Env) -> Option<(Vec<(String, TextEdit)>, u
         edits.push(((env.uri_of)(&f.disk), whole(&f.original, &f.text)));
     }
     (!edits.is_empty()).then_some((edits, outcome.applied))
+}
+
+/// Warnings said so far (each lint would repeat them on every keystroke).
+static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+/// Different warnings remembered, at most (then they are said again).
+const MAX_SAID: usize = 256;
+
+/// A warning on stderr (the editor's server log), escaped, once.
+fn warn(line: &str) {
+    if let Ok(mut said) = SAID.lock() {
+        if said.iter().any(|s| s == line) {
+            return;
+        }
+        if said.len() >= MAX_SAID {
+            said.clear();
+        }
+        said.push(line.to_string());
+    }
+    eprintln!("dsig server: {}", crate::output::escape::line(line));
 }
 
 /// `path` made absolute (against the current directory).
