@@ -27,7 +27,7 @@ fn pytest_lsp_client() {
         return;
     }
     let out = Command::new("python3")
-        .args(["-m", "pytest", "testdata/lsp", "-q"])
+        .args(["-m", "pytest", "testdata/lsp", "-q", "--durations=3"])
         .current_dir(manifest_dir())
         .env("DSIG_BIN", BIN)
         .env("PYTHONDONTWRITEBYTECODE", "1")

@@ -47,17 +47,21 @@ neovim = make_client("neovim")
 
 
 async def wait_until(client: LanguageClient, pred, what: str, timeout: float = 20.0):
-    """Wait for published diagnostics that satisfy `pred`."""
+    """Wait for published diagnostics that satisfy `pred`.
+
+    The wait for the next notification is short: pygls may wake the waiter
+    before its handler has stored the diagnostics, and then the next check
+    must not wait for a notification that is not coming.
+    """
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while not pred():
-        left = end - loop.time()
-        if left <= 0:
+        if loop.time() > end:
             pytest.fail(f"timed out waiting for {what}; have {client.diagnostics}")
         try:
             await asyncio.wait_for(
                 client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS),
-                timeout=left,
+                timeout=0.25,
             )
         except asyncio.TimeoutError:
             pass
