@@ -1,6 +1,5 @@
-//! One lint of a root document (a Dockerfile, a compose file or manifest,
-//! or a script that no open Dockerfile runs), set up as `dsig lint` sets up
-//! a job: the nearest dsig.toml, the builds that the repository's build
+//! One lint of a root document (a Dockerfile, a compose file or a
+//! manifest), set up as `dsig lint` sets up a job: the nearest dsig.toml, the builds that the repository's build
 //! files give it, and the open documents' unsaved texts as an overlay.
 //! The findings come back per file URI, with LSP ranges.
 

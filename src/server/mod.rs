@@ -3,8 +3,9 @@
 //! Diagnostics for Dockerfiles (and compose files and manifests the
 //! client opens) and for the scripts their CMD and ENTRYPOINT run, on
 //! open, change and save; a code action per fix (safe ones preferred,
-//! unsafe ones marked); a rule's documentation on hover; settings from the
-//! nearest dsig.toml, as `dsig lint` reads them.
+//! unsafe ones marked) and a `source.fixAll.dsig` action; a rule's
+//! documentation on hover; settings from the nearest dsig.toml, as `dsig
+//! lint` reads them.
 //!
 //! The protocol's messages and types are lsp-server's and lsp-types'; the
 //! framing of stdin is dsig's own ([`transport`]): bounded in header and
