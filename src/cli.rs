@@ -494,11 +494,12 @@ where
         Command::Explain(args) => explain(&args.rule),
         Command::Init(args) => init(&args.path),
         Command::Probe(args) => probe(&args),
+        // The LSP specification's exit codes: 0 after `shutdown`, else 1.
         Command::Server(_) => match crate::server::run() {
             Ok(()) => EXIT_OK,
             Err(e) => {
                 eprint_line(&format!("error: dsig server: {e}"));
-                EXIT_ERROR
+                1
             }
         },
         Command::Completions(args) => {

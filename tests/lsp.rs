@@ -211,19 +211,19 @@ fn raw_session_survives_hostile_input_and_exits_zero() {
 #[test]
 fn exit_codes_follow_the_spec() {
     let dir = temp_dir("lsp-exit");
-    // exit without shutdown: an error (dsig's exit code 2).
+    // exit without shutdown: exit code 1, as the LSP specification says.
     let mut input = frame(&initialize(1, &dir));
     input.extend(frame(&json!({"jsonrpc": "2.0", "method": "exit"})));
     let (code, _, stderr) = serve(&[], &input);
-    assert_eq!(code, Some(2));
+    assert_eq!(code, Some(1));
     assert!(stderr.contains("without `shutdown`"), "{stderr}");
     // The client goes away without exit.
     let (code, frames, _) = serve(&[], &frame(&initialize(1, &dir)));
-    assert_eq!(code, Some(2));
+    assert_eq!(code, Some(1));
     assert_eq!(frames.len(), 1);
     // Framing that cannot be resynchronised: an error, no panic.
     let (code, frames, stderr) = serve(&[], b"Content-Length: 99999999999999999999999\r\n\r\n");
-    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(frames.is_empty());
     // A request before initialize is refused, the session goes on.
     let mut input = frame(&json!({"jsonrpc": "2.0", "id": 1, "method": "shutdown"}));
