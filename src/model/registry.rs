@@ -1707,17 +1707,7 @@ fn normalize_abs(p: &str) -> Option<String> {
     if !p.starts_with('/') {
         return None;
     }
-    let mut parts: Vec<&str> = Vec::new();
-    for c in p.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    (!parts.is_empty()).then(|| format!("/{}", parts.join("/")))
+    Some(super::context::normalize(p)).filter(|n| n != "/")
 }
 
 /// "/a/b/c" → "/a", "/a/b" (the strict ancestors).
