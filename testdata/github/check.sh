@@ -3,7 +3,7 @@
 # and its shell steps with shellcheck; and the release workflow
 # (.github/workflows/release.yml) with actionlint, which runs shellcheck on
 # its `run:` scripts. Run from the repository root, with actionlint,
-# shellcheck and PyYAML installed (.ci/run installs them).
+# ShellCheck and PyYAML installed (.ci/run installs them).
 #
 # actionlint reads a local action (`uses: ./`) only inside a project (a git
 # repository with .github/workflows), so the check runs in a temporary one:
@@ -48,6 +48,7 @@ mkdir -p "$rel/.github/workflows"
 git -C "$rel" init -q
 cp .github/workflows/release.yml "$rel/.github/workflows/"
 (cd "$rel" && actionlint -no-color)
+# shellcheck disable=SC2016 # $TAG is for the workflow, not expanded here
 sed 's/^          cd dist$/          cd dist \&\& echo $TAG/' .github/workflows/release.yml \
   >"$rel/.github/workflows/release.yml"
 if (cd "$rel" && actionlint -no-color >"$tmp/rel.out" 2>&1); then
