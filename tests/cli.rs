@@ -1209,3 +1209,27 @@ fn unreadable_base_images_are_a_warning() {
         );
     }
 }
+
+/// A Dockerfile in the current directory: the scripts it runs are shown as
+/// `startup.sh`, like the Dockerfile itself, not `./startup.sh`.
+#[test]
+fn scripts_beside_a_dockerfile_in_the_current_directory() {
+    let dir = temp_dir("cwd-paths");
+    for f in ["Dockerfile", "startup.sh"] {
+        fs::copy(manifest_dir().join("testdata/seed/v2").join(f), dir.join(f)).expect("copy");
+    }
+    for arg in [".", "Dockerfile"] {
+        let out = run_in(&dir, &["lint", "--isolated", "--format", "concise", arg]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("\nstartup.sh:2:1: "),
+            "{arg}: {}",
+            transcript(&out)
+        );
+        assert!(
+            text.starts_with("Dockerfile:8:1: "),
+            "{arg}: {}",
+            transcript(&out)
+        );
+    }
+}

@@ -1104,8 +1104,11 @@ fn file_index(files: &mut Vec<SourceFile>, disk: std::path::PathBuf, text: &str)
     if let Some(i) = files.iter().position(|f| f.disk.as_ref() == Some(&disk)) {
         i
     } else {
+        // Shown as the user would write it: `startup.sh`, not
+        // `./startup.sh`, for a Dockerfile in the current directory.
+        let shown = disk.strip_prefix(".").unwrap_or(&disk);
         files.push(SourceFile {
-            path: disk.to_string_lossy().to_string(),
+            path: shown.to_string_lossy().to_string(),
             text: text.to_string(),
             disk: Some(disk),
         });
