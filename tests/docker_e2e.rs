@@ -33,10 +33,9 @@ use std::fmt::Write as _;
 mod common;
 
 use common::cli::run_in;
-use common::host::{build_app, docker, docker_daemon, skip, which};
+use common::host::{build_app, docker, docker_daemon, lock, skip, which, DockerLeftovers};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// `docker stop -t GRACE`.
@@ -57,65 +56,23 @@ fn docker_ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// Removes every container, image and directory the test made when it goes
-/// out of scope, also on a panic.
+/// Names what the test makes, and removes it all when it goes out of scope,
+/// also on a panic.
 struct Cleanup {
     prefix: String,
-    containers: Mutex<Vec<String>>,
-    tags: Mutex<Vec<String>>,
-    /// Every image a build printed (` ---> ID`), in build order: the legacy
-    /// builder leaves the helper stage of a multi-stage build, and the steps
-    /// of a failed build, as untagged images that removing the tag keeps.
-    /// Builds use --no-cache, so each of them is this test's own.
-    ids: Mutex<Vec<String>>,
-    dirs: Mutex<Vec<PathBuf>>,
+    made: DockerLeftovers,
 }
 
 impl Cleanup {
     fn new() -> Cleanup {
         Cleanup {
             prefix: format!("dsig-e2e-{}", std::process::id()),
-            containers: Mutex::default(),
-            tags: Mutex::default(),
-            ids: Mutex::default(),
-            dirs: Mutex::default(),
+            made: DockerLeftovers::default(),
         }
     }
 
     fn name(&self, what: &str) -> String {
         format!("{}-{what}", self.prefix)
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let containers = lock(&self.containers).clone();
-        if !containers.is_empty() {
-            let mut args = vec!["rm", "-f"];
-            args.extend(containers.iter().map(String::as_str));
-            let _ = docker(&args);
-        }
-        let tags = lock(&self.tags).clone();
-        if !tags.is_empty() {
-            let mut args = vec!["rmi", "-f"];
-            args.extend(tags.iter().map(String::as_str));
-            let _ = docker(&args);
-        }
-        // Children before parents; most are gone with their tag already
-        // ("No such image"), and an image that still has children is kept.
-        let ids = lock(&self.ids).clone();
-        if !ids.is_empty() {
-            let mut args = vec!["rmi"];
-            args.extend(ids.iter().rev().map(String::as_str));
-            let _ = docker(&args);
-        }
-        for d in lock(&self.dirs).iter() {
-            let _ = std::fs::remove_dir_all(d);
-        }
     }
 }
 
@@ -178,7 +135,7 @@ fn context(cleanup: &Cleanup, bins: &Binaries, src: &str, name: &str) -> PathBuf
     let dir = std::env::temp_dir().join(cleanup.name(name));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    lock(&cleanup.dirs).push(dir.clone());
+    lock(&cleanup.made.dirs).push(dir.clone());
     let from = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("testdata/e2e")
         .join(src);
@@ -193,7 +150,7 @@ fn context(cleanup: &Cleanup, bins: &Binaries, src: &str, name: &str) -> PathBuf
 /// fails. Every image it makes is recorded for the cleanup.
 fn build(cleanup: &Cleanup, dir: &Path, name: &str) -> Result<String, String> {
     let tag = cleanup.name(name);
-    lock(&cleanup.tags).push(tag.clone());
+    lock(&cleanup.made.tags).push(tag.clone());
     let out = docker(&[
         "build",
         "--no-cache",
@@ -203,7 +160,7 @@ fn build(cleanup: &Cleanup, dir: &Path, name: &str) -> Result<String, String> {
         &dir.display().to_string(),
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    lock(&cleanup.ids).extend(stdout.lines().filter_map(|l| {
+    lock(&cleanup.made.ids).extend(stdout.lines().filter_map(|l| {
         let id = l.strip_prefix(" ---> ")?;
         (id.len() >= 12 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| id.to_string())
     }));
@@ -445,7 +402,7 @@ fn logs(name: &str) -> String {
 
 fn run_and_stop(cleanup: &Cleanup, tag: &str, name: &str, init: bool, has_app: bool) -> Observed {
     let cname = cleanup.name(name);
-    lock(&cleanup.containers).push(cname.clone());
+    lock(&cleanup.made.containers).push(cname.clone());
     let mut args = vec!["run", "-d", "--name", &cname];
     if init {
         args.push("--init");
@@ -534,7 +491,7 @@ fn seed_experiment_in_docker() {
     let cleanup = Cleanup::new();
     let work = std::env::temp_dir().join(cleanup.name("bin"));
     std::fs::create_dir_all(&work).unwrap();
-    lock(&cleanup.dirs).push(work.clone());
+    lock(&cleanup.made.dirs).push(work.clone());
     let Some(bins) = Binaries::find(&work) else {
         return;
     };
@@ -977,7 +934,7 @@ fn seed_experiment_in_docker() {
         let base = &tags.iter().find(|(n, _)| *n == "sleep-init").unwrap().1;
         let child = std::env::temp_dir().join(cleanup.name("child"));
         std::fs::create_dir_all(&child).unwrap();
-        lock(&cleanup.dirs).push(child.clone());
+        lock(&cleanup.made.dirs).push(child.clone());
         std::fs::write(
             child.join("Dockerfile"),
             format!("FROM {base}\nCMD [\"/bin/sleep\", \"100\"]\n"),
@@ -1017,7 +974,7 @@ fn seed_experiment_in_docker() {
         for d in ["bin", "lib", "lib64", "child"] {
             std::fs::create_dir_all(ctx.join(d)).unwrap();
         }
-        lock(&cleanup.dirs).push(ctx.clone());
+        lock(&cleanup.made.dirs).push(ctx.clone());
         std::fs::copy("/bin/dash", ctx.join("bin/dash")).unwrap();
         std::os::unix::fs::symlink("dash", ctx.join("bin/sh")).unwrap();
         for (l, d) in libs {

@@ -41,11 +41,10 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::host::{docker, docker_daemon, skip, which};
+use common::host::{docker, docker_daemon, lock, skip, which, DockerLeftovers};
 
 const REGISTRY_BIN: &str = "/usr/bin/docker-registry";
 
@@ -427,39 +426,12 @@ impl Drop for Registry {
 
 // ---------------------------------------------------------- docker images
 
-/// Removes every local image tag and directory the test made, also on a
-/// panic (as tests/docker_e2e.rs does).
+/// The test's work directory, and every local image tag and directory it
+/// made: removed when dropped, also on a panic (containers: the builds use
+/// --force-rm; dsig removes its own `docker create`; none are started).
 struct Cleanup {
     work: PathBuf,
-    tags: Mutex<Vec<String>>,
-    /// Images the legacy builder printed (` ---> ID`): intermediate images
-    /// that removing the tag may keep. Builds use --no-cache, so each is this
-    /// test's own.
-    ids: Mutex<Vec<String>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let tags = lock(&self.tags).clone();
-        if !tags.is_empty() {
-            let mut args = vec!["rmi", "-f"];
-            args.extend(tags.iter().map(String::as_str));
-            let _ = docker(&args);
-        }
-        let ids = lock(&self.ids).clone();
-        if !ids.is_empty() {
-            let mut args = vec!["rmi"];
-            args.extend(ids.iter().rev().map(String::as_str));
-            let _ = docker(&args);
-        }
-        // Containers: the builds use --force-rm; dsig removes its own
-        // (`docker create` + `cp`); none are started here.
-        let _ = std::fs::remove_dir_all(&self.work);
-    }
+    made: DockerLeftovers,
 }
 
 fn docker_ok(args: &[&str]) -> String {
@@ -475,7 +447,7 @@ fn docker_ok(args: &[&str]) -> String {
 
 /// `docker build` of `dir` as `tag`; every image it makes is recorded.
 fn build(cleanup: &Cleanup, dir: &Path, tag: &str) {
-    lock(&cleanup.tags).push(tag.to_string());
+    lock(&cleanup.made.tags).push(tag.to_string());
     let out = docker(&[
         "build",
         "--no-cache",
@@ -485,7 +457,7 @@ fn build(cleanup: &Cleanup, dir: &Path, tag: &str) {
         &dir.display().to_string(),
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    lock(&cleanup.ids).extend(stdout.lines().filter_map(|l| {
+    lock(&cleanup.made.ids).extend(stdout.lines().filter_map(|l| {
         let id = l.strip_prefix(" ---> ")?;
         (id.len() >= 12 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| id.to_string())
     }));
@@ -925,9 +897,9 @@ fn images_from_a_real_registry() {
     let pid = std::process::id();
     let cleanup = Cleanup {
         work: std::env::temp_dir().join(format!("dsig-registry-e2e-{pid}")),
-        tags: Mutex::default(),
-        ids: Mutex::default(),
+        made: DockerLeftovers::default(),
     };
+    lock(&cleanup.made.dirs).push(cleanup.work.clone());
     let _ = std::fs::remove_dir_all(&cleanup.work);
     std::fs::create_dir_all(&cleanup.work).unwrap();
     // Dropped before `cleanup` (declared after it), so the registry is gone
@@ -978,7 +950,7 @@ fn images_from_a_real_registry() {
     // tini-base); pulled, they are there for `--images docker` too.
     let (host_arch, _) = platforms();
     for name in [image("multi"), image("multi-list"), by_digest.clone()] {
-        lock(&cleanup.tags).push(name.clone());
+        lock(&cleanup.made.tags).push(name.clone());
         docker_ok(&["pull", "-q", &name]);
         let seen = docker_ok(&[
             "image",

@@ -157,3 +157,42 @@ pub fn says_not_graceful(report: &dsig::Report) -> Vec<&'static str> {
     codes.dedup();
     codes
 }
+
+/// What a Docker test made (containers, image tags, the images its builds
+/// printed, directories): removed when dropped, also on a panic.
+/// `ids` are the ` ---> ID` lines of legacy builds (`--no-cache`, so each
+/// is the test's own): the steps of a failed build and the helper stages
+/// of a multi-stage one stay as untagged images when the tag is removed.
+#[derive(Debug, Default)]
+pub struct DockerLeftovers {
+    pub containers: std::sync::Mutex<Vec<String>>,
+    pub tags: std::sync::Mutex<Vec<String>>,
+    pub ids: std::sync::Mutex<Vec<String>>,
+    pub dirs: std::sync::Mutex<Vec<PathBuf>>,
+}
+
+/// A lock that a panic elsewhere does not poison for the cleanup.
+pub fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Drop for DockerLeftovers {
+    fn drop(&mut self) {
+        let remove = |cmd: &[&str], what: &[String]| {
+            if !what.is_empty() {
+                let mut args = cmd.to_vec();
+                args.extend(what.iter().map(String::as_str));
+                let _ = docker(&args);
+            }
+        };
+        remove(&["rm", "-f"], &lock(&self.containers));
+        remove(&["rmi", "-f"], &lock(&self.tags));
+        // Children before parents; most are gone with their tag already
+        // ("No such image"), and an image that still has children is kept.
+        let ids: Vec<String> = lock(&self.ids).iter().rev().cloned().collect();
+        remove(&["rmi"], &ids);
+        for d in lock(&self.dirs).iter() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
