@@ -127,6 +127,38 @@ fn a_parent_script_is_judged_in_its_own_file() {
     insta::assert_snapshot!("parents_no_exec_child", render(&r));
 }
 
+/// A RUN of the child that edits the parent's script (`sed -i`, a
+/// redirection into it): dsig does not judge the parent's text (which no
+/// longer runs) but says it cannot read the script (SIG017). A RUN that
+/// only reads it (`chmod`) keeps it judged.
+#[test]
+fn a_script_the_child_edits_is_not_judged_from_the_parent() {
+    let edits = dir("no-exec").join("app-edits/Dockerfile");
+    let r = run(edits.clone(), images("no-exec", &["myorg/base:latest"]));
+    let codes: Vec<&str> = r.diagnostics.iter().map(|d| d.code).collect();
+    assert!(!codes.contains(&"SIG010"), "{}", render(&r));
+    assert!(codes.contains(&"SIG017"), "{}", render(&r));
+    let text = std::fs::read_to_string(&edits).unwrap();
+    let chmod_only = text.replace(
+        " \\\n && sed -i 's/^\"\\$@\"$/exec \"$@\"/' /usr/local/bin/docker-entrypoint.sh",
+        "",
+    );
+    assert_ne!(chmod_only, text, "the sed line is in the fixture");
+    let opts = LintOptions {
+        build: Build {
+            images: images("no-exec", &["myorg/base:latest"]),
+            ..Build::default()
+        },
+        ..LintOptions::for_file(edits)
+    };
+    let r = lint("Dockerfile", &chmod_only, &opts);
+    assert!(
+        r.diagnostics.iter().any(|d| d.code == "SIG010"),
+        "{}",
+        render(&r)
+    );
+}
+
 /// A Dockerfile tagged with the image it is built FROM, and two images
 /// FROM each other: cycles, so the base stays unknown (as without the
 /// project), and the lint ends.

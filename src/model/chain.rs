@@ -1263,6 +1263,12 @@ impl<'a> RunCtx<'a> {
                 return None;
             }
             if let Some(f) = stage.base_files.iter().find(|f| f.path == path) {
+                // A script dsig reads whose text a RUN edits: not the one
+                // that runs (the table's official scripts keep their
+                // hand-over).
+                if f.text.is_some() && self.copies().run_may_write(&path) {
+                    return None;
+                }
                 return Some(f);
             }
         }

@@ -1511,6 +1511,79 @@ impl<'s> CopyIndex<'s> {
         found.filter(|t| *t != want)
     }
 
+    /// Whether a RUN of this Dockerfile, before the stage ends, may change
+    /// the contents of the file at `image_path` (absolute): a command that
+    /// names it and is not one that only reads it or its mode (`chmod`,
+    /// `chown`, `ls`, `cat`, ...), or a redirection into it. A script of the
+    /// base image that such a RUN edits (`sed -i`, `printf ... > /start.sh`)
+    /// is not the one that runs.
+    pub fn run_may_write(&self, image_path: &str) -> bool {
+        const READS_ONLY: &[&str] = &[
+            "chmod",
+            "chown",
+            "chgrp",
+            "ls",
+            "stat",
+            "test",
+            "[",
+            "file",
+            "cat",
+            "head",
+            "tail",
+            "grep",
+            "md5sum",
+            "sha256sum",
+            "sha1sum",
+            "wc",
+            "readlink",
+            "realpath",
+            "echo",
+            "printf",
+        ];
+        let want = normalize(image_path);
+        let end = self.stage.end.min(self.df.instructions.len());
+        let mut budget = 200_000usize;
+        for ins in &self.df.instructions[..end] {
+            if ins.kind != Kind::Run {
+                continue;
+            }
+            for cmd in ins.args_text().split(['&', ';', '|', '\n', '(', ')']) {
+                let words: Vec<&str> = cmd.split_whitespace().collect();
+                budget = budget.saturating_sub(words.len());
+                if budget == 0 {
+                    return true; // too much to read: it may
+                }
+                let program = words
+                    .iter()
+                    .map(|w| w.trim_matches(['"', '\'']))
+                    .find(|w| !w.contains('=') && !matches!(*w, "sudo" | "command" | "exec"))
+                    .map(crate::shell::base_name);
+                let mut redirect = false;
+                for w in &words {
+                    // `> f`, `>f`, `>>f`, `2>f`, `hi>>f`: the file after
+                    // the last `>` is written.
+                    let (into, value) = match w.rfind('>') {
+                        Some(at) => (true, &w[at + 1..]),
+                        None => (false, *w),
+                    };
+                    let value = value.trim_matches(['"', '\'']);
+                    if value.is_empty() {
+                        redirect = into;
+                        continue;
+                    }
+                    let named = value.starts_with('/') && normalize(value) == want;
+                    if named
+                        && (into || redirect || !program.is_some_and(|p| READS_ONLY.contains(&p)))
+                    {
+                        return true;
+                    }
+                    redirect = false;
+                }
+            }
+        }
+        false
+    }
+
     /// The build-context directory that provides the image directory
     /// `image_path` (a directory COPY'd whole, or one inside it), when
     /// there is one: the last such copy wins, as for files.
