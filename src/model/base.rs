@@ -673,30 +673,27 @@ fn docker_cp(id: &str, path: &str, follow: bool) -> ImageFile {
     }
 }
 
-/// The first entry of a tar stream.
+/// The first entry of a tar stream (`docker cp`'s output, already bounded
+/// in size): a symlink's target, or a regular file's contents and mode.
 fn tar_first(tar: &[u8]) -> Option<ImageFile> {
-    let header = tar.get(..512)?;
-    let field = |r: std::ops::Range<usize>| {
-        let b = &header[r];
-        let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-        String::from_utf8_lossy(&b[..end]).into_owned()
-    };
-    let octal = |r: std::ops::Range<usize>| {
-        u64::from_str_radix(field(r).trim_matches(|c: char| c == ' ' || c == '\0'), 8).ok()
-    };
-    let mode = u32::try_from(octal(100..108).unwrap_or(0) & 0o7777).unwrap_or(0);
-    match header[156] {
-        b'2' => Some(ImageFile {
-            link: Some(field(157..257)),
+    use std::io::Read;
+    let mut archive = tar::Archive::new(tar);
+    let mut entry = archive.entries().ok()?.next()?.ok()?;
+    let header = entry.header();
+    let mode = header.mode().unwrap_or(0) & 0o7777;
+    match header.entry_type() {
+        tar::EntryType::Symlink => Some(ImageFile {
+            link: Some(String::from_utf8_lossy(&entry.link_name_bytes()?).into_owned()),
             data: None,
             mode: 0,
         }),
-        b'0' | 0 => {
-            let size = usize::try_from(octal(124..136)?).ok()?;
-            let body = tar.get(512..)?;
+        tar::EntryType::Regular => {
+            let mut data = Vec::new();
+            // A stream cut short keeps what it has.
+            let _ = entry.read_to_end(&mut data);
             Some(ImageFile {
                 link: None,
-                data: Some(body[..size.min(body.len())].to_vec()),
+                data: Some(data),
                 mode,
             })
         }
@@ -1436,6 +1433,32 @@ mod tests {
     }
 
     /// Every row of the committed table parses and names its files.
+    /// `docker cp`'s tar stream: a symlink (`/bin/sh -> dash`) names its
+    /// target, a file gives its contents and mode; anything else is none.
+    #[test]
+    fn the_first_tar_entry() {
+        let tar_of = |kind: tar::EntryType, data: &[u8], link: Option<&str>| {
+            let mut b = tar::Builder::new(Vec::new());
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(kind);
+            h.set_mode(0o755);
+            h.set_size(data.len() as u64);
+            if let Some(l) = link {
+                h.set_link_name(l).unwrap();
+            }
+            b.append_data(&mut h, "sh", data).unwrap();
+            b.into_inner().unwrap()
+        };
+        let link = tar_first(&tar_of(tar::EntryType::Symlink, b"", Some("dash"))).unwrap();
+        assert_eq!((link.link.as_deref(), link.data), (Some("dash"), None));
+        let file = tar_first(&tar_of(tar::EntryType::Regular, b"#!/bin/sh\n", None)).unwrap();
+        assert_eq!(file.data.as_deref(), Some(&b"#!/bin/sh\n"[..]));
+        assert_eq!(file.mode, 0o755);
+        assert!(tar_first(&tar_of(tar::EntryType::Directory, b"", None)).is_none());
+        assert!(tar_first(b"not a tar").is_none());
+        assert!(tar_first(&[]).is_none());
+    }
+
     #[test]
     fn the_table_parses() {
         let t = table();

@@ -29,7 +29,7 @@ use std::fs;
 use std::io::{self, BufRead, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The most read of one file (the rest is cut off).
@@ -600,46 +600,11 @@ fn run_helper(name: &str, server: &str, deadline: Instant) -> Option<Creds> {
 /// Runs a credential helper (`cmd` with its arguments): the server on
 /// stdin, JSON `Username`/`Secret` on stdout, at most [`HELPER_TIMEOUT`]
 /// (and never past the pull's deadline; then it is killed).
-fn run_credential_program(mut cmd: Command, server: &str, deadline: Instant) -> Option<Creds> {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(server.as_bytes());
-    }
-    let stdout = child.stdout.take();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(s) = stdout {
-            let _ = s.take(64 << 10).read_to_end(&mut out);
-        }
-        let _ = tx.send(out);
-    });
-    let until = (Instant::now() + HELPER_TIMEOUT).min(deadline);
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_millis(10)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    }
-    // Its stdout may stay open in a process it left behind: wait no longer
-    // than the time left.
-    let out = rx
-        .recv_timeout(
-            until
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(500)),
-        )
-        .ok()?;
+fn run_credential_program(cmd: Command, server: &str, deadline: Instant) -> Option<Creds> {
+    let limit = HELPER_TIMEOUT.min(deadline.saturating_duration_since(Instant::now()));
+    let out = crate::docker::run_bounded(cmd, Some(server.as_bytes()), limit, 64 << 10)
+        .ok()?
+        .stdout;
     let v: Value = serde_json::from_slice(&out).ok()?;
     let user = v.get("Username").and_then(Value::as_str)?;
     let pass = v.get("Secret").and_then(Value::as_str)?;
