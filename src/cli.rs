@@ -1260,7 +1260,7 @@ fn exit_code(run: &Run, fail_levels: &[Severity], diffs: Option<usize>, output_o
 /// `--target` wins over a build file's target; `--context` replaces what
 /// build files say. A Dockerfile that no build file builds gets one build,
 /// its directory as the (assumed) context.
-fn builds_of(
+pub(crate) fn builds_of(
     config: &Config,
     toml_args: &[(String, String)],
     source: &Source,

@@ -153,7 +153,17 @@ fn plan(target: &Target, env: &Env) -> Result<Plan, NotLinted> {
             },
         )]
     } else {
-        builds_of(path, &walk_root, &resolved.build_args, &mut discovery)
+        // The ways `dsig lint` finds the Dockerfile built (build files, an
+        // inferred context, or its directory), the first few of them.
+        let source = crate::files::Source::File {
+            path: path.to_path_buf(),
+            root: walk_root.clone(),
+            walked: false,
+        };
+        let mut builds =
+            crate::cli::builds_of(&config, &resolved.build_args, &source, &mut discovery);
+        builds.truncate(MAX_BUILDS);
+        builds
     };
     for w in &discovery.warnings {
         warn(&w.to_string());
@@ -271,64 +281,6 @@ fn absolute(path: &Path) -> Option<PathBuf> {
         return None;
     }
     std::path::absolute(path).ok()
-}
-
-/// The ways the repository builds the Dockerfile `path`: each build file
-/// configuration (context, args, target), else a context inferred above
-/// it, else its directory (as `dsig lint` does without `--context`).
-fn builds_of(
-    path: &Path,
-    walk_root: &Path,
-    toml_args: &[(String, String)],
-    discovery: &mut crate::project::Discovery,
-) -> Vec<(Option<PathBuf>, crate::Build)> {
-    let found = discovery.find(path, walk_root);
-    let plain = crate::Build {
-        args: toml_args.to_vec(),
-        images: found.images.clone(),
-        ..crate::Build::default()
-    };
-    if found.configs.is_empty() {
-        let abs = crate::project::clean(path);
-        return match crate::project::infer::context_above(&abs, &found.root, &plain) {
-            Some(ctx) => {
-                let origin = format!(
-                    "inferred: `{}` holds the COPY sources that the Dockerfile's directory lacks",
-                    ctx.display()
-                );
-                vec![(
-                    Some(ctx),
-                    crate::Build {
-                        origin: Some(origin),
-                        ..plain
-                    },
-                )]
-            }
-            None => vec![(None, plain)],
-        };
-    }
-    found
-        .configs
-        .iter()
-        .take(MAX_BUILDS)
-        .map(|c| {
-            let mut args = toml_args.to_vec();
-            args.extend(c.args.iter().cloned());
-            (
-                Some(c.context.clone()),
-                crate::Build {
-                    args,
-                    unknown_args: c.unknown_args.clone(),
-                    target: c.target.clone(),
-                    origin: Some(c.origin.clone()),
-                    context_known: true,
-                    images: found.images.clone(),
-                    run_init: c.run_init,
-                    images_from: crate::ImageSource::Off,
-                },
-            )
-        })
-        .collect()
 }
 
 /// A finding with no rule (a lint error, a file not linted).
