@@ -472,16 +472,9 @@ pub fn wanted_paths(config: &serde_json::Value, also: &[String]) -> Vec<Vec<Stri
     out
 }
 
-/// A file read from an image.
-#[derive(Debug, Clone, Default)]
-pub struct ImageFile {
-    /// The symlink's target, when the path is a symlink.
-    pub link: Option<String>,
-    /// The contents of the file it is (symlinks followed), when it is a
-    /// regular file; at most a bounded prefix.
-    pub data: Option<Vec<u8>>,
-    pub mode: u32,
-}
+/// A file read from an image, from Docker (`docker cp`) or a registry: a
+/// symlink's target, the contents of the file it is, its mode.
+pub type ImageFile = super::registry::Entry;
 
 /// The [`BaseImage`] of an image read from Docker or a registry: its
 /// config, and what was read of `files` (each group of [`wanted_paths`]
@@ -703,39 +696,22 @@ fn tar_first(tar: &[u8]) -> Option<ImageFile> {
 
 /// An image of its registry (see [`super::registry`]).
 fn registry_read(reference: &str, also: &[String]) -> Result<BaseImage, String> {
-    let groups = std::sync::Mutex::new(Vec::new());
     let pulled = super::registry::pull(
         reference,
-        &|config| {
-            let g = wanted_paths(config, also);
-            let flat = g.iter().flatten().cloned().collect();
-            if let Ok(mut s) = groups.lock() {
-                *s = g;
-            }
-            flat
-        },
+        &|config| wanted_paths(config, also).concat(),
         &super::registry::Options::host(),
     )?;
-    let groups = groups.into_inner().unwrap_or_default();
-    let mut by_path: HashMap<String, ImageFile> = pulled
-        .files
+    // The same groups, from the same config.
+    let by_path: HashMap<&str, &ImageFile> =
+        pulled.files.iter().map(|(p, e)| (p.as_str(), e)).collect();
+    let files: Vec<Vec<(String, ImageFile)>> = wanted_paths(&pulled.config, also)
         .into_iter()
-        .map(|(p, e)| {
-            (
-                p,
-                ImageFile {
-                    link: e.link,
-                    data: e.data,
-                    mode: e.mode,
-                },
-            )
-        })
-        .collect();
-    let files: Vec<Vec<(String, ImageFile)>> = groups
-        .iter()
         .map(|g| {
-            g.iter()
-                .map(|p| (p.clone(), by_path.remove(p).unwrap_or_default()))
+            g.into_iter()
+                .map(|p| {
+                    let e = by_path.get(p.as_str()).map(|e| (*e).clone());
+                    (p, e.unwrap_or_default())
+                })
                 .collect()
         })
         .collect();
